@@ -1,0 +1,382 @@
+//! The command line: `demo`, `serve`, and the administration commands operators and tests use.
+
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+use clap::{Args, Parser, Subcommand};
+use rand::distr::{Alphanumeric, SampleString};
+use rand::Rng;
+
+use crate::config::Config;
+use crate::domain::{CodiceFiscale, RegionCode};
+use crate::pki::ca::{read_crl, CertificateAuthority, Subject};
+use crate::pki::{files, pincode};
+use crate::soap::identify::hash_secret;
+use crate::startup::{shutdown_signal, Application};
+use crate::store::{self, ChainReport, Store, UserRecord};
+use crate::{demo, telemetry};
+
+#[derive(Parser)]
+#[command(name = "tsgate", version, about = "SOAP/XML gateway for the Sistema TS COVID-19 services")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start a local sandbox gateway (creates DIR on first run, reuses it afterwards).
+    Demo {
+        #[arg(long, default_value = "data/demo")]
+        dir: PathBuf,
+        #[arg(long, default_value = "127.0.0.1:8443")]
+        listen: SocketAddr,
+    },
+    /// Run the gateway from a configuration file (production entry point).
+    Serve {
+        #[arg(long)]
+        config: PathBuf,
+    },
+    /// Manage users (operators) and their profiles.
+    #[command(subcommand)]
+    Users(UsersCommand),
+    /// Enable or disable a region for a service.
+    #[command(subcommand)]
+    Regions(RegionsCommand),
+    /// Issue and revoke certificates with the gateway CA.
+    #[command(subcommand)]
+    Certs(CertsCommand),
+    /// Check the integrity of the access log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Encrypt a pincode for the `pinCode` element, as a client does.
+    EncryptPincode {
+        /// The gateway's published pincode certificate (PEM).
+        #[arg(long)]
+        certificate: PathBuf,
+        /// Read from standard input when absent.
+        #[arg(long)]
+        pincode: Option<String>,
+    },
+}
+
+/// Which gateway to administer: a demo directory or a configuration file.
+#[derive(Args)]
+struct Target {
+    /// A demo directory (as created by `tsgate demo`).
+    #[arg(long, conflicts_with = "config")]
+    dir: Option<PathBuf>,
+    /// A configuration file (as used by `tsgate serve`).
+    #[arg(long)]
+    config: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum UsersCommand {
+    /// Add an operator; prints the password and pincode when they are generated.
+    Add {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long)]
+        user_id: String,
+        #[arg(long)]
+        cf: String,
+        #[arg(long, default_value = "")]
+        name: String,
+        /// Profile to grant (repeatable), e.g. "Invio codice OTP".
+        #[arg(long)]
+        profile: Vec<String>,
+        #[arg(long)]
+        asl: Option<String>,
+        #[arg(long)]
+        region: Option<String>,
+        /// Read the password from this environment variable instead of generating one.
+        #[arg(long)]
+        password_env: Option<String>,
+        /// Read the pincode from this environment variable instead of generating one.
+        #[arg(long)]
+        pincode_env: Option<String>,
+    },
+    /// Grant a profile to an existing user.
+    Grant {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long)]
+        user_id: String,
+        #[arg(long)]
+        profile: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum RegionsCommand {
+    Enable {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        service: String,
+    },
+    Disable {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        service: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum CertsCommand {
+    /// Issue a certificate: `region --code 120`, `operator --cf CF`, or `server --host H`.
+    Issue {
+        /// Folder with ca.pem, ca-key.pem and crl.pem.
+        #[arg(long, default_value = "data/demo/certs")]
+        ca_dir: PathBuf,
+        /// region | operator | server
+        kind: String,
+        #[arg(long)]
+        code: Option<String>,
+        #[arg(long)]
+        cf: Option<String>,
+        #[arg(long, default_value = "")]
+        name: String,
+        #[arg(long)]
+        host: Vec<String>,
+        #[arg(long, default_value_t = 825)]
+        days: i64,
+        /// Output prefix: writes PREFIX.pem and PREFIX-key.pem.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Add a serial number to the CRL (the gateway reads it at start).
+    Revoke {
+        #[arg(long, default_value = "data/demo/certs")]
+        ca_dir: PathBuf,
+        #[arg(long)]
+        serial: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Walk the hash chain; exit non-zero at the first altered, removed or reordered entry.
+    Verify {
+        #[command(flatten)]
+        target: Target,
+    },
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("tsgate: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command)) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("tsgate: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Demo { dir, listen } => {
+            let demo = demo::prepare(&dir, listen).await?;
+            let config = Config::with_env_overrides(&demo.config)?;
+            telemetry::init(&config.log);
+            let application = Application::build(config).await?;
+            println!("{}", demo::banner(&demo));
+            application.run_until(shutdown_signal()).await?;
+        }
+        Command::Serve { config } => {
+            let config = Config::load(&config)?;
+            telemetry::init(&config.log);
+            let application = Application::build(config).await?;
+            tracing::info!(address = %application.local_addr()?, "tsgate serving");
+            application.run_until(shutdown_signal()).await?;
+        }
+        Command::Users(command) => users(command).await?,
+        Command::Regions(command) => regions(command).await?,
+        Command::Certs(command) => certs(command)?,
+        Command::Audit(AuditCommand::Verify { target }) => {
+            let store = open_store(&target).await?;
+            return Ok(match store::verify_chain(store.as_ref()).await? {
+                report @ ChainReport::Intact { .. } => {
+                    println!("{report}");
+                    ExitCode::SUCCESS
+                }
+                report => {
+                    println!("{report}");
+                    ExitCode::from(2)
+                }
+            });
+        }
+        Command::EncryptPincode { certificate, pincode } => {
+            let pincode = match pincode {
+                Some(p) => p,
+                None => {
+                    let mut line = String::new();
+                    std::io::stdin().read_line(&mut line)?;
+                    line.trim().to_owned()
+                }
+            };
+            println!("{}", pincode::encrypt_for_certificate(&files::read_text(&certificate)?, &pincode)?);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn open_store(target: &Target) -> anyhow::Result<std::sync::Arc<dyn Store>> {
+    let url = match (&target.dir, &target.config) {
+        (Some(dir), None) => demo::config_for(dir, "127.0.0.1:8443".parse()?).store.url,
+        (None, Some(file)) => Config::load(file)?.store.url,
+        (None, None) => demo::config_for(Path::new("data/demo"), "127.0.0.1:8443".parse()?).store.url,
+        (Some(_), Some(_)) => bail!("give either --dir or --config"),
+    };
+    Ok(store::connect(&url).await?)
+}
+
+async fn users(command: UsersCommand) -> anyhow::Result<()> {
+    match command {
+        UsersCommand::Add { target, user_id, cf, name, profile, asl, region, password_env, pincode_env } => {
+            if user_id.trim().is_empty() {
+                bail!("--user-id must not be empty");
+            }
+            let from_env = |var: &Option<String>| -> anyhow::Result<Option<String>> {
+                var.as_ref()
+                    .map(|v| std::env::var(v).with_context(|| format!("environment variable {v} is not set")))
+                    .transpose()
+            };
+            let password = from_env(&password_env)?;
+            let pincode = from_env(&pincode_env)?;
+            let (password, generated_password) = match password {
+                Some(p) => (p, false),
+                None => (Alphanumeric.sample_string(&mut rand::rng(), 16), true),
+            };
+            let (pincode, generated_pincode) = match pincode {
+                Some(p) => (p, false),
+                None => ((0..10).map(|_| char::from(b'0' + rand::rng().random_range(0..10u8))).collect(), true),
+            };
+            let cf = match CodiceFiscale::parse(&cf) {
+                Ok(cf) => cf.to_string(),
+                Err(e) => bail!("--cf: {e}"),
+            };
+            let store = open_store(&target).await?;
+            store
+                .add_user(&UserRecord {
+                    user_id: user_id.clone(),
+                    cf,
+                    display_name: name,
+                    password_hash: hash_secret(&password).map_err(|e| anyhow::anyhow!("{e}"))?,
+                    pincode_hash: hash_secret(&pincode).map_err(|e| anyhow::anyhow!("{e}"))?,
+                    asl,
+                    region,
+                    enabled: true,
+                })
+                .await?;
+            for p in &profile {
+                store.grant_profile(&user_id, p).await?;
+            }
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "user {user_id} added")?;
+            if generated_password {
+                writeln!(out, "password={password}")?;
+            }
+            if generated_pincode {
+                writeln!(out, "pincode={pincode}")?;
+            }
+        }
+        UsersCommand::Grant { target, user_id, profile } => {
+            let store = open_store(&target).await?;
+            if store.find_user(&user_id).await?.is_none() {
+                bail!("no user '{user_id}'");
+            }
+            store.grant_profile(&user_id, &profile).await?;
+            println!("profile \"{profile}\" granted to {user_id}");
+        }
+    }
+    Ok(())
+}
+
+async fn regions(command: RegionsCommand) -> anyhow::Result<()> {
+    let (target, code, service, enable) = match command {
+        RegionsCommand::Enable { target, code, service } => (target, code, service, true),
+        RegionsCommand::Disable { target, code, service } => (target, code, service, false),
+    };
+    let code = RegionCode::parse(&code).map_err(|e| anyhow::anyhow!("--code: {e}"))?;
+    if !crate::services::all().iter().any(|s| s.name == service) {
+        bail!("unknown service '{service}'");
+    }
+    let store = open_store(&target).await?;
+    if enable {
+        store.enable_region_service(code.as_str(), &service).await?;
+        println!("region {code} enabled for {service}");
+    } else {
+        store.disable_region_service(code.as_str(), &service).await?;
+        println!("region {code} disabled for {service}");
+    }
+    Ok(())
+}
+
+fn certs(command: CertsCommand) -> anyhow::Result<()> {
+    match command {
+        CertsCommand::Issue { ca_dir, kind, code, cf, name, host, days, out } => {
+            let ca = load_ca(&ca_dir)?;
+            let subject = match kind.as_str() {
+                "region" => Subject::Region {
+                    code: RegionCode::parse(code.as_deref().unwrap_or("")).map_err(|e| anyhow::anyhow!("--code: {e}"))?,
+                },
+                "operator" => Subject::Operator {
+                    cf: CodiceFiscale::parse(cf.as_deref().unwrap_or("")).map_err(|e| anyhow::anyhow!("--cf: {e}"))?,
+                    name,
+                },
+                "server" if !host.is_empty() => Subject::Server { hosts: host },
+                "server" => bail!("server certificates need at least one --host"),
+                other => bail!("unknown certificate kind '{other}': use region, operator or server"),
+            };
+            let issued = ca.issue(&subject, days)?;
+            let cert_path = out.with_extension("pem");
+            let key_path = PathBuf::from(format!("{}-key.pem", out.display()));
+            files::write_secret(&key_path, &issued.key_pem)?;
+            std::fs::write(&cert_path, &issued.cert_pem)?;
+            println!("issued {} (serial {})", cert_path.display(), issued.serial_hex);
+        }
+        CertsCommand::Revoke { ca_dir, serial } => {
+            let serial = serial.trim().to_ascii_lowercase();
+            if serial.is_empty() || hex::decode(&serial).is_err() {
+                bail!("--serial must be hexadecimal, as printed by `certs issue`");
+            }
+            let ca = load_ca(&ca_dir)?;
+            let crl_path = ca_dir.join("crl.pem");
+            let (mut revoked, number) = if crl_path.exists() {
+                read_crl(&files::read_text(&crl_path)?)?
+            } else {
+                (Vec::new(), 0)
+            };
+            if !revoked.contains(&serial) {
+                revoked.push(serial.clone());
+            }
+            std::fs::write(&crl_path, ca.crl(&revoked, number + 1, 30)?)?;
+            println!("serial {serial} revoked; {} updated (restart the gateway to apply)", crl_path.display());
+        }
+    }
+    Ok(())
+}
+
+fn load_ca(dir: &Path) -> anyhow::Result<CertificateAuthority> {
+    let cert = files::read_text(&dir.join("ca.pem"))?;
+    let key = files::read_text(&dir.join("ca-key.pem"))?;
+    Ok(CertificateAuthority::load(&cert, &key)?)
+}

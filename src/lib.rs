@@ -1,0 +1,19 @@
+//! tsgate — a SOAP/XML cooperative web-service gateway for the Sistema Tessera Sanitaria
+//! COVID-19 services. `server` is the network path of a request, `soap` its stage pipeline,
+//! `services` the operations, `store` persistence, `xsd` our own schema validator.
+#![forbid(unsafe_code)]
+
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod domain;
+pub mod metrics;
+pub mod pki;
+pub mod publication;
+pub mod server;
+pub mod services;
+pub mod soap;
+pub mod startup;
+pub mod store;
+pub mod telemetry;
+pub mod xsd;

@@ -1,0 +1,124 @@
+//! Prometheus metrics, one family per question an operator asks: how many requests by service,
+//! operation and outcome; how long they took; who was throttled; why TLS handshakes failed; why
+//! requests were refused before a caller was known.
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
+use prometheus_client::registry::Registry;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RequestLabels {
+    pub service: String,
+    pub operation: String,
+    /// `0000`, `0001`, `9999`, or a fault / refusal kind such as `fault_credentials`.
+    pub outcome: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ServiceLabels {
+    pub service: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ReasonLabels {
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct CallerKindLabels {
+    pub caller_kind: String,
+}
+
+pub struct Metrics {
+    registry: Registry,
+    pub requests: Family<RequestLabels, Counter>,
+    pub latency: Family<ServiceLabels, Histogram>,
+    pub throttled: Family<CallerKindLabels, Counter>,
+    pub tls_handshake_failures: Family<ReasonLabels, Counter>,
+    /// Requests refused before identification (bad XML, wrong content type, too large, ...).
+    pub rejected: Family<ReasonLabels, Counter>,
+    pub connections_open: Gauge,
+    pub connections_refused: Counter,
+}
+
+impl Metrics {
+    pub fn new() -> Metrics {
+        let mut registry = Registry::with_prefix("tsgate");
+        let requests = Family::<RequestLabels, Counter>::default();
+        let latency = Family::<ServiceLabels, Histogram>::new_with_constructor(|| {
+            Histogram::new(exponential_buckets(0.0005, 2.0, 14))
+        });
+        let throttled = Family::<CallerKindLabels, Counter>::default();
+        let tls_handshake_failures = Family::<ReasonLabels, Counter>::default();
+        let rejected = Family::<ReasonLabels, Counter>::default();
+        let connections_open = Gauge::default();
+        let connections_refused = Counter::default();
+        registry.register(
+            "requests",
+            "SOAP requests that reached identification, by service, operation and outcome",
+            requests.clone(),
+        );
+        registry.register(
+            "request_duration_seconds",
+            "Time from a complete request body to the committed reply",
+            latency.clone(),
+        );
+        registry.register("throttled", "Requests refused by the per-client rate limit", throttled.clone());
+        registry.register(
+            "tls_handshake_failures",
+            "Failed TLS handshakes by reason",
+            tls_handshake_failures.clone(),
+        );
+        registry.register(
+            "rejected_requests",
+            "Requests refused before the caller was identified, by reason",
+            rejected.clone(),
+        );
+        registry.register("connections_open", "Open client connections", connections_open.clone());
+        registry.register(
+            "connections_refused",
+            "Connections closed at accept because the connection cap was reached",
+            connections_refused.clone(),
+        );
+        Metrics {
+            registry,
+            requests,
+            latency,
+            throttled,
+            tls_handshake_failures,
+            rejected,
+            connections_open,
+            connections_refused,
+        }
+    }
+
+    pub fn reject(&self, reason: &str) {
+        self.rejected
+            .get_or_create(&ReasonLabels { reason: reason.to_owned() })
+            .inc();
+    }
+
+    pub fn handshake_failed(&self, reason: &str) {
+        self.tls_handshake_failures
+            .get_or_create(&ReasonLabels { reason: reason.to_owned() })
+            .inc();
+    }
+
+    /// The Prometheus text exposition.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        if prometheus_client::encoding::text::encode(&mut out, &self.registry).is_err() {
+            out.clear();
+        }
+        out
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}

@@ -1,0 +1,213 @@
+//! The gateway CA (rcgen): issues the server certificate, region client certificates and — for
+//! demos and tests — national-card style operator certificates, and signs the CRL.
+//!
+//! Identity conventions read back by `server::peer_identity`:
+//! - region: issued by this CA, subject CN `SAR-<3-digit region code>`, OU `SAR`;
+//! - operator card: subject serialNumber `TINIT-<CF>` (as on TS-CNS / CNS cards).
+
+use rcgen::{
+    BasicConstraints, CertificateParams, CertificateRevocationListParams, DistinguishedName,
+    DnType, DnValue, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyIdMethod, KeyPair, KeyUsagePurpose,
+    RevokedCertParams, SanType, SerialNumber,
+};
+use time::{Duration, OffsetDateTime};
+
+use crate::domain::{CodiceFiscale, RegionCode};
+
+/// X.520 serialNumber, where national cards carry `TINIT-<CF>`.
+pub const OID_SUBJECT_SERIAL_NUMBER: &[u64] = &[2, 5, 4, 5];
+/// CN prefix of region client certificates.
+pub const REGION_CN_PREFIX: &str = "SAR-";
+
+pub struct CertificateAuthority {
+    issuer: Issuer<'static, KeyPair>,
+    cert_pem: String,
+}
+
+pub enum Subject {
+    Server { hosts: Vec<String> },
+    Region { code: RegionCode },
+    Operator { cf: CodiceFiscale, name: String },
+}
+
+pub struct IssuedCertificate {
+    pub cert_pem: String,
+    pub key_pem: String,
+    /// Hex serial number, as `certs revoke` takes it.
+    pub serial_hex: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CaError {
+    #[error("certificate generation failed: {0}")]
+    Rcgen(#[from] rcgen::Error),
+    #[error("invalid serial number '{0}': expected hexadecimal")]
+    Serial(String),
+    #[error("existing CRL is unreadable: {0}")]
+    Crl(String),
+}
+
+impl CertificateAuthority {
+    /// A new CA with a fresh P-256 key, valid ten years.
+    pub fn create(name: &str) -> Result<CertificateAuthority, CaError> {
+        let key = KeyPair::generate()?;
+        let mut params = CertificateParams::default();
+        params.distinguished_name = dn(&[(DnType::CommonName, name), (DnType::OrganizationName, "tsgate")]);
+        params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+        params.key_usages = vec![
+            KeyUsagePurpose::KeyCertSign,
+            KeyUsagePurpose::CrlSign,
+            KeyUsagePurpose::DigitalSignature,
+        ];
+        params.not_before = OffsetDateTime::now_utc() - Duration::days(1);
+        params.not_after = OffsetDateTime::now_utc() + Duration::days(3650);
+        params.serial_number = Some(random_serial());
+        params.key_identifier_method = KeyIdMethod::Sha256;
+        let cert = params.self_signed(&key)?;
+        Ok(CertificateAuthority {
+            cert_pem: cert.pem(),
+            issuer: Issuer::new(params, key),
+        })
+    }
+
+    pub fn load(cert_pem: &str, key_pem: &str) -> Result<CertificateAuthority, CaError> {
+        let key = KeyPair::from_pem(key_pem)?;
+        Ok(CertificateAuthority {
+            issuer: Issuer::from_ca_cert_pem(cert_pem, key)?,
+            cert_pem: cert_pem.to_owned(),
+        })
+    }
+
+    pub fn cert_pem(&self) -> &str {
+        &self.cert_pem
+    }
+
+    pub fn key_pem(&self) -> String {
+        self.issuer.key().serialize_pem()
+    }
+
+    /// Issues a certificate valid from yesterday for `valid_days` (negative = already expired,
+    /// which tests use).
+    pub fn issue(&self, subject: &Subject, valid_days: i64) -> Result<IssuedCertificate, CaError> {
+        let now = OffsetDateTime::now_utc();
+        let (not_before, not_after) = if valid_days >= 0 {
+            (now - Duration::days(1), now + Duration::days(valid_days))
+        } else {
+            (now + Duration::days(valid_days * 2), now + Duration::days(valid_days))
+        };
+        self.issue_between(subject, not_before, not_after)
+    }
+
+    pub fn issue_between(
+        &self,
+        subject: &Subject,
+        not_before: OffsetDateTime,
+        not_after: OffsetDateTime,
+    ) -> Result<IssuedCertificate, CaError> {
+        let key = KeyPair::generate()?;
+        let mut params = CertificateParams::default();
+        params.not_before = not_before;
+        params.not_after = not_after;
+        let serial = random_serial();
+        params.serial_number = Some(serial.clone());
+        params.use_authority_key_identifier_extension = true;
+        params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+        match subject {
+            Subject::Server { hosts } => {
+                params.distinguished_name = dn(&[(DnType::CommonName, hosts.first().map_or("tsgate", |h| h.as_str()))]);
+                params.subject_alt_names = hosts
+                    .iter()
+                    .map(|h| match h.parse() {
+                        Ok(ip) => Ok(SanType::IpAddress(ip)),
+                        Err(_) => h.clone().try_into().map(SanType::DnsName),
+                    })
+                    .collect::<Result<_, _>>()?;
+                params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+            }
+            Subject::Region { code } => {
+                params.distinguished_name = dn(&[
+                    (DnType::CommonName, &format!("{REGION_CN_PREFIX}{code}")),
+                    (DnType::OrganizationalUnitName, "SAR"),
+                    (DnType::OrganizationName, "tsgate"),
+                ]);
+                params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+            }
+            Subject::Operator { cf, name } => {
+                let mut names = dn(&[(DnType::CommonName, &format!("{cf}/{name}"))]);
+                names.push(
+                    DnType::CustomDnType(OID_SUBJECT_SERIAL_NUMBER.to_vec()),
+                    DnValue::PrintableString(format!("TINIT-{cf}").try_into()?),
+                );
+                params.distinguished_name = names;
+                params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+            }
+        }
+        let cert = params.signed_by(&key, &self.issuer)?;
+        Ok(IssuedCertificate {
+            cert_pem: cert.pem(),
+            key_pem: key.serialize_pem(),
+            serial_hex: hex::encode(serial.to_bytes()),
+        })
+    }
+
+    /// Signs a CRL listing `revoked` (hex serials), valid for `valid_days`.
+    pub fn crl(&self, revoked: &[String], crl_number: u64, valid_days: i64) -> Result<String, CaError> {
+        let now = OffsetDateTime::now_utc();
+        let revoked_certs = revoked
+            .iter()
+            .map(|serial| {
+                let bytes = hex::decode(serial).map_err(|_| CaError::Serial(serial.clone()))?;
+                Ok(RevokedCertParams {
+                    serial_number: SerialNumber::from_slice(&bytes),
+                    revocation_time: now,
+                    reason_code: None,
+                    invalidity_date: None,
+                })
+            })
+            .collect::<Result<Vec<_>, CaError>>()?;
+        let params = CertificateRevocationListParams {
+            this_update: now - Duration::minutes(5),
+            next_update: now + Duration::days(valid_days),
+            crl_number: SerialNumber::from(crl_number),
+            issuing_distribution_point: None,
+            revoked_certs,
+            key_identifier_method: KeyIdMethod::Sha256,
+        };
+        Ok(params.signed_by(&self.issuer)?.pem()?)
+    }
+}
+
+/// Serials already in a CRL (hex) and its number, so `certs revoke` can extend it.
+pub fn read_crl(pem: &str) -> Result<(Vec<String>, u64), CaError> {
+    use rustls_pki_types::pem::PemObject;
+    use x509_parser::prelude::FromDer;
+    let der = rustls_pki_types::CertificateRevocationListDer::from_pem_slice(pem.as_bytes())
+        .map_err(|e| CaError::Crl(e.to_string()))?;
+    let (_, crl) = x509_parser::revocation_list::CertificateRevocationList::from_der(&der)
+        .map_err(|e| CaError::Crl(e.to_string()))?;
+    let serials = crl
+        .iter_revoked_certificates()
+        .map(|r| hex::encode(r.raw_serial()))
+        .collect();
+    let number = crl
+        .crl_number()
+        .and_then(|n| u64::try_from(n).ok())
+        .unwrap_or(0);
+    Ok((serials, number))
+}
+
+fn dn(parts: &[(DnType, &str)]) -> DistinguishedName {
+    let mut names = DistinguishedName::new();
+    for (kind, value) in parts {
+        names.push(kind.clone(), *value);
+    }
+    names
+}
+
+/// 16 random bytes with the top bit clear: positive, unique enough never to collide.
+fn random_serial() -> SerialNumber {
+    let mut bytes: [u8; 16] = rand::random();
+    bytes[0] &= 0x7f;
+    bytes[0] |= 0x01;
+    SerialNumber::from_slice(&bytes)
+}

@@ -1,0 +1,11 @@
+//! The network side of a request: accept (connection cap, handshake timeout) → TLS (client
+//! certificate verified, identity read once per connection) → HTTP (timeouts, body cap,
+//! HTTP/1.1 keep-alive and HTTP/2) → route.
+
+pub mod accept;
+pub mod body;
+pub mod peer_identity;
+pub mod router;
+pub mod tls;
+
+pub use peer_identity::{PeerIdentity, PeerIdentityReader};

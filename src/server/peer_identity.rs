@@ -1,0 +1,102 @@
+//! Reads who is on the other end of a TLS connection from its verified client certificate, once
+//! per connection. The chain has already been verified by rustls; this only interprets it.
+
+use x509_parser::oid_registry::{OID_X509_COMMON_NAME, OID_X509_SERIALNUMBER};
+use x509_parser::prelude::{FromDer, X509Certificate, X509Name};
+
+use crate::domain::{CodiceFiscale, RegionCode};
+use crate::pki::ca::REGION_CN_PREFIX;
+
+/// What the client certificate of a connection says, if there is one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PeerIdentity {
+    /// No client certificate: the caller must use Basic + pincode.
+    Anonymous,
+    /// A regional system, by a certificate of the gateway CA.
+    Region { code: RegionCode },
+    /// A person, by a national-card style certificate (`serialNumber = TINIT-<CF>`).
+    Card { cf: CodiceFiscale },
+    /// A valid certificate that names neither: refused as bad credentials.
+    Unrecognised { subject: String },
+}
+
+/// Interprets verified client certificates. `gateway_ca_subject` is the DER subject of our CA,
+/// so that only certificates we issued can claim to be a region.
+#[derive(Clone)]
+pub struct PeerIdentityReader {
+    gateway_ca_subject: Vec<u8>,
+}
+
+impl PeerIdentityReader {
+    pub fn new(gateway_ca_der: &[u8]) -> Result<PeerIdentityReader, String> {
+        let (_, ca) = X509Certificate::from_der(gateway_ca_der).map_err(|e| format!("gateway CA certificate: {e}"))?;
+        Ok(PeerIdentityReader {
+            gateway_ca_subject: ca.subject().as_raw().to_vec(),
+        })
+    }
+
+    pub fn read(&self, end_entity: Option<&[u8]>) -> PeerIdentity {
+        let Some(der) = end_entity else {
+            return PeerIdentity::Anonymous;
+        };
+        let Ok((_, cert)) = X509Certificate::from_der(der) else {
+            return PeerIdentity::Unrecognised {
+                subject: "(unparseable)".into(),
+            };
+        };
+        let subject = cert.subject();
+        if let Some(cf) = first_attribute(subject, &OID_X509_SERIALNUMBER)
+            .and_then(|serial| serial.strip_prefix("TINIT-"))
+            .and_then(|cf| CodiceFiscale::parse(cf).ok())
+        {
+            return PeerIdentity::Card { cf };
+        }
+        if cert.issuer().as_raw() == self.gateway_ca_subject.as_slice() {
+            if let Some(code) = first_attribute(subject, &OID_X509_COMMON_NAME)
+                .and_then(|cn| cn.strip_prefix(REGION_CN_PREFIX))
+                .and_then(|code| RegionCode::parse(code).ok())
+            {
+                return PeerIdentity::Region { code };
+            }
+        }
+        PeerIdentity::Unrecognised {
+            subject: subject.to_string(),
+        }
+    }
+}
+
+fn first_attribute<'a>(name: &'a X509Name<'a>, oid: &x509_parser::der_parser::Oid<'a>) -> Option<&'a str> {
+    name.iter_by_oid(oid).next().and_then(|attr| attr.as_str().ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pki::{CertificateAuthority, Subject};
+    use rustls_pki_types::pem::PemObject;
+    use rustls_pki_types::CertificateDer;
+
+    fn der(pem: &str) -> Vec<u8> {
+        CertificateDer::from_pem_slice(pem.as_bytes()).map(|c| c.to_vec()).unwrap_or_default()
+    }
+
+    #[test]
+    fn reads_region_and_card_identities() -> Result<(), Box<dyn std::error::Error>> {
+        let ca = CertificateAuthority::create("test CA")?;
+        let other = CertificateAuthority::create("other CA")?;
+        let reader = PeerIdentityReader::new(&der(ca.cert_pem()))?;
+        let code = RegionCode::parse("120")?;
+        let region = ca.issue(&Subject::Region { code }, 10)?;
+        assert_eq!(reader.read(Some(&der(&region.cert_pem))), PeerIdentity::Region { code });
+
+        let cf = CodiceFiscale::parse("RSSMRA80A01H501U")?;
+        let card = other.issue(&Subject::Operator { cf: cf.clone(), name: "Mario Rossi".into() }, 10)?;
+        assert_eq!(reader.read(Some(&der(&card.cert_pem))), PeerIdentity::Card { cf });
+
+        // A region-looking certificate from another CA is not a region.
+        let fake = other.issue(&Subject::Region { code }, 10)?;
+        assert!(matches!(reader.read(Some(&der(&fake.cert_pem))), PeerIdentity::Unrecognised { .. }));
+        assert_eq!(reader.read(None), PeerIdentity::Anonymous);
+        Ok(())
+    }
+}

@@ -1,0 +1,92 @@
+//! Routing: `/ws/<Service>` (SOAP, and `?wsdl`), `/xsd/<file>`, `/metrics`, `/health`.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use http::{header, Method, Request, StatusCode};
+use hyper::body::Incoming;
+
+use super::body::{self, BodyError};
+use super::PeerIdentity;
+use crate::soap::fault::Fault;
+use crate::soap::pipeline::{self, SoapCall};
+use crate::soap::respond::{http_response, HttpResponse};
+use crate::soap::SoapVersion;
+use crate::startup::App;
+
+pub async fn route(app: Arc<App>, peer: Arc<PeerIdentity>, request: Request<Incoming>) -> Result<HttpResponse, Infallible> {
+    let path = request.uri().path().to_owned();
+    let wants_wsdl = request
+        .uri()
+        .query()
+        .is_some_and(|q| q.eq_ignore_ascii_case("wsdl"));
+    let response = match (request.method(), path.as_str()) {
+        (&Method::GET, "/health") => text(StatusCode::OK, "application/json", "{\"status\":\"ok\"}".into()),
+        (&Method::GET, "/metrics") => text(
+            StatusCode::OK,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+            app.metrics.render(),
+        ),
+        (&Method::GET, p) if p.starts_with("/xsd/") => match app.publication.xsd(&p["/xsd/".len()..]) {
+            Some(xsd) => text(StatusCode::OK, "text/xml; charset=utf-8", xsd.to_owned()),
+            None => not_found(),
+        },
+        (&Method::GET, p) if p.starts_with("/ws/") && wants_wsdl => match app.publication.wsdl(&p["/ws/".len()..]) {
+            Some(wsdl) => text(StatusCode::OK, "text/xml; charset=utf-8", wsdl.to_owned()),
+            None => not_found(),
+        },
+        (&Method::POST, p) if p.starts_with("/ws/") => soap(&app, &peer, request).await,
+        (_, p) if p.starts_with("/ws/") => {
+            let mut response = text(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "text/plain; charset=utf-8",
+                "POST per le chiamate SOAP, GET ?wsdl per il WSDL\n".into(),
+            );
+            response
+                .headers_mut()
+                .insert(header::ALLOW, http::HeaderValue::from_static("GET, POST"));
+            response
+        }
+        _ => not_found(),
+    };
+    Ok(response)
+}
+
+async fn soap(app: &App, peer: &PeerIdentity, request: Request<Incoming>) -> HttpResponse {
+    let (parts, incoming) = request.into_parts();
+    let header = |name: header::HeaderName| parts.headers.get(name).and_then(|v| v.to_str().ok());
+    let content_type = header(header::CONTENT_TYPE);
+    // Faults before the envelope is read use the version the Content-Type announces.
+    let version = SoapVersion::from_content_type(content_type).unwrap_or(SoapVersion::V11);
+    let declared_length = header(header::CONTENT_LENGTH).and_then(|v| v.parse().ok());
+    let server = &app.config.server;
+    let body = match body::read(
+        incoming,
+        declared_length,
+        server.max_body_bytes,
+        Duration::from_millis(server.body_timeout_ms),
+    )
+    .await
+    {
+        Ok(body) => body,
+        Err(BodyError::TooLarge) => return pipeline::refuse(app, version, Fault::too_large(server.max_body_bytes)),
+        Err(BodyError::TimedOut) => return pipeline::refuse(app, version, Fault::body_timeout()),
+        Err(BodyError::Broken) => return pipeline::refuse(app, version, Fault::body_broken()),
+    };
+    let call = SoapCall {
+        service: &parts.uri.path()["/ws/".len()..],
+        content_type,
+        authorization: header(header::AUTHORIZATION),
+        body,
+    };
+    pipeline::handle(app, peer, call).await
+}
+
+fn text(status: StatusCode, content_type: &'static str, body: String) -> HttpResponse {
+    http_response(status, content_type, body, None)
+}
+
+fn not_found() -> HttpResponse {
+    text(StatusCode::NOT_FOUND, "text/plain; charset=utf-8", "non trovato\n".into())
+}

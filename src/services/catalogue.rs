@@ -1,0 +1,27 @@
+//! The registry of services: find a service by its path segment, an operation by its payload.
+
+use super::{all, ServiceSpec};
+
+pub struct Catalogue {
+    services: Vec<ServiceSpec>,
+}
+
+impl Catalogue {
+    pub fn new() -> Catalogue {
+        Catalogue { services: all() }
+    }
+
+    pub fn service(&self, name: &str) -> Option<&ServiceSpec> {
+        self.services.iter().find(|s| s.name == name)
+    }
+
+    pub fn services(&self) -> &[ServiceSpec] {
+        &self.services
+    }
+}
+
+impl Default for Catalogue {
+    fn default() -> Self {
+        Self::new()
+    }
+}

@@ -1,0 +1,81 @@
+//! The services the gateway offers. Each service is a folder; each operation a plain async
+//! function from a typed request to a typed reply, registered here with its access rule.
+
+pub mod catalogue;
+pub mod outcome;
+pub mod servizi;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+pub use catalogue::Catalogue;
+pub use outcome::{Messaggio, Reply, TipoErrore};
+
+use crate::soap::identify::Caller;
+use crate::soap::Element;
+use crate::startup::App;
+
+/// Who may call an operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Every identified caller (e.g. the catalogue itself).
+    AnyCaller,
+    /// Operators holding this profile, and regions enabled for the service.
+    Profile(&'static str),
+}
+
+pub struct OperationSpec {
+    pub name: &'static str,
+    /// The request root element: (namespace, local name).
+    pub request: (&'static str, &'static str),
+    /// The response root element: (namespace, local name).
+    pub response: (&'static str, &'static str),
+    pub access: Access,
+}
+
+/// What a handler sees of the request besides its payload.
+pub struct Context<'a> {
+    pub app: &'a App,
+    pub caller: &'a Caller,
+    pub service: &'a ServiceSpec,
+}
+
+#[async_trait]
+pub trait Operation: Send + Sync {
+    fn spec(&self) -> &OperationSpec;
+    /// Parses the (already schema-valid) payload into the typed request and handles it.
+    async fn invoke(&self, ctx: &Context<'_>, payload: &Element) -> Reply;
+}
+
+pub struct ServiceSpec {
+    /// The path segment: `/ws/<name>`.
+    pub name: &'static str,
+    pub description: &'static str,
+    /// The WSDL file under `wsdl/`.
+    pub wsdl: &'static str,
+    pub operations: Vec<Arc<dyn Operation>>,
+}
+
+impl ServiceSpec {
+    /// The operation whose request element is the payload root.
+    pub fn operation_for(&self, namespace: &str, name: &str) -> Option<&Arc<dyn Operation>> {
+        self.operations
+            .iter()
+            .find(|op| op.spec().request == (namespace, name))
+    }
+}
+
+/// Every service, in the order the catalogue lists them.
+pub fn all() -> Vec<ServiceSpec> {
+    vec![servizi::service()]
+}
+
+/// The published files, embedded so the binary serves them from anywhere: (file name, text).
+pub const SCHEMA_FILES: &[(&str, &str)] = &[
+    ("tipi.xsd", include_str!("../../xsd/tipi.xsd")),
+    ("servizi-richiesta.xsd", include_str!("../../xsd/servizi-richiesta.xsd")),
+    ("servizi-ricevuta.xsd", include_str!("../../xsd/servizi-ricevuta.xsd")),
+];
+
+pub const WSDL_FILES: &[(&str, &str)] = &[("Servizi.wsdl", include_str!("../../wsdl/Servizi.wsdl"))];

@@ -1,0 +1,85 @@
+//! The business outcome every reply carries (CONVENTIONS "Outcomes"): a 4-digit code and a list
+//! of coded messages, each blocking or a warning. Transaction id and date-time are added by the
+//! pipeline, which owns them.
+
+use std::fmt::Write;
+
+use crate::soap::xml::{escape, leaf};
+
+pub const TIPI_NS: &str = "urn:tsgate:ws:tipi";
+
+pub const ESITO_OK: &str = "0000";
+pub const ESITO_OK_CON_AVVISI: &str = "0001";
+pub const ESITO_RIFIUTATO: &str = "9999";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TipoErrore {
+    Bloccante,
+    Avviso,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Messaggio {
+    pub codice: &'static str,
+    pub testo: String,
+    pub tipo: TipoErrore,
+}
+
+/// A handler's answer: outcome code, messages, and the operation-specific elements that follow
+/// them in the response root (already serialised, with the `ric:` prefix).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    pub cod_esito: &'static str,
+    pub messaggi: Vec<Messaggio>,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn ok(body: String) -> Reply {
+        Reply {
+            cod_esito: ESITO_OK,
+            messaggi: Vec::new(),
+            body,
+        }
+    }
+
+    pub fn rejected(codice: &'static str, testo: impl Into<String>) -> Reply {
+        Reply {
+            cod_esito: ESITO_RIFIUTATO,
+            messaggi: vec![Messaggio {
+                codice,
+                testo: testo.into(),
+                tipo: TipoErrore::Bloccante,
+            }],
+            body: String::new(),
+        }
+    }
+
+    /// The response root element in namespace `ns`, with the common header fields first.
+    pub fn to_xml(&self, response: (&str, &str), transaction_id: &str, date_time: &str) -> String {
+        let (ns, root) = response;
+        let mut out = String::with_capacity(512 + self.body.len());
+        let _ = write!(out, "<ric:{root} xmlns:ric=\"{}\" xmlns:tipi=\"{TIPI_NS}\">", escape(ns));
+        leaf(&mut out, "ric", "idTransazione", transaction_id);
+        leaf(&mut out, "ric", "dataOra", date_time);
+        leaf(&mut out, "ric", "codEsito", self.cod_esito);
+        if !self.messaggi.is_empty() {
+            out.push_str("<ric:ElencoMessaggi>");
+            for m in &self.messaggi {
+                out.push_str("<tipi:Messaggio>");
+                leaf(&mut out, "tipi", "codEsito", m.codice);
+                leaf(&mut out, "tipi", "esito", &m.testo);
+                let tipo = match m.tipo {
+                    TipoErrore::Bloccante => "Bloccante",
+                    TipoErrore::Avviso => "Avviso",
+                };
+                leaf(&mut out, "tipi", "tipoErrore", tipo);
+                out.push_str("</tipi:Messaggio>");
+            }
+            out.push_str("</ric:ElencoMessaggi>");
+        }
+        out.push_str(&self.body);
+        let _ = write!(out, "</ric:{root}>");
+        out
+    }
+}

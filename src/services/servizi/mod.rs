@@ -1,0 +1,20 @@
+//! `Servizi`: the catalogue of services and operations the caller may use (as X-Road's
+//! allowedMethods does). It exercises the whole pipeline end to end.
+
+mod elenco_servizi;
+
+use std::sync::Arc;
+
+use super::ServiceSpec;
+
+pub const REQUEST_NS: &str = "urn:tsgate:ws:servizi:richiesta";
+pub const RESPONSE_NS: &str = "urn:tsgate:ws:servizi:ricevuta";
+
+pub fn service() -> ServiceSpec {
+    ServiceSpec {
+        name: "Servizi",
+        description: "Catalogo dei servizi e delle operazioni consentite al chiamante",
+        wsdl: "Servizi.wsdl",
+        operations: vec![Arc::new(elenco_servizi::ElencoServizi::new())],
+    }
+}

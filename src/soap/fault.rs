@@ -1,0 +1,149 @@
+//! SOAP Faults: the answers for requests that cannot get a business reply. Each kind has its own
+//! HTTP status, fault code and detail code, so clients and metrics can tell them apart.
+
+use http::StatusCode;
+
+use super::envelope::EnvelopeError;
+use crate::domain::TransactionId;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultCode {
+    /// SOAP 1.1 `Client` / SOAP 1.2 `Sender`.
+    Client,
+    /// SOAP 1.1 `Server` / SOAP 1.2 `Receiver`.
+    Server,
+    VersionMismatch,
+    MustUnderstand,
+}
+
+#[derive(Debug, Clone)]
+pub struct Fault {
+    pub status: StatusCode,
+    pub code: FaultCode,
+    /// Stable machine-readable code in `<detail>`, also the metrics label.
+    pub detail_code: &'static str,
+    /// Italian text for the operator.
+    pub reason: String,
+    pub transaction_id: Option<TransactionId>,
+    pub retry_after_seconds: Option<u64>,
+}
+
+impl Fault {
+    fn new(status: StatusCode, code: FaultCode, detail_code: &'static str, reason: impl Into<String>) -> Fault {
+        Fault {
+            status,
+            code,
+            detail_code,
+            reason: reason.into(),
+            transaction_id: None,
+            retry_after_seconds: None,
+        }
+    }
+
+    pub fn with_transaction(mut self, id: TransactionId) -> Fault {
+        self.transaction_id = Some(id);
+        self
+    }
+
+    /// The same answer for every cause: unknown user, wrong password, wrong or undecryptable
+    /// pincode, unusable certificate.
+    pub fn credentials() -> Fault {
+        Fault::new(StatusCode::INTERNAL_SERVER_ERROR, FaultCode::Client, "CREDENZIALI_INVALIDE", "Credenziali invalide")
+    }
+
+    pub fn content_type(why: &str) -> Fault {
+        Fault::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, FaultCode::Client, "CONTENT_TYPE", why)
+    }
+
+    pub fn too_large(max: usize) -> Fault {
+        Fault::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            FaultCode::Client,
+            "RICHIESTA_TROPPO_GRANDE",
+            format!("Richiesta oltre la dimensione massima di {max} byte"),
+        )
+    }
+
+    pub fn body_timeout() -> Fault {
+        Fault::new(
+            StatusCode::REQUEST_TIMEOUT,
+            FaultCode::Client,
+            "TEMPO_SCADUTO",
+            "Il corpo della richiesta non è arrivato entro il tempo massimo",
+        )
+    }
+
+    pub fn body_broken() -> Fault {
+        Fault::new(StatusCode::BAD_REQUEST, FaultCode::Client, "CORPO_INTERROTTO", "Il corpo della richiesta è interrotto")
+    }
+
+    pub fn unknown_service(name: &str) -> Fault {
+        Fault::new(
+            StatusCode::NOT_FOUND,
+            FaultCode::Client,
+            "SERVIZIO_SCONOSCIUTO",
+            format!("Servizio '{}' sconosciuto", truncate(name)),
+        )
+    }
+
+    pub fn unknown_operation(service: &str, element: &str) -> Fault {
+        Fault::new(
+            StatusCode::BAD_REQUEST,
+            FaultCode::Client,
+            "OPERAZIONE_SCONOSCIUTA",
+            format!("'{}' non è un'operazione del servizio {service}", truncate(element)),
+        )
+    }
+
+    pub fn throttled(retry_after_seconds: u64) -> Fault {
+        let mut fault = Fault::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            FaultCode::Client,
+            "LIMITE_RICHIESTE",
+            format!("Troppe richieste: riprovare tra {retry_after_seconds} secondi"),
+        );
+        fault.retry_after_seconds = Some(retry_after_seconds);
+        fault
+    }
+
+    pub fn unavailable() -> Fault {
+        Fault::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            FaultCode::Server,
+            "SERVIZIO_NON_DISPONIBILE",
+            "Servizio temporaneamente non disponibile: la richiesta non è stata eseguita",
+        )
+    }
+
+    pub fn from_envelope(error: &EnvelopeError) -> Fault {
+        let (status, code, detail) = match error {
+            EnvelopeError::Malformed(_) => (StatusCode::BAD_REQUEST, FaultCode::Client, "XML_NON_BEN_FORMATO"),
+            EnvelopeError::Doctype => (StatusCode::BAD_REQUEST, FaultCode::Client, "DTD_NON_AMMESSA"),
+            EnvelopeError::TooDeep(_) => (StatusCode::BAD_REQUEST, FaultCode::Client, "ANNIDAMENTO_ECCESSIVO"),
+            EnvelopeError::Encoding => (StatusCode::BAD_REQUEST, FaultCode::Client, "CODIFICA_NON_AMMESSA"),
+            EnvelopeError::NotSoap(_) => (StatusCode::BAD_REQUEST, FaultCode::Client, "NON_SOAP"),
+            EnvelopeError::VersionMismatch { .. } => {
+                (StatusCode::BAD_REQUEST, FaultCode::VersionMismatch, "VERSIONE_SOAP")
+            }
+            EnvelopeError::MustUnderstand(_) => {
+                (StatusCode::INTERNAL_SERVER_ERROR, FaultCode::MustUnderstand, "MUST_UNDERSTAND")
+            }
+            EnvelopeError::Schema(_) => (StatusCode::INTERNAL_SERVER_ERROR, FaultCode::Client, "SCHEMA"),
+        };
+        Fault::new(status, code, detail, error.to_string())
+    }
+
+    /// Lower-case detail code, used as the `outcome` / `reason` label.
+    pub fn label(&self) -> String {
+        format!("fault_{}", self.detail_code.to_ascii_lowercase())
+    }
+}
+
+/// Names echoed back from a request are cut short: a reply never amplifies hostile input.
+fn truncate(s: &str) -> String {
+    const MAX: usize = 64;
+    match s.char_indices().nth(MAX) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_owned(),
+    }
+}

@@ -1,0 +1,17 @@
+//! The SOAP stage pipeline, one file per stage, in the order `pipeline.rs` calls them:
+//! envelope (+ schema, same pass) → identify → authorize → throttle → dispatch → record → respond.
+
+pub mod authorize;
+pub mod envelope;
+pub mod fault;
+pub mod identify;
+pub mod payload;
+pub mod pipeline;
+pub mod record;
+pub mod respond;
+pub mod throttle;
+pub mod version;
+pub mod xml;
+
+pub use payload::Element;
+pub use version::SoapVersion;

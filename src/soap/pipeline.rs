@@ -1,0 +1,141 @@
+//! The SOAP request, top to bottom. Each stage is one call, in this order:
+//! envelope (with schema validation, same pass) → identify → authorize → throttle → dispatch →
+//! record → respond.
+
+use std::time::Instant;
+
+use bytes::Bytes;
+use chrono::{DurationRound, TimeDelta, Utc};
+
+use super::envelope::{self, EnvelopeError};
+use super::fault::Fault;
+use super::identify::{self, Refusal};
+use super::record::{self, Draft, Subject};
+use super::respond::{self, HttpResponse};
+use super::throttle::retry_after_seconds;
+use super::version::SoapVersion;
+use super::{authorize, xml};
+use crate::metrics::{CallerKindLabels, RequestLabels, ServiceLabels};
+use crate::server::PeerIdentity;
+use crate::services::Context;
+use crate::startup::App;
+
+/// What the HTTP layer hands over for a `POST /ws/<service>`.
+pub struct SoapCall<'a> {
+    pub service: &'a str,
+    pub content_type: Option<&'a str>,
+    pub authorization: Option<&'a str>,
+    pub body: Bytes,
+}
+
+pub async fn handle(app: &App, peer: &PeerIdentity, call: SoapCall<'_>) -> HttpResponse {
+    let started = Instant::now();
+    let version = match SoapVersion::from_content_type(call.content_type) {
+        Ok(version) => version,
+        Err(why) => return refuse(app, SoapVersion::V11, Fault::content_type(why)),
+    };
+    let Some(service) = app.catalogue.service(call.service) else {
+        return refuse(app, version, Fault::unknown_service(call.service));
+    };
+
+    // 1–2. envelope + schema
+    let envelope = match envelope::read(&call.body, version, &app.schemas, app.config.server.max_xml_depth) {
+        Ok(envelope) => envelope,
+        Err(error @ EnvelopeError::VersionMismatch { envelope }) => {
+            return refuse(app, envelope, Fault::from_envelope(&error))
+        }
+        Err(error) => return refuse(app, version, Fault::from_envelope(&error)),
+    };
+    let payload = &envelope.payload;
+    let Some(operation) = service.operation_for(&payload.namespace, &payload.name) else {
+        return refuse(app, version, Fault::unknown_operation(service.name, &payload.name));
+    };
+    let spec = operation.spec();
+    let draft = Draft {
+        service: service.name,
+        operation: spec.name,
+        transaction_id: crate::domain::TransactionId::new(),
+    };
+
+    // 3. identify
+    let caller = match identify::caller(app, peer, call.authorization, payload).await {
+        Ok(caller) => caller,
+        Err(Refusal::Credentials { kind, claimed_id }) => {
+            let fault = Fault::credentials().with_transaction(draft.transaction_id);
+            let entry = draft.entry(Subject::Refused { kind, claimed_id: &claimed_id }, now_millis(), &fault.label());
+            return finish_with_fault(app, version, &draft, entry, fault, started).await;
+        }
+        Err(Refusal::Unavailable) => return refuse(app, version, Fault::unavailable()),
+    };
+    let context = Context { app, caller: &caller, service };
+
+    // 4. authorize, 5. throttle, 6. dispatch
+    let reply = if !authorize::may_call(&caller, service, spec) {
+        authorize::refusal(service, spec)
+    } else if let Err(wait) = app.throttle.check(&caller.throttle_key()) {
+        app.metrics
+            .throttled
+            .get_or_create(&CallerKindLabels { caller_kind: caller.kind().as_str().to_owned() })
+            .inc();
+        let fault = Fault::throttled(retry_after_seconds(wait)).with_transaction(draft.transaction_id);
+        let entry = draft.entry(Subject::Caller(&caller), now_millis(), "throttled");
+        return finish_with_fault(app, version, &draft, entry, fault, started).await;
+    } else {
+        operation.invoke(&context, payload).await
+    };
+
+    // 7. record, 8. respond
+    let at = now_millis();
+    let entry = draft.entry(Subject::Caller(&caller), at, reply.cod_esito);
+    if let Err(fault) = record::commit(app, entry).await {
+        return refuse(app, version, fault.with_transaction(draft.transaction_id));
+    }
+    count(app, &draft, reply.cod_esito, started);
+    let xml = reply.to_xml(spec.response, &draft.transaction_id.to_string(), &xml::rome_millis(at));
+    respond::reply(version, &xml)
+}
+
+/// A Fault for a request that reached identification: recorded like any other outcome.
+async fn finish_with_fault(
+    app: &App,
+    version: SoapVersion,
+    draft: &Draft<'_>,
+    entry: crate::store::AccessLogEntry,
+    fault: Fault,
+    started: Instant,
+) -> HttpResponse {
+    let outcome = entry.outcome.clone();
+    if let Err(unavailable) = record::commit(app, entry).await {
+        return refuse(app, version, unavailable.with_transaction(draft.transaction_id));
+    }
+    count(app, draft, &outcome, started);
+    respond::fault(version, &fault)
+}
+
+/// A request refused before a caller was known: counted by reason, answered with its Fault.
+pub fn refuse(app: &App, version: SoapVersion, fault: Fault) -> HttpResponse {
+    app.metrics.reject(&fault.label());
+    tracing::info!(code = fault.detail_code, status = fault.status.as_u16(), "request refused");
+    respond::fault(version, &fault)
+}
+
+fn count(app: &App, draft: &Draft<'_>, outcome: &str, started: Instant) {
+    app.metrics
+        .requests
+        .get_or_create(&RequestLabels {
+            service: draft.service.to_owned(),
+            operation: draft.operation.to_owned(),
+            outcome: outcome.to_owned(),
+        })
+        .inc();
+    app.metrics
+        .latency
+        .get_or_create(&ServiceLabels { service: draft.service.to_owned() })
+        .observe(started.elapsed().as_secs_f64());
+}
+
+/// Access-log and reply timestamps carry milliseconds, no more.
+fn now_millis() -> chrono::DateTime<Utc> {
+    let now = Utc::now();
+    now.duration_trunc(TimeDelta::milliseconds(1)).unwrap_or(now)
+}

@@ -1,0 +1,148 @@
+//! Builds the whole gateway from a `Config`: store, access-log writer, schemas, TLS, listener.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
+
+use crate::config::Config;
+use crate::metrics::Metrics;
+use crate::pki::{files, PincodeKey};
+use crate::publication::Publication;
+use crate::server::{accept, tls, PeerIdentityReader};
+use crate::services::{Catalogue, SCHEMA_FILES};
+use crate::soap::throttle::Throttle;
+use crate::store::{self, AccessLogWriter, Store, WriterHandle};
+use crate::xsd::SchemaSet;
+
+/// Everything a request needs, shared by all connections.
+pub struct App {
+    pub config: Config,
+    pub schemas: SchemaSet,
+    pub catalogue: Catalogue,
+    pub store: Arc<dyn Store>,
+    pub access_log: AccessLogWriter,
+    pub throttle: Throttle,
+    pub pincode: PincodeKey,
+    pub metrics: Metrics,
+    pub publication: Publication,
+    pub peer_reader: PeerIdentityReader,
+}
+
+pub struct Application {
+    app: Arc<App>,
+    listener: TcpListener,
+    acceptor: TlsAcceptor,
+    writer: WriterHandle,
+}
+
+impl Application {
+    pub async fn build(config: Config) -> anyhow::Result<Application> {
+        let schemas = compile_schemas()?;
+        let tls_config = tls::server_config(&config.tls).context("TLS set-up")?;
+        let ca_der = files::certificates(&config.tls.client_ca)?
+            .into_iter()
+            .next()
+            .context("gateway CA file is empty")?;
+        let peer_reader = PeerIdentityReader::new(&ca_der).map_err(anyhow::Error::msg)?;
+        let pincode = PincodeKey::from_pem(&files::read_text(&config.pincode.key)?)
+            .with_context(|| format!("pincode key {}", config.pincode.key.display()))?;
+        let store = store::connect(&config.store.url)
+            .await
+            .with_context(|| format!("store {}", redact_url(&config.store.url)))?;
+        let (access_log, writer) = AccessLogWriter::start(store.clone(), config.store.access_log_batch)
+            .await
+            .context("access-log writer")?;
+        let listener = TcpListener::bind(config.server.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.server.listen))?;
+        let app = App {
+            schemas,
+            catalogue: Catalogue::new(),
+            store,
+            access_log,
+            throttle: Throttle::new(&config.throttle),
+            pincode,
+            metrics: Metrics::new(),
+            publication: Publication::new(&config.server.public_url),
+            peer_reader,
+            config,
+        };
+        Ok(Application {
+            app: Arc::new(app),
+            listener,
+            acceptor: TlsAcceptor::from(tls_config),
+            writer,
+        })
+    }
+
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    pub fn app(&self) -> &Arc<App> {
+        &self.app
+    }
+
+    /// Serves until `shutdown` resolves; then finishes in-flight requests and flushes the log.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+        let app = self.app.clone();
+        let janitor = tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(10));
+            loop {
+                tick.tick().await;
+                app.throttle.forget_idle();
+            }
+        });
+        accept::serve(self.listener, self.acceptor, self.app, shutdown).await;
+        janitor.abort();
+        self.writer.shutdown().await;
+        Ok(())
+    }
+}
+
+/// The shipped schemas, compiled once; an unsupported construct stops start-up.
+pub fn compile_schemas() -> anyhow::Result<SchemaSet> {
+    SchemaSet::compile(SCHEMA_FILES).map_err(|e| anyhow::anyhow!("schema compilation: {e}"))
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown requested");
+}
+
+/// A database URL without its password, for messages.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}

@@ -1,0 +1,242 @@
+//! The single writer of the access log, committing in batches (group commit).
+//!
+//! Chaining needs one writer: each entry's hash depends on the previous one. Rather than have
+//! every request wait for its own commit (one fsync each), requests queue their entries; the
+//! writer task takes everything queued at once, chains it, commits it in one transaction, and
+//! only then acknowledges each request, which sends its reply after that. Under load many
+//! requests share one commit; idle, an entry is committed as soon as it arrives.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+
+use super::{AccessLogEntry, ChainedEntry, Store, StoreError};
+
+/// Queue length: past this, `record` waits (back-pressure) instead of piling up memory.
+const QUEUE_CAPACITY: usize = 8192;
+
+/// Why an entry was not recorded. The request that produced it must not be answered as if it
+/// had been: the gateway replies with an error instead.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum RecordError {
+    /// The batch holding the entry failed to commit; nothing of it was stored.
+    #[error("the access-log entry was not committed")]
+    CommitFailed(#[source] Arc<StoreError>),
+    /// The writer has shut down (or stopped) and takes no more entries.
+    #[error("the access-log writer is not running")]
+    Stopped,
+}
+
+/// Counters of the writer's work, for metrics and for tests of the grouping.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct WriterStats {
+    /// Transactions committed.
+    pub batches: u64,
+    /// Entries committed.
+    pub entries: u64,
+    /// Batches whose commit failed (their entries were refused).
+    pub failed_batches: u64,
+}
+
+#[derive(Debug, Default)]
+struct Counters {
+    batches: AtomicU64,
+    entries: AtomicU64,
+    failed_batches: AtomicU64,
+}
+
+enum Message {
+    Record {
+        entry: AccessLogEntry,
+        ack: oneshot::Sender<Result<i64, RecordError>>,
+    },
+    Shutdown,
+}
+
+/// A handle to queue entries; cheap to clone, one per request handler if need be.
+#[derive(Clone)]
+pub struct AccessLogWriter {
+    tx: mpsc::Sender<Message>,
+    counters: Arc<Counters>,
+}
+
+/// Owns the writer task; [`WriterHandle::shutdown`] drains and stops it.
+pub struct WriterHandle {
+    tx: mpsc::Sender<Message>,
+    task: JoinHandle<()>,
+}
+
+impl AccessLogWriter {
+    /// Starts the single writer task. Reads the chain head from the store at start, so the
+    /// chain continues across restarts. `max_batch` caps the entries of one transaction.
+    pub async fn start(
+        store: Arc<dyn Store>,
+        max_batch: usize,
+    ) -> Result<(AccessLogWriter, WriterHandle), StoreError> {
+        let head = store.access_log_head().await?.unwrap_or((0, [0; 32]));
+        let (tx, rx) = mpsc::channel(QUEUE_CAPACITY);
+        let counters = Arc::new(Counters::default());
+        let task = Task {
+            store,
+            rx,
+            max_batch: max_batch.max(1),
+            head: Some(head),
+            counters: counters.clone(),
+        };
+        let task = tokio::spawn(task.run());
+        Ok((
+            AccessLogWriter {
+                tx: tx.clone(),
+                counters,
+            },
+            WriterHandle { tx, task },
+        ))
+    }
+
+    /// Queues `entry` and resolves only after it is committed, with its seq (or with an error
+    /// if the commit failed): the gateway sends its reply after this.
+    pub async fn record(&self, entry: AccessLogEntry) -> Result<i64, RecordError> {
+        let (ack, done) = oneshot::channel();
+        self.tx
+            .send(Message::Record { entry, ack })
+            .await
+            .map_err(|_| RecordError::Stopped)?;
+        done.await.map_err(|_| RecordError::Stopped)?
+    }
+
+    /// Entries waiting in the queue (not yet taken into a batch): a gauge for metrics.
+    pub fn queued(&self) -> usize {
+        QUEUE_CAPACITY.saturating_sub(self.tx.capacity())
+    }
+
+    /// What the writer has done so far.
+    pub fn stats(&self) -> WriterStats {
+        WriterStats {
+            batches: self.counters.batches.load(Ordering::Relaxed),
+            entries: self.counters.entries.load(Ordering::Relaxed),
+            failed_batches: self.counters.failed_batches.load(Ordering::Relaxed),
+        }
+    }
+}
+
+impl WriterHandle {
+    /// Stops taking entries, commits everything already queued, and waits for the task to end.
+    pub async fn shutdown(self) {
+        // Queued behind pending entries, so everything sent before it is still committed. If
+        // the task is already gone there is nothing left to drain.
+        let _ = self.tx.send(Message::Shutdown).await;
+        drop(self.tx);
+        if let Err(error) = self.task.await {
+            tracing::error!(%error, "the access-log writer task ended abnormally");
+        }
+    }
+}
+
+struct Task {
+    store: Arc<dyn Store>,
+    rx: mpsc::Receiver<Message>,
+    max_batch: usize,
+    /// Seq and hash of the last committed entry; `None` after a failure to re-read it.
+    head: Option<(i64, [u8; 32])>,
+    counters: Arc<Counters>,
+}
+
+type Ack = oneshot::Sender<Result<i64, RecordError>>;
+
+impl Task {
+    async fn run(mut self) {
+        let mut entries = Vec::with_capacity(self.max_batch);
+        let mut acks: Vec<Ack> = Vec::with_capacity(self.max_batch);
+        // Ends once the channel is closed (shutdown) and drained, or every sender is gone.
+        while let Some(first) = self.rx.recv().await {
+            self.take(first, &mut entries, &mut acks);
+            while entries.len() < self.max_batch {
+                match self.rx.try_recv() {
+                    Ok(message) => self.take(message, &mut entries, &mut acks),
+                    Err(_) => break,
+                }
+            }
+            if !entries.is_empty() {
+                self.commit(&mut entries, &mut acks).await;
+            }
+        }
+    }
+
+    fn take(&mut self, message: Message, entries: &mut Vec<AccessLogEntry>, acks: &mut Vec<Ack>) {
+        match message {
+            Message::Record { entry, ack } => {
+                entries.push(entry);
+                acks.push(ack);
+            }
+            // Refuse new entries; those already queued are still received and committed.
+            Message::Shutdown => self.rx.close(),
+        }
+    }
+
+    /// Chains and commits one batch, then answers each of its callers.
+    async fn commit(&mut self, entries: &mut Vec<AccessLogEntry>, acks: &mut Vec<Ack>) {
+        let result = match self.current_head().await {
+            Ok((last_seq, last_hash)) => {
+                let mut prev = last_hash;
+                let chained: Vec<ChainedEntry> = entries
+                    .drain(..)
+                    .zip(last_seq + 1..)
+                    .map(|(entry, seq)| {
+                        let linked = ChainedEntry::link(seq, prev, entry);
+                        prev = linked.hash;
+                        linked
+                    })
+                    .collect();
+                match self.store.append_access_log(&chained).await {
+                    Ok(()) => {
+                        if let Some(last) = chained.last() {
+                            self.head = Some((last.seq, last.hash));
+                        }
+                        Ok(chained.first().map_or(0, |first| first.seq))
+                    }
+                    Err(error) => Err(error),
+                }
+            }
+            Err(error) => Err(error),
+        };
+        entries.clear();
+
+        match result {
+            Ok(first_seq) => {
+                self.counters.batches.fetch_add(1, Ordering::Relaxed);
+                self.counters
+                    .entries
+                    .fetch_add(acks.len() as u64, Ordering::Relaxed);
+                for (ack, seq) in acks.drain(..).zip(first_seq..) {
+                    // A caller that went away still had its entry committed; nothing to do.
+                    let _ = ack.send(Ok(seq));
+                }
+            }
+            Err(error) => {
+                tracing::error!(%error, entries = acks.len(), "committing access-log entries failed");
+                self.counters.failed_batches.fetch_add(1, Ordering::Relaxed);
+                let error = Arc::new(error);
+                for ack in acks.drain(..) {
+                    let _ = ack.send(Err(RecordError::CommitFailed(error.clone())));
+                }
+                // The transaction rolled back as a whole, but re-read what the store holds
+                // rather than trust our copy (another writer may have moved the head).
+                self.head = None;
+            }
+        }
+    }
+
+    /// The head to chain onto, re-read from the store after a failure.
+    async fn current_head(&mut self) -> Result<(i64, [u8; 32]), StoreError> {
+        match self.head {
+            Some(head) => Ok(head),
+            None => {
+                let head = self.store.access_log_head().await?.unwrap_or((0, [0; 32]));
+                self.head = Some(head);
+                Ok(head)
+            }
+        }
+    }
+}

@@ -1,0 +1,205 @@
+//! Persistent state of the gateway: the access log and the users/authorisation tables.
+//!
+//! One [`Store`] trait, two backends that pass the same tests: SQLite (embedded default, a file
+//! under `./data`) and PostgreSQL (production). Queries are built at run time (no compile-time
+//! database needed to build the crate); each backend embeds its own migrations.
+//!
+//! Nothing is acknowledged before it is durable: SQLite runs with `synchronous=FULL`, and every
+//! write method returns only after its transaction committed.
+
+pub mod access_log;
+pub mod access_log_writer;
+pub mod postgres;
+pub mod sqlite;
+pub mod users;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+pub use access_log::{
+    verify_chain, AccessLogAnchor, AccessLogEntry, CallerKind, ChainProblem, ChainReport,
+    ChainedEntry,
+};
+pub use access_log_writer::{AccessLogWriter, RecordError, WriterHandle, WriterStats};
+pub use users::UserRecord;
+
+/// Everything the gateway keeps between requests. Used as `Arc<dyn Store>`.
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// Which backend this is (`"sqlite"` or `"postgres"`), for logs and `/health`.
+    fn backend(&self) -> &'static str;
+
+    /// Closes the connection pool, waiting for in-flight queries; later calls fail.
+    async fn close(&self);
+
+    // --- access log -------------------------------------------------------------------------
+
+    /// Appends already-chained entries in ONE transaction: all of them are stored or none.
+    /// Entries must continue the chain (see [`access_log_writer`], the only caller in the
+    /// gateway); a seq already taken fails the whole batch.
+    async fn append_access_log(&self, batch: &[ChainedEntry]) -> Result<(), StoreError>;
+
+    /// Seq and hash of the last entry of the chain, `None` for a log never written.
+    /// When a purge removed every entry, the head is still known from the anchor
+    /// (`anchor.first_seq - 1`, `anchor.prev_hash`), so numbering never restarts.
+    async fn access_log_head(&self) -> Result<Option<(i64, [u8; 32])>, StoreError>;
+
+    /// Where the retained chain starts: the seq of the first retained entry and the hash it
+    /// must link to. `(1, zeros)` until the first purge.
+    async fn access_log_anchor(&self) -> Result<AccessLogAnchor, StoreError>;
+
+    /// Up to `limit` entries with `seq > after_seq`, ordered by seq. A row that cannot be
+    /// decoded (tampered beyond parsing) yields [`StoreError::CorruptRow`].
+    async fn read_access_log(
+        &self,
+        after_seq: i64,
+        limit: i64,
+    ) -> Result<Vec<ChainedEntry>, StoreError>;
+
+    /// Deletes the oldest entries, up to (not including) the first entry whose time is at or
+    /// after `cutoff`, and moves the anchor in the same transaction so the retained chain still
+    /// verifies. Only a prefix is removed: the chain never gets a hole. Returns how many
+    /// entries were deleted.
+    async fn purge_access_log_before(&self, cutoff: DateTime<Utc>) -> Result<u64, StoreError>;
+
+    // --- users and authorisation ------------------------------------------------------------
+
+    /// Registers a user; an existing user id or CF is [`StoreError::Duplicate`].
+    async fn add_user(&self, user: &UserRecord) -> Result<(), StoreError>;
+
+    async fn find_user(&self, user_id: &str) -> Result<Option<UserRecord>, StoreError>;
+
+    /// Looks a user up by codice fiscale (how a CNS certificate identifies a person).
+    async fn find_user_by_cf(&self, cf: &str) -> Result<Option<UserRecord>, StoreError>;
+
+    /// Grants a profile; granting it again is a no-op. An unknown user is
+    /// [`StoreError::NotFound`].
+    async fn grant_profile(&self, user_id: &str, profile: &str) -> Result<(), StoreError>;
+
+    /// Revokes a profile; revoking one not held is a no-op.
+    async fn revoke_profile(&self, user_id: &str, profile: &str) -> Result<(), StoreError>;
+
+    /// The user's profiles, sorted.
+    async fn profiles_of(&self, user_id: &str) -> Result<Vec<String>, StoreError>;
+
+    /// Lets a region call a service; enabling it again is a no-op.
+    async fn enable_region_service(
+        &self,
+        region_code: &str,
+        service: &str,
+    ) -> Result<(), StoreError>;
+
+    /// Withdraws a region's permission; disabling one not enabled is a no-op.
+    async fn disable_region_service(
+        &self,
+        region_code: &str,
+        service: &str,
+    ) -> Result<(), StoreError>;
+
+    /// The services a region may call, sorted.
+    async fn region_services(&self, region_code: &str) -> Result<Vec<String>, StoreError>;
+}
+
+/// Why a store operation failed. Messages never contain credentials from the URL.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "unsupported database URL scheme {scheme:?}: expected sqlite:, postgres: or postgresql:"
+    )]
+    UnsupportedUrl { scheme: String },
+
+    #[error("invalid {backend} database URL")]
+    InvalidUrl {
+        backend: &'static str,
+        #[source]
+        source: sqlx::Error,
+    },
+
+    #[error("cannot create the directory {path} for the SQLite database")]
+    CreateDir {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("cannot connect to the {backend} database")]
+    Connect {
+        backend: &'static str,
+        #[source]
+        source: sqlx::Error,
+    },
+
+    #[error("migrating the {backend} database failed")]
+    Migrate {
+        backend: &'static str,
+        #[source]
+        source: sqlx::migrate::MigrateError,
+    },
+
+    /// A query failed; `context` says what the store was doing.
+    #[error("{context}")]
+    Query {
+        context: &'static str,
+        #[source]
+        source: sqlx::Error,
+    },
+
+    /// A unique key is already taken (user id, CF, access-log seq).
+    #[error("{what} {key:?} already exists")]
+    Duplicate { what: &'static str, key: String },
+
+    /// A row the operation refers to does not exist (e.g. granting a profile to no one).
+    #[error("{what} {key:?} does not exist")]
+    NotFound { what: &'static str, key: String },
+
+    /// A stored access-log row cannot be decoded (bad hex, unknown caller kind, ...):
+    /// only tampering or a foreign writer produces this.
+    #[error("access-log entry {seq} is unreadable: {detail}")]
+    CorruptRow { seq: i64, detail: String },
+}
+
+impl StoreError {
+    /// Wraps a sqlx error with what the store was doing.
+    pub(crate) fn query(context: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
+        move |source| StoreError::Query { context, source }
+    }
+
+    /// Like [`StoreError::query`], but a unique violation becomes [`StoreError::Duplicate`] and
+    /// a foreign-key violation [`StoreError::NotFound`], which callers handle differently.
+    pub(crate) fn keyed<'k>(
+        context: &'static str,
+        duplicate_what: &'static str,
+        missing_what: &'static str,
+        key: &'k str,
+    ) -> impl FnOnce(sqlx::Error) -> StoreError + 'k {
+        move |source| match source.as_database_error() {
+            Some(db) if db.is_unique_violation() => StoreError::Duplicate {
+                what: duplicate_what,
+                key: key.to_owned(),
+            },
+            Some(db) if db.is_foreign_key_violation() => StoreError::NotFound {
+                what: missing_what,
+                key: key.to_owned(),
+            },
+            _ => StoreError::Query { context, source },
+        }
+    }
+}
+
+/// Opens the store named by `url` and brings its schema up to date.
+///
+/// `sqlite://path?mode=rwc`, `sqlite:path` (the file and its directory are created if missing),
+/// `postgres://…` or `postgresql://…`.
+pub async fn connect(url: &str) -> Result<Arc<dyn Store>, StoreError> {
+    let scheme = url.split(':').next().unwrap_or_default();
+    match scheme {
+        "sqlite" => Ok(Arc::new(sqlite::SqliteStore::connect(url).await?)),
+        "postgres" | "postgresql" => Ok(Arc::new(postgres::PostgresStore::connect(url).await?)),
+        // Only the scheme is echoed: the rest of the URL may hold a password.
+        other => Err(StoreError::UnsupportedUrl {
+            scheme: other.chars().take(32).collect(),
+        }),
+    }
+}

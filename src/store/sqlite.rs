@@ -1,0 +1,382 @@
+//! The SQLite backend: the embedded default, one file under `./data`.
+//!
+//! WAL lets readers run while the access-log writer commits; `synchronous=FULL` makes every
+//! commit durable before it is acknowledged. Write transactions start with `BEGIN IMMEDIATE`
+//! so they take the write lock up front and wait (busy timeout) instead of failing half-way
+//! when another connection wrote first.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{QueryBuilder, Row, Sqlite};
+
+use super::access_log::{decode_hash, AccessLogRow, ACCESS_LOG_COLUMNS};
+use super::users::{add_user_error, USER_COLUMNS};
+use super::{AccessLogAnchor, ChainedEntry, Store, StoreError, UserRecord};
+
+const BACKEND: &str = "sqlite";
+
+/// How long a connection waits for another's write lock before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Rows per INSERT statement: 13 binds a row stays well under SQLite's 32766-variable limit.
+const INSERT_CHUNK: usize = 500;
+
+/// The SQLite-backed [`Store`].
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens `sqlite://path?mode=rwc` or `sqlite:path`, creating the file (unless the URL sets
+    /// a `mode`) and its directory, and runs the migrations.
+    pub async fn connect(url: &str) -> Result<SqliteStore, StoreError> {
+        let mut options =
+            SqliteConnectOptions::from_str(url).map_err(|source| StoreError::InvalidUrl {
+                backend: BACKEND,
+                source,
+            })?;
+        if !url.contains("mode=") {
+            options = options.create_if_missing(true);
+        }
+        let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+        if !in_memory {
+            create_parent_dir(options.get_filename())?;
+        }
+        SqliteStore::connect_with(options).await
+    }
+
+    /// Opens the database described by `options` (with the store's pragmas applied) and runs
+    /// the migrations.
+    pub async fn connect_with(options: SqliteConnectOptions) -> Result<SqliteStore, StoreError> {
+        let options = options
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(BUSY_TIMEOUT)
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await
+            .map_err(|source| StoreError::Connect {
+                backend: BACKEND,
+                source,
+            })?;
+        sqlx::migrate!("migrations/sqlite")
+            .run(&pool)
+            .await
+            .map_err(|source| StoreError::Migrate {
+                backend: BACKEND,
+                source,
+            })?;
+        Ok(SqliteStore { pool })
+    }
+
+    /// The underlying pool, for callers that need SQL the trait does not offer.
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+}
+
+fn create_parent_dir(file: &std::path::Path) -> Result<(), StoreError> {
+    match file.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => {
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
+                path: dir.to_path_buf(),
+                source,
+            })
+        }
+        _ => Ok(()),
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    fn backend(&self) -> &'static str {
+        BACKEND
+    }
+
+    async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    async fn append_access_log(&self, batch: &[ChainedEntry]) -> Result<(), StoreError> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let context = "appending to the access log failed";
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(StoreError::query(context))?;
+        for chunk in batch.chunks(INSERT_CHUNK) {
+            let mut insert: QueryBuilder<Sqlite> =
+                QueryBuilder::new(format!("INSERT INTO access_log ({ACCESS_LOG_COLUMNS}) "));
+            insert.push_values(chunk, |mut row, e| {
+                row.push_bind(e.seq)
+                    .push_bind(&e.entry.transaction_id)
+                    .push_bind(e.entry.at_ms())
+                    .push_bind(e.entry.caller_kind.as_str())
+                    .push_bind(&e.entry.caller_id)
+                    .push_bind(&e.entry.region)
+                    .push_bind(&e.entry.operator_cf)
+                    .push_bind(&e.entry.titolare_cf)
+                    .push_bind(&e.entry.service)
+                    .push_bind(&e.entry.operation)
+                    .push_bind(&e.entry.outcome)
+                    .push_bind(hex::encode(e.prev_hash))
+                    .push_bind(hex::encode(e.hash));
+            });
+            let first_seq = chunk.first().map_or(0, |e| e.seq).to_string();
+            insert
+                .build()
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::keyed(
+                    context,
+                    "access-log seq",
+                    "access-log seq",
+                    &first_seq,
+                ))?;
+        }
+        tx.commit().await.map_err(StoreError::query(context))
+    }
+
+    async fn access_log_head(&self) -> Result<Option<(i64, [u8; 32])>, StoreError> {
+        let context = "reading the access-log head failed";
+        let last = sqlx::query("SELECT seq, hash FROM access_log ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(StoreError::query(context))?;
+        match last {
+            Some(row) => {
+                let seq: i64 = row.try_get("seq").map_err(StoreError::query(context))?;
+                let hash: String = row.try_get("hash").map_err(StoreError::query(context))?;
+                let hash = decode_hash(&hash).ok_or_else(|| StoreError::CorruptRow {
+                    seq,
+                    detail: "hash is not 64 hex digits".to_owned(),
+                })?;
+                Ok(Some((seq, hash)))
+            }
+            None => Ok(self.access_log_anchor().await?.head()),
+        }
+    }
+
+    async fn access_log_anchor(&self) -> Result<AccessLogAnchor, StoreError> {
+        read_anchor(&self.pool).await
+    }
+
+    async fn read_access_log(
+        &self,
+        after_seq: i64,
+        limit: i64,
+    ) -> Result<Vec<ChainedEntry>, StoreError> {
+        let rows: Vec<AccessLogRow> = sqlx::query_as(&format!(
+            "SELECT {ACCESS_LOG_COLUMNS} FROM access_log WHERE seq > ? ORDER BY seq LIMIT ?"
+        ))
+        .bind(after_seq)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(StoreError::query("reading the access log failed"))?;
+        rows.into_iter().map(AccessLogRow::into_chained).collect()
+    }
+
+    async fn purge_access_log_before(&self, cutoff: DateTime<Utc>) -> Result<u64, StoreError> {
+        let context = "purging the access log failed";
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(StoreError::query(context))?;
+        // The marker is what the append-only trigger lets deletes through for; it is removed
+        // before commit, so it is never visible outside this transaction.
+        sqlx::query("INSERT INTO purge_in_progress (id) VALUES (1)")
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::query(context))?;
+
+        let first_kept: Option<i64> =
+            sqlx::query_scalar("SELECT seq FROM access_log WHERE at_ms >= ? ORDER BY seq LIMIT 1")
+                .bind(cutoff.timestamp_millis())
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(StoreError::query(context))?;
+        let new_anchor = match first_kept {
+            Some(seq) => {
+                let prev: String =
+                    sqlx::query_scalar("SELECT prev_hash FROM access_log WHERE seq = ?")
+                        .bind(seq)
+                        .fetch_one(&mut *tx)
+                        .await
+                        .map_err(StoreError::query(context))?;
+                (seq, prev)
+            }
+            None => {
+                // Every entry is older than the cutoff: keep the head in the anchor.
+                let last: Option<(i64, String)> =
+                    sqlx::query_as("SELECT seq, hash FROM access_log ORDER BY seq DESC LIMIT 1")
+                        .fetch_optional(&mut *tx)
+                        .await
+                        .map_err(StoreError::query(context))?;
+                match last {
+                    Some((seq, hash)) => (seq + 1, hash),
+                    // Nothing to purge; dropping the transaction rolls back the marker.
+                    None => return Ok(0),
+                }
+            }
+        };
+
+        let deleted = sqlx::query("DELETE FROM access_log WHERE seq < ?")
+            .bind(new_anchor.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::query(context))?
+            .rows_affected();
+        if deleted > 0 {
+            sqlx::query("UPDATE access_log_anchor SET first_seq = ?, prev_hash = ? WHERE id = 1")
+                .bind(new_anchor.0)
+                .bind(&new_anchor.1)
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::query(context))?;
+        }
+        sqlx::query("DELETE FROM purge_in_progress")
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::query(context))?;
+        tx.commit().await.map_err(StoreError::query(context))?;
+        if deleted > 0 {
+            tracing::info!(deleted, first_seq = new_anchor.0, "purged the access log");
+        }
+        Ok(deleted)
+    }
+
+    async fn add_user(&self, user: &UserRecord) -> Result<(), StoreError> {
+        sqlx::query(&format!(
+            "INSERT INTO users ({USER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+        ))
+        .bind(&user.user_id)
+        .bind(&user.cf)
+        .bind(&user.display_name)
+        .bind(&user.password_hash)
+        .bind(&user.pincode_hash)
+        .bind(&user.asl)
+        .bind(&user.region)
+        .bind(user.enabled)
+        .execute(&self.pool)
+        .await
+        .map_err(add_user_error(user))?;
+        Ok(())
+    }
+
+    async fn find_user(&self, user_id: &str) -> Result<Option<UserRecord>, StoreError> {
+        sqlx::query_as(&format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE user_id = ?"
+        ))
+        .bind(user_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(StoreError::query("looking up a user by id failed"))
+    }
+
+    async fn find_user_by_cf(&self, cf: &str) -> Result<Option<UserRecord>, StoreError> {
+        sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE cf = ?"))
+            .bind(cf)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(StoreError::query("looking up a user by CF failed"))
+    }
+
+    async fn grant_profile(&self, user_id: &str, profile: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO user_profiles (user_id, profile) VALUES (?, ?) ON CONFLICT DO NOTHING",
+        )
+        .bind(user_id)
+        .bind(profile)
+        .execute(&self.pool)
+        .await
+        .map_err(StoreError::keyed(
+            "granting a profile failed",
+            "profile grant",
+            "user",
+            user_id,
+        ))?;
+        Ok(())
+    }
+
+    async fn revoke_profile(&self, user_id: &str, profile: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM user_profiles WHERE user_id = ? AND profile = ?")
+            .bind(user_id)
+            .bind(profile)
+            .execute(&self.pool)
+            .await
+            .map_err(StoreError::query("revoking a profile failed"))?;
+        Ok(())
+    }
+
+    async fn profiles_of(&self, user_id: &str) -> Result<Vec<String>, StoreError> {
+        sqlx::query_scalar("SELECT profile FROM user_profiles WHERE user_id = ? ORDER BY profile")
+            .bind(user_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(StoreError::query("listing a user's profiles failed"))
+    }
+
+    async fn enable_region_service(
+        &self,
+        region_code: &str,
+        service: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO region_services (region_code, service) VALUES (?, ?) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(region_code)
+        .bind(service)
+        .execute(&self.pool)
+        .await
+        .map_err(StoreError::query("enabling a service for a region failed"))?;
+        Ok(())
+    }
+
+    async fn disable_region_service(
+        &self,
+        region_code: &str,
+        service: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM region_services WHERE region_code = ? AND service = ?")
+            .bind(region_code)
+            .bind(service)
+            .execute(&self.pool)
+            .await
+            .map_err(StoreError::query("disabling a service for a region failed"))?;
+        Ok(())
+    }
+
+    async fn region_services(&self, region_code: &str) -> Result<Vec<String>, StoreError> {
+        sqlx::query_scalar(
+            "SELECT service FROM region_services WHERE region_code = ? ORDER BY service",
+        )
+        .bind(region_code)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(StoreError::query("listing a region's services failed"))
+    }
+}
+
+async fn read_anchor(pool: &SqlitePool) -> Result<AccessLogAnchor, StoreError> {
+    let (first_seq, prev_hash): (i64, String) =
+        sqlx::query_as("SELECT first_seq, prev_hash FROM access_log_anchor WHERE id = 1")
+            .fetch_one(pool)
+            .await
+            .map_err(StoreError::query("reading the access-log anchor failed"))?;
+    AccessLogAnchor::from_stored(first_seq, &prev_hash)
+}
