@@ -384,13 +384,7 @@ pub async fn verify_chain_paged(store: &dyn Store, page: i64) -> Result<ChainRep
         entries: 0,
     };
     let mut rows = first_page;
-    loop {
-        let Some(last_seq) = rows.last().map(|row| match row {
-            Ok(entry) => entry.seq,
-            Err(seq) => *seq,
-        }) else {
-            break;
-        };
+    while let Some(last_seq) = rows.last().map(row_seq) {
         let full = rows.len() as i64 >= page;
         for row in rows {
             if let Some(report) = walk.check(row) {
@@ -419,10 +413,7 @@ struct Walk {
 impl Walk {
     /// Checks the next row; `Err(seq)` is a row that could not be decoded.
     fn check(&mut self, row: Result<ChainedEntry, i64>) -> Option<ChainReport> {
-        let seq = match &row {
-            Ok(entry) => entry.seq,
-            Err(seq) => *seq,
-        };
+        let seq = row_seq(&row);
         let broken = |problem| Some(ChainReport::Broken { seq, problem });
         if seq != self.expected_seq {
             return broken(ChainProblem::Missing {
@@ -443,6 +434,13 @@ impl Walk {
         self.prev_hash = entry.hash;
         self.entries += 1;
         None
+    }
+}
+
+fn row_seq(row: &Result<ChainedEntry, i64>) -> i64 {
+    match row {
+        Ok(entry) => entry.seq,
+        Err(seq) => *seq,
     }
 }
 

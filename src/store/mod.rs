@@ -69,6 +69,7 @@ pub trait Store: Send + Sync {
     /// Registers a user; an existing user id or CF is [`StoreError::Duplicate`].
     async fn add_user(&self, user: &UserRecord) -> Result<(), StoreError>;
 
+    /// Looks a user up by login id.
     async fn find_user(&self, user_id: &str) -> Result<Option<UserRecord>, StoreError>;
 
     /// Looks a user up by codice fiscale (how a CNS certificate identifies a person).

@@ -1,0 +1,294 @@
+//! `spawn_app()` and a minimal HTTPS client that speaks raw HTTP/1.1, the way a SOAP client does.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+use tsgate::config::Config;
+use tsgate::demo;
+use tsgate::pki::ca::{CertificateAuthority, Subject};
+use tsgate::pki::{files, pincode};
+use tsgate::startup::{App, Application};
+
+pub type TestResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
+
+pub struct TestApp {
+    pub address: SocketAddr,
+    pub dir: tempfile::TempDir,
+    pub app: Arc<App>,
+    pub operator_id: String,
+    pub operator_password: String,
+    pub operator_pincode: String,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    pub server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+}
+
+/// Who the client presents itself as.
+#[derive(Clone)]
+pub enum As {
+    /// No client certificate.
+    Anonymous,
+    /// The demo region 120's certificate.
+    Region,
+    /// The demo operator's national-card style certificate.
+    Card,
+    /// Any certificate + key (PEM).
+    Certificate { cert_pem: String, key_pem: String },
+}
+
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The `<codEsito>` of a reply, or the `<f:codice>` of a Fault.
+    pub fn outcome(&self) -> Option<&str> {
+        between(&self.body, "<f:codice>", "</f:codice>").or_else(|| between(&self.body, "<ric:codEsito>", "</ric:codEsito>"))
+    }
+
+    pub fn transaction_id(&self) -> Option<&str> {
+        between(&self.body, "idTransazione>", "</")
+    }
+}
+
+pub fn between<'a>(text: &'a str, start: &str, end: &str) -> Option<&'a str> {
+    let from = text.find(start)? + start.len();
+    let to = text[from..].find(end)? + from;
+    Some(&text[from..to])
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Starts the gateway on 127.0.0.1:0 with a fresh demo directory; `tweak` adjusts the config.
+pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
+    spawn_in(tempfile::tempdir().expect("temp dir"), tweak).await
+}
+
+/// Starts the gateway on an existing (or new) demo directory.
+async fn spawn_in(dir: tempfile::TempDir, tweak: impl FnOnce(&mut Config)) -> TestApp {
+    let demo = demo::prepare(dir.path(), "127.0.0.1:0".parse().expect("address"))
+        .await
+        .expect("demo set-up");
+    let mut config = demo.config.clone();
+    tweak(&mut config);
+    let application = Application::build(config).await.expect("gateway starts");
+    let address = application.local_addr().expect("bound");
+    let app = application.app().clone();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(application.run_until(async {
+        let _ = rx.await;
+    }));
+    TestApp {
+        address,
+        dir,
+        app,
+        operator_id: demo::DEMO_OPERATOR_ID.into(),
+        operator_password: demo.operator_password,
+        operator_pincode: demo.operator_pincode,
+        shutdown: Some(tx),
+        server: Some(server),
+    }
+}
+
+impl TestApp {
+    pub fn certs(&self) -> PathBuf {
+        self.dir.path().join("certs")
+    }
+
+    pub fn ca(&self) -> CertificateAuthority {
+        let certs = self.certs();
+        CertificateAuthority::load(
+            &files::read_text(&certs.join("ca.pem")).expect("ca"),
+            &files::read_text(&certs.join("ca-key.pem")).expect("ca key"),
+        )
+        .expect("ca loads")
+    }
+
+    pub fn card_ca(&self) -> CertificateAuthority {
+        let certs = self.certs();
+        CertificateAuthority::load(
+            &files::read_text(&certs.join("card-ca.pem")).expect("card ca"),
+            &files::read_text(&certs.join("card-ca-key.pem")).expect("card ca key"),
+        )
+        .expect("card ca loads")
+    }
+
+    pub fn issue(&self, ca: &CertificateAuthority, subject: &Subject, days: i64) -> As {
+        let issued = ca.issue(subject, days).expect("issue");
+        As::Certificate { cert_pem: issued.cert_pem, key_pem: issued.key_pem }
+    }
+
+    /// The operator's pincode encrypted with the gateway's published certificate.
+    pub fn encrypted_pincode(&self, pincode_text: &str) -> String {
+        let cert = files::read_text(&self.certs().join("pincode.pem")).expect("pincode cert");
+        pincode::encrypt_for_certificate(&cert, pincode_text).expect("encrypt")
+    }
+
+    /// Sends a SOAP 1.1 envelope to `/ws/<service>`.
+    pub async fn soap(&self, who: As, service: &str, envelope: &str) -> Reply {
+        self.post(who, &format!("/ws/{service}"), "text/xml; charset=utf-8", &[], envelope.as_bytes())
+            .await
+            .expect("HTTP exchange")
+    }
+
+    /// Basic + pincode as the demo operator.
+    pub async fn soap_as_operator(&self, service: &str, envelope: &str) -> Reply {
+        let basic = basic(&self.operator_id, &self.operator_password);
+        let envelope = envelope.replace("{PINCODE}", &self.encrypted_pincode(&self.operator_pincode));
+        self.post(As::Anonymous, &format!("/ws/{service}"), "text/xml; charset=utf-8", &[("Authorization", &basic)], envelope.as_bytes())
+            .await
+            .expect("HTTP exchange")
+    }
+
+    pub async fn post(&self, who: As, path: &str, content_type: &str, headers: &[(&str, &str)], body: &[u8]) -> std::io::Result<Reply> {
+        let mut head = format!(
+            "POST {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: {content_type}\r\nSOAPAction: \"\"\r\nContent-Length: {}\r\nConnection: close\r\n",
+            body.len()
+        );
+        for (name, value) in headers {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+        head.push_str("\r\n");
+        let mut request = head.into_bytes();
+        request.extend_from_slice(body);
+        self.exchange(who, &request).await
+    }
+
+    pub async fn get(&self, path: &str) -> std::io::Result<Reply> {
+        let request = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+        self.exchange(As::Anonymous, request.as_bytes()).await
+    }
+
+    /// Writes raw bytes over a fresh TLS connection and reads the whole answer.
+    pub async fn exchange(&self, who: As, request: &[u8]) -> std::io::Result<Reply> {
+        let mut tls = self.connect(who).await?;
+        tls.write_all(request).await?;
+        tls.flush().await?;
+        let mut raw = Vec::new();
+        tokio::time::timeout(Duration::from_secs(30), tls.read_to_end(&mut raw))
+            .await
+            .map_err(|_| std::io::Error::new(std::io::ErrorKind::TimedOut, "no answer"))??;
+        parse_reply(&raw)
+    }
+
+    pub async fn connect(&self, who: As) -> std::io::Result<tokio_rustls::client::TlsStream<TcpStream>> {
+        let config = client_config(&self.certs().join("ca.pem"), who, vec![b"http/1.1".to_vec()]);
+        let tcp = TcpStream::connect(self.address).await?;
+        let name = ServerName::try_from("localhost").map_err(std::io::Error::other)?;
+        TlsConnector::from(Arc::new(config)).connect(name, tcp).await
+    }
+
+    pub fn client_config(&self, who: As, alpn: Vec<Vec<u8>>) -> rustls::ClientConfig {
+        client_config(&self.certs().join("ca.pem"), who, alpn)
+    }
+
+    /// Current value of a metric line that starts with `prefix` (0 when absent).
+    pub fn metric(&self, prefix: &str) -> f64 {
+        self.app
+            .metrics
+            .render()
+            .lines()
+            .filter(|l| l.starts_with(prefix))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum()
+    }
+
+    /// Stops this gateway and starts a new one on the same directory (reusing what exists).
+    pub async fn restart(mut self) -> TestApp {
+        self.stop().await;
+        let dir = std::mem::replace(&mut self.dir, tempfile::tempdir().expect("temp dir"));
+        spawn_in(dir, |_| {}).await
+    }
+
+    /// Graceful stop; returns once the server task has ended.
+    pub async fn stop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(30), server).await;
+        }
+    }
+}
+
+pub fn basic(user: &str, password: &str) -> String {
+    use base64::Engine;
+    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}")))
+}
+
+fn client_config(ca_path: &Path, who: As, alpn: Vec<Vec<u8>>) -> rustls::ClientConfig {
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in files::certificates(ca_path).expect("ca") {
+        roots.add(cert).expect("root");
+    }
+    let builder = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_root_certificates(roots);
+    let certs = |dir: &Path, name: &str| {
+        let cert = std::fs::read_to_string(dir.join(format!("{name}.pem"))).expect("cert");
+        let key = std::fs::read_to_string(dir.join(format!("{name}-key.pem"))).expect("key");
+        (cert, key)
+    };
+    let dir = ca_path.parent().expect("certs dir").to_owned();
+    let pair = match who {
+        As::Anonymous => None,
+        As::Region => Some(certs(&dir, "region-120")),
+        As::Card => Some(certs(&dir, "operator-card")),
+        As::Certificate { cert_pem, key_pem } => Some((cert_pem, key_pem)),
+    };
+    let mut config = match pair {
+        None => builder.with_no_client_auth(),
+        Some((cert, key)) => {
+            let chain = CertificateDer::pem_slice_iter(cert.as_bytes())
+                .collect::<Result<Vec<_>, _>>()
+                .expect("chain");
+            let key = PrivateKeyDer::from_pem_slice(key.as_bytes()).expect("key");
+            builder.with_client_auth_cert(chain, key).expect("client auth")
+        }
+    };
+    config.alpn_protocols = alpn;
+    config
+}
+
+fn parse_reply(raw: &[u8]) -> std::io::Result<Reply> {
+    let text = String::from_utf8_lossy(raw).into_owned();
+    let (head, body) = text
+        .split_once("\r\n\r\n")
+        .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidData, format!("no HTTP response: {text:?}")))?;
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidData, "bad status line"))?;
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_owned(), v.trim().to_owned()))
+        .collect();
+    Ok(Reply { status, headers, body: body.to_owned() })
+}
+
+/// A sample envelope from `tests/envelopes/`.
+pub fn envelope(path: &str) -> String {
+    let full = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/envelopes").join(path);
+    std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{}: {e}", full.display()))
+}

@@ -1,0 +1,83 @@
+//! Keep-alive, HTTP/2, and graceful shutdown: stop accepting, finish in-flight requests, exit.
+
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::helpers::{envelope, spawn_app, As, TestResult};
+
+#[tokio::test]
+async fn keep_alive_serves_several_requests_on_one_connection() -> TestResult {
+    let app = spawn_app().await;
+    let body = envelope("servizi/ElencoServizi.xml");
+    let mut tls = app.connect(As::Region).await?;
+    for _ in 0..3 {
+        let request = format!(
+            "POST /ws/Servizi HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/xml\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        tls.write_all(request.as_bytes()).await?;
+        let mut seen = Vec::new();
+        let mut buf = [0u8; 4096];
+        while !String::from_utf8_lossy(&seen).contains("</soap:Envelope>") {
+            let n = tokio::time::timeout(Duration::from_secs(10), tls.read(&mut buf)).await??;
+            assert!(n > 0, "connection kept open");
+            seen.extend_from_slice(&buf[..n]);
+        }
+        assert!(String::from_utf8_lossy(&seen).starts_with("HTTP/1.1 200"));
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn http2_is_served() -> TestResult {
+    let app = spawn_app().await;
+    let config = app.client_config(As::Region, vec![b"h2".to_vec()]);
+    let tcp = tokio::net::TcpStream::connect(app.address).await?;
+    let name = rustls::pki_types::ServerName::try_from("localhost")?;
+    let tls = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config)).connect(name, tcp).await?;
+    assert_eq!(tls.get_ref().1.alpn_protocol(), Some(&b"h2"[..]));
+    let (mut sender, connection) =
+        hyper::client::conn::http2::handshake(hyper_util::rt::TokioExecutor::new(), hyper_util::rt::TokioIo::new(tls)).await?;
+    tokio::spawn(connection);
+    let request = http::Request::post("https://localhost/ws/Servizi")
+        .header("content-type", "text/xml; charset=utf-8")
+        .body(http_body_util::Full::new(bytes::Bytes::from(envelope("servizi/ElencoServizi.xml"))))?;
+    let response = sender.send_request(request).await?;
+    assert_eq!(response.status(), 200);
+    Ok(())
+}
+
+#[tokio::test]
+async fn shutdown_finishes_in_flight_requests_and_refuses_new_connections() -> TestResult {
+    let mut app = spawn_app().await;
+    let body = envelope("servizi/ElencoServizi.xml");
+    // A request whose body is only half sent when shutdown starts.
+    let mut tls = app.connect(As::Region).await?;
+    let head = format!(
+        "POST /ws/Servizi HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/xml\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    tls.write_all(head.as_bytes()).await?;
+    tls.write_all(&body.as_bytes()[..body.len() / 2]).await?;
+    tls.flush().await?;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+
+    let address = app.address;
+    let stopping = tokio::spawn(async move {
+        app.stop().await;
+        app
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(tokio::net::TcpStream::connect(address).await.is_err(), "no longer accepting");
+
+    tls.write_all(&body.as_bytes()[body.len() / 2..]).await?;
+    let mut raw = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), tls.read_to_end(&mut raw)).await??;
+    let text = String::from_utf8_lossy(&raw);
+    assert!(text.starts_with("HTTP/1.1 200"), "the in-flight request completed: {text}");
+
+    let app = tokio::time::timeout(Duration::from_secs(10), stopping).await??;
+    assert!(app.server.is_none(), "server task ended");
+    Ok(())
+}

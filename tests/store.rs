@@ -1,0 +1,1172 @@
+//! The store's behaviour, written once and run on both backends.
+//!
+//! Each test body takes a [`TestDb`]; `on_both_backends!` runs it on a fresh SQLite file and on
+//! a fresh PostgreSQL schema. PostgreSQL runs only when `TSGATE_TEST_PG_URL` is set (`.ci/run`
+//! sets it); otherwise those tests say they did not run.
+
+use std::future::Future;
+use std::str::FromStr;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, TimeZone, Utc};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{Connection, PgPool};
+use tokio::sync::Semaphore;
+
+use tsgate::store::access_log::verify_chain_paged;
+use tsgate::store::postgres::PostgresStore;
+use tsgate::store::{
+    self, verify_chain, AccessLogAnchor, AccessLogEntry, AccessLogWriter, CallerKind, ChainProblem,
+    ChainReport, ChainedEntry, RecordError, Store, StoreError, UserRecord,
+};
+
+const PG_ENV: &str = "TSGATE_TEST_PG_URL";
+
+// --- harness ----------------------------------------------------------------------------------
+
+/// A fresh database of one backend, with raw access for tampering.
+struct TestDb {
+    store: Arc<dyn Store>,
+    kind: Kind,
+}
+
+enum Kind {
+    Sqlite {
+        _dir: tempfile::TempDir,
+        url: String,
+    },
+    Postgres {
+        admin: PgPool,
+        schema: String,
+        options: Box<PgConnectOptions>,
+    },
+}
+
+impl TestDb {
+    async fn sqlite() -> TestDb {
+        let dir = tempfile::tempdir().expect("temp dir");
+        // A subdirectory that does not exist yet: connect() must create it.
+        let path = dir.path().join("data").join("tsgate.sqlite");
+        let url = format!("sqlite://{}?mode=rwc", path.display());
+        let store = store::connect(&url).await.expect("open SQLite store");
+        TestDb {
+            store,
+            kind: Kind::Sqlite { _dir: dir, url },
+        }
+    }
+
+    /// `None` when `TSGATE_TEST_PG_URL` is not set.
+    async fn postgres() -> Option<TestDb> {
+        let url = std::env::var(PG_ENV).ok().filter(|u| !u.is_empty())?;
+        let admin = PgPoolOptions::new()
+            .max_connections(1)
+            .connect(&url)
+            .await
+            .expect("connect to TSGATE_TEST_PG_URL");
+        let schema = unique_schema_name();
+        sqlx::query(&format!("CREATE SCHEMA {schema}"))
+            .execute(&admin)
+            .await
+            .expect("create test schema");
+        let options = PgConnectOptions::from_str(&url)
+            .expect("parse TSGATE_TEST_PG_URL")
+            .options([("search_path", schema.as_str())]);
+        let store = PostgresStore::connect_with(options.clone())
+            .await
+            .expect("open PostgreSQL store");
+        Some(TestDb {
+            store: Arc::new(store),
+            kind: Kind::Postgres {
+                admin,
+                schema,
+                options: Box::new(options),
+            },
+        })
+    }
+
+    /// Another store on the same database, as after a restart.
+    async fn open_again(&self) -> Arc<dyn Store> {
+        match &self.kind {
+            Kind::Sqlite { url, .. } => store::connect(url).await.expect("reopen SQLite"),
+            Kind::Postgres { options, .. } => Arc::new(
+                PostgresStore::connect_with((**options).clone())
+                    .await
+                    .expect("reopen PostgreSQL"),
+            ),
+        }
+    }
+
+    /// Runs `sql` as a plain client would, append-only guards in force.
+    async fn exec_guarded(&self, sql: &str) -> Result<(), sqlx::Error> {
+        match &self.kind {
+            Kind::Sqlite { url, .. } => {
+                let mut conn = sqlx::SqliteConnection::connect(url).await?;
+                sqlx::raw_sql(sql).execute(&mut conn).await?;
+            }
+            Kind::Postgres { options, .. } => {
+                let mut conn = sqlx::PgConnection::connect_with(options).await?;
+                sqlx::raw_sql(sql).execute(&mut conn).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs `sql` past the append-only guards, as an attacker with database access would.
+    async fn tamper(&self, sql: &str) {
+        match &self.kind {
+            Kind::Sqlite { url, .. } => {
+                let mut conn = sqlx::SqliteConnection::connect(url).await.expect("connect");
+                let mut tx = conn.begin().await.expect("begin");
+                let trigger: String = sqlx::query_scalar(
+                    "SELECT sql FROM sqlite_master WHERE type = 'trigger' \
+                     AND name = 'access_log_no_update'",
+                )
+                .fetch_one(&mut *tx)
+                .await
+                .expect("read trigger");
+                sqlx::raw_sql(
+                    "DROP TRIGGER access_log_no_update; \
+                     INSERT INTO purge_in_progress (id) VALUES (1);",
+                )
+                .execute(&mut *tx)
+                .await
+                .expect("lift guards");
+                sqlx::raw_sql(sql).execute(&mut *tx).await.expect("tamper");
+                sqlx::raw_sql("DELETE FROM purge_in_progress")
+                    .execute(&mut *tx)
+                    .await
+                    .expect("restore marker");
+                sqlx::raw_sql(&trigger)
+                    .execute(&mut *tx)
+                    .await
+                    .expect("restore trigger");
+                tx.commit().await.expect("commit tamper");
+            }
+            Kind::Postgres { options, .. } => {
+                let mut conn = sqlx::PgConnection::connect_with(options)
+                    .await
+                    .expect("connect");
+                let mut tx = conn.begin().await.expect("begin");
+                sqlx::query("SELECT set_config('tsgate.purge', 'on', true)")
+                    .execute(&mut *tx)
+                    .await
+                    .expect("lift guard");
+                sqlx::raw_sql(sql).execute(&mut *tx).await.expect("tamper");
+                tx.commit().await.expect("commit tamper");
+            }
+        }
+    }
+
+    fn is_postgres(&self) -> bool {
+        matches!(self.kind, Kind::Postgres { .. })
+    }
+
+    async fn cleanup(&self) {
+        self.store.close().await;
+        if let Kind::Postgres { admin, schema, .. } = &self.kind {
+            let dropped = sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+                .execute(admin)
+                .await;
+            if let Err(error) = dropped {
+                eprintln!("could not drop test schema {schema}: {error}");
+            }
+            admin.close().await;
+        }
+    }
+}
+
+fn unique_schema_name() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    format!(
+        "tsgate_test_{}_{}_{}",
+        std::process::id(),
+        nanos,
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// Runs `body`, then drops the database, even if the body panicked.
+async fn run<F, Fut>(db: TestDb, body: F)
+where
+    F: FnOnce(Arc<TestDb>) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let db = Arc::new(db);
+    let guard = DropSchemaOnPanic(match &db.kind {
+        Kind::Postgres { schema, .. } => Some(schema.clone()),
+        Kind::Sqlite { .. } => None,
+    });
+    body(db.clone()).await;
+    drop(guard);
+    db.cleanup().await;
+}
+
+/// Drops a test schema when a test body panics, so failed runs leave nothing behind.
+struct DropSchemaOnPanic(Option<String>);
+
+impl Drop for DropSchemaOnPanic {
+    fn drop(&mut self) {
+        let (Some(schema), true) = (self.0.take(), std::thread::panicking()) else {
+            return;
+        };
+        let Ok(url) = std::env::var(PG_ENV) else {
+            return;
+        };
+        // Drop cannot await: do it on a thread with a runtime of its own.
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())?;
+            runtime.block_on(async {
+                let mut conn = sqlx::PgConnection::connect(&url)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+                    .execute(&mut conn)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok::<(), String>(())
+            })
+        })
+        .join();
+        if let Ok(Err(error)) = dropped {
+            eprintln!("could not drop a test schema: {error}");
+        }
+    }
+}
+
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::run(super::TestDb::sqlite().await, super::$name).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                match super::TestDb::postgres().await {
+                    Some(db) => super::run(db, super::$name).await,
+                    None => eprintln!(
+                        "{}::postgres did not run: set {} to run it",
+                        stringify!($name),
+                        super::PG_ENV
+                    ),
+                }
+            }
+        }
+    )*};
+}
+
+on_both_backends!(
+    many_entries_verify_intact,
+    entries_round_trip_exactly,
+    append_is_all_or_nothing,
+    concurrent_records_are_contiguous_and_grouped,
+    altered_columns_are_detected,
+    unreadable_row_is_reported_as_altered,
+    deleted_middle_entry_is_missing,
+    swapped_entries_are_detected,
+    append_only_is_enforced,
+    purge_keeps_the_chain_verifiable,
+    purge_of_everything_keeps_the_head,
+    reopened_store_continues_the_chain,
+    shutdown_commits_what_was_queued,
+    failed_commit_fails_the_batch_and_the_chain_recovers,
+    users_round_trip_and_duplicates_are_refused,
+    profiles_and_region_services,
+);
+
+// --- helpers ----------------------------------------------------------------------------------
+
+fn base_time() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2021, 3, 1, 9, 30, 0)
+        .single()
+        .expect("valid time")
+}
+
+/// A varied entry: every caller kind, and optional fields None, Some("") and Some(value).
+fn entry(i: i64, at: DateTime<Utc>) -> AccessLogEntry {
+    let kind = match i % 3 {
+        0 => CallerKind::Region,
+        1 => CallerKind::OperatorCertificate,
+        _ => CallerKind::OperatorPassword,
+    };
+    let optional = |n: i64, value: &str| match (i + n) % 3 {
+        0 => None,
+        1 => Some(String::new()),
+        _ => Some(value.to_owned()),
+    };
+    AccessLogEntry {
+        transaction_id: format!("TX{i:08}"),
+        at,
+        caller_kind: kind,
+        caller_id: format!("caller-{}", i % 7),
+        region: optional(0, "080"),
+        operator_cf: optional(1, "RSSMRA80A01H501U"),
+        titolare_cf: optional(2, "VRDLGI70B02F205X"),
+        service: "OtpService".to_owned(),
+        operation: "inviaOtp".to_owned(),
+        outcome: if i % 5 == 0 { "9999" } else { "0000" }.to_owned(),
+    }
+}
+
+/// Appends `count` entries directly (no writer), one minute apart from `start`.
+async fn append_entries(store: &dyn Store, count: i64, start: DateTime<Utc>) -> Vec<ChainedEntry> {
+    let (mut seq, mut prev) = store
+        .access_log_head()
+        .await
+        .expect("head")
+        .unwrap_or((0, [0; 32]));
+    let mut all = Vec::new();
+    let mut batch = Vec::new();
+    for i in 0..count {
+        seq += 1;
+        let chained =
+            ChainedEntry::link(seq, prev, entry(seq, start + chrono::Duration::minutes(i)));
+        prev = chained.hash;
+        batch.push(chained);
+        if batch.len() == 1000 {
+            store.append_access_log(&batch).await.expect("append");
+            all.append(&mut batch);
+        }
+    }
+    store.append_access_log(&batch).await.expect("append");
+    all.append(&mut batch);
+    all
+}
+
+async fn read_all(store: &dyn Store) -> Vec<ChainedEntry> {
+    store.read_access_log(0, 1_000_000).await.expect("read")
+}
+
+fn intact(entries: u64, first_seq: i64, last_seq: i64) -> ChainReport {
+    ChainReport::Intact {
+        entries,
+        first_seq,
+        last_seq,
+    }
+}
+
+fn broken(seq: i64, problem: ChainProblem) -> ChainReport {
+    ChainReport::Broken { seq, problem }
+}
+
+async fn verify(store: &dyn Store) -> ChainReport {
+    verify_chain(store).await.expect("verify")
+}
+
+fn sql_text(value: &str) -> String {
+    format!("'{}'", value.replace('\'', "''"))
+}
+
+fn sql_opt(value: &Option<String>) -> String {
+    value.as_deref().map_or_else(|| "NULL".to_owned(), sql_text)
+}
+
+/// An UPDATE giving row `seq` the content of `from` (and its links, if `links`).
+fn overwrite_row(seq: i64, from: &ChainedEntry, links: bool) -> String {
+    let e = &from.entry;
+    let mut sql = format!(
+        "UPDATE access_log SET transaction_id = {}, at_ms = {}, caller_kind = {}, \
+         caller_id = {}, region = {}, operator_cf = {}, titolare_cf = {}, service = {}, \
+         operation = {}, outcome = {}",
+        sql_text(&e.transaction_id),
+        e.at_ms(),
+        sql_text(e.caller_kind.as_str()),
+        sql_text(&e.caller_id),
+        sql_opt(&e.region),
+        sql_opt(&e.operator_cf),
+        sql_opt(&e.titolare_cf),
+        sql_text(&e.service),
+        sql_text(&e.operation),
+        sql_text(&e.outcome),
+    );
+    if links {
+        sql.push_str(&format!(
+            ", prev_hash = '{}', hash = '{}'",
+            hex::encode(from.prev_hash),
+            hex::encode(from.hash)
+        ));
+    }
+    sql.push_str(&format!(" WHERE seq = {seq};"));
+    sql
+}
+
+// --- access log -------------------------------------------------------------------------------
+
+/// Crosses several verification pages (10,000 entries each).
+async fn many_entries_verify_intact(db: Arc<TestDb>) {
+    let store = &*db.store;
+    assert_eq!(
+        verify(store).await,
+        intact(0, 1, 0),
+        "an empty log is intact"
+    );
+    append_entries(store, 25_000, base_time()).await;
+    assert_eq!(verify(store).await, intact(25_000, 1, 25_000));
+    assert_eq!(
+        verify_chain_paged(store, 7).await.expect("verify"),
+        intact(25_000, 1, 25_000),
+        "page size does not change the verdict"
+    );
+    let head = store.access_log_head().await.expect("head").expect("some");
+    assert_eq!(head.0, 25_000);
+}
+
+async fn entries_round_trip_exactly(db: Arc<TestDb>) {
+    let store = &*db.store;
+    let written = append_entries(store, 30, base_time()).await;
+    assert_eq!(read_all(store).await, written);
+    let page = store.read_access_log(10, 5).await.expect("read");
+    assert_eq!(
+        page.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        vec![11, 12, 13, 14, 15]
+    );
+    assert_eq!(
+        written[0].prev_hash, [0; 32],
+        "the first entry links to zeros"
+    );
+    assert_eq!(
+        store.access_log_anchor().await.expect("anchor"),
+        AccessLogAnchor::GENESIS
+    );
+}
+
+/// A batch that cannot be stored whole leaves nothing behind.
+async fn append_is_all_or_nothing(db: Arc<TestDb>) {
+    let store = &*db.store;
+    let written = append_entries(store, 5, base_time()).await;
+    let head = written[4].hash;
+    let six = ChainedEntry::link(6, head, entry(6, base_time()));
+    let seven = ChainedEntry::link(7, six.hash, entry(7, base_time()));
+    let stale_five = ChainedEntry::link(5, head, entry(5, base_time()));
+    let failed = store
+        .append_access_log(&[six, seven, stale_five])
+        .await
+        .expect_err("seq 5 is taken");
+    assert!(
+        matches!(failed, StoreError::Duplicate { .. }),
+        "unexpected error: {failed:?}"
+    );
+    assert_eq!(
+        store.access_log_head().await.expect("head"),
+        Some((5, head))
+    );
+    assert_eq!(verify(store).await, intact(5, 1, 5));
+}
+
+async fn concurrent_records_are_contiguous_and_grouped(db: Arc<TestDb>) {
+    let (writer, handle) = AccessLogWriter::start(db.store.clone(), 512)
+        .await
+        .expect("start writer");
+    let tasks: Vec<_> = (0..200)
+        .map(|i| {
+            let writer = writer.clone();
+            tokio::spawn(async move { writer.record(entry(i, base_time())).await })
+        })
+        .collect();
+    let mut seqs = Vec::new();
+    for task in tasks {
+        seqs.push(task.await.expect("task").expect("recorded"));
+    }
+    seqs.sort_unstable();
+    assert_eq!(seqs, (1..=200).collect::<Vec<_>>());
+    let stats = writer.stats();
+    eprintln!("200 concurrent records: {} batches", stats.batches);
+    assert_eq!(stats.entries, 200);
+    assert!(
+        stats.batches < 200,
+        "200 concurrent records should share commits, got {} batches",
+        stats.batches
+    );
+    handle.shutdown().await;
+    assert_eq!(verify(&*db.store).await, intact(200, 1, 200));
+}
+
+async fn altered_columns_are_detected(db: Arc<TestDb>) {
+    let store = &*db.store;
+    let written = append_entries(store, 20, base_time()).await;
+    // (row, tampering, undo): each is caught at that row, and undoing it restores the chain.
+    let region_of_9 = sql_opt(&written[8].entry.region);
+    let cases = [
+        (
+            7,
+            "UPDATE access_log SET outcome = '0001' WHERE seq = 7".to_owned(),
+            format!(
+                "UPDATE access_log SET outcome = {} WHERE seq = 7",
+                sql_text(&written[6].entry.outcome)
+            ),
+        ),
+        (
+            3,
+            "UPDATE access_log SET at_ms = at_ms + 1 WHERE seq = 3".to_owned(),
+            "UPDATE access_log SET at_ms = at_ms - 1 WHERE seq = 3".to_owned(),
+        ),
+        (
+            9,
+            // Flips None and Some(""): the encoding tells them apart.
+            format!(
+                "UPDATE access_log SET region = {} WHERE seq = 9",
+                if written[8].entry.region.is_none() {
+                    "''"
+                } else {
+                    "NULL"
+                }
+            ),
+            format!("UPDATE access_log SET region = {region_of_9} WHERE seq = 9"),
+        ),
+        (
+            20,
+            "UPDATE access_log SET caller_id = 'someone-else' WHERE seq = 20".to_owned(),
+            format!(
+                "UPDATE access_log SET caller_id = {} WHERE seq = 20",
+                sql_text(&written[19].entry.caller_id)
+            ),
+        ),
+    ];
+    for (seq, tampering, undo) in cases {
+        db.tamper(&tampering).await;
+        let report = verify(store).await;
+        assert_eq!(report, broken(seq, ChainProblem::Altered), "{tampering}");
+        assert_eq!(
+            report.to_string(),
+            format!("entry {seq} was altered: its content no longer matches its hash")
+        );
+        db.tamper(&undo).await;
+        assert_eq!(verify(store).await, intact(20, 1, 20), "{undo}");
+    }
+}
+
+/// A row tampered beyond decoding is reported in order, not as a read error.
+async fn unreadable_row_is_reported_as_altered(db: Arc<TestDb>) {
+    let store = &*db.store;
+    append_entries(store, 12, base_time()).await;
+    db.tamper("UPDATE access_log SET hash = 'not hex' WHERE seq = 8")
+        .await;
+    assert!(matches!(
+        store.read_access_log(0, 100).await,
+        Err(StoreError::CorruptRow { seq: 8, .. })
+    ));
+    assert_eq!(verify(store).await, broken(8, ChainProblem::Altered));
+    db.tamper("UPDATE access_log SET outcome = 'x' WHERE seq = 4")
+        .await;
+    assert_eq!(
+        verify(store).await,
+        broken(4, ChainProblem::Altered),
+        "the first problem in seq order is reported"
+    );
+}
+
+async fn deleted_middle_entry_is_missing(db: Arc<TestDb>) {
+    let store = &*db.store;
+    append_entries(store, 20, base_time()).await;
+    db.tamper("DELETE FROM access_log WHERE seq = 10").await;
+    let report = verify(store).await;
+    assert_eq!(
+        report,
+        broken(11, ChainProblem::Missing { expected_seq: 10 })
+    );
+    assert_eq!(
+        report.to_string(),
+        "entry 10 is missing: the log jumps to entry 11"
+    );
+    db.tamper("DELETE FROM access_log WHERE seq = 1").await;
+    assert_eq!(
+        verify(store).await,
+        broken(2, ChainProblem::Missing { expected_seq: 1 }),
+        "a missing first entry is caught against the anchor"
+    );
+}
+
+async fn swapped_entries_are_detected(db: Arc<TestDb>) {
+    let store = &*db.store;
+    let written = append_entries(store, 10, base_time()).await;
+    let (five, six) = (&written[4], &written[5]);
+
+    // Whole rows swapped, seq kept: entry 5 no longer links to entry 4.
+    db.tamper(&format!(
+        "{} {}",
+        overwrite_row(5, six, true),
+        overwrite_row(6, five, true)
+    ))
+    .await;
+    let report = verify(store).await;
+    assert_eq!(report, broken(5, ChainProblem::Relinked));
+    assert!(report.to_string().starts_with("entry 5 is out of place"));
+
+    // Content swapped but hashes left in place: entry 5's content no longer matches its hash.
+    db.tamper(&format!(
+        "{} {}",
+        overwrite_row(5, five, true),
+        overwrite_row(6, six, true)
+    ))
+    .await;
+    assert_eq!(verify(store).await, intact(10, 1, 10), "restored");
+    db.tamper(&format!(
+        "{} {}",
+        overwrite_row(5, six, false),
+        overwrite_row(6, five, false)
+    ))
+    .await;
+    assert_eq!(verify(store).await, broken(5, ChainProblem::Altered));
+}
+
+async fn append_only_is_enforced(db: Arc<TestDb>) {
+    let store = &*db.store;
+    append_entries(store, 5, base_time()).await;
+    for sql in [
+        "UPDATE access_log SET outcome = '0001' WHERE seq = 2",
+        "DELETE FROM access_log WHERE seq = 2",
+        "UPDATE access_log_anchor SET first_seq = 3",
+        "DELETE FROM access_log_anchor",
+    ] {
+        let refused = db.exec_guarded(sql).await;
+        assert!(refused.is_err(), "{sql} should be refused");
+    }
+    if db.is_postgres() {
+        assert!(db.exec_guarded("TRUNCATE access_log").await.is_err());
+    }
+    assert_eq!(verify(store).await, intact(5, 1, 5));
+}
+
+async fn purge_keeps_the_chain_verifiable(db: Arc<TestDb>) {
+    let store = &*db.store;
+    let now = Utc::now();
+    let old = append_entries(store, 10, now - chrono::Duration::days(400)).await;
+    append_entries(store, 10, now - chrono::Duration::days(10)).await;
+    let cutoff = now - chrono::Duration::days(365);
+
+    assert_eq!(
+        store.purge_access_log_before(cutoff).await.expect("purge"),
+        10
+    );
+    assert_eq!(
+        store.access_log_anchor().await.expect("anchor"),
+        AccessLogAnchor {
+            first_seq: 11,
+            prev_hash: old[9].hash
+        }
+    );
+    assert_eq!(verify(store).await, intact(10, 11, 20));
+    assert_eq!(
+        store.purge_access_log_before(cutoff).await.expect("purge"),
+        0,
+        "nothing older is left"
+    );
+
+    // The writer continues after a purge.
+    let (writer, handle) = AccessLogWriter::start(db.store.clone(), 64)
+        .await
+        .expect("start writer");
+    assert_eq!(writer.record(entry(21, now)).await.expect("record"), 21);
+    handle.shutdown().await;
+    assert_eq!(verify(store).await, intact(11, 11, 21));
+
+    // Tampering is still caught after a purge: in the middle, and at the anchor.
+    db.tamper("DELETE FROM access_log WHERE seq = 15").await;
+    assert_eq!(
+        verify(store).await,
+        broken(16, ChainProblem::Missing { expected_seq: 15 })
+    );
+    db.tamper("DELETE FROM access_log WHERE seq = 11").await;
+    assert_eq!(
+        verify(store).await,
+        broken(12, ChainProblem::Missing { expected_seq: 11 })
+    );
+}
+
+async fn purge_of_everything_keeps_the_head(db: Arc<TestDb>) {
+    let store = &*db.store;
+    assert_eq!(
+        store
+            .purge_access_log_before(Utc::now())
+            .await
+            .expect("purge"),
+        0,
+        "purging an empty log is a no-op"
+    );
+    let written = append_entries(store, 6, base_time()).await;
+    assert_eq!(
+        store
+            .purge_access_log_before(Utc::now())
+            .await
+            .expect("purge"),
+        6
+    );
+    assert_eq!(
+        store.access_log_head().await.expect("head"),
+        Some((6, written[5].hash)),
+        "numbering never restarts"
+    );
+    assert_eq!(verify(store).await, intact(0, 7, 6));
+
+    let reopened = db.open_again().await;
+    let (writer, handle) = AccessLogWriter::start(reopened.clone(), 64)
+        .await
+        .expect("start writer");
+    assert_eq!(
+        writer.record(entry(7, Utc::now())).await.expect("record"),
+        7
+    );
+    handle.shutdown().await;
+    assert_eq!(verify(&*reopened).await, intact(1, 7, 7));
+    let seven = reopened.read_access_log(0, 10).await.expect("read");
+    assert_eq!(seven[0].prev_hash, written[5].hash);
+    reopened.close().await;
+}
+
+async fn reopened_store_continues_the_chain(db: Arc<TestDb>) {
+    let (writer, handle) = AccessLogWriter::start(db.store.clone(), 16)
+        .await
+        .expect("start writer");
+    for i in 1..=5 {
+        assert_eq!(
+            writer.record(entry(i, base_time())).await.expect("record"),
+            i
+        );
+    }
+    handle.shutdown().await;
+    db.store.close().await;
+
+    let reopened = db.open_again().await;
+    let (writer, handle) = AccessLogWriter::start(reopened.clone(), 16)
+        .await
+        .expect("restart writer");
+    assert_eq!(
+        writer.record(entry(6, base_time())).await.expect("record"),
+        6
+    );
+    handle.shutdown().await;
+    assert_eq!(verify(&*reopened).await, intact(6, 1, 6));
+    reopened.close().await;
+}
+
+async fn shutdown_commits_what_was_queued(db: Arc<TestDb>) {
+    // Hold the first commit so the rest of the entries are certainly queued at shutdown.
+    let gated = Arc::new(Instrumented::new(db.store.clone()));
+    gated.hold_appends();
+    let (writer, handle) = AccessLogWriter::start(gated.clone(), 8)
+        .await
+        .expect("start writer");
+    let tasks: Vec<_> = (0..50)
+        .map(|i| {
+            let writer = writer.clone();
+            tokio::spawn(async move { writer.record(entry(i, base_time())).await })
+        })
+        .collect();
+    // The writer is blocked in its first append; every other entry is in the queue.
+    let held = loop {
+        let held = gated.entries_in_held_append();
+        if held > 0 && held + writer.queued() == 50 {
+            break held;
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    };
+    let shutdown = tokio::spawn(handle.shutdown());
+    // Wait for the shutdown message to be queued behind them before letting the writer go.
+    while writer.queued() < 50 - held + 1 {
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    gated.release_appends();
+    shutdown.await.expect("shutdown");
+
+    for task in tasks {
+        task.await
+            .expect("task")
+            .expect("queued entries are committed");
+    }
+    assert_eq!(writer.stats().entries, 50);
+    assert!(matches!(
+        writer.record(entry(51, base_time())).await,
+        Err(RecordError::Stopped)
+    ));
+    assert_eq!(verify(&*db.store).await, intact(50, 1, 50));
+}
+
+async fn failed_commit_fails_the_batch_and_the_chain_recovers(db: Arc<TestDb>) {
+    let flaky = Arc::new(Instrumented::new(db.store.clone()));
+    let (writer, handle) = AccessLogWriter::start(flaky.clone(), 64)
+        .await
+        .expect("start writer");
+    assert_eq!(
+        writer.record(entry(1, base_time())).await.expect("record"),
+        1
+    );
+
+    flaky.fail_next_append();
+    let failed = writer.record(entry(2, base_time())).await;
+    assert!(
+        matches!(failed, Err(RecordError::CommitFailed(_))),
+        "{failed:?}"
+    );
+    // The failed entry took no seq: the next one is 2, linked to entry 1.
+    assert_eq!(
+        writer.record(entry(3, base_time())).await.expect("record"),
+        2
+    );
+    let stats = writer.stats();
+    assert_eq!((stats.entries, stats.failed_batches), (2, 1));
+    handle.shutdown().await;
+    assert_eq!(verify(&*db.store).await, intact(2, 1, 2));
+}
+
+// --- users and authorisation ------------------------------------------------------------------
+
+fn user(id: &str, cf: &str) -> UserRecord {
+    UserRecord {
+        user_id: id.to_owned(),
+        cf: cf.to_owned(),
+        display_name: format!("User {id}"),
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".to_owned(),
+        pincode_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdDI$aGFzaDI".to_owned(),
+        asl: Some("201".to_owned()),
+        region: None,
+        enabled: true,
+    }
+}
+
+async fn users_round_trip_and_duplicates_are_refused(db: Arc<TestDb>) {
+    let store = &*db.store;
+    let alice = user("alice", "RSSMRA80A01H501U");
+    let bob = UserRecord {
+        asl: None,
+        region: Some("080".to_owned()),
+        enabled: false,
+        ..user("bob", "VRDLGI70B02F205X")
+    };
+    store.add_user(&alice).await.expect("add alice");
+    store.add_user(&bob).await.expect("add bob");
+
+    assert_eq!(
+        store.find_user("alice").await.expect("find"),
+        Some(alice.clone())
+    );
+    assert_eq!(
+        store.find_user("bob").await.expect("find"),
+        Some(bob.clone())
+    );
+    assert_eq!(store.find_user("carol").await.expect("find"), None);
+    assert_eq!(
+        store
+            .find_user_by_cf("VRDLGI70B02F205X")
+            .await
+            .expect("find"),
+        Some(bob)
+    );
+    assert_eq!(
+        store
+            .find_user_by_cf("XXXXXX00X00X000X")
+            .await
+            .expect("find"),
+        None
+    );
+
+    let same_id = store
+        .add_user(&user("alice", "BNCGNN75C03L219Y"))
+        .await
+        .expect_err("duplicate id");
+    assert!(
+        matches!(&same_id, StoreError::Duplicate { what: "user", key } if key == "alice"),
+        "{same_id:?}"
+    );
+    let same_cf = store
+        .add_user(&user("alice2", "RSSMRA80A01H501U"))
+        .await
+        .expect_err("duplicate CF");
+    assert!(
+        matches!(&same_cf, StoreError::Duplicate { key, .. } if key == "RSSMRA80A01H501U"),
+        "{same_cf:?}"
+    );
+    assert_eq!(store.find_user("alice").await.expect("find"), Some(alice));
+}
+
+async fn profiles_and_region_services(db: Arc<TestDb>) {
+    let store = &*db.store;
+    store
+        .add_user(&user("alice", "RSSMRA80A01H501U"))
+        .await
+        .expect("add");
+    assert!(store
+        .profiles_of("alice")
+        .await
+        .expect("profiles")
+        .is_empty());
+    store
+        .grant_profile("alice", "operatore-asl")
+        .await
+        .expect("grant");
+    store
+        .grant_profile("alice", "amministratore-asl")
+        .await
+        .expect("grant");
+    store
+        .grant_profile("alice", "operatore-asl")
+        .await
+        .expect("grant twice is a no-op");
+    assert_eq!(
+        store.profiles_of("alice").await.expect("profiles"),
+        vec!["amministratore-asl", "operatore-asl"]
+    );
+    store
+        .revoke_profile("alice", "operatore-asl")
+        .await
+        .expect("revoke");
+    store
+        .revoke_profile("alice", "never-held")
+        .await
+        .expect("revoke is a no-op");
+    assert_eq!(
+        store.profiles_of("alice").await.expect("profiles"),
+        vec!["amministratore-asl"]
+    );
+    let nobody = store
+        .grant_profile("nobody", "operatore-asl")
+        .await
+        .expect_err("unknown user");
+    assert!(
+        matches!(&nobody, StoreError::NotFound { key, .. } if key == "nobody"),
+        "{nobody:?}"
+    );
+
+    assert!(store.region_services("080").await.expect("list").is_empty());
+    store
+        .enable_region_service("080", "OtpService")
+        .await
+        .expect("enable");
+    store
+        .enable_region_service("080", "ElencoScuole")
+        .await
+        .expect("enable");
+    store
+        .enable_region_service("080", "OtpService")
+        .await
+        .expect("enable twice");
+    store
+        .enable_region_service("120", "OtpService")
+        .await
+        .expect("enable");
+    assert_eq!(
+        store.region_services("080").await.expect("list"),
+        vec!["ElencoScuole", "OtpService"]
+    );
+    store
+        .disable_region_service("080", "OtpService")
+        .await
+        .expect("disable");
+    store
+        .disable_region_service("080", "Unknown")
+        .await
+        .expect("disable is a no-op");
+    assert_eq!(
+        store.region_services("080").await.expect("list"),
+        vec!["ElencoScuole"]
+    );
+    assert_eq!(
+        store.region_services("120").await.expect("list"),
+        vec!["OtpService"]
+    );
+}
+
+// --- connect() --------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn connect_accepts_both_sqlite_url_forms() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("a").join("b").join("db.sqlite");
+    let store = store::connect(&format!("sqlite:{}", path.display()))
+        .await
+        .expect("sqlite:path");
+    assert_eq!(store.backend(), "sqlite");
+    append_entries(&*store, 3, base_time()).await;
+    store.close().await;
+    assert!(path.exists(), "file and directories created");
+    let again = store::connect(&format!("sqlite://{}?mode=rwc", path.display()))
+        .await
+        .expect("sqlite://path?mode=rwc");
+    assert_eq!(verify(&*again).await, intact(3, 1, 3));
+    again.close().await;
+}
+
+#[tokio::test]
+async fn connect_rejects_an_unknown_scheme_without_echoing_the_url() {
+    let error = match store::connect("mysql://root:secret@localhost/db").await {
+        Ok(_) => panic!("mysql is not a backend"),
+        Err(error) => error,
+    };
+    assert!(matches!(error, StoreError::UnsupportedUrl { .. }));
+    assert!(!error.to_string().contains("secret"), "{error}");
+}
+
+#[tokio::test]
+async fn connect_accepts_a_postgres_url() {
+    let Some(db) = TestDb::postgres().await else {
+        eprintln!("connect_accepts_a_postgres_url did not run: set {PG_ENV} to run it");
+        return;
+    };
+    let Kind::Postgres { schema, .. } = &db.kind else {
+        unreachable!("postgres() gives a PostgreSQL database");
+    };
+    let base = std::env::var(PG_ENV).expect("set");
+    let separator = if base.contains('?') { '&' } else { '?' };
+    let url = format!("{base}{separator}options[search_path]={schema}");
+    let store = store::connect(&url).await.expect("connect by URL");
+    assert_eq!(store.backend(), "postgres");
+    assert_eq!(verify(&*store).await, intact(0, 1, 0));
+    store.close().await;
+    db.cleanup().await;
+}
+
+// --- a store wrapper that can hold or fail appends --------------------------------------------
+
+/// Delegates to a real store; can hold appends until released, or fail the next one.
+struct Instrumented {
+    inner: Arc<dyn Store>,
+    hold: AtomicBool,
+    gate: Semaphore,
+    held_entries: AtomicUsize,
+    fail_next: AtomicBool,
+}
+
+impl Instrumented {
+    fn new(inner: Arc<dyn Store>) -> Instrumented {
+        Instrumented {
+            inner,
+            hold: AtomicBool::new(false),
+            gate: Semaphore::new(0),
+            held_entries: AtomicUsize::new(0),
+            fail_next: AtomicBool::new(false),
+        }
+    }
+
+    fn hold_appends(&self) {
+        self.hold.store(true, Ordering::SeqCst);
+    }
+
+    fn release_appends(&self) {
+        self.hold.store(false, Ordering::SeqCst);
+        self.gate.add_permits(Semaphore::MAX_PERMITS / 2);
+    }
+
+    fn entries_in_held_append(&self) -> usize {
+        self.held_entries.load(Ordering::SeqCst)
+    }
+
+    fn fail_next_append(&self) {
+        self.fail_next.store(true, Ordering::SeqCst);
+    }
+}
+
+#[async_trait]
+impl Store for Instrumented {
+    fn backend(&self) -> &'static str {
+        self.inner.backend()
+    }
+    async fn close(&self) {
+        self.inner.close().await
+    }
+    async fn append_access_log(&self, batch: &[ChainedEntry]) -> Result<(), StoreError> {
+        if self.hold.load(Ordering::SeqCst) {
+            self.held_entries.store(batch.len(), Ordering::SeqCst);
+            let _permit = self.gate.acquire().await;
+        }
+        if self.fail_next.swap(false, Ordering::SeqCst) {
+            return Err(StoreError::Query {
+                context: "injected failure",
+                source: sqlx::Error::PoolTimedOut,
+            });
+        }
+        self.inner.append_access_log(batch).await
+    }
+    async fn access_log_head(&self) -> Result<Option<(i64, [u8; 32])>, StoreError> {
+        self.inner.access_log_head().await
+    }
+    async fn access_log_anchor(&self) -> Result<AccessLogAnchor, StoreError> {
+        self.inner.access_log_anchor().await
+    }
+    async fn read_access_log(
+        &self,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<ChainedEntry>, StoreError> {
+        self.inner.read_access_log(after, limit).await
+    }
+    async fn purge_access_log_before(&self, cutoff: DateTime<Utc>) -> Result<u64, StoreError> {
+        self.inner.purge_access_log_before(cutoff).await
+    }
+    async fn add_user(&self, user: &UserRecord) -> Result<(), StoreError> {
+        self.inner.add_user(user).await
+    }
+    async fn find_user(&self, user_id: &str) -> Result<Option<UserRecord>, StoreError> {
+        self.inner.find_user(user_id).await
+    }
+    async fn find_user_by_cf(&self, cf: &str) -> Result<Option<UserRecord>, StoreError> {
+        self.inner.find_user_by_cf(cf).await
+    }
+    async fn grant_profile(&self, user_id: &str, profile: &str) -> Result<(), StoreError> {
+        self.inner.grant_profile(user_id, profile).await
+    }
+    async fn revoke_profile(&self, user_id: &str, profile: &str) -> Result<(), StoreError> {
+        self.inner.revoke_profile(user_id, profile).await
+    }
+    async fn profiles_of(&self, user_id: &str) -> Result<Vec<String>, StoreError> {
+        self.inner.profiles_of(user_id).await
+    }
+    async fn enable_region_service(&self, region: &str, service: &str) -> Result<(), StoreError> {
+        self.inner.enable_region_service(region, service).await
+    }
+    async fn disable_region_service(&self, region: &str, service: &str) -> Result<(), StoreError> {
+        self.inner.disable_region_service(region, service).await
+    }
+    async fn region_services(&self, region: &str) -> Result<Vec<String>, StoreError> {
+        self.inner.region_services(region).await
+    }
+}
+
+#[tokio::test]
+async fn sqlite_is_durable_before_acknowledging() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite:{}", dir.path().join("db.sqlite").display());
+    let store = tsgate::store::sqlite::SqliteStore::connect(&url)
+        .await
+        .expect("open");
+    let pool = store.pool();
+    let journal: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(pool)
+        .await
+        .expect("journal_mode");
+    let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous")
+        .fetch_one(pool)
+        .await
+        .expect("synchronous");
+    let foreign_keys: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+        .fetch_one(pool)
+        .await
+        .expect("foreign_keys");
+    assert_eq!(journal, "wal");
+    assert_eq!(synchronous, 2, "synchronous=FULL");
+    assert_eq!(foreign_keys, 1);
+    store.close().await;
+}
+
+#[tokio::test]
+async fn sqlite_in_memory_works_for_throwaway_runs() {
+    let store = store::connect("sqlite::memory:").await.expect("open");
+    let (writer, handle) = AccessLogWriter::start(store.clone(), 8)
+        .await
+        .expect("start writer");
+    assert_eq!(
+        writer.record(entry(1, base_time())).await.expect("record"),
+        1
+    );
+    handle.shutdown().await;
+    assert_eq!(verify(&*store).await, intact(1, 1, 1));
+    store.close().await;
+}
