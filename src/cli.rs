@@ -20,7 +20,11 @@ use crate::store::{self, ChainReport, Store, UserRecord};
 use crate::{demo, telemetry};
 
 #[derive(Parser)]
-#[command(name = "tsgate", version, about = "SOAP/XML gateway for the Sistema TS COVID-19 services")]
+#[command(
+    name = "tsgate",
+    version,
+    about = "SOAP/XML gateway for the Sistema TS COVID-19 services"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -174,7 +178,10 @@ enum AuditCommand {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("tsgate: cannot start the runtime: {e}");
@@ -194,9 +201,8 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Demo { dir, listen } => {
             let demo = demo::prepare(&dir, listen).await?;
-            let config = Config::with_env_overrides(&demo.config)?;
-            telemetry::init(&config.log);
-            let application = Application::build(config).await?;
+            telemetry::init(&demo.config.log);
+            let application = Application::build(demo.config.clone()).await?;
             println!("{}", demo::banner(&demo));
             application.run_until(shutdown_signal()).await?;
         }
@@ -223,7 +229,10 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
                 }
             });
         }
-        Command::EncryptPincode { certificate, pincode } => {
+        Command::EncryptPincode {
+            certificate,
+            pincode,
+        } => {
             let pincode = match pincode {
                 Some(p) => p,
                 None => {
@@ -232,17 +241,27 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
                     line.trim().to_owned()
                 }
             };
-            println!("{}", pincode::encrypt_for_certificate(&files::read_text(&certificate)?, &pincode)?);
+            println!(
+                "{}",
+                pincode::encrypt_for_certificate(&files::read_text(&certificate)?, &pincode)?
+            );
         }
     }
     Ok(ExitCode::SUCCESS)
 }
 
 async fn open_store(target: &Target) -> anyhow::Result<std::sync::Arc<dyn Store>> {
+    let demo_store = |dir: &Path| -> anyhow::Result<String> {
+        Ok(
+            Config::with_env_overrides(&demo::config_for(dir, "127.0.0.1:8443".parse()?))?
+                .store
+                .url,
+        )
+    };
     let url = match (&target.dir, &target.config) {
-        (Some(dir), None) => demo::config_for(dir, "127.0.0.1:8443".parse()?).store.url,
+        (Some(dir), None) => demo_store(dir)?,
         (None, Some(file)) => Config::load(file)?.store.url,
-        (None, None) => demo::config_for(Path::new("data/demo"), "127.0.0.1:8443".parse()?).store.url,
+        (None, None) => demo_store(Path::new("data/demo"))?,
         (Some(_), Some(_)) => bail!("give either --dir or --config"),
     };
     Ok(store::connect(&url).await?)
@@ -250,13 +269,26 @@ async fn open_store(target: &Target) -> anyhow::Result<std::sync::Arc<dyn Store>
 
 async fn users(command: UsersCommand) -> anyhow::Result<()> {
     match command {
-        UsersCommand::Add { target, user_id, cf, name, profile, asl, region, password_env, pincode_env } => {
+        UsersCommand::Add {
+            target,
+            user_id,
+            cf,
+            name,
+            profile,
+            asl,
+            region,
+            password_env,
+            pincode_env,
+        } => {
             if user_id.trim().is_empty() {
                 bail!("--user-id must not be empty");
             }
             let from_env = |var: &Option<String>| -> anyhow::Result<Option<String>> {
                 var.as_ref()
-                    .map(|v| std::env::var(v).with_context(|| format!("environment variable {v} is not set")))
+                    .map(|v| {
+                        std::env::var(v)
+                            .with_context(|| format!("environment variable {v} is not set"))
+                    })
                     .transpose()
             };
             let password = from_env(&password_env)?;
@@ -267,7 +299,12 @@ async fn users(command: UsersCommand) -> anyhow::Result<()> {
             };
             let (pincode, generated_pincode) = match pincode {
                 Some(p) => (p, false),
-                None => ((0..10).map(|_| char::from(b'0' + rand::rng().random_range(0..10u8))).collect(), true),
+                None => (
+                    (0..10)
+                        .map(|_| char::from(b'0' + rand::rng().random_range(0..10u8)))
+                        .collect(),
+                    true,
+                ),
             };
             let cf = match CodiceFiscale::parse(&cf) {
                 Ok(cf) => cf.to_string(),
@@ -298,7 +335,11 @@ async fn users(command: UsersCommand) -> anyhow::Result<()> {
                 writeln!(out, "pincode={pincode}")?;
             }
         }
-        UsersCommand::Grant { target, user_id, profile } => {
+        UsersCommand::Grant {
+            target,
+            user_id,
+            profile,
+        } => {
             let store = open_store(&target).await?;
             if store.find_user(&user_id).await?.is_none() {
                 bail!("no user '{user_id}'");
@@ -312,8 +353,16 @@ async fn users(command: UsersCommand) -> anyhow::Result<()> {
 
 async fn regions(command: RegionsCommand) -> anyhow::Result<()> {
     let (target, code, service, enable) = match command {
-        RegionsCommand::Enable { target, code, service } => (target, code, service, true),
-        RegionsCommand::Disable { target, code, service } => (target, code, service, false),
+        RegionsCommand::Enable {
+            target,
+            code,
+            service,
+        } => (target, code, service, true),
+        RegionsCommand::Disable {
+            target,
+            code,
+            service,
+        } => (target, code, service, false),
     };
     let code = RegionCode::parse(&code).map_err(|e| anyhow::anyhow!("--code: {e}"))?;
     if !crate::services::all().iter().any(|s| s.name == service) {
@@ -324,7 +373,9 @@ async fn regions(command: RegionsCommand) -> anyhow::Result<()> {
         store.enable_region_service(code.as_str(), &service).await?;
         println!("region {code} enabled for {service}");
     } else {
-        store.disable_region_service(code.as_str(), &service).await?;
+        store
+            .disable_region_service(code.as_str(), &service)
+            .await?;
         println!("region {code} disabled for {service}");
     }
     Ok(())
@@ -332,26 +383,43 @@ async fn regions(command: RegionsCommand) -> anyhow::Result<()> {
 
 fn certs(command: CertsCommand) -> anyhow::Result<()> {
     match command {
-        CertsCommand::Issue { ca_dir, kind, code, cf, name, host, days, out } => {
+        CertsCommand::Issue {
+            ca_dir,
+            kind,
+            code,
+            cf,
+            name,
+            host,
+            days,
+            out,
+        } => {
             let ca = load_ca(&ca_dir)?;
             let subject = match kind.as_str() {
                 "region" => Subject::Region {
-                    code: RegionCode::parse(code.as_deref().unwrap_or("")).map_err(|e| anyhow::anyhow!("--code: {e}"))?,
+                    code: RegionCode::parse(code.as_deref().unwrap_or(""))
+                        .map_err(|e| anyhow::anyhow!("--code: {e}"))?,
                 },
                 "operator" => Subject::Operator {
-                    cf: CodiceFiscale::parse(cf.as_deref().unwrap_or("")).map_err(|e| anyhow::anyhow!("--cf: {e}"))?,
+                    cf: CodiceFiscale::parse(cf.as_deref().unwrap_or(""))
+                        .map_err(|e| anyhow::anyhow!("--cf: {e}"))?,
                     name,
                 },
                 "server" if !host.is_empty() => Subject::Server { hosts: host },
                 "server" => bail!("server certificates need at least one --host"),
-                other => bail!("unknown certificate kind '{other}': use region, operator or server"),
+                other => {
+                    bail!("unknown certificate kind '{other}': use region, operator or server")
+                }
             };
             let issued = ca.issue(&subject, days)?;
             let cert_path = out.with_extension("pem");
             let key_path = PathBuf::from(format!("{}-key.pem", out.display()));
             files::write_secret(&key_path, &issued.key_pem)?;
             std::fs::write(&cert_path, &issued.cert_pem)?;
-            println!("issued {} (serial {})", cert_path.display(), issued.serial_hex);
+            println!(
+                "issued {} (serial {})",
+                cert_path.display(),
+                issued.serial_hex
+            );
         }
         CertsCommand::Revoke { ca_dir, serial } => {
             let serial = serial.trim().to_ascii_lowercase();
@@ -369,7 +437,10 @@ fn certs(command: CertsCommand) -> anyhow::Result<()> {
                 revoked.push(serial.clone());
             }
             std::fs::write(&crl_path, ca.crl(&revoked, number + 1, 30)?)?;
-            println!("serial {serial} revoked; {} updated (restart the gateway to apply)", crl_path.display());
+            println!(
+                "serial {serial} revoked; {} updated (restart the gateway to apply)",
+                crl_path.display()
+            );
         }
     }
     Ok(())

@@ -202,7 +202,8 @@ impl Config {
         if !file.exists() {
             return Err(ConfigError(format!("file {} not found", file.display())));
         }
-        Self::extract(Figment::new().merge(Toml::file(file)))
+        let base = file.parent().unwrap_or(Path::new("."));
+        Ok(Self::extract(Figment::new().merge(Toml::file(file)))?.resolve_paths(base))
     }
 
     /// Starts from `base` (e.g. the demo's generated settings), then applies `TSGATE_*` variables.
@@ -213,12 +214,18 @@ impl Config {
     fn extract(figment: Figment) -> Result<Config, ConfigError> {
         let env = Env::prefixed("TSGATE_")
             .filter(|key| {
-                let key = key.as_str();
-                SECTIONS
-                    .iter()
-                    .any(|section| key.len() > section.len() && key.starts_with(section) && key.as_bytes()[section.len()] == b'_')
+                let key = key.as_str().to_ascii_lowercase();
+                SECTIONS.iter().any(|section| {
+                    key.strip_prefix(section)
+                        .is_some_and(|rest| rest.len() > 1 && rest.starts_with('_'))
+                })
             })
-            .map(|key| key.as_str().replacen('_', ".", 1).into());
+            .map(|key| {
+                key.as_str()
+                    .to_ascii_lowercase()
+                    .replacen('_', ".", 1)
+                    .into()
+            });
         let config: Config = figment
             .merge(env)
             .extract()
@@ -261,10 +268,90 @@ impl Config {
         fix(&mut self.pincode.certificate);
         fix(&mut self.pincode.key);
         if let Some(path) = self.store.url.strip_prefix("sqlite://") {
-            if Path::new(path).is_relative() {
+            if Path::new(path).is_relative() && !path.starts_with(':') {
                 self.store.url = format!("sqlite://{}", base.join(path).display());
             }
         }
         self
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::result_large_err)] // figment::Jail's closures return figment::Error
+mod tests {
+    use super::*;
+
+    const FILE: &str = r#"
+        [server]
+        listen = "127.0.0.1:8443"
+        public_url = "https://gw.example.org:8443/"
+        [tls]
+        certificate = "certs/server.pem"
+        key = "certs/server-key.pem"
+        client_ca = "certs/ca.pem"
+        crls = ["certs/crl.pem"]
+        [pincode]
+        certificate = "certs/pincode.pem"
+        key = "certs/pincode-key.pem"
+        [store]
+        url = "sqlite://tsgate.db"
+    "#;
+
+    #[test]
+    fn file_then_environment_with_paths_relative_to_the_file() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_dir("etc")?;
+            jail.create_file("etc/tsgate.toml", FILE)?;
+            jail.set_env("TSGATE_SERVER_LISTEN", "127.0.0.1:9999");
+            jail.set_env("TSGATE_THROTTLE_DEFAULT", "{per_second=5,burst=7}");
+            jail.set_env("TSGATE_TEST_PG_URL", "not a config key: ignored");
+            let config = Config::load(Path::new("etc/tsgate.toml")).map_err(|e| e.to_string())?;
+            assert_eq!(config.server.listen.port(), 9999);
+            assert_eq!(
+                config.throttle.default,
+                Quota {
+                    per_second: 5,
+                    burst: 7
+                }
+            );
+            assert_eq!(config.tls.client_ca, Path::new("etc/certs/ca.pem"));
+            assert_eq!(config.store.url, "sqlite://etc/tsgate.db");
+            assert_eq!(config.server.max_body_bytes, 1024 * 1024, "defaults apply");
+            jail.set_env("TSGATE_STORE_URL", "postgres://tsgate@db/tsgate");
+            let config = Config::load(Path::new("etc/tsgate.toml")).map_err(|e| e.to_string())?;
+            assert_eq!(config.store.url, "postgres://tsgate@db/tsgate");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn typos_and_impossible_values_are_refused() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "typo.toml",
+                &FILE.replace("[store]", "[store]\nurll = \"x\""),
+            )?;
+            let error = Config::load(Path::new("typo.toml"))
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(error.contains("urll"), "{error}");
+            jail.create_file("ok.toml", FILE)?;
+            jail.set_env("TSGATE_THROTTLE_DEFAULT", "{per_second=0,burst=1}");
+            let error = Config::load(Path::new("ok.toml"))
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(error.contains("at least 1"), "{error}");
+            jail.set_env("TSGATE_THROTTLE_DEFAULT", "{per_second=1,burst=1}");
+            jail.set_env("TSGATE_SERVER_LISTN", "x");
+            let error = Config::load(Path::new("ok.toml"))
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(error.contains("listn"), "{error}");
+            assert!(Config::load(Path::new("missing.toml")).is_err());
+            Ok(())
+        });
     }
 }

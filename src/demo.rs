@@ -9,7 +9,10 @@ use anyhow::Context;
 use rand::distr::{Alphanumeric, SampleString};
 use rand::Rng;
 
-use crate::config::{Config, LogConfig, LogFormat, PincodeConfig, ServerConfig, StoreConfig, ThrottleConfig, TlsConfig};
+use crate::config::{
+    Config, LogConfig, LogFormat, PincodeConfig, ServerConfig, StoreConfig, ThrottleConfig,
+    TlsConfig,
+};
 use crate::domain::{CodiceFiscale, RegionCode};
 use crate::pki::ca::{CertificateAuthority, Subject};
 use crate::pki::{files, pincode};
@@ -74,19 +77,41 @@ pub fn config_for(dir: &Path, listen: SocketAddr) -> Config {
 /// Creates (or reuses) everything under `dir`.
 pub async fn prepare(dir: &Path, listen: SocketAddr) -> anyhow::Result<Demo> {
     let certs = dir.join("certs");
-    std::fs::create_dir_all(&certs).with_context(|| format!("cannot create {}", certs.display()))?;
-    let config = config_for(dir, listen);
+    std::fs::create_dir_all(&certs)
+        .with_context(|| format!("cannot create {}", certs.display()))?;
+    // `TSGATE_*` variables apply to the demo too (e.g. TSGATE_STORE_URL for PostgreSQL).
+    let config = Config::with_env_overrides(&config_for(dir, listen))?;
 
     let ca = load_or_create_ca(&certs, "ca", "tsgate demo CA")?;
     if !certs.join("crl.pem").exists() {
         std::fs::write(certs.join("crl.pem"), ca.crl(&[], 1, 30)?)?;
     }
-    ensure_issued(&ca, &certs, "server", &Subject::Server { hosts: vec!["localhost".into(), "127.0.0.1".into(), "::1".into()] })?;
+    ensure_issued(
+        &ca,
+        &certs,
+        "server",
+        &Subject::Server {
+            hosts: vec!["localhost".into(), "127.0.0.1".into(), "::1".into()],
+        },
+    )?;
     let region = RegionCode::parse(DEMO_REGION)?;
-    ensure_issued(&ca, &certs, &format!("region-{DEMO_REGION}"), &Subject::Region { code: region })?;
+    ensure_issued(
+        &ca,
+        &certs,
+        &format!("region-{DEMO_REGION}"),
+        &Subject::Region { code: region },
+    )?;
     let card_ca = load_or_create_ca(&certs, "card-ca", "tsgate demo national-card CA")?;
     let cf = CodiceFiscale::parse(DEMO_OPERATOR_CF)?;
-    ensure_issued(&card_ca, &certs, "operator-card", &Subject::Operator { cf: cf.clone(), name: "MARIO ROSSI".into() })?;
+    ensure_issued(
+        &card_ca,
+        &certs,
+        "operator-card",
+        &Subject::Operator {
+            cf: cf.clone(),
+            name: "MARIO ROSSI".into(),
+        },
+    )?;
     if !certs.join("pincode-key.pem").exists() {
         let (cert, key) = pincode::generate("tsgate demo pincode encryption")?;
         files::write_secret(&certs.join("pincode-key.pem"), &key)?;
@@ -96,7 +121,11 @@ pub async fn prepare(dir: &Path, listen: SocketAddr) -> anyhow::Result<Demo> {
     let (operator_password, operator_pincode) = load_or_create_operator_secrets(dir)?;
     let store = store::connect(&config.store.url).await?;
     seed_operator(store.as_ref(), &cf, &operator_password, &operator_pincode).await?;
-    std::fs::write(dir.join("tsgate.toml"), toml::to_string_pretty(&config)?)?;
+    // Paths in the written file are relative to DIR, so `tsgate serve --config DIR/tsgate.toml` works from anywhere.
+    std::fs::write(
+        dir.join("tsgate.toml"),
+        toml::to_string_pretty(&config_for(Path::new(""), listen))?,
+    )?;
     write_samples(dir, &config)?;
     Ok(Demo {
         dir: dir.to_owned(),
@@ -106,11 +135,21 @@ pub async fn prepare(dir: &Path, listen: SocketAddr) -> anyhow::Result<Demo> {
     })
 }
 
-fn load_or_create_ca(certs: &Path, name: &str, common_name: &str) -> anyhow::Result<CertificateAuthority> {
-    let (cert_path, key_path) = (certs.join(format!("{name}.pem")), certs.join(format!("{name}-key.pem")));
+fn load_or_create_ca(
+    certs: &Path,
+    name: &str,
+    common_name: &str,
+) -> anyhow::Result<CertificateAuthority> {
+    let (cert_path, key_path) = (
+        certs.join(format!("{name}.pem")),
+        certs.join(format!("{name}-key.pem")),
+    );
     if cert_path.exists() && key_path.exists() {
-        return CertificateAuthority::load(&files::read_text(&cert_path)?, &files::read_text(&key_path)?)
-            .with_context(|| format!("cannot load {}", cert_path.display()));
+        return CertificateAuthority::load(
+            &files::read_text(&cert_path)?,
+            &files::read_text(&key_path)?,
+        )
+        .with_context(|| format!("cannot load {}", cert_path.display()));
     }
     let ca = CertificateAuthority::create(common_name)?;
     files::write_secret(&key_path, &ca.key_pem())?;
@@ -118,8 +157,16 @@ fn load_or_create_ca(certs: &Path, name: &str, common_name: &str) -> anyhow::Res
     Ok(ca)
 }
 
-fn ensure_issued(ca: &CertificateAuthority, certs: &Path, name: &str, subject: &Subject) -> anyhow::Result<()> {
-    let (cert_path, key_path) = (certs.join(format!("{name}.pem")), certs.join(format!("{name}-key.pem")));
+fn ensure_issued(
+    ca: &CertificateAuthority,
+    certs: &Path,
+    name: &str,
+    subject: &Subject,
+) -> anyhow::Result<()> {
+    let (cert_path, key_path) = (
+        certs.join(format!("{name}.pem")),
+        certs.join(format!("{name}-key.pem")),
+    );
     if cert_path.exists() && key_path.exists() {
         return Ok(());
     }
@@ -142,7 +189,9 @@ fn load_or_create_operator_secrets(dir: &Path) -> anyhow::Result<(String, String
         }
     }
     let password = Alphanumeric.sample_string(&mut rand::rng(), 16);
-    let pincode: String = (0..10).map(|_| char::from(b'0' + rand::rng().random_range(0..10u8))).collect();
+    let pincode: String = (0..10)
+        .map(|_| char::from(b'0' + rand::rng().random_range(0..10u8)))
+        .collect();
     files::write_secret(
         &path,
         &format!("user_id={DEMO_OPERATOR_ID}\ncf={DEMO_OPERATOR_CF}\npassword={password}\npincode={pincode}\n"),
@@ -150,7 +199,12 @@ fn load_or_create_operator_secrets(dir: &Path) -> anyhow::Result<(String, String
     Ok((password, pincode))
 }
 
-async fn seed_operator(store: &dyn Store, cf: &CodiceFiscale, password: &str, pincode: &str) -> anyhow::Result<()> {
+async fn seed_operator(
+    store: &dyn Store,
+    cf: &CodiceFiscale,
+    password: &str,
+    pincode: &str,
+) -> anyhow::Result<()> {
     let user = UserRecord {
         user_id: DEMO_OPERATOR_ID.into(),
         cf: cf.to_string(),
@@ -171,8 +225,14 @@ async fn seed_operator(store: &dyn Store, cf: &CodiceFiscale, password: &str, pi
 fn write_samples(dir: &Path, config: &Config) -> anyhow::Result<()> {
     let samples = dir.join("samples");
     std::fs::create_dir_all(&samples)?;
-    std::fs::write(samples.join("ElencoServizi-region.xml"), ELENCO_SERVIZI_NO_PIN)?;
-    let pin = pincode::encrypt_for_certificate(&files::read_text(&config.pincode.certificate)?, &load_or_create_operator_secrets(dir)?.1)?;
+    std::fs::write(
+        samples.join("ElencoServizi-region.xml"),
+        ELENCO_SERVIZI_NO_PIN,
+    )?;
+    let pin = pincode::encrypt_for_certificate(
+        &files::read_text(&config.pincode.certificate)?,
+        &load_or_create_operator_secrets(dir)?.1,
+    )?;
     files::write_secret(
         &samples.join("ElencoServizi-operator.xml"),
         &ELENCO_SERVIZI_WITH_PIN.replace("{PINCODE}", &pin),

@@ -66,7 +66,11 @@ impl Metrics {
             "Time from a complete request body to the committed reply",
             latency.clone(),
         );
-        registry.register("throttled", "Requests refused by the per-client rate limit", throttled.clone());
+        registry.register(
+            "throttled",
+            "Requests refused by the per-client rate limit",
+            throttled.clone(),
+        );
         registry.register(
             "tls_handshake_failures",
             "Failed TLS handshakes by reason",
@@ -77,7 +81,11 @@ impl Metrics {
             "Requests refused before the caller was identified, by reason",
             rejected.clone(),
         );
-        registry.register("connections_open", "Open client connections", connections_open.clone());
+        registry.register(
+            "connections_open",
+            "Open client connections",
+            connections_open.clone(),
+        );
         registry.register(
             "connections_refused",
             "Connections closed at accept because the connection cap was reached",
@@ -97,13 +105,17 @@ impl Metrics {
 
     pub fn reject(&self, reason: &str) {
         self.rejected
-            .get_or_create(&ReasonLabels { reason: reason.to_owned() })
+            .get_or_create(&ReasonLabels {
+                reason: reason.to_owned(),
+            })
             .inc();
     }
 
     pub fn handshake_failed(&self, reason: &str) {
         self.tls_handshake_failures
-            .get_or_create(&ReasonLabels { reason: reason.to_owned() })
+            .get_or_create(&ReasonLabels {
+                reason: reason.to_owned(),
+            })
             .inc();
     }
 

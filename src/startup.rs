@@ -15,6 +15,7 @@ use crate::pki::{files, PincodeKey};
 use crate::publication::Publication;
 use crate::server::{accept, tls, PeerIdentityReader};
 use crate::services::{Catalogue, SCHEMA_FILES};
+use crate::soap::permissions::RegionPermissions;
 use crate::soap::throttle::Throttle;
 use crate::store::{self, AccessLogWriter, Store, WriterHandle};
 use crate::xsd::SchemaSet;
@@ -27,6 +28,7 @@ pub struct App {
     pub store: Arc<dyn Store>,
     pub access_log: AccessLogWriter,
     pub throttle: Throttle,
+    pub region_permissions: RegionPermissions,
     pub pincode: PincodeKey,
     pub metrics: Metrics,
     pub publication: Publication,
@@ -54,9 +56,10 @@ impl Application {
         let store = store::connect(&config.store.url)
             .await
             .with_context(|| format!("store {}", redact_url(&config.store.url)))?;
-        let (access_log, writer) = AccessLogWriter::start(store.clone(), config.store.access_log_batch)
-            .await
-            .context("access-log writer")?;
+        let (access_log, writer) =
+            AccessLogWriter::start(store.clone(), config.store.access_log_batch)
+                .await
+                .context("access-log writer")?;
         let listener = TcpListener::bind(config.server.listen)
             .await
             .with_context(|| format!("cannot listen on {}", config.server.listen))?;
@@ -66,6 +69,7 @@ impl Application {
             store,
             access_log,
             throttle: Throttle::new(&config.throttle),
+            region_permissions: RegionPermissions::new(Duration::from_secs(10)),
             pincode,
             metrics: Metrics::new(),
             publication: Publication::new(&config.server.public_url),

@@ -135,7 +135,10 @@ mod tests {
             CodiceFiscale::parse("RSSMRA80A01H501U").map(|c| c.0),
             Ok("RSSMRA80A01H501U".to_owned())
         );
-        assert!(CodiceFiscale::parse("RSSMRA80A01H50MM").is_ok(), "omocodic variant");
+        assert!(
+            CodiceFiscale::parse("RSSMRA80A01H50MM").is_ok(),
+            "omocodic variant"
+        );
         assert_eq!(
             CodiceFiscale::parse("PRVSST76A10G942K"),
             Err(CfError::CheckCharacter { expected: 'L' })

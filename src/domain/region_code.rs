@@ -35,7 +35,10 @@ mod tests {
 
     #[test]
     fn three_digits_only() {
-        assert_eq!(RegionCode::parse("120").map(|r| r.to_string()), Ok("120".into()));
+        assert_eq!(
+            RegionCode::parse("120").map(|r| r.to_string()),
+            Ok("120".into())
+        );
         for bad in ["", "12", "1200", "12a", " 120", "１２０"] {
             assert_eq!(RegionCode::parse(bad), Err(RegionCodeError), "{bad}");
         }

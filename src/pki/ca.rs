@@ -52,7 +52,10 @@ impl CertificateAuthority {
     pub fn create(name: &str) -> Result<CertificateAuthority, CaError> {
         let key = KeyPair::generate()?;
         let mut params = CertificateParams::default();
-        params.distinguished_name = dn(&[(DnType::CommonName, name), (DnType::OrganizationName, "tsgate")]);
+        params.distinguished_name = dn(&[
+            (DnType::CommonName, name),
+            (DnType::OrganizationName, "tsgate"),
+        ]);
         params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
         params.key_usages = vec![
             KeyUsagePurpose::KeyCertSign,
@@ -93,7 +96,10 @@ impl CertificateAuthority {
         let (not_before, not_after) = if valid_days >= 0 {
             (now - Duration::days(1), now + Duration::days(valid_days))
         } else {
-            (now + Duration::days(valid_days * 2), now + Duration::days(valid_days))
+            (
+                now + Duration::days(valid_days * 2),
+                now + Duration::days(valid_days),
+            )
         };
         self.issue_between(subject, not_before, not_after)
     }
@@ -114,7 +120,10 @@ impl CertificateAuthority {
         params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
         match subject {
             Subject::Server { hosts } => {
-                params.distinguished_name = dn(&[(DnType::CommonName, hosts.first().map_or("tsgate", |h| h.as_str()))]);
+                params.distinguished_name = dn(&[(
+                    DnType::CommonName,
+                    hosts.first().map_or("tsgate", |h| h.as_str()),
+                )]);
                 params.subject_alt_names = hosts
                     .iter()
                     .map(|h| match h.parse() {
@@ -151,7 +160,12 @@ impl CertificateAuthority {
     }
 
     /// Signs a CRL listing `revoked` (hex serials), valid for `valid_days`.
-    pub fn crl(&self, revoked: &[String], crl_number: u64, valid_days: i64) -> Result<String, CaError> {
+    pub fn crl(
+        &self,
+        revoked: &[String],
+        crl_number: u64,
+        valid_days: i64,
+    ) -> Result<String, CaError> {
         let now = OffsetDateTime::now_utc();
         let revoked_certs = revoked
             .iter()

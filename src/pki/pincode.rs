@@ -3,8 +3,7 @@
 //! expects; the gateway decrypts. A failed decryption is reported exactly like a wrong pincode.
 
 use aws_lc_rs::rsa::{
-    Pkcs1PrivateDecryptingKey, Pkcs1PublicEncryptingKey, PrivateDecryptingKey,
-    PublicEncryptingKey,
+    Pkcs1PrivateDecryptingKey, Pkcs1PublicEncryptingKey, PrivateDecryptingKey, PublicEncryptingKey,
 };
 use base64::Engine;
 use rcgen::{CertificateParams, DistinguishedName, DnType, KeyPair, PKCS_RSA_SHA256};
@@ -29,8 +28,10 @@ pub struct Undecryptable;
 
 impl PincodeKey {
     pub fn from_pem(key_pem: &str) -> Result<PincodeKey, PincodeKeyError> {
-        let der = PrivatePkcs8KeyDer::from_pem_slice(key_pem.as_bytes()).map_err(|_| PincodeKeyError::BadKey)?;
-        let key = PrivateDecryptingKey::from_pkcs8(der.secret_pkcs8_der()).map_err(|_| PincodeKeyError::BadKey)?;
+        let der = PrivatePkcs8KeyDer::from_pem_slice(key_pem.as_bytes())
+            .map_err(|_| PincodeKeyError::BadKey)?;
+        let key = PrivateDecryptingKey::from_pkcs8(der.secret_pkcs8_der())
+            .map_err(|_| PincodeKeyError::BadKey)?;
         let key = Pkcs1PrivateDecryptingKey::new(key).map_err(|_| PincodeKeyError::BadKey)?;
         Ok(PincodeKey { key })
     }
@@ -45,7 +46,10 @@ impl PincodeKey {
             return Err(Undecryptable);
         }
         let mut plaintext = vec![0u8; self.key.min_output_size()];
-        let plain = self.key.decrypt(&ciphertext, &mut plaintext).map_err(|_| Undecryptable)?;
+        let plain = self
+            .key
+            .decrypt(&ciphertext, &mut plaintext)
+            .map_err(|_| Undecryptable)?;
         let text = std::str::from_utf8(plain).map_err(|_| Undecryptable)?;
         Ok(text.trim().to_owned())
     }
@@ -69,7 +73,8 @@ pub fn generate(common_name: &str) -> Result<(String, String), PincodeKeyError> 
 pub fn encrypt_for_certificate(cert_pem: &str, pincode: &str) -> Result<String, PincodeKeyError> {
     let der = rustls_pki_types::CertificateDer::from_pem_slice(cert_pem.as_bytes())
         .map_err(|_| PincodeKeyError::BadKey)?;
-    let (_, cert) = x509_parser::parse_x509_certificate(&der).map_err(|_| PincodeKeyError::BadKey)?;
+    let (_, cert) =
+        x509_parser::parse_x509_certificate(&der).map_err(|_| PincodeKeyError::BadKey)?;
     let spki = cert.tbs_certificate.subject_pki.raw;
     let public = PublicEncryptingKey::from_der(spki).map_err(|_| PincodeKeyError::BadKey)?;
     let public = Pkcs1PublicEncryptingKey::new(public).map_err(|_| PincodeKeyError::BadKey)?;

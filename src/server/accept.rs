@@ -19,7 +19,12 @@ use crate::startup::App;
 
 /// Serves until `shutdown` resolves, then stops accepting and lets in-flight requests finish
 /// (up to the configured grace period).
-pub async fn serve(listener: TcpListener, acceptor: TlsAcceptor, app: Arc<App>, shutdown: impl Future<Output = ()>) {
+pub async fn serve(
+    listener: TcpListener,
+    acceptor: TlsAcceptor,
+    app: Arc<App>,
+    shutdown: impl Future<Output = ()>,
+) {
     let graceful = GracefulShutdown::new();
     let slots = Arc::new(Semaphore::new(app.config.server.max_connections));
     let http = Arc::new(http_builder(&app));
@@ -53,8 +58,14 @@ pub async fn serve(listener: TcpListener, acceptor: TlsAcceptor, app: Arc<App>, 
     }
     drop(listener);
     let grace = Duration::from_millis(app.config.server.shutdown_grace_ms);
-    tracing::info!(open = graceful.count(), "shutting down: waiting for in-flight requests");
-    if tokio::time::timeout(grace, graceful.shutdown()).await.is_err() {
+    tracing::info!(
+        open = graceful.count(),
+        "shutting down: waiting for in-flight requests"
+    );
+    if tokio::time::timeout(grace, graceful.shutdown())
+        .await
+        .is_err()
+    {
         tracing::warn!("grace period over; closing remaining connections");
     }
 }
@@ -82,8 +93,13 @@ async fn connection(
         }
     };
     let peer = Arc::new(
-        app.peer_reader
-            .read(tls.get_ref().1.peer_certificates().and_then(|c| c.first()).map(|c| c.as_ref())),
+        app.peer_reader.read(
+            tls.get_ref()
+                .1
+                .peer_certificates()
+                .and_then(|c| c.first())
+                .map(|c| c.as_ref()),
+        ),
     );
     let app = app.clone();
     let service = service_fn(move |request| router::route(app.clone(), peer.clone(), request));

@@ -14,14 +14,21 @@ pub enum BodyError {
     Broken,
 }
 
-pub async fn read(body: Incoming, declared_length: Option<u64>, max: usize, deadline: Duration) -> Result<Bytes, BodyError> {
+pub async fn read(
+    body: Incoming,
+    declared_length: Option<u64>,
+    max: usize,
+    deadline: Duration,
+) -> Result<Bytes, BodyError> {
     if declared_length.is_some_and(|len| len > max as u64) {
         return Err(BodyError::TooLarge);
     }
     match tokio::time::timeout(deadline, Limited::new(body, max).collect()).await {
         Err(_) => Err(BodyError::TimedOut),
         Ok(Ok(collected)) => Ok(collected.to_bytes()),
-        Ok(Err(error)) if error.is::<http_body_util::LengthLimitError>() => Err(BodyError::TooLarge),
+        Ok(Err(error)) if error.is::<http_body_util::LengthLimitError>() => {
+            Err(BodyError::TooLarge)
+        }
         Ok(Err(_)) => Err(BodyError::Broken),
     }
 }

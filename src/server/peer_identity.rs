@@ -29,7 +29,8 @@ pub struct PeerIdentityReader {
 
 impl PeerIdentityReader {
     pub fn new(gateway_ca_der: &[u8]) -> Result<PeerIdentityReader, String> {
-        let (_, ca) = X509Certificate::from_der(gateway_ca_der).map_err(|e| format!("gateway CA certificate: {e}"))?;
+        let (_, ca) = X509Certificate::from_der(gateway_ca_der)
+            .map_err(|e| format!("gateway CA certificate: {e}"))?;
         Ok(PeerIdentityReader {
             gateway_ca_subject: ca.subject().as_raw().to_vec(),
         })
@@ -65,8 +66,13 @@ impl PeerIdentityReader {
     }
 }
 
-fn first_attribute<'a>(name: &'a X509Name<'a>, oid: &x509_parser::der_parser::Oid<'a>) -> Option<&'a str> {
-    name.iter_by_oid(oid).next().and_then(|attr| attr.as_str().ok())
+fn first_attribute<'a>(
+    name: &'a X509Name<'a>,
+    oid: &x509_parser::der_parser::Oid<'a>,
+) -> Option<&'a str> {
+    name.iter_by_oid(oid)
+        .next()
+        .and_then(|attr| attr.as_str().ok())
 }
 
 #[cfg(test)]
@@ -77,7 +83,9 @@ mod tests {
     use rustls_pki_types::CertificateDer;
 
     fn der(pem: &str) -> Vec<u8> {
-        CertificateDer::from_pem_slice(pem.as_bytes()).map(|c| c.to_vec()).unwrap_or_default()
+        CertificateDer::from_pem_slice(pem.as_bytes())
+            .map(|c| c.to_vec())
+            .unwrap_or_default()
     }
 
     #[test]
@@ -87,15 +95,30 @@ mod tests {
         let reader = PeerIdentityReader::new(&der(ca.cert_pem()))?;
         let code = RegionCode::parse("120")?;
         let region = ca.issue(&Subject::Region { code }, 10)?;
-        assert_eq!(reader.read(Some(&der(&region.cert_pem))), PeerIdentity::Region { code });
+        assert_eq!(
+            reader.read(Some(&der(&region.cert_pem))),
+            PeerIdentity::Region { code }
+        );
 
         let cf = CodiceFiscale::parse("RSSMRA80A01H501U")?;
-        let card = other.issue(&Subject::Operator { cf: cf.clone(), name: "Mario Rossi".into() }, 10)?;
-        assert_eq!(reader.read(Some(&der(&card.cert_pem))), PeerIdentity::Card { cf });
+        let card = other.issue(
+            &Subject::Operator {
+                cf: cf.clone(),
+                name: "Mario Rossi".into(),
+            },
+            10,
+        )?;
+        assert_eq!(
+            reader.read(Some(&der(&card.cert_pem))),
+            PeerIdentity::Card { cf }
+        );
 
         // A region-looking certificate from another CA is not a region.
         let fake = other.issue(&Subject::Region { code }, 10)?;
-        assert!(matches!(reader.read(Some(&der(&fake.cert_pem))), PeerIdentity::Unrecognised { .. }));
+        assert!(matches!(
+            reader.read(Some(&der(&fake.cert_pem))),
+            PeerIdentity::Unrecognised { .. }
+        ));
         assert_eq!(reader.read(None), PeerIdentity::Anonymous);
         Ok(())
     }

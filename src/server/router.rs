@@ -15,27 +15,39 @@ use crate::soap::respond::{http_response, HttpResponse};
 use crate::soap::SoapVersion;
 use crate::startup::App;
 
-pub async fn route(app: Arc<App>, peer: Arc<PeerIdentity>, request: Request<Incoming>) -> Result<HttpResponse, Infallible> {
+pub async fn route(
+    app: Arc<App>,
+    peer: Arc<PeerIdentity>,
+    request: Request<Incoming>,
+) -> Result<HttpResponse, Infallible> {
     let path = request.uri().path().to_owned();
     let wants_wsdl = request
         .uri()
         .query()
         .is_some_and(|q| q.eq_ignore_ascii_case("wsdl"));
     let response = match (request.method(), path.as_str()) {
-        (&Method::GET, "/health") => text(StatusCode::OK, "application/json", "{\"status\":\"ok\"}".into()),
+        (&Method::GET, "/health") => text(
+            StatusCode::OK,
+            "application/json",
+            "{\"status\":\"ok\"}".into(),
+        ),
         (&Method::GET, "/metrics") => text(
             StatusCode::OK,
             "application/openmetrics-text; version=1.0.0; charset=utf-8",
             app.metrics.render(),
         ),
-        (&Method::GET, p) if p.starts_with("/xsd/") => match app.publication.xsd(&p["/xsd/".len()..]) {
-            Some(xsd) => text(StatusCode::OK, "text/xml; charset=utf-8", xsd.to_owned()),
-            None => not_found(),
-        },
-        (&Method::GET, p) if p.starts_with("/ws/") && wants_wsdl => match app.publication.wsdl(&p["/ws/".len()..]) {
-            Some(wsdl) => text(StatusCode::OK, "text/xml; charset=utf-8", wsdl.to_owned()),
-            None => not_found(),
-        },
+        (&Method::GET, p) if p.starts_with("/xsd/") => {
+            match app.publication.xsd(&p["/xsd/".len()..]) {
+                Some(xsd) => text(StatusCode::OK, "text/xml; charset=utf-8", xsd.to_owned()),
+                None => not_found(),
+            }
+        }
+        (&Method::GET, p) if p.starts_with("/ws/") && wants_wsdl => {
+            match app.publication.wsdl(&p["/ws/".len()..]) {
+                Some(wsdl) => text(StatusCode::OK, "text/xml; charset=utf-8", wsdl.to_owned()),
+                None => not_found(),
+            }
+        }
         (&Method::POST, p) if p.starts_with("/ws/") => soap(&app, &peer, request).await,
         (_, p) if p.starts_with("/ws/") => {
             let mut response = text(
@@ -70,7 +82,9 @@ async fn soap(app: &App, peer: &PeerIdentity, request: Request<Incoming>) -> Htt
     .await
     {
         Ok(body) => body,
-        Err(BodyError::TooLarge) => return pipeline::refuse(app, version, Fault::too_large(server.max_body_bytes)),
+        Err(BodyError::TooLarge) => {
+            return pipeline::refuse(app, version, Fault::too_large(server.max_body_bytes))
+        }
         Err(BodyError::TimedOut) => return pipeline::refuse(app, version, Fault::body_timeout()),
         Err(BodyError::Broken) => return pipeline::refuse(app, version, Fault::body_broken()),
     };
@@ -88,5 +102,9 @@ fn text(status: StatusCode, content_type: &'static str, body: String) -> HttpRes
 }
 
 fn not_found() -> HttpResponse {
-    text(StatusCode::NOT_FOUND, "text/plain; charset=utf-8", "non trovato\n".into())
+    text(
+        StatusCode::NOT_FOUND,
+        "text/plain; charset=utf-8",
+        "non trovato\n".into(),
+    )
 }

@@ -73,7 +73,9 @@ pub fn failure_reason(error: &std::io::Error) -> &'static str {
     match tls {
         Error::InvalidCertificate(cert) => match cert {
             CertificateError::Revoked => "certificate_revoked",
-            CertificateError::Expired | CertificateError::ExpiredContext { .. } => "certificate_expired",
+            CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
+                "certificate_expired"
+            }
             CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
                 "certificate_not_yet_valid"
             }
@@ -84,9 +86,9 @@ pub fn failure_reason(error: &std::io::Error) -> &'static str {
         Error::NoCertificatesPresented => "certificate_missing",
         Error::AlertReceived(_) => "alert_received",
         Error::PeerIncompatible(_) => "incompatible",
-        Error::InvalidMessage(_) | Error::InappropriateMessage { .. } | Error::InappropriateHandshakeMessage { .. } => {
-            "protocol_error"
-        }
+        Error::InvalidMessage(_)
+        | Error::InappropriateMessage { .. }
+        | Error::InappropriateHandshakeMessage { .. } => "protocol_error",
         _ => "other",
     }
 }

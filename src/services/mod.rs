@@ -74,8 +74,15 @@ pub fn all() -> Vec<ServiceSpec> {
 /// The published files, embedded so the binary serves them from anywhere: (file name, text).
 pub const SCHEMA_FILES: &[(&str, &str)] = &[
     ("tipi.xsd", include_str!("../../xsd/tipi.xsd")),
-    ("servizi-richiesta.xsd", include_str!("../../xsd/servizi-richiesta.xsd")),
-    ("servizi-ricevuta.xsd", include_str!("../../xsd/servizi-ricevuta.xsd")),
+    (
+        "servizi-richiesta.xsd",
+        include_str!("../../xsd/servizi-richiesta.xsd"),
+    ),
+    (
+        "servizi-ricevuta.xsd",
+        include_str!("../../xsd/servizi-ricevuta.xsd"),
+    ),
 ];
 
-pub const WSDL_FILES: &[(&str, &str)] = &[("Servizi.wsdl", include_str!("../../wsdl/Servizi.wsdl"))];
+pub const WSDL_FILES: &[(&str, &str)] =
+    &[("Servizi.wsdl", include_str!("../../wsdl/Servizi.wsdl"))];

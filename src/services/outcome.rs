@@ -59,7 +59,11 @@ impl Reply {
     pub fn to_xml(&self, response: (&str, &str), transaction_id: &str, date_time: &str) -> String {
         let (ns, root) = response;
         let mut out = String::with_capacity(512 + self.body.len());
-        let _ = write!(out, "<ric:{root} xmlns:ric=\"{}\" xmlns:tipi=\"{TIPI_NS}\">", escape(ns));
+        let _ = write!(
+            out,
+            "<ric:{root} xmlns:ric=\"{}\" xmlns:tipi=\"{TIPI_NS}\">",
+            escape(ns)
+        );
         leaf(&mut out, "ric", "idTransazione", transaction_id);
         leaf(&mut out, "ric", "dataOra", date_time);
         leaf(&mut out, "ric", "codEsito", self.cod_esito);

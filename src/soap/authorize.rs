@@ -11,7 +11,9 @@ pub fn may_call(caller: &Caller, service: &ServiceSpec, operation: &OperationSpe
     match operation.access {
         Access::AnyCaller => true,
         Access::Profile(profile) => match caller {
-            Caller::Region { enabled_services, .. } => enabled_services.iter().any(|s| s == service.name),
+            Caller::Region {
+                enabled_services, ..
+            } => enabled_services.iter().any(|s| s == service.name),
             Caller::Operator { profiles, .. } => profiles.iter().any(|p| p == profile),
         },
     }
@@ -19,11 +21,17 @@ pub fn may_call(caller: &Caller, service: &ServiceSpec, operation: &OperationSpe
 
 pub fn refusal(service: &ServiceSpec, operation: &OperationSpec) -> Reply {
     let who = match operation.access {
-        Access::Profile(profile) => format!(" (profilo richiesto: \"{profile}\"; per le regioni, abilitazione al servizio {})", service.name),
+        Access::Profile(profile) => format!(
+            " (profilo richiesto: \"{profile}\"; per le regioni, abilitazione al servizio {})",
+            service.name
+        ),
         Access::AnyCaller => String::new(),
     };
     Reply::rejected(
         NON_AUTORIZZATO,
-        format!("Operazione {} non consentita al chiamante{who}", operation.name),
+        format!(
+            "Operazione {} non consentita al chiamante{who}",
+            operation.name
+        ),
     )
 }

@@ -61,7 +61,12 @@ struct Pending {
 }
 
 /// Reads `bytes` as a SOAP envelope of the version announced by the Content-Type.
-pub fn read(bytes: &[u8], expected: SoapVersion, schemas: &SchemaSet, max_depth: usize) -> Result<Envelope, EnvelopeError> {
+pub fn read(
+    bytes: &[u8],
+    expected: SoapVersion,
+    schemas: &SchemaSet,
+    max_depth: usize,
+) -> Result<Envelope, EnvelopeError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let mut reader = NsReader::from_reader(bytes);
     let config = reader.config_mut();
@@ -88,7 +93,11 @@ pub fn read(bytes: &[u8], expected: SoapVersion, schemas: &SchemaSet, max_depth:
                     }
                 }
             }
-            Event::PI(_) => return Err(EnvelopeError::NotSoap("istruzioni di elaborazione non ammesse".into())),
+            Event::PI(_) => {
+                return Err(EnvelopeError::NotSoap(
+                    "istruzioni di elaborazione non ammesse".into(),
+                ))
+            }
             Event::Comment(_) => {}
             Event::Start(start) => {
                 depth += 1;
@@ -101,10 +110,14 @@ pub fn read(bytes: &[u8], expected: SoapVersion, schemas: &SchemaSet, max_depth:
                 match place {
                     Place::Start => {
                         if local != "Envelope" {
-                            return Err(EnvelopeError::NotSoap(format!("l'elemento radice è '{local}', atteso 'Envelope'")));
+                            return Err(EnvelopeError::NotSoap(format!(
+                                "l'elemento radice è '{local}', atteso 'Envelope'"
+                            )));
                         }
                         version = SoapVersion::from_namespace(namespace).ok_or_else(|| {
-                            EnvelopeError::NotSoap(format!("namespace '{namespace}' non è un namespace SOAP"))
+                            EnvelopeError::NotSoap(format!(
+                                "namespace '{namespace}' non è un namespace SOAP"
+                            ))
                         })?;
                         if version != expected {
                             return Err(EnvelopeError::VersionMismatch { envelope: version });
@@ -114,19 +127,32 @@ pub fn read(bytes: &[u8], expected: SoapVersion, schemas: &SchemaSet, max_depth:
                     Place::InEnvelope if namespace == version.namespace() && local == "Header" => {
                         place = Place::InHeader { depth };
                     }
-                    Place::InEnvelope if namespace == version.namespace() && local == "Body" => place = Place::InBody,
-                    Place::InEnvelope => {
-                        return Err(EnvelopeError::NotSoap(format!("elemento '{local}' inatteso in Envelope")));
+                    Place::InEnvelope if namespace == version.namespace() && local == "Body" => {
+                        place = Place::InBody
                     }
-                    Place::InHeader { depth: header_depth } => {
+                    Place::InEnvelope => {
+                        return Err(EnvelopeError::NotSoap(format!(
+                            "elemento '{local}' inatteso in Envelope"
+                        )));
+                    }
+                    Place::InHeader {
+                        depth: header_depth,
+                    } => {
                         if depth == header_depth + 1 && must_understand(&reader, &start, version)? {
                             return Err(EnvelopeError::MustUnderstand(local.to_owned()));
                         }
                     }
                     Place::InBody => {
                         let mut v = schemas.validator();
-                        v.start_element(namespace, local, &attributes(&reader, &start)?.iter().map(as_attr).collect::<Vec<_>>())
-                            .map_err(EnvelopeError::Schema)?;
+                        v.start_element(
+                            namespace,
+                            local,
+                            &attributes(&reader, &start)?
+                                .iter()
+                                .map(as_attr)
+                                .collect::<Vec<_>>(),
+                        )
+                        .map_err(EnvelopeError::Schema)?;
                         validator = Some(v);
                         stack.push(Element::new(namespace, local));
                         place = Place::InPayload;
@@ -140,17 +166,27 @@ pub fn read(bytes: &[u8], expected: SoapVersion, schemas: &SchemaSet, max_depth:
                         });
                     }
                     Place::AfterPayload => {
-                        return Err(EnvelopeError::NotSoap("il Body deve contenere un solo elemento".into()));
+                        return Err(EnvelopeError::NotSoap(
+                            "il Body deve contenere un solo elemento".into(),
+                        ));
                     }
                     Place::AfterBody => {
-                        return Err(EnvelopeError::NotSoap(format!("elemento '{local}' inatteso dopo il Body")));
+                        return Err(EnvelopeError::NotSoap(format!(
+                            "elemento '{local}' inatteso dopo il Body"
+                        )));
                     }
-                    Place::Done => return Err(EnvelopeError::Malformed("contenuto dopo la fine della busta".into())),
+                    Place::Done => {
+                        return Err(EnvelopeError::Malformed(
+                            "contenuto dopo la fine della busta".into(),
+                        ))
+                    }
                 }
             }
             Event::End(_) => {
                 match place {
-                    Place::InHeader { depth: header_depth } if depth == header_depth => place = Place::InEnvelope,
+                    Place::InHeader {
+                        depth: header_depth,
+                    } if depth == header_depth => place = Place::InEnvelope,
                     Place::InHeader { .. } => {}
                     Place::InPayload => {
                         if pending.take().is_none() {
@@ -190,7 +226,10 @@ pub fn read(bytes: &[u8], expected: SoapVersion, schemas: &SchemaSet, max_depth:
         return Err(EnvelopeError::Malformed("documento incompleto".into()));
     }
     let payload = payload.ok_or_else(|| EnvelopeError::NotSoap("il Body è vuoto".into()))?;
-    validator.ok_or_else(|| internal("validator"))?.finish().map_err(EnvelopeError::Schema)?;
+    validator
+        .ok_or_else(|| internal("validator"))?
+        .finish()
+        .map_err(EnvelopeError::Schema)?;
     Ok(Envelope { version, payload })
 }
 
@@ -218,22 +257,33 @@ fn character_data(
         }
         Place::InHeader { .. } => Ok(()),
         _ if text.trim().is_empty() => Ok(()),
-        _ => Err(EnvelopeError::NotSoap("testo inatteso fuori dal contenuto del Body".into())),
+        _ => Err(EnvelopeError::NotSoap(
+            "testo inatteso fuori dal contenuto del Body".into(),
+        )),
     }
 }
 
 /// A held-back element turned out not to be empty: hand its start to the validator and the tree.
-fn flush(pending: &mut Option<Pending>, validator: &mut Option<Validator<'_>>, stack: &mut Vec<Element>) -> Result<(), EnvelopeError> {
+fn flush(
+    pending: &mut Option<Pending>,
+    validator: &mut Option<Validator<'_>>,
+    stack: &mut Vec<Element>,
+) -> Result<(), EnvelopeError> {
     if let Some(p) = pending.take() {
         let v = validator.as_mut().ok_or_else(|| internal("validator"))?;
         let attrs: Vec<Attribute<'_>> = p.attributes.iter().map(as_attr).collect();
-        v.start_element(&p.namespace, &p.name, &attrs).map_err(EnvelopeError::Schema)?;
+        v.start_element(&p.namespace, &p.name, &attrs)
+            .map_err(EnvelopeError::Schema)?;
         stack.push(Element::new(&p.namespace, &p.name));
     }
     Ok(())
 }
 
-fn must_understand(reader: &NsReader<&[u8]>, start: &BytesStart<'_>, version: SoapVersion) -> Result<bool, EnvelopeError> {
+fn must_understand(
+    reader: &NsReader<&[u8]>,
+    start: &BytesStart<'_>,
+    version: SoapVersion,
+) -> Result<bool, EnvelopeError> {
     for attr in start.attributes() {
         let attr = attr.map_err(|e| malformed(&e))?;
         let (ns, local) = reader.resolve_attribute(attr.key);
@@ -246,7 +296,10 @@ fn must_understand(reader: &NsReader<&[u8]>, start: &BytesStart<'_>, version: So
 }
 
 /// Attributes as (namespace, local, value); namespace declarations are not attributes.
-fn attributes(reader: &NsReader<&[u8]>, start: &BytesStart<'_>) -> Result<Vec<(String, String, String)>, EnvelopeError> {
+fn attributes(
+    reader: &NsReader<&[u8]>,
+    start: &BytesStart<'_>,
+) -> Result<Vec<(String, String, String)>, EnvelopeError> {
     let mut out = Vec::new();
     for attr in start.attributes() {
         let attr = attr.map_err(|e| malformed(&e))?;
@@ -259,10 +312,16 @@ fn attributes(reader: &NsReader<&[u8]>, start: &BytesStart<'_>) -> Result<Vec<(S
             ResolveResult::Bound(n) => utf8(n.into_inner())?.to_owned(),
             ResolveResult::Unbound => String::new(),
             ResolveResult::Unknown(prefix) => {
-                return Err(EnvelopeError::Malformed(format!("prefisso '{}' non dichiarato", String::from_utf8_lossy(&prefix))))
+                return Err(EnvelopeError::Malformed(format!(
+                    "prefisso '{}' non dichiarato",
+                    String::from_utf8_lossy(&prefix)
+                )))
             }
         };
-        let value = attr.unescape_value().map_err(|e| malformed(&e))?.into_owned();
+        let value = attr
+            .unescape_value()
+            .map_err(|e| malformed(&e))?
+            .into_owned();
         out.push((namespace, utf8(local.into_inner())?.to_owned(), value));
     }
     Ok(out)

@@ -29,7 +29,12 @@ pub struct Fault {
 }
 
 impl Fault {
-    fn new(status: StatusCode, code: FaultCode, detail_code: &'static str, reason: impl Into<String>) -> Fault {
+    fn new(
+        status: StatusCode,
+        code: FaultCode,
+        detail_code: &'static str,
+        reason: impl Into<String>,
+    ) -> Fault {
         Fault {
             status,
             code,
@@ -48,11 +53,21 @@ impl Fault {
     /// The same answer for every cause: unknown user, wrong password, wrong or undecryptable
     /// pincode, unusable certificate.
     pub fn credentials() -> Fault {
-        Fault::new(StatusCode::INTERNAL_SERVER_ERROR, FaultCode::Client, "CREDENZIALI_INVALIDE", "Credenziali invalide")
+        Fault::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            FaultCode::Client,
+            "CREDENZIALI_INVALIDE",
+            "Credenziali invalide",
+        )
     }
 
     pub fn content_type(why: &str) -> Fault {
-        Fault::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, FaultCode::Client, "CONTENT_TYPE", why)
+        Fault::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            FaultCode::Client,
+            "CONTENT_TYPE",
+            why,
+        )
     }
 
     pub fn too_large(max: usize) -> Fault {
@@ -74,7 +89,12 @@ impl Fault {
     }
 
     pub fn body_broken() -> Fault {
-        Fault::new(StatusCode::BAD_REQUEST, FaultCode::Client, "CORPO_INTERROTTO", "Il corpo della richiesta è interrotto")
+        Fault::new(
+            StatusCode::BAD_REQUEST,
+            FaultCode::Client,
+            "CORPO_INTERROTTO",
+            "Il corpo della richiesta è interrotto",
+        )
     }
 
     pub fn unknown_service(name: &str) -> Fault {
@@ -91,7 +111,10 @@ impl Fault {
             StatusCode::BAD_REQUEST,
             FaultCode::Client,
             "OPERAZIONE_SCONOSCIUTA",
-            format!("'{}' non è un'operazione del servizio {service}", truncate(element)),
+            format!(
+                "'{}' non è un'operazione del servizio {service}",
+                truncate(element)
+            ),
         )
     }
 
@@ -117,18 +140,42 @@ impl Fault {
 
     pub fn from_envelope(error: &EnvelopeError) -> Fault {
         let (status, code, detail) = match error {
-            EnvelopeError::Malformed(_) => (StatusCode::BAD_REQUEST, FaultCode::Client, "XML_NON_BEN_FORMATO"),
-            EnvelopeError::Doctype => (StatusCode::BAD_REQUEST, FaultCode::Client, "DTD_NON_AMMESSA"),
-            EnvelopeError::TooDeep(_) => (StatusCode::BAD_REQUEST, FaultCode::Client, "ANNIDAMENTO_ECCESSIVO"),
-            EnvelopeError::Encoding => (StatusCode::BAD_REQUEST, FaultCode::Client, "CODIFICA_NON_AMMESSA"),
+            EnvelopeError::Malformed(_) => (
+                StatusCode::BAD_REQUEST,
+                FaultCode::Client,
+                "XML_NON_BEN_FORMATO",
+            ),
+            EnvelopeError::Doctype => (
+                StatusCode::BAD_REQUEST,
+                FaultCode::Client,
+                "DTD_NON_AMMESSA",
+            ),
+            EnvelopeError::TooDeep(_) => (
+                StatusCode::BAD_REQUEST,
+                FaultCode::Client,
+                "ANNIDAMENTO_ECCESSIVO",
+            ),
+            EnvelopeError::Encoding => (
+                StatusCode::BAD_REQUEST,
+                FaultCode::Client,
+                "CODIFICA_NON_AMMESSA",
+            ),
             EnvelopeError::NotSoap(_) => (StatusCode::BAD_REQUEST, FaultCode::Client, "NON_SOAP"),
-            EnvelopeError::VersionMismatch { .. } => {
-                (StatusCode::BAD_REQUEST, FaultCode::VersionMismatch, "VERSIONE_SOAP")
-            }
-            EnvelopeError::MustUnderstand(_) => {
-                (StatusCode::INTERNAL_SERVER_ERROR, FaultCode::MustUnderstand, "MUST_UNDERSTAND")
-            }
-            EnvelopeError::Schema(_) => (StatusCode::INTERNAL_SERVER_ERROR, FaultCode::Client, "SCHEMA"),
+            EnvelopeError::VersionMismatch { .. } => (
+                StatusCode::BAD_REQUEST,
+                FaultCode::VersionMismatch,
+                "VERSIONE_SOAP",
+            ),
+            EnvelopeError::MustUnderstand(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                FaultCode::MustUnderstand,
+                "MUST_UNDERSTAND",
+            ),
+            EnvelopeError::Schema(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                FaultCode::Client,
+                "SCHEMA",
+            ),
         };
         Fault::new(status, code, detail, error.to_string())
     }

@@ -28,7 +28,7 @@ pub enum Caller {
     Region {
         code: RegionCode,
         /// Services this region is enabled for.
-        enabled_services: Vec<String>,
+        enabled_services: std::sync::Arc<[String]>,
     },
     Operator {
         cf: String,
@@ -43,8 +43,14 @@ impl Caller {
     pub fn kind(&self) -> CallerKind {
         match self {
             Caller::Region { .. } => CallerKind::Region,
-            Caller::Operator { method: OperatorAuth::Certificate, .. } => CallerKind::OperatorCertificate,
-            Caller::Operator { method: OperatorAuth::Password, .. } => CallerKind::OperatorPassword,
+            Caller::Operator {
+                method: OperatorAuth::Certificate,
+                ..
+            } => CallerKind::OperatorCertificate,
+            Caller::Operator {
+                method: OperatorAuth::Password,
+                ..
+            } => CallerKind::OperatorPassword,
         }
     }
 
@@ -52,7 +58,9 @@ impl Caller {
     pub fn id(&self) -> String {
         match self {
             Caller::Region { code, .. } => code.to_string(),
-            Caller::Operator { user_id: Some(id), .. } => id.clone(),
+            Caller::Operator {
+                user_id: Some(id), ..
+            } => id.clone(),
             Caller::Operator { cf, .. } => cf.clone(),
         }
     }
@@ -83,28 +91,44 @@ impl Caller {
 /// Why identification failed. `Credentials` keeps what was claimed, for the access log only.
 #[derive(Debug)]
 pub enum Refusal {
-    Credentials { kind: CallerKind, claimed_id: String },
+    Credentials {
+        kind: CallerKind,
+        claimed_id: String,
+    },
     /// The users table could not be read: nothing can be decided.
     Unavailable,
 }
 
-pub async fn caller(app: &App, peer: &PeerIdentity, authorization: Option<&str>, payload: &Element) -> Result<Caller, Refusal> {
+pub async fn caller(
+    app: &App,
+    peer: &PeerIdentity,
+    authorization: Option<&str>,
+    payload: &Element,
+) -> Result<Caller, Refusal> {
     match peer {
         PeerIdentity::Region { code } => {
-            let enabled_services = app.store.region_services(code.as_str()).await.map_err(|error| {
-                tracing::error!(%error, "region permissions unreadable");
-                Refusal::Unavailable
-            })?;
+            let enabled_services = app
+                .region_permissions
+                .services(app.store.as_ref(), *code)
+                .await
+                .map_err(|error| {
+                    tracing::error!(%error, "region permissions unreadable");
+                    Refusal::Unavailable
+                })?;
             Ok(Caller::Region {
                 code: *code,
                 enabled_services,
             })
         }
         PeerIdentity::Card { cf } => {
-            let user = app.store.find_user_by_cf(cf.as_str()).await.map_err(|error| {
-                tracing::error!(%error, "users table unreadable");
-                Refusal::Unavailable
-            })?;
+            let user = app
+                .store
+                .find_user_by_cf(cf.as_str())
+                .await
+                .map_err(|error| {
+                    tracing::error!(%error, "users table unreadable");
+                    Refusal::Unavailable
+                })?;
             let (user_id, profiles) = match user {
                 Some(user) if !user.enabled => {
                     return Err(Refusal::Credentials {
@@ -133,7 +157,11 @@ pub async fn caller(app: &App, peer: &PeerIdentity, authorization: Option<&str>,
     }
 }
 
-async fn password_caller(app: &App, authorization: Option<&str>, payload: &Element) -> Result<Caller, Refusal> {
+async fn password_caller(
+    app: &App,
+    authorization: Option<&str>,
+    payload: &Element,
+) -> Result<Caller, Refusal> {
     let (user_id, password) = basic_credentials(authorization).unwrap_or_default();
     let refused = |claimed: &str| Refusal::Credentials {
         kind: CallerKind::OperatorPassword,
@@ -177,14 +205,20 @@ async fn profiles_of(app: &App, user_id: &str) -> Result<Vec<String>, Refusal> {
 /// `Authorization: Basic base64(user:password)` → (user, password).
 fn basic_credentials(header: Option<&str>) -> Option<(String, String)> {
     let encoded = header?.trim().strip_prefix("Basic ")?;
-    let decoded = base64::engine::general_purpose::STANDARD.decode(encoded.trim()).ok()?;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .ok()?;
     let text = String::from_utf8(decoded).ok()?;
     let (user, password) = text.split_once(':')?;
     Some((user.to_owned(), password.to_owned()))
 }
 
 /// Argon2 is deliberately slow: run it off the async workers.
-async fn verify_secrets(user: Option<UserRecord>, password: String, pincode: Option<String>) -> bool {
+async fn verify_secrets(
+    user: Option<UserRecord>,
+    password: String,
+    pincode: Option<String>,
+) -> bool {
     tokio::task::spawn_blocking(move || {
         let (password_hash, pincode_hash) = match &user {
             Some(u) => (u.password_hash.as_str(), u.pincode_hash.as_str()),
@@ -200,7 +234,11 @@ async fn verify_secrets(user: Option<UserRecord>, password: String, pincode: Opt
 
 fn verify(phc: &str, secret: &str) -> bool {
     PasswordHash::new(phc)
-        .map(|hash| Argon2::default().verify_password(secret.as_bytes(), &hash).is_ok())
+        .map(|hash| {
+            Argon2::default()
+                .verify_password(secret.as_bytes(), &hash)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 
@@ -208,7 +246,9 @@ fn verify(phc: &str, secret: &str) -> bool {
 pub fn hash_secret(secret: &str) -> Result<String, argon2::password_hash::Error> {
     use argon2::password_hash::{rand_core::OsRng, PasswordHasher, SaltString};
     let salt = SaltString::generate(&mut OsRng);
-    Ok(Argon2::default().hash_password(secret.as_bytes(), &salt)?.to_string())
+    Ok(Argon2::default()
+        .hash_password(secret.as_bytes(), &salt)?
+        .to_string())
 }
 
 /// A valid argon2id hash of a random value nobody knows: verifying against it costs what a real

@@ -6,6 +6,7 @@ pub mod envelope;
 pub mod fault;
 pub mod identify;
 pub mod payload;
+pub mod permissions;
 pub mod pipeline;
 pub mod record;
 pub mod respond;

@@ -29,7 +29,9 @@ impl Element {
 
     /// The text of the first child with this local name, if present and not blank.
     pub fn child_text(&self, name: &str) -> Option<&str> {
-        self.child(name).map(|c| c.text.trim()).filter(|t| !t.is_empty())
+        self.child(name)
+            .map(|c| c.text.trim())
+            .filter(|t| !t.is_empty())
     }
 }
 

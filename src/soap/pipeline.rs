@@ -39,7 +39,12 @@ pub async fn handle(app: &App, peer: &PeerIdentity, call: SoapCall<'_>) -> HttpR
     };
 
     // 1–2. envelope + schema
-    let envelope = match envelope::read(&call.body, version, &app.schemas, app.config.server.max_xml_depth) {
+    let envelope = match envelope::read(
+        &call.body,
+        version,
+        &app.schemas,
+        app.config.server.max_xml_depth,
+    ) {
         Ok(envelope) => envelope,
         Err(error @ EnvelopeError::VersionMismatch { envelope }) => {
             return refuse(app, envelope, Fault::from_envelope(&error))
@@ -48,7 +53,11 @@ pub async fn handle(app: &App, peer: &PeerIdentity, call: SoapCall<'_>) -> HttpR
     };
     let payload = &envelope.payload;
     let Some(operation) = service.operation_for(&payload.namespace, &payload.name) else {
-        return refuse(app, version, Fault::unknown_operation(service.name, &payload.name));
+        return refuse(
+            app,
+            version,
+            Fault::unknown_operation(service.name, &payload.name),
+        );
     };
     let spec = operation.spec();
     let draft = Draft {
@@ -62,12 +71,23 @@ pub async fn handle(app: &App, peer: &PeerIdentity, call: SoapCall<'_>) -> HttpR
         Ok(caller) => caller,
         Err(Refusal::Credentials { kind, claimed_id }) => {
             let fault = Fault::credentials().with_transaction(draft.transaction_id);
-            let entry = draft.entry(Subject::Refused { kind, claimed_id: &claimed_id }, now_millis(), &fault.label());
+            let entry = draft.entry(
+                Subject::Refused {
+                    kind,
+                    claimed_id: &claimed_id,
+                },
+                now_millis(),
+                &fault.label(),
+            );
             return finish_with_fault(app, version, &draft, entry, fault, started).await;
         }
         Err(Refusal::Unavailable) => return refuse(app, version, Fault::unavailable()),
     };
-    let context = Context { app, caller: &caller, service };
+    let context = Context {
+        app,
+        caller: &caller,
+        service,
+    };
 
     // 4. authorize, 5. throttle, 6. dispatch
     let reply = if !authorize::may_call(&caller, service, spec) {
@@ -75,9 +95,12 @@ pub async fn handle(app: &App, peer: &PeerIdentity, call: SoapCall<'_>) -> HttpR
     } else if let Err(wait) = app.throttle.check(&caller.throttle_key()) {
         app.metrics
             .throttled
-            .get_or_create(&CallerKindLabels { caller_kind: caller.kind().as_str().to_owned() })
+            .get_or_create(&CallerKindLabels {
+                caller_kind: caller.kind().as_str().to_owned(),
+            })
             .inc();
-        let fault = Fault::throttled(retry_after_seconds(wait)).with_transaction(draft.transaction_id);
+        let fault =
+            Fault::throttled(retry_after_seconds(wait)).with_transaction(draft.transaction_id);
         let entry = draft.entry(Subject::Caller(&caller), now_millis(), "throttled");
         return finish_with_fault(app, version, &draft, entry, fault, started).await;
     } else {
@@ -91,7 +114,11 @@ pub async fn handle(app: &App, peer: &PeerIdentity, call: SoapCall<'_>) -> HttpR
         return refuse(app, version, fault.with_transaction(draft.transaction_id));
     }
     count(app, &draft, reply.cod_esito, started);
-    let xml = reply.to_xml(spec.response, &draft.transaction_id.to_string(), &xml::rome_millis(at));
+    let xml = reply.to_xml(
+        spec.response,
+        &draft.transaction_id.to_string(),
+        &xml::rome_millis(at),
+    );
     respond::reply(version, &xml)
 }
 
@@ -106,7 +133,11 @@ async fn finish_with_fault(
 ) -> HttpResponse {
     let outcome = entry.outcome.clone();
     if let Err(unavailable) = record::commit(app, entry).await {
-        return refuse(app, version, unavailable.with_transaction(draft.transaction_id));
+        return refuse(
+            app,
+            version,
+            unavailable.with_transaction(draft.transaction_id),
+        );
     }
     count(app, draft, &outcome, started);
     respond::fault(version, &fault)
@@ -115,7 +146,11 @@ async fn finish_with_fault(
 /// A request refused before a caller was known: counted by reason, answered with its Fault.
 pub fn refuse(app: &App, version: SoapVersion, fault: Fault) -> HttpResponse {
     app.metrics.reject(&fault.label());
-    tracing::info!(code = fault.detail_code, status = fault.status.as_u16(), "request refused");
+    tracing::info!(
+        code = fault.detail_code,
+        status = fault.status.as_u16(),
+        "request refused"
+    );
     respond::fault(version, &fault)
 }
 
@@ -130,12 +165,15 @@ fn count(app: &App, draft: &Draft<'_>, outcome: &str, started: Instant) {
         .inc();
     app.metrics
         .latency
-        .get_or_create(&ServiceLabels { service: draft.service.to_owned() })
+        .get_or_create(&ServiceLabels {
+            service: draft.service.to_owned(),
+        })
         .observe(started.elapsed().as_secs_f64());
 }
 
 /// Access-log and reply timestamps carry milliseconds, no more.
 fn now_millis() -> chrono::DateTime<Utc> {
     let now = Utc::now();
-    now.duration_trunc(TimeDelta::milliseconds(1)).unwrap_or(now)
+    now.duration_trunc(TimeDelta::milliseconds(1))
+        .unwrap_or(now)
 }

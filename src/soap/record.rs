@@ -20,13 +20,21 @@ pub struct Draft<'a> {
 /// Who the entry is about: an identified caller, or what a refused one claimed to be.
 pub enum Subject<'a> {
     Caller(&'a Caller),
-    Refused { kind: CallerKind, claimed_id: &'a str },
+    Refused {
+        kind: CallerKind,
+        claimed_id: &'a str,
+    },
 }
 
 impl Draft<'_> {
     pub fn entry(&self, subject: Subject<'_>, at: DateTime<Utc>, outcome: &str) -> AccessLogEntry {
         let (caller_kind, caller_id, region, operator_cf) = match subject {
-            Subject::Caller(caller) => (caller.kind(), caller.id(), caller.region(), caller.operator_cf()),
+            Subject::Caller(caller) => (
+                caller.kind(),
+                caller.id(),
+                caller.region(),
+                caller.operator_cf(),
+            ),
             Subject::Refused { kind, claimed_id } => (kind, claimed_id.to_owned(), None, None),
         };
         AccessLogEntry {
@@ -46,8 +54,12 @@ impl Draft<'_> {
 
 pub async fn commit(app: &App, entry: AccessLogEntry) -> Result<(), Fault> {
     let transaction_id = entry.transaction_id.clone();
-    app.access_log.record(entry).await.map(|_| ()).map_err(|error| {
-        tracing::error!(%error, %transaction_id, "access-log commit failed; reply withheld");
-        Fault::unavailable()
-    })
+    app.access_log
+        .record(entry)
+        .await
+        .map(|_| ())
+        .map_err(|error| {
+            tracing::error!(%error, %transaction_id, "access-log commit failed; reply withheld");
+            Fault::unavailable()
+        })
 }

@@ -53,7 +53,12 @@ pub fn fault(version: SoapVersion, fault: &Fault) -> HttpResponse {
         }
     }
     let body = envelope(version, &payload);
-    http_response(fault.status, version.content_type(), body, fault.retry_after_seconds)
+    http_response(
+        fault.status,
+        version.content_type(),
+        body,
+        fault.retry_after_seconds,
+    )
 }
 
 fn detail(fault: &Fault) -> String {
@@ -76,7 +81,12 @@ fn envelope(version: SoapVersion, payload: &str) -> String {
     out
 }
 
-pub fn http_response(status: StatusCode, content_type: &'static str, body: String, retry_after: Option<u64>) -> HttpResponse {
+pub fn http_response(
+    status: StatusCode,
+    content_type: &'static str,
+    body: String,
+    retry_after: Option<u64>,
+) -> HttpResponse {
     let mut builder = Response::builder()
         .status(status)
         .header(header::CONTENT_TYPE, content_type)
@@ -84,9 +94,11 @@ pub fn http_response(status: StatusCode, content_type: &'static str, body: Strin
     if let Some(seconds) = retry_after {
         builder = builder.header(header::RETRY_AFTER, seconds.to_string());
     }
-    builder.body(Full::new(Bytes::from(body))).unwrap_or_else(|_| {
-        let mut fallback = Response::new(Full::new(Bytes::new()));
-        *fallback.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
-        fallback
-    })
+    builder
+        .body(Full::new(Bytes::from(body)))
+        .unwrap_or_else(|_| {
+            let mut fallback = Response::new(Full::new(Bytes::new()));
+            *fallback.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+            fallback
+        })
 }

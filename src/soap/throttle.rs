@@ -61,7 +61,10 @@ impl Throttle {
             limiter.len() > self.max_tracked
         };
         if over_bound {
-            tracing::warn!(bound = self.max_tracked, "rate-limit table over its bound; resetting it");
+            tracing::warn!(
+                bound = self.max_tracked,
+                "rate-limit table over its bound; resetting it"
+            );
             let mut limiter = self.default.write().unwrap_or_else(|p| p.into_inner());
             *limiter = RateLimiter::keyed(self.default_quota);
         }
@@ -91,7 +94,13 @@ mod tests {
     fn config(per_second: u32, burst: u32) -> ThrottleConfig {
         ThrottleConfig {
             default: QuotaConfig { per_second, burst },
-            clients: BTreeMap::from([("region:120".to_owned(), QuotaConfig { per_second: 1, burst: 1 })]),
+            clients: BTreeMap::from([(
+                "region:120".to_owned(),
+                QuotaConfig {
+                    per_second: 1,
+                    burst: 1,
+                },
+            )]),
             max_tracked_clients: 1000,
         }
     }
@@ -104,7 +113,10 @@ mod tests {
         }
         let wait = throttle.check("operator:X").err();
         assert!(wait.is_some_and(|w| w > Duration::ZERO && w <= Duration::from_secs(1)));
-        assert!(throttle.check("operator:Y").is_ok(), "other clients are unaffected");
+        assert!(
+            throttle.check("operator:Y").is_ok(),
+            "other clients are unaffected"
+        );
     }
 
     #[test]
@@ -137,7 +149,11 @@ mod tests {
             let _ = throttle.check(&format!("operator:{i}"));
         }
         throttle.forget_idle();
-        assert_eq!(throttle.tracked_clients(), 0, "over the bound, the table is reset");
+        assert_eq!(
+            throttle.tracked_clients(),
+            0,
+            "over the bound, the table is reset"
+        );
     }
 
     #[test]

@@ -61,8 +61,14 @@ mod tests {
 
     #[test]
     fn content_types() {
-        assert_eq!(SoapVersion::from_content_type(Some("text/xml; charset=UTF-8")), Ok(SoapVersion::V11));
-        assert_eq!(SoapVersion::from_content_type(Some("text/xml")), Ok(SoapVersion::V11));
+        assert_eq!(
+            SoapVersion::from_content_type(Some("text/xml; charset=UTF-8")),
+            Ok(SoapVersion::V11)
+        );
+        assert_eq!(
+            SoapVersion::from_content_type(Some("text/xml")),
+            Ok(SoapVersion::V11)
+        );
         assert_eq!(
             SoapVersion::from_content_type(Some("application/soap+xml;charset=utf-8;action=\"x\"")),
             Ok(SoapVersion::V12)

@@ -16,7 +16,9 @@ pub fn leaf(out: &mut String, prefix: &str, name: &str, text: &str) {
 
 /// `yyyy-MM-dd HH:mm:ss.SSS` in Europe/Rome, as CONVENTIONS asks for timestamps with milliseconds.
 pub fn rome_millis(at: DateTime<Utc>) -> String {
-    at.with_timezone(&Rome).format("%Y-%m-%d %H:%M:%S%.3f").to_string()
+    at.with_timezone(&Rome)
+        .format("%Y-%m-%d %H:%M:%S%.3f")
+        .to_string()
 }
 
 #[cfg(test)]
@@ -27,9 +29,15 @@ mod tests {
     #[test]
     fn timestamps_are_rome_local_with_millis() {
         let winter = Utc.timestamp_millis_opt(1_700_000_000_123).single();
-        assert_eq!(winter.map(rome_millis).as_deref(), Some("2023-11-14 23:13:20.123"));
+        assert_eq!(
+            winter.map(rome_millis).as_deref(),
+            Some("2023-11-14 23:13:20.123")
+        );
         let summer = Utc.timestamp_millis_opt(1_690_000_000_007).single();
-        assert_eq!(summer.map(rome_millis).as_deref(), Some("2023-07-22 06:26:40.007"));
+        assert_eq!(
+            summer.map(rome_millis).as_deref(),
+            Some("2023-07-22 06:26:40.007")
+        );
     }
 
     #[test]

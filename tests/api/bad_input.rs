@@ -8,19 +8,48 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use crate::helpers::{envelope, spawn_app, spawn_app_with, As, TestApp, TestResult};
 
 async fn still_serving(app: &TestApp) {
-    let reply = app.soap(As::Region, "Servizi", &envelope("servizi/ElencoServizi.xml")).await;
-    assert_eq!(reply.status, 200, "the gateway keeps serving: {}", reply.body);
+    let reply = app
+        .soap(
+            As::Region,
+            "Servizi",
+            &envelope("servizi/ElencoServizi.xml"),
+        )
+        .await;
+    assert_eq!(
+        reply.status, 200,
+        "the gateway keeps serving: {}",
+        reply.body
+    );
 }
 
 #[tokio::test]
 async fn wrong_content_type_is_415() -> TestResult {
     let app = spawn_app().await;
     let body = envelope("servizi/ElencoServizi.xml");
-    for content_type in ["application/json", "text/plain", "text/xml; charset=ISO-8859-1"] {
-        let reply = app.post(As::Region, "/ws/Servizi", content_type, &[], body.as_bytes()).await?;
-        assert_eq!((reply.status, reply.outcome()), (415, Some("CONTENT_TYPE")), "{content_type}");
+    for content_type in [
+        "application/json",
+        "text/plain",
+        "text/xml; charset=ISO-8859-1",
+    ] {
+        let reply = app
+            .post(
+                As::Region,
+                "/ws/Servizi",
+                content_type,
+                &[],
+                body.as_bytes(),
+            )
+            .await?;
+        assert_eq!(
+            (reply.status, reply.outcome()),
+            (415, Some("CONTENT_TYPE")),
+            "{content_type}"
+        );
     }
-    assert_eq!(app.metric("tsgate_rejected_requests_total{reason=\"fault_content_type\"}"), 3.0);
+    assert_eq!(
+        app.metric("tsgate_rejected_requests_total{reason=\"fault_content_type\"}"),
+        3.0
+    );
     still_serving(&app).await;
     Ok(())
 }
@@ -28,10 +57,20 @@ async fn wrong_content_type_is_415() -> TestResult {
 #[tokio::test]
 async fn unknown_service_is_404_and_unknown_operation_400() -> TestResult {
     let app = spawn_app().await;
-    let reply = app.soap(As::Region, "Inesistente", &envelope("servizi/ElencoServizi.xml")).await;
-    assert_eq!((reply.status, reply.outcome()), (404, Some("SERVIZIO_SCONOSCIUTO")));
+    let reply = app
+        .soap(
+            As::Region,
+            "Inesistente",
+            &envelope("servizi/ElencoServizi.xml"),
+        )
+        .await;
+    assert_eq!(
+        (reply.status, reply.outcome()),
+        (404, Some("SERVIZIO_SCONOSCIUTO"))
+    );
     // A payload valid for no operation of this service: the schema knows no such element.
-    let other = envelope("servizi/ElencoServizi.xml").replace("ElencoServiziRichiesta", "AltraRichiesta");
+    let other =
+        envelope("servizi/ElencoServizi.xml").replace("ElencoServiziRichiesta", "AltraRichiesta");
     let reply = app.soap(As::Region, "Servizi", &other).await;
     assert_eq!(reply.status, 500, "{}", reply.body);
     assert_eq!(reply.outcome(), Some("SCHEMA"));
@@ -43,7 +82,15 @@ async fn unknown_service_is_404_and_unknown_operation_400() -> TestResult {
 async fn non_xml_and_deeply_nested_bodies_are_400() -> TestResult {
     let app = spawn_app().await;
     for garbage in ["", "not xml at all", "\u{0}\u{1}\u{2}", "<a><b></a>"] {
-        let reply = app.post(As::Region, "/ws/Servizi", "text/xml", &[], garbage.as_bytes()).await?;
+        let reply = app
+            .post(
+                As::Region,
+                "/ws/Servizi",
+                "text/xml",
+                &[],
+                garbage.as_bytes(),
+            )
+            .await?;
         assert_eq!(reply.status, 400, "{garbage:?}: {}", reply.body);
         assert!(reply.body.contains("<soap:Fault>"));
     }
@@ -52,8 +99,13 @@ async fn non_xml_and_deeply_nested_bodies_are_400() -> TestResult {
         "<x>".repeat(10_000),
         "</x>".repeat(10_000)
     );
-    let reply = app.post(As::Region, "/ws/Servizi", "text/xml", &[], deep.as_bytes()).await?;
-    assert_eq!((reply.status, reply.outcome()), (400, Some("ANNIDAMENTO_ECCESSIVO")));
+    let reply = app
+        .post(As::Region, "/ws/Servizi", "text/xml", &[], deep.as_bytes())
+        .await?;
+    assert_eq!(
+        (reply.status, reply.outcome()),
+        (400, Some("ANNIDAMENTO_ECCESSIVO"))
+    );
     still_serving(&app).await;
     Ok(())
 }
@@ -63,9 +115,17 @@ async fn an_oversized_body_is_413() -> TestResult {
     let app = spawn_app_with(|c| c.server.max_body_bytes = 4096).await;
     let padding = format!("<!--{}-->", "x".repeat(8192));
     let body = envelope("servizi/ElencoServizi.xml").replace("<soapenv:Header/>", &padding);
-    let reply = app.post(As::Region, "/ws/Servizi", "text/xml", &[], body.as_bytes()).await?;
-    assert_eq!((reply.status, reply.outcome()), (413, Some("RICHIESTA_TROPPO_GRANDE")));
-    assert_eq!(app.metric("tsgate_rejected_requests_total{reason=\"fault_richiesta_troppo_grande\"}"), 1.0);
+    let reply = app
+        .post(As::Region, "/ws/Servizi", "text/xml", &[], body.as_bytes())
+        .await?;
+    assert_eq!(
+        (reply.status, reply.outcome()),
+        (413, Some("RICHIESTA_TROPPO_GRANDE"))
+    );
+    assert_eq!(
+        app.metric("tsgate_rejected_requests_total{reason=\"fault_richiesta_troppo_grande\"}"),
+        1.0
+    );
     still_serving(&app).await;
     Ok(())
 }
@@ -80,7 +140,10 @@ async fn a_chunked_body_over_the_cap_is_413() -> TestResult {
         chunk.len()
     );
     let reply = app.exchange(As::Region, request.as_bytes()).await?;
-    assert_eq!((reply.status, reply.outcome()), (413, Some("RICHIESTA_TROPPO_GRANDE")));
+    assert_eq!(
+        (reply.status, reply.outcome()),
+        (413, Some("RICHIESTA_TROPPO_GRANDE"))
+    );
     still_serving(&app).await;
     Ok(())
 }
@@ -103,7 +166,8 @@ async fn a_slow_body_is_408_and_slow_headers_are_cut_off() -> TestResult {
 
     // Headers trickled in and never finished: the connection is closed, no handler runs.
     let mut tls = app.connect(As::Region).await?;
-    tls.write_all(b"POST /ws/Servizi HTTP/1.1\r\nHost: loc").await?;
+    tls.write_all(b"POST /ws/Servizi HTTP/1.1\r\nHost: loc")
+        .await?;
     let mut raw = Vec::new();
     let closed = tokio::time::timeout(Duration::from_secs(10), tls.read_to_end(&mut raw)).await;
     assert!(closed.is_ok(), "the server closed the slow connection");
@@ -127,7 +191,10 @@ async fn the_connection_cap_refuses_extra_connections() -> TestResult {
     let _a = app.connect(As::Region).await?;
     let _b = app.connect(As::Region).await?;
     tokio::time::sleep(Duration::from_millis(100)).await;
-    assert!(app.connect(As::Region).await.is_err() || app.metric("tsgate_connections_refused_total") >= 1.0);
+    assert!(
+        app.connect(As::Region).await.is_err()
+            || app.metric("tsgate_connections_refused_total") >= 1.0
+    );
     assert!(app.metric("tsgate_connections_refused_total") >= 1.0);
     drop((_a, _b));
     tokio::time::sleep(Duration::from_millis(200)).await;

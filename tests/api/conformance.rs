@@ -27,12 +27,22 @@ async fn every_servizi_sample_gets_its_promised_answer() -> TestResult {
     assert!(manifest.case.len() >= 15);
     for case in &manifest.case {
         let body = envelope(&format!("servizi/{}", case.file));
-        let content_type = case.content_type.as_deref().unwrap_or("text/xml; charset=utf-8");
+        let content_type = case
+            .content_type
+            .as_deref()
+            .unwrap_or("text/xml; charset=utf-8");
         let reply = match case.caller.as_str() {
             "operator" => {
                 let basic = crate::helpers::basic(&app.operator_id, &app.operator_password);
                 let body = body.replace("{PINCODE}", &app.encrypted_pincode(&app.operator_pincode));
-                app.post(As::Anonymous, "/ws/Servizi", content_type, &[("Authorization", &basic)], body.as_bytes()).await?
+                app.post(
+                    As::Anonymous,
+                    "/ws/Servizi",
+                    content_type,
+                    &[("Authorization", &basic)],
+                    body.as_bytes(),
+                )
+                .await?
             }
             who => {
                 let who = match who {
@@ -40,7 +50,8 @@ async fn every_servizi_sample_gets_its_promised_answer() -> TestResult {
                     "card" => As::Card,
                     _ => As::Anonymous,
                 };
-                app.post(who, "/ws/Servizi", content_type, &[], body.as_bytes()).await?
+                app.post(who, "/ws/Servizi", content_type, &[], body.as_bytes())
+                    .await?
             }
         };
         assert_eq!(
@@ -51,9 +62,15 @@ async fn every_servizi_sample_gets_its_promised_answer() -> TestResult {
             case.caller,
             reply.body
         );
-        let expected_type = if content_type.starts_with("application/soap+xml") { "application/soap+xml" } else { "text/xml" };
+        let expected_type = if content_type.starts_with("application/soap+xml") {
+            "application/soap+xml"
+        } else {
+            "text/xml"
+        };
         assert!(
-            reply.header("content-type").is_some_and(|t| t.starts_with(expected_type)),
+            reply
+                .header("content-type")
+                .is_some_and(|t| t.starts_with(expected_type)),
             "{}: replies use the request's SOAP version",
             case.file
         );

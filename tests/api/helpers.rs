@@ -58,7 +58,8 @@ impl Reply {
 
     /// The `<codEsito>` of a reply, or the `<f:codice>` of a Fault.
     pub fn outcome(&self) -> Option<&str> {
-        between(&self.body, "<f:codice>", "</f:codice>").or_else(|| between(&self.body, "<ric:codEsito>", "</ric:codEsito>"))
+        between(&self.body, "<f:codice>", "</f:codice>")
+            .or_else(|| between(&self.body, "<ric:codEsito>", "</ric:codEsito>"))
     }
 
     pub fn transaction_id(&self) -> Option<&str> {
@@ -132,7 +133,10 @@ impl TestApp {
 
     pub fn issue(&self, ca: &CertificateAuthority, subject: &Subject, days: i64) -> As {
         let issued = ca.issue(subject, days).expect("issue");
-        As::Certificate { cert_pem: issued.cert_pem, key_pem: issued.key_pem }
+        As::Certificate {
+            cert_pem: issued.cert_pem,
+            key_pem: issued.key_pem,
+        }
     }
 
     /// The operator's pincode encrypted with the gateway's published certificate.
@@ -143,21 +147,41 @@ impl TestApp {
 
     /// Sends a SOAP 1.1 envelope to `/ws/<service>`.
     pub async fn soap(&self, who: As, service: &str, envelope: &str) -> Reply {
-        self.post(who, &format!("/ws/{service}"), "text/xml; charset=utf-8", &[], envelope.as_bytes())
-            .await
-            .expect("HTTP exchange")
+        self.post(
+            who,
+            &format!("/ws/{service}"),
+            "text/xml; charset=utf-8",
+            &[],
+            envelope.as_bytes(),
+        )
+        .await
+        .expect("HTTP exchange")
     }
 
     /// Basic + pincode as the demo operator.
     pub async fn soap_as_operator(&self, service: &str, envelope: &str) -> Reply {
         let basic = basic(&self.operator_id, &self.operator_password);
-        let envelope = envelope.replace("{PINCODE}", &self.encrypted_pincode(&self.operator_pincode));
-        self.post(As::Anonymous, &format!("/ws/{service}"), "text/xml; charset=utf-8", &[("Authorization", &basic)], envelope.as_bytes())
-            .await
-            .expect("HTTP exchange")
+        let envelope =
+            envelope.replace("{PINCODE}", &self.encrypted_pincode(&self.operator_pincode));
+        self.post(
+            As::Anonymous,
+            &format!("/ws/{service}"),
+            "text/xml; charset=utf-8",
+            &[("Authorization", &basic)],
+            envelope.as_bytes(),
+        )
+        .await
+        .expect("HTTP exchange")
     }
 
-    pub async fn post(&self, who: As, path: &str, content_type: &str, headers: &[(&str, &str)], body: &[u8]) -> std::io::Result<Reply> {
+    pub async fn post(
+        &self,
+        who: As,
+        path: &str,
+        content_type: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> std::io::Result<Reply> {
         let mut head = format!(
             "POST {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: {content_type}\r\nSOAPAction: \"\"\r\nContent-Length: {}\r\nConnection: close\r\n",
             body.len()
@@ -172,7 +196,8 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str) -> std::io::Result<Reply> {
-        let request = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+        let request =
+            format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
         self.exchange(As::Anonymous, request.as_bytes()).await
     }
 
@@ -188,11 +213,20 @@ impl TestApp {
         parse_reply(&raw)
     }
 
-    pub async fn connect(&self, who: As) -> std::io::Result<tokio_rustls::client::TlsStream<TcpStream>> {
-        let config = client_config(&self.certs().join("ca.pem"), who, vec![b"http/1.1".to_vec()]);
+    pub async fn connect(
+        &self,
+        who: As,
+    ) -> std::io::Result<tokio_rustls::client::TlsStream<TcpStream>> {
+        let config = client_config(
+            &self.certs().join("ca.pem"),
+            who,
+            vec![b"http/1.1".to_vec()],
+        );
         let tcp = TcpStream::connect(self.address).await?;
         let name = ServerName::try_from("localhost").map_err(std::io::Error::other)?;
-        TlsConnector::from(Arc::new(config)).connect(name, tcp).await
+        TlsConnector::from(Arc::new(config))
+            .connect(name, tcp)
+            .await
     }
 
     pub fn client_config(&self, who: As, alpn: Vec<Vec<u8>>) -> rustls::ClientConfig {
@@ -230,7 +264,10 @@ impl TestApp {
 
 pub fn basic(user: &str, password: &str) -> String {
     use base64::Engine;
-    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}")))
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
+    )
 }
 
 fn client_config(ca_path: &Path, who: As, alpn: Vec<Vec<u8>>) -> rustls::ClientConfig {
@@ -262,7 +299,9 @@ fn client_config(ca_path: &Path, who: As, alpn: Vec<Vec<u8>>) -> rustls::ClientC
                 .collect::<Result<Vec<_>, _>>()
                 .expect("chain");
             let key = PrivateKeyDer::from_pem_slice(key.as_bytes()).expect("key");
-            builder.with_client_auth_cert(chain, key).expect("client auth")
+            builder
+                .with_client_auth_cert(chain, key)
+                .expect("client auth")
         }
     };
     config.alpn_protocols = alpn;
@@ -271,9 +310,12 @@ fn client_config(ca_path: &Path, who: As, alpn: Vec<Vec<u8>>) -> rustls::ClientC
 
 fn parse_reply(raw: &[u8]) -> std::io::Result<Reply> {
     let text = String::from_utf8_lossy(raw).into_owned();
-    let (head, body) = text
-        .split_once("\r\n\r\n")
-        .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidData, format!("no HTTP response: {text:?}")))?;
+    let (head, body) = text.split_once("\r\n\r\n").ok_or_else(|| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("no HTTP response: {text:?}"),
+        )
+    })?;
     let mut lines = head.lines();
     let status = lines
         .next()
@@ -284,11 +326,17 @@ fn parse_reply(raw: &[u8]) -> std::io::Result<Reply> {
         .filter_map(|l| l.split_once(':'))
         .map(|(n, v)| (n.trim().to_owned(), v.trim().to_owned()))
         .collect();
-    Ok(Reply { status, headers, body: body.to_owned() })
+    Ok(Reply {
+        status,
+        headers,
+        body: body.to_owned(),
+    })
 }
 
 /// A sample envelope from `tests/envelopes/`.
 pub fn envelope(path: &str) -> String {
-    let full = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/envelopes").join(path);
+    let full = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/envelopes")
+        .join(path);
     std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{}: {e}", full.display()))
 }

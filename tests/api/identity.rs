@@ -10,41 +10,78 @@ const CATALOGUE: &str = "<ric:operazione>ElencoServizi</ric:operazione>";
 #[tokio::test]
 async fn a_region_is_identified_by_its_certificate() -> TestResult {
     let app = spawn_app().await;
-    let reply = app.soap(As::Region, "Servizi", &envelope("servizi/ElencoServizi.xml")).await;
+    let reply = app
+        .soap(
+            As::Region,
+            "Servizi",
+            &envelope("servizi/ElencoServizi.xml"),
+        )
+        .await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert!(reply.body.contains(CATALOGUE));
     // A certificate for another region, freshly issued by the gateway CA, works too.
-    let other = app.issue(&app.ca(), &Subject::Region { code: RegionCode::parse("030")? }, 30);
-    assert_eq!(app.soap(other, "Servizi", &envelope("servizi/ElencoServizi.xml")).await.status, 200);
+    let other = app.issue(
+        &app.ca(),
+        &Subject::Region {
+            code: RegionCode::parse("030")?,
+        },
+        30,
+    );
+    assert_eq!(
+        app.soap(other, "Servizi", &envelope("servizi/ElencoServizi.xml"))
+            .await
+            .status,
+        200
+    );
     Ok(())
 }
 
 #[tokio::test]
 async fn an_operator_is_identified_by_a_national_card_certificate() -> TestResult {
     let app = spawn_app().await;
-    let reply = app.soap(As::Card, "Servizi", &envelope("servizi/ElencoServizi.xml")).await;
+    let reply = app
+        .soap(As::Card, "Servizi", &envelope("servizi/ElencoServizi.xml"))
+        .await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     // A card holder not registered as a user is still identified (with no profiles).
     let stranger = app.issue(
         &app.card_ca(),
-        &Subject::Operator { cf: CodiceFiscale::parse("00265910661")?, name: "ACME".into() },
+        &Subject::Operator {
+            cf: CodiceFiscale::parse("00265910661")?,
+            name: "ACME".into(),
+        },
         30,
     );
-    assert_eq!(app.soap(stranger, "Servizi", &envelope("servizi/ElencoServizi.xml")).await.status, 200);
+    assert_eq!(
+        app.soap(stranger, "Servizi", &envelope("servizi/ElencoServizi.xml"))
+            .await
+            .status,
+        200
+    );
     Ok(())
 }
 
 #[tokio::test]
 async fn an_operator_is_identified_by_basic_and_pincode() -> TestResult {
     let app = spawn_app().await;
-    let reply = app.soap_as_operator("Servizi", &envelope("servizi/ElencoServizi-pincode.xml")).await;
+    let reply = app
+        .soap_as_operator("Servizi", &envelope("servizi/ElencoServizi-pincode.xml"))
+        .await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert!(reply.body.contains(CATALOGUE));
     // Clients that encrypt a trailing newline are accepted.
     let pin = app.encrypted_pincode(&format!("{}\n", app.operator_pincode));
     let body = envelope("servizi/ElencoServizi-pincode.xml").replace("{PINCODE}", &pin);
     let auth = basic(&app.operator_id, &app.operator_password);
-    let reply = app.post(As::Anonymous, "/ws/Servizi", "text/xml", &[("Authorization", &auth)], body.as_bytes()).await?;
+    let reply = app
+        .post(
+            As::Anonymous,
+            "/ws/Servizi",
+            "text/xml",
+            &[("Authorization", &auth)],
+            body.as_bytes(),
+        )
+        .await?;
     assert_eq!(reply.status, 200, "{}", reply.body);
     Ok(())
 }
@@ -57,25 +94,79 @@ async fn every_bad_credential_gets_the_same_fault() -> TestResult {
     let wrong_pin = app.encrypted_pincode("0000000000");
     let good_auth = basic(&app.operator_id, &app.operator_password);
     let cases: Vec<(&str, Option<String>, String)> = vec![
-        ("no Authorization header", None, with_pin.replace("{PINCODE}", &good_pin)),
-        ("wrong password", Some(basic(&app.operator_id, "sbagliata")), with_pin.replace("{PINCODE}", &good_pin)),
-        ("unknown user", Some(basic("NESSUNO", &app.operator_password)), with_pin.replace("{PINCODE}", &good_pin)),
-        ("wrong pincode", Some(good_auth.clone()), with_pin.replace("{PINCODE}", &wrong_pin)),
-        ("undecryptable pincode", Some(good_auth.clone()), with_pin.replace("{PINCODE}", "QUJDRA==")),
-        ("pincode not base64", Some(good_auth.clone()), with_pin.replace("{PINCODE}", "%%%")),
-        ("missing pincode", Some(good_auth.clone()), envelope("servizi/ElencoServizi.xml")),
-        ("malformed Basic", Some("Basic ###".into()), with_pin.replace("{PINCODE}", &good_pin)),
+        (
+            "no Authorization header",
+            None,
+            with_pin.replace("{PINCODE}", &good_pin),
+        ),
+        (
+            "wrong password",
+            Some(basic(&app.operator_id, "sbagliata")),
+            with_pin.replace("{PINCODE}", &good_pin),
+        ),
+        (
+            "unknown user",
+            Some(basic("NESSUNO", &app.operator_password)),
+            with_pin.replace("{PINCODE}", &good_pin),
+        ),
+        (
+            "wrong pincode",
+            Some(good_auth.clone()),
+            with_pin.replace("{PINCODE}", &wrong_pin),
+        ),
+        (
+            "undecryptable pincode",
+            Some(good_auth.clone()),
+            with_pin.replace("{PINCODE}", "QUJDRA=="),
+        ),
+        (
+            "pincode not base64",
+            Some(good_auth.clone()),
+            with_pin.replace("{PINCODE}", "%%%"),
+        ),
+        (
+            "missing pincode",
+            Some(good_auth.clone()),
+            envelope("servizi/ElencoServizi.xml"),
+        ),
+        (
+            "malformed Basic",
+            Some("Basic ###".into()),
+            with_pin.replace("{PINCODE}", &good_pin),
+        ),
     ];
     let mut bodies = Vec::new();
     for (why, auth, body) in cases {
-        let headers: Vec<(&str, &str)> = auth.iter().map(|a| ("Authorization", a.as_str())).collect();
-        let reply = app.post(As::Anonymous, "/ws/Servizi", "text/xml", &headers, body.as_bytes()).await?;
-        assert_eq!((reply.status, reply.outcome()), (500, Some("CREDENZIALI_INVALIDE")), "{why}: {}", reply.body);
-        assert!(reply.body.contains("<faultstring xml:lang=\"it\">Credenziali invalide</faultstring>"), "{why}");
+        let headers: Vec<(&str, &str)> =
+            auth.iter().map(|a| ("Authorization", a.as_str())).collect();
+        let reply = app
+            .post(
+                As::Anonymous,
+                "/ws/Servizi",
+                "text/xml",
+                &headers,
+                body.as_bytes(),
+            )
+            .await?;
+        assert_eq!(
+            (reply.status, reply.outcome()),
+            (500, Some("CREDENZIALI_INVALIDE")),
+            "{why}: {}",
+            reply.body
+        );
+        assert!(
+            reply
+                .body
+                .contains("<faultstring xml:lang=\"it\">Credenziali invalide</faultstring>"),
+            "{why}"
+        );
         let tx = reply.transaction_id().unwrap_or_default().to_owned();
         bodies.push(reply.body.replace(&tx, "TX"));
     }
-    assert!(bodies.windows(2).all(|w| w[0] == w[1]), "identical answers apart from the transaction id");
+    assert!(
+        bodies.windows(2).all(|w| w[0] == w[1]),
+        "identical answers apart from the transaction id"
+    );
     Ok(())
 }
 
@@ -83,12 +174,32 @@ async fn every_bad_credential_gets_the_same_fault() -> TestResult {
 async fn certificates_that_name_no_caller_are_bad_credentials() -> TestResult {
     let app = spawn_app().await;
     // A server certificate from the gateway CA is not for client authentication: no handshake.
-    let server = app.issue(&app.ca(), &Subject::Server { hosts: vec!["example.test".into()] }, 30);
+    let server = app.issue(
+        &app.ca(),
+        &Subject::Server {
+            hosts: vec!["example.test".into()],
+        },
+        30,
+    );
     let body = envelope("servizi/ElencoServizi.xml");
-    assert!(app.post(server, "/ws/Servizi", "text/xml", &[], body.as_bytes()).await.is_err());
+    assert!(app
+        .post(server, "/ws/Servizi", "text/xml", &[], body.as_bytes())
+        .await
+        .is_err());
     // A region-looking certificate from another trusted anchor cannot claim to be a region.
-    let fake = app.issue(&app.card_ca(), &Subject::Region { code: RegionCode::parse("120")? }, 30);
-    let reply = app.soap(fake, "Servizi", &envelope("servizi/ElencoServizi.xml")).await;
-    assert_eq!((reply.status, reply.outcome()), (500, Some("CREDENZIALI_INVALIDE")));
+    let fake = app.issue(
+        &app.card_ca(),
+        &Subject::Region {
+            code: RegionCode::parse("120")?,
+        },
+        30,
+    );
+    let reply = app
+        .soap(fake, "Servizi", &envelope("servizi/ElencoServizi.xml"))
+        .await;
+    assert_eq!(
+        (reply.status, reply.outcome()),
+        (500, Some("CREDENZIALI_INVALIDE"))
+    );
     Ok(())
 }

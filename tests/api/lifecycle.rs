@@ -35,14 +35,21 @@ async fn http2_is_served() -> TestResult {
     let config = app.client_config(As::Region, vec![b"h2".to_vec()]);
     let tcp = tokio::net::TcpStream::connect(app.address).await?;
     let name = rustls::pki_types::ServerName::try_from("localhost")?;
-    let tls = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config)).connect(name, tcp).await?;
+    let tls = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config))
+        .connect(name, tcp)
+        .await?;
     assert_eq!(tls.get_ref().1.alpn_protocol(), Some(&b"h2"[..]));
-    let (mut sender, connection) =
-        hyper::client::conn::http2::handshake(hyper_util::rt::TokioExecutor::new(), hyper_util::rt::TokioIo::new(tls)).await?;
+    let (mut sender, connection) = hyper::client::conn::http2::handshake(
+        hyper_util::rt::TokioExecutor::new(),
+        hyper_util::rt::TokioIo::new(tls),
+    )
+    .await?;
     tokio::spawn(connection);
     let request = http::Request::post("https://localhost/ws/Servizi")
         .header("content-type", "text/xml; charset=utf-8")
-        .body(http_body_util::Full::new(bytes::Bytes::from(envelope("servizi/ElencoServizi.xml"))))?;
+        .body(http_body_util::Full::new(bytes::Bytes::from(envelope(
+            "servizi/ElencoServizi.xml",
+        ))))?;
     let response = sender.send_request(request).await?;
     assert_eq!(response.status(), 200);
     Ok(())
@@ -69,13 +76,19 @@ async fn shutdown_finishes_in_flight_requests_and_refuses_new_connections() -> T
         app
     });
     tokio::time::sleep(Duration::from_millis(200)).await;
-    assert!(tokio::net::TcpStream::connect(address).await.is_err(), "no longer accepting");
+    assert!(
+        tokio::net::TcpStream::connect(address).await.is_err(),
+        "no longer accepting"
+    );
 
     tls.write_all(&body.as_bytes()[body.len() / 2..]).await?;
     let mut raw = Vec::new();
     tokio::time::timeout(Duration::from_secs(10), tls.read_to_end(&mut raw)).await??;
     let text = String::from_utf8_lossy(&raw);
-    assert!(text.starts_with("HTTP/1.1 200"), "the in-flight request completed: {text}");
+    assert!(
+        text.starts_with("HTTP/1.1 200"),
+        "the in-flight request completed: {text}"
+    );
 
     let app = tokio::time::timeout(Duration::from_secs(10), stopping).await??;
     assert!(app.server.is_none(), "server task ended");

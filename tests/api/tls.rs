@@ -8,7 +8,16 @@ use tsgate::pki::ca::{CertificateAuthority, Subject};
 use crate::helpers::{envelope, spawn_app, As, TestApp, TestResult};
 
 async fn refused(app: &TestApp, who: As) -> bool {
-    match app.post(who, "/ws/Servizi", "text/xml", &[], envelope("servizi/ElencoServizi.xml").as_bytes()).await {
+    match app
+        .post(
+            who,
+            "/ws/Servizi",
+            "text/xml",
+            &[],
+            envelope("servizi/ElencoServizi.xml").as_bytes(),
+        )
+        .await
+    {
         Ok(reply) => {
             eprintln!("unexpected answer {}: {}", reply.status, reply.body);
             false
@@ -23,22 +32,51 @@ async fn expired_not_yet_valid_and_unknown_certificates_fail_the_handshake() -> 
     let code = RegionCode::parse("120")?;
     let expired = app.issue(&app.ca(), &Subject::Region { code }, -1);
     assert!(refused(&app, expired).await);
-    assert_eq!(app.metric("tsgate_tls_handshake_failures_total{reason=\"certificate_expired\"}"), 1.0);
+    assert_eq!(
+        app.metric("tsgate_tls_handshake_failures_total{reason=\"certificate_expired\"}"),
+        1.0
+    );
 
     let now = OffsetDateTime::now_utc();
-    let future = app
-        .ca()
-        .issue_between(&Subject::Region { code }, now + Duration::days(10), now + Duration::days(20))?;
-    assert!(refused(&app, As::Certificate { cert_pem: future.cert_pem, key_pem: future.key_pem }).await);
-    assert_eq!(app.metric("tsgate_tls_handshake_failures_total{reason=\"certificate_not_yet_valid\"}"), 1.0);
+    let future = app.ca().issue_between(
+        &Subject::Region { code },
+        now + Duration::days(10),
+        now + Duration::days(20),
+    )?;
+    assert!(
+        refused(
+            &app,
+            As::Certificate {
+                cert_pem: future.cert_pem,
+                key_pem: future.key_pem
+            }
+        )
+        .await
+    );
+    assert_eq!(
+        app.metric("tsgate_tls_handshake_failures_total{reason=\"certificate_not_yet_valid\"}"),
+        1.0
+    );
 
     let rogue = CertificateAuthority::create("rogue CA")?;
     let unknown = app.issue(&rogue, &Subject::Region { code }, 30);
     assert!(refused(&app, unknown).await);
-    assert_eq!(app.metric("tsgate_tls_handshake_failures_total{reason=\"certificate_unknown_issuer\"}"), 1.0);
+    assert_eq!(
+        app.metric("tsgate_tls_handshake_failures_total{reason=\"certificate_unknown_issuer\"}"),
+        1.0
+    );
 
     // Still serving.
-    assert_eq!(app.soap(As::Region, "Servizi", &envelope("servizi/ElencoServizi.xml")).await.status, 200);
+    assert_eq!(
+        app.soap(
+            As::Region,
+            "Servizi",
+            &envelope("servizi/ElencoServizi.xml")
+        )
+        .await
+        .status,
+        200
+    );
     Ok(())
 }
 
@@ -46,9 +84,26 @@ async fn expired_not_yet_valid_and_unknown_certificates_fail_the_handshake() -> 
 async fn a_revoked_certificate_fails_the_handshake_after_the_crl_is_updated() -> TestResult {
     let mut app = spawn_app().await;
     let ca = app.ca();
-    let issued = ca.issue(&Subject::Region { code: RegionCode::parse("150")? }, 30)?;
-    let who = As::Certificate { cert_pem: issued.cert_pem.clone(), key_pem: issued.key_pem.clone() };
-    assert_eq!(app.soap(who.clone(), "Servizi", &envelope("servizi/ElencoServizi.xml")).await.status, 200);
+    let issued = ca.issue(
+        &Subject::Region {
+            code: RegionCode::parse("150")?,
+        },
+        30,
+    )?;
+    let who = As::Certificate {
+        cert_pem: issued.cert_pem.clone(),
+        key_pem: issued.key_pem.clone(),
+    };
+    assert_eq!(
+        app.soap(
+            who.clone(),
+            "Servizi",
+            &envelope("servizi/ElencoServizi.xml")
+        )
+        .await
+        .status,
+        200
+    );
 
     // `tsgate certs revoke`, then a restart on the same directory.
     let status = std::process::Command::new(env!("CARGO_BIN_EXE_tsgate"))
@@ -59,8 +114,20 @@ async fn a_revoked_certificate_fails_the_handshake_after_the_crl_is_updated() ->
     assert!(status.success());
     app = app.restart().await;
     assert!(refused(&app, who).await);
-    assert_eq!(app.metric("tsgate_tls_handshake_failures_total{reason=\"certificate_revoked\"}"), 1.0);
-    assert_eq!(app.soap(As::Region, "Servizi", &envelope("servizi/ElencoServizi.xml")).await.status, 200);
+    assert_eq!(
+        app.metric("tsgate_tls_handshake_failures_total{reason=\"certificate_revoked\"}"),
+        1.0
+    );
+    assert_eq!(
+        app.soap(
+            As::Region,
+            "Servizi",
+            &envelope("servizi/ElencoServizi.xml")
+        )
+        .await
+        .status,
+        200
+    );
     Ok(())
 }
 
@@ -78,7 +145,12 @@ async fn tls_1_2_is_accepted() -> TestResult {
         .with_no_client_auth();
     let tcp = tokio::net::TcpStream::connect(app.address).await?;
     let name = rustls::pki_types::ServerName::try_from("localhost")?;
-    let tls = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config)).connect(name, tcp).await?;
-    assert_eq!(tls.get_ref().1.protocol_version(), Some(rustls::ProtocolVersion::TLSv1_2));
+    let tls = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config))
+        .connect(name, tcp)
+        .await?;
+    assert_eq!(
+        tls.get_ref().1.protocol_version(),
+        Some(rustls::ProtocolVersion::TLSv1_2)
+    );
     Ok(())
 }

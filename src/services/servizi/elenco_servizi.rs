@@ -48,7 +48,12 @@ impl Operation for ElencoServizi {
             body.push_str("<ric:Servizio>");
             leaf(&mut body, "ric", "nome", service.name);
             leaf(&mut body, "ric", "descrizione", service.description);
-            leaf(&mut body, "ric", "wsdl", &ctx.app.publication.wsdl_url(service.name));
+            leaf(
+                &mut body,
+                "ric",
+                "wsdl",
+                &ctx.app.publication.wsdl_url(service.name),
+            );
             body.push_str("<ric:ElencoOperazioni>");
             for name in allowed {
                 leaf(&mut body, "ric", "operazione", name);
