@@ -15,6 +15,7 @@ use crate::pki::{files, PincodeKey};
 use crate::publication::Publication;
 use crate::server::{accept, tls, PeerIdentityReader};
 use crate::services::{Catalogue, SCHEMA_FILES};
+use crate::soap::credential_cache::CredentialCache;
 use crate::soap::permissions::RegionPermissions;
 use crate::soap::throttle::Throttle;
 use crate::store::{self, AccessLogWriter, Store, WriterHandle};
@@ -29,6 +30,7 @@ pub struct App {
     pub access_log: AccessLogWriter,
     pub throttle: Throttle,
     pub region_permissions: RegionPermissions,
+    pub credential_cache: CredentialCache,
     pub pincode: PincodeKey,
     pub metrics: Metrics,
     pub publication: Publication,
@@ -70,6 +72,7 @@ impl Application {
             access_log,
             throttle: Throttle::new(&config.throttle),
             region_permissions: RegionPermissions::new(Duration::from_secs(10)),
+            credential_cache: CredentialCache::new(Duration::from_secs(60), 10_000),
             pincode,
             metrics: Metrics::new(),
             publication: Publication::new(&config.server.public_url),

@@ -13,6 +13,7 @@ use base64::Engine;
 
 use crate::domain::RegionCode;
 use crate::server::PeerIdentity;
+use crate::soap::credential_cache::Pincode;
 use crate::soap::Element;
 use crate::startup::App;
 use crate::store::{CallerKind, UserRecord};
@@ -163,36 +164,55 @@ async fn password_caller(
     payload: &Element,
 ) -> Result<Caller, Refusal> {
     let (user_id, password) = basic_credentials(authorization).unwrap_or_default();
-    let refused = |claimed: &str| Refusal::Credentials {
+    let refused = || Refusal::Credentials {
         kind: CallerKind::OperatorPassword,
-        claimed_id: claimed.chars().take(64).collect(),
+        claimed_id: user_id.chars().take(64).collect(),
     };
-    let user = if user_id.is_empty() {
-        None
-    } else {
-        app.store.find_user(&user_id).await.map_err(|error| {
-            tracing::error!(%error, "users table unreadable");
-            Refusal::Unavailable
-        })?
-    };
-    let pincode = payload
-        .child_text("pinCode")
-        .and_then(|encrypted| app.pincode.decrypt(encrypted).ok());
-
-    // Always run both argon2 checks, so every failure costs the same time.
-    let verified = verify_secrets(user.clone(), password, pincode).await;
-    match user {
-        Some(user) if verified && user.enabled => {
-            let profiles = profiles_of(app, &user.user_id).await?;
-            Ok(Caller::Operator {
-                cf: user.cf,
-                user_id: Some(user.user_id),
-                method: OperatorAuth::Password,
-                profiles,
-            })
+    let sent_pincode = payload.child_text("pinCode").unwrap_or("");
+    let cache = &app.credential_cache;
+    let as_sent = cache.fingerprint(&user_id, &password, Pincode::AsSent(sent_pincode));
+    let verified = match cache.get(&as_sent) {
+        Some(user) => Some(user),
+        None => {
+            let pincode = app.pincode.decrypt(sent_pincode).ok();
+            let decrypted = pincode
+                .as_deref()
+                .map(|p| cache.fingerprint(&user_id, &password, Pincode::Decrypted(p)));
+            match decrypted.and_then(|fp| cache.get(&fp)) {
+                Some(user) => {
+                    cache.remember(&[as_sent], &user);
+                    Some(user)
+                }
+                None => {
+                    let user = if user_id.is_empty() {
+                        None
+                    } else {
+                        app.store.find_user(&user_id).await.map_err(|error| {
+                            tracing::error!(%error, "users table unreadable");
+                            Refusal::Unavailable
+                        })?
+                    };
+                    // Always run both argon2 checks, so every failure costs the same time.
+                    let ok = verify_secrets(user.clone(), password.clone(), pincode).await;
+                    match (user, decrypted) {
+                        (Some(user), Some(decrypted)) if ok && user.enabled => {
+                            cache.remember(&[as_sent, decrypted], &user);
+                            Some(user)
+                        }
+                        _ => None,
+                    }
+                }
+            }
         }
-        _ => Err(refused(&user_id)),
-    }
+    };
+    let user = verified.ok_or_else(refused)?;
+    let profiles = profiles_of(app, &user.user_id).await?;
+    Ok(Caller::Operator {
+        cf: user.cf,
+        user_id: Some(user.user_id),
+        method: OperatorAuth::Password,
+        profiles,
+    })
 }
 
 async fn profiles_of(app: &App, user_id: &str) -> Result<Vec<String>, Refusal> {

@@ -2,6 +2,7 @@
 //! envelope (+ schema, same pass) → identify → authorize → throttle → dispatch → record → respond.
 
 pub mod authorize;
+pub mod credential_cache;
 pub mod envelope;
 pub mod fault;
 pub mod identify;

@@ -55,7 +55,7 @@ async fn wrong_content_type_is_415() -> TestResult {
 }
 
 #[tokio::test]
-async fn unknown_service_is_404_and_unknown_operation_400() -> TestResult {
+async fn unknown_service_is_404_and_unknown_element_a_schema_fault() -> TestResult {
     let app = spawn_app().await;
     let reply = app
         .soap(

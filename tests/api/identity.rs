@@ -203,3 +203,63 @@ async fn certificates_that_name_no_caller_are_bad_credentials() -> TestResult {
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn remembered_credentials_never_admit_different_secrets() -> TestResult {
+    let app = spawn_app().await;
+    let with_pin = envelope("servizi/ElencoServizi-pincode.xml");
+    let pin = app.encrypted_pincode(&app.operator_pincode);
+    let auth = basic(&app.operator_id, &app.operator_password);
+    let good = with_pin.replace("{PINCODE}", &pin);
+    for _ in 0..3 {
+        let reply = app
+            .post(
+                As::Anonymous,
+                "/ws/Servizi",
+                "text/xml",
+                &[("Authorization", &auth)],
+                good.as_bytes(),
+            )
+            .await?;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+    }
+    assert!(
+        !app.app.credential_cache.is_empty(),
+        "the success was remembered"
+    );
+    let wrong_pin = with_pin.replace("{PINCODE}", &app.encrypted_pincode("0000000000"));
+    let reply = app
+        .post(
+            As::Anonymous,
+            "/ws/Servizi",
+            "text/xml",
+            &[("Authorization", &auth)],
+            wrong_pin.as_bytes(),
+        )
+        .await?;
+    assert_eq!(reply.outcome(), Some("CREDENZIALI_INVALIDE"));
+    let wrong_password = basic(&app.operator_id, "sbagliata");
+    let reply = app
+        .post(
+            As::Anonymous,
+            "/ws/Servizi",
+            "text/xml",
+            &[("Authorization", &wrong_password)],
+            good.as_bytes(),
+        )
+        .await?;
+    assert_eq!(reply.outcome(), Some("CREDENZIALI_INVALIDE"));
+    // A fresh encryption of the right pincode is recognised without the argon2 checks.
+    let again = with_pin.replace("{PINCODE}", &app.encrypted_pincode(&app.operator_pincode));
+    let reply = app
+        .post(
+            As::Anonymous,
+            "/ws/Servizi",
+            "text/xml",
+            &[("Authorization", &auth)],
+            again.as_bytes(),
+        )
+        .await?;
+    assert_eq!(reply.status, 200);
+    Ok(())
+}

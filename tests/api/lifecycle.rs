@@ -94,3 +94,46 @@ async fn shutdown_finishes_in_flight_requests_and_refuses_new_connections() -> T
     assert!(app.server.is_none(), "server task ended");
     Ok(())
 }
+
+#[tokio::test]
+async fn the_binary_exits_cleanly_on_sigterm() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let port = {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0")?;
+        probe.local_addr()?.port()
+    };
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_tsgate"))
+        .args(["demo", "--dir"])
+        .arg(dir.path())
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()?;
+    let mut stdout = child.stdout.take().ok_or("stdout")?;
+    let mut banner = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !String::from_utf8_lossy(&banner).contains("Stop with Ctrl-C") {
+        let n = tokio::time::timeout(Duration::from_secs(60), stdout.read(&mut buf)).await??;
+        assert!(
+            n > 0,
+            "demo printed its banner: {}",
+            String::from_utf8_lossy(&banner)
+        );
+        banner.extend_from_slice(&buf[..n]);
+    }
+    let banner = String::from_utf8_lossy(&banner);
+    assert!(
+        banner.contains(&format!("https://localhost:{port}/ws/Servizi?wsdl")),
+        "{banner}"
+    );
+    assert!(banner.contains("curl --cacert"), "{banner}");
+    let pid = child.id().ok_or("pid")?;
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()?;
+    assert!(status.success());
+    let exit = tokio::time::timeout(Duration::from_secs(20), child.wait()).await??;
+    assert!(exit.success(), "clean exit on SIGTERM: {exit:?}");
+    Ok(())
+}
