@@ -438,7 +438,7 @@ fn certs(command: CertsCommand) -> anyhow::Result<()> {
             }
             std::fs::write(&crl_path, ca.crl(&revoked, number + 1, 30)?)?;
             println!(
-                "serial {serial} revoked; {} updated (restart the gateway to apply)",
+                "serial {serial} revoked; {} updated; a running gateway applies it within tls.reload_interval_ms",
                 crl_path.display()
             );
         }

@@ -65,6 +65,9 @@ pub struct TlsConfig {
     /// Extra trust anchors for operators' national health cards (TS-CNS / CNS issuers).
     #[serde(default)]
     pub card_trust_anchors: Vec<PathBuf>,
+    /// How often the files above are checked for changes (a new CRL applies without restart).
+    #[serde(default = "defaults::tls_reload_interval_ms")]
+    pub reload_interval_ms: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -174,6 +177,9 @@ mod defaults {
     }
     pub fn shutdown_grace_ms() -> u64 {
         30_000
+    }
+    pub fn tls_reload_interval_ms() -> u64 {
+        5_000
     }
     pub fn max_xml_depth() -> usize {
         32

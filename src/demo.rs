@@ -57,6 +57,7 @@ pub fn config_for(dir: &Path, listen: SocketAddr) -> Config {
             client_ca: certs.join("ca.pem"),
             crls: vec![certs.join("crl.pem")],
             card_trust_anchors: vec![certs.join("card-ca.pem")],
+            reload_interval_ms: 5_000,
         },
         pincode: PincodeConfig {
             certificate: certs.join("pincode.pem"),

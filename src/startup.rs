@@ -13,7 +13,7 @@ use crate::config::Config;
 use crate::metrics::Metrics;
 use crate::pki::{files, PincodeKey};
 use crate::publication::Publication;
-use crate::server::{accept, tls, PeerIdentityReader};
+use crate::server::{accept, tls, tls_reload, PeerIdentityReader};
 use crate::services::{Catalogue, SCHEMA_FILES};
 use crate::soap::credential_cache::CredentialCache;
 use crate::soap::permissions::RegionPermissions;
@@ -97,6 +97,12 @@ impl Application {
 
     /// Serves until `shutdown` resolves; then finishes in-flight requests and flushes the log.
     pub async fn run_until(self, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+        let (acceptor_tx, acceptor_rx) = tokio::sync::watch::channel(self.acceptor);
+        let reloader = tokio::spawn(tls_reload::watch_files(
+            self.app.config.tls.clone(),
+            Duration::from_millis(self.app.config.tls.reload_interval_ms.max(100)),
+            acceptor_tx,
+        ));
         let app = self.app.clone();
         let janitor = tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_secs(10));
@@ -105,8 +111,9 @@ impl Application {
                 app.throttle.forget_idle();
             }
         });
-        accept::serve(self.listener, self.acceptor, self.app, shutdown).await;
+        accept::serve(self.listener, acceptor_rx, self.app, shutdown).await;
         janitor.abort();
+        reloader.abort();
         self.writer.shutdown().await;
         Ok(())
     }

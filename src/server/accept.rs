@@ -21,7 +21,7 @@ use crate::startup::App;
 /// (up to the configured grace period).
 pub async fn serve(
     listener: TcpListener,
-    acceptor: TlsAcceptor,
+    acceptor: tokio::sync::watch::Receiver<TlsAcceptor>,
     app: Arc<App>,
     shutdown: impl Future<Output = ()>,
 ) {
@@ -48,7 +48,8 @@ pub async fn serve(
             continue;
         };
         let watcher = graceful.watcher();
-        let (app, acceptor, http) = (app.clone(), acceptor.clone(), http.clone());
+        // The acceptor in force now: certificate and CRL changes apply to new connections.
+        let (app, acceptor, http) = (app.clone(), acceptor.borrow().clone(), http.clone());
         tokio::spawn(async move {
             app.metrics.connections_open.inc();
             connection(tcp, acceptor, &app, &http, watcher).await;

@@ -7,5 +7,6 @@ pub mod body;
 pub mod peer_identity;
 pub mod router;
 pub mod tls;
+pub mod tls_reload;
 
 pub use peer_identity::{PeerIdentity, PeerIdentityReader};

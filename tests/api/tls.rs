@@ -5,7 +5,7 @@ use time::{Duration, OffsetDateTime};
 use tsgate::domain::RegionCode;
 use tsgate::pki::ca::{CertificateAuthority, Subject};
 
-use crate::helpers::{envelope, spawn_app, As, TestApp, TestResult};
+use crate::helpers::{envelope, spawn_app, spawn_app_with, As, TestApp, TestResult};
 
 async fn refused(app: &TestApp, who: As) -> bool {
     match app
@@ -81,8 +81,8 @@ async fn expired_not_yet_valid_and_unknown_certificates_fail_the_handshake() -> 
 }
 
 #[tokio::test]
-async fn a_revoked_certificate_fails_the_handshake_after_the_crl_is_updated() -> TestResult {
-    let mut app = spawn_app().await;
+async fn a_revoked_certificate_fails_the_handshake_once_the_crl_is_updated() -> TestResult {
+    let app = spawn_app_with(|c| c.tls.reload_interval_ms = 100).await;
     let ca = app.ca();
     let issued = ca.issue(
         &Subject::Region {
@@ -105,19 +105,51 @@ async fn a_revoked_certificate_fails_the_handshake_after_the_crl_is_updated() ->
         200
     );
 
-    // `tsgate certs revoke`, then a restart on the same directory.
+    // `tsgate certs revoke` rewrites the CRL; the running gateway picks it up.
     let status = std::process::Command::new(env!("CARGO_BIN_EXE_tsgate"))
         .args(["certs", "revoke", "--ca-dir"])
         .arg(app.certs())
         .args(["--serial", &issued.serial_hex])
         .status()?;
     assert!(status.success());
-    app = app.restart().await;
-    assert!(refused(&app, who).await);
+    let mut revoked = false;
+    for _ in 0..50 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        if refused(&app, who.clone()).await {
+            revoked = true;
+            break;
+        }
+    }
+    assert!(revoked, "the new CRL applied without a restart");
     assert_eq!(
         app.metric("tsgate_tls_handshake_failures_total{reason=\"certificate_revoked\"}"),
         1.0
     );
+    assert_eq!(
+        app.soap(
+            As::Region,
+            "Servizi",
+            &envelope("servizi/ElencoServizi.xml")
+        )
+        .await
+        .status,
+        200
+    );
+
+    // And after a restart on the same directory.
+    let app = app.restart().await;
+    assert!(refused(&app, who).await);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_broken_crl_file_keeps_the_previous_configuration() -> TestResult {
+    let app = spawn_app_with(|c| c.tls.reload_interval_ms = 100).await;
+    std::fs::write(
+        app.certs().join("crl.pem"),
+        "-----BEGIN X509 CRL-----\ngarbage\n-----END X509 CRL-----\n",
+    )?;
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
     assert_eq!(
         app.soap(
             As::Region,
