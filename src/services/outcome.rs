@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use crate::soap::xml::{escape, leaf};
+use crate::soap::xml::{escape_attribute, leaf};
 
 pub const TIPI_NS: &str = "urn:tsgate:ws:tipi";
 
@@ -62,7 +62,7 @@ impl Reply {
         let _ = write!(
             out,
             "<ric:{root} xmlns:ric=\"{}\" xmlns:tipi=\"{TIPI_NS}\">",
-            escape(ns)
+            escape_attribute(ns)
         );
         leaf(&mut out, "ric", "idTransazione", transaction_id);
         leaf(&mut out, "ric", "dataOra", date_time);

@@ -26,17 +26,17 @@ pub enum EnvelopeError {
     Malformed(String),
     #[error("DOCTYPE e dichiarazioni di entità non sono ammessi")]
     Doctype,
-    #[error("annidamento XML oltre il limite di {0} livelli")]
+    #[error("Annidamento XML oltre il limite di {0} livelli")]
     TooDeep(usize),
-    #[error("codifica non ammessa: è accettato solo UTF-8")]
+    #[error("Codifica non ammessa: è accettato solo UTF-8")]
     Encoding,
-    #[error("il documento non è una busta SOAP: {0}")]
+    #[error("Il documento non è una busta SOAP: {0}")]
     NotSoap(String),
-    #[error("versione SOAP della busta diversa da quella del Content-Type")]
-    VersionMismatch { envelope: SoapVersion },
-    #[error("intestazione SOAP obbligatoria non gestita: {0}")]
+    #[error("Versione SOAP della busta diversa da quella del Content-Type")]
+    VersionMismatch,
+    #[error("Intestazione SOAP obbligatoria non gestita: {0}")]
     MustUnderstand(String),
-    #[error("richiesta non conforme allo schema: {0}")]
+    #[error("Richiesta non conforme allo schema: {0}")]
     Schema(Violation),
 }
 
@@ -120,7 +120,7 @@ pub fn read(
                             ))
                         })?;
                         if version != expected {
-                            return Err(EnvelopeError::VersionMismatch { envelope: version });
+                            return Err(EnvelopeError::VersionMismatch);
                         }
                         place = Place::InEnvelope;
                     }
@@ -212,11 +212,25 @@ pub fn read(
             }
             Event::Text(text) => {
                 let text = text.unescape().map_err(|e| malformed(&e))?;
-                character_data(&text, &place, &mut pending, &mut validator, &mut stack)?;
+                character_data(
+                    &text,
+                    Chars::Text,
+                    &place,
+                    &mut pending,
+                    &mut validator,
+                    &mut stack,
+                )?;
             }
             Event::CData(data) => {
                 let text = utf8(&data)?.to_owned();
-                character_data(&text, &place, &mut pending, &mut validator, &mut stack)?;
+                character_data(
+                    &text,
+                    Chars::CData,
+                    &place,
+                    &mut pending,
+                    &mut validator,
+                    &mut stack,
+                )?;
             }
             Event::Empty(_) => return Err(internal("empty")),
             Event::Eof => break,
@@ -233,9 +247,18 @@ pub fn read(
     Ok(Envelope { version, payload })
 }
 
+/// Character data as written: a CDATA section is judged apart from text (libxml2 refuses it
+/// outside simple content, even when empty).
+#[derive(Clone, Copy, PartialEq)]
+enum Chars {
+    Text,
+    CData,
+}
+
 /// Text inside the payload goes to the validator and the tree; elsewhere only whitespace is allowed.
 fn character_data(
     text: &str,
+    kind: Chars,
     place: &Place,
     pending: &mut Option<Pending>,
     validator: &mut Option<Validator<'_>>,
@@ -243,13 +266,17 @@ fn character_data(
 ) -> Result<(), EnvelopeError> {
     match place {
         Place::InPayload => {
-            if text.trim().is_empty() && pending.is_some() {
+            if kind == Chars::Text && text.trim().is_empty() && pending.is_some() {
                 // Whitespace inside a held-back element keeps it "empty".
                 return Ok(());
             }
             flush(pending, validator, stack)?;
             let v = validator.as_mut().ok_or_else(|| internal("validator"))?;
-            v.text(text).map_err(EnvelopeError::Schema)?;
+            match kind {
+                Chars::Text => v.text(text),
+                Chars::CData => v.cdata(text),
+            }
+            .map_err(EnvelopeError::Schema)?;
             if let Some(current) = stack.last_mut() {
                 current.text.push_str(text);
             }

@@ -161,7 +161,7 @@ impl Fault {
                 "CODIFICA_NON_AMMESSA",
             ),
             EnvelopeError::NotSoap(_) => (StatusCode::BAD_REQUEST, FaultCode::Client, "NON_SOAP"),
-            EnvelopeError::VersionMismatch { .. } => (
+            EnvelopeError::VersionMismatch => (
                 StatusCode::BAD_REQUEST,
                 FaultCode::VersionMismatch,
                 "VERSIONE_SOAP",

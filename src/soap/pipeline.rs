@@ -7,7 +7,7 @@ use std::time::Instant;
 use bytes::Bytes;
 use chrono::{DurationRound, TimeDelta, Utc};
 
-use super::envelope::{self, EnvelopeError};
+use super::envelope;
 use super::fault::Fault;
 use super::identify::{self, Refusal};
 use super::record::{self, Draft, Subject};
@@ -46,9 +46,7 @@ pub async fn handle(app: &App, peer: &PeerIdentity, call: SoapCall<'_>) -> HttpR
         app.config.server.max_xml_depth,
     ) {
         Ok(envelope) => envelope,
-        Err(error @ EnvelopeError::VersionMismatch { envelope }) => {
-            return refuse(app, envelope, Fault::from_envelope(&error))
-        }
+        // Faults answer in the version the Content-Type announced, which is what the client reads.
         Err(error) => return refuse(app, version, Fault::from_envelope(&error)),
     };
     let payload = &envelope.payload;

@@ -5,7 +5,13 @@ use std::fmt::Write;
 use chrono::{DateTime, Utc};
 use chrono_tz::Europe::Rome;
 
+/// Escapes text content (`<`, `>`, `&`); quotes stay readable.
 pub fn escape(text: &str) -> std::borrow::Cow<'_, str> {
+    quick_xml::escape::partial_escape(text)
+}
+
+/// Escapes an attribute value (also quotes).
+pub fn escape_attribute(text: &str) -> std::borrow::Cow<'_, str> {
     quick_xml::escape::escape(text)
 }
 
@@ -43,7 +49,7 @@ mod tests {
     #[test]
     fn leaf_escapes() {
         let mut s = String::new();
-        leaf(&mut s, "r", "x", "a<b&c");
-        assert_eq!(s, "<r:x>a&lt;b&amp;c</r:x>");
+        leaf(&mut s, "r", "x", "a<b&c>'\"");
+        assert_eq!(s, "<r:x>a&lt;b&amp;c&gt;'\"</r:x>");
     }
 }

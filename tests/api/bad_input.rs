@@ -94,8 +94,9 @@ async fn non_xml_and_deeply_nested_bodies_are_400() -> TestResult {
         assert_eq!(reply.status, 400, "{garbage:?}: {}", reply.body);
         assert!(reply.body.contains("<soap:Fault>"));
     }
+    // The cap applies everywhere, also in the (unvalidated) Header.
     let deep = format!(
-        "<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\"><soapenv:Body>{}{}</soapenv:Body></soapenv:Envelope>",
+        "<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\"><soapenv:Header>{}{}</soapenv:Header><soapenv:Body/></soapenv:Envelope>",
         "<x>".repeat(10_000),
         "</x>".repeat(10_000)
     );
