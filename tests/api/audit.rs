@@ -8,26 +8,12 @@ use crate::helpers::{envelope, spawn_app, As, TestResult};
 #[tokio::test]
 async fn each_identified_request_leaves_one_entry_with_its_transaction_id() -> TestResult {
     let app = spawn_app().await;
-    let ok = app
-        .soap(
-            As::Region,
-            "Servizi",
-            &envelope("servizi/ElencoServizi.xml"),
-        )
-        .await;
-    let card = app
-        .soap(As::Card, "Servizi", &envelope("servizi/ElencoServizi.xml"))
-        .await;
+    let ok = app.call_catalogue(As::Region).await;
+    let card = app.call_catalogue(As::Card).await;
     let operator = app
         .soap_as_operator("Servizi", &envelope("servizi/ElencoServizi-pincode.xml"))
         .await;
-    let refused = app
-        .soap(
-            As::Anonymous,
-            "Servizi",
-            &envelope("servizi/ElencoServizi.xml"),
-        )
-        .await;
+    let refused = app.call_catalogue(As::Anonymous).await;
     // Refused before identification: no entry.
     let malformed = app
         .soap(As::Region, "Servizi", &envelope("servizi/malformed.xml"))
@@ -89,16 +75,7 @@ async fn each_identified_request_leaves_one_entry_with_its_transaction_id() -> T
 async fn audit_verify_reports_an_altered_entry_with_a_non_zero_exit() -> TestResult {
     let mut app = spawn_app().await;
     for _ in 0..5 {
-        assert_eq!(
-            app.soap(
-                As::Region,
-                "Servizi",
-                &envelope("servizi/ElencoServizi.xml")
-            )
-            .await
-            .status,
-            200
-        );
+        assert_eq!(app.call_catalogue(As::Region).await.status, 200);
     }
     app.stop().await;
     let verify = || {

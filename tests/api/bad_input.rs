@@ -8,13 +8,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use crate::helpers::{envelope, spawn_app, spawn_app_with, As, TestApp, TestResult};
 
 async fn still_serving(app: &TestApp) {
-    let reply = app
-        .soap(
-            As::Region,
-            "Servizi",
-            &envelope("servizi/ElencoServizi.xml"),
-        )
-        .await;
+    let reply = app.call_catalogue(As::Region).await;
     assert_eq!(
         reply.status, 200,
         "the gateway keeps serving: {}",

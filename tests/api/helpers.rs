@@ -158,6 +158,12 @@ impl TestApp {
         .expect("HTTP exchange")
     }
 
+    /// `ElencoServizi` with the plain sample envelope: the simplest complete call.
+    pub async fn call_catalogue(&self, who: As) -> Reply {
+        self.soap(who, "Servizi", &envelope("servizi/ElencoServizi.xml"))
+            .await
+    }
+
     /// Basic + pincode as the demo operator.
     pub async fn soap_as_operator(&self, service: &str, envelope: &str) -> Reply {
         let basic = basic(&self.operator_id, &self.operator_password);

@@ -10,13 +10,7 @@ const CATALOGUE: &str = "<ric:operazione>ElencoServizi</ric:operazione>";
 #[tokio::test]
 async fn a_region_is_identified_by_its_certificate() -> TestResult {
     let app = spawn_app().await;
-    let reply = app
-        .soap(
-            As::Region,
-            "Servizi",
-            &envelope("servizi/ElencoServizi.xml"),
-        )
-        .await;
+    let reply = app.call_catalogue(As::Region).await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert!(reply.body.contains(CATALOGUE));
     // A certificate for another region, freshly issued by the gateway CA, works too.
@@ -27,21 +21,14 @@ async fn a_region_is_identified_by_its_certificate() -> TestResult {
         },
         30,
     );
-    assert_eq!(
-        app.soap(other, "Servizi", &envelope("servizi/ElencoServizi.xml"))
-            .await
-            .status,
-        200
-    );
+    assert_eq!(app.call_catalogue(other).await.status, 200);
     Ok(())
 }
 
 #[tokio::test]
 async fn an_operator_is_identified_by_a_national_card_certificate() -> TestResult {
     let app = spawn_app().await;
-    let reply = app
-        .soap(As::Card, "Servizi", &envelope("servizi/ElencoServizi.xml"))
-        .await;
+    let reply = app.call_catalogue(As::Card).await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     // A card holder not registered as a user is still identified (with no profiles).
     let stranger = app.issue(
@@ -52,12 +39,7 @@ async fn an_operator_is_identified_by_a_national_card_certificate() -> TestResul
         },
         30,
     );
-    assert_eq!(
-        app.soap(stranger, "Servizi", &envelope("servizi/ElencoServizi.xml"))
-            .await
-            .status,
-        200
-    );
+    assert_eq!(app.call_catalogue(stranger).await.status, 200);
     Ok(())
 }
 
@@ -194,9 +176,7 @@ async fn certificates_that_name_no_caller_are_bad_credentials() -> TestResult {
         },
         30,
     );
-    let reply = app
-        .soap(fake, "Servizi", &envelope("servizi/ElencoServizi.xml"))
-        .await;
+    let reply = app.call_catalogue(fake).await;
     assert_eq!(
         (reply.status, reply.outcome()),
         (500, Some("CREDENZIALI_INVALIDE"))

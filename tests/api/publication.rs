@@ -1,6 +1,6 @@
 //! WSDL and XSD publication, `/health` and `/metrics`.
 
-use crate::helpers::{envelope, spawn_app, As, TestResult};
+use crate::helpers::{spawn_app, As, TestResult};
 
 #[tokio::test]
 async fn the_wsdl_points_at_this_gateway_and_its_schemas_are_served() -> TestResult {
@@ -41,12 +41,7 @@ async fn the_wsdl_points_at_this_gateway_and_its_schemas_are_served() -> TestRes
 async fn health_and_metrics() -> TestResult {
     let app = spawn_app().await;
     assert_eq!(app.get("/health").await?.status, 200);
-    app.soap(
-        As::Region,
-        "Servizi",
-        &envelope("servizi/ElencoServizi.xml"),
-    )
-    .await;
+    app.call_catalogue(As::Region).await;
     let metrics = app.get("/metrics").await?;
     assert_eq!(metrics.status, 200);
     assert!(metrics.body.contains(

@@ -67,16 +67,7 @@ async fn expired_not_yet_valid_and_unknown_certificates_fail_the_handshake() -> 
     );
 
     // Still serving.
-    assert_eq!(
-        app.soap(
-            As::Region,
-            "Servizi",
-            &envelope("servizi/ElencoServizi.xml")
-        )
-        .await
-        .status,
-        200
-    );
+    assert_eq!(app.call_catalogue(As::Region).await.status, 200);
     Ok(())
 }
 
@@ -125,16 +116,7 @@ async fn a_revoked_certificate_fails_the_handshake_once_the_crl_is_updated() -> 
         app.metric("tsgate_tls_handshake_failures_total{reason=\"certificate_revoked\"}"),
         1.0
     );
-    assert_eq!(
-        app.soap(
-            As::Region,
-            "Servizi",
-            &envelope("servizi/ElencoServizi.xml")
-        )
-        .await
-        .status,
-        200
-    );
+    assert_eq!(app.call_catalogue(As::Region).await.status, 200);
 
     // And after a restart on the same directory.
     let app = app.restart().await;
@@ -150,16 +132,7 @@ async fn a_broken_crl_file_keeps_the_previous_configuration() -> TestResult {
         "-----BEGIN X509 CRL-----\ngarbage\n-----END X509 CRL-----\n",
     )?;
     tokio::time::sleep(std::time::Duration::from_millis(400)).await;
-    assert_eq!(
-        app.soap(
-            As::Region,
-            "Servizi",
-            &envelope("servizi/ElencoServizi.xml")
-        )
-        .await
-        .status,
-        200
-    );
+    assert_eq!(app.call_catalogue(As::Region).await.status, 200);
     Ok(())
 }
 
