@@ -13,7 +13,8 @@ if ! command -v xmllint >/dev/null 2>&1; then
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq libxml2-utils
 fi
-xmllint --version 2>&1 | head -1 >&2
+# sed reads all of it: head would close the pipe early and xmllint would die of SIGPIPE (141).
+xmllint --version 2>&1 | sed -n 1p >&2
 
 fresh=$(mktemp -d)
 trap 'rm -rf "$fresh"' EXIT
