@@ -78,20 +78,28 @@ fn is_personal_shape(b: &[u8]) -> bool {
 
 /// Check letter over the first 15 characters, as written (omocodic letters count as letters).
 fn check_letter(first15: &[u8]) -> char {
-    let sum: u32 = first15
+    char::from(b'A' + (weighted_sum(first15) % 26) as u8)
+}
+
+/// The codice-fiscale check sum over upper-case ASCII letters and digits: a character in an odd
+/// (1-based) position scores its odd-table value, one in an even position its even value (a
+/// digit itself, a letter its 0-based place in A–Z). The Immuni OTP's check character uses the
+/// same sum, mod 25. Other bytes score 0; callers check the alphabet first.
+pub(crate) fn weighted_sum(chars: &[u8]) -> u32 {
+    chars
         .iter()
         .enumerate()
         .map(|(i, &c)| {
             let odd_position = i % 2 == 0; // 1-based odd
             match (odd_position, c) {
                 (true, b'0'..=b'9') => ODD_DIGITS[usize::from(c - b'0')],
-                (true, _) => ODD_LETTERS[usize::from(c - b'A')],
+                (true, b'A'..=b'Z') => ODD_LETTERS[usize::from(c - b'A')],
                 (false, b'0'..=b'9') => u32::from(c - b'0'),
-                (false, _) => u32::from(c - b'A'),
+                (false, b'A'..=b'Z') => u32::from(c - b'A'),
+                _ => 0,
             }
         })
-        .sum();
-    char::from(b'A' + (sum % 26) as u8)
+        .sum()
 }
 
 /// Partita-IVA check digit over the first 10 digits.

@@ -25,9 +25,20 @@ pub struct CertificateAuthority {
 }
 
 pub enum Subject {
-    Server { hosts: Vec<String> },
-    Region { code: RegionCode },
-    Operator { cf: CodiceFiscale, name: String },
+    Server {
+        hosts: Vec<String>,
+    },
+    /// A system the gateway itself authenticates as (e.g. toward the Immuni backend).
+    Client {
+        name: String,
+    },
+    Region {
+        code: RegionCode,
+    },
+    Operator {
+        cf: CodiceFiscale,
+        name: String,
+    },
 }
 
 pub struct IssuedCertificate {
@@ -132,6 +143,13 @@ impl CertificateAuthority {
                     })
                     .collect::<Result<_, _>>()?;
                 params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+            }
+            Subject::Client { name } => {
+                params.distinguished_name = dn(&[
+                    (DnType::CommonName, name.as_str()),
+                    (DnType::OrganizationName, "tsgate"),
+                ]);
+                params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
             }
             Subject::Region { code } => {
                 params.distinguished_name = dn(&[

@@ -20,6 +20,8 @@ pub enum PemError {
     },
     #[error("{path}: contains no {what}")]
     Empty { path: String, what: &'static str },
+    #[error("trust anchor {path}: {detail}")]
+    Anchor { path: String, detail: String },
 }
 
 pub fn read_text(path: &Path) -> Result<String, PemError> {
@@ -41,6 +43,22 @@ pub fn certificates(path: &Path) -> Result<Vec<CertificateDer<'static>>, PemErro
         });
     }
     Ok(certs)
+}
+
+/// The certificates of every file in `paths`, as the roots a TLS peer is verified against.
+pub fn trust_anchors<'a>(
+    paths: impl IntoIterator<Item = &'a Path>,
+) -> Result<rustls::RootCertStore, PemError> {
+    let mut roots = rustls::RootCertStore::empty();
+    for path in paths {
+        for cert in certificates(path)? {
+            roots.add(cert).map_err(|e| PemError::Anchor {
+                path: path.display().to_string(),
+                detail: e.to_string(),
+            })?;
+        }
+    }
+    Ok(roots)
 }
 
 pub fn private_key(path: &Path) -> Result<PrivateKeyDer<'static>, PemError> {

@@ -1,4 +1,5 @@
-//! Routing: `/ws/<Service>` (SOAP, and `?wsdl`), `/xsd/<file>`, `/metrics`, `/health`.
+//! Routing: `/ws/<Service>` (SOAP, and `?wsdl`), `/xsd/<file>`, `/asl/assistiti-per-mmg.csv`,
+//! `/metrics`, `/health`.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -47,6 +48,16 @@ pub async fn route(
                 Some(wsdl) => text(StatusCode::OK, "text/xml; charset=utf-8", wsdl.to_owned()),
                 None => not_found(),
             }
+        }
+        (&Method::GET, crate::services::asl::download::PATH) => {
+            let header = |name: &str| request.headers().get(name).and_then(|v| v.to_str().ok());
+            crate::services::asl::download::handle(
+                &app,
+                &peer,
+                header(header::AUTHORIZATION.as_str()),
+                header(crate::services::asl::download::PINCODE_HEADER),
+            )
+            .await
         }
         (&Method::POST, p) if p.starts_with("/ws/") => soap(&app, &peer, request).await,
         (_, p) if p.starts_with("/ws/") => {

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use rustls::crypto::aws_lc_rs;
 use rustls::server::WebPkiClientVerifier;
-use rustls::{RootCertStore, ServerConfig};
+use rustls::ServerConfig;
 
 use crate::config::TlsConfig;
 use crate::pki::files;
@@ -18,8 +18,6 @@ use crate::pki::files;
 pub enum TlsSetupError {
     #[error(transparent)]
     Pem(#[from] files::PemError),
-    #[error("trust anchor {path}: {detail}")]
-    Anchor { path: String, detail: String },
     #[error("client certificate verifier: {0}")]
     Verifier(String),
     #[error("server certificate or key rejected: {0}")]
@@ -28,15 +26,8 @@ pub enum TlsSetupError {
 
 pub fn server_config(tls: &TlsConfig) -> Result<Arc<ServerConfig>, TlsSetupError> {
     let provider = Arc::new(aws_lc_rs::default_provider());
-    let mut roots = RootCertStore::empty();
-    for path in std::iter::once(&tls.client_ca).chain(&tls.card_trust_anchors) {
-        for cert in files::certificates(path)? {
-            roots.add(cert).map_err(|e| TlsSetupError::Anchor {
-                path: path.display().to_string(),
-                detail: e.to_string(),
-            })?;
-        }
-    }
+    let anchors = std::iter::once(&tls.client_ca).chain(&tls.card_trust_anchors);
+    let roots = files::trust_anchors(anchors.map(|p| p.as_path()))?;
     let mut crls = Vec::new();
     for path in &tls.crls {
         crls.extend(files::crls(path)?);

@@ -1,14 +1,14 @@
 //! The registry of services: find a service by its path segment, an operation by its payload.
 
-use super::{all, ServiceSpec};
+use super::ServiceSpec;
 
 pub struct Catalogue {
     services: Vec<ServiceSpec>,
 }
 
 impl Catalogue {
-    pub fn new() -> Catalogue {
-        Catalogue { services: all() }
+    pub fn new(services: Vec<ServiceSpec>) -> Catalogue {
+        Catalogue { services }
     }
 
     pub fn service(&self, name: &str) -> Option<&ServiceSpec> {
@@ -17,11 +17,5 @@ impl Catalogue {
 
     pub fn services(&self) -> &[ServiceSpec] {
         &self.services
-    }
-}
-
-impl Default for Catalogue {
-    fn default() -> Self {
-        Self::new()
     }
 }

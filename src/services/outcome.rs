@@ -5,6 +5,7 @@
 use std::fmt::Write;
 
 use crate::soap::xml::{escape_attribute, leaf};
+use crate::store::TransactionWrite;
 
 pub const TIPI_NS: &str = "urn:tsgate:ws:tipi";
 
@@ -32,6 +33,21 @@ pub struct Reply {
     pub cod_esito: &'static str,
     pub messaggi: Vec<Messaggio>,
     pub body: String,
+    /// What the request body adds to the access-log entry (boxed: most replies carry none,
+    /// and a `Reply` travels by value through `Result`s).
+    pub audit: Option<Box<Audit>>,
+    /// Data the transaction writes, committed with its access-log entry (group commit).
+    pub write: Option<Box<TransactionWrite>>,
+}
+
+/// Access-log fields that only the request body can tell (seed 004 §2.5, seed 003 §3.5): the
+/// operator a region acts for, the strong authentication it declares, the titolare a doctor acts
+/// for. Never application data (an OTP, a date): those are not the log's business.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Audit {
+    pub operator_cf: Option<String>,
+    pub declared_auth: Option<String>,
+    pub titolare_cf: Option<String>,
 }
 
 impl Reply {
@@ -40,6 +56,8 @@ impl Reply {
             cod_esito: ESITO_OK,
             messaggi: Vec::new(),
             body,
+            audit: None,
+            write: None,
         }
     }
 
@@ -52,7 +70,34 @@ impl Reply {
                 tipo: TipoErrore::Bloccante,
             }],
             body: String::new(),
+            audit: None,
+            write: None,
         }
+    }
+
+    /// The same reply, with access-log fields taken from the request.
+    pub fn with_audit(mut self, audit: Audit) -> Reply {
+        self.audit = Some(Box::new(audit));
+        self
+    }
+
+    /// The same reply, with data to commit together with the access-log entry.
+    pub fn with_write(mut self, write: TransactionWrite) -> Reply {
+        self.write = Some(Box::new(write));
+        self
+    }
+
+    /// The same reply, with a warning (`0001` unless already rejected).
+    pub fn with_warning(mut self, codice: &'static str, testo: impl Into<String>) -> Reply {
+        if self.cod_esito == ESITO_OK {
+            self.cod_esito = ESITO_OK_CON_AVVISI;
+        }
+        self.messaggi.push(Messaggio {
+            codice,
+            testo: testo.into(),
+            tipo: TipoErrore::Avviso,
+        });
+        self
     }
 
     /// The response root element in namespace `ns`, with the common header fields first.

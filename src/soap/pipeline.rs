@@ -61,7 +61,7 @@ pub async fn handle(app: &App, peer: &PeerIdentity, call: SoapCall<'_>) -> HttpR
     let draft = Draft {
         service: service.name,
         operation: spec.name,
-        transaction_id: crate::domain::TransactionId::new(),
+        transaction_id: app.transaction_ids.issue(service.transaction_ids),
     };
 
     // 3. identify
@@ -85,10 +85,11 @@ pub async fn handle(app: &App, peer: &PeerIdentity, call: SoapCall<'_>) -> HttpR
         app,
         caller: &caller,
         service,
+        transaction_id: draft.transaction_id,
     };
 
     // 4. authorize, 5. throttle, 6. dispatch
-    let reply = if !authorize::may_call(&caller, service, spec) {
+    let mut reply = if !authorize::may_call(&caller, service, spec) {
         authorize::refusal(service, spec)
     } else if let Err(wait) = app.throttle.check(&caller.throttle_key()) {
         app.metrics
@@ -107,8 +108,9 @@ pub async fn handle(app: &App, peer: &PeerIdentity, call: SoapCall<'_>) -> HttpR
 
     // 7. record, 8. respond
     let at = now_millis();
-    let entry = draft.entry(Subject::Caller(&caller), at, reply.cod_esito);
-    if let Err(fault) = record::commit(app, entry).await {
+    let entry = draft.answered(&caller, at, reply.cod_esito, reply.audit.as_deref());
+    let write = reply.write.take().map(|write| *write);
+    if let Err(fault) = record::commit_with(app, entry, write).await {
         return refuse(app, version, fault.with_transaction(draft.transaction_id));
     }
     count(app, &draft, reply.cod_esito, started);

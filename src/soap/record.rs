@@ -7,8 +7,9 @@ use chrono::{DateTime, Utc};
 use super::fault::Fault;
 use super::identify::Caller;
 use crate::domain::TransactionId;
+use crate::services::Audit;
 use crate::startup::App;
-use crate::store::{AccessLogEntry, CallerKind};
+use crate::store::{AccessLogEntry, CallerKind, TransactionWrite};
 
 /// The parts of an entry known before the caller is.
 pub struct Draft<'a> {
@@ -45,17 +46,48 @@ impl Draft<'_> {
             region,
             operator_cf,
             titolare_cf: None,
+            declared_auth: None,
             service: self.service.to_owned(),
             operation: self.operation.to_owned(),
             outcome: outcome.to_owned(),
         }
     }
+
+    /// The entry of an identified caller whose request the handler answered, with what the
+    /// request body tells the log (see [`Audit`]).
+    pub fn answered(
+        &self,
+        caller: &Caller,
+        at: DateTime<Utc>,
+        outcome: &str,
+        audit: Option<&Audit>,
+    ) -> AccessLogEntry {
+        let mut entry = self.entry(Subject::Caller(caller), at, outcome);
+        let Some(audit) = audit else {
+            return entry;
+        };
+        if audit.operator_cf.is_some() {
+            entry.operator_cf.clone_from(&audit.operator_cf);
+        }
+        entry.titolare_cf.clone_from(&audit.titolare_cf);
+        entry.declared_auth.clone_from(&audit.declared_auth);
+        entry
+    }
 }
 
 pub async fn commit(app: &App, entry: AccessLogEntry) -> Result<(), Fault> {
+    commit_with(app, entry, None).await
+}
+
+/// [`commit`], with the data the transaction writes committed in the same transaction.
+pub async fn commit_with(
+    app: &App,
+    entry: AccessLogEntry,
+    write: Option<TransactionWrite>,
+) -> Result<(), Fault> {
     let transaction_id = entry.transaction_id.clone();
     app.access_log
-        .record(entry)
+        .record_with(entry, write)
         .await
         .map(|_| ())
         .map_err(|error| {

@@ -70,6 +70,9 @@ pub struct AccessLogEntry {
     pub operator_cf: Option<String>,
     /// The doctor on whose behalf a service is used; `None` otherwise.
     pub titolare_cf: Option<String>,
+    /// The strong authentication a region declares it used for its operator (`2FA`, `CNS`,
+    /// `CIE`, `SPID`); `None` for other callers.
+    pub declared_auth: Option<String>,
     pub service: String,
     pub operation: String,
     /// e.g. `"0000"`, `"9999"`, `"fault:credentials"`, `"fault:schema"`, `"throttled"`.
@@ -165,12 +168,15 @@ const CANONICAL_TAG: &[u8] = b"tsgate/access-log/v1";
 /// transaction_id, caller_kind (as_str), caller_id      each a string
 /// region, operator_cf, titolare_cf                     each an optional string
 /// service, operation, outcome                          each a string
+/// declared_auth                   only when present: 0x01 then string
 ///
 /// string           = u64 big-endian byte length, then the UTF-8 bytes
 /// optional string  = 0x00 for None | 0x01 then string   (so None differs from Some(""))
 /// ```
 ///
 /// Every variable-length field carries its length, so no two different entries encode alike.
+/// `declared_auth` came later: an entry without it encodes exactly as before, so chains written
+/// before it existed still verify, and one with it is longer, so the two never coincide.
 pub fn canonical_bytes(seq: i64, prev_hash: &[u8; 32], entry: &AccessLogEntry) -> Vec<u8> {
     let mut out = Vec::with_capacity(
         CANONICAL_TAG.len() + 48 + 9 * 9 + entry.transaction_id.len() + entry.caller_id.len(),
@@ -188,6 +194,9 @@ pub fn canonical_bytes(seq: i64, prev_hash: &[u8; 32], entry: &AccessLogEntry) -
     put_str(&mut out, &entry.service);
     put_str(&mut out, &entry.operation);
     put_str(&mut out, &entry.outcome);
+    if let Some(declared_auth) = entry.declared_auth.as_deref() {
+        put_opt(&mut out, Some(declared_auth));
+    }
     out
 }
 
@@ -225,6 +234,7 @@ pub(crate) struct AccessLogRow {
     pub region: Option<String>,
     pub operator_cf: Option<String>,
     pub titolare_cf: Option<String>,
+    pub declared_auth: Option<String>,
     pub service: String,
     pub operation: String,
     pub outcome: String,
@@ -234,7 +244,7 @@ pub(crate) struct AccessLogRow {
 
 /// The column list matching [`AccessLogRow`], in insert order.
 pub(crate) const ACCESS_LOG_COLUMNS: &str = "seq, transaction_id, at_ms, caller_kind, caller_id, \
-     region, operator_cf, titolare_cf, service, operation, outcome, prev_hash, hash";
+     region, operator_cf, titolare_cf, declared_auth, service, operation, outcome, prev_hash, hash";
 
 impl AccessLogRow {
     pub fn into_chained(self) -> Result<ChainedEntry, StoreError> {
@@ -258,6 +268,7 @@ impl AccessLogRow {
                 region: self.region,
                 operator_cf: self.operator_cf,
                 titolare_cf: self.titolare_cf,
+                declared_auth: self.declared_auth,
                 service: self.service,
                 operation: self.operation,
                 outcome: self.outcome,
@@ -491,6 +502,7 @@ mod tests {
             region: Some("080".into()),
             operator_cf: None,
             titolare_cf: None,
+            declared_auth: None,
             service: "OtpService".into(),
             operation: "inviaOtp".into(),
             outcome: "0000".into(),
@@ -572,6 +584,10 @@ mod tests {
                 ..sample()
             },
             AccessLogEntry {
+                declared_auth: Some("X".into()),
+                ..sample()
+            },
+            AccessLogEntry {
                 service: "S".into(),
                 ..sample()
             },
@@ -587,6 +603,22 @@ mod tests {
         for v in variants {
             assert_ne!(base, entry_hash(1, &[0; 32], &v), "{v:?}");
         }
+    }
+
+    #[test]
+    fn an_entry_without_declared_auth_encodes_as_before_it_existed() {
+        let without = canonical_bytes(1, &[0; 32], &sample());
+        let with = canonical_bytes(
+            1,
+            &[0; 32],
+            &AccessLogEntry {
+                declared_auth: Some("SPID".into()),
+                ..sample()
+            },
+        );
+        // The old encoding ends with the outcome; the new field only ever appends.
+        assert!(without.ends_with(sample().outcome.as_bytes()));
+        assert!(with.starts_with(&without) && with.len() > without.len());
     }
 
     #[test]

@@ -12,7 +12,8 @@ use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
-use super::{AccessLogEntry, ChainedEntry, Store, StoreError};
+use super::access_log::truncate_to_millis;
+use super::{AccessLogEntry, ChainedEntry, PendingWrite, Store, StoreError, TransactionWrite};
 
 /// Queue length: past this, `record` waits (back-pressure) instead of piling up memory.
 const QUEUE_CAPACITY: usize = 8192;
@@ -53,6 +54,8 @@ struct Counters {
 enum Message {
     Record {
         entry: AccessLogEntry,
+        /// What the transaction writes besides its entry, committed with it.
+        write: Option<TransactionWrite>,
         ack: oneshot::Sender<Result<i64, RecordError>>,
     },
     Shutdown,
@@ -101,9 +104,20 @@ impl AccessLogWriter {
     /// Queues `entry` and resolves only after it is committed, with its seq (or with an error
     /// if the commit failed): the gateway sends its reply after this.
     pub async fn record(&self, entry: AccessLogEntry) -> Result<i64, RecordError> {
+        self.record_with(entry, None).await
+    }
+
+    /// Like [`AccessLogWriter::record`], and `write` (the data the transaction produced: a test
+    /// sent, a daily count) is committed in the same transaction as the entry, keyed by the
+    /// entry's transaction id and time.
+    pub async fn record_with(
+        &self,
+        entry: AccessLogEntry,
+        write: Option<TransactionWrite>,
+    ) -> Result<i64, RecordError> {
         let (ack, done) = oneshot::channel();
         self.tx
-            .send(Message::Record { entry, ack })
+            .send(Message::Record { entry, write, ack })
             .await
             .map_err(|_| RecordError::Stopped)?;
         done.await.map_err(|_| RecordError::Stopped)?
@@ -148,30 +162,47 @@ struct Task {
 
 type Ack = oneshot::Sender<Result<i64, RecordError>>;
 
+/// What one transaction will commit: entries, the data some of them write, and who waits.
+struct Batch {
+    entries: Vec<AccessLogEntry>,
+    writes: Vec<PendingWrite>,
+    acks: Vec<Ack>,
+}
+
 impl Task {
     async fn run(mut self) {
-        let mut entries = Vec::with_capacity(self.max_batch);
-        let mut acks: Vec<Ack> = Vec::with_capacity(self.max_batch);
+        let mut batch = Batch {
+            entries: Vec::with_capacity(self.max_batch),
+            writes: Vec::new(),
+            acks: Vec::with_capacity(self.max_batch),
+        };
         // Ends once the channel is closed (shutdown) and drained, or every sender is gone.
         while let Some(first) = self.rx.recv().await {
-            self.take(first, &mut entries, &mut acks);
-            while entries.len() < self.max_batch {
+            self.take(first, &mut batch);
+            while batch.entries.len() < self.max_batch {
                 match self.rx.try_recv() {
-                    Ok(message) => self.take(message, &mut entries, &mut acks),
+                    Ok(message) => self.take(message, &mut batch),
                     Err(_) => break,
                 }
             }
-            if !entries.is_empty() {
-                self.commit(&mut entries, &mut acks).await;
+            if !batch.entries.is_empty() {
+                self.commit(&mut batch).await;
             }
         }
     }
 
-    fn take(&mut self, message: Message, entries: &mut Vec<AccessLogEntry>, acks: &mut Vec<Ack>) {
+    fn take(&mut self, message: Message, batch: &mut Batch) {
         match message {
-            Message::Record { entry, ack } => {
-                entries.push(entry);
-                acks.push(ack);
+            Message::Record { entry, write, ack } => {
+                if let Some(write) = write {
+                    batch.writes.push(PendingWrite {
+                        transaction_id: entry.transaction_id.clone(),
+                        at: truncate_to_millis(entry.at),
+                        write,
+                    });
+                }
+                batch.entries.push(entry);
+                batch.acks.push(ack);
             }
             // Refuse new entries; those already queued are still received and committed.
             Message::Shutdown => self.rx.close(),
@@ -179,7 +210,12 @@ impl Task {
     }
 
     /// Chains and commits one batch, then answers each of its callers.
-    async fn commit(&mut self, entries: &mut Vec<AccessLogEntry>, acks: &mut Vec<Ack>) {
+    async fn commit(&mut self, batch: &mut Batch) {
+        let Batch {
+            entries,
+            writes,
+            acks,
+        } = batch;
         let result = match self.current_head().await {
             Ok((last_seq, last_hash)) => {
                 let mut prev = last_hash;
@@ -192,7 +228,7 @@ impl Task {
                         linked
                     })
                     .collect();
-                match self.store.append_access_log(&chained).await {
+                match self.store.append_access_log_with(&chained, writes).await {
                     Ok(()) => {
                         if let Some(last) = chained.last() {
                             self.head = Some((last.seq, last.hash));
@@ -205,6 +241,7 @@ impl Task {
             Err(error) => Err(error),
         };
         entries.clear();
+        writes.clear();
 
         match result {
             Ok(first_seq) => {

@@ -13,7 +13,7 @@ use super::model::{
     AttributeDecl, ComplexType, ComplexTypeId, Content, ElementDecl, ElementId, Model,
     SimpleTypeId, TypeRef,
 };
-use super::schema_doc::{self, XNode, XML_NS, XSD_NS};
+use super::schema_doc::{self, XNode, CONFIDENTIALITY_NS, XML_NS, XSD_NS};
 use super::simple_types::{BoundKind, Builtin, Facet, SimpleType, WhiteSpace};
 
 /// Why a set of schema files was refused.
@@ -363,7 +363,17 @@ fn children<'n>(file: &str, node: &'n XNode) -> Result<Vec<&'n XNode>, CompileEr
 }
 
 fn parse_bool_attr(file: &str, node: &XNode, attr: &str) -> Result<bool, CompileError> {
-    match node.attr(attr) {
+    parse_bool(file, node, attr, node.attr(attr))
+}
+
+/// An XSD boolean attribute value (`true`, `false`, `1`, `0`); absent is false.
+fn parse_bool(
+    file: &str,
+    node: &XNode,
+    attr: &str,
+    value: Option<&str>,
+) -> Result<bool, CompileError> {
+    match value {
         None | Some("false") | Some("0") => Ok(false),
         Some("true") | Some("1") => Ok(true),
         Some(other) => Err(error_at(
@@ -372,6 +382,12 @@ fn parse_bool_attr(file: &str, node: &XNode, attr: &str) -> Result<bool, Compile
             format!("{attr}=\"{other}\" is not a boolean"),
         )),
     }
+}
+
+/// `riservatezza:riservato` on an element declaration (see `CONFIDENTIALITY_NS`).
+fn is_confidential(file: &str, node: &XNode) -> Result<bool, CompileError> {
+    let value = node.attr_ns(CONFIDENTIALITY_NS, "riservato");
+    parse_bool(file, node, "riservato", value)
 }
 
 fn parse_occurs(file: &str, node: &XNode) -> Result<(u32, MaxOccurs), CompileError> {
@@ -529,11 +545,13 @@ impl<'d> Compiler<'d> {
         check_attrs(file, node, &["name", "type", "id", "nillable", "abstract"])?;
         self.refuse_true(global.doc, node, "nillable")?;
         self.refuse_true(global.doc, node, "abstract")?;
+        let confidential = is_confidential(self.file(global.doc), node)?;
         let id = self.model.elements.len() as ElementId;
         self.model.elements.push(ElementDecl {
             namespace: key.0.clone(),
             local: key.1.clone(),
             ty: TypeRef::Simple(0),
+            confidential,
         });
         self.element_ids.insert(key.clone(), id);
         self.model.globals.push(id);
@@ -1049,12 +1067,14 @@ impl<'d> Compiler<'d> {
         } else {
             String::new()
         };
+        let confidential = is_confidential(file, node)?;
         let ty = self.element_type(doc, node, &name)?;
         let element = self.model.elements.len() as ElementId;
         self.model.elements.push(ElementDecl {
             namespace,
             local: name,
             ty,
+            confidential,
         });
         Ok(Particle::Element { element, min, max })
     }

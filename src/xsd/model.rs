@@ -14,6 +14,8 @@ pub struct ElementDecl {
     pub namespace: String,
     pub local: String,
     pub ty: TypeRef,
+    /// Its value must never appear in a violation (see `schema_doc::CONFIDENTIALITY_NS`).
+    pub confidential: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

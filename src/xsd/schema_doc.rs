@@ -8,6 +8,11 @@ use quick_xml::Reader;
 
 pub const XSD_NS: &str = "http://www.w3.org/2001/XMLSchema";
 pub const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
+/// Our annotation namespace. `riservatezza:riservato="true"` on an element declaration marks its
+/// value as confidential (an OTP, a date of symptoms): the validator never quotes it. Foreign
+/// attributes are annotations for every other XSD processor, so the published schemas stay
+/// standard.
+pub const CONFIDENTIALITY_NS: &str = "urn:tsgate:xsd:riservatezza";
 
 /// One element of a schema document.
 #[derive(Debug)]
@@ -30,6 +35,14 @@ impl XNode {
         self.attrs
             .iter()
             .find(|(ns, l, _)| ns.is_empty() && l == local)
+            .map(|(_, _, v)| v.as_str())
+    }
+
+    /// An attribute in namespace `ns`.
+    pub fn attr_ns(&self, ns: &str, local: &str) -> Option<&str> {
+        self.attrs
+            .iter()
+            .find(|(n, l, _)| n == ns && l == local)
             .map(|(_, _, v)| v.as_str())
     }
 

@@ -190,6 +190,35 @@ fn long_values_are_truncated_in_messages() {
 }
 
 #[test]
+fn confidential_values_never_appear_in_messages() {
+    let set = SchemaSet::compile(&[(
+        "t.xsd",
+        &schema(
+            r#"<xs:element name="Otp" xmlns:r="urn:tsgate:xsd:riservatezza" r:riservato="true">
+  <xs:simpleType><xs:restriction base="xs:string"><xs:maxLength value="4"/><xs:pattern value="[A-Z]*"/></xs:restriction></xs:simpleType>
+</xs:element>"#,
+        ),
+    )])
+    .unwrap_or_else(|e| panic!("{e}"));
+    for secret in ["SECRETVALUE", "ab1"] {
+        let v = violation(&set, &format!(r#"<t:Otp xmlns:t="urn:t">{secret}</t:Otp>"#));
+        assert!(!v.to_string().contains(secret), "{v}");
+        assert!(v.message.contains("confidential"), "{v}");
+        assert_eq!(v.element, "Otp");
+    }
+    let refused = match SchemaSet::compile(&[(
+        "t.xsd",
+        &schema(
+            r#"<xs:element name="Otp" type="xs:string" xmlns:r="urn:tsgate:xsd:riservatezza" r:riservato="maybe"/>"#,
+        ),
+    )]) {
+        Ok(_) => panic!("riservato=\"maybe\" must be refused"),
+        Err(e) => e.to_string(),
+    };
+    assert!(refused.contains("riservato"), "{refused}");
+}
+
+#[test]
 fn root_and_document_level_errors() {
     let set = compile(REQUEST);
     assert_eq!(

@@ -198,7 +198,10 @@ impl<'s> Validator<'s> {
                 .simple_type(*id)
                 .check(&self.text)
                 .err()
-                .map(|e| (e.rule, e.message)),
+                .map(|e| match frame.element.confidential {
+                    false => (e.rule, e.message),
+                    true => (e.rule, confidential_message(e.rule)),
+                }),
             Kind::Elements { automaton, state } => {
                 if automaton.is_accepting(*state) {
                     None
@@ -359,6 +362,14 @@ impl<'s> Validator<'s> {
             message,
         }
     }
+}
+
+/// The message for a value of a confidential element: names the rule, never the value.
+fn confidential_message(rule: Rule) -> String {
+    format!(
+        "the value (not shown: confidential) breaks the {} rule of its type",
+        rule.xsd_name()
+    )
 }
 
 fn display_name(namespace: &str, local: &str) -> String {

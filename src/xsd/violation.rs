@@ -37,6 +37,34 @@ pub enum Rule {
     IncompleteDocument,
 }
 
+impl Rule {
+    /// The XSD name of the rule, for messages that may not show the value.
+    pub fn xsd_name(self) -> &'static str {
+        match self {
+            Rule::UnknownRoot => "global element declaration",
+            Rule::UnexpectedElement => "content model",
+            Rule::MissingElement => "content model (minOccurs)",
+            Rule::UnexpectedText => "content type",
+            Rule::UnexpectedAttribute | Rule::MissingAttribute => "attribute declarations",
+            Rule::FixedValue => "fixed",
+            Rule::Unsupported => "unsupported construct",
+            Rule::Datatype(name) => name,
+            Rule::Pattern => "pattern",
+            Rule::Enumeration => "enumeration",
+            Rule::Length => "length",
+            Rule::MinLength => "minLength",
+            Rule::MaxLength => "maxLength",
+            Rule::MinInclusive => "minInclusive",
+            Rule::MaxInclusive => "maxInclusive",
+            Rule::MinExclusive => "minExclusive",
+            Rule::MaxExclusive => "maxExclusive",
+            Rule::TotalDigits => "totalDigits",
+            Rule::FractionDigits => "fractionDigits",
+            Rule::IncompleteDocument => "document",
+        }
+    }
+}
+
 /// A schema violation, found while streaming a document.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Violation {

@@ -115,3 +115,106 @@ async fn audit_verify_reports_an_altered_entry_with_a_non_zero_exit() -> TestRes
     assert!(text.contains('3'), "names the entry: {text}");
     Ok(())
 }
+
+/// Chains `count` entries after `after` (seq, hash), dated `at`, as another gateway run would have.
+async fn append_entries(
+    store: &dyn tsgate::store::Store,
+    after: (i64, [u8; 32]),
+    count: i64,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<(i64, [u8; 32]), Box<dyn std::error::Error + Send + Sync>> {
+    let (mut seq, mut prev) = after;
+    let mut batch = Vec::new();
+    for _ in 0..count {
+        seq += 1;
+        let entry = tsgate::store::AccessLogEntry {
+            transaction_id: format!("tx-{seq}"),
+            at,
+            caller_kind: CallerKind::Region,
+            caller_id: "120".into(),
+            region: Some("120".into()),
+            operator_cf: Some("RSSMRA80A01H501U".into()),
+            titolare_cf: None,
+            declared_auth: Some("SPID".into()),
+            service: "InvioOTP".into(),
+            operation: "InvioOTP".into(),
+            outcome: "0000".into(),
+        };
+        let chained = tsgate::store::ChainedEntry::link(seq, prev, entry);
+        prev = chained.hash;
+        batch.push(chained);
+    }
+    store.append_access_log(&batch).await?;
+    Ok((seq, prev))
+}
+
+fn thirteen_months_ago() -> chrono::DateTime<chrono::Utc> {
+    chrono::Utc::now() - chrono::TimeDelta::days(13 * 31)
+}
+
+/// Twelve months of retention: `tsgate purge` removes older entries and the chain still verifies.
+#[tokio::test]
+async fn purge_removes_entries_past_retention_and_the_chain_still_verifies() -> TestResult {
+    let mut app = spawn_app().await;
+    app.stop().await;
+    let store = tsgate::store::connect(&app.app.config.store.url).await?;
+    let head = append_entries(store.as_ref(), (0, [0; 32]), 3, thirteen_months_ago()).await?;
+    append_entries(store.as_ref(), head, 2, chrono::Utc::now()).await?;
+    store.close().await;
+
+    let tsgate = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_tsgate"))
+            .args(args)
+            .arg("--dir")
+            .arg(app.dir.path())
+            .output()
+    };
+    let purge = tsgate(&["purge"])?;
+    let text = String::from_utf8_lossy(&purge.stdout);
+    assert!(purge.status.success(), "{text}");
+    assert!(text.contains("removed 3 access-log entries"), "{text}");
+    assert!(text.contains("intact: 2 entries, from 4 to 5"), "{text}");
+    let again = tsgate(&["purge"])?;
+    assert!(String::from_utf8_lossy(&again.stdout).contains("removed 0"));
+    let verify = tsgate(&["audit", "verify"])?;
+    assert!(
+        verify.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verify.stdout)
+    );
+    Ok(())
+}
+
+/// The gateway purges on its own at start (and every few hours), and goes on chaining.
+#[tokio::test]
+async fn the_gateway_purges_expired_entries_by_itself() -> TestResult {
+    let mut app = spawn_app().await;
+    app.stop().await;
+    let store = tsgate::store::connect(&app.app.config.store.url).await?;
+    append_entries(store.as_ref(), (0, [0; 32]), 3, thirteen_months_ago()).await?;
+    store.close().await;
+
+    let app = app.restart().await;
+    let mut anchor = app.app.store.access_log_anchor().await?;
+    for _ in 0..50 {
+        if anchor.first_seq == 4 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        anchor = app.app.store.access_log_anchor().await?;
+    }
+    assert_eq!(anchor.first_seq, 4, "the three expired entries were purged");
+    for _ in 0..2 {
+        assert_eq!(app.call_catalogue(As::Region).await.status, 200);
+    }
+    let report = tsgate::store::verify_chain(app.app.store.as_ref()).await?;
+    assert_eq!(
+        report,
+        tsgate::store::ChainReport::Intact {
+            entries: 2,
+            first_seq: 4,
+            last_seq: 5
+        }
+    );
+    Ok(())
+}

@@ -28,13 +28,10 @@ pub enum SampleKind {
 /// Fewest cases the fixture oracle must have: a handful would prove little.
 pub const MIN_CASES: usize = 1000;
 
-/// The samples (every `*.xml` in the directory, by name) and their variants.
+/// The samples (every `*.xml` under the directory, named by their path relative to it) and
+/// their variants.
 pub fn cases(samples_dir: &Path, kind: SampleKind) -> Vec<Variant> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(samples_dir)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", samples_dir.display()))
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "xml"))
-        .collect();
+    let mut files = xml_files_under(samples_dir);
     files.sort();
     let samples: Vec<(String, Vec<u8>)> = files
         .iter()
@@ -49,9 +46,12 @@ pub fn cases(samples_dir: &Path, kind: SampleKind) -> Vec<Variant> {
                 }
             };
             let name = path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
+                .strip_prefix(samples_dir)
+                .unwrap_or(path)
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join("/");
             Some((name, bytes))
         })
         .collect();
@@ -61,6 +61,24 @@ pub fn cases(samples_dir: &Path, kind: SampleKind) -> Vec<Variant> {
         samples_dir.display()
     );
     variants::generate(&samples).unwrap_or_else(|e| panic!("cannot generate variants: {e}"))
+}
+
+/// Every `*.xml` file in `dir` and its subfolders.
+fn xml_files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(folder) = pending.pop() {
+        let entries = std::fs::read_dir(&folder)
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}", folder.display()));
+        for path in entries.filter_map(|entry| entry.ok().map(|e| e.path())) {
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().is_some_and(|x| x == "xml") {
+                found.push(path);
+            }
+        }
+    }
+    found
 }
 
 /// A standalone document quick-xml reads to the end, entities included.
