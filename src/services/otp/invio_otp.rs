@@ -1,0 +1,59 @@
+//! `InvioOTP`: check who acts, the code and the date; upload once; turn the backend's answer
+//! into the outcome. Nothing of the request outlives it.
+
+use async_trait::async_trait;
+use chrono::Utc;
+use chrono_tz::Europe::Rome;
+
+use super::esiti::Esito;
+use super::request;
+use super::{PROFILE, REQUEST_NS, RESPONSE_NS};
+use crate::immuni::ImmuniClient;
+use crate::services::{Access, Context, Operation, OperationSpec, Reply};
+use crate::soap::Element;
+
+pub struct InvioOtp {
+    spec: OperationSpec,
+    upstream: ImmuniClient,
+    window_days: u32,
+}
+
+impl InvioOtp {
+    pub fn new(upstream: ImmuniClient, window_days: u32) -> InvioOtp {
+        InvioOtp {
+            spec: OperationSpec {
+                name: "InvioOTP",
+                request: (REQUEST_NS, "InvioOTPRichiesta"),
+                response: (RESPONSE_NS, "InvioOTPRicevuta"),
+                access: Access::Profile(PROFILE),
+            },
+            upstream,
+            window_days,
+        }
+    }
+}
+
+#[async_trait]
+impl Operation for InvioOtp {
+    fn spec(&self) -> &OperationSpec {
+        &self.spec
+    }
+
+    async fn invoke(&self, ctx: &Context<'_>, payload: &Element) -> Reply {
+        let today = Utc::now().with_timezone(&Rome).date_naive();
+        let (request, audit) = match request::parse(payload, ctx.caller, today, self.window_days) {
+            Ok(parsed) => parsed,
+            Err(refused) => {
+                return refused
+                    .esito
+                    .reply(self.window_days, &[])
+                    .with_audit(refused.audit)
+            }
+        };
+        let upload = self.upstream.upload(&request.otp, request.date).await;
+        let esito = Esito::from_upload(upload);
+        esito
+            .reply(self.window_days, &request.warnings)
+            .with_audit(audit)
+    }
+}
