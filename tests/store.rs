@@ -20,7 +20,7 @@ use tsgate::store::access_log::verify_chain_paged;
 use tsgate::store::postgres::PostgresStore;
 use tsgate::store::{
     self, verify_chain, AccessLogAnchor, AccessLogEntry, AccessLogWriter, CallerKind, ChainProblem,
-    ChainReport, ChainedEntry, RecordError, Store, StoreError, UserRecord,
+    ChainReport, ChainedEntry, RecordError, SentTestQuery, Store, StoreError, UserRecord,
 };
 
 const PG_ENV: &str = "TSGATE_TEST_PG_URL";
@@ -312,6 +312,7 @@ fn entry(i: i64, at: DateTime<Utc>) -> AccessLogEntry {
         region: optional(0, "080"),
         operator_cf: optional(1, "RSSMRA80A01H501U"),
         titolare_cf: optional(2, "VRDLGI70B02F205X"),
+        declared_auth: optional(1, "SPID"),
         service: "OtpService".to_owned(),
         operation: "inviaOtp".to_owned(),
         outcome: if i % 5 == 0 { "9999" } else { "0000" }.to_owned(),
@@ -376,8 +377,8 @@ fn overwrite_row(seq: i64, from: &ChainedEntry, links: bool) -> String {
     let e = &from.entry;
     let mut sql = format!(
         "UPDATE access_log SET transaction_id = {}, at_ms = {}, caller_kind = {}, \
-         caller_id = {}, region = {}, operator_cf = {}, titolare_cf = {}, service = {}, \
-         operation = {}, outcome = {}",
+         caller_id = {}, region = {}, operator_cf = {}, titolare_cf = {}, declared_auth = {}, \
+         service = {}, operation = {}, outcome = {}",
         sql_text(&e.transaction_id),
         e.at_ms(),
         sql_text(e.caller_kind.as_str()),
@@ -385,6 +386,7 @@ fn overwrite_row(seq: i64, from: &ChainedEntry, links: bool) -> String {
         sql_opt(&e.region),
         sql_opt(&e.operator_cf),
         sql_opt(&e.titolare_cf),
+        sql_opt(&e.declared_auth),
         sql_text(&e.service),
         sql_text(&e.operation),
         sql_text(&e.outcome),
@@ -1072,7 +1074,11 @@ impl Store for Instrumented {
     async fn close(&self) {
         self.inner.close().await
     }
-    async fn append_access_log(&self, batch: &[ChainedEntry]) -> Result<(), StoreError> {
+    async fn append_access_log_with(
+        &self,
+        batch: &[ChainedEntry],
+        writes: &[tsgate::store::PendingWrite],
+    ) -> Result<(), StoreError> {
         if self.hold.load(Ordering::SeqCst) {
             self.held_entries.store(batch.len(), Ordering::SeqCst);
             let _permit = self.gate.acquire().await;
@@ -1083,7 +1089,7 @@ impl Store for Instrumented {
                 source: sqlx::Error::PoolTimedOut,
             });
         }
-        self.inner.append_access_log(batch).await
+        self.inner.append_access_log_with(batch, writes).await
     }
     async fn access_log_head(&self) -> Result<Option<(i64, [u8; 32])>, StoreError> {
         self.inner.access_log_head().await
@@ -1128,6 +1134,100 @@ impl Store for Instrumented {
     async fn region_services(&self, region: &str) -> Result<Vec<String>, StoreError> {
         self.inner.region_services(region).await
     }
+    async fn upsert_regions(&self, rows: &[tsgate::store::Region]) -> Result<(), StoreError> {
+        self.inner.upsert_regions(rows).await
+    }
+    async fn upsert_asls(&self, rows: &[tsgate::store::Asl]) -> Result<(), StoreError> {
+        self.inner.upsert_asls(rows).await
+    }
+    async fn upsert_municipalities(
+        &self,
+        rows: &[tsgate::store::Municipality],
+    ) -> Result<(), StoreError> {
+        self.inner.upsert_municipalities(rows).await
+    }
+    async fn upsert_mmgs(&self, rows: &[tsgate::store::Mmg]) -> Result<(), StoreError> {
+        self.inner.upsert_mmgs(rows).await
+    }
+    async fn upsert_assistiti(&self, rows: &[tsgate::store::Assistito]) -> Result<(), StoreError> {
+        self.inner.upsert_assistiti(rows).await
+    }
+    async fn upsert_school_staff(
+        &self,
+        rows: &[tsgate::store::StaffMember],
+    ) -> Result<(), StoreError> {
+        self.inner.upsert_school_staff(rows).await
+    }
+    async fn match_school_staff(&self) -> Result<tsgate::store::StaffMatch, StoreError> {
+        self.inner.match_school_staff().await
+    }
+    async fn find_mmg(&self, cf: &str) -> Result<Option<tsgate::store::Mmg>, StoreError> {
+        self.inner.find_mmg(cf).await
+    }
+    async fn find_assistito(
+        &self,
+        cf: &str,
+    ) -> Result<Option<tsgate::store::Assistito>, StoreError> {
+        self.inner.find_assistito(cf).await
+    }
+    async fn patient_list(
+        &self,
+        titolare: &str,
+    ) -> Result<Vec<tsgate::store::ListedPatient>, StoreError> {
+        self.inner.patient_list(titolare).await
+    }
+    async fn is_on_list(&self, titolare: &str, assistito: &str) -> Result<bool, StoreError> {
+        self.inner.is_on_list(titolare, assistito).await
+    }
+    async fn add_substitution(&self, s: &tsgate::store::Substitution) -> Result<(), StoreError> {
+        self.inner.add_substitution(s).await
+    }
+    async fn substitutions(
+        &self,
+        titolare: &str,
+        substitute: Option<&str>,
+    ) -> Result<Vec<tsgate::store::Substitution>, StoreError> {
+        self.inner.substitutions(titolare, substitute).await
+    }
+    async fn revoke_substitution(
+        &self,
+        titolare: &str,
+        substitute: &str,
+    ) -> Result<u64, StoreError> {
+        self.inner.revoke_substitution(titolare, substitute).await
+    }
+    async fn cancel_serology_test(
+        &self,
+        id: &str,
+        titolare: &str,
+        assistito: &str,
+        doctor: &str,
+        cancel_id: &str,
+        at: DateTime<Utc>,
+    ) -> Result<tsgate::store::CancelOutcome, StoreError> {
+        self.inner
+            .cancel_serology_test(id, titolare, assistito, doctor, cancel_id, at)
+            .await
+    }
+    async fn sent_tests(
+        &self,
+        query: &SentTestQuery,
+    ) -> Result<Vec<tsgate::store::SentTest>, StoreError> {
+        self.inner.sent_tests(query).await
+    }
+    async fn staff_per_mmg(
+        &self,
+        region: &str,
+        asl: &str,
+    ) -> Result<Vec<(String, i64)>, StoreError> {
+        self.inner.staff_per_mmg(region, asl).await
+    }
+    async fn asl_test_counts(
+        &self,
+        operator: &str,
+    ) -> Result<Vec<(chrono::NaiveDate, i64)>, StoreError> {
+        self.inner.asl_test_counts(operator).await
+    }
 }
 
 #[tokio::test]
@@ -1169,4 +1269,265 @@ async fn sqlite_in_memory_works_for_throwaway_runs() {
     handle.shutdown().await;
     assert_eq!(verify(&*store).await, intact(1, 1, 1));
     store.close().await;
+}
+
+// --- registry, substitutes, serology tests (issue #4) ----------------------------------------
+
+on_both_backends!(
+    registry_import_matches_staff_and_serves_the_lists,
+    substitutions_round_trip,
+    serology_tests_commit_with_their_entry_and_cancel_by_rule,
+    a_failing_write_fails_its_whole_batch,
+);
+
+const PINNED_MMG: &str = "BNCGNN65C12H501E";
+
+async fn registry_import_matches_staff_and_serves_the_lists(db: Arc<TestDb>) {
+    let store = &*db.store;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut options = tsgate::registry::GenerateOptions::new(3000);
+    options.patients_per_mmg = 200;
+    options.pinned.push(tsgate::registry::PinnedMmg {
+        cf: PINNED_MMG.into(),
+        surname: "BIANCHI".into(),
+        name: "GIOVANNI".into(),
+        region_code: "120".into(),
+        asl_code: "201".into(),
+        staff_patients: 7,
+    });
+    let generated = tsgate::registry::generate(dir.path(), &options).expect("generate");
+    assert_eq!(generated.assistiti, 3000);
+    assert!(generated.omocodic > 0, "every set has omocodia cases");
+
+    let first = tsgate::registry::import(store, dir.path())
+        .await
+        .expect("import");
+    assert!(first.files.contains(&("assistiti.csv", 3000)), "{first:?}");
+    assert_eq!(
+        first.staff.matched + first.staff.removed,
+        generated.staff,
+        "{first:?}"
+    );
+    // Importing again updates in place.
+    let second = tsgate::registry::import(store, dir.path())
+        .await
+        .expect("import again");
+    assert_eq!(second.staff.matched, first.staff.matched);
+
+    let list = store.patient_list(PINNED_MMG).await.expect("list");
+    assert_eq!(list.len(), 7);
+    assert!(list.windows(2).all(|w| w[0].surname <= w[1].surname));
+    assert!(store
+        .is_on_list(PINNED_MMG, &list[0].cf)
+        .await
+        .expect("on list"));
+    assert!(!store
+        .is_on_list("RSSMRA80A01H501U", &list[0].cf)
+        .await
+        .expect("on list"));
+    let mmg = store
+        .find_mmg(PINNED_MMG)
+        .await
+        .expect("mmg")
+        .expect("known");
+    assert_eq!(
+        (mmg.region_code.as_str(), mmg.asl_code.as_str()),
+        ("120", "201")
+    );
+    let assistito = store
+        .find_assistito(&list[0].cf)
+        .await
+        .expect("assistito")
+        .expect("known");
+    assert_eq!(assistito.mmg_cf.as_deref(), Some(PINNED_MMG));
+    let per_mmg = store.staff_per_mmg("120", "201").await.expect("per MMG");
+    assert!(per_mmg.contains(&(PINNED_MMG.to_owned(), 7)), "{per_mmg:?}");
+    assert!(
+        per_mmg.windows(2).all(|w| w[0].0 < w[1].0),
+        "one row per MMG, by CF"
+    );
+
+    // An assistito who dies leaves the list; matching again drops them from the staff list.
+    let mut gone = assistito;
+    gone.status = tsgate::store::AssistitoStatus::Deceduto;
+    store.upsert_assistiti(&[gone]).await.expect("update");
+    assert_eq!(store.patient_list(PINNED_MMG).await.expect("list").len(), 6);
+    let rematched = store.match_school_staff().await.expect("match");
+    assert_eq!(rematched.removed, 1);
+}
+
+async fn substitutions_round_trip(db: Arc<TestDb>) {
+    let store = &*db.store;
+    let day = |d: u32| chrono::NaiveDate::from_ymd_opt(2020, 9, d).expect("date");
+    let first = tsgate::store::Substitution {
+        titolare_cf: PINNED_MMG.into(),
+        substitute_cf: "VRDLCU75D52H501Z".into(),
+        from: day(1),
+        to: day(15),
+    };
+    let later = tsgate::store::Substitution {
+        from: day(20),
+        to: day(30),
+        ..first.clone()
+    };
+    store.add_substitution(&first).await.expect("add");
+    store.add_substitution(&later).await.expect("add");
+    let duplicate = store.add_substitution(&first).await.expect_err("duplicate");
+    assert!(
+        matches!(duplicate, StoreError::Duplicate { .. }),
+        "{duplicate:?}"
+    );
+    let all = store.substitutions(PINNED_MMG, None).await.expect("list");
+    assert_eq!(all, vec![first.clone(), later.clone()]);
+    assert!(first.covers(day(1)) && first.covers(day(15)) && !first.covers(day(16)));
+    assert_eq!(
+        store
+            .substitutions(PINNED_MMG, Some("RSSMRA80A01H501U"))
+            .await
+            .expect("list"),
+        vec![]
+    );
+    assert_eq!(
+        store
+            .revoke_substitution(PINNED_MMG, "VRDLCU75D52H501Z")
+            .await
+            .expect("revoke"),
+        2
+    );
+    assert!(store
+        .substitutions(PINNED_MMG, None)
+        .await
+        .expect("list")
+        .is_empty());
+}
+
+fn serology(doctor: &str, assistito: &str) -> tsgate::store::TransactionWrite {
+    tsgate::store::TransactionWrite::SerologyTest(tsgate::store::NewSerologyTest {
+        test_date: chrono::NaiveDate::from_ymd_opt(2021, 3, 1).expect("date"),
+        doctor_cf: doctor.into(),
+        titolare_cf: PINNED_MMG.into(),
+        assistito_cf: assistito.into(),
+        on_list: doctor == PINNED_MMG,
+    })
+}
+
+async fn serology_tests_commit_with_their_entry_and_cancel_by_rule(db: Arc<TestDb>) {
+    let store = db.store.clone();
+    let (writer, handle) = AccessLogWriter::start(store.clone(), 64)
+        .await
+        .expect("writer");
+    let substitute = "VRDLCU75D52H501Z";
+    let patient = "RSSMRA80A01H501U";
+    let sends = [(1, PINNED_MMG), (2, substitute), (3, PINNED_MMG)];
+    // Concurrent sends share group commits; each test row lands with its own entry.
+    let tasks: Vec<_> = sends
+        .iter()
+        .map(|(i, doctor)| {
+            let writer = writer.clone();
+            let entry = entry(*i, base_time() + chrono::Duration::milliseconds(*i));
+            let write = serology(doctor, patient);
+            tokio::spawn(async move { writer.record_with(entry, Some(write)).await })
+        })
+        .collect();
+    for task in tasks {
+        task.await.expect("task").expect("recorded");
+    }
+    let count = tsgate::store::TransactionWrite::AslTestCount(tsgate::store::NewAslTestCount {
+        operator_cf: "NREPLA82T50H501W".into(),
+        region_code: Some("120".into()),
+        asl_code: Some("201".into()),
+        test_date: chrono::NaiveDate::from_ymd_opt(2021, 3, 1).expect("date"),
+        tests: 12,
+    });
+    writer
+        .record_with(entry(4, base_time()), Some(count))
+        .await
+        .expect("count");
+    handle.shutdown().await;
+    assert_eq!(
+        store
+            .asl_test_counts("NREPLA82T50H501W")
+            .await
+            .expect("counts"),
+        vec![(
+            chrono::NaiveDate::from_ymd_opt(2021, 3, 1).expect("date"),
+            12
+        )]
+    );
+
+    let day = base_time().date_naive();
+    let query = |sent_by: Option<&str>| SentTestQuery {
+        titolare_cf: PINNED_MMG.into(),
+        sent_by: sent_by.map(Into::into),
+        from: day,
+        to: day,
+    };
+    let all = store.sent_tests(&query(None)).await.expect("list");
+    assert_eq!(
+        all.iter()
+            .map(|t| t.transaction_id.as_str())
+            .collect::<Vec<_>>(),
+        vec!["TX00000001", "TX00000002", "TX00000003"]
+    );
+    assert_eq!(all[0].sent_on, day);
+    assert!(all[0].on_list && !all[1].on_list);
+    let own = store
+        .sent_tests(&query(Some(substitute)))
+        .await
+        .expect("list");
+    assert_eq!(own.len(), 1);
+    assert_eq!(own[0].doctor_cf, substitute);
+    let earlier = SentTestQuery {
+        from: day - chrono::Duration::days(10),
+        to: day - chrono::Duration::days(1),
+        ..query(None)
+    };
+    assert!(store.sent_tests(&earlier).await.expect("list").is_empty());
+
+    let cancel = |id: &'static str, doctor: &'static str| {
+        let store = store.clone();
+        async move {
+            store
+                .cancel_serology_test(id, PINNED_MMG, patient, doctor, "CANCEL", base_time())
+                .await
+                .expect("cancel")
+        }
+    };
+    use tsgate::store::CancelOutcome::*;
+    assert_eq!(cancel("TX00000002", PINNED_MMG).await, NotSender);
+    assert_eq!(cancel("TX00000099", PINNED_MMG).await, Unknown);
+    assert_eq!(cancel("TX00000001", PINNED_MMG).await, Cancelled);
+    assert_eq!(cancel("TX00000001", PINNED_MMG).await, AlreadyCancelled);
+    assert_eq!(cancel("TX00000002", substitute).await, Cancelled);
+    let left = store.sent_tests(&query(None)).await.expect("list");
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].transaction_id, "TX00000003");
+}
+
+async fn a_failing_write_fails_its_whole_batch(db: Arc<TestDb>) {
+    let store = &*db.store;
+    let first = ChainedEntry::link(1, [0; 32], entry(1, base_time()));
+    let second = ChainedEntry::link(2, first.hash, entry(2, base_time()));
+    let write = |id: &str| tsgate::store::PendingWrite {
+        transaction_id: id.into(),
+        at: base_time(),
+        write: serology(PINNED_MMG, "RSSMRA80A01H501U"),
+    };
+    // Two tests under one transaction id: the second violates the key, nothing is stored.
+    let failed = store
+        .append_access_log_with(
+            &[first.clone(), second.clone()],
+            &[write("TX00000001"), write("TX00000001")],
+        )
+        .await;
+    assert!(failed.is_err());
+    assert_eq!(store.access_log_head().await.expect("head"), None);
+    store
+        .append_access_log_with(&[first, second], &[write("TX00000001")])
+        .await
+        .expect("append");
+    assert_eq!(
+        store.access_log_head().await.expect("head").map(|h| h.0),
+        Some(2)
+    );
 }

@@ -10,6 +10,8 @@
 pub mod access_log;
 pub mod access_log_writer;
 pub mod postgres;
+pub mod registry;
+pub mod retention;
 pub mod sqlite;
 pub mod users;
 
@@ -23,6 +25,11 @@ pub use access_log::{
     ChainedEntry,
 };
 pub use access_log_writer::{AccessLogWriter, RecordError, WriterHandle, WriterStats};
+pub use registry::{
+    Asl, Assistito, AssistitoStatus, CancelOutcome, ListedPatient, Mmg, Municipality,
+    NewAslTestCount, NewSerologyTest, PendingWrite, Region, SentTest, SentTestQuery, StaffMatch,
+    StaffMember, Substitution, TransactionWrite,
+};
 pub use users::UserRecord;
 
 /// Everything the gateway keeps between requests. Used as `Arc<dyn Store>`.
@@ -39,7 +46,18 @@ pub trait Store: Send + Sync {
     /// Appends already-chained entries in ONE transaction: all of them are stored or none.
     /// Entries must continue the chain (see [`access_log_writer`], the only caller in the
     /// gateway); a seq already taken fails the whole batch.
-    async fn append_access_log(&self, batch: &[ChainedEntry]) -> Result<(), StoreError>;
+    async fn append_access_log(&self, batch: &[ChainedEntry]) -> Result<(), StoreError> {
+        self.append_access_log_with(batch, &[]).await
+    }
+
+    /// Like [`Store::append_access_log`], and in the same transaction the data those
+    /// transactions write (a serology test sent, an ASL's daily count): the group commit
+    /// acknowledges both together or neither.
+    async fn append_access_log_with(
+        &self,
+        batch: &[ChainedEntry],
+        writes: &[PendingWrite],
+    ) -> Result<(), StoreError>;
 
     /// Seq and hash of the last entry of the chain, `None` for a log never written.
     /// When a purge removed every entry, the head is still known from the anchor
@@ -101,6 +119,79 @@ pub trait Store: Send + Sync {
 
     /// The services a region may call, sorted.
     async fn region_services(&self, region_code: &str) -> Result<Vec<String>, StoreError>;
+
+    // --- registry (seed 003 §2): imports are upserts, one transaction per call ----------------
+
+    async fn upsert_regions(&self, rows: &[Region]) -> Result<(), StoreError>;
+    async fn upsert_asls(&self, rows: &[Asl]) -> Result<(), StoreError>;
+    async fn upsert_municipalities(&self, rows: &[Municipality]) -> Result<(), StoreError>;
+    async fn upsert_mmgs(&self, rows: &[Mmg]) -> Result<(), StoreError>;
+    async fn upsert_assistiti(&self, rows: &[Assistito]) -> Result<(), StoreError>;
+    async fn upsert_school_staff(&self, rows: &[StaffMember]) -> Result<(), StoreError>;
+
+    /// Matches the school-staff list to the registry: each member gets the MMG of the living
+    /// assistito with that CF; the others are deleted (seed 003 §2.5).
+    async fn match_school_staff(&self) -> Result<StaffMatch, StoreError>;
+
+    async fn find_mmg(&self, cf: &str) -> Result<Option<Mmg>, StoreError>;
+    async fn find_assistito(&self, cf: &str) -> Result<Option<Assistito>, StoreError>;
+
+    /// The titolare's living assistiti on the state-school staff list (§3.4.1), by surname.
+    async fn patient_list(&self, titolare_cf: &str) -> Result<Vec<ListedPatient>, StoreError>;
+
+    /// Whether the assistito is on the titolare's list.
+    async fn is_on_list(&self, titolare_cf: &str, assistito_cf: &str) -> Result<bool, StoreError>;
+
+    // --- substitutes (§3.3.1) -----------------------------------------------------------------
+
+    /// Records an authorisation; the same titolare, substitute and start twice is
+    /// [`StoreError::Duplicate`].
+    async fn add_substitution(&self, substitution: &Substitution) -> Result<(), StoreError>;
+
+    /// The titolare's authorisations (of one substitute, if given), by substitute and start.
+    async fn substitutions(
+        &self,
+        titolare_cf: &str,
+        substitute_cf: Option<&str>,
+    ) -> Result<Vec<Substitution>, StoreError>;
+
+    /// Removes every authorisation of `substitute_cf` by `titolare_cf`; returns how many.
+    async fn revoke_substitution(
+        &self,
+        titolare_cf: &str,
+        substitute_cf: &str,
+    ) -> Result<u64, StoreError>;
+
+    // --- serology tests (§3.4) and ASL counts (§4.4) ------------------------------------------
+
+    /// Marks the send `transaction_id` (for that titolare and assistito) cancelled, if
+    /// `doctor_cf` sent it and it is not cancelled yet; says which of those failed otherwise.
+    #[allow(clippy::too_many_arguments)]
+    async fn cancel_serology_test(
+        &self,
+        transaction_id: &str,
+        titolare_cf: &str,
+        assistito_cf: &str,
+        doctor_cf: &str,
+        cancel_transaction_id: &str,
+        at: DateTime<Utc>,
+    ) -> Result<CancelOutcome, StoreError>;
+
+    /// Tests sent for a titolare in a date range, not cancelled, in the order they were sent.
+    async fn sent_tests(&self, query: &SentTestQuery) -> Result<Vec<SentTest>, StoreError>;
+
+    /// (CF medico, number of matched state-school staff) for every MMG of one ASL (§4.4.1).
+    async fn staff_per_mmg(
+        &self,
+        region_code: &str,
+        asl_code: &str,
+    ) -> Result<Vec<(String, i64)>, StoreError>;
+
+    /// The daily counts an operator sent (test date, tests), newest first.
+    async fn asl_test_counts(
+        &self,
+        operator_cf: &str,
+    ) -> Result<Vec<(chrono::NaiveDate, i64)>, StoreError>;
 }
 
 /// Why a store operation failed. Messages never contain credentials from the URL.

@@ -1,0 +1,201 @@
+//! `tsgate registry import`: loads the CSV files of [`super`] from a folder, streaming, in
+//! batched transactions (upserts: importing a file again updates what it lists), then matches
+//! the school-staff list to the registry (seed 003 §2.5). A malformed row stops the import with
+//! its file and line; the batches before it stay committed, and importing again is safe.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+
+use anyhow::{bail, Context};
+use chrono::NaiveDate;
+
+use super::*;
+use crate::domain::CodiceFiscale;
+use crate::store::{
+    Asl, Assistito, AssistitoStatus, Mmg, Municipality, Region, StaffMatch, StaffMember, Store,
+};
+
+/// Rows per transaction.
+const BATCH: usize = 20_000;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportSummary {
+    /// (file, rows imported), for the files found.
+    pub files: Vec<(&'static str, u64)>,
+    pub staff: StaffMatch,
+}
+
+pub async fn import(store: &dyn Store, dir: &Path) -> anyhow::Result<ImportSummary> {
+    let mut summary = ImportSummary::default();
+    let mut found = false;
+    macro_rules! load {
+        ($file:expr, $header:expr, $fields:expr, $parse:expr, $upsert:ident) => {
+            let path = dir.join($file);
+            if path.exists() {
+                found = true;
+                let rows = load_file(&path, $header, $fields, $parse, |batch| async move {
+                    store.$upsert(&batch).await
+                })
+                .await?;
+                summary.files.push(($file, rows));
+            }
+        };
+    }
+    load!(
+        REGIONI,
+        REGIONI_HEADER,
+        2,
+        |f: &[&str]| Ok(Region {
+            code: code3(f[0])?,
+            name: f[1].to_owned()
+        }),
+        upsert_regions
+    );
+    load!(
+        ASL,
+        ASL_HEADER,
+        3,
+        |f: &[&str]| Ok(Asl {
+            region_code: code3(f[0])?,
+            code: code3(f[1])?,
+            name: f[2].to_owned()
+        }),
+        upsert_asls
+    );
+    load!(
+        COMUNI,
+        COMUNI_HEADER,
+        5,
+        |f: &[&str]| Ok(Municipality {
+            code: f[0].to_ascii_uppercase(),
+            name: f[1].to_owned(),
+            province: f[2].to_ascii_uppercase(),
+            region_code: code3(f[3])?,
+            asl_code: code3(f[4])?,
+        }),
+        upsert_municipalities
+    );
+    load!(
+        MMG,
+        MMG_HEADER,
+        5,
+        |f: &[&str]| Ok(Mmg {
+            cf: cf(f[0])?,
+            surname: f[1].to_owned(),
+            name: f[2].to_owned(),
+            region_code: code3(f[3])?,
+            asl_code: code3(f[4])?,
+        }),
+        upsert_mmgs
+    );
+    load!(
+        ASSISTITI,
+        ASSISTITI_HEADER,
+        7,
+        |f: &[&str]| Ok(Assistito {
+            cf: cf(f[0])?,
+            name: f[1].to_owned(),
+            surname: f[2].to_owned(),
+            region_code: code3(f[3])?,
+            asl_code: code3(f[4])?,
+            mmg_cf: if f[5].is_empty() {
+                None
+            } else {
+                Some(cf(f[5])?)
+            },
+            status: AssistitoStatus::parse(f[6])
+                .with_context(|| format!("unknown stato {:?}: vivo, deceduto or emigrato", f[6]))?,
+        }),
+        upsert_assistiti
+    );
+    load!(
+        PERSONALE,
+        PERSONALE_HEADER,
+        2,
+        |f: &[&str]| Ok(StaffMember {
+            cf: cf(f[0])?,
+            updated_on: NaiveDate::parse_from_str(f[1], "%Y-%m-%d")
+                .with_context(|| format!("data_aggiornamento {:?} is not yyyy-mm-dd", f[1]))?,
+        }),
+        upsert_school_staff
+    );
+    if !found {
+        bail!("{} holds none of the registry files ({REGIONI}, {ASL}, {COMUNI}, {MMG}, {ASSISTITI}, {PERSONALE})", dir.display());
+    }
+    summary.staff = store.match_school_staff().await?;
+    Ok(summary)
+}
+
+async fn load_file<T, P, U, F>(
+    path: &Path,
+    header: &str,
+    fields: usize,
+    parse: P,
+    upsert: U,
+) -> anyhow::Result<u64>
+where
+    P: Fn(&[&str]) -> anyhow::Result<T>,
+    U: Fn(Vec<T>) -> F,
+    F: std::future::Future<Output = Result<(), crate::store::StoreError>>,
+{
+    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let mut lines = BufReader::with_capacity(1 << 20, file).lines();
+    let first = lines.next().transpose()?.unwrap_or_default();
+    if first.trim_start_matches('\u{feff}').trim_end() != header {
+        bail!(
+            "{}: the first line must be the header {header:?}",
+            path.display()
+        );
+    }
+    let mut batch = Vec::with_capacity(BATCH);
+    let mut rows = 0u64;
+    for (number, line) in lines.enumerate() {
+        let line = line.with_context(|| format!("{}: line {}", path.display(), number + 2))?;
+        let line = line.trim_end_matches('\r');
+        if line.is_empty() {
+            continue;
+        }
+        let split: Vec<&str> = line.split(';').map(str::trim).collect();
+        if split.len() != fields {
+            bail!(
+                "{}: line {}: {} fields, expected {fields} ({header})",
+                path.display(),
+                number + 2,
+                split.len()
+            );
+        }
+        batch.push(
+            parse(&split).with_context(|| format!("{}: line {}", path.display(), number + 2))?,
+        );
+        if batch.len() == BATCH {
+            rows += BATCH as u64;
+            upsert(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))
+                .await
+                .with_context(|| {
+                    format!("{}: importing up to line {}", path.display(), number + 2)
+                })?;
+        }
+    }
+    rows += batch.len() as u64;
+    if !batch.is_empty() {
+        upsert(batch)
+            .await
+            .with_context(|| format!("{}: importing the last rows", path.display()))?;
+    }
+    Ok(rows)
+}
+
+fn cf(text: &str) -> anyhow::Result<String> {
+    CodiceFiscale::parse(text)
+        .map(|c| c.to_string())
+        .with_context(|| format!("codice fiscale {text:?} is not valid"))
+}
+
+fn code3(text: &str) -> anyhow::Result<String> {
+    if text.len() == 3 && text.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(text.to_owned())
+    } else {
+        bail!("{text:?} is not a 3-digit code")
+    }
+}

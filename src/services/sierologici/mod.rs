@@ -1,0 +1,46 @@
+//! `Sierologici`: the serology-test services for family doctors (seed 003 §3): the titolare's
+//! list of state-school staff, sending a test, cancelling a send, listing the tests sent.
+//! A doctor acts as titolare for their own patients, or as the substitute a titolare authorised,
+//! within the authorised dates ([`rules`]).
+
+mod annulla_test;
+mod elenco_assistiti;
+mod elenco_test;
+mod invio_test;
+pub mod rules;
+
+use std::sync::Arc;
+
+use super::{Access, OperationSpec, ServiceSpec, TransactionIdKind};
+
+pub const REQUEST_NS: &str = "urn:tsgate:ws:sierologici:richiesta";
+pub const RESPONSE_NS: &str = "urn:tsgate:ws:sierologici:ricevuta";
+pub const SERVICE: &str = "Sierologici";
+
+/// The profile a doctor needs (regions need `tsgate regions enable --service Sierologici`).
+pub const PROFILE_MMG: &str = "Sierologici MMG";
+
+pub fn service() -> ServiceSpec {
+    ServiceSpec {
+        name: SERVICE,
+        description: "Test sierologici del personale scolastico: elenco assistiti, invio, annullamento ed elenco dei test (medici di medicina generale e sostituti)",
+        wsdl: "Sierologici.wsdl",
+        transaction_ids: TransactionIdKind::Numeric,
+        operations: vec![
+            Arc::new(elenco_assistiti::ElencoAssistiti),
+            Arc::new(invio_test::InvioTest),
+            Arc::new(annulla_test::AnnullaTest),
+            Arc::new(elenco_test::ElencoTest),
+        ],
+    }
+}
+
+/// The spec of operation `name` (`<name>Richiesta` → `<name>Ricevuta`).
+fn spec(name: &'static str, request: &'static str, response: &'static str) -> OperationSpec {
+    OperationSpec {
+        name,
+        request: (REQUEST_NS, request),
+        response: (RESPONSE_NS, response),
+        access: Access::Profile(PROFILE_MMG),
+    }
+}

@@ -1,0 +1,285 @@
+//! The rules every serology operation applies before its own (seed 003 §3.3, CONVENTIONS):
+//!
+//! - `cfMedico` is the doctor doing the operation. For an operator it must be the
+//!   authenticated caller; a region's system carries its operator's CF there. A wrong check
+//!   letter on it is only a warning; a malformed one is refused.
+//! - `cfMedicoTitolare` is the MMG the kits were assigned to. When it is `cfMedico`, the doctor
+//!   acts for their own patients and must be a registered MMG; otherwise `cfMedico` must be a
+//!   substitute the titolare authorised, and today must fall within an authorisation.
+//! - A patient's CF is checked strictly (shape and check character): a bad one is refused.
+//!
+//! Each refusal has its own message code (the README's table lists them).
+
+use chrono::{NaiveDate, Utc};
+
+use crate::domain::codice_fiscale::CfError;
+use crate::domain::CodiceFiscale;
+use crate::services::{Audit, Context, Messaggio, Reply, TipoErrore};
+use crate::soap::identify::Caller;
+use crate::soap::Element;
+use crate::store::{registry::rome_day, StoreError, Substitution};
+
+pub const CF_MEDICO_DIVERSO: &str = "1001";
+pub const CF_MEDICO_CARATTERE_CONTROLLO: &str = "1002";
+pub const CF_MEDICO_MALFORMATO: &str = "1003";
+pub const CF_TITOLARE_MALFORMATO: &str = "1004";
+pub const CF_ASSISTITO_MALFORMATO: &str = "1005";
+pub const TITOLARE_NON_MMG: &str = "1006";
+pub const SOSTITUTO_NON_AUTORIZZATO: &str = "1007";
+pub const SOSTITUZIONE_NON_IN_CORSO: &str = "1008";
+pub const DATA_TEST_FUTURA: &str = "1009";
+pub const DATA_TEST_FUORI_SOSTITUZIONE: &str = "1010";
+pub const ANNULLA_TRANSAZIONE_SCONOSCIUTA: &str = "1011";
+pub const ANNULLA_NON_MITTENTE: &str = "1012";
+pub const ANNULLA_GIA_ANNULLATO: &str = "1013";
+pub const INTERVALLO_DATE_INVERTITO: &str = "1014";
+pub const ASSISTITO_FUORI_ELENCO: &str = "1015";
+pub const DATA_NON_VALIDA: &str = "1016";
+pub const SERVIZIO_NON_DISPONIBILE: &str = "9100";
+
+/// A blocking outcome: the message of a `9999` reply. Small, so `Result`s that carry it stay
+/// cheap; it becomes a [`Reply`] at the end of the handler.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub codice: &'static str,
+    pub testo: String,
+}
+
+impl Refusal {
+    pub fn new(codice: &'static str, testo: impl Into<String>) -> Refusal {
+        Refusal {
+            codice,
+            testo: testo.into(),
+        }
+    }
+}
+
+impl From<Refusal> for Reply {
+    fn from(refusal: Refusal) -> Reply {
+        Reply::rejected(refusal.codice, refusal.testo)
+    }
+}
+
+/// Who acts, for whom, and the warnings met on the way.
+#[derive(Debug, Clone)]
+pub struct Acting {
+    /// The doctor doing the operation (normalised CF).
+    pub doctor: String,
+    pub titolare: String,
+    /// The authorisations that let `doctor` act for `titolare`; empty when they are the same.
+    pub substitutions: Vec<Substitution>,
+    pub warnings: Vec<Messaggio>,
+}
+
+impl Acting {
+    pub fn as_substitute(&self) -> bool {
+        self.doctor != self.titolare
+    }
+
+    /// A reply with the warnings collected so far added to `reply`.
+    pub fn finish(&self, mut reply: Reply) -> Reply {
+        for w in &self.warnings {
+            reply = reply.with_warning(w.codice, w.testo.clone());
+        }
+        reply
+    }
+}
+
+/// Today in Europe/Rome, the calendar the doctors' dates are in.
+pub fn today() -> NaiveDate {
+    rome_day(Utc::now())
+}
+
+/// The access-log fields the body adds: the titolare, and a region's operator.
+fn audit(ctx: &Context<'_>, payload: &Element) -> Audit {
+    let upper = |name: &str| payload.child_text(name).map(str::to_ascii_uppercase);
+    Audit {
+        operator_cf: match ctx.caller {
+            Caller::Region { .. } => upper("cfMedico"),
+            Caller::Operator { .. } => None,
+        },
+        declared_auth: None,
+        titolare_cf: upper("cfMedicoTitolare"),
+    }
+}
+
+/// The reply every operation sends: its answer, or its refusal, with the access-log fields of
+/// [`audit`].
+pub fn answer(ctx: &Context<'_>, payload: &Element, handled: Result<Reply, Refusal>) -> Reply {
+    handled
+        .unwrap_or_else(Reply::from)
+        .with_audit(audit(ctx, payload))
+}
+
+/// Applies the common rules; the `Err` is the reply to send.
+pub async fn acting(
+    ctx: &Context<'_>,
+    payload: &Element,
+    today: NaiveDate,
+) -> Result<Acting, Refusal> {
+    let mut warnings = Vec::new();
+    let (doctor, warning) = operator_cf(payload.child_text("cfMedico").unwrap_or(""), "cfMedico")
+        .map_err(|(codice, testo)| Refusal::new(codice, testo))?;
+    warnings.extend(warning);
+    if let Caller::Operator { cf, .. } = ctx.caller {
+        if !cf.eq_ignore_ascii_case(&doctor) {
+            return Err(Refusal::new(
+                CF_MEDICO_DIVERSO,
+                "Il codice fiscale del medico (cfMedico) non corrisponde all'utente autenticato",
+            ));
+        }
+    }
+    let titolare_text = payload
+        .child_text("cfMedicoTitolare")
+        .unwrap_or("")
+        .to_ascii_uppercase();
+    let titolare = if titolare_text == doctor {
+        doctor.clone()
+    } else {
+        CodiceFiscale::parse(&titolare_text)
+            .map_err(|_| {
+                Refusal::new(
+                    CF_TITOLARE_MALFORMATO,
+                    "Il codice fiscale del medico titolare (cfMedicoTitolare) non è valido",
+                )
+            })?
+            .to_string()
+    };
+    let store = ctx.app.store.as_ref();
+    if store
+        .find_mmg(&titolare)
+        .await
+        .map_err(unavailable)?
+        .is_none()
+    {
+        return Err(Refusal::new(
+            TITOLARE_NON_MMG,
+            format!("Il medico titolare {titolare} non risulta medico di medicina generale con assistiti in elenco"),
+        ));
+    }
+    let substitutions = if titolare == doctor {
+        Vec::new()
+    } else {
+        let authorised = store
+            .substitutions(&titolare, Some(&doctor))
+            .await
+            .map_err(unavailable)?;
+        if authorised.is_empty() {
+            return Err(Refusal::new(
+                SOSTITUTO_NON_AUTORIZZATO,
+                format!("Il medico {doctor} non è autorizzato come sostituto del medico titolare {titolare}"),
+            ));
+        }
+        if !authorised.iter().any(|s| s.covers(today)) {
+            return Err(Refusal::new(
+                SOSTITUZIONE_NON_IN_CORSO,
+                format!(
+                    "La sostituzione del medico titolare {titolare} non è in corso oggi ({})",
+                    periods(&authorised)
+                ),
+            ));
+        }
+        authorised
+    };
+    Ok(Acting {
+        doctor,
+        titolare,
+        substitutions,
+        warnings,
+    })
+}
+
+/// The operator's own CF: a wrong check character is a warning, any other fault blocking.
+pub fn operator_cf(
+    text: &str,
+    field: &str,
+) -> Result<(String, Option<Messaggio>), (&'static str, String)> {
+    let upper = text.trim().to_ascii_uppercase();
+    match CodiceFiscale::parse(&upper) {
+        Ok(cf) => Ok((cf.to_string(), None)),
+        Err(CfError::CheckCharacter { expected }) => Ok((
+            upper,
+            Some(Messaggio {
+                codice: CF_MEDICO_CARATTERE_CONTROLLO,
+                testo: format!("Il carattere di controllo del codice fiscale ({field}) è errato: atteso '{expected}'"),
+                tipo: TipoErrore::Avviso,
+            }),
+        )),
+        Err(CfError::Shape) => Err((
+            CF_MEDICO_MALFORMATO,
+            format!("Il codice fiscale dell'operatore ({field}) non è formalmente valido"),
+        )),
+    }
+}
+
+/// The patient's CF, strictly.
+pub fn assistito_cf(payload: &Element) -> Result<String, Refusal> {
+    let text = payload.child_text("cfAssistito").unwrap_or("");
+    CodiceFiscale::parse(text)
+        .map(|cf| cf.to_string())
+        .map_err(|e| {
+            let why = match e {
+                CfError::Shape => "non è formalmente valido".to_owned(),
+                CfError::CheckCharacter { expected } => {
+                    format!("ha il carattere di controllo errato (atteso '{expected}')")
+                }
+            };
+            Refusal::new(
+                CF_ASSISTITO_MALFORMATO,
+                format!("Il codice fiscale dell'assistito (cfAssistito) {why}"),
+            )
+        })
+}
+
+/// A schema-valid `tipi:Data` element.
+pub fn date(payload: &Element, name: &str) -> Result<NaiveDate, Refusal> {
+    payload
+        .child_text(name)
+        .and_then(|t| NaiveDate::parse_from_str(t, "%Y-%m-%d").ok())
+        .ok_or_else(|| Refusal::new(DATA_NON_VALIDA, format!("La data {name} non è valida")))
+}
+
+/// A store failure: the request is refused, and may be retried.
+pub fn unavailable(error: StoreError) -> Refusal {
+    tracing::error!(%error, "registry unavailable");
+    Refusal::new(
+        SERVIZIO_NON_DISPONIBILE,
+        "Servizio temporaneamente non disponibile: riprovare più tardi",
+    )
+}
+
+/// `dal 2020-09-01 al 2020-09-30; …` for messages.
+pub fn periods(substitutions: &[Substitution]) -> String {
+    substitutions
+        .iter()
+        .map(|s| format!("dal {} al {}", s.from, s.to))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operator_cf_warns_on_the_check_letter_only() {
+        assert!(matches!(
+            operator_cf("RSSMRA80A01H501U", "cfMedico"),
+            Ok((_, None))
+        ));
+        match operator_cf("rssmra80a01h501x", "cfMedico") {
+            Ok((cf, Some(m))) => {
+                assert_eq!(cf, "RSSMRA80A01H501X");
+                assert_eq!(
+                    (m.codice, m.tipo),
+                    (CF_MEDICO_CARATTERE_CONTROLLO, TipoErrore::Avviso)
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            operator_cf("RSSMRA80A01H50", "cfMedico"),
+            Err((CF_MEDICO_MALFORMATO, _))
+        ));
+    }
+}

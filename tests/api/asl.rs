@@ -1,0 +1,89 @@
+//! The ASL services (seed 003 §4): the daily count over SOAP, and the per-MMG file of the
+//! operator's own ASL, whose every download — granted or refused — is in the access log.
+
+use tsgate::demo::{DEMO_ASL_CF, DEMO_ASL_ID, DEMO_MMG_CF, DEMO_MMG_ID};
+use tsgate::services::asl::download::{PATH, PINCODE_HEADER};
+
+use crate::helpers::{basic, envelope, spawn_app, As, TestResult};
+
+#[tokio::test]
+async fn the_daily_count_is_recorded_with_its_transaction() -> TestResult {
+    let app = spawn_app().await;
+    let body = app.fill(&envelope("asl/InvioNumeroTest.xml")).await;
+    let reply = app.soap_as_user(DEMO_ASL_ID, "ASL", &body).await;
+    assert_eq!(reply.outcome(), Some("0000"), "{}", reply.body);
+    let id = reply.transaction_id().expect("id");
+    assert!(id.bytes().all(|b| b.is_ascii_digit()));
+    let counts = app.app.store.asl_test_counts(DEMO_ASL_CF).await?;
+    assert_eq!(counts.len(), 1);
+    assert_eq!(counts[0].1, 42);
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_per_mmg_file_lists_the_operators_asl_and_every_download_is_logged() -> TestResult {
+    let app = spawn_app().await;
+    let pin = app.encrypted_pincode(&app.operator_pincode);
+    let auth = basic(DEMO_ASL_ID, &app.operator_password);
+    let reply = app
+        .get_with(
+            As::Anonymous,
+            PATH,
+            &[("Authorization", &auth), (PINCODE_HEADER, &pin)],
+        )
+        .await?;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert!(reply
+        .header("content-type")
+        .is_some_and(|t| t.starts_with("text/csv")));
+    let mut lines = reply.body.lines();
+    assert_eq!(lines.next(), Some("cf_medico;numero_assistiti"));
+    let rows: Vec<(&str, u64)> = lines
+        .filter_map(|l| l.split_once(';'))
+        .map(|(cf, n)| (cf, n.parse().unwrap_or(u64::MAX)))
+        .collect();
+    assert!(rows.contains(&(DEMO_MMG_CF, 5)), "{}", reply.body);
+    let expected = app.app.store.staff_per_mmg("120", "201").await?;
+    assert_eq!(rows.len(), expected.len());
+    let granted_id = reply.header("x-transaction-id").expect("id").to_owned();
+
+    // Wrong pincode: 401. A doctor: 403. Both recorded too.
+    let wrong = app
+        .get_with(
+            As::Anonymous,
+            PATH,
+            &[("Authorization", &auth), (PINCODE_HEADER, "AAAA")],
+        )
+        .await?;
+    assert_eq!(wrong.status, 401);
+    let doctor = basic(DEMO_MMG_ID, &app.operator_password);
+    let refused = app
+        .get_with(
+            As::Anonymous,
+            PATH,
+            &[("Authorization", &doctor), (PINCODE_HEADER, &pin)],
+        )
+        .await?;
+    assert_eq!(refused.status, 403);
+    let region = app.get_with(As::Region, PATH, &[]).await?;
+    assert_eq!(region.status, 403);
+
+    let log = app.app.store.read_access_log(0, 10_000).await?;
+    let downloads: Vec<_> = log
+        .iter()
+        .filter(|e| e.entry.operation == "ScaricoAssistitiPerMedico")
+        .collect();
+    assert_eq!(downloads.len(), 4);
+    let granted = downloads
+        .iter()
+        .find(|e| e.entry.transaction_id == granted_id)
+        .expect("the granted download is logged");
+    assert_eq!(
+        (
+            granted.entry.operator_cf.as_deref(),
+            granted.entry.outcome.as_str()
+        ),
+        (Some(DEMO_ASL_CF), "0000")
+    );
+    Ok(())
+}

@@ -1,0 +1,337 @@
+//! The serology rules (seed 003 §3) end to end: sends, cancels and lists as the titolare, as
+//! a substitute and as a region; each rule with its own message code; every transaction in the
+//! access log with CF medico and CF titolare.
+
+use chrono::{Duration, Utc};
+use tsgate::demo::{DEMO_MMG_CF, DEMO_MMG_ID, DEMO_SUBSTITUTE_CF, DEMO_SUBSTITUTE_ID};
+use tsgate::store::registry::rome_day;
+use tsgate::store::{Mmg, SentTestQuery, Substitution};
+
+use crate::helpers::{between, envelope, spawn_app, As, Reply, TestApp, TestResult};
+
+const SERVICE: &str = "Sierologici";
+
+fn message(reply: &Reply) -> Option<&str> {
+    between(&reply.body, "<tipi:codEsito>", "</tipi:codEsito>")
+}
+
+async fn send(app: &TestApp, user: &str, sample: &str) -> Reply {
+    let body = app.fill(&envelope(&format!("sierologici/{sample}"))).await;
+    app.soap_as_user(user, SERVICE, &body).await
+}
+
+async fn cancel(app: &TestApp, user: &str, sample: &str, send_id: &str) -> Reply {
+    let body = app
+        .fill(&envelope(&format!("sierologici/{sample}")))
+        .await
+        .replace("{SEND_ID}", send_id);
+    app.soap_as_user(user, SERVICE, &body).await
+}
+
+#[tokio::test]
+async fn a_send_is_listed_cancelled_once_and_then_no_longer_listed() -> TestResult {
+    let app = spawn_app().await;
+    let sent = send(&app, DEMO_MMG_ID, "InvioTest.xml").await;
+    assert_eq!(sent.outcome(), Some("0000"), "{}", sent.body);
+    let send_id = sent.transaction_id().expect("id").to_owned();
+    assert!(
+        send_id.len() == 18 && send_id.bytes().all(|b| b.is_ascii_digit()),
+        "{send_id}"
+    );
+    assert!(sent.body.contains("<ric:dataOra>"));
+
+    let listed = send(&app, DEMO_MMG_ID, "ElencoTest.xml").await;
+    assert_eq!(listed.outcome(), Some("0000"));
+    assert!(
+        listed
+            .body
+            .contains(&format!("<ric:idTransazioneInvio>{send_id}<")),
+        "{}",
+        listed.body
+    );
+    assert!(listed.body.contains("<ric:inElenco>true</ric:inElenco>"));
+    let list_id = listed.transaction_id().expect("id").to_owned();
+    assert!(list_id > send_id, "ids increase: {send_id} then {list_id}");
+
+    let cancelled = cancel(&app, DEMO_MMG_ID, "AnnullaTest.xml", &send_id).await;
+    assert_eq!(cancelled.outcome(), Some("0000"), "{}", cancelled.body);
+    let again = cancel(&app, DEMO_MMG_ID, "AnnullaTest.xml", &send_id).await;
+    assert_eq!(
+        (again.outcome(), message(&again)),
+        (Some("9999"), Some("1013"))
+    );
+
+    let listed = send(&app, DEMO_MMG_ID, "ElencoTest.xml").await;
+    assert!(!listed.body.contains(&send_id), "{}", listed.body);
+    assert!(
+        listed.body.contains("<ric:ElencoTest></ric:ElencoTest>"),
+        "{}",
+        listed.body
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_off_list_test_is_recorded_and_marked() -> TestResult {
+    let app = spawn_app().await;
+    let sent = send(&app, DEMO_MMG_ID, "InvioTest-fuori-elenco.xml").await;
+    assert_eq!(
+        (sent.outcome(), message(&sent)),
+        (Some("0001"), Some("1015"))
+    );
+    assert!(sent
+        .body
+        .contains("<tipi:tipoErrore>Avviso</tipi:tipoErrore>"));
+    let today = rome_day(Utc::now());
+    let stored = app
+        .app
+        .store
+        .sent_tests(&SentTestQuery {
+            titolare_cf: DEMO_MMG_CF.into(),
+            sent_by: None,
+            from: today,
+            to: today,
+        })
+        .await?;
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].assistito_cf, "STP1234567890123");
+    assert!(!stored[0].on_list);
+    assert_eq!(stored[0].doctor_cf, DEMO_MMG_CF);
+    assert_eq!(
+        Some(stored[0].transaction_id.as_str()),
+        sent.transaction_id()
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn only_the_sender_may_cancel_and_a_substitute_sees_only_their_own() -> TestResult {
+    let app = spawn_app().await;
+    let by_titolare = send(&app, DEMO_MMG_ID, "InvioTest.xml").await;
+    let by_substitute = send(&app, DEMO_SUBSTITUTE_ID, "InvioTest-sostituto.xml").await;
+    assert_eq!(
+        by_substitute.outcome(),
+        Some("0000"),
+        "{}",
+        by_substitute.body
+    );
+    let (titolare_id, substitute_id) = (
+        by_titolare.transaction_id().expect("id").to_owned(),
+        by_substitute.transaction_id().expect("id").to_owned(),
+    );
+
+    // The titolare sees both; the substitute only theirs.
+    let all = send(&app, DEMO_MMG_ID, "ElencoTest.xml").await;
+    assert!(all.body.contains(&titolare_id) && all.body.contains(&substitute_id));
+    assert!(all
+        .body
+        .contains(&format!("<ric:cfMedico>{DEMO_SUBSTITUTE_CF}<")));
+    let own = send(&app, DEMO_SUBSTITUTE_ID, "ElencoTest-sostituto.xml").await;
+    assert!(
+        own.body.contains(&substitute_id) && !own.body.contains(&titolare_id),
+        "{}",
+        own.body
+    );
+
+    // Each may cancel only what they sent.
+    let refused = cancel(&app, DEMO_MMG_ID, "AnnullaTest.xml", &substitute_id).await;
+    assert_eq!(
+        (refused.outcome(), message(&refused)),
+        (Some("9999"), Some("1012"))
+    );
+    let refused = cancel(
+        &app,
+        DEMO_SUBSTITUTE_ID,
+        "AnnullaTest-sostituto.xml",
+        &titolare_id,
+    )
+    .await;
+    assert_eq!(
+        (refused.outcome(), message(&refused)),
+        (Some("9999"), Some("1012"))
+    );
+    let done = cancel(
+        &app,
+        DEMO_SUBSTITUTE_ID,
+        "AnnullaTest-sostituto.xml",
+        &substitute_id,
+    )
+    .await;
+    assert_eq!(done.outcome(), Some("0000"), "{}", done.body);
+    let unknown = cancel(&app, DEMO_MMG_ID, "AnnullaTest.xml", "999999999999999999").await;
+    assert_eq!(
+        (unknown.outcome(), message(&unknown)),
+        (Some("9999"), Some("1011"))
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_substitute_acts_only_when_authorised_and_within_the_dates() -> TestResult {
+    let app = spawn_app().await;
+    let store = &app.app.store;
+    let today = rome_day(Utc::now());
+
+    // Revoked: not a substitute at all.
+    store
+        .revoke_substitution(DEMO_MMG_CF, DEMO_SUBSTITUTE_CF)
+        .await?;
+    let reply = send(&app, DEMO_SUBSTITUTE_ID, "ElencoAssistiti-sostituto.xml").await;
+    assert_eq!(
+        (reply.outcome(), message(&reply)),
+        (Some("9999"), Some("1007"))
+    );
+
+    // Authorised, but the substitution ended yesterday.
+    let ended = Substitution {
+        titolare_cf: DEMO_MMG_CF.into(),
+        substitute_cf: DEMO_SUBSTITUTE_CF.into(),
+        from: today - Duration::days(10),
+        to: today - Duration::days(1),
+    };
+    store.add_substitution(&ended).await?;
+    let reply = send(&app, DEMO_SUBSTITUTE_ID, "ElencoAssistiti-sostituto.xml").await;
+    assert_eq!(
+        (reply.outcome(), message(&reply)),
+        (Some("9999"), Some("1008"))
+    );
+
+    // In force from today: the list works, but a test done before it started does not.
+    store
+        .revoke_substitution(DEMO_MMG_CF, DEMO_SUBSTITUTE_CF)
+        .await?;
+    store
+        .add_substitution(&Substitution {
+            from: today,
+            to: today + Duration::days(5),
+            ..ended
+        })
+        .await?;
+    let reply = send(&app, DEMO_SUBSTITUTE_ID, "ElencoAssistiti-sostituto.xml").await;
+    assert_eq!(reply.outcome(), Some("0000"), "{}", reply.body);
+    assert!(reply.body.contains(&app.patient().await));
+    let body = app
+        .fill(&envelope("sierologici/InvioTest-sostituto.xml"))
+        .await
+        .replace(
+            &format!("<req:dataTest>{today}<"),
+            &format!("<req:dataTest>{}<", today - Duration::days(3)),
+        );
+    let reply = app.soap_as_user(DEMO_SUBSTITUTE_ID, SERVICE, &body).await;
+    assert_eq!(
+        (reply.outcome(), message(&reply)),
+        (Some("9999"), Some("1010"))
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn every_transaction_is_logged_with_cf_medico_and_cf_titolare() -> TestResult {
+    let app = spawn_app().await;
+    let ok = send(&app, DEMO_SUBSTITUTE_ID, "InvioTest-sostituto.xml").await;
+    let refused = send(&app, DEMO_MMG_ID, "InvioTest-data-futura.xml").await;
+    // Replies leave only after their entry is committed: the log already has both.
+    let log = app.app.store.read_access_log(0, 10_000).await?;
+    for (reply, doctor, outcome) in [
+        (&ok, DEMO_SUBSTITUTE_CF, "0000"),
+        (&refused, DEMO_MMG_CF, "9999"),
+    ] {
+        let id = reply.transaction_id().expect("id");
+        let entry = log
+            .iter()
+            .find(|e| e.entry.transaction_id == id)
+            .unwrap_or_else(|| panic!("{id} is not in the access log"));
+        assert_eq!(entry.entry.operator_cf.as_deref(), Some(doctor));
+        assert_eq!(entry.entry.titolare_cf.as_deref(), Some(DEMO_MMG_CF));
+        assert_eq!(
+            (entry.entry.service.as_str(), entry.entry.outcome.as_str()),
+            (SERVICE, outcome)
+        );
+        assert_eq!(entry.entry.operation, "InvioTest");
+    }
+    assert!(matches!(
+        tsgate::store::verify_chain(app.app.store.as_ref()).await?,
+        tsgate::store::ChainReport::Intact { .. }
+    ));
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_region_acts_for_the_operator_in_the_body_and_a_bad_check_letter_only_warns() -> TestResult
+{
+    let app = spawn_app().await;
+    // Not enabled yet: refused.
+    let body = app
+        .fill(&envelope("sierologici/ElencoAssistiti-regione.xml"))
+        .await;
+    let reply = app.soap(As::Region, SERVICE, &body).await;
+    assert_eq!(
+        (reply.outcome(), message(&reply)),
+        (Some("9999"), Some("9001"))
+    );
+
+    // A doctor whose registered CF has a wrong check letter (as some legacy records do).
+    let odd = "BNCGNN65C12H501X";
+    app.app
+        .store
+        .upsert_mmgs(&[Mmg {
+            cf: odd.into(),
+            surname: "BIANCHI".into(),
+            name: "GIOVANNI".into(),
+            region_code: "120".into(),
+            asl_code: "201".into(),
+        }])
+        .await?;
+    let app = app.restart().await; // region permissions are cached; a restart reads them anew
+    app.enable_region(SERVICE).await;
+    let body = app
+        .fill(&envelope("sierologici/ElencoAssistiti-regione.xml"))
+        .await
+        .replace(DEMO_MMG_CF, odd);
+    let reply = app.soap(As::Region, SERVICE, &body).await;
+    assert_eq!(
+        (reply.outcome(), message(&reply)),
+        (Some("0001"), Some("1002")),
+        "{}",
+        reply.body
+    );
+    assert!(reply
+        .body
+        .contains("<tipi:tipoErrore>Avviso</tipi:tipoErrore>"));
+
+    // The same bad letter on a patient's CF is blocking.
+    let reply = send(&app, DEMO_MMG_ID, "InvioTest-cf-assistito-controllo.xml").await;
+    assert_eq!(
+        (reply.outcome(), message(&reply)),
+        (Some("9999"), Some("1005"))
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_patient_list_shows_only_living_school_staff_of_the_titolare() -> TestResult {
+    let app = spawn_app().await;
+    let expected = app.app.store.patient_list(DEMO_MMG_CF).await?;
+    assert_eq!(expected.len(), 5, "the demo pins five staff patients");
+    let reply = send(&app, DEMO_MMG_ID, "ElencoAssistiti.xml").await;
+    assert_eq!(reply.outcome(), Some("0000"));
+    assert_eq!(reply.body.matches("<ric:Assistito>").count(), 5);
+    for p in &expected {
+        assert!(reply.body.contains(&format!("<ric:cfAssistito>{}<", p.cf)));
+        assert!(reply
+            .body
+            .contains(&format!("<ric:dataAggiornamento>{}<", p.updated_on)));
+    }
+    // One of them dies: they leave the list.
+    let mut gone = app
+        .app
+        .store
+        .find_assistito(&expected[0].cf)
+        .await?
+        .expect("in registry");
+    gone.status = tsgate::store::AssistitoStatus::Deceduto;
+    app.app.store.upsert_assistiti(&[gone]).await?;
+    let reply = send(&app, DEMO_MMG_ID, "ElencoAssistiti.xml").await;
+    assert_eq!(reply.body.matches("<ric:Assistito>").count(), 4);
+    Ok(())
+}
