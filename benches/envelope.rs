@@ -7,20 +7,24 @@ use tsgate::soap::SoapVersion;
 use tsgate::startup::compile_schemas;
 
 fn sample(name: &str) -> Vec<u8> {
-    let path = format!(
-        "{}/tests/envelopes/servizi/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    let path = format!("{}/tests/envelopes/{name}", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    // A realistic 2048-bit pinCode: 344 base64 characters.
+    // A realistic 2048-bit pinCode: 344 base64 characters; the kit's OTP placeholders.
     text.replace("{PINCODE}", &"A".repeat(342).replace("AA", "Ab"))
+        .replace("{OTP}", "KJ23IWY5UJ")
+        .replace("{TODAY}", "2026-11-20")
         .into_bytes()
 }
 
 fn bench(c: &mut Criterion) {
     let schemas = compile_schemas().expect("shipped schemas compile");
     let mut group = c.benchmark_group("envelope");
-    for name in ["ElencoServizi.xml", "ElencoServizi-pincode.xml"] {
+    for name in [
+        "servizi/ElencoServizi.xml",
+        "servizi/ElencoServizi-pincode.xml",
+        "otp/InvioOTP-region.xml",
+        "otp/InvioOTP-operator.xml",
+    ] {
         let bytes = sample(name);
         assert!(
             envelope::read(&bytes, SoapVersion::V11, &schemas, 32).is_ok(),

@@ -16,7 +16,7 @@ use crate::pki::ca::{read_crl, CertificateAuthority, Subject};
 use crate::pki::{files, pincode};
 use crate::soap::identify::hash_secret;
 use crate::startup::{shutdown_signal, Application};
-use crate::store::{self, ChainReport, Store, UserRecord};
+use crate::store::{self, retention, ChainReport, Store, UserRecord};
 use crate::{demo, telemetry};
 
 #[derive(Parser)]
@@ -56,6 +56,21 @@ enum Command {
     /// Check the integrity of the access log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Remove access-log entries older than the retention period (12 months by default); the
+    /// retained chain stays verifiable.
+    Purge {
+        #[command(flatten)]
+        target: Target,
+        /// Keep this many months of entries.
+        #[arg(long, default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..=120))]
+        keep_months: u32,
+    },
+    /// Load or generate the registry of assistiti (CSV files; see the README).
+    #[command(subcommand)]
+    Registry(RegistryCommand),
+    /// A titolare's authorisations of substitute doctors (seed 003 §3.3.1).
+    #[command(subcommand)]
+    Substitutes(SubstitutesCommand),
     /// Encrypt a pincode for the `pinCode` element, as a client does.
     EncryptPincode {
         /// The gateway's published pincode certificate (PEM).
@@ -168,6 +183,63 @@ enum CertsCommand {
 }
 
 #[derive(Subcommand)]
+enum RegistryCommand {
+    /// Load regioni.csv, asl.csv, comuni.csv, mmg.csv, assistiti.csv and
+    /// personale-scolastico.csv from FROM (those present), then match the staff list.
+    Import {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long)]
+        from: PathBuf,
+    },
+    /// Write a synthetic registry (the same CSV files) to OUT.
+    Generate {
+        #[arg(long)]
+        assistiti: u64,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = 2020)]
+        seed: u64,
+        /// Adults per MMG in each ASL.
+        #[arg(long, default_value_t = 1200)]
+        patients_per_mmg: u64,
+    },
+}
+
+#[derive(Subcommand)]
+enum SubstitutesCommand {
+    /// Authorise SUBSTITUTE to act for TITOLARE from FROM to TO (inclusive, yyyy-mm-dd).
+    Add {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long)]
+        titolare: String,
+        #[arg(long)]
+        substitute: String,
+        #[arg(long)]
+        from: chrono::NaiveDate,
+        #[arg(long)]
+        to: chrono::NaiveDate,
+    },
+    /// The titolare's authorisations.
+    List {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long)]
+        titolare: String,
+    },
+    /// Withdraw every authorisation of SUBSTITUTE by TITOLARE.
+    Revoke {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long)]
+        titolare: String,
+        #[arg(long)]
+        substitute: String,
+    },
+}
+
+#[derive(Subcommand)]
 enum AuditCommand {
     /// Walk the hash chain; exit non-zero at the first altered, removed or reordered entry.
     Verify {
@@ -216,6 +288,8 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Users(command) => users(command).await?,
         Command::Regions(command) => regions(command).await?,
         Command::Certs(command) => certs(command)?,
+        Command::Registry(command) => registry(command).await?,
+        Command::Substitutes(command) => substitutes(command).await?,
         Command::Audit(AuditCommand::Verify { target }) => {
             let store = open_store(&target).await?;
             return Ok(match store::verify_chain(store.as_ref()).await? {
@@ -228,6 +302,22 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
                     ExitCode::from(2)
                 }
             });
+        }
+        Command::Purge {
+            target,
+            keep_months,
+        } => {
+            let store = open_store(&target).await?;
+            let (purged, cutoff) = retention::purge_expired(store.as_ref(), keep_months).await?;
+            println!(
+                "removed {purged} access-log entries older than {}",
+                cutoff.format("%Y-%m-%d %H:%M:%S UTC")
+            );
+            let report = store::verify_chain(store.as_ref()).await?;
+            println!("{report}");
+            if !matches!(report, ChainReport::Intact { .. }) {
+                return Ok(ExitCode::from(2));
+            }
         }
         Command::EncryptPincode {
             certificate,
@@ -365,7 +455,7 @@ async fn regions(command: RegionsCommand) -> anyhow::Result<()> {
         } => (target, code, service, false),
     };
     let code = RegionCode::parse(&code).map_err(|e| anyhow::anyhow!("--code: {e}"))?;
-    if !crate::services::all().iter().any(|s| s.name == service) {
+    if !crate::services::SERVICE_NAMES.contains(&service.as_str()) {
         bail!("unknown service '{service}'");
     }
     let store = open_store(&target).await?;
@@ -377,6 +467,112 @@ async fn regions(command: RegionsCommand) -> anyhow::Result<()> {
             .disable_region_service(code.as_str(), &service)
             .await?;
         println!("region {code} disabled for {service}");
+    }
+    Ok(())
+}
+
+async fn registry(command: RegistryCommand) -> anyhow::Result<()> {
+    match command {
+        RegistryCommand::Import { target, from } => {
+            let store = open_store(&target).await?;
+            let started = std::time::Instant::now();
+            let summary = crate::registry::import(store.as_ref(), &from).await?;
+            for (file, rows) in &summary.files {
+                println!("{file}: {rows} rows");
+            }
+            println!(
+                "school staff: {} on an MMG's list, {} removed (unknown, deceased, emigrated or without MMG); {:.1} s",
+                summary.staff.matched,
+                summary.staff.removed,
+                started.elapsed().as_secs_f64()
+            );
+        }
+        RegistryCommand::Generate {
+            assistiti,
+            out,
+            seed,
+            patients_per_mmg,
+        } => {
+            let started = std::time::Instant::now();
+            let mut options = crate::registry::GenerateOptions::new(assistiti);
+            options.seed = seed;
+            options.patients_per_mmg = patients_per_mmg;
+            let s = crate::registry::generate(&out, &options)?;
+            println!(
+                "{}: {} assistiti ({} omocodic codes, {} deceased, {} emigrated, {} without MMG), {} MMG, {} school-staff rows; {:.1} s",
+                out.display(),
+                s.assistiti,
+                s.omocodic,
+                s.deceased,
+                s.emigrated,
+                s.without_mmg,
+                s.mmg,
+                s.staff,
+                started.elapsed().as_secs_f64()
+            );
+        }
+    }
+    Ok(())
+}
+
+fn parse_cf(flag: &str, text: &str) -> anyhow::Result<String> {
+    CodiceFiscale::parse(text)
+        .map(|cf| cf.to_string())
+        .map_err(|e| anyhow::anyhow!("--{flag}: {e}"))
+}
+
+async fn substitutes(command: SubstitutesCommand) -> anyhow::Result<()> {
+    match command {
+        SubstitutesCommand::Add {
+            target,
+            titolare,
+            substitute,
+            from,
+            to,
+        } => {
+            let titolare = parse_cf("titolare", &titolare)?;
+            let substitute = parse_cf("substitute", &substitute)?;
+            if titolare == substitute {
+                bail!("a doctor cannot be their own substitute");
+            }
+            if from > to {
+                bail!("--from {from} is after --to {to}");
+            }
+            let store = open_store(&target).await?;
+            if store.find_mmg(&titolare).await?.is_none() {
+                bail!("{titolare} is not an MMG of the registry");
+            }
+            store
+                .add_substitution(&crate::store::Substitution {
+                    titolare_cf: titolare.clone(),
+                    substitute_cf: substitute.clone(),
+                    from,
+                    to,
+                })
+                .await?;
+            println!("{substitute} may act for {titolare} from {from} to {to}");
+        }
+        SubstitutesCommand::List { target, titolare } => {
+            let titolare = parse_cf("titolare", &titolare)?;
+            let store = open_store(&target).await?;
+            for s in store.substitutions(&titolare, None).await? {
+                println!("{};{};{}", s.substitute_cf, s.from, s.to);
+            }
+        }
+        SubstitutesCommand::Revoke {
+            target,
+            titolare,
+            substitute,
+        } => {
+            let titolare = parse_cf("titolare", &titolare)?;
+            let substitute = parse_cf("substitute", &substitute)?;
+            let store = open_store(&target).await?;
+            let removed = store.revoke_substitution(&titolare, &substitute).await?;
+            if removed == 0 {
+                bail!("{substitute} has no authorisation from {titolare}");
+            }
+            println!("{removed} authorisation(s) of {substitute} by {titolare} revoked");
+        }
     }
     Ok(())
 }

@@ -11,7 +11,9 @@ use serde::{Deserialize, Serialize};
 
 /// Sections of the file; only `TSGATE_*` variables naming one of these are read, so unrelated
 /// variables (such as `TSGATE_TEST_PG_URL`) never break start-up.
-const SECTIONS: &[&str] = &["server", "tls", "pincode", "store", "throttle", "log"];
+const SECTIONS: &[&str] = &[
+    "server", "tls", "pincode", "store", "throttle", "log", "immuni",
+];
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -24,6 +26,9 @@ pub struct Config {
     pub throttle: ThrottleConfig,
     #[serde(default)]
     pub log: LogConfig,
+    /// The Immuni OTP backend. Without it the `InvioOTP` service is not offered.
+    #[serde(default)]
+    pub immuni: Option<ImmuniConfig>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -87,6 +92,9 @@ pub struct StoreConfig {
     /// Largest number of access-log entries committed in one transaction.
     #[serde(default = "defaults::access_log_batch")]
     pub access_log_batch: usize,
+    /// Access-log entries older than this many months are purged (0: never, automatically).
+    #[serde(default = "defaults::access_log_retention_months")]
+    pub access_log_retention_months: u32,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -124,6 +132,53 @@ impl Default for Quota {
         Quota {
             per_second: 50,
             burst: 100,
+        }
+    }
+}
+
+/// The upstream of `InvioOTP` (IMMUNI_OTP.md). `base_url` alone is enough for a plain-HTTP
+/// test backend; an https backend needs the client certificate, its key and the CA bundle.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ImmuniConfig {
+    /// e.g. `https://otp.immuni.example`; uploads go to `{base_url}/v1/otp`.
+    pub base_url: String,
+    /// The gateway's client certificate for mutual TLS with the backend (PEM).
+    #[serde(default)]
+    pub certificate: Option<PathBuf>,
+    #[serde(default)]
+    pub key: Option<PathBuf>,
+    /// The CAs trusted for the backend's server certificate (PEM bundle).
+    #[serde(default)]
+    pub ca_bundle: Option<PathBuf>,
+    /// Bound on one upload: connecting, sending and reading the status.
+    #[serde(default = "defaults::immuni_timeout_ms")]
+    pub timeout_ms: u64,
+    /// How long an upload waits for a free slot when `max_in_flight` are under way.
+    #[serde(default = "defaults::immuni_queue_timeout_ms")]
+    pub queue_timeout_ms: u64,
+    #[serde(default = "defaults::immuni_connect_timeout_ms")]
+    pub connect_timeout_ms: u64,
+    /// Uploads in flight at once (and pooled keep-alive connections kept).
+    #[serde(default = "defaults::immuni_max_in_flight")]
+    pub max_in_flight: usize,
+    /// How far back a symptom-onset date may be, in days (the backend's window).
+    #[serde(default = "defaults::symptom_window_days")]
+    pub symptom_window_days: u32,
+}
+
+impl Default for ImmuniConfig {
+    fn default() -> Self {
+        ImmuniConfig {
+            base_url: String::new(),
+            certificate: None,
+            key: None,
+            ca_bundle: None,
+            timeout_ms: defaults::immuni_timeout_ms(),
+            queue_timeout_ms: defaults::immuni_queue_timeout_ms(),
+            connect_timeout_ms: defaults::immuni_connect_timeout_ms(),
+            max_in_flight: defaults::immuni_max_in_flight(),
+            symptom_window_days: defaults::symptom_window_days(),
         }
     }
 }
@@ -187,8 +242,26 @@ mod defaults {
     pub fn access_log_batch() -> usize {
         512
     }
+    pub fn access_log_retention_months() -> u32 {
+        12
+    }
     pub fn max_tracked_clients() -> usize {
         100_000
+    }
+    pub fn immuni_timeout_ms() -> u64 {
+        10_000
+    }
+    pub fn immuni_queue_timeout_ms() -> u64 {
+        2_000
+    }
+    pub fn immuni_connect_timeout_ms() -> u64 {
+        3_000
+    }
+    pub fn immuni_max_in_flight() -> usize {
+        256
+    }
+    pub fn symptom_window_days() -> u32 {
+        180
     }
     pub fn log_format() -> LogFormat {
         LogFormat::Json
@@ -251,6 +324,13 @@ impl Config {
                 )));
             }
         }
+        if let Some(immuni) = &self.immuni {
+            if immuni.max_in_flight == 0 || immuni.timeout_ms == 0 {
+                return Err(ConfigError(
+                    "immuni.max_in_flight and immuni.timeout_ms must be at least 1".into(),
+                ));
+            }
+        }
         if self.server.max_connections == 0 || self.server.max_body_bytes == 0 {
             return Err(ConfigError(
                 "server.max_connections and server.max_body_bytes must be at least 1".into(),
@@ -273,6 +353,16 @@ impl Config {
         self.tls.card_trust_anchors.iter_mut().for_each(fix);
         fix(&mut self.pincode.certificate);
         fix(&mut self.pincode.key);
+        if let Some(immuni) = &mut self.immuni {
+            [
+                &mut immuni.certificate,
+                &mut immuni.key,
+                &mut immuni.ca_bundle,
+            ]
+            .into_iter()
+            .flatten()
+            .for_each(fix);
+        }
         if let Some(path) = self.store.url.strip_prefix("sqlite://") {
             if Path::new(path).is_relative() && !path.starts_with(':') {
                 self.store.url = format!("sqlite://{}", base.join(path).display());
@@ -323,6 +413,15 @@ mod tests {
             assert_eq!(config.tls.client_ca, Path::new("etc/certs/ca.pem"));
             assert_eq!(config.store.url, "sqlite://etc/tsgate.db");
             assert_eq!(config.server.max_body_bytes, 1024 * 1024, "defaults apply");
+            assert_eq!(
+                config.immuni, None,
+                "no [immuni]: the OTP service is not offered"
+            );
+            jail.set_env("TSGATE_IMMUNI_BASE_URL", "https://otp.example");
+            let config = Config::load(Path::new("etc/tsgate.toml")).map_err(|e| e.to_string())?;
+            let immuni = config.immuni.unwrap_or_default();
+            assert_eq!(immuni.base_url, "https://otp.example");
+            assert_eq!(immuni.symptom_window_days, 180, "defaults apply");
             jail.set_env("TSGATE_STORE_URL", "postgres://tsgate@db/tsgate");
             let config = Config::load(Path::new("etc/tsgate.toml")).map_err(|e| e.to_string())?;
             assert_eq!(config.store.url, "postgres://tsgate@db/tsgate");

@@ -10,12 +10,14 @@ use rand::distr::{Alphanumeric, SampleString};
 use rand::Rng;
 
 use crate::config::{
-    Config, LogConfig, LogFormat, PincodeConfig, ServerConfig, StoreConfig, ThrottleConfig,
-    TlsConfig,
+    Config, ImmuniConfig, LogConfig, LogFormat, PincodeConfig, ServerConfig, StoreConfig,
+    ThrottleConfig, TlsConfig,
 };
-use crate::domain::{CodiceFiscale, RegionCode};
+use crate::domain::{CodiceFiscale, Otp, RegionCode};
+use crate::immuni::simulator::{self, Simulator};
 use crate::pki::ca::{CertificateAuthority, Subject};
 use crate::pki::{files, pincode};
+use crate::services::otp;
 use crate::soap::identify::hash_secret;
 use crate::store::{self, Store, StoreError, UserRecord};
 
@@ -23,12 +25,30 @@ pub const DEMO_REGION: &str = "120";
 pub const DEMO_OPERATOR_ID: &str = "DEMOOP01";
 pub const DEMO_OPERATOR_CF: &str = "RSSMRA80A01H501U";
 
+/// The demo family doctor (Sierologici), in region 120, ASL 201, with school-staff patients.
+pub const DEMO_MMG_ID: &str = "DEMOMMG01";
+pub const DEMO_MMG_CF: &str = "BNCGNN65C12H501E";
+/// A doctor the demo MMG authorised as substitute (from 30 days before the first run to 60
+/// days after).
+pub const DEMO_SUBSTITUTE_ID: &str = "DEMOSOST01";
+pub const DEMO_SUBSTITUTE_CF: &str = "VRDLCU75D52H501Z";
+/// An ASL 201 operator (ASL service and the per-MMG file).
+pub const DEMO_ASL_ID: &str = "DEMOASL01";
+pub const DEMO_ASL_CF: &str = "NREPLA82T50H501W";
+pub const DEMO_ASL: &str = "201";
+/// Assistiti in the demo's generated registry.
+pub const DEMO_ASSISTITI: u64 = 2000;
+
 /// What the demo prints: where things are and how to call.
 pub struct Demo {
     pub dir: PathBuf,
     pub config: Config,
+    /// The built-in Immuni backend, unless `TSGATE_IMMUNI_BASE_URL` names a real one.
+    pub simulator: Option<Simulator>,
     pub operator_password: String,
     pub operator_pincode: String,
+    /// One of the demo MMG's school-staff patients.
+    pub mmg_patient: Option<String>,
 }
 
 pub fn config_for(dir: &Path, listen: SocketAddr) -> Config {
@@ -66,8 +86,10 @@ pub fn config_for(dir: &Path, listen: SocketAddr) -> Config {
         store: StoreConfig {
             url: format!("sqlite://{}", dir.join("tsgate.db").display()),
             access_log_batch: 512,
+            access_log_retention_months: 12,
         },
         throttle: ThrottleConfig::default(),
+        immuni: None,
         log: LogConfig {
             format: LogFormat::Pretty,
             level: "info".into(),
@@ -113,6 +135,24 @@ pub async fn prepare(dir: &Path, listen: SocketAddr) -> anyhow::Result<Demo> {
             name: "MARIO ROSSI".into(),
         },
     )?;
+    // The built-in Immuni simulator and the gateway's client certificate toward it.
+    let immuni_ca = load_or_create_ca(&certs, "immuni-ca", "tsgate demo Immuni simulator CA")?;
+    ensure_issued(
+        &immuni_ca,
+        &certs,
+        "immuni-server",
+        &Subject::Server {
+            hosts: vec!["localhost".into(), "127.0.0.1".into()],
+        },
+    )?;
+    ensure_issued(
+        &immuni_ca,
+        &certs,
+        "immuni-client",
+        &Subject::Client {
+            name: "tsgate demo gateway".into(),
+        },
+    )?;
     if !certs.join("pincode-key.pem").exists() {
         let (cert, key) = pincode::generate("tsgate demo pincode encryption")?;
         files::write_secret(&certs.join("pincode-key.pem"), &key)?;
@@ -122,18 +162,150 @@ pub async fn prepare(dir: &Path, listen: SocketAddr) -> anyhow::Result<Demo> {
     let (operator_password, operator_pincode) = load_or_create_operator_secrets(dir)?;
     let store = store::connect(&config.store.url).await?;
     seed_operator(store.as_ref(), &cf, &operator_password, &operator_pincode).await?;
+    store
+        .grant_profile(DEMO_OPERATOR_ID, otp::PROFILE)
+        .await
+        .context("granting the demo operator the OTP profile")?;
+    store
+        .enable_region_service(DEMO_REGION, otp::SERVICE)
+        .await
+        .context("enabling the demo region for InvioOTP")?;
+    seed_registry(store.as_ref(), dir, &operator_password, &operator_pincode).await?;
+    let mmg_patient = store
+        .patient_list(DEMO_MMG_CF)
+        .await?
+        .into_iter()
+        .next()
+        .map(|p| p.cf);
     // Paths in the written file are relative to DIR, so `tsgate serve --config DIR/tsgate.toml` works from anywhere.
     std::fs::write(
         dir.join("tsgate.toml"),
         toml::to_string_pretty(&config_for(Path::new(""), listen))?,
     )?;
     write_samples(dir, &config)?;
+    let mut config = config;
+    let simulator = match config.immuni {
+        Some(_) => None,
+        None => {
+            let (simulator, immuni) = start_simulator(&certs).await?;
+            config.immuni = Some(immuni);
+            Some(simulator)
+        }
+    };
     Ok(Demo {
         dir: dir.to_owned(),
         config,
+        simulator,
         operator_password,
         operator_pincode,
+        mmg_patient,
     })
+}
+
+/// Serves the Immuni simulator over mutual TLS on a free loopback port; returns it with the
+/// upstream configuration that points the gateway at it.
+async fn start_simulator(certs: &Path) -> anyhow::Result<(Simulator, ImmuniConfig)> {
+    let tls = simulator::mutual_tls(
+        &certs.join("immuni-server.pem"),
+        &certs.join("immuni-server-key.pem"),
+        &certs.join("immuni-ca.pem"),
+    )?;
+    let simulator = simulator::start(SocketAddr::from(([127, 0, 0, 1], 0)), Some(tls))
+        .await
+        .context("starting the Immuni simulator")?;
+    let immuni = ImmuniConfig {
+        base_url: format!("https://localhost:{}", simulator.addr.port()),
+        certificate: Some(certs.join("immuni-client.pem")),
+        key: Some(certs.join("immuni-client-key.pem")),
+        ca_bundle: Some(certs.join("immuni-ca.pem")),
+        ..ImmuniConfig::default()
+    };
+    Ok((simulator, immuni))
+}
+
+/// The registry (generated once under DIR/registry), the demo doctors and the ASL operator —
+/// who share the demo operator's password and pincode — and the substitution.
+async fn seed_registry(
+    store: &dyn Store,
+    dir: &Path,
+    password: &str,
+    pincode: &str,
+) -> anyhow::Result<()> {
+    if store.find_mmg(DEMO_MMG_CF).await?.is_none() {
+        let csv = dir.join("registry");
+        let mut options = crate::registry::GenerateOptions::new(DEMO_ASSISTITI);
+        options.patients_per_mmg = 150;
+        options.pinned.push(crate::registry::PinnedMmg {
+            cf: DEMO_MMG_CF.into(),
+            surname: "BIANCHI".into(),
+            name: "GIOVANNI".into(),
+            region_code: DEMO_REGION.into(),
+            asl_code: DEMO_ASL.into(),
+            staff_patients: 5,
+        });
+        crate::registry::generate(&csv, &options).context("generating the demo registry")?;
+        crate::registry::import(store, &csv)
+            .await
+            .context("importing the demo registry")?;
+    }
+    let password_hash = hash_secret(password).map_err(|e| anyhow::anyhow!("hash: {e}"))?;
+    let pincode_hash = hash_secret(pincode).map_err(|e| anyhow::anyhow!("hash: {e}"))?;
+    let users = [
+        (
+            DEMO_MMG_ID,
+            DEMO_MMG_CF,
+            "Giovanni Bianchi (MMG demo)",
+            None,
+            crate::services::sierologici::PROFILE_MMG,
+        ),
+        (
+            DEMO_SUBSTITUTE_ID,
+            DEMO_SUBSTITUTE_CF,
+            "Lucia Verdi (sostituta demo)",
+            None,
+            crate::services::sierologici::PROFILE_MMG,
+        ),
+        (
+            DEMO_ASL_ID,
+            DEMO_ASL_CF,
+            "Paola Neri (operatrice ASL demo)",
+            Some(DEMO_ASL),
+            crate::services::asl::PROFILE_ASL,
+        ),
+    ];
+    for (user_id, cf, name, asl, profile) in users {
+        let user = UserRecord {
+            user_id: user_id.into(),
+            cf: cf.into(),
+            display_name: name.into(),
+            password_hash: password_hash.clone(),
+            pincode_hash: pincode_hash.clone(),
+            asl: asl.map(Into::into),
+            region: Some(DEMO_REGION.into()),
+            enabled: true,
+        };
+        match store.add_user(&user).await {
+            Ok(()) | Err(StoreError::Duplicate { .. }) => {}
+            Err(e) => return Err(e.into()),
+        }
+        store.grant_profile(user_id, profile).await?;
+    }
+    if store
+        .substitutions(DEMO_MMG_CF, Some(DEMO_SUBSTITUTE_CF))
+        .await?
+        .is_empty()
+    {
+        let today = crate::store::registry::rome_day(chrono::Utc::now());
+        store
+            .add_substitution(&crate::store::Substitution {
+                titolare_cf: DEMO_MMG_CF.into(),
+                substitute_cf: DEMO_SUBSTITUTE_CF.into(),
+                from: today - chrono::Duration::days(30),
+                to: today + chrono::Duration::days(60),
+            })
+            .await?;
+    }
+    Ok(())
 }
 
 fn load_or_create_ca(
@@ -238,8 +410,52 @@ fn write_samples(dir: &Path, config: &Config) -> anyhow::Result<()> {
         &samples.join("ElencoServizi-operator.xml"),
         &ELENCO_SERVIZI_WITH_PIN.replace("{PINCODE}", &pin),
     )?;
+    // A made-up OTP and today's date, fresh at each start (the simulator answers "already
+    // authorised" to the same code within 150 s): synthetic sandbox data, not a citizen's.
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Europe::Rome)
+        .date_naive()
+        .min(chrono::Utc::now().date_naive())
+        .format("%Y-%m-%d")
+        .to_string();
+    let otp_envelope = |pin_element: &str, region_elements: &str| {
+        INVIO_OTP
+            .replace("{PIN}", pin_element)
+            .replace("{OTP}", Otp::generate().as_upstream_str())
+            .replace("{DATE}", &today)
+            .replace("{REGION}", region_elements)
+    };
+    std::fs::write(
+        samples.join("InvioOTP-region.xml"),
+        otp_envelope(
+            "",
+            &format!(
+                "\n      <req:cfOperatore>{DEMO_OPERATOR_CF}</req:cfOperatore>\n      <req:tipoAutenticazione>SPID</req:tipoAutenticazione>"
+            ),
+        ),
+    )?;
+    files::write_secret(
+        &samples.join("InvioOTP-operator.xml"),
+        &otp_envelope(&format!("\n      <req:pinCode>{pin}</req:pinCode>"), ""),
+    )?;
+    files::write_secret(
+        &samples.join("ElencoAssistiti-mmg.xml"),
+        &ELENCO_ASSISTITI_MMG.replace("{PINCODE}", &pin),
+    )?;
     Ok(())
 }
+
+const INVIO_OTP: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:req="urn:tsgate:ws:otp:richiesta">
+  <soapenv:Header/>
+  <soapenv:Body>
+    <req:InvioOTPRichiesta>{PIN}
+      <req:codiceOTP>{OTP}</req:codiceOTP>
+      <req:dataInizioSintomi>{DATE}</req:dataInizioSintomi>{REGION}
+    </req:InvioOTPRichiesta>
+  </soapenv:Body>
+</soapenv:Envelope>
+"#;
 
 const ELENCO_SERVIZI_NO_PIN: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 <soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:req="urn:tsgate:ws:servizi:richiesta">
@@ -261,6 +477,19 @@ const ELENCO_SERVIZI_WITH_PIN: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 </soapenv:Envelope>
 "#;
 
+const ELENCO_ASSISTITI_MMG: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:req="urn:tsgate:ws:sierologici:richiesta">
+  <soapenv:Header/>
+  <soapenv:Body>
+    <req:ElencoAssistitiRichiesta>
+      <req:pinCode>{PINCODE}</req:pinCode>
+      <req:cfMedico>BNCGNN65C12H501E</req:cfMedico>
+      <req:cfMedicoTitolare>BNCGNN65C12H501E</req:cfMedicoTitolare>
+    </req:ElencoAssistitiRichiesta>
+  </soapenv:Body>
+</soapenv:Envelope>
+"#;
+
 /// The text printed when the demo starts.
 pub fn banner(demo: &Demo) -> String {
     let d = demo.dir.display();
@@ -271,9 +500,30 @@ pub fn banner(demo: &Demo) -> String {
          \nCall ElencoServizi as region {DEMO_REGION} (mutual TLS):\n\
          \n  curl --cacert {d}/certs/ca.pem --cert {d}/certs/region-{DEMO_REGION}.pem --key {d}/certs/region-{DEMO_REGION}-key.pem \\\n    -H 'Content-Type: text/xml; charset=utf-8' -H 'SOAPAction: \"urn:tsgate:ws:servizi/ElencoServizi\"' \\\n    --data-binary @{d}/samples/ElencoServizi-region.xml {url}/ws/Servizi\n\
          \nCall it as operator {DEMO_OPERATOR_ID} (Basic + encrypted pincode):\n\
-         \n  curl --cacert {d}/certs/ca.pem -u '{DEMO_OPERATOR_ID}:{}' \\\n    -H 'Content-Type: text/xml; charset=utf-8' -H 'SOAPAction: \"urn:tsgate:ws:servizi/ElencoServizi\"' \\\n    --data-binary @{d}/samples/ElencoServizi-operator.xml {url}/ws/Servizi\n\
+         \n  curl --cacert {d}/certs/ca.pem -u '{DEMO_OPERATOR_ID}:{password}' \\\n    -H 'Content-Type: text/xml; charset=utf-8' -H 'SOAPAction: \"urn:tsgate:ws:servizi/ElencoServizi\"' \\\n    --data-binary @{d}/samples/ElencoServizi-operator.xml {url}/ws/Servizi\n\
+         \nSend an Immuni OTP (InvioOTP) as region {DEMO_REGION}, for its operator {DEMO_OPERATOR_CF} (SPID):\n\
+         \n  curl --cacert {d}/certs/ca.pem --cert {d}/certs/region-{DEMO_REGION}.pem --key {d}/certs/region-{DEMO_REGION}-key.pem \\\n    -H 'Content-Type: text/xml; charset=utf-8' -H 'SOAPAction: \"urn:tsgate:ws:otp/InvioOTP\"' \\\n    --data-binary @{d}/samples/InvioOTP-region.xml {url}/ws/InvioOTP\n\
+         \nand as operator {DEMO_OPERATOR_ID} (Basic + encrypted pincode):\n\
+         \n  curl --cacert {d}/certs/ca.pem -u '{DEMO_OPERATOR_ID}:{password}' \\\n    -H 'Content-Type: text/xml; charset=utf-8' -H 'SOAPAction: \"urn:tsgate:ws:otp/InvioOTP\"' \\\n    --data-binary @{d}/samples/InvioOTP-operator.xml {url}/ws/InvioOTP\n\
+         \n{upstream}\n\
          \nThe operator's password and pincode are in {d}/operator-credentials.txt; its national-card\n\
-         style certificate is {d}/certs/operator-card.pem. Stop with Ctrl-C.\n",
-        demo.operator_password
+         style certificate is {d}/certs/operator-card.pem.\n\
+         \nSerology tests: the demo MMG {DEMO_MMG_ID} ({DEMO_MMG_CF}) asks for their list of school-staff patients\n\
+         (one of them is {patient}); {DEMO_SUBSTITUTE_ID} ({DEMO_SUBSTITUTE_CF}) is their authorised substitute, and\n\
+         {DEMO_ASL_ID} ({DEMO_ASL_CF}) an operator of ASL {DEMO_ASL}. They share the operator's password and pincode.\n\
+         \n  curl --cacert {d}/certs/ca.pem -u '{DEMO_MMG_ID}:{password}' \\\n    -H 'Content-Type: text/xml; charset=utf-8' -H 'SOAPAction: \"urn:tsgate:ws:sierologici/ElencoAssistiti\"' \\\n    --data-binary @{d}/samples/ElencoAssistiti-mmg.xml {url}/ws/Sierologici\n\
+         \nStop with Ctrl-C.\n",
+        password = demo.operator_password,
+        upstream = match (&demo.simulator, &demo.config.immuni) {
+            (Some(simulator), _) => format!(
+                "OTPs go to the built-in Immuni simulator at https://localhost:{} (set TSGATE_IMMUNI_BASE_URL\n\
+                 to use a real backend). Each start writes a new made-up OTP into the samples; sending the\n\
+                 same one again within 150 s gets 2001 (already authorised), as the real backend would.",
+                simulator.addr.port()
+            ),
+            (None, Some(immuni)) => format!("OTPs go to the Immuni backend at {}.", immuni.base_url),
+            (None, None) => "InvioOTP is not offered: no Immuni backend is configured.".to_owned(),
+        },
+        patient = demo.mmg_patient.as_deref().unwrap_or("-"),
     )
 }

@@ -1,15 +1,19 @@
 //! tsgate — a SOAP/XML cooperative web-service gateway for the Sistema Tessera Sanitaria
 //! COVID-19 services. `server` is the network path of a request, `soap` its stage pipeline,
-//! `services` the operations, `store` persistence, `xsd` our own schema validator.
+//! `services` the operations, `store` persistence, `registry` the CSV files of the registry of
+//! assistiti (import and synthetic generation), `xsd` our own schema validator, `immuni` the
+//! upstream of the OTP service.
 #![forbid(unsafe_code)]
 
 pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod domain;
+pub mod immuni;
 pub mod metrics;
 pub mod pki;
 pub mod publication;
+pub mod registry;
 pub mod server;
 pub mod services;
 pub mod soap;

@@ -10,15 +10,16 @@ use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 
 use crate::config::Config;
+use crate::domain::TransactionIds;
 use crate::metrics::Metrics;
 use crate::pki::{files, PincodeKey};
 use crate::publication::Publication;
 use crate::server::{accept, tls, tls_reload, PeerIdentityReader};
-use crate::services::{Catalogue, SCHEMA_FILES};
+use crate::services::{self, Catalogue, SCHEMA_FILES};
 use crate::soap::credential_cache::CredentialCache;
 use crate::soap::permissions::RegionPermissions;
 use crate::soap::throttle::Throttle;
-use crate::store::{self, AccessLogWriter, Store, WriterHandle};
+use crate::store::{self, retention, AccessLogWriter, Store, WriterHandle};
 use crate::xsd::SchemaSet;
 
 /// Everything a request needs, shared by all connections.
@@ -35,6 +36,7 @@ pub struct App {
     pub metrics: Metrics,
     pub publication: Publication,
     pub peer_reader: PeerIdentityReader,
+    pub transaction_ids: TransactionIds,
 }
 
 pub struct Application {
@@ -47,6 +49,11 @@ pub struct Application {
 impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Application> {
         let schemas = compile_schemas()?;
+        let catalogue = Catalogue::new(services::all(&config).context("services set-up")?);
+        match &config.immuni {
+            Some(immuni) => tracing::info!(upstream = %immuni.base_url, "InvioOTP offered"),
+            None => tracing::warn!("no [immuni] configuration: InvioOTP is not offered"),
+        }
         let tls_config = tls::server_config(&config.tls).context("TLS set-up")?;
         let ca_der = files::certificates(&config.tls.client_ca)?
             .into_iter()
@@ -67,7 +74,7 @@ impl Application {
             .with_context(|| format!("cannot listen on {}", config.server.listen))?;
         let app = App {
             schemas,
-            catalogue: Catalogue::new(),
+            catalogue,
             store,
             access_log,
             throttle: Throttle::new(&config.throttle),
@@ -77,6 +84,7 @@ impl Application {
             metrics: Metrics::new(),
             publication: Publication::new(&config.server.public_url),
             peer_reader,
+            transaction_ids: TransactionIds::new(),
             config,
         };
         Ok(Application {
@@ -111,7 +119,12 @@ impl Application {
                 app.throttle.forget_idle();
             }
         });
+        let retention = tokio::spawn(retention::keep_purging(
+            self.app.store.clone(),
+            self.app.config.store.access_log_retention_months,
+        ));
         accept::serve(self.listener, acceptor_rx, self.app, shutdown).await;
+        retention.abort();
         janitor.abort();
         reloader.abort();
         self.writer.shutdown().await;

@@ -2,7 +2,8 @@
 # Load test: tsgate vs nginx returning a fixed body, both over mutual TLS with the same
 # certificates, side by side in one run. Reports requests/s and server CPU per request
 # (utime+stime of the server processes, from /proc) for keep-alive and for a new TLS
-# connection per request.
+# connection per request; then InvioOTP through tsgate to a local Immuni upstream (nginx
+# answering 204 on /v1/otp), beside ElencoServizi on the same gateway.
 #
 #   cargo build --release && bash benches/load/run.sh [requests] [concurrency]
 #
@@ -15,6 +16,7 @@ WORK=$(mktemp -d)
 TSGATE=target/release/tsgate
 PORT_T=18443
 PORT_N=18444
+PORT_U=18445
 trap 'kill $(jobs -p) 2>/dev/null || true; [ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null; rm -rf "$WORK"' EXIT
 
 command -v oha >/dev/null || { echo "oha not found: cargo install oha" >&2; exit 1; }
@@ -25,6 +27,7 @@ command -v nginx >/dev/null || { echo "nginx not found: apt-get install nginx-li
 TSGATE_THROTTLE_DEFAULT='{per_second=1000000,burst=1000000}' \
 TSGATE_THROTTLE_CLIENTS='{"region:120"={per_second=1000000,burst=1000000}}' \
 TSGATE_LOG_LEVEL=warn \
+TSGATE_IMMUNI_BASE_URL=http://127.0.0.1:$PORT_U \
   env ${EXTRA_ENV:-} "$TSGATE" demo --dir "$WORK/demo" --listen 127.0.0.1:$PORT_T >"$WORK/tsgate.log" 2>&1 &
 TSGATE_PID=$!
 for _ in $(seq 1 100); do curl -sk https://127.0.0.1:$PORT_T/health >/dev/null 2>&1 && break; sleep 0.2; done
@@ -33,7 +36,8 @@ BODY=$WORK/demo/samples/ElencoServizi-region.xml
 REPLY=$(curl -s --cacert "$CERTS/ca.pem" --cert "$CERTS/region-120.pem" --key "$CERTS/region-120-key.pem" \
   -H 'Content-Type: text/xml; charset=utf-8' --data-binary @"$BODY" https://localhost:$PORT_T/ws/Servizi)
 echo "$REPLY" | grep -q '<ric:codEsito>0000</ric:codEsito>' || { echo "tsgate did not answer 0000: $REPLY" >&2; exit 1; }
-case "$REPLY" in *"'"*|*'$'*|*'\\'*) echo "reply not embeddable in nginx.conf" >&2; exit 1;; esac
+case "$REPLY" in *'$'*|*'\\'*) echo "reply not embeddable in nginx.conf" >&2; exit 1;; esac
+REPLY_QUOTED=${REPLY//\'/\\\'}   # nginx single-quoted string: escape the apostrophes
 
 # nginx: same certificates, client certificate required, returns the same bytes.
 cat >"$WORK/nginx.conf" <<NGINX
@@ -55,7 +59,13 @@ http {
     ssl_session_tickets off;
     keepalive_requests 1000000;
     client_body_buffer_size 64k;
-    location / { default_type "text/xml; charset=utf-8"; return 200 '$REPLY'; }
+    location / { default_type "text/xml; charset=utf-8"; return 200 '$REPLY_QUOTED'; }
+  }
+  # The Immuni upstream of InvioOTP: accepts every upload (plain HTTP, keep-alive).
+  server {
+    listen 127.0.0.1:$PORT_U;
+    keepalive_requests 1000000;
+    location = /v1/otp { return 204; }
   }
 }
 NGINX
@@ -76,7 +86,7 @@ cpu_ticks() { # sum of utime+stime (clock ticks) of the given pids
 nginx_pids() { echo $NGINX_PIDS $(pgrep -P "$(cat "$WORK/nginx.pid")" | tr '\n' ' '); }
 HZ=$(getconf CLK_TCK)
 
-run() { # name url pids... ; extra oha args in $EXTRA
+run() { # name url pids... ; extra oha args in $EXTRA, request body in $BODY
   local name=$1 url=$2; shift 2
   local before after
   before=$(cpu_ticks "$@")
@@ -105,3 +115,16 @@ run "tsgate, keep-alive" "https://localhost:$PORT_T/ws/Servizi" $TSGATE_PID
 EXTRA="--disable-keepalive"
 run "nginx, new TLS connection per request" "https://localhost:$PORT_N/ws/Servizi" $(nginx_pids)
 run "tsgate, new TLS connection per request" "https://localhost:$PORT_T/ws/Servizi" $TSGATE_PID
+
+# InvioOTP: the same OTP every time (the upstream does not mind), beside ElencoServizi.
+EXTRA=""
+OTP_BODY=$WORK/demo/samples/InvioOTP-region.xml
+OTP_REPLY=$(curl -s --cacert "$CERTS/ca.pem" --cert "$CERTS/region-120.pem" --key "$CERTS/region-120-key.pem" \
+  -H 'Content-Type: text/xml; charset=utf-8' --data-binary @"$OTP_BODY" https://localhost:$PORT_T/ws/InvioOTP)
+echo "$OTP_REPLY" | grep -q '<ric:codEsito>0000</ric:codEsito>' || { echo "InvioOTP did not answer 0000: $OTP_REPLY" >&2; exit 1; }
+run "tsgate ElencoServizi, keep-alive" "https://localhost:$PORT_T/ws/Servizi" $TSGATE_PID
+BODY=$OTP_BODY
+UPSTREAM_BEFORE=$(cpu_ticks $(nginx_pids))
+run "tsgate InvioOTP → upstream 204, keep-alive" "https://localhost:$PORT_T/ws/InvioOTP" $TSGATE_PID
+UPSTREAM_AFTER=$(cpu_ticks $(nginx_pids))
+python3 -c "print(f'\nupstream (nginx answering 204) CPU during the InvioOTP run: {($UPSTREAM_AFTER - $UPSTREAM_BEFORE) / $HZ / $N * 1e6:.0f} µs/req')"

@@ -1,17 +1,24 @@
 //! The services the gateway offers. Each service is a folder; each operation a plain async
 //! function from a typed request to a typed reply, registered here with its access rule.
 
+pub mod asl;
 pub mod catalogue;
+pub mod otp;
 pub mod outcome;
 pub mod servizi;
+pub mod sierologici;
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 
 pub use catalogue::Catalogue;
-pub use outcome::{Messaggio, Reply, TipoErrore};
+pub use outcome::{Audit, Messaggio, Reply, TipoErrore};
 
+pub use crate::domain::TransactionIdKind;
+
+use crate::config::Config;
+use crate::immuni::client::ClientError;
 use crate::soap::identify::Caller;
 use crate::soap::Element;
 use crate::startup::App;
@@ -39,6 +46,8 @@ pub struct Context<'a> {
     pub app: &'a App,
     pub caller: &'a Caller,
     pub service: &'a ServiceSpec,
+    /// The id this transaction's reply will carry (a cancel records it with what it cancels).
+    pub transaction_id: crate::domain::TransactionId,
 }
 
 #[async_trait]
@@ -54,6 +63,8 @@ pub struct ServiceSpec {
     pub description: &'static str,
     /// The WSDL file under `wsdl/`.
     pub wsdl: &'static str,
+    /// The shape of the ids this service's replies carry.
+    pub transaction_ids: TransactionIdKind,
     pub operations: Vec<Arc<dyn Operation>>,
 }
 
@@ -66,9 +77,24 @@ impl ServiceSpec {
     }
 }
 
-/// Every service, in the order the catalogue lists them.
-pub fn all() -> Vec<ServiceSpec> {
-    vec![servizi::service()]
+/// The name of every service tsgate has, configured here or not (for `tsgate regions enable`).
+pub const SERVICE_NAMES: &[&str] = &[
+    servizi::SERVICE,
+    otp::SERVICE,
+    sierologici::SERVICE,
+    asl::SERVICE,
+];
+
+/// Every service the configuration allows, in the order the catalogue lists them. `InvioOTP`
+/// needs its upstream (`[immuni]`); without it the service is not offered.
+pub fn all(config: &Config) -> Result<Vec<ServiceSpec>, ClientError> {
+    let mut services = vec![servizi::service()];
+    if let Some(immuni) = &config.immuni {
+        services.push(otp::service(immuni)?);
+    }
+    services.push(sierologici::service());
+    services.push(asl::service());
+    Ok(services)
 }
 
 /// The published files, embedded so the binary serves them from anywhere: (file name, text).
@@ -82,7 +108,38 @@ pub const SCHEMA_FILES: &[(&str, &str)] = &[
         "servizi-ricevuta.xsd",
         include_str!("../../xsd/servizi-ricevuta.xsd"),
     ),
+    (
+        "otp-richiesta.xsd",
+        include_str!("../../xsd/otp-richiesta.xsd"),
+    ),
+    (
+        "otp-ricevuta.xsd",
+        include_str!("../../xsd/otp-ricevuta.xsd"),
+    ),
+    (
+        "sierologici-richiesta.xsd",
+        include_str!("../../xsd/sierologici-richiesta.xsd"),
+    ),
+    (
+        "sierologici-ricevuta.xsd",
+        include_str!("../../xsd/sierologici-ricevuta.xsd"),
+    ),
+    (
+        "asl-richiesta.xsd",
+        include_str!("../../xsd/asl-richiesta.xsd"),
+    ),
+    (
+        "asl-ricevuta.xsd",
+        include_str!("../../xsd/asl-ricevuta.xsd"),
+    ),
 ];
 
-pub const WSDL_FILES: &[(&str, &str)] =
-    &[("Servizi.wsdl", include_str!("../../wsdl/Servizi.wsdl"))];
+pub const WSDL_FILES: &[(&str, &str)] = &[
+    ("Servizi.wsdl", include_str!("../../wsdl/Servizi.wsdl")),
+    ("InvioOTP.wsdl", include_str!("../../wsdl/InvioOTP.wsdl")),
+    (
+        "Sierologici.wsdl",
+        include_str!("../../wsdl/Sierologici.wsdl"),
+    ),
+    ("ASL.wsdl", include_str!("../../wsdl/ASL.wsdl")),
+];

@@ -27,6 +27,8 @@ pub struct TestApp {
     pub operator_pincode: String,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     pub server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+    /// The demo's built-in Immuni backend, when the config still points at it.
+    _simulator: Option<tsgate::immuni::simulator::Simulator>,
 }
 
 /// Who the client presents itself as.
@@ -89,6 +91,7 @@ async fn spawn_in(dir: tempfile::TempDir, tweak: impl FnOnce(&mut Config)) -> Te
         .expect("demo set-up");
     let mut config = demo.config.clone();
     tweak(&mut config);
+    let simulator = demo.simulator;
     let application = Application::build(config).await.expect("gateway starts");
     let address = application.local_addr().expect("bound");
     let app = application.app().clone();
@@ -105,6 +108,7 @@ async fn spawn_in(dir: tempfile::TempDir, tweak: impl FnOnce(&mut Config)) -> Te
         operator_pincode: demo.operator_pincode,
         shutdown: Some(tx),
         server: Some(server),
+        _simulator: simulator,
     }
 }
 
@@ -145,6 +149,60 @@ impl TestApp {
         pincode::encrypt_for_certificate(&cert, pincode_text).expect("encrypt")
     }
 
+    /// Sends an envelope as `who`: `region`, `card`, `anonymous`, or a demo user by Basic
+    /// credentials with `{PINCODE}` filled with their pincode (see [`user_of`]);
+    /// `wrong-pincode` is the demo operator with another pincode.
+    pub async fn send_as(
+        &self,
+        who: &str,
+        path: &str,
+        content_type: &str,
+        body: &str,
+    ) -> std::io::Result<Reply> {
+        let pincode = match who {
+            "wrong-pincode" => format!("9{}", self.operator_pincode),
+            _ => self.operator_pincode.clone(),
+        };
+        let user = match who {
+            "wrong-pincode" => Some(demo::DEMO_OPERATOR_ID),
+            _ => user_of(who),
+        };
+        if let Some(user) = user {
+            return self
+                .post_basic(user, &pincode, path, content_type, body)
+                .await;
+        }
+        let client = match who {
+            "region" => As::Region,
+            "card" => As::Card,
+            _ => As::Anonymous,
+        };
+        self.post(client, path, content_type, &[], body.as_bytes())
+            .await
+    }
+
+    /// Posts `body` with the Basic credentials of demo `user` (all share the demo operator's
+    /// password) and `{PINCODE}` filled with `pincode`, encrypted as a client does.
+    pub async fn post_basic(
+        &self,
+        user: &str,
+        pincode: &str,
+        path: &str,
+        content_type: &str,
+        body: &str,
+    ) -> std::io::Result<Reply> {
+        let basic = basic(user, &self.operator_password);
+        let body = body.replace("{PINCODE}", &self.encrypted_pincode(pincode));
+        self.post(
+            As::Anonymous,
+            path,
+            content_type,
+            &[("Authorization", &basic)],
+            body.as_bytes(),
+        )
+        .await
+    }
+
     /// Sends a SOAP 1.1 envelope to `/ws/<service>`.
     pub async fn soap(&self, who: As, service: &str, envelope: &str) -> Reply {
         self.post(
@@ -166,18 +224,8 @@ impl TestApp {
 
     /// Basic + pincode as the demo operator.
     pub async fn soap_as_operator(&self, service: &str, envelope: &str) -> Reply {
-        let basic = basic(&self.operator_id, &self.operator_password);
-        let envelope =
-            envelope.replace("{PINCODE}", &self.encrypted_pincode(&self.operator_pincode));
-        self.post(
-            As::Anonymous,
-            &format!("/ws/{service}"),
-            "text/xml; charset=utf-8",
-            &[("Authorization", &basic)],
-            envelope.as_bytes(),
-        )
-        .await
-        .expect("HTTP exchange")
+        self.soap_as_user(&self.operator_id, service, envelope)
+            .await
     }
 
     pub async fn post(
@@ -268,6 +316,87 @@ impl TestApp {
     }
 }
 
+/// The demo user a manifest's `caller` names (all share the demo operator's secrets).
+pub fn user_of(caller: &str) -> Option<&'static str> {
+    match caller {
+        "operator" => Some(demo::DEMO_OPERATOR_ID),
+        "mmg" => Some(demo::DEMO_MMG_ID),
+        "substitute" => Some(demo::DEMO_SUBSTITUTE_ID),
+        "asl" => Some(demo::DEMO_ASL_ID),
+        _ => None,
+    }
+}
+
+impl TestApp {
+    /// Lets the demo region 120 call `service`.
+    pub async fn enable_region(&self, service: &str) {
+        self.app
+            .store
+            .enable_region_service(demo::DEMO_REGION, service)
+            .await
+            .expect("enable region");
+    }
+
+    /// One of the demo MMG's school-staff patients.
+    pub async fn patient(&self) -> String {
+        self.app
+            .store
+            .patient_list(demo::DEMO_MMG_CF)
+            .await
+            .expect("patient list")
+            .into_iter()
+            .next()
+            .expect("the demo MMG has school-staff patients")
+            .cf
+    }
+
+    /// A sample with its placeholders filled: {PINCODE}, {PATIENT}, {TODAY}, {TOMORROW}.
+    pub async fn fill(&self, template: &str) -> String {
+        let today = tsgate::store::registry::rome_day(chrono::Utc::now());
+        let mut text = template
+            .replace("{PINCODE}", &self.encrypted_pincode(&self.operator_pincode))
+            .replace("{TODAY}", &today.to_string())
+            .replace(
+                "{TOMORROW}",
+                &(today + chrono::Duration::days(1)).to_string(),
+            );
+        if text.contains("{PATIENT}") {
+            text = text.replace("{PATIENT}", &self.patient().await);
+        }
+        text
+    }
+
+    /// Sends a sample to `/ws/<service>` as a demo user (Basic + pincode).
+    pub async fn soap_as_user(&self, user: &str, service: &str, envelope: &str) -> Reply {
+        let path = format!("/ws/{service}");
+        self.post_basic(
+            user,
+            &self.operator_pincode,
+            &path,
+            "text/xml; charset=utf-8",
+            envelope,
+        )
+        .await
+        .expect("HTTP exchange")
+    }
+
+    /// `GET path` with extra headers, as `who`.
+    pub async fn get_with(
+        &self,
+        who: As,
+        path: &str,
+        headers: &[(&str, &str)],
+    ) -> std::io::Result<Reply> {
+        let mut request =
+            format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n");
+        for (name, value) in headers {
+            request.push_str(&format!("{name}: {value}\r\n"));
+        }
+        request.push_str("\r\n");
+        self.exchange(who, request.as_bytes()).await
+    }
+}
+
 pub fn basic(user: &str, password: &str) -> String {
     use base64::Engine;
     format!(
@@ -340,6 +469,57 @@ fn parse_reply(raw: &[u8]) -> std::io::Result<Reply> {
 }
 
 /// A sample envelope from `tests/envelopes/`.
+/// Fills the conformance kit's placeholders (see `tests/envelopes/otp/manifest.toml`).
+#[derive(Default)]
+pub struct Placeholders {
+    /// The OTP of the last filled template.
+    pub previous_otp: String,
+}
+
+impl Placeholders {
+    pub fn fill(&mut self, template: &str) -> String {
+        let otp = tsgate::domain::Otp::generate().as_upstream_str().to_owned();
+        let typed = format!("{}-{}-{}", &otp[..3], &otp[3..7], &otp[7..]).to_lowercase();
+        let (today, rome_today) = otp_dates();
+        let day = |days: i64| {
+            (today - chrono::TimeDelta::days(days))
+                .format("%Y-%m-%d")
+                .to_string()
+        };
+        let back = |days: i64| {
+            (rome_today - chrono::TimeDelta::days(days))
+                .format("%Y-%m-%d")
+                .to_string()
+        };
+        let tomorrow = (rome_today.max(chrono::Utc::now().date_naive())
+            + chrono::TimeDelta::days(1))
+        .format("%Y-%m-%d")
+        .to_string();
+        let filled = template
+            .replace("{OTP_PREVIOUS}", &self.previous_otp)
+            .replace("{OTP_AS_TYPED}", &typed)
+            .replace("{OTP}", &otp)
+            .replace("{TODAY}", &day(0))
+            .replace("{YESTERDAY}", &day(1))
+            .replace("{TOMORROW}", &tomorrow)
+            .replace("{WINDOW_EDGE}", &back(180))
+            .replace("{TOO_OLD}", &back(181));
+        if template.contains("{OTP}") || template.contains("{OTP_AS_TYPED}") {
+            self.previous_otp = otp;
+        }
+        filled
+    }
+}
+
+/// "Today" for a symptom date that both the gateway (Europe/Rome) and the backend (UTC) accept:
+/// the earlier of the two dates (they differ in the hour or two after Rome's midnight), and
+/// Rome's today, against which the gateway measures its window.
+pub fn otp_dates() -> (chrono::NaiveDate, chrono::NaiveDate) {
+    let now = chrono::Utc::now();
+    let rome = now.with_timezone(&chrono_tz::Europe::Rome).date_naive();
+    (rome.min(now.date_naive()), rome)
+}
+
 pub fn envelope(path: &str) -> String {
     let full = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/envelopes")
