@@ -91,7 +91,7 @@ async fn main() -> anyhow::Result<()> {
     let mut patients = 0;
     for cf in &mmgs {
         let started = Instant::now();
-        patients += store.patient_list(cf).await?.len();
+        patients += store.registry().patient_list(cf).await?.len();
         samples.push(started.elapsed());
     }
     println!(

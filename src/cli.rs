@@ -539,10 +539,11 @@ async fn substitutes(command: SubstitutesCommand) -> anyhow::Result<()> {
                 bail!("--from {from} is after --to {to}");
             }
             let store = open_store(&target).await?;
-            if store.find_mmg(&titolare).await?.is_none() {
+            if store.registry().find_mmg(&titolare).await?.is_none() {
                 bail!("{titolare} is not an MMG of the registry");
             }
             store
+                .registry()
                 .add_substitution(&crate::store::Substitution {
                     titolare_cf: titolare.clone(),
                     substitute_cf: substitute.clone(),
@@ -555,7 +556,7 @@ async fn substitutes(command: SubstitutesCommand) -> anyhow::Result<()> {
         SubstitutesCommand::List { target, titolare } => {
             let titolare = parse_cf("titolare", &titolare)?;
             let store = open_store(&target).await?;
-            for s in store.substitutions(&titolare, None).await? {
+            for s in store.registry().substitutions(&titolare, None).await? {
                 println!("{};{};{}", s.substitute_cf, s.from, s.to);
             }
         }
@@ -567,7 +568,10 @@ async fn substitutes(command: SubstitutesCommand) -> anyhow::Result<()> {
             let titolare = parse_cf("titolare", &titolare)?;
             let substitute = parse_cf("substitute", &substitute)?;
             let store = open_store(&target).await?;
-            let removed = store.revoke_substitution(&titolare, &substitute).await?;
+            let removed = store
+                .registry()
+                .revoke_substitution(&titolare, &substitute)
+                .await?;
             if removed == 0 {
                 bail!("{substitute} has no authorisation from {titolare}");
             }

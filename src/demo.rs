@@ -172,6 +172,7 @@ pub async fn prepare(dir: &Path, listen: SocketAddr) -> anyhow::Result<Demo> {
         .context("enabling the demo region for InvioOTP")?;
     seed_registry(store.as_ref(), dir, &operator_password, &operator_pincode).await?;
     let mmg_patient = store
+        .registry()
         .patient_list(DEMO_MMG_CF)
         .await?
         .into_iter()
@@ -231,7 +232,7 @@ async fn seed_registry(
     password: &str,
     pincode: &str,
 ) -> anyhow::Result<()> {
-    if store.find_mmg(DEMO_MMG_CF).await?.is_none() {
+    if store.registry().find_mmg(DEMO_MMG_CF).await?.is_none() {
         let csv = dir.join("registry");
         let mut options = crate::registry::GenerateOptions::new(DEMO_ASSISTITI);
         options.patients_per_mmg = 150;
@@ -291,12 +292,14 @@ async fn seed_registry(
         store.grant_profile(user_id, profile).await?;
     }
     if store
+        .registry()
         .substitutions(DEMO_MMG_CF, Some(DEMO_SUBSTITUTE_CF))
         .await?
         .is_empty()
     {
         let today = crate::store::registry::rome_day(chrono::Utc::now());
         store
+            .registry()
             .add_substitution(&crate::store::Substitution {
                 titolare_cf: DEMO_MMG_CF.into(),
                 substitute_cf: DEMO_SUBSTITUTE_CF.into(),

@@ -1134,99 +1134,8 @@ impl Store for Instrumented {
     async fn region_services(&self, region: &str) -> Result<Vec<String>, StoreError> {
         self.inner.region_services(region).await
     }
-    async fn upsert_regions(&self, rows: &[tsgate::store::Region]) -> Result<(), StoreError> {
-        self.inner.upsert_regions(rows).await
-    }
-    async fn upsert_asls(&self, rows: &[tsgate::store::Asl]) -> Result<(), StoreError> {
-        self.inner.upsert_asls(rows).await
-    }
-    async fn upsert_municipalities(
-        &self,
-        rows: &[tsgate::store::Municipality],
-    ) -> Result<(), StoreError> {
-        self.inner.upsert_municipalities(rows).await
-    }
-    async fn upsert_mmgs(&self, rows: &[tsgate::store::Mmg]) -> Result<(), StoreError> {
-        self.inner.upsert_mmgs(rows).await
-    }
-    async fn upsert_assistiti(&self, rows: &[tsgate::store::Assistito]) -> Result<(), StoreError> {
-        self.inner.upsert_assistiti(rows).await
-    }
-    async fn upsert_school_staff(
-        &self,
-        rows: &[tsgate::store::StaffMember],
-    ) -> Result<(), StoreError> {
-        self.inner.upsert_school_staff(rows).await
-    }
-    async fn match_school_staff(&self) -> Result<tsgate::store::StaffMatch, StoreError> {
-        self.inner.match_school_staff().await
-    }
-    async fn find_mmg(&self, cf: &str) -> Result<Option<tsgate::store::Mmg>, StoreError> {
-        self.inner.find_mmg(cf).await
-    }
-    async fn find_assistito(
-        &self,
-        cf: &str,
-    ) -> Result<Option<tsgate::store::Assistito>, StoreError> {
-        self.inner.find_assistito(cf).await
-    }
-    async fn patient_list(
-        &self,
-        titolare: &str,
-    ) -> Result<Vec<tsgate::store::ListedPatient>, StoreError> {
-        self.inner.patient_list(titolare).await
-    }
-    async fn is_on_list(&self, titolare: &str, assistito: &str) -> Result<bool, StoreError> {
-        self.inner.is_on_list(titolare, assistito).await
-    }
-    async fn add_substitution(&self, s: &tsgate::store::Substitution) -> Result<(), StoreError> {
-        self.inner.add_substitution(s).await
-    }
-    async fn substitutions(
-        &self,
-        titolare: &str,
-        substitute: Option<&str>,
-    ) -> Result<Vec<tsgate::store::Substitution>, StoreError> {
-        self.inner.substitutions(titolare, substitute).await
-    }
-    async fn revoke_substitution(
-        &self,
-        titolare: &str,
-        substitute: &str,
-    ) -> Result<u64, StoreError> {
-        self.inner.revoke_substitution(titolare, substitute).await
-    }
-    async fn cancel_serology_test(
-        &self,
-        id: &str,
-        titolare: &str,
-        assistito: &str,
-        doctor: &str,
-        cancel_id: &str,
-        at: DateTime<Utc>,
-    ) -> Result<tsgate::store::CancelOutcome, StoreError> {
-        self.inner
-            .cancel_serology_test(id, titolare, assistito, doctor, cancel_id, at)
-            .await
-    }
-    async fn sent_tests(
-        &self,
-        query: &SentTestQuery,
-    ) -> Result<Vec<tsgate::store::SentTest>, StoreError> {
-        self.inner.sent_tests(query).await
-    }
-    async fn staff_per_mmg(
-        &self,
-        region: &str,
-        asl: &str,
-    ) -> Result<Vec<(String, i64)>, StoreError> {
-        self.inner.staff_per_mmg(region, asl).await
-    }
-    async fn asl_test_counts(
-        &self,
-        operator: &str,
-    ) -> Result<Vec<(chrono::NaiveDate, i64)>, StoreError> {
-        self.inner.asl_test_counts(operator).await
+    fn registry(&self) -> &dyn tsgate::store::Registry {
+        self.inner.registry()
     }
 }
 
@@ -1314,18 +1223,25 @@ async fn registry_import_matches_staff_and_serves_the_lists(db: Arc<TestDb>) {
         .expect("import again");
     assert_eq!(second.staff.matched, first.staff.matched);
 
-    let list = store.patient_list(PINNED_MMG).await.expect("list");
+    let list = store
+        .registry()
+        .patient_list(PINNED_MMG)
+        .await
+        .expect("list");
     assert_eq!(list.len(), 7);
     assert!(list.windows(2).all(|w| w[0].surname <= w[1].surname));
     assert!(store
+        .registry()
         .is_on_list(PINNED_MMG, &list[0].cf)
         .await
         .expect("on list"));
     assert!(!store
+        .registry()
         .is_on_list("RSSMRA80A01H501U", &list[0].cf)
         .await
         .expect("on list"));
     let mmg = store
+        .registry()
         .find_mmg(PINNED_MMG)
         .await
         .expect("mmg")
@@ -1335,12 +1251,17 @@ async fn registry_import_matches_staff_and_serves_the_lists(db: Arc<TestDb>) {
         ("120", "201")
     );
     let assistito = store
+        .registry()
         .find_assistito(&list[0].cf)
         .await
         .expect("assistito")
         .expect("known");
     assert_eq!(assistito.mmg_cf.as_deref(), Some(PINNED_MMG));
-    let per_mmg = store.staff_per_mmg("120", "201").await.expect("per MMG");
+    let per_mmg = store
+        .registry()
+        .staff_per_mmg("120", "201")
+        .await
+        .expect("per MMG");
     assert!(per_mmg.contains(&(PINNED_MMG.to_owned(), 7)), "{per_mmg:?}");
     assert!(
         per_mmg.windows(2).all(|w| w[0].0 < w[1].0),
@@ -1350,9 +1271,21 @@ async fn registry_import_matches_staff_and_serves_the_lists(db: Arc<TestDb>) {
     // An assistito who dies leaves the list; matching again drops them from the staff list.
     let mut gone = assistito;
     gone.status = tsgate::store::AssistitoStatus::Deceduto;
-    store.upsert_assistiti(&[gone]).await.expect("update");
-    assert_eq!(store.patient_list(PINNED_MMG).await.expect("list").len(), 6);
-    let rematched = store.match_school_staff().await.expect("match");
+    store
+        .registry()
+        .upsert_assistiti(&[gone])
+        .await
+        .expect("update");
+    assert_eq!(
+        store
+            .registry()
+            .patient_list(PINNED_MMG)
+            .await
+            .expect("list")
+            .len(),
+        6
+    );
+    let rematched = store.registry().match_school_staff().await.expect("match");
     assert_eq!(rematched.removed, 1);
 }
 
@@ -1370,18 +1303,35 @@ async fn substitutions_round_trip(db: Arc<TestDb>) {
         to: day(30),
         ..first.clone()
     };
-    store.add_substitution(&first).await.expect("add");
-    store.add_substitution(&later).await.expect("add");
-    let duplicate = store.add_substitution(&first).await.expect_err("duplicate");
+    store
+        .registry()
+        .add_substitution(&first)
+        .await
+        .expect("add");
+    store
+        .registry()
+        .add_substitution(&later)
+        .await
+        .expect("add");
+    let duplicate = store
+        .registry()
+        .add_substitution(&first)
+        .await
+        .expect_err("duplicate");
     assert!(
         matches!(duplicate, StoreError::Duplicate { .. }),
         "{duplicate:?}"
     );
-    let all = store.substitutions(PINNED_MMG, None).await.expect("list");
+    let all = store
+        .registry()
+        .substitutions(PINNED_MMG, None)
+        .await
+        .expect("list");
     assert_eq!(all, vec![first.clone(), later.clone()]);
     assert!(first.covers(day(1)) && first.covers(day(15)) && !first.covers(day(16)));
     assert_eq!(
         store
+            .registry()
             .substitutions(PINNED_MMG, Some("RSSMRA80A01H501U"))
             .await
             .expect("list"),
@@ -1389,12 +1339,14 @@ async fn substitutions_round_trip(db: Arc<TestDb>) {
     );
     assert_eq!(
         store
+            .registry()
             .revoke_substitution(PINNED_MMG, "VRDLCU75D52H501Z")
             .await
             .expect("revoke"),
         2
     );
     assert!(store
+        .registry()
         .substitutions(PINNED_MMG, None)
         .await
         .expect("list")
@@ -1446,6 +1398,7 @@ async fn serology_tests_commit_with_their_entry_and_cancel_by_rule(db: Arc<TestD
     handle.shutdown().await;
     assert_eq!(
         store
+            .registry()
             .asl_test_counts("NREPLA82T50H501W")
             .await
             .expect("counts"),
@@ -1462,7 +1415,11 @@ async fn serology_tests_commit_with_their_entry_and_cancel_by_rule(db: Arc<TestD
         from: day,
         to: day,
     };
-    let all = store.sent_tests(&query(None)).await.expect("list");
+    let all = store
+        .registry()
+        .sent_tests(&query(None))
+        .await
+        .expect("list");
     assert_eq!(
         all.iter()
             .map(|t| t.transaction_id.as_str())
@@ -1472,6 +1429,7 @@ async fn serology_tests_commit_with_their_entry_and_cancel_by_rule(db: Arc<TestD
     assert_eq!(all[0].sent_on, day);
     assert!(all[0].on_list && !all[1].on_list);
     let own = store
+        .registry()
         .sent_tests(&query(Some(substitute)))
         .await
         .expect("list");
@@ -1482,12 +1440,18 @@ async fn serology_tests_commit_with_their_entry_and_cancel_by_rule(db: Arc<TestD
         to: day - chrono::Duration::days(1),
         ..query(None)
     };
-    assert!(store.sent_tests(&earlier).await.expect("list").is_empty());
+    assert!(store
+        .registry()
+        .sent_tests(&earlier)
+        .await
+        .expect("list")
+        .is_empty());
 
     let cancel = |id: &'static str, doctor: &'static str| {
         let store = store.clone();
         async move {
             store
+                .registry()
                 .cancel_serology_test(id, PINNED_MMG, patient, doctor, "CANCEL", base_time())
                 .await
                 .expect("cancel")
@@ -1499,7 +1463,11 @@ async fn serology_tests_commit_with_their_entry_and_cancel_by_rule(db: Arc<TestD
     assert_eq!(cancel("TX00000001", PINNED_MMG).await, Cancelled);
     assert_eq!(cancel("TX00000001", PINNED_MMG).await, AlreadyCancelled);
     assert_eq!(cancel("TX00000002", substitute).await, Cancelled);
-    let left = store.sent_tests(&query(None)).await.expect("list");
+    let left = store
+        .registry()
+        .sent_tests(&query(None))
+        .await
+        .expect("list");
     assert_eq!(left.len(), 1);
     assert_eq!(left[0].transaction_id, "TX00000003");
 }

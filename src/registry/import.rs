@@ -35,7 +35,7 @@ pub async fn import(store: &dyn Store, dir: &Path) -> anyhow::Result<ImportSumma
             if path.exists() {
                 found = true;
                 let rows = load_file(&path, $header, $fields, $parse, |batch| async move {
-                    store.$upsert(&batch).await
+                    store.registry().$upsert(&batch).await
                 })
                 .await?;
                 summary.files.push(($file, rows));
@@ -123,7 +123,7 @@ pub async fn import(store: &dyn Store, dir: &Path) -> anyhow::Result<ImportSumma
     if !found {
         bail!("{} holds none of the registry files ({REGIONI}, {ASL}, {COMUNI}, {MMG}, {ASSISTITI}, {PERSONALE})", dir.display());
     }
-    summary.staff = store.match_school_staff().await?;
+    summary.staff = store.registry().match_school_staff().await?;
     Ok(summary)
 }
 

@@ -27,8 +27,8 @@ pub use access_log::{
 pub use access_log_writer::{AccessLogWriter, RecordError, WriterHandle, WriterStats};
 pub use registry::{
     Asl, Assistito, AssistitoStatus, CancelOutcome, ListedPatient, Mmg, Municipality,
-    NewAslTestCount, NewSerologyTest, PendingWrite, Region, SentTest, SentTestQuery, StaffMatch,
-    StaffMember, Substitution, TransactionWrite,
+    NewAslTestCount, NewSerologyTest, PendingWrite, Region, Registry, SentTest, SentTestQuery,
+    StaffMatch, StaffMember, Substitution, TransactionWrite,
 };
 pub use users::UserRecord;
 
@@ -120,78 +120,9 @@ pub trait Store: Send + Sync {
     /// The services a region may call, sorted.
     async fn region_services(&self, region_code: &str) -> Result<Vec<String>, StoreError>;
 
-    // --- registry (seed 003 §2): imports are upserts, one transaction per call ----------------
-
-    async fn upsert_regions(&self, rows: &[Region]) -> Result<(), StoreError>;
-    async fn upsert_asls(&self, rows: &[Asl]) -> Result<(), StoreError>;
-    async fn upsert_municipalities(&self, rows: &[Municipality]) -> Result<(), StoreError>;
-    async fn upsert_mmgs(&self, rows: &[Mmg]) -> Result<(), StoreError>;
-    async fn upsert_assistiti(&self, rows: &[Assistito]) -> Result<(), StoreError>;
-    async fn upsert_school_staff(&self, rows: &[StaffMember]) -> Result<(), StoreError>;
-
-    /// Matches the school-staff list to the registry: each member gets the MMG of the living
-    /// assistito with that CF; the others are deleted (seed 003 §2.5).
-    async fn match_school_staff(&self) -> Result<StaffMatch, StoreError>;
-
-    async fn find_mmg(&self, cf: &str) -> Result<Option<Mmg>, StoreError>;
-    async fn find_assistito(&self, cf: &str) -> Result<Option<Assistito>, StoreError>;
-
-    /// The titolare's living assistiti on the state-school staff list (§3.4.1), by surname.
-    async fn patient_list(&self, titolare_cf: &str) -> Result<Vec<ListedPatient>, StoreError>;
-
-    /// Whether the assistito is on the titolare's list.
-    async fn is_on_list(&self, titolare_cf: &str, assistito_cf: &str) -> Result<bool, StoreError>;
-
-    // --- substitutes (§3.3.1) -----------------------------------------------------------------
-
-    /// Records an authorisation; the same titolare, substitute and start twice is
-    /// [`StoreError::Duplicate`].
-    async fn add_substitution(&self, substitution: &Substitution) -> Result<(), StoreError>;
-
-    /// The titolare's authorisations (of one substitute, if given), by substitute and start.
-    async fn substitutions(
-        &self,
-        titolare_cf: &str,
-        substitute_cf: Option<&str>,
-    ) -> Result<Vec<Substitution>, StoreError>;
-
-    /// Removes every authorisation of `substitute_cf` by `titolare_cf`; returns how many.
-    async fn revoke_substitution(
-        &self,
-        titolare_cf: &str,
-        substitute_cf: &str,
-    ) -> Result<u64, StoreError>;
-
-    // --- serology tests (§3.4) and ASL counts (§4.4) ------------------------------------------
-
-    /// Marks the send `transaction_id` (for that titolare and assistito) cancelled, if
-    /// `doctor_cf` sent it and it is not cancelled yet; says which of those failed otherwise.
-    #[allow(clippy::too_many_arguments)]
-    async fn cancel_serology_test(
-        &self,
-        transaction_id: &str,
-        titolare_cf: &str,
-        assistito_cf: &str,
-        doctor_cf: &str,
-        cancel_transaction_id: &str,
-        at: DateTime<Utc>,
-    ) -> Result<CancelOutcome, StoreError>;
-
-    /// Tests sent for a titolare in a date range, not cancelled, in the order they were sent.
-    async fn sent_tests(&self, query: &SentTestQuery) -> Result<Vec<SentTest>, StoreError>;
-
-    /// (CF medico, number of matched state-school staff) for every MMG of one ASL (§4.4.1).
-    async fn staff_per_mmg(
-        &self,
-        region_code: &str,
-        asl_code: &str,
-    ) -> Result<Vec<(String, i64)>, StoreError>;
-
-    /// The daily counts an operator sent (test date, tests), newest first.
-    async fn asl_test_counts(
-        &self,
-        operator_cf: &str,
-    ) -> Result<Vec<(chrono::NaiveDate, i64)>, StoreError>;
+    /// The registry of assistiti, substitutes, serology tests and ASL counts (seed 003),
+    /// kept in the same database.
+    fn registry(&self) -> &dyn Registry;
 }
 
 /// Why a store operation failed. Messages never contain credentials from the URL.

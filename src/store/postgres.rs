@@ -13,11 +13,7 @@ use sqlx::{Postgres, QueryBuilder, Row};
 use super::access_log::{decode_hash, AccessLogRow, ACCESS_LOG_COLUMNS};
 use super::registry::postgres_queries as Q;
 use super::users::{add_user_error, USER_COLUMNS};
-use super::{
-    AccessLogAnchor, Asl, Assistito, CancelOutcome, ChainedEntry, ListedPatient, Mmg, Municipality,
-    PendingWrite, Region, SentTest, SentTestQuery, StaffMatch, StaffMember, Store, StoreError,
-    Substitution, UserRecord,
-};
+use super::{AccessLogAnchor, ChainedEntry, PendingWrite, Registry, Store, StoreError, UserRecord};
 
 const BACKEND: &str = "postgres";
 
@@ -348,108 +344,8 @@ impl Store for PostgresStore {
         .map_err(StoreError::query("listing a region's services failed"))
     }
 
-    async fn upsert_regions(&self, rows: &[Region]) -> Result<(), StoreError> {
-        Q::upsert_regions(&self.pool, rows).await
-    }
-
-    async fn upsert_asls(&self, rows: &[Asl]) -> Result<(), StoreError> {
-        Q::upsert_asls(&self.pool, rows).await
-    }
-
-    async fn upsert_municipalities(&self, rows: &[Municipality]) -> Result<(), StoreError> {
-        Q::upsert_municipalities(&self.pool, rows).await
-    }
-
-    async fn upsert_mmgs(&self, rows: &[Mmg]) -> Result<(), StoreError> {
-        Q::upsert_mmgs(&self.pool, rows).await
-    }
-
-    async fn upsert_assistiti(&self, rows: &[Assistito]) -> Result<(), StoreError> {
-        Q::upsert_assistiti(&self.pool, rows).await
-    }
-
-    async fn upsert_school_staff(&self, rows: &[StaffMember]) -> Result<(), StoreError> {
-        Q::upsert_school_staff(&self.pool, rows).await
-    }
-
-    async fn match_school_staff(&self) -> Result<StaffMatch, StoreError> {
-        Q::match_school_staff(&self.pool).await
-    }
-
-    async fn find_mmg(&self, cf: &str) -> Result<Option<Mmg>, StoreError> {
-        Q::find_mmg(&self.pool, cf).await
-    }
-
-    async fn find_assistito(&self, cf: &str) -> Result<Option<Assistito>, StoreError> {
-        Q::find_assistito(&self.pool, cf).await
-    }
-
-    async fn patient_list(&self, titolare_cf: &str) -> Result<Vec<ListedPatient>, StoreError> {
-        Q::patient_list(&self.pool, titolare_cf).await
-    }
-
-    async fn is_on_list(&self, titolare_cf: &str, assistito_cf: &str) -> Result<bool, StoreError> {
-        Q::is_on_list(&self.pool, titolare_cf, assistito_cf).await
-    }
-
-    async fn add_substitution(&self, substitution: &Substitution) -> Result<(), StoreError> {
-        Q::add_substitution(&self.pool, substitution).await
-    }
-
-    async fn substitutions(
-        &self,
-        titolare_cf: &str,
-        substitute_cf: Option<&str>,
-    ) -> Result<Vec<Substitution>, StoreError> {
-        Q::substitutions(&self.pool, titolare_cf, substitute_cf).await
-    }
-
-    async fn revoke_substitution(
-        &self,
-        titolare_cf: &str,
-        substitute_cf: &str,
-    ) -> Result<u64, StoreError> {
-        Q::revoke_substitution(&self.pool, titolare_cf, substitute_cf).await
-    }
-
-    async fn cancel_serology_test(
-        &self,
-        transaction_id: &str,
-        titolare_cf: &str,
-        assistito_cf: &str,
-        doctor_cf: &str,
-        cancel_transaction_id: &str,
-        at: DateTime<Utc>,
-    ) -> Result<CancelOutcome, StoreError> {
-        Q::cancel_serology_test(
-            &self.pool,
-            transaction_id,
-            titolare_cf,
-            assistito_cf,
-            doctor_cf,
-            cancel_transaction_id,
-            at,
-        )
-        .await
-    }
-
-    async fn sent_tests(&self, query: &SentTestQuery) -> Result<Vec<SentTest>, StoreError> {
-        Q::sent_tests(&self.pool, query).await
-    }
-
-    async fn staff_per_mmg(
-        &self,
-        region_code: &str,
-        asl_code: &str,
-    ) -> Result<Vec<(String, i64)>, StoreError> {
-        Q::staff_per_mmg(&self.pool, region_code, asl_code).await
-    }
-
-    async fn asl_test_counts(
-        &self,
-        operator_cf: &str,
-    ) -> Result<Vec<(chrono::NaiveDate, i64)>, StoreError> {
-        Q::asl_test_counts(&self.pool, operator_cf).await
+    fn registry(&self) -> &dyn Registry {
+        &self.pool
     }
 }
 

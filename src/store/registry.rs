@@ -2,9 +2,11 @@
 //! serology tests they send (§3.5) and the ASLs' daily counts (§4.4.2).
 //!
 //! The SQL is written once, with `$n` parameters (PostgreSQL's style, which SQLite also reads),
-//! and [`registry_queries!`] instantiates it for each backend's pool type.
+//! and [`registry_queries!`] implements [`Registry`] with it for each backend's pool type.
 
 use chrono::{DateTime, NaiveDate, Utc};
+
+use super::StoreError;
 
 /// A region or autonomous province (3-digit code, e.g. `120` Lazio).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -191,6 +193,82 @@ pub struct SentTestQuery {
     pub to: NaiveDate,
 }
 
+/// The registry's reads and writes, one implementation per backend's pool (written once, in
+/// [`registry_queries!`]). Reached through [`super::Store::registry`].
+#[async_trait::async_trait]
+pub trait Registry: Send + Sync {
+    // --- registry (seed 003 §2): imports are upserts, one transaction per call ----------------
+
+    async fn upsert_regions(&self, rows: &[Region]) -> Result<(), StoreError>;
+    async fn upsert_asls(&self, rows: &[Asl]) -> Result<(), StoreError>;
+    async fn upsert_municipalities(&self, rows: &[Municipality]) -> Result<(), StoreError>;
+    async fn upsert_mmgs(&self, rows: &[Mmg]) -> Result<(), StoreError>;
+    async fn upsert_assistiti(&self, rows: &[Assistito]) -> Result<(), StoreError>;
+    async fn upsert_school_staff(&self, rows: &[StaffMember]) -> Result<(), StoreError>;
+
+    /// Matches the school-staff list to the registry: each member gets the MMG of the living
+    /// assistito with that CF; the others are deleted (seed 003 §2.5).
+    async fn match_school_staff(&self) -> Result<StaffMatch, StoreError>;
+
+    async fn find_mmg(&self, cf: &str) -> Result<Option<Mmg>, StoreError>;
+    async fn find_assistito(&self, cf: &str) -> Result<Option<Assistito>, StoreError>;
+
+    /// The titolare's living assistiti on the state-school staff list (§3.4.1), by surname.
+    async fn patient_list(&self, titolare_cf: &str) -> Result<Vec<ListedPatient>, StoreError>;
+
+    /// Whether the assistito is on the titolare's list.
+    async fn is_on_list(&self, titolare_cf: &str, assistito_cf: &str) -> Result<bool, StoreError>;
+
+    // --- substitutes (§3.3.1) -----------------------------------------------------------------
+
+    /// Records an authorisation; the same titolare, substitute and start twice is
+    /// [`StoreError::Duplicate`].
+    async fn add_substitution(&self, substitution: &Substitution) -> Result<(), StoreError>;
+
+    /// The titolare's authorisations (of one substitute, if given), by substitute and start.
+    async fn substitutions(
+        &self,
+        titolare_cf: &str,
+        substitute_cf: Option<&str>,
+    ) -> Result<Vec<Substitution>, StoreError>;
+
+    /// Removes every authorisation of `substitute_cf` by `titolare_cf`; returns how many.
+    async fn revoke_substitution(
+        &self,
+        titolare_cf: &str,
+        substitute_cf: &str,
+    ) -> Result<u64, StoreError>;
+
+    // --- serology tests (§3.4) and ASL counts (§4.4) ------------------------------------------
+
+    /// Marks the send `transaction_id` (for that titolare and assistito) cancelled, if
+    /// `doctor_cf` sent it and it is not cancelled yet; says which of those failed otherwise.
+    #[allow(clippy::too_many_arguments)]
+    async fn cancel_serology_test(
+        &self,
+        transaction_id: &str,
+        titolare_cf: &str,
+        assistito_cf: &str,
+        doctor_cf: &str,
+        cancel_transaction_id: &str,
+        at: DateTime<Utc>,
+    ) -> Result<CancelOutcome, StoreError>;
+
+    /// Tests sent for a titolare in a date range, not cancelled, in the order they were sent.
+    async fn sent_tests(&self, query: &SentTestQuery) -> Result<Vec<SentTest>, StoreError>;
+
+    /// (CF medico, number of matched state-school staff) for every MMG of one ASL (§4.4.1).
+    async fn staff_per_mmg(
+        &self,
+        region_code: &str,
+        asl_code: &str,
+    ) -> Result<Vec<(String, i64)>, StoreError>;
+
+    /// The daily counts an operator sent (test date, tests), newest first.
+    async fn asl_test_counts(&self, operator_cf: &str)
+        -> Result<Vec<(NaiveDate, i64)>, StoreError>;
+}
+
 /// `yyyy-mm-dd`, the stored form of a date.
 pub(crate) fn day(date: NaiveDate) -> String {
     date.format("%Y-%m-%d").to_string()
@@ -216,7 +294,7 @@ macro_rules! registry_queries {
 
         use $crate::store::registry::{
             day, parse_day, rome_day, Asl, Assistito, CancelOutcome, ListedPatient, Mmg,
-            Municipality, PendingWrite, Region, SentTest, SentTestQuery, StaffMatch,
+            Municipality, PendingWrite, Region, Registry, SentTest, SentTestQuery, StaffMatch,
             StaffMember, Substitution, TransactionWrite,
         };
         use $crate::store::StoreError;
@@ -228,274 +306,6 @@ macro_rules! registry_queries {
 
         async fn begin(pool: &Pool<Db>, context: &'static str) -> Result<Transaction<'static, Db>, StoreError> {
             pool.begin_with($begin).await.map_err(StoreError::query(context))
-        }
-
-        pub async fn upsert_regions(pool: &Pool<Db>, rows: &[Region]) -> Result<(), StoreError> {
-            let context = "importing regions failed";
-            let mut tx = begin(pool, context).await?;
-            for chunk in rows.chunks(CHUNK) {
-                let mut q: QueryBuilder<Db> = QueryBuilder::new("INSERT INTO regions (code, name) ");
-                q.push_values(chunk, |mut b, r| {
-                    b.push_bind(&r.code).push_bind(&r.name);
-                });
-                q.push(" ON CONFLICT (code) DO UPDATE SET name = excluded.name");
-                q.build().execute(&mut *tx).await.map_err(StoreError::query(context))?;
-            }
-            tx.commit().await.map_err(StoreError::query(context))
-        }
-
-        pub async fn upsert_asls(pool: &Pool<Db>, rows: &[Asl]) -> Result<(), StoreError> {
-            let context = "importing ASLs failed";
-            let mut tx = begin(pool, context).await?;
-            for chunk in rows.chunks(CHUNK) {
-                let mut q: QueryBuilder<Db> =
-                    QueryBuilder::new("INSERT INTO asl (region_code, code, name) ");
-                q.push_values(chunk, |mut b, r| {
-                    b.push_bind(&r.region_code).push_bind(&r.code).push_bind(&r.name);
-                });
-                q.push(" ON CONFLICT (region_code, code) DO UPDATE SET name = excluded.name");
-                q.build().execute(&mut *tx).await.map_err(StoreError::query(context))?;
-            }
-            tx.commit().await.map_err(StoreError::query(context))
-        }
-
-        pub async fn upsert_municipalities(pool: &Pool<Db>, rows: &[Municipality]) -> Result<(), StoreError> {
-            let context = "importing municipalities failed";
-            let mut tx = begin(pool, context).await?;
-            for chunk in rows.chunks(CHUNK) {
-                let mut q: QueryBuilder<Db> = QueryBuilder::new(
-                    "INSERT INTO municipalities (code, name, province, region_code, asl_code) ",
-                );
-                q.push_values(chunk, |mut b, r| {
-                    b.push_bind(&r.code)
-                        .push_bind(&r.name)
-                        .push_bind(&r.province)
-                        .push_bind(&r.region_code)
-                        .push_bind(&r.asl_code);
-                });
-                q.push(
-                    " ON CONFLICT (code, region_code, asl_code) DO UPDATE SET \
-                     name = excluded.name, province = excluded.province",
-                );
-                q.build().execute(&mut *tx).await.map_err(StoreError::query(context))?;
-            }
-            tx.commit().await.map_err(StoreError::query(context))
-        }
-
-        pub async fn upsert_mmgs(pool: &Pool<Db>, rows: &[Mmg]) -> Result<(), StoreError> {
-            let context = "importing MMGs failed";
-            let mut tx = begin(pool, context).await?;
-            for chunk in rows.chunks(CHUNK) {
-                let mut q: QueryBuilder<Db> = QueryBuilder::new(
-                    "INSERT INTO mmg (cf, surname, name, region_code, asl_code) ",
-                );
-                q.push_values(chunk, |mut b, r| {
-                    b.push_bind(&r.cf)
-                        .push_bind(&r.surname)
-                        .push_bind(&r.name)
-                        .push_bind(&r.region_code)
-                        .push_bind(&r.asl_code);
-                });
-                q.push(
-                    " ON CONFLICT (cf) DO UPDATE SET surname = excluded.surname, \
-                     name = excluded.name, region_code = excluded.region_code, \
-                     asl_code = excluded.asl_code",
-                );
-                q.build().execute(&mut *tx).await.map_err(StoreError::query(context))?;
-            }
-            tx.commit().await.map_err(StoreError::query(context))
-        }
-
-        pub async fn upsert_assistiti(pool: &Pool<Db>, rows: &[Assistito]) -> Result<(), StoreError> {
-            let context = "importing assistiti failed";
-            let mut tx = begin(pool, context).await?;
-            for chunk in rows.chunks(CHUNK) {
-                let mut q: QueryBuilder<Db> = QueryBuilder::new(
-                    "INSERT INTO assistiti (cf, name, surname, region_code, asl_code, mmg_cf, status) ",
-                );
-                q.push_values(chunk, |mut b, r| {
-                    b.push_bind(&r.cf)
-                        .push_bind(&r.name)
-                        .push_bind(&r.surname)
-                        .push_bind(&r.region_code)
-                        .push_bind(&r.asl_code)
-                        .push_bind(&r.mmg_cf)
-                        .push_bind(r.status.as_str());
-                });
-                q.push(
-                    " ON CONFLICT (cf) DO UPDATE SET name = excluded.name, \
-                     surname = excluded.surname, region_code = excluded.region_code, \
-                     asl_code = excluded.asl_code, mmg_cf = excluded.mmg_cf, \
-                     status = excluded.status",
-                );
-                q.build().execute(&mut *tx).await.map_err(StoreError::query(context))?;
-            }
-            tx.commit().await.map_err(StoreError::query(context))
-        }
-
-        pub async fn upsert_school_staff(pool: &Pool<Db>, rows: &[StaffMember]) -> Result<(), StoreError> {
-            let context = "importing the school-staff list failed";
-            let mut tx = begin(pool, context).await?;
-            for chunk in rows.chunks(CHUNK) {
-                let mut q: QueryBuilder<Db> =
-                    QueryBuilder::new("INSERT INTO school_staff (cf, updated_on) ");
-                q.push_values(chunk, |mut b, r| {
-                    b.push_bind(&r.cf).push_bind(day(r.updated_on));
-                });
-                q.push(" ON CONFLICT (cf) DO UPDATE SET updated_on = excluded.updated_on");
-                q.build().execute(&mut *tx).await.map_err(StoreError::query(context))?;
-            }
-            tx.commit().await.map_err(StoreError::query(context))
-        }
-
-        pub async fn match_school_staff(pool: &Pool<Db>) -> Result<StaffMatch, StoreError> {
-            let context = "matching the school-staff list failed";
-            let mut tx = begin(pool, context).await?;
-            sqlx::query(
-                "UPDATE school_staff SET mmg_cf = (SELECT a.mmg_cf FROM assistiti a \
-                 WHERE a.cf = school_staff.cf AND a.status = 'vivo')",
-            )
-            .execute(&mut *tx)
-            .await
-            .map_err(StoreError::query(context))?;
-            let removed = sqlx::query("DELETE FROM school_staff WHERE mmg_cf IS NULL")
-                .execute(&mut *tx)
-                .await
-                .map_err(StoreError::query(context))?
-                .rows_affected();
-            let matched: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM school_staff")
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(StoreError::query(context))?;
-            tx.commit().await.map_err(StoreError::query(context))?;
-            Ok(StaffMatch {
-                matched: u64::try_from(matched).unwrap_or(0),
-                removed,
-            })
-        }
-
-        pub async fn find_mmg(pool: &Pool<Db>, cf: &str) -> Result<Option<Mmg>, StoreError> {
-            let row = sqlx::query(
-                "SELECT cf, surname, name, region_code, asl_code FROM mmg WHERE cf = $1",
-            )
-            .bind(cf)
-            .fetch_optional(pool)
-            .await
-            .map_err(StoreError::query("looking up an MMG failed"))?;
-            row.map(|r| {
-                Ok(Mmg {
-                    cf: r.try_get(0)?,
-                    surname: r.try_get(1)?,
-                    name: r.try_get(2)?,
-                    region_code: r.try_get(3)?,
-                    asl_code: r.try_get(4)?,
-                })
-            })
-            .transpose()
-            .map_err(StoreError::query("reading an MMG failed"))
-        }
-
-        pub async fn find_assistito(pool: &Pool<Db>, cf: &str) -> Result<Option<Assistito>, StoreError> {
-            let context = "looking up an assistito failed";
-            let row = sqlx::query(
-                "SELECT cf, name, surname, region_code, asl_code, mmg_cf, status \
-                 FROM assistiti WHERE cf = $1",
-            )
-            .bind(cf)
-            .fetch_optional(pool)
-            .await
-            .map_err(StoreError::query(context))?;
-            let Some(r) = row else { return Ok(None) };
-            let status: String = r.try_get(6).map_err(StoreError::query(context))?;
-            let status = $crate::store::registry::AssistitoStatus::parse(&status).ok_or_else(|| {
-                StoreError::CorruptRow { seq: 0, detail: format!("unknown assistito status {status:?}") }
-            })?;
-            let get = |i: usize| -> Result<String, StoreError> { r.try_get(i).map_err(StoreError::query(context)) };
-            Ok(Some(Assistito {
-                cf: get(0)?,
-                name: get(1)?,
-                surname: get(2)?,
-                region_code: get(3)?,
-                asl_code: get(4)?,
-                mmg_cf: r.try_get(5).map_err(StoreError::query(context))?,
-                status,
-            }))
-        }
-
-        pub async fn patient_list(pool: &Pool<Db>, titolare_cf: &str) -> Result<Vec<ListedPatient>, StoreError> {
-            let context = "reading an MMG's patient list failed";
-            let rows: Vec<(String, String, String, String)> = sqlx::query_as(
-                "SELECT s.cf, a.name, a.surname, s.updated_on FROM school_staff s \
-                 JOIN assistiti a ON a.cf = s.cf \
-                 WHERE s.mmg_cf = $1 AND a.status = 'vivo' \
-                 ORDER BY a.surname, a.name, s.cf",
-            )
-            .bind(titolare_cf)
-            .fetch_all(pool)
-            .await
-            .map_err(StoreError::query(context))?;
-            rows.into_iter()
-                .map(|(cf, name, surname, updated)| {
-                    Ok(ListedPatient { cf, name, surname, updated_on: parse_day(&updated)? })
-                })
-                .collect()
-        }
-
-        pub async fn is_on_list(pool: &Pool<Db>, titolare_cf: &str, assistito_cf: &str) -> Result<bool, StoreError> {
-            let found: Option<i32> = sqlx::query_scalar(
-                "SELECT 1 FROM school_staff WHERE cf = $1 AND mmg_cf = $2",
-            )
-            .bind(assistito_cf)
-            .bind(titolare_cf)
-            .fetch_optional(pool)
-            .await
-            .map_err(StoreError::query("checking an MMG's list failed"))?;
-            Ok(found.is_some())
-        }
-
-        pub async fn add_substitution(pool: &Pool<Db>, s: &Substitution) -> Result<(), StoreError> {
-            let key = format!("{} → {} from {}", s.titolare_cf, s.substitute_cf, s.from);
-            sqlx::query(
-                "INSERT INTO substitutes (titolare_cf, substitute_cf, valid_from, valid_to) \
-                 VALUES ($1, $2, $3, $4)",
-            )
-            .bind(&s.titolare_cf)
-            .bind(&s.substitute_cf)
-            .bind(day(s.from))
-            .bind(day(s.to))
-            .execute(pool)
-            .await
-            .map_err(StoreError::keyed("adding a substitute failed", "substitution", "substitution", &key))?;
-            Ok(())
-        }
-
-        /// The titolare's substitutions, optionally only those of one substitute.
-        pub async fn substitutions(pool: &Pool<Db>, titolare_cf: &str, substitute_cf: Option<&str>) -> Result<Vec<Substitution>, StoreError> {
-            let rows: Vec<(String, String, String, String)> = sqlx::query_as(
-                "SELECT titolare_cf, substitute_cf, valid_from, valid_to FROM substitutes \
-                 WHERE titolare_cf = $1 AND ($2 IS NULL OR substitute_cf = $2) \
-                 ORDER BY substitute_cf, valid_from",
-            )
-            .bind(titolare_cf)
-            .bind(substitute_cf)
-            .fetch_all(pool)
-            .await
-            .map_err(StoreError::query("listing substitutes failed"))?;
-            rows.into_iter()
-                .map(|(titolare_cf, substitute_cf, from, to)| {
-                    Ok(Substitution { titolare_cf, substitute_cf, from: parse_day(&from)?, to: parse_day(&to)? })
-                })
-                .collect()
-        }
-
-        pub async fn revoke_substitution(pool: &Pool<Db>, titolare_cf: &str, substitute_cf: &str) -> Result<u64, StoreError> {
-            Ok(sqlx::query("DELETE FROM substitutes WHERE titolare_cf = $1 AND substitute_cf = $2")
-                .bind(titolare_cf)
-                .bind(substitute_cf)
-                .execute(pool)
-                .await
-                .map_err(StoreError::query("revoking a substitute failed"))?
-                .rows_affected())
         }
 
         /// Inserts what the transactions of one group-commit batch write.
@@ -543,114 +353,385 @@ macro_rules! registry_queries {
             Ok(())
         }
 
-        pub async fn cancel_serology_test(
-            pool: &Pool<Db>,
-            transaction_id: &str,
-            titolare_cf: &str,
-            assistito_cf: &str,
-            doctor_cf: &str,
-            cancel_transaction_id: &str,
-            at: DateTime<Utc>,
-        ) -> Result<CancelOutcome, StoreError> {
-            let context = "cancelling a serology test failed";
-            let mut tx = begin(pool, context).await?;
-            let updated = sqlx::query(
-                "UPDATE serology_tests SET cancelled_at_ms = $1, cancel_transaction_id = $2 \
-                 WHERE transaction_id = $3 AND titolare_cf = $4 AND assistito_cf = $5 \
-                 AND doctor_cf = $6 AND cancelled_at_ms IS NULL",
-            )
-            .bind(at.timestamp_millis())
-            .bind(cancel_transaction_id)
-            .bind(transaction_id)
-            .bind(titolare_cf)
-            .bind(assistito_cf)
-            .bind(doctor_cf)
-            .execute(&mut *tx)
-            .await
-            .map_err(StoreError::query(context))?
-            .rows_affected();
-            let outcome = if updated == 1 {
-                CancelOutcome::Cancelled
-            } else {
-                let found: Option<(String, Option<i64>)> = sqlx::query_as(
-                    "SELECT doctor_cf, cancelled_at_ms FROM serology_tests \
-                     WHERE transaction_id = $1 AND titolare_cf = $2 AND assistito_cf = $3",
+        #[async_trait::async_trait]
+        impl Registry for Pool<Db> {
+            async fn upsert_regions(&self, rows: &[Region]) -> Result<(), StoreError> {
+                let context = "importing regions failed";
+                let mut tx = begin(self, context).await?;
+                for chunk in rows.chunks(CHUNK) {
+                    let mut q: QueryBuilder<Db> = QueryBuilder::new("INSERT INTO regions (code, name) ");
+                    q.push_values(chunk, |mut b, r| {
+                        b.push_bind(&r.code).push_bind(&r.name);
+                    });
+                    q.push(" ON CONFLICT (code) DO UPDATE SET name = excluded.name");
+                    q.build().execute(&mut *tx).await.map_err(StoreError::query(context))?;
+                }
+                tx.commit().await.map_err(StoreError::query(context))
+            }
+
+            async fn upsert_asls(&self, rows: &[Asl]) -> Result<(), StoreError> {
+                let context = "importing ASLs failed";
+                let mut tx = begin(self, context).await?;
+                for chunk in rows.chunks(CHUNK) {
+                    let mut q: QueryBuilder<Db> =
+                        QueryBuilder::new("INSERT INTO asl (region_code, code, name) ");
+                    q.push_values(chunk, |mut b, r| {
+                        b.push_bind(&r.region_code).push_bind(&r.code).push_bind(&r.name);
+                    });
+                    q.push(" ON CONFLICT (region_code, code) DO UPDATE SET name = excluded.name");
+                    q.build().execute(&mut *tx).await.map_err(StoreError::query(context))?;
+                }
+                tx.commit().await.map_err(StoreError::query(context))
+            }
+
+            async fn upsert_municipalities(&self, rows: &[Municipality]) -> Result<(), StoreError> {
+                let context = "importing municipalities failed";
+                let mut tx = begin(self, context).await?;
+                for chunk in rows.chunks(CHUNK) {
+                    let mut q: QueryBuilder<Db> = QueryBuilder::new(
+                        "INSERT INTO municipalities (code, name, province, region_code, asl_code) ",
+                    );
+                    q.push_values(chunk, |mut b, r| {
+                        b.push_bind(&r.code)
+                            .push_bind(&r.name)
+                            .push_bind(&r.province)
+                            .push_bind(&r.region_code)
+                            .push_bind(&r.asl_code);
+                    });
+                    q.push(
+                        " ON CONFLICT (code, region_code, asl_code) DO UPDATE SET \
+                         name = excluded.name, province = excluded.province",
+                    );
+                    q.build().execute(&mut *tx).await.map_err(StoreError::query(context))?;
+                }
+                tx.commit().await.map_err(StoreError::query(context))
+            }
+
+            async fn upsert_mmgs(&self, rows: &[Mmg]) -> Result<(), StoreError> {
+                let context = "importing MMGs failed";
+                let mut tx = begin(self, context).await?;
+                for chunk in rows.chunks(CHUNK) {
+                    let mut q: QueryBuilder<Db> = QueryBuilder::new(
+                        "INSERT INTO mmg (cf, surname, name, region_code, asl_code) ",
+                    );
+                    q.push_values(chunk, |mut b, r| {
+                        b.push_bind(&r.cf)
+                            .push_bind(&r.surname)
+                            .push_bind(&r.name)
+                            .push_bind(&r.region_code)
+                            .push_bind(&r.asl_code);
+                    });
+                    q.push(
+                        " ON CONFLICT (cf) DO UPDATE SET surname = excluded.surname, \
+                         name = excluded.name, region_code = excluded.region_code, \
+                         asl_code = excluded.asl_code",
+                    );
+                    q.build().execute(&mut *tx).await.map_err(StoreError::query(context))?;
+                }
+                tx.commit().await.map_err(StoreError::query(context))
+            }
+
+            async fn upsert_assistiti(&self, rows: &[Assistito]) -> Result<(), StoreError> {
+                let context = "importing assistiti failed";
+                let mut tx = begin(self, context).await?;
+                for chunk in rows.chunks(CHUNK) {
+                    let mut q: QueryBuilder<Db> = QueryBuilder::new(
+                        "INSERT INTO assistiti (cf, name, surname, region_code, asl_code, mmg_cf, status) ",
+                    );
+                    q.push_values(chunk, |mut b, r| {
+                        b.push_bind(&r.cf)
+                            .push_bind(&r.name)
+                            .push_bind(&r.surname)
+                            .push_bind(&r.region_code)
+                            .push_bind(&r.asl_code)
+                            .push_bind(&r.mmg_cf)
+                            .push_bind(r.status.as_str());
+                    });
+                    q.push(
+                        " ON CONFLICT (cf) DO UPDATE SET name = excluded.name, \
+                         surname = excluded.surname, region_code = excluded.region_code, \
+                         asl_code = excluded.asl_code, mmg_cf = excluded.mmg_cf, \
+                         status = excluded.status",
+                    );
+                    q.build().execute(&mut *tx).await.map_err(StoreError::query(context))?;
+                }
+                tx.commit().await.map_err(StoreError::query(context))
+            }
+
+            async fn upsert_school_staff(&self, rows: &[StaffMember]) -> Result<(), StoreError> {
+                let context = "importing the school-staff list failed";
+                let mut tx = begin(self, context).await?;
+                for chunk in rows.chunks(CHUNK) {
+                    let mut q: QueryBuilder<Db> =
+                        QueryBuilder::new("INSERT INTO school_staff (cf, updated_on) ");
+                    q.push_values(chunk, |mut b, r| {
+                        b.push_bind(&r.cf).push_bind(day(r.updated_on));
+                    });
+                    q.push(" ON CONFLICT (cf) DO UPDATE SET updated_on = excluded.updated_on");
+                    q.build().execute(&mut *tx).await.map_err(StoreError::query(context))?;
+                }
+                tx.commit().await.map_err(StoreError::query(context))
+            }
+
+            async fn match_school_staff(&self) -> Result<StaffMatch, StoreError> {
+                let context = "matching the school-staff list failed";
+                let mut tx = begin(self, context).await?;
+                sqlx::query(
+                    "UPDATE school_staff SET mmg_cf = (SELECT a.mmg_cf FROM assistiti a \
+                     WHERE a.cf = school_staff.cf AND a.status = 'vivo')",
                 )
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::query(context))?;
+                let removed = sqlx::query("DELETE FROM school_staff WHERE mmg_cf IS NULL")
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(StoreError::query(context))?
+                    .rows_affected();
+                let matched: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM school_staff")
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(StoreError::query(context))?;
+                tx.commit().await.map_err(StoreError::query(context))?;
+                Ok(StaffMatch {
+                    matched: u64::try_from(matched).unwrap_or(0),
+                    removed,
+                })
+            }
+
+            async fn find_mmg(&self, cf: &str) -> Result<Option<Mmg>, StoreError> {
+                let row = sqlx::query(
+                    "SELECT cf, surname, name, region_code, asl_code FROM mmg WHERE cf = $1",
+                )
+                .bind(cf)
+                .fetch_optional(self)
+                .await
+                .map_err(StoreError::query("looking up an MMG failed"))?;
+                row.map(|r| {
+                    Ok(Mmg {
+                        cf: r.try_get(0)?,
+                        surname: r.try_get(1)?,
+                        name: r.try_get(2)?,
+                        region_code: r.try_get(3)?,
+                        asl_code: r.try_get(4)?,
+                    })
+                })
+                .transpose()
+                .map_err(StoreError::query("reading an MMG failed"))
+            }
+
+            async fn find_assistito(&self, cf: &str) -> Result<Option<Assistito>, StoreError> {
+                let context = "looking up an assistito failed";
+                let row = sqlx::query(
+                    "SELECT cf, name, surname, region_code, asl_code, mmg_cf, status \
+                     FROM assistiti WHERE cf = $1",
+                )
+                .bind(cf)
+                .fetch_optional(self)
+                .await
+                .map_err(StoreError::query(context))?;
+                let Some(r) = row else { return Ok(None) };
+                let status: String = r.try_get(6).map_err(StoreError::query(context))?;
+                let status = $crate::store::registry::AssistitoStatus::parse(&status).ok_or_else(|| {
+                    StoreError::CorruptRow { seq: 0, detail: format!("unknown assistito status {status:?}") }
+                })?;
+                let get = |i: usize| -> Result<String, StoreError> { r.try_get(i).map_err(StoreError::query(context)) };
+                Ok(Some(Assistito {
+                    cf: get(0)?,
+                    name: get(1)?,
+                    surname: get(2)?,
+                    region_code: get(3)?,
+                    asl_code: get(4)?,
+                    mmg_cf: r.try_get(5).map_err(StoreError::query(context))?,
+                    status,
+                }))
+            }
+
+            async fn patient_list(&self, titolare_cf: &str) -> Result<Vec<ListedPatient>, StoreError> {
+                let context = "reading an MMG's patient list failed";
+                let rows: Vec<(String, String, String, String)> = sqlx::query_as(
+                    "SELECT s.cf, a.name, a.surname, s.updated_on FROM school_staff s \
+                     JOIN assistiti a ON a.cf = s.cf \
+                     WHERE s.mmg_cf = $1 AND a.status = 'vivo' \
+                     ORDER BY a.surname, a.name, s.cf",
+                )
+                .bind(titolare_cf)
+                .fetch_all(self)
+                .await
+                .map_err(StoreError::query(context))?;
+                rows.into_iter()
+                    .map(|(cf, name, surname, updated)| {
+                        Ok(ListedPatient { cf, name, surname, updated_on: parse_day(&updated)? })
+                    })
+                    .collect()
+            }
+
+            async fn is_on_list(&self, titolare_cf: &str, assistito_cf: &str) -> Result<bool, StoreError> {
+                let found: Option<i32> = sqlx::query_scalar(
+                    "SELECT 1 FROM school_staff WHERE cf = $1 AND mmg_cf = $2",
+                )
+                .bind(assistito_cf)
+                .bind(titolare_cf)
+                .fetch_optional(self)
+                .await
+                .map_err(StoreError::query("checking an MMG's list failed"))?;
+                Ok(found.is_some())
+            }
+
+            async fn add_substitution(&self, s: &Substitution) -> Result<(), StoreError> {
+                let key = format!("{} → {} from {}", s.titolare_cf, s.substitute_cf, s.from);
+                sqlx::query(
+                    "INSERT INTO substitutes (titolare_cf, substitute_cf, valid_from, valid_to) \
+                     VALUES ($1, $2, $3, $4)",
+                )
+                .bind(&s.titolare_cf)
+                .bind(&s.substitute_cf)
+                .bind(day(s.from))
+                .bind(day(s.to))
+                .execute(self)
+                .await
+                .map_err(StoreError::keyed("adding a substitute failed", "substitution", "substitution", &key))?;
+                Ok(())
+            }
+
+            /// The titolare's substitutions, optionally only those of one substitute.
+            async fn substitutions(&self, titolare_cf: &str, substitute_cf: Option<&str>) -> Result<Vec<Substitution>, StoreError> {
+                let rows: Vec<(String, String, String, String)> = sqlx::query_as(
+                    "SELECT titolare_cf, substitute_cf, valid_from, valid_to FROM substitutes \
+                     WHERE titolare_cf = $1 AND ($2 IS NULL OR substitute_cf = $2) \
+                     ORDER BY substitute_cf, valid_from",
+                )
+                .bind(titolare_cf)
+                .bind(substitute_cf)
+                .fetch_all(self)
+                .await
+                .map_err(StoreError::query("listing substitutes failed"))?;
+                rows.into_iter()
+                    .map(|(titolare_cf, substitute_cf, from, to)| {
+                        Ok(Substitution { titolare_cf, substitute_cf, from: parse_day(&from)?, to: parse_day(&to)? })
+                    })
+                    .collect()
+            }
+
+            async fn revoke_substitution(&self, titolare_cf: &str, substitute_cf: &str) -> Result<u64, StoreError> {
+                Ok(sqlx::query("DELETE FROM substitutes WHERE titolare_cf = $1 AND substitute_cf = $2")
+                    .bind(titolare_cf)
+                    .bind(substitute_cf)
+                    .execute(self)
+                    .await
+                    .map_err(StoreError::query("revoking a substitute failed"))?
+                    .rows_affected())
+            }
+
+            async fn cancel_serology_test(
+                &self,
+                transaction_id: &str,
+                titolare_cf: &str,
+                assistito_cf: &str,
+                doctor_cf: &str,
+                cancel_transaction_id: &str,
+                at: DateTime<Utc>,
+            ) -> Result<CancelOutcome, StoreError> {
+                let context = "cancelling a serology test failed";
+                let mut tx = begin(self, context).await?;
+                let updated = sqlx::query(
+                    "UPDATE serology_tests SET cancelled_at_ms = $1, cancel_transaction_id = $2 \
+                     WHERE transaction_id = $3 AND titolare_cf = $4 AND assistito_cf = $5 \
+                     AND doctor_cf = $6 AND cancelled_at_ms IS NULL",
+                )
+                .bind(at.timestamp_millis())
+                .bind(cancel_transaction_id)
                 .bind(transaction_id)
                 .bind(titolare_cf)
                 .bind(assistito_cf)
-                .fetch_optional(&mut *tx)
+                .bind(doctor_cf)
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::query(context))?
+                .rows_affected();
+                let outcome = if updated == 1 {
+                    CancelOutcome::Cancelled
+                } else {
+                    let found: Option<(String, Option<i64>)> = sqlx::query_as(
+                        "SELECT doctor_cf, cancelled_at_ms FROM serology_tests \
+                         WHERE transaction_id = $1 AND titolare_cf = $2 AND assistito_cf = $3",
+                    )
+                    .bind(transaction_id)
+                    .bind(titolare_cf)
+                    .bind(assistito_cf)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(StoreError::query(context))?;
+                    match found {
+                        None => CancelOutcome::Unknown,
+                        Some((sender, _)) if sender != doctor_cf => CancelOutcome::NotSender,
+                        Some(_) => CancelOutcome::AlreadyCancelled,
+                    }
+                };
+                tx.commit().await.map_err(StoreError::query(context))?;
+                Ok(outcome)
+            }
+
+            async fn sent_tests(&self, query: &SentTestQuery) -> Result<Vec<SentTest>, StoreError> {
+                let context = "listing sent serology tests failed";
+                let rows = sqlx::query(
+                    "SELECT t.transaction_id, t.assistito_cf, a.name, a.surname, t.test_date, \
+                     t.sent_on, t.doctor_cf, t.on_list FROM serology_tests t \
+                     LEFT JOIN assistiti a ON a.cf = t.assistito_cf \
+                     WHERE t.titolare_cf = $1 AND t.sent_on >= $2 AND t.sent_on <= $3 \
+                     AND t.cancelled_at_ms IS NULL AND ($4 IS NULL OR t.doctor_cf = $4) \
+                     ORDER BY t.sent_at_ms, t.transaction_id",
+                )
+                .bind(&query.titolare_cf)
+                .bind(day(query.from))
+                .bind(day(query.to))
+                .bind(&query.sent_by)
+                .fetch_all(self)
                 .await
                 .map_err(StoreError::query(context))?;
-                match found {
-                    None => CancelOutcome::Unknown,
-                    Some((sender, _)) if sender != doctor_cf => CancelOutcome::NotSender,
-                    Some(_) => CancelOutcome::AlreadyCancelled,
-                }
-            };
-            tx.commit().await.map_err(StoreError::query(context))?;
-            Ok(outcome)
-        }
-
-        pub async fn sent_tests(pool: &Pool<Db>, query: &SentTestQuery) -> Result<Vec<SentTest>, StoreError> {
-            let context = "listing sent serology tests failed";
-            let rows = sqlx::query(
-                "SELECT t.transaction_id, t.assistito_cf, a.name, a.surname, t.test_date, \
-                 t.sent_on, t.doctor_cf, t.on_list FROM serology_tests t \
-                 LEFT JOIN assistiti a ON a.cf = t.assistito_cf \
-                 WHERE t.titolare_cf = $1 AND t.sent_on >= $2 AND t.sent_on <= $3 \
-                 AND t.cancelled_at_ms IS NULL AND ($4 IS NULL OR t.doctor_cf = $4) \
-                 ORDER BY t.sent_at_ms, t.transaction_id",
-            )
-            .bind(&query.titolare_cf)
-            .bind(day(query.from))
-            .bind(day(query.to))
-            .bind(&query.sent_by)
-            .fetch_all(pool)
-            .await
-            .map_err(StoreError::query(context))?;
-            rows.into_iter()
-                .map(|r| {
-                    let test_date: String = r.try_get(4).map_err(StoreError::query(context))?;
-                    let sent_on: String = r.try_get(5).map_err(StoreError::query(context))?;
-                    Ok(SentTest {
-                        transaction_id: r.try_get(0).map_err(StoreError::query(context))?,
-                        assistito_cf: r.try_get(1).map_err(StoreError::query(context))?,
-                        name: r.try_get(2).map_err(StoreError::query(context))?,
-                        surname: r.try_get(3).map_err(StoreError::query(context))?,
-                        test_date: parse_day(&test_date)?,
-                        sent_on: parse_day(&sent_on)?,
-                        doctor_cf: r.try_get(6).map_err(StoreError::query(context))?,
-                        on_list: r.try_get(7).map_err(StoreError::query(context))?,
+                rows.into_iter()
+                    .map(|r| {
+                        let test_date: String = r.try_get(4).map_err(StoreError::query(context))?;
+                        let sent_on: String = r.try_get(5).map_err(StoreError::query(context))?;
+                        Ok(SentTest {
+                            transaction_id: r.try_get(0).map_err(StoreError::query(context))?,
+                            assistito_cf: r.try_get(1).map_err(StoreError::query(context))?,
+                            name: r.try_get(2).map_err(StoreError::query(context))?,
+                            surname: r.try_get(3).map_err(StoreError::query(context))?,
+                            test_date: parse_day(&test_date)?,
+                            sent_on: parse_day(&sent_on)?,
+                            doctor_cf: r.try_get(6).map_err(StoreError::query(context))?,
+                            on_list: r.try_get(7).map_err(StoreError::query(context))?,
+                        })
                     })
-                })
-                .collect()
-        }
+                    .collect()
+            }
 
-        /// (CF medico, matched state-school staff on their list) for every MMG of one ASL.
-        pub async fn staff_per_mmg(pool: &Pool<Db>, region_code: &str, asl_code: &str) -> Result<Vec<(String, i64)>, StoreError> {
-            sqlx::query_as(
-                "SELECT m.cf, COUNT(s.cf) FROM mmg m LEFT JOIN school_staff s ON s.mmg_cf = m.cf \
-                 WHERE m.region_code = $1 AND m.asl_code = $2 GROUP BY m.cf ORDER BY m.cf",
-            )
-            .bind(region_code)
-            .bind(asl_code)
-            .fetch_all(pool)
-            .await
-            .map_err(StoreError::query("counting staff per MMG failed"))
-        }
+            /// (CF medico, matched state-school staff on their list) for every MMG of one ASL.
+            async fn staff_per_mmg(&self, region_code: &str, asl_code: &str) -> Result<Vec<(String, i64)>, StoreError> {
+                sqlx::query_as(
+                    "SELECT m.cf, COUNT(s.cf) FROM mmg m LEFT JOIN school_staff s ON s.mmg_cf = m.cf \
+                     WHERE m.region_code = $1 AND m.asl_code = $2 GROUP BY m.cf ORDER BY m.cf",
+                )
+                .bind(region_code)
+                .bind(asl_code)
+                .fetch_all(self)
+                .await
+                .map_err(StoreError::query("counting staff per MMG failed"))
+            }
 
-        /// The daily counts an ASL sent: (test date, tests, operator CF), newest first.
-        pub async fn asl_test_counts(pool: &Pool<Db>, operator_cf: &str) -> Result<Vec<(NaiveDate, i64)>, StoreError> {
-            let rows: Vec<(String, i64)> = sqlx::query_as(
-                "SELECT test_date, tests FROM asl_test_counts WHERE operator_cf = $1 \
-                 ORDER BY sent_at_ms DESC, transaction_id DESC",
-            )
-            .bind(operator_cf)
-            .fetch_all(pool)
-            .await
-            .map_err(StoreError::query("listing ASL test counts failed"))?;
-            rows.into_iter().map(|(d, n)| Ok((parse_day(&d)?, n))).collect()
+            /// The daily counts an ASL sent: (test date, tests, operator CF), newest first.
+            async fn asl_test_counts(&self, operator_cf: &str) -> Result<Vec<(NaiveDate, i64)>, StoreError> {
+                let rows: Vec<(String, i64)> = sqlx::query_as(
+                    "SELECT test_date, tests FROM asl_test_counts WHERE operator_cf = $1 \
+                     ORDER BY sent_at_ms DESC, transaction_id DESC",
+                )
+                .bind(operator_cf)
+                .fetch_all(self)
+                .await
+                .map_err(StoreError::query("listing ASL test counts failed"))?;
+                rows.into_iter().map(|(d, n)| Ok((parse_day(&d)?, n))).collect()
+            }
         }
     };
 }

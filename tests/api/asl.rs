@@ -14,7 +14,12 @@ async fn the_daily_count_is_recorded_with_its_transaction() -> TestResult {
     assert_eq!(reply.outcome(), Some("0000"), "{}", reply.body);
     let id = reply.transaction_id().expect("id");
     assert!(id.bytes().all(|b| b.is_ascii_digit()));
-    let counts = app.app.store.asl_test_counts(DEMO_ASL_CF).await?;
+    let counts = app
+        .app
+        .store
+        .registry()
+        .asl_test_counts(DEMO_ASL_CF)
+        .await?;
     assert_eq!(counts.len(), 1);
     assert_eq!(counts[0].1, 42);
     Ok(())
@@ -43,7 +48,7 @@ async fn the_per_mmg_file_lists_the_operators_asl_and_every_download_is_logged()
         .map(|(cf, n)| (cf, n.parse().unwrap_or(u64::MAX)))
         .collect();
     assert!(rows.contains(&(DEMO_MMG_CF, 5)), "{}", reply.body);
-    let expected = app.app.store.staff_per_mmg("120", "201").await?;
+    let expected = app.app.store.registry().staff_per_mmg("120", "201").await?;
     assert_eq!(rows.len(), expected.len());
     let granted_id = reply.header("x-transaction-id").expect("id").to_owned();
 

@@ -341,6 +341,7 @@ impl TestApp {
     pub async fn patient(&self) -> String {
         self.app
             .store
+            .registry()
             .patient_list(demo::DEMO_MMG_CF)
             .await
             .expect("patient list")

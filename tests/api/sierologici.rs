@@ -86,6 +86,7 @@ async fn an_off_list_test_is_recorded_and_marked() -> TestResult {
     let stored = app
         .app
         .store
+        .registry()
         .sent_tests(&SentTestQuery {
             titolare_cf: DEMO_MMG_CF.into(),
             sent_by: None,
@@ -174,6 +175,7 @@ async fn a_substitute_acts_only_when_authorised_and_within_the_dates() -> TestRe
 
     // Revoked: not a substitute at all.
     store
+        .registry()
         .revoke_substitution(DEMO_MMG_CF, DEMO_SUBSTITUTE_CF)
         .await?;
     let reply = send(&app, DEMO_SUBSTITUTE_ID, "ElencoAssistiti-sostituto.xml").await;
@@ -189,7 +191,7 @@ async fn a_substitute_acts_only_when_authorised_and_within_the_dates() -> TestRe
         from: today - Duration::days(10),
         to: today - Duration::days(1),
     };
-    store.add_substitution(&ended).await?;
+    store.registry().add_substitution(&ended).await?;
     let reply = send(&app, DEMO_SUBSTITUTE_ID, "ElencoAssistiti-sostituto.xml").await;
     assert_eq!(
         (reply.outcome(), message(&reply)),
@@ -198,9 +200,11 @@ async fn a_substitute_acts_only_when_authorised_and_within_the_dates() -> TestRe
 
     // In force from today: the list works, but a test done before it started does not.
     store
+        .registry()
         .revoke_substitution(DEMO_MMG_CF, DEMO_SUBSTITUTE_CF)
         .await?;
     store
+        .registry()
         .add_substitution(&Substitution {
             from: today,
             to: today + Duration::days(5),
@@ -274,6 +278,7 @@ async fn a_region_acts_for_the_operator_in_the_body_and_a_bad_check_letter_only_
     let odd = "BNCGNN65C12H501X";
     app.app
         .store
+        .registry()
         .upsert_mmgs(&[Mmg {
             cf: odd.into(),
             surname: "BIANCHI".into(),
@@ -311,7 +316,7 @@ async fn a_region_acts_for_the_operator_in_the_body_and_a_bad_check_letter_only_
 #[tokio::test]
 async fn the_patient_list_shows_only_living_school_staff_of_the_titolare() -> TestResult {
     let app = spawn_app().await;
-    let expected = app.app.store.patient_list(DEMO_MMG_CF).await?;
+    let expected = app.app.store.registry().patient_list(DEMO_MMG_CF).await?;
     assert_eq!(expected.len(), 5, "the demo pins five staff patients");
     let reply = send(&app, DEMO_MMG_ID, "ElencoAssistiti.xml").await;
     assert_eq!(reply.outcome(), Some("0000"));
@@ -326,11 +331,12 @@ async fn the_patient_list_shows_only_living_school_staff_of_the_titolare() -> Te
     let mut gone = app
         .app
         .store
+        .registry()
         .find_assistito(&expected[0].cf)
         .await?
         .expect("in registry");
     gone.status = tsgate::store::AssistitoStatus::Deceduto;
-    app.app.store.upsert_assistiti(&[gone]).await?;
+    app.app.store.registry().upsert_assistiti(&[gone]).await?;
     let reply = send(&app, DEMO_MMG_ID, "ElencoAssistiti.xml").await;
     assert_eq!(reply.body.matches("<ric:Assistito>").count(), 4);
     Ok(())

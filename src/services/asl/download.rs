@@ -92,10 +92,15 @@ async fn answer(app: &App, caller: &Caller) -> Result<String, Option<String>> {
             "L'operatore non risulta associato ad una ASL\n".into(),
         ));
     };
-    let rows = app.store.staff_per_mmg(&region, &asl).await.map_err(|e| {
-        tracing::error!(error = %e, "registry unreadable");
-        None
-    })?;
+    let rows = app
+        .store
+        .registry()
+        .staff_per_mmg(&region, &asl)
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "registry unreadable");
+            None
+        })?;
     let mut csv = String::with_capacity(32 + rows.len() * 24);
     csv.push_str("cf_medico;numero_assistiti\n");
     for (mmg, count) in rows {

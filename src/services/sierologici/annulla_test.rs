@@ -33,6 +33,7 @@ async fn handle(ctx: &Context<'_>, payload: &Element) -> Result<Reply, Refusal> 
     let outcome = ctx
         .app
         .store
+        .registry()
         .cancel_serology_test(
             send_id,
             &acting.titolare,

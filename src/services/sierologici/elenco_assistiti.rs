@@ -33,6 +33,7 @@ async fn handle(ctx: &Context<'_>, payload: &Element) -> Result<Reply, Refusal> 
     let patients = ctx
         .app
         .store
+        .registry()
         .patient_list(&acting.titolare)
         .await
         .map_err(rules::unavailable)?;

@@ -39,6 +39,7 @@ async fn handle(ctx: &Context<'_>, payload: &Element) -> Result<Reply, Refusal> 
     let tests = ctx
         .app
         .store
+        .registry()
         .sent_tests(&SentTestQuery {
             titolare_cf: acting.titolare.clone(),
             sent_by: acting.as_substitute().then(|| acting.doctor.clone()),

@@ -49,6 +49,7 @@ async fn handle(ctx: &Context<'_>, payload: &Element) -> Result<Reply, Refusal> 
     let on_list = ctx
         .app
         .store
+        .registry()
         .is_on_list(&acting.titolare, &assistito)
         .await
         .map_err(rules::unavailable)?;

@@ -147,6 +147,7 @@ pub async fn acting(
     };
     let store = ctx.app.store.as_ref();
     if store
+        .registry()
         .find_mmg(&titolare)
         .await
         .map_err(unavailable)?
@@ -161,6 +162,7 @@ pub async fn acting(
         Vec::new()
     } else {
         let authorised = store
+            .registry()
             .substitutions(&titolare, Some(&doctor))
             .await
             .map_err(unavailable)?;
