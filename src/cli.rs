@@ -455,8 +455,9 @@ async fn regions(command: RegionsCommand) -> anyhow::Result<()> {
         } => (target, code, service, false),
     };
     let code = RegionCode::parse(&code).map_err(|e| anyhow::anyhow!("--code: {e}"))?;
-    if !crate::services::SERVICE_NAMES.contains(&service.as_str()) {
-        bail!("unknown service '{service}'");
+    if !crate::services::names().any(|name| name == service) {
+        let known: Vec<&str> = crate::services::names().collect();
+        bail!("unknown service '{service}': one of {}", known.join(", "));
     }
     let store = open_store(&target).await?;
     if enable {

@@ -77,24 +77,44 @@ impl ServiceSpec {
     }
 }
 
-/// The name of every service tsgate has, configured here or not (for `tsgate regions enable`).
-pub const SERVICE_NAMES: &[&str] = &[
-    servizi::SERVICE,
-    otp::SERVICE,
-    sierologici::SERVICE,
-    asl::SERVICE,
+/// A service tsgate has: its name, and how the configuration builds it (`None`: not offered).
+struct Entry {
+    name: &'static str,
+    build: fn(&Config) -> Result<Option<ServiceSpec>, ClientError>,
+}
+
+/// Every service, in the order the catalogue lists them: the one list both [`all`] and
+/// [`names`] read. `InvioOTP` needs its upstream (`[immuni]`); without it it is not offered.
+const SERVICES: &[Entry] = &[
+    Entry {
+        name: servizi::SERVICE,
+        build: |_| Ok(Some(servizi::service())),
+    },
+    Entry {
+        name: otp::SERVICE,
+        build: |config| config.immuni.as_ref().map(otp::service).transpose(),
+    },
+    Entry {
+        name: sierologici::SERVICE,
+        build: |_| Ok(Some(sierologici::service())),
+    },
+    Entry {
+        name: asl::SERVICE,
+        build: |_| Ok(Some(asl::service())),
+    },
 ];
 
-/// Every service the configuration allows, in the order the catalogue lists them. `InvioOTP`
-/// needs its upstream (`[immuni]`); without it the service is not offered.
+/// The name of every service tsgate has, configured here or not (for `tsgate regions enable`).
+pub fn names() -> impl Iterator<Item = &'static str> {
+    SERVICES.iter().map(|entry| entry.name)
+}
+
+/// Every service the configuration offers, in catalogue order.
 pub fn all(config: &Config) -> Result<Vec<ServiceSpec>, ClientError> {
-    let mut services = vec![servizi::service()];
-    if let Some(immuni) = &config.immuni {
-        services.push(otp::service(immuni)?);
-    }
-    services.push(sierologici::service());
-    services.push(asl::service());
-    Ok(services)
+    SERVICES
+        .iter()
+        .filter_map(|entry| (entry.build)(config).transpose())
+        .collect()
 }
 
 /// The published files, embedded so the binary serves them from anywhere: (file name, text).
