@@ -1184,6 +1184,7 @@ async fn sqlite_in_memory_works_for_throwaway_runs() {
 
 on_both_backends!(
     registry_import_matches_staff_and_serves_the_lists,
+    a_bad_assistiti_file_imports_nothing_of_itself,
     substitutions_round_trip,
     serology_tests_commit_with_their_entry_and_cancel_by_rule,
     a_failing_write_fails_its_whole_batch,
@@ -1287,6 +1288,86 @@ async fn registry_import_matches_staff_and_serves_the_lists(db: Arc<TestDb>) {
     );
     let rematched = store.registry().match_school_staff().await.expect("match");
     assert_eq!(rematched.removed, 1);
+}
+
+/// The assistiti file is applied whole or not at all: a CF on two lines (here in different
+/// staging batches) or a malformed row leaves the registry as it was and the staging empty.
+async fn a_bad_assistiti_file_imports_nothing_of_itself(db: Arc<TestDb>) {
+    let store = &*db.store;
+    let dir = tempfile::tempdir().expect("temp dir");
+    tsgate::registry::generate(dir.path(), &tsgate::registry::GenerateOptions::new(21_000))
+        .expect("generate");
+    tsgate::registry::import(store, dir.path())
+        .await
+        .expect("import");
+    let file = dir.path().join("assistiti.csv");
+    let original = std::fs::read_to_string(&file).expect("read");
+    let lines: Vec<&str> = original.lines().collect();
+    let first_cf = lines[1].split(';').next().expect("cf");
+    let renamed = {
+        let mut fields: Vec<&str> = lines[1].split(';').collect();
+        fields[1] = "RENAMED";
+        fields.join(";")
+    };
+    let name_of_first = || async {
+        store
+            .registry()
+            .find_assistito(first_cf)
+            .await
+            .expect("lookup")
+            .expect("known")
+            .name
+    };
+    let before = name_of_first().await;
+
+    // The first row renamed, and the second row again at the end.
+    let mut duplicated = vec![lines[0], &renamed];
+    duplicated.extend(&lines[2..]);
+    duplicated.push(lines[2]);
+    std::fs::write(&file, duplicated.join("\n")).expect("write");
+    let error = tsgate::registry::import(store, dir.path())
+        .await
+        .expect_err("a duplicated CF is refused");
+    let last_line = duplicated.len();
+    let second_cf = lines[2].split(';').next().expect("cf");
+    assert!(
+        format!("{error:#}").contains(&format!("{second_cf} is on lines 3 and {last_line}")),
+        "{error:#}"
+    );
+    assert_eq!(name_of_first().await, before, "nothing of the file applied");
+
+    // A malformed row past the first staging batch stops the import, naming its line.
+    let mut malformed = vec![lines[0], &renamed];
+    malformed.extend(&lines[2..20_500]);
+    malformed.push("NOTACF;A;B;120;201;;vivo");
+    malformed.extend(&lines[20_500..]);
+    std::fs::write(&file, malformed.join("\n")).expect("write");
+    let error = tsgate::registry::import(store, dir.path())
+        .await
+        .expect_err("a malformed row is refused");
+    assert!(
+        format!("{error:#}").contains("assistiti.csv: line 20501"),
+        "{error:#}"
+    );
+    assert_eq!(name_of_first().await, before, "nothing of the file applied");
+
+    // Nothing was left staged: applying now changes nothing.
+    assert_eq!(
+        store
+            .registry()
+            .apply_staged_assistiti()
+            .await
+            .expect("apply"),
+        tsgate::store::StagedApply::Applied { rows: 0 }
+    );
+    // And the corrected file imports.
+    let mut corrected = vec![lines[0], &renamed];
+    corrected.extend(&lines[2..]);
+    std::fs::write(&file, corrected.join("\n")).expect("write");
+    tsgate::registry::import(store, dir.path())
+        .await
+        .expect("import");
+    assert_eq!(name_of_first().await, "RENAMED");
 }
 
 async fn substitutions_round_trip(db: Arc<TestDb>) {

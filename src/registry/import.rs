@@ -2,6 +2,11 @@
 //! batched transactions (upserts: importing a file again updates what it lists), then matches
 //! the school-staff list to the registry (seed 003 §2.5). A malformed row stops the import with
 //! its file and line; the batches before it stay committed, and importing again is safe.
+//!
+//! The assistiti file, the large one, is staged first and applied in one transaction in CF
+//! order (see [`Registry::apply_staged_assistiti`]): in file order its random CFs made a
+//! 10-million-row import rewrite the table hundreds of times. It is applied whole or not at
+//! all, and a CF on two of its lines refuses it, naming both.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader};
@@ -13,7 +18,8 @@ use chrono::NaiveDate;
 use super::*;
 use crate::domain::CodiceFiscale;
 use crate::store::{
-    Asl, Assistito, AssistitoStatus, Mmg, Municipality, Region, StaffMatch, StaffMember, Store,
+    Asl, Assistito, AssistitoStatus, Mmg, Municipality, Region, Registry, StaffMatch, StaffMember,
+    StagedApply, StagedAssistito, Store,
 };
 
 /// Rows per transaction.
@@ -46,7 +52,7 @@ pub async fn import(store: &dyn Store, dir: &Path) -> anyhow::Result<ImportSumma
         REGIONI,
         REGIONI_HEADER,
         2,
-        |f: &[&str]| Ok(Region {
+        |_, f: &[&str]| Ok(Region {
             code: code3(f[0])?,
             name: f[1].to_owned()
         }),
@@ -56,7 +62,7 @@ pub async fn import(store: &dyn Store, dir: &Path) -> anyhow::Result<ImportSumma
         ASL,
         ASL_HEADER,
         3,
-        |f: &[&str]| Ok(Asl {
+        |_, f: &[&str]| Ok(Asl {
             region_code: code3(f[0])?,
             code: code3(f[1])?,
             name: f[2].to_owned()
@@ -67,7 +73,7 @@ pub async fn import(store: &dyn Store, dir: &Path) -> anyhow::Result<ImportSumma
         COMUNI,
         COMUNI_HEADER,
         5,
-        |f: &[&str]| Ok(Municipality {
+        |_, f: &[&str]| Ok(Municipality {
             code: f[0].to_ascii_uppercase(),
             name: f[1].to_owned(),
             province: f[2].to_ascii_uppercase(),
@@ -80,7 +86,7 @@ pub async fn import(store: &dyn Store, dir: &Path) -> anyhow::Result<ImportSumma
         MMG,
         MMG_HEADER,
         5,
-        |f: &[&str]| Ok(Mmg {
+        |_, f: &[&str]| Ok(Mmg {
             cf: cf(f[0])?,
             surname: f[1].to_owned(),
             name: f[2].to_owned(),
@@ -89,31 +95,17 @@ pub async fn import(store: &dyn Store, dir: &Path) -> anyhow::Result<ImportSumma
         }),
         upsert_mmgs
     );
-    load!(
-        ASSISTITI,
-        ASSISTITI_HEADER,
-        7,
-        |f: &[&str]| Ok(Assistito {
-            cf: cf(f[0])?,
-            name: f[1].to_owned(),
-            surname: f[2].to_owned(),
-            region_code: code3(f[3])?,
-            asl_code: code3(f[4])?,
-            mmg_cf: if f[5].is_empty() {
-                None
-            } else {
-                Some(cf(f[5])?)
-            },
-            status: AssistitoStatus::parse(f[6])
-                .with_context(|| format!("unknown stato {:?}: vivo, deceduto or emigrato", f[6]))?,
-        }),
-        upsert_assistiti
-    );
+    let path = dir.join(ASSISTITI);
+    if path.exists() {
+        found = true;
+        let rows = import_assistiti(store.registry(), &path).await?;
+        summary.files.push((ASSISTITI, rows));
+    }
     load!(
         PERSONALE,
         PERSONALE_HEADER,
         2,
-        |f: &[&str]| Ok(StaffMember {
+        |_, f: &[&str]| Ok(StaffMember {
             cf: cf(f[0])?,
             updated_on: NaiveDate::parse_from_str(f[1], "%Y-%m-%d")
                 .with_context(|| format!("data_aggiornamento {:?} is not yyyy-mm-dd", f[1]))?,
@@ -127,6 +119,65 @@ pub async fn import(store: &dyn Store, dir: &Path) -> anyhow::Result<ImportSumma
     Ok(summary)
 }
 
+/// Stages the assistiti file, then applies it whole; the staging table is left empty either way.
+async fn import_assistiti(registry: &dyn Registry, path: &Path) -> anyhow::Result<u64> {
+    registry.clear_staged_assistiti().await?;
+    let staged = load_file(
+        path,
+        ASSISTITI_HEADER,
+        7,
+        |line, f| {
+            Ok(StagedAssistito {
+                line,
+                assistito: assistito(f)?,
+            })
+        },
+        |batch| async move { registry.stage_assistiti(&batch).await },
+    )
+    .await;
+    let applied = match staged {
+        Ok(rows) => registry
+            .apply_staged_assistiti()
+            .await
+            .with_context(|| format!("{}: applying the staged rows", path.display()))
+            .map(|applied| (rows, applied)),
+        Err(e) => Err(e),
+    };
+    // Patients' names wait in the staging table only while an import runs.
+    let cleared = registry.clear_staged_assistiti().await;
+    let (rows, applied) = applied?;
+    cleared?;
+    match applied {
+        StagedApply::Applied { .. } => Ok(rows),
+        StagedApply::DuplicateCf {
+            cf,
+            first_line,
+            second_line,
+        } => bail!(
+            "{}: codice fiscale {cf} is on lines {first_line} and {second_line}; \
+             nothing of this file was imported",
+            path.display()
+        ),
+    }
+}
+
+fn assistito(f: &[&str]) -> anyhow::Result<Assistito> {
+    Ok(Assistito {
+        cf: cf(f[0])?,
+        name: f[1].to_owned(),
+        surname: f[2].to_owned(),
+        region_code: code3(f[3])?,
+        asl_code: code3(f[4])?,
+        mmg_cf: if f[5].is_empty() {
+            None
+        } else {
+            Some(cf(f[5])?)
+        },
+        status: AssistitoStatus::parse(f[6])
+            .with_context(|| format!("unknown stato {:?}: vivo, deceduto or emigrato", f[6]))?,
+    })
+}
+
 async fn load_file<T, P, U, F>(
     path: &Path,
     header: &str,
@@ -135,7 +186,7 @@ async fn load_file<T, P, U, F>(
     upsert: U,
 ) -> anyhow::Result<u64>
 where
-    P: Fn(&[&str]) -> anyhow::Result<T>,
+    P: Fn(u64, &[&str]) -> anyhow::Result<T>,
     U: Fn(Vec<T>) -> F,
     F: std::future::Future<Output = Result<(), crate::store::StoreError>>,
 {
@@ -150,8 +201,8 @@ where
     }
     let mut batch = Vec::with_capacity(BATCH);
     let mut rows = 0u64;
-    for (number, line) in lines.enumerate() {
-        let line = line.with_context(|| format!("{}: line {}", path.display(), number + 2))?;
+    for (line_number, line) in (2u64..).zip(lines) {
+        let line = line.with_context(|| format!("{}: line {line_number}", path.display()))?;
         let line = line.trim_end_matches('\r');
         if line.is_empty() {
             continue;
@@ -159,21 +210,21 @@ where
         let split: Vec<&str> = line.split(';').map(str::trim).collect();
         if split.len() != fields {
             bail!(
-                "{}: line {}: {} fields, expected {fields} ({header})",
+                "{}: line {line_number}: {} fields, expected {fields} ({header})",
                 path.display(),
-                number + 2,
                 split.len()
             );
         }
         batch.push(
-            parse(&split).with_context(|| format!("{}: line {}", path.display(), number + 2))?,
+            parse(line_number, &split)
+                .with_context(|| format!("{}: line {line_number}", path.display()))?,
         );
         if batch.len() == BATCH {
             rows += BATCH as u64;
             upsert(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))
                 .await
                 .with_context(|| {
-                    format!("{}: importing up to line {}", path.display(), number + 2)
+                    format!("{}: importing up to line {line_number}", path.display())
                 })?;
         }
     }

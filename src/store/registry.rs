@@ -81,6 +81,27 @@ pub struct Assistito {
     pub status: AssistitoStatus,
 }
 
+/// A row of the assistiti file waiting in the import's staging table, with its line in the
+/// file (to name the lines of a duplicated CF).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StagedAssistito {
+    pub line: u64,
+    pub assistito: Assistito,
+}
+
+/// What applying a staged assistiti file did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StagedApply {
+    /// Every staged row is in the registry (inserted or updated).
+    Applied { rows: u64 },
+    /// A CF is on two lines of the file: nothing was applied.
+    DuplicateCf {
+        cf: String,
+        first_line: u64,
+        second_line: u64,
+    },
+}
+
 /// One row of the state-school staff list: a CF and when its position was last updated.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StaffMember {
@@ -206,6 +227,17 @@ pub trait Registry: Send + Sync {
     async fn upsert_assistiti(&self, rows: &[Assistito]) -> Result<(), StoreError>;
     async fn upsert_school_staff(&self, rows: &[StaffMember]) -> Result<(), StoreError>;
 
+    /// Empties the staging table of an assistiti import (what an import that stopped left).
+    /// One import at a time: a second one running meanwhile would share the staging table.
+    async fn clear_staged_assistiti(&self) -> Result<(), StoreError>;
+
+    /// Appends rows of an assistiti file to the staging table (one transaction per call).
+    async fn stage_assistiti(&self, rows: &[StagedAssistito]) -> Result<(), StoreError>;
+
+    /// Upserts the staged rows into the registry in CF order, in one transaction that also
+    /// empties the staging table; applies nothing if a CF is staged twice.
+    async fn apply_staged_assistiti(&self) -> Result<StagedApply, StoreError>;
+
     /// Matches the school-staff list to the registry: each member gets the MMG of the living
     /// assistito with that CF; the others are deleted (seed 003 §2.5).
     async fn match_school_staff(&self) -> Result<StaffMatch, StoreError>;
@@ -295,7 +327,7 @@ macro_rules! registry_queries {
         use $crate::store::registry::{
             day, parse_day, rome_day, Asl, Assistito, CancelOutcome, ListedPatient, Mmg,
             Municipality, PendingWrite, Region, Registry, SentTest, SentTestQuery, StaffMatch,
-            StaffMember, Substitution, TransactionWrite,
+            StaffMember, StagedApply, StagedAssistito, Substitution, TransactionWrite,
         };
         use $crate::store::StoreError;
 
@@ -471,6 +503,78 @@ macro_rules! registry_queries {
                     q.build().execute(&mut *tx).await.map_err(StoreError::query(context))?;
                 }
                 tx.commit().await.map_err(StoreError::query(context))
+            }
+
+            async fn clear_staged_assistiti(&self) -> Result<(), StoreError> {
+                sqlx::query("DELETE FROM assistiti_import")
+                    .execute(self)
+                    .await
+                    .map_err(StoreError::query("emptying the assistiti staging table failed"))?;
+                Ok(())
+            }
+
+            async fn stage_assistiti(&self, rows: &[StagedAssistito]) -> Result<(), StoreError> {
+                let context = "staging assistiti failed";
+                let mut tx = begin(self, context).await?;
+                for chunk in rows.chunks(CHUNK) {
+                    let mut q: QueryBuilder<Db> = QueryBuilder::new(
+                        "INSERT INTO assistiti_import \
+                         (line, cf, name, surname, region_code, asl_code, mmg_cf, status) ",
+                    );
+                    q.push_values(chunk, |mut b, r| {
+                        let a = &r.assistito;
+                        b.push_bind(i64::try_from(r.line).unwrap_or(i64::MAX))
+                            .push_bind(&a.cf)
+                            .push_bind(&a.name)
+                            .push_bind(&a.surname)
+                            .push_bind(&a.region_code)
+                            .push_bind(&a.asl_code)
+                            .push_bind(&a.mmg_cf)
+                            .push_bind(a.status.as_str());
+                    });
+                    q.build().execute(&mut *tx).await.map_err(StoreError::query(context))?;
+                }
+                tx.commit().await.map_err(StoreError::query(context))
+            }
+
+            async fn apply_staged_assistiti(&self) -> Result<StagedApply, StoreError> {
+                let context = "applying the staged assistiti failed";
+                let mut tx = begin(self, context).await?;
+                let duplicate: Option<(String, i64, i64)> = sqlx::query_as(
+                    "SELECT cf, MIN(line), MAX(line) FROM assistiti_import \
+                     GROUP BY cf HAVING COUNT(*) > 1 ORDER BY MIN(line) LIMIT 1",
+                )
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(StoreError::query(context))?;
+                if let Some((cf, first, second)) = duplicate {
+                    tx.rollback().await.map_err(StoreError::query(context))?;
+                    return Ok(StagedApply::DuplicateCf {
+                        cf,
+                        first_line: u64::try_from(first).unwrap_or(0),
+                        second_line: u64::try_from(second).unwrap_or(0),
+                    });
+                }
+                // `WHERE true`: SQLite needs a WHERE to tell an upsert's ON from a join's.
+                let rows = sqlx::query(
+                    "INSERT INTO assistiti (cf, name, surname, region_code, asl_code, mmg_cf, status) \
+                     SELECT cf, name, surname, region_code, asl_code, mmg_cf, status \
+                     FROM assistiti_import WHERE true ORDER BY cf \
+                     ON CONFLICT (cf) DO UPDATE SET name = excluded.name, \
+                     surname = excluded.surname, region_code = excluded.region_code, \
+                     asl_code = excluded.asl_code, mmg_cf = excluded.mmg_cf, \
+                     status = excluded.status",
+                )
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::query(context))?
+                .rows_affected();
+                sqlx::query("DELETE FROM assistiti_import")
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(StoreError::query(context))?;
+                tx.commit().await.map_err(StoreError::query(context))?;
+                Ok(StagedApply::Applied { rows })
             }
 
             async fn match_school_staff(&self) -> Result<StaffMatch, StoreError> {

@@ -1,0 +1,18 @@
+-- `tsgate registry import` stages the assistiti file here and applies it in one pass in CF
+-- order: inserted in file order, a batch of 20,000 random CFs dirtied ~20,000 pages of the
+-- registry, and a 10-million-row import rewrote the table hundreds of times over.
+-- `line` is the row's line in the CSV file, to name the lines of a duplicated CF.
+CREATE TABLE assistiti_import (
+    line        INTEGER PRIMARY KEY,
+    cf          TEXT NOT NULL,
+    name        TEXT NOT NULL,
+    surname     TEXT NOT NULL,
+    region_code TEXT NOT NULL,
+    asl_code    TEXT NOT NULL,
+    mmg_cf      TEXT,
+    status      TEXT NOT NULL
+);
+
+-- Nothing reads assistiti by MMG (a doctor's list is school_staff.mmg_cf); the index only
+-- doubled the cost of every import.
+DROP INDEX assistiti_mmg;
