@@ -340,47 +340,53 @@ macro_rules! registry_queries {
             pool.begin_with($begin).await.map_err(StoreError::query(context))
         }
 
-        /// Inserts what the transactions of one group-commit batch write.
-        pub async fn insert_writes(tx: &mut Transaction<'static, Db>, writes: &[PendingWrite]) -> Result<(), StoreError> {
-            let context = "recording a transaction's data failed";
-            for w in writes {
-                match &w.write {
-                    TransactionWrite::SerologyTest(t) => {
-                        sqlx::query(
-                            "INSERT INTO serology_tests (transaction_id, test_date, doctor_cf, \
-                             titolare_cf, assistito_cf, on_list, sent_at_ms, sent_on) \
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                        )
-                        .bind(&w.transaction_id)
-                        .bind(day(t.test_date))
-                        .bind(&t.doctor_cf)
-                        .bind(&t.titolare_cf)
-                        .bind(&t.assistito_cf)
-                        .bind(t.on_list)
-                        .bind(w.at.timestamp_millis())
-                        .bind(day(rome_day(w.at)))
-                        .execute(&mut **tx)
-                        .await
-                        .map_err(StoreError::query(context))?;
-                    }
-                    TransactionWrite::AslTestCount(c) => {
-                        sqlx::query(
-                            "INSERT INTO asl_test_counts (transaction_id, operator_cf, region_code, \
-                             asl_code, test_date, tests, sent_at_ms) \
-                             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                        )
-                        .bind(&w.transaction_id)
-                        .bind(&c.operator_cf)
-                        .bind(&c.region_code)
-                        .bind(&c.asl_code)
-                        .bind(day(c.test_date))
-                        .bind(c.tests)
-                        .bind(w.at.timestamp_millis())
-                        .execute(&mut **tx)
-                        .await
-                        .map_err(StoreError::query(context))?;
-                    }
+        /// Appends the INSERT of one transaction's data to `q`, without a terminator: SQLite
+        /// sends it inside its batch's one multi-statement query, PostgreSQL on its own.
+        pub fn push_write<'q>(q: &mut QueryBuilder<'q, Db>, w: &'q PendingWrite) {
+            match &w.write {
+                TransactionWrite::SerologyTest(t) => {
+                    q.push(
+                        "INSERT INTO serology_tests (transaction_id, test_date, doctor_cf, \
+                         titolare_cf, assistito_cf, on_list, sent_at_ms, sent_on) VALUES (",
+                    );
+                    q.separated(", ")
+                        .push_bind(&w.transaction_id)
+                        .push_bind(day(t.test_date))
+                        .push_bind(&t.doctor_cf)
+                        .push_bind(&t.titolare_cf)
+                        .push_bind(&t.assistito_cf)
+                        .push_bind(t.on_list)
+                        .push_bind(w.at.timestamp_millis())
+                        .push_bind(day(rome_day(w.at)));
                 }
+                TransactionWrite::AslTestCount(c) => {
+                    q.push(
+                        "INSERT INTO asl_test_counts (transaction_id, operator_cf, region_code, \
+                         asl_code, test_date, tests, sent_at_ms) VALUES (",
+                    );
+                    q.separated(", ")
+                        .push_bind(&w.transaction_id)
+                        .push_bind(&c.operator_cf)
+                        .push_bind(&c.region_code)
+                        .push_bind(&c.asl_code)
+                        .push_bind(day(c.test_date))
+                        .push_bind(c.tests)
+                        .push_bind(w.at.timestamp_millis());
+                }
+            }
+            q.push(")");
+        }
+
+        /// Inserts what the transactions of one group-commit batch write, one statement each.
+        #[allow(dead_code)] // PostgreSQL's path; SQLite pushes them into its batch query
+        pub async fn insert_writes(tx: &mut Transaction<'static, Db>, writes: &[PendingWrite]) -> Result<(), StoreError> {
+            for w in writes {
+                let mut q = QueryBuilder::new("");
+                push_write(&mut q, w);
+                q.build()
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(StoreError::query("recording a transaction's data failed"))?;
             }
             Ok(())
         }
