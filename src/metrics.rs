@@ -1,13 +1,18 @@
 //! Prometheus metrics, one family per question an operator asks: how many requests by service,
 //! operation and outcome; how long they took; who was throttled; why TLS handshakes failed; why
-//! requests were refused before a caller was known.
+//! requests were refused before a caller was known; how the access log's group commits go.
 
-use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric};
+use prometheus_client::metrics::counter::ConstCounter;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::ConstGauge;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
+
+use crate::store::AccessLogWriter;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RequestLabels {
@@ -119,6 +124,13 @@ impl Metrics {
             .inc();
     }
 
+    /// Exposes the access-log writer's group commits: how many, how many entries they carried
+    /// (entries ÷ commits is the batch size), how many failed, and how many entries wait.
+    pub fn watch_access_log(&mut self, writer: AccessLogWriter) {
+        self.registry
+            .register_collector(Box::new(AccessLogCollector { writer }));
+    }
+
     /// The Prometheus text exposition.
     pub fn render(&self) -> String {
         let mut out = String::new();
@@ -126,6 +138,56 @@ impl Metrics {
             out.clear();
         }
         out
+    }
+}
+
+/// Reads the writer's counters at each scrape.
+struct AccessLogCollector {
+    writer: AccessLogWriter,
+}
+
+impl std::fmt::Debug for AccessLogCollector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AccessLogCollector")
+    }
+}
+
+impl Collector for AccessLogCollector {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let stats = self.writer.stats();
+        let counters = [
+            (
+                "access_log_commits",
+                "Group commits of the access log",
+                stats.batches,
+            ),
+            (
+                "access_log_entries",
+                "Access-log entries committed",
+                stats.entries,
+            ),
+            (
+                "access_log_failed_commits",
+                "Group commits that failed (their requests got no reply but an error)",
+                stats.failed_batches,
+            ),
+        ];
+        for (name, help, value) in counters {
+            let counter = ConstCounter::new(value);
+            counter.encode(encoder.encode_descriptor(
+                name,
+                help,
+                None,
+                counter.metric_type(),
+            )?)?;
+        }
+        let queued = ConstGauge::new(i64::try_from(self.writer.queued()).unwrap_or(i64::MAX));
+        queued.encode(encoder.encode_descriptor(
+            "access_log_queued",
+            "Access-log entries waiting for their group commit",
+            None,
+            queued.metric_type(),
+        )?)
     }
 }
 

@@ -69,6 +69,8 @@ impl Application {
             AccessLogWriter::start(store.clone(), config.store.access_log_batch)
                 .await
                 .context("access-log writer")?;
+        let mut metrics = Metrics::new();
+        metrics.watch_access_log(access_log.clone());
         let listener = TcpListener::bind(config.server.listen)
             .await
             .with_context(|| format!("cannot listen on {}", config.server.listen))?;
@@ -81,7 +83,7 @@ impl Application {
             region_permissions: RegionPermissions::new(Duration::from_secs(10)),
             credential_cache: CredentialCache::new(Duration::from_secs(60), 10_000),
             pincode,
-            metrics: Metrics::new(),
+            metrics,
             publication: Publication::new(&config.server.public_url),
             peer_reader,
             transaction_ids: TransactionIds::new(),

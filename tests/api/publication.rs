@@ -50,5 +50,18 @@ async fn health_and_metrics() -> TestResult {
     assert!(metrics
         .body
         .contains("tsgate_request_duration_seconds_bucket"));
+    // The one identified request's entry went through one group commit.
+    for line in [
+        "tsgate_access_log_commits_total 1",
+        "tsgate_access_log_entries_total 1",
+        "tsgate_access_log_failed_commits_total 0",
+        "tsgate_access_log_queued 0",
+    ] {
+        assert!(
+            metrics.body.lines().any(|l| l == line),
+            "{line} in\n{}",
+            metrics.body
+        );
+    }
     Ok(())
 }
