@@ -393,6 +393,27 @@ mod tests {
         url = "sqlite://tsgate.db"
     "#;
 
+    /// The README's production example is a file people copy: it must load as it stands.
+    #[test]
+    fn the_readme_production_example_loads() {
+        let readme = include_str!("../README.md");
+        let section = readme
+            .split("## Running in production")
+            .nth(1)
+            .expect("the README has a production section");
+        let example = section
+            .split("```toml\n")
+            .nth(1)
+            .and_then(|rest| rest.split("```").next())
+            .expect("the production section has a toml example");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("tsgate.toml");
+        std::fs::write(&file, example).expect("write");
+        let config = Config::load(&file).expect("the README's example loads");
+        assert_eq!(config.store.access_log_retention_months, 12);
+        assert!(config.immuni.is_some());
+    }
+
     #[test]
     fn file_then_environment_with_paths_relative_to_the_file() {
         figment::Jail::expect_with(|jail| {
