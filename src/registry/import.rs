@@ -122,27 +122,27 @@ pub async fn import(store: &dyn Store, dir: &Path) -> anyhow::Result<ImportSumma
 /// Stages the assistiti file, then applies it whole; the staging table is left empty either way.
 async fn import_assistiti(registry: &dyn Registry, path: &Path) -> anyhow::Result<u64> {
     registry.clear_staged_assistiti().await?;
-    let staged = load_file(
-        path,
-        ASSISTITI_HEADER,
-        7,
-        |line, f| {
-            Ok(StagedAssistito {
-                line,
-                assistito: assistito(f)?,
-            })
-        },
-        |batch| async move { registry.stage_assistiti(&batch).await },
-    )
-    .await;
-    let applied = match staged {
-        Ok(rows) => registry
+    let applied = async {
+        let rows = load_file(
+            path,
+            ASSISTITI_HEADER,
+            7,
+            |line, f| {
+                Ok(StagedAssistito {
+                    line,
+                    assistito: assistito(f)?,
+                })
+            },
+            |batch| async move { registry.stage_assistiti(&batch).await },
+        )
+        .await?;
+        let applied = registry
             .apply_staged_assistiti()
             .await
-            .with_context(|| format!("{}: applying the staged rows", path.display()))
-            .map(|applied| (rows, applied)),
-        Err(e) => Err(e),
-    };
+            .with_context(|| format!("{}: applying the staged rows", path.display()))?;
+        anyhow::Ok((rows, applied))
+    }
+    .await;
     // Patients' names wait in the staging table only while an import runs.
     let cleared = registry.clear_staged_assistiti().await;
     let (rows, applied) = applied?;
