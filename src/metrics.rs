@@ -168,7 +168,7 @@ impl Collector for AccessLogCollector {
             ),
             (
                 "access_log_failed_commits",
-                "Group commits that failed (their requests got no reply but an error)",
+                "Group commits that failed (their requests were answered with an error)",
                 stats.failed_batches,
             ),
         ];

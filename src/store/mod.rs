@@ -1,4 +1,5 @@
-//! Persistent state of the gateway: the access log and the users/authorisation tables.
+//! Persistent state of the gateway: the access log, the users/authorisation tables and, through
+//! [`Registry`], the registry of assistiti the services read.
 //!
 //! One [`Store`] trait, two backends that pass the same tests: SQLite (embedded default, a file
 //! under `./data`) and PostgreSQL (production). Queries are built at run time (no compile-time
