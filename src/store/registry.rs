@@ -318,9 +318,11 @@ pub fn rome_day(at: DateTime<Utc>) -> NaiveDate {
     at.with_timezone(&chrono_tz::Europe::Rome).date_naive()
 }
 
-/// The registry queries for one backend: `registry_queries!(sqlx::Sqlite, "BEGIN IMMEDIATE")`.
+/// The registry queries for one backend: its pool type, how it begins a write transaction,
+/// and how it empties the import's staging table (PostgreSQL's DELETE would leave millions of
+/// dead rows to vacuum; SQLite has no TRUNCATE, and its DELETE without WHERE is one).
 macro_rules! registry_queries {
-    ($db:ty, $begin:literal) => {
+    ($db:ty, begin: $begin:literal, empty_staging: $empty_staging:literal) => {
         use chrono::{DateTime, NaiveDate, Utc};
         use sqlx::{Pool, QueryBuilder, Row, Transaction};
 
@@ -512,7 +514,7 @@ macro_rules! registry_queries {
             }
 
             async fn clear_staged_assistiti(&self) -> Result<(), StoreError> {
-                sqlx::query("DELETE FROM assistiti_import")
+                sqlx::query($empty_staging)
                     .execute(self)
                     .await
                     .map_err(StoreError::query("emptying the assistiti staging table failed"))?;
@@ -575,7 +577,7 @@ macro_rules! registry_queries {
                 .await
                 .map_err(StoreError::query(context))?
                 .rows_affected();
-                sqlx::query("DELETE FROM assistiti_import")
+                sqlx::query($empty_staging)
                     .execute(&mut *tx)
                     .await
                     .map_err(StoreError::query(context))?;
@@ -849,9 +851,17 @@ macro_rules! registry_queries {
 pub(crate) use registry_queries;
 
 pub(crate) mod sqlite_queries {
-    super::registry_queries!(sqlx::Sqlite, "BEGIN IMMEDIATE");
+    super::registry_queries!(
+        sqlx::Sqlite,
+        begin: "BEGIN IMMEDIATE",
+        empty_staging: "DELETE FROM assistiti_import"
+    );
 }
 
 pub(crate) mod postgres_queries {
-    super::registry_queries!(sqlx::Postgres, "BEGIN");
+    super::registry_queries!(
+        sqlx::Postgres,
+        begin: "BEGIN",
+        empty_staging: "TRUNCATE assistiti_import"
+    );
 }
