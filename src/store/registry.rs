@@ -324,6 +324,7 @@ pub fn rome_day(at: DateTime<Utc>) -> NaiveDate {
 macro_rules! registry_queries {
     ($db:ty, begin: $begin:literal, empty_staging: $empty_staging:literal) => {
         use chrono::{DateTime, NaiveDate, Utc};
+        use sqlx::query_builder::Separated;
         use sqlx::{Pool, QueryBuilder, Row, Transaction};
 
         use $crate::store::registry::{
@@ -340,6 +341,26 @@ macro_rules! registry_queries {
 
         async fn begin(pool: &Pool<Db>, context: &'static str) -> Result<Transaction<'static, Db>, StoreError> {
             pool.begin_with($begin).await.map_err(StoreError::query(context))
+        }
+
+        /// Inserts `rows` in one transaction, [`CHUNK`] rows a statement: `insert` names the
+        /// table and columns, `bind` pushes one row's values, `suffix` follows each VALUES list.
+        async fn insert_chunked<'r, T>(
+            pool: &Pool<Db>,
+            context: &'static str,
+            rows: &'r [T],
+            insert: &str,
+            suffix: &str,
+            bind: impl Fn(Separated<'_, 'r, Db, &'static str>, &'r T),
+        ) -> Result<(), StoreError> {
+            let mut tx = begin(pool, context).await?;
+            for chunk in rows.chunks(CHUNK) {
+                let mut q: QueryBuilder<'r, Db> = QueryBuilder::new(insert);
+                q.push_values(chunk, |b, r| bind(b, r));
+                q.push(suffix);
+                q.build().execute(&mut *tx).await.map_err(StoreError::query(context))?;
+            }
+            tx.commit().await.map_err(StoreError::query(context))
         }
 
         /// Appends the INSERT of one transaction's data to `q`, without a terminator: SQLite
@@ -396,121 +417,85 @@ macro_rules! registry_queries {
         #[async_trait::async_trait]
         impl Registry for Pool<Db> {
             async fn upsert_regions(&self, rows: &[Region]) -> Result<(), StoreError> {
+                let insert = "INSERT INTO regions (code, name) ";
+                let suffix = " ON CONFLICT (code) DO UPDATE SET name = excluded.name";
                 let context = "importing regions failed";
-                let mut tx = begin(self, context).await?;
-                for chunk in rows.chunks(CHUNK) {
-                    let mut q: QueryBuilder<Db> = QueryBuilder::new("INSERT INTO regions (code, name) ");
-                    q.push_values(chunk, |mut b, r| {
-                        b.push_bind(&r.code).push_bind(&r.name);
-                    });
-                    q.push(" ON CONFLICT (code) DO UPDATE SET name = excluded.name");
-                    q.build().execute(&mut *tx).await.map_err(StoreError::query(context))?;
-                }
-                tx.commit().await.map_err(StoreError::query(context))
+                insert_chunked(self, context, rows, insert, suffix, |mut b, r| {
+                    b.push_bind(&r.code).push_bind(&r.name);
+                })
+                .await
             }
 
             async fn upsert_asls(&self, rows: &[Asl]) -> Result<(), StoreError> {
+                let insert = "INSERT INTO asl (region_code, code, name) ";
+                let suffix = " ON CONFLICT (region_code, code) DO UPDATE SET name = excluded.name";
                 let context = "importing ASLs failed";
-                let mut tx = begin(self, context).await?;
-                for chunk in rows.chunks(CHUNK) {
-                    let mut q: QueryBuilder<Db> =
-                        QueryBuilder::new("INSERT INTO asl (region_code, code, name) ");
-                    q.push_values(chunk, |mut b, r| {
-                        b.push_bind(&r.region_code).push_bind(&r.code).push_bind(&r.name);
-                    });
-                    q.push(" ON CONFLICT (region_code, code) DO UPDATE SET name = excluded.name");
-                    q.build().execute(&mut *tx).await.map_err(StoreError::query(context))?;
-                }
-                tx.commit().await.map_err(StoreError::query(context))
+                insert_chunked(self, context, rows, insert, suffix, |mut b, r| {
+                    b.push_bind(&r.region_code).push_bind(&r.code).push_bind(&r.name);
+                })
+                .await
             }
 
             async fn upsert_municipalities(&self, rows: &[Municipality]) -> Result<(), StoreError> {
+                let insert = "INSERT INTO municipalities \
+                    (code, name, province, region_code, asl_code) ";
+                let suffix = " ON CONFLICT (code, region_code, asl_code) DO UPDATE SET \
+                         name = excluded.name, province = excluded.province";
                 let context = "importing municipalities failed";
-                let mut tx = begin(self, context).await?;
-                for chunk in rows.chunks(CHUNK) {
-                    let mut q: QueryBuilder<Db> = QueryBuilder::new(
-                        "INSERT INTO municipalities (code, name, province, region_code, asl_code) ",
-                    );
-                    q.push_values(chunk, |mut b, r| {
-                        b.push_bind(&r.code)
-                            .push_bind(&r.name)
-                            .push_bind(&r.province)
-                            .push_bind(&r.region_code)
-                            .push_bind(&r.asl_code);
-                    });
-                    q.push(
-                        " ON CONFLICT (code, region_code, asl_code) DO UPDATE SET \
-                         name = excluded.name, province = excluded.province",
-                    );
-                    q.build().execute(&mut *tx).await.map_err(StoreError::query(context))?;
-                }
-                tx.commit().await.map_err(StoreError::query(context))
+                insert_chunked(self, context, rows, insert, suffix, |mut b, r| {
+                    b.push_bind(&r.code)
+                        .push_bind(&r.name)
+                        .push_bind(&r.province)
+                        .push_bind(&r.region_code)
+                        .push_bind(&r.asl_code);
+                })
+                .await
             }
 
             async fn upsert_mmgs(&self, rows: &[Mmg]) -> Result<(), StoreError> {
-                let context = "importing MMGs failed";
-                let mut tx = begin(self, context).await?;
-                for chunk in rows.chunks(CHUNK) {
-                    let mut q: QueryBuilder<Db> = QueryBuilder::new(
-                        "INSERT INTO mmg (cf, surname, name, region_code, asl_code) ",
-                    );
-                    q.push_values(chunk, |mut b, r| {
-                        b.push_bind(&r.cf)
-                            .push_bind(&r.surname)
-                            .push_bind(&r.name)
-                            .push_bind(&r.region_code)
-                            .push_bind(&r.asl_code);
-                    });
-                    q.push(
-                        " ON CONFLICT (cf) DO UPDATE SET surname = excluded.surname, \
+                let insert = "INSERT INTO mmg (cf, surname, name, region_code, asl_code) ";
+                let suffix = " ON CONFLICT (cf) DO UPDATE SET surname = excluded.surname, \
                          name = excluded.name, region_code = excluded.region_code, \
-                         asl_code = excluded.asl_code",
-                    );
-                    q.build().execute(&mut *tx).await.map_err(StoreError::query(context))?;
-                }
-                tx.commit().await.map_err(StoreError::query(context))
+                         asl_code = excluded.asl_code";
+                let context = "importing MMGs failed";
+                insert_chunked(self, context, rows, insert, suffix, |mut b, r| {
+                    b.push_bind(&r.cf)
+                        .push_bind(&r.surname)
+                        .push_bind(&r.name)
+                        .push_bind(&r.region_code)
+                        .push_bind(&r.asl_code);
+                })
+                .await
             }
 
             async fn upsert_assistiti(&self, rows: &[Assistito]) -> Result<(), StoreError> {
-                let context = "importing assistiti failed";
-                let mut tx = begin(self, context).await?;
-                for chunk in rows.chunks(CHUNK) {
-                    let mut q: QueryBuilder<Db> = QueryBuilder::new(
-                        "INSERT INTO assistiti (cf, name, surname, region_code, asl_code, mmg_cf, status) ",
-                    );
-                    q.push_values(chunk, |mut b, r| {
-                        b.push_bind(&r.cf)
-                            .push_bind(&r.name)
-                            .push_bind(&r.surname)
-                            .push_bind(&r.region_code)
-                            .push_bind(&r.asl_code)
-                            .push_bind(&r.mmg_cf)
-                            .push_bind(r.status.as_str());
-                    });
-                    q.push(
-                        " ON CONFLICT (cf) DO UPDATE SET name = excluded.name, \
+                let insert = "INSERT INTO assistiti \
+                    (cf, name, surname, region_code, asl_code, mmg_cf, status) ";
+                let suffix = " ON CONFLICT (cf) DO UPDATE SET name = excluded.name, \
                          surname = excluded.surname, region_code = excluded.region_code, \
                          asl_code = excluded.asl_code, mmg_cf = excluded.mmg_cf, \
-                         status = excluded.status",
-                    );
-                    q.build().execute(&mut *tx).await.map_err(StoreError::query(context))?;
-                }
-                tx.commit().await.map_err(StoreError::query(context))
+                         status = excluded.status";
+                let context = "importing assistiti failed";
+                insert_chunked(self, context, rows, insert, suffix, |mut b, r| {
+                    b.push_bind(&r.cf)
+                        .push_bind(&r.name)
+                        .push_bind(&r.surname)
+                        .push_bind(&r.region_code)
+                        .push_bind(&r.asl_code)
+                        .push_bind(&r.mmg_cf)
+                        .push_bind(r.status.as_str());
+                })
+                .await
             }
 
             async fn upsert_school_staff(&self, rows: &[StaffMember]) -> Result<(), StoreError> {
+                let insert = "INSERT INTO school_staff (cf, updated_on) ";
+                let suffix = " ON CONFLICT (cf) DO UPDATE SET updated_on = excluded.updated_on";
                 let context = "importing the school-staff list failed";
-                let mut tx = begin(self, context).await?;
-                for chunk in rows.chunks(CHUNK) {
-                    let mut q: QueryBuilder<Db> =
-                        QueryBuilder::new("INSERT INTO school_staff (cf, updated_on) ");
-                    q.push_values(chunk, |mut b, r| {
-                        b.push_bind(&r.cf).push_bind(day(r.updated_on));
-                    });
-                    q.push(" ON CONFLICT (cf) DO UPDATE SET updated_on = excluded.updated_on");
-                    q.build().execute(&mut *tx).await.map_err(StoreError::query(context))?;
-                }
-                tx.commit().await.map_err(StoreError::query(context))
+                insert_chunked(self, context, rows, insert, suffix, |mut b, r| {
+                    b.push_bind(&r.cf).push_bind(day(r.updated_on));
+                })
+                .await
             }
 
             async fn clear_staged_assistiti(&self) -> Result<(), StoreError> {
@@ -522,27 +507,22 @@ macro_rules! registry_queries {
             }
 
             async fn stage_assistiti(&self, rows: &[StagedAssistito]) -> Result<(), StoreError> {
+                let insert = "INSERT INTO assistiti_import \
+                         (line, cf, name, surname, region_code, asl_code, mmg_cf, status) ";
+                let suffix = "";
                 let context = "staging assistiti failed";
-                let mut tx = begin(self, context).await?;
-                for chunk in rows.chunks(CHUNK) {
-                    let mut q: QueryBuilder<Db> = QueryBuilder::new(
-                        "INSERT INTO assistiti_import \
-                         (line, cf, name, surname, region_code, asl_code, mmg_cf, status) ",
-                    );
-                    q.push_values(chunk, |mut b, r| {
-                        let a = &r.assistito;
-                        b.push_bind(i64::try_from(r.line).unwrap_or(i64::MAX))
-                            .push_bind(&a.cf)
-                            .push_bind(&a.name)
-                            .push_bind(&a.surname)
-                            .push_bind(&a.region_code)
-                            .push_bind(&a.asl_code)
-                            .push_bind(&a.mmg_cf)
-                            .push_bind(a.status.as_str());
-                    });
-                    q.build().execute(&mut *tx).await.map_err(StoreError::query(context))?;
-                }
-                tx.commit().await.map_err(StoreError::query(context))
+                insert_chunked(self, context, rows, insert, suffix, |mut b, r| {
+                    let a = &r.assistito;
+                    b.push_bind(i64::try_from(r.line).unwrap_or(i64::MAX))
+                        .push_bind(&a.cf)
+                        .push_bind(&a.name)
+                        .push_bind(&a.surname)
+                        .push_bind(&a.region_code)
+                        .push_bind(&a.asl_code)
+                        .push_bind(&a.mmg_cf)
+                        .push_bind(a.status.as_str());
+                })
+                .await
             }
 
             async fn apply_staged_assistiti(&self) -> Result<StagedApply, StoreError> {
