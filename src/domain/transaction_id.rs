@@ -2,13 +2,14 @@
 //!
 //! Two shapes, chosen per service (DESIGN "Transaction ids"):
 //! - alphanumeric: a time-ordered UUID (v7), as the OTP outcome page shows — sorts by issue time
-//!   and never collides across restarts;
+//!   (strictly, within a process) and never collides across restarts;
 //! - numeric: DEM style, the Europe/Rome time `yyMMddHHmmss` followed by a 6-digit sequence, as
 //!   the serology and ASL services specify — unique and strictly increasing within a process, and
 //!   across restarts as long as the clock does not go back.
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, PoisonError};
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Europe::Rome;
@@ -26,18 +27,6 @@ pub enum TransactionIdKind {
     Numeric,
 }
 
-impl TransactionId {
-    pub fn new() -> TransactionId {
-        TransactionId::Alphanumeric(uuid::Uuid::now_v7())
-    }
-}
-
-impl Default for TransactionId {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl fmt::Display for TransactionId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -50,10 +39,15 @@ impl fmt::Display for TransactionId {
 /// Ids per second before the sequence borrows from the next second (still increasing).
 const SEQUENCE_SPAN: u64 = 1_000_000;
 
+/// The 74 bits of a UUIDv7 that are not its timestamp, version or variant.
+const UUID_RANDOM_BITS: u32 = 74;
+
 /// Issues ids of either kind; the numeric ones from one shared, lock-free counter.
 #[derive(Debug, Default)]
 pub struct TransactionIds {
     last_numeric: AtomicU64,
+    /// (Unix milliseconds, random bits) of the last UUID issued.
+    last_uuid: Mutex<(u64, u128)>,
 }
 
 impl TransactionIds {
@@ -63,9 +57,43 @@ impl TransactionIds {
 
     pub fn issue(&self, kind: TransactionIdKind) -> TransactionId {
         match kind {
-            TransactionIdKind::Alphanumeric => TransactionId::new(),
+            TransactionIdKind::Alphanumeric => {
+                TransactionId::Alphanumeric(self.next_uuid(Utc::now()))
+            }
             TransactionIdKind::Numeric => TransactionId::Numeric(self.next_numeric(Utc::now())),
         }
+    }
+
+    /// The next UUIDv7 at time `now`, after every one this issuer made (RFC 9562 §6.2, method 2:
+    /// a new millisecond draws new random bits, the same or an earlier one counts them up).
+    /// The bits come from the thread's generator: `Uuid::now_v7` made a system call for each.
+    pub fn next_uuid(&self, now: DateTime<Utc>) -> uuid::Uuid {
+        let millis = u64::try_from(now.timestamp_millis()).unwrap_or(0);
+        let fresh = || rand::random::<u128>() >> (128 - UUID_RANDOM_BITS);
+        let mut last = self
+            .last_uuid
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let (last_millis, last_random) = *last;
+        let next = if millis > last_millis {
+            (millis, fresh())
+        } else if last_random + 1 < 1 << UUID_RANDOM_BITS {
+            (last_millis, last_random + 1)
+        } else {
+            (last_millis + 1, fresh())
+        };
+        *last = next;
+        drop(last);
+        let (millis, random) = next;
+        let rand_a = random >> 62; // 12 bits after the version
+        let rand_b = random & ((1 << 62) - 1); // 62 bits after the variant
+        uuid::Uuid::from_u128(
+            (u128::from(millis) & ((1 << 48) - 1)) << 80
+                | 0x7 << 76
+                | rand_a << 64
+                | 0b10 << 62
+                | rand_b,
+        )
     }
 
     /// The next numeric id at time `now`: the second's first id, or one more than the last id
@@ -108,6 +136,27 @@ mod tests {
         let at = Utc.with_ymd_and_hms(2026, 11, 20, 14, 30, 5).unwrap();
         assert_eq!(ids.next_numeric(at), 261_120_153_005_000_000);
         assert_eq!(ids.next_numeric(at), 261_120_153_005_000_001);
+    }
+
+    #[test]
+    fn uuids_are_version_7_carry_the_time_and_keep_increasing() {
+        let ids = TransactionIds::new();
+        let at = Utc.with_ymd_and_hms(2026, 11, 20, 14, 30, 5).unwrap();
+        let first = ids.next_uuid(at);
+        assert_eq!(first.get_version(), Some(uuid::Version::SortRand));
+        assert_eq!(first.get_variant(), uuid::Variant::RFC4122);
+        let (seconds, nanos) = first.get_timestamp().expect("v7 has a timestamp").to_unix();
+        assert_eq!((seconds, nanos), (at.timestamp() as u64, 0));
+        // The same millisecond, then a clock that stepped back: still increasing.
+        let second = ids.next_uuid(at);
+        let third = ids.next_uuid(at - chrono::Duration::seconds(30));
+        assert!(first < second && second < third, "{first} {second} {third}");
+        // Random bits that run out carry into the next millisecond.
+        *ids.last_uuid.lock().unwrap() = (1, (1 << UUID_RANDOM_BITS) - 1);
+        let carried = ids.next_uuid(DateTime::UNIX_EPOCH);
+        assert_eq!(carried.as_u128() >> 80, 2);
+        // Ids from different issuers (processes) differ in their random bits.
+        assert_ne!(TransactionIds::new().next_uuid(at), first);
     }
 
     #[test]
