@@ -1185,6 +1185,7 @@ async fn sqlite_in_memory_works_for_throwaway_runs() {
 on_both_backends!(
     registry_import_matches_staff_and_serves_the_lists,
     a_bad_assistiti_file_imports_nothing_of_itself,
+    imports_stage_apart_and_abandoned_staging_is_removed,
     substitutions_round_trip,
     serology_tests_commit_with_their_entry_and_cancel_by_rule,
     a_failing_write_fails_its_whole_batch,
@@ -1351,14 +1352,14 @@ async fn a_bad_assistiti_file_imports_nothing_of_itself(db: Arc<TestDb>) {
     );
     assert_eq!(name_of_first().await, before, "nothing of the file applied");
 
-    // Nothing was left staged: applying now changes nothing.
+    // Nothing was left staged.
     assert_eq!(
         store
             .registry()
-            .apply_staged_assistiti()
+            .purge_abandoned_staging(Utc::now() + chrono::Duration::days(1))
             .await
-            .expect("apply"),
-        tsgate::store::StagedApply::Applied { rows: 0 }
+            .expect("purge"),
+        0
     );
     // And the corrected file imports.
     let mut corrected = vec![lines[0], &renamed];
@@ -1368,6 +1369,95 @@ async fn a_bad_assistiti_file_imports_nothing_of_itself(db: Arc<TestDb>) {
         .await
         .expect("import");
     assert_eq!(name_of_first().await, "RENAMED");
+}
+
+/// Two imports staging at the same time (same line numbers) each apply only their own rows;
+/// rows an interrupted import left a day ago are removed by the next import.
+async fn imports_stage_apart_and_abandoned_staging_is_removed(db: Arc<TestDb>) {
+    use tsgate::store::{StagedApply, StagedAssistito, Staging};
+    let registry = db.store.registry();
+    let row = |line: u64, cf: &str, name: &str| StagedAssistito {
+        line,
+        assistito: tsgate::store::Assistito {
+            cf: cf.into(),
+            name: name.into(),
+            surname: "ROSSI".into(),
+            region_code: "120".into(),
+            asl_code: "201".into(),
+            mmg_cf: None,
+            status: tsgate::store::AssistitoStatus::Vivo,
+        },
+    };
+    let now = Utc::now();
+    let abandoned = Staging::begin(now - chrono::Duration::days(2));
+    let first = Staging::begin(now);
+    let second = Staging::begin(now);
+    registry
+        .stage_assistiti(&abandoned, &[row(2, "BNCGNN65C12H501E", "LEFT")])
+        .await
+        .expect("stage");
+    registry
+        .stage_assistiti(&first, &[row(2, "RSSMRA80A01H501U", "MARIO")])
+        .await
+        .expect("stage");
+    registry
+        .stage_assistiti(
+            &second,
+            &[
+                row(2, "VRDLCU75D52H501Z", "LUCIA"),
+                row(3, "RSSMRA80A01H501U", "MARIA"),
+            ],
+        )
+        .await
+        .expect("stage");
+    assert_eq!(
+        registry
+            .apply_staged_assistiti(&first)
+            .await
+            .expect("apply"),
+        StagedApply::Applied { rows: 1 }
+    );
+    let name = |cf: &'static str| async move {
+        registry
+            .find_assistito(cf)
+            .await
+            .expect("lookup")
+            .map(|a| a.name)
+    };
+    assert_eq!(name("RSSMRA80A01H501U").await.as_deref(), Some("MARIO"));
+    assert_eq!(
+        name("VRDLCU75D52H501Z").await,
+        None,
+        "the other import's rows wait"
+    );
+    assert_eq!(
+        registry
+            .apply_staged_assistiti(&second)
+            .await
+            .expect("apply"),
+        StagedApply::Applied { rows: 2 }
+    );
+    assert_eq!(name("RSSMRA80A01H501U").await.as_deref(), Some("MARIA"));
+    assert_eq!(
+        name("BNCGNN65C12H501E").await,
+        None,
+        "abandoned rows never apply"
+    );
+
+    // An import removes what was abandoned a day or more ago, and leaves nothing of its own.
+    let dir = tempfile::tempdir().expect("temp dir");
+    tsgate::registry::generate(dir.path(), &tsgate::registry::GenerateOptions::new(100))
+        .expect("generate");
+    tsgate::registry::import(&*db.store, dir.path())
+        .await
+        .expect("import");
+    assert_eq!(
+        registry
+            .purge_abandoned_staging(Utc::now() + chrono::Duration::days(1))
+            .await
+            .expect("purge"),
+        0
+    );
 }
 
 async fn substitutions_round_trip(db: Arc<TestDb>) {

@@ -19,7 +19,7 @@ use super::*;
 use crate::domain::CodiceFiscale;
 use crate::store::{
     Asl, Assistito, AssistitoStatus, Mmg, Municipality, Region, Registry, StaffMatch, StaffMember,
-    StagedApply, StagedAssistito, Store,
+    StagedApply, StagedAssistito, Staging, Store,
 };
 
 /// Rows per transaction.
@@ -119,9 +119,16 @@ pub async fn import(store: &dyn Store, dir: &Path) -> anyhow::Result<ImportSumma
     Ok(summary)
 }
 
-/// Stages the assistiti file, then applies it whole; the staging table is left empty either way.
+/// An import that began this long ago and left rows staged was interrupted.
+const ABANDONED_AFTER: chrono::TimeDelta = chrono::TimeDelta::hours(24);
+
+/// Stages the assistiti file under its own id, then applies it whole; its staged rows are
+/// removed either way (and those an interrupted import left a day or more ago).
 async fn import_assistiti(registry: &dyn Registry, path: &Path) -> anyhow::Result<u64> {
-    registry.clear_staged_assistiti().await?;
+    let staging = Staging::begin(chrono::Utc::now());
+    registry
+        .purge_abandoned_staging(staging.started - ABANDONED_AFTER)
+        .await?;
     let applied = async {
         let rows = load_file(
             path,
@@ -133,18 +140,18 @@ async fn import_assistiti(registry: &dyn Registry, path: &Path) -> anyhow::Resul
                     assistito: assistito(f)?,
                 })
             },
-            |batch| async move { registry.stage_assistiti(&batch).await },
+            |batch| async move { registry.stage_assistiti(&staging, &batch).await },
         )
         .await?;
         let applied = registry
-            .apply_staged_assistiti()
+            .apply_staged_assistiti(&staging)
             .await
             .with_context(|| format!("{}: applying the staged rows", path.display()))?;
         anyhow::Ok((rows, applied))
     }
     .await;
-    // Patients' names wait in the staging table only while an import runs.
-    let cleared = registry.clear_staged_assistiti().await;
+    // Patients' names wait in the staging table only while their import runs.
+    let cleared = registry.clear_staged_assistiti(&staging).await;
     let (rows, applied) = applied?;
     cleared?;
     match applied {

@@ -29,7 +29,7 @@ pub use access_log_writer::{AccessLogWriter, RecordError, WriterHandle, WriterSt
 pub use registry::{
     Asl, Assistito, AssistitoStatus, CancelOutcome, ListedPatient, Mmg, Municipality,
     NewAslTestCount, NewSerologyTest, PendingWrite, Region, Registry, SentTest, SentTestQuery,
-    StaffMatch, StaffMember, StagedApply, StagedAssistito, Substitution, TransactionWrite,
+    StaffMatch, StaffMember, StagedApply, StagedAssistito, Staging, Substitution, TransactionWrite,
 };
 pub use users::UserRecord;
 

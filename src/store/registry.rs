@@ -81,6 +81,24 @@ pub struct Assistito {
     pub status: AssistitoStatus,
 }
 
+/// One import's rows in the staging table: a random id, so imports running at the same time
+/// never see each other's rows, and when the import began, so a later one can remove what an
+/// interrupted one left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Staging {
+    pub id: i64,
+    pub started: DateTime<Utc>,
+}
+
+impl Staging {
+    pub fn begin(now: DateTime<Utc>) -> Staging {
+        Staging {
+            id: rand::random::<i64>() & i64::MAX,
+            started: now,
+        }
+    }
+}
+
 /// A row of the assistiti file waiting in the import's staging table, with its line in the
 /// file (to name the lines of a duplicated CF).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -227,16 +245,23 @@ pub trait Registry: Send + Sync {
     async fn upsert_assistiti(&self, rows: &[Assistito]) -> Result<(), StoreError>;
     async fn upsert_school_staff(&self, rows: &[StaffMember]) -> Result<(), StoreError>;
 
-    /// Empties the staging table of an assistiti import (what an import that stopped left).
-    /// One import at a time: a second one running meanwhile would share the staging table.
-    async fn clear_staged_assistiti(&self) -> Result<(), StoreError>;
+    /// Removes what imports that began before `before` left staged (they were interrupted);
+    /// returns how many rows.
+    async fn purge_abandoned_staging(&self, before: DateTime<Utc>) -> Result<u64, StoreError>;
 
-    /// Appends rows of an assistiti file to the staging table (one transaction per call).
-    async fn stage_assistiti(&self, rows: &[StagedAssistito]) -> Result<(), StoreError>;
+    /// Appends rows of an assistiti file to this import's staging (one transaction per call).
+    async fn stage_assistiti(
+        &self,
+        staging: &Staging,
+        rows: &[StagedAssistito],
+    ) -> Result<(), StoreError>;
 
-    /// Upserts the staged rows into the registry in CF order, in one transaction that also
-    /// empties the staging table; applies nothing if a CF is staged twice.
-    async fn apply_staged_assistiti(&self) -> Result<StagedApply, StoreError>;
+    /// Upserts this import's staged rows into the registry in CF order, in one transaction that
+    /// also removes them from the staging; applies nothing if a CF is staged twice.
+    async fn apply_staged_assistiti(&self, staging: &Staging) -> Result<StagedApply, StoreError>;
+
+    /// Removes this import's staged rows (after a failure; applying removes them too).
+    async fn clear_staged_assistiti(&self, staging: &Staging) -> Result<(), StoreError>;
 
     /// Matches the school-staff list to the registry: each member gets the MMG of the living
     /// assistito with that CF; the others are deleted (seed 003 §2.5).
@@ -318,11 +343,9 @@ pub fn rome_day(at: DateTime<Utc>) -> NaiveDate {
     at.with_timezone(&chrono_tz::Europe::Rome).date_naive()
 }
 
-/// The registry queries for one backend: its pool type, how it begins a write transaction,
-/// and how it empties the import's staging table (PostgreSQL's DELETE would leave millions of
-/// dead rows to vacuum; SQLite has no TRUNCATE, and its DELETE without WHERE is one).
+/// The registry queries for one backend: `registry_queries!(sqlx::Sqlite, "BEGIN IMMEDIATE")`.
 macro_rules! registry_queries {
-    ($db:ty, begin: $begin:literal, empty_staging: $empty_staging:literal) => {
+    ($db:ty, $begin:literal) => {
         use chrono::{DateTime, NaiveDate, Utc};
         use sqlx::query_builder::Separated;
         use sqlx::{Pool, QueryBuilder, Row, Transaction};
@@ -330,7 +353,7 @@ macro_rules! registry_queries {
         use $crate::store::registry::{
             day, parse_day, rome_day, Asl, Assistito, CancelOutcome, ListedPatient, Mmg,
             Municipality, PendingWrite, Region, Registry, SentTest, SentTestQuery, StaffMatch,
-            StaffMember, StagedApply, StagedAssistito, Substitution, TransactionWrite,
+            StaffMember, StagedApply, StagedAssistito, Staging, Substitution, TransactionWrite,
         };
         use $crate::store::StoreError;
 
@@ -498,22 +521,26 @@ macro_rules! registry_queries {
                 .await
             }
 
-            async fn clear_staged_assistiti(&self) -> Result<(), StoreError> {
-                sqlx::query($empty_staging)
+            async fn purge_abandoned_staging(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
+                Ok(sqlx::query("DELETE FROM assistiti_import WHERE staged_at_ms < $1")
+                    .bind(before.timestamp_millis())
                     .execute(self)
                     .await
-                    .map_err(StoreError::query("emptying the assistiti staging table failed"))?;
-                Ok(())
+                    .map_err(StoreError::query("removing abandoned staged assistiti failed"))?
+                    .rows_affected())
             }
 
-            async fn stage_assistiti(&self, rows: &[StagedAssistito]) -> Result<(), StoreError> {
-                let insert = "INSERT INTO assistiti_import \
-                         (line, cf, name, surname, region_code, asl_code, mmg_cf, status) ";
+            async fn stage_assistiti(&self, staging: &Staging, rows: &[StagedAssistito]) -> Result<(), StoreError> {
+                let insert = "INSERT INTO assistiti_import (import_id, line, staged_at_ms, \
+                         cf, name, surname, region_code, asl_code, mmg_cf, status) ";
                 let suffix = "";
                 let context = "staging assistiti failed";
+                let started = staging.started.timestamp_millis();
                 insert_chunked(self, context, rows, insert, suffix, |mut b, r| {
                     let a = &r.assistito;
-                    b.push_bind(i64::try_from(r.line).unwrap_or(i64::MAX))
+                    b.push_bind(staging.id)
+                        .push_bind(i64::try_from(r.line).unwrap_or(i64::MAX))
+                        .push_bind(started)
                         .push_bind(&a.cf)
                         .push_bind(&a.name)
                         .push_bind(&a.surname)
@@ -525,13 +552,14 @@ macro_rules! registry_queries {
                 .await
             }
 
-            async fn apply_staged_assistiti(&self) -> Result<StagedApply, StoreError> {
+            async fn apply_staged_assistiti(&self, staging: &Staging) -> Result<StagedApply, StoreError> {
                 let context = "applying the staged assistiti failed";
                 let mut tx = begin(self, context).await?;
                 let duplicate: Option<(String, i64, i64)> = sqlx::query_as(
-                    "SELECT cf, MIN(line), MAX(line) FROM assistiti_import \
+                    "SELECT cf, MIN(line), MAX(line) FROM assistiti_import WHERE import_id = $1 \
                      GROUP BY cf HAVING COUNT(*) > 1 ORDER BY MIN(line) LIMIT 1",
                 )
+                .bind(staging.id)
                 .fetch_optional(&mut *tx)
                 .await
                 .map_err(StoreError::query(context))?;
@@ -543,26 +571,36 @@ macro_rules! registry_queries {
                         second_line: u64::try_from(second).unwrap_or(0),
                     });
                 }
-                // `WHERE true`: SQLite needs a WHERE to tell an upsert's ON from a join's.
                 let rows = sqlx::query(
                     "INSERT INTO assistiti (cf, name, surname, region_code, asl_code, mmg_cf, status) \
                      SELECT cf, name, surname, region_code, asl_code, mmg_cf, status \
-                     FROM assistiti_import WHERE true ORDER BY cf \
+                     FROM assistiti_import WHERE import_id = $1 ORDER BY cf \
                      ON CONFLICT (cf) DO UPDATE SET name = excluded.name, \
                      surname = excluded.surname, region_code = excluded.region_code, \
                      asl_code = excluded.asl_code, mmg_cf = excluded.mmg_cf, \
                      status = excluded.status",
                 )
+                .bind(staging.id)
                 .execute(&mut *tx)
                 .await
                 .map_err(StoreError::query(context))?
                 .rows_affected();
-                sqlx::query($empty_staging)
+                sqlx::query("DELETE FROM assistiti_import WHERE import_id = $1")
+                    .bind(staging.id)
                     .execute(&mut *tx)
                     .await
                     .map_err(StoreError::query(context))?;
                 tx.commit().await.map_err(StoreError::query(context))?;
                 Ok(StagedApply::Applied { rows })
+            }
+
+            async fn clear_staged_assistiti(&self, staging: &Staging) -> Result<(), StoreError> {
+                sqlx::query("DELETE FROM assistiti_import WHERE import_id = $1")
+                    .bind(staging.id)
+                    .execute(self)
+                    .await
+                    .map_err(StoreError::query("removing staged assistiti failed"))?;
+                Ok(())
             }
 
             async fn match_school_staff(&self) -> Result<StaffMatch, StoreError> {
@@ -831,17 +869,9 @@ macro_rules! registry_queries {
 pub(crate) use registry_queries;
 
 pub(crate) mod sqlite_queries {
-    super::registry_queries!(
-        sqlx::Sqlite,
-        begin: "BEGIN IMMEDIATE",
-        empty_staging: "DELETE FROM assistiti_import"
-    );
+    super::registry_queries!(sqlx::Sqlite, "BEGIN IMMEDIATE");
 }
 
 pub(crate) mod postgres_queries {
-    super::registry_queries!(
-        sqlx::Postgres,
-        begin: "BEGIN",
-        empty_staging: "TRUNCATE assistiti_import"
-    );
+    super::registry_queries!(sqlx::Postgres, "BEGIN");
 }
