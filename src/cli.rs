@@ -402,6 +402,7 @@ async fn users(command: UsersCommand) -> anyhow::Result<()> {
             };
             let store = open_store(&target).await?;
             store
+                .directory()
                 .add_user(&UserRecord {
                     user_id: user_id.clone(),
                     cf,
@@ -414,7 +415,7 @@ async fn users(command: UsersCommand) -> anyhow::Result<()> {
                 })
                 .await?;
             for p in &profile {
-                store.grant_profile(&user_id, p).await?;
+                store.directory().grant_profile(&user_id, p).await?;
             }
             let mut out = std::io::stdout().lock();
             writeln!(out, "user {user_id} added")?;
@@ -431,10 +432,10 @@ async fn users(command: UsersCommand) -> anyhow::Result<()> {
             profile,
         } => {
             let store = open_store(&target).await?;
-            if store.find_user(&user_id).await?.is_none() {
+            if store.directory().find_user(&user_id).await?.is_none() {
                 bail!("no user '{user_id}'");
             }
-            store.grant_profile(&user_id, &profile).await?;
+            store.directory().grant_profile(&user_id, &profile).await?;
             println!("profile \"{profile}\" granted to {user_id}");
         }
     }
@@ -461,10 +462,14 @@ async fn regions(command: RegionsCommand) -> anyhow::Result<()> {
     }
     let store = open_store(&target).await?;
     if enable {
-        store.enable_region_service(code.as_str(), &service).await?;
+        store
+            .directory()
+            .enable_region_service(code.as_str(), &service)
+            .await?;
         println!("region {code} enabled for {service}");
     } else {
         store
+            .directory()
             .disable_region_service(code.as_str(), &service)
             .await?;
         println!("region {code} disabled for {service}");

@@ -163,10 +163,12 @@ pub async fn prepare(dir: &Path, listen: SocketAddr) -> anyhow::Result<Demo> {
     let store = store::connect(&config.store.url).await?;
     seed_operator(store.as_ref(), &cf, &operator_password, &operator_pincode).await?;
     store
+        .directory()
         .grant_profile(DEMO_OPERATOR_ID, otp::PROFILE)
         .await
         .context("granting the demo operator the OTP profile")?;
     store
+        .directory()
         .enable_region_service(DEMO_REGION, otp::SERVICE)
         .await
         .context("enabling the demo region for InvioOTP")?;
@@ -285,11 +287,11 @@ async fn seed_registry(
             region: Some(DEMO_REGION.into()),
             enabled: true,
         };
-        match store.add_user(&user).await {
+        match store.directory().add_user(&user).await {
             Ok(()) | Err(StoreError::Duplicate { .. }) => {}
             Err(e) => return Err(e.into()),
         }
-        store.grant_profile(user_id, profile).await?;
+        store.directory().grant_profile(user_id, profile).await?;
     }
     if store
         .registry()
@@ -391,7 +393,7 @@ async fn seed_operator(
         region: Some(DEMO_REGION.into()),
         enabled: true,
     };
-    match store.add_user(&user).await {
+    match store.directory().add_user(&user).await {
         Ok(()) | Err(StoreError::Duplicate { .. }) => Ok(()),
         Err(e) => Err(e.into()),
     }

@@ -844,20 +844,24 @@ async fn users_round_trip_and_duplicates_are_refused(db: Arc<TestDb>) {
         enabled: false,
         ..user("bob", "VRDLGI70B02F205X")
     };
-    store.add_user(&alice).await.expect("add alice");
-    store.add_user(&bob).await.expect("add bob");
+    store.directory().add_user(&alice).await.expect("add alice");
+    store.directory().add_user(&bob).await.expect("add bob");
 
     assert_eq!(
-        store.find_user("alice").await.expect("find"),
+        store.directory().find_user("alice").await.expect("find"),
         Some(alice.clone())
     );
     assert_eq!(
-        store.find_user("bob").await.expect("find"),
+        store.directory().find_user("bob").await.expect("find"),
         Some(bob.clone())
     );
-    assert_eq!(store.find_user("carol").await.expect("find"), None);
+    assert_eq!(
+        store.directory().find_user("carol").await.expect("find"),
+        None
+    );
     assert_eq!(
         store
+            .directory()
             .find_user_by_cf("VRDLGI70B02F205X")
             .await
             .expect("find"),
@@ -865,6 +869,7 @@ async fn users_round_trip_and_duplicates_are_refused(db: Arc<TestDb>) {
     );
     assert_eq!(
         store
+            .directory()
             .find_user_by_cf("XXXXXX00X00X000X")
             .await
             .expect("find"),
@@ -872,6 +877,7 @@ async fn users_round_trip_and_duplicates_are_refused(db: Arc<TestDb>) {
     );
 
     let same_id = store
+        .directory()
         .add_user(&user("alice", "BNCGNN75C03L219Y"))
         .await
         .expect_err("duplicate id");
@@ -880,6 +886,7 @@ async fn users_round_trip_and_duplicates_are_refused(db: Arc<TestDb>) {
         "{same_id:?}"
     );
     let same_cf = store
+        .directory()
         .add_user(&user("alice2", "RSSMRA80A01H501U"))
         .await
         .expect_err("duplicate CF");
@@ -887,49 +894,68 @@ async fn users_round_trip_and_duplicates_are_refused(db: Arc<TestDb>) {
         matches!(&same_cf, StoreError::Duplicate { key, .. } if key == "RSSMRA80A01H501U"),
         "{same_cf:?}"
     );
-    assert_eq!(store.find_user("alice").await.expect("find"), Some(alice));
+    assert_eq!(
+        store.directory().find_user("alice").await.expect("find"),
+        Some(alice)
+    );
 }
 
 async fn profiles_and_region_services(db: Arc<TestDb>) {
     let store = &*db.store;
     store
+        .directory()
         .add_user(&user("alice", "RSSMRA80A01H501U"))
         .await
         .expect("add");
     assert!(store
+        .directory()
         .profiles_of("alice")
         .await
         .expect("profiles")
         .is_empty());
     store
+        .directory()
         .grant_profile("alice", "operatore-asl")
         .await
         .expect("grant");
     store
+        .directory()
         .grant_profile("alice", "amministratore-asl")
         .await
         .expect("grant");
     store
+        .directory()
         .grant_profile("alice", "operatore-asl")
         .await
         .expect("grant twice is a no-op");
     assert_eq!(
-        store.profiles_of("alice").await.expect("profiles"),
+        store
+            .directory()
+            .profiles_of("alice")
+            .await
+            .expect("profiles"),
         vec!["amministratore-asl", "operatore-asl"]
     );
     store
+        .directory()
         .revoke_profile("alice", "operatore-asl")
         .await
         .expect("revoke");
     store
+        .directory()
         .revoke_profile("alice", "never-held")
         .await
         .expect("revoke is a no-op");
     assert_eq!(
-        store.profiles_of("alice").await.expect("profiles"),
+        store
+            .directory()
+            .profiles_of("alice")
+            .await
+            .expect("profiles"),
         vec!["amministratore-asl"]
     );
     let nobody = store
+        .directory()
         .grant_profile("nobody", "operatore-asl")
         .await
         .expect_err("unknown user");
@@ -938,41 +964,64 @@ async fn profiles_and_region_services(db: Arc<TestDb>) {
         "{nobody:?}"
     );
 
-    assert!(store.region_services("080").await.expect("list").is_empty());
+    assert!(store
+        .directory()
+        .region_services("080")
+        .await
+        .expect("list")
+        .is_empty());
     store
+        .directory()
         .enable_region_service("080", "OtpService")
         .await
         .expect("enable");
     store
+        .directory()
         .enable_region_service("080", "ElencoScuole")
         .await
         .expect("enable");
     store
+        .directory()
         .enable_region_service("080", "OtpService")
         .await
         .expect("enable twice");
     store
+        .directory()
         .enable_region_service("120", "OtpService")
         .await
         .expect("enable");
     assert_eq!(
-        store.region_services("080").await.expect("list"),
+        store
+            .directory()
+            .region_services("080")
+            .await
+            .expect("list"),
         vec!["ElencoScuole", "OtpService"]
     );
     store
+        .directory()
         .disable_region_service("080", "OtpService")
         .await
         .expect("disable");
     store
+        .directory()
         .disable_region_service("080", "Unknown")
         .await
         .expect("disable is a no-op");
     assert_eq!(
-        store.region_services("080").await.expect("list"),
+        store
+            .directory()
+            .region_services("080")
+            .await
+            .expect("list"),
         vec!["ElencoScuole"]
     );
     assert_eq!(
-        store.region_services("120").await.expect("list"),
+        store
+            .directory()
+            .region_services("120")
+            .await
+            .expect("list"),
         vec!["OtpService"]
     );
 }
@@ -1107,32 +1156,8 @@ impl Store for Instrumented {
     async fn purge_access_log_before(&self, cutoff: DateTime<Utc>) -> Result<u64, StoreError> {
         self.inner.purge_access_log_before(cutoff).await
     }
-    async fn add_user(&self, user: &UserRecord) -> Result<(), StoreError> {
-        self.inner.add_user(user).await
-    }
-    async fn find_user(&self, user_id: &str) -> Result<Option<UserRecord>, StoreError> {
-        self.inner.find_user(user_id).await
-    }
-    async fn find_user_by_cf(&self, cf: &str) -> Result<Option<UserRecord>, StoreError> {
-        self.inner.find_user_by_cf(cf).await
-    }
-    async fn grant_profile(&self, user_id: &str, profile: &str) -> Result<(), StoreError> {
-        self.inner.grant_profile(user_id, profile).await
-    }
-    async fn revoke_profile(&self, user_id: &str, profile: &str) -> Result<(), StoreError> {
-        self.inner.revoke_profile(user_id, profile).await
-    }
-    async fn profiles_of(&self, user_id: &str) -> Result<Vec<String>, StoreError> {
-        self.inner.profiles_of(user_id).await
-    }
-    async fn enable_region_service(&self, region: &str, service: &str) -> Result<(), StoreError> {
-        self.inner.enable_region_service(region, service).await
-    }
-    async fn disable_region_service(&self, region: &str, service: &str) -> Result<(), StoreError> {
-        self.inner.disable_region_service(region, service).await
-    }
-    async fn region_services(&self, region: &str) -> Result<Vec<String>, StoreError> {
-        self.inner.region_services(region).await
+    fn directory(&self) -> &dyn tsgate::store::Directory {
+        self.inner.directory()
     }
     fn registry(&self) -> &dyn tsgate::store::Registry {
         self.inner.registry()

@@ -124,6 +124,7 @@ pub async fn caller(
         PeerIdentity::Card { cf } => {
             let user = app
                 .store
+                .directory()
                 .find_user_by_cf(cf.as_str())
                 .await
                 .map_err(|error| {
@@ -187,10 +188,14 @@ async fn password_caller(
                     let user = if user_id.is_empty() {
                         None
                     } else {
-                        app.store.find_user(&user_id).await.map_err(|error| {
-                            tracing::error!(%error, "users table unreadable");
-                            Refusal::Unavailable
-                        })?
+                        app.store
+                            .directory()
+                            .find_user(&user_id)
+                            .await
+                            .map_err(|error| {
+                                tracing::error!(%error, "users table unreadable");
+                                Refusal::Unavailable
+                            })?
                     };
                     // Always run both argon2 checks, so every failure costs the same time.
                     let ok = verify_secrets(user.clone(), password.clone(), pincode).await;
@@ -216,10 +221,14 @@ async fn password_caller(
 }
 
 async fn profiles_of(app: &App, user_id: &str) -> Result<Vec<String>, Refusal> {
-    app.store.profiles_of(user_id).await.map_err(|error| {
-        tracing::error!(%error, "profiles unreadable");
-        Refusal::Unavailable
-    })
+    app.store
+        .directory()
+        .profiles_of(user_id)
+        .await
+        .map_err(|error| {
+            tracing::error!(%error, "profiles unreadable");
+            Refusal::Unavailable
+        })
 }
 
 /// `Authorization: Basic base64(user:password)` → (user, password).

@@ -36,7 +36,11 @@ impl RegionPermissions {
                 return Ok(services.clone());
             }
         }
-        let services: Arc<[String]> = store.region_services(region.as_str()).await?.into();
+        let services: Arc<[String]> = store
+            .directory()
+            .region_services(region.as_str())
+            .await?
+            .into();
         self.lock()
             .insert(region, (Instant::now(), services.clone()));
         Ok(services)

@@ -31,7 +31,7 @@ pub use registry::{
     NewAslTestCount, NewSerologyTest, PendingWrite, Region, Registry, SentTest, SentTestQuery,
     StaffMatch, StaffMember, StagedApply, StagedAssistito, Staging, Substitution, TransactionWrite,
 };
-pub use users::UserRecord;
+pub use users::{Directory, UserRecord};
 
 /// Everything the gateway keeps between requests. Used as `Arc<dyn Store>`.
 #[async_trait]
@@ -83,43 +83,8 @@ pub trait Store: Send + Sync {
     /// entries were deleted.
     async fn purge_access_log_before(&self, cutoff: DateTime<Utc>) -> Result<u64, StoreError>;
 
-    // --- users and authorisation ------------------------------------------------------------
-
-    /// Registers a user; an existing user id or CF is [`StoreError::Duplicate`].
-    async fn add_user(&self, user: &UserRecord) -> Result<(), StoreError>;
-
-    /// Looks a user up by login id.
-    async fn find_user(&self, user_id: &str) -> Result<Option<UserRecord>, StoreError>;
-
-    /// Looks a user up by codice fiscale (how a CNS certificate identifies a person).
-    async fn find_user_by_cf(&self, cf: &str) -> Result<Option<UserRecord>, StoreError>;
-
-    /// Grants a profile; granting it again is a no-op. An unknown user is
-    /// [`StoreError::NotFound`].
-    async fn grant_profile(&self, user_id: &str, profile: &str) -> Result<(), StoreError>;
-
-    /// Revokes a profile; revoking one not held is a no-op.
-    async fn revoke_profile(&self, user_id: &str, profile: &str) -> Result<(), StoreError>;
-
-    /// The user's profiles, sorted.
-    async fn profiles_of(&self, user_id: &str) -> Result<Vec<String>, StoreError>;
-
-    /// Lets a region call a service; enabling it again is a no-op.
-    async fn enable_region_service(
-        &self,
-        region_code: &str,
-        service: &str,
-    ) -> Result<(), StoreError>;
-
-    /// Withdraws a region's permission; disabling one not enabled is a no-op.
-    async fn disable_region_service(
-        &self,
-        region_code: &str,
-        service: &str,
-    ) -> Result<(), StoreError>;
-
-    /// The services a region may call, sorted.
-    async fn region_services(&self, region_code: &str) -> Result<Vec<String>, StoreError>;
+    /// Users, their profiles, and the services each region may call.
+    fn directory(&self) -> &dyn Directory;
 
     /// The registry of assistiti, substitutes, serology tests and ASL counts (seed 003),
     /// kept in the same database.

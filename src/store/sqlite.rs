@@ -17,8 +17,7 @@ use sqlx::{QueryBuilder, Row, Sqlite};
 
 use super::access_log::{decode_hash, AccessLogRow, ACCESS_LOG_COLUMNS};
 use super::registry::sqlite_queries as Q;
-use super::users::{add_user_error, USER_COLUMNS};
-use super::{AccessLogAnchor, ChainedEntry, PendingWrite, Registry, Store, StoreError, UserRecord};
+use super::{AccessLogAnchor, ChainedEntry, Directory, PendingWrite, Registry, Store, StoreError};
 
 const BACKEND: &str = "sqlite";
 
@@ -282,116 +281,8 @@ impl Store for SqliteStore {
         Ok(deleted)
     }
 
-    async fn add_user(&self, user: &UserRecord) -> Result<(), StoreError> {
-        sqlx::query(&format!(
-            "INSERT INTO users ({USER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-        ))
-        .bind(&user.user_id)
-        .bind(&user.cf)
-        .bind(&user.display_name)
-        .bind(&user.password_hash)
-        .bind(&user.pincode_hash)
-        .bind(&user.asl)
-        .bind(&user.region)
-        .bind(user.enabled)
-        .execute(&self.pool)
-        .await
-        .map_err(add_user_error(user))?;
-        Ok(())
-    }
-
-    async fn find_user(&self, user_id: &str) -> Result<Option<UserRecord>, StoreError> {
-        sqlx::query_as(&format!(
-            "SELECT {USER_COLUMNS} FROM users WHERE user_id = ?"
-        ))
-        .bind(user_id)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(StoreError::query("looking up a user by id failed"))
-    }
-
-    async fn find_user_by_cf(&self, cf: &str) -> Result<Option<UserRecord>, StoreError> {
-        sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE cf = ?"))
-            .bind(cf)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(StoreError::query("looking up a user by CF failed"))
-    }
-
-    async fn grant_profile(&self, user_id: &str, profile: &str) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO user_profiles (user_id, profile) VALUES (?, ?) ON CONFLICT DO NOTHING",
-        )
-        .bind(user_id)
-        .bind(profile)
-        .execute(&self.pool)
-        .await
-        .map_err(StoreError::keyed(
-            "granting a profile failed",
-            "profile grant",
-            "user",
-            user_id,
-        ))?;
-        Ok(())
-    }
-
-    async fn revoke_profile(&self, user_id: &str, profile: &str) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM user_profiles WHERE user_id = ? AND profile = ?")
-            .bind(user_id)
-            .bind(profile)
-            .execute(&self.pool)
-            .await
-            .map_err(StoreError::query("revoking a profile failed"))?;
-        Ok(())
-    }
-
-    async fn profiles_of(&self, user_id: &str) -> Result<Vec<String>, StoreError> {
-        sqlx::query_scalar("SELECT profile FROM user_profiles WHERE user_id = ? ORDER BY profile")
-            .bind(user_id)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(StoreError::query("listing a user's profiles failed"))
-    }
-
-    async fn enable_region_service(
-        &self,
-        region_code: &str,
-        service: &str,
-    ) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO region_services (region_code, service) VALUES (?, ?) \
-             ON CONFLICT DO NOTHING",
-        )
-        .bind(region_code)
-        .bind(service)
-        .execute(&self.pool)
-        .await
-        .map_err(StoreError::query("enabling a service for a region failed"))?;
-        Ok(())
-    }
-
-    async fn disable_region_service(
-        &self,
-        region_code: &str,
-        service: &str,
-    ) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM region_services WHERE region_code = ? AND service = ?")
-            .bind(region_code)
-            .bind(service)
-            .execute(&self.pool)
-            .await
-            .map_err(StoreError::query("disabling a service for a region failed"))?;
-        Ok(())
-    }
-
-    async fn region_services(&self, region_code: &str) -> Result<Vec<String>, StoreError> {
-        sqlx::query_scalar(
-            "SELECT service FROM region_services WHERE region_code = ? ORDER BY service",
-        )
-        .bind(region_code)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(StoreError::query("listing a region's services failed"))
+    fn directory(&self) -> &dyn Directory {
+        &self.pool
     }
 
     fn registry(&self) -> &dyn Registry {

@@ -332,6 +332,7 @@ impl TestApp {
     pub async fn enable_region(&self, service: &str) {
         self.app
             .store
+            .directory()
             .enable_region_service(demo::DEMO_REGION, service)
             .await
             .expect("enable region");

@@ -150,6 +150,7 @@ async fn only_enabled_regions_and_operators_with_the_profile_may_send() -> TestR
     // the store is asked again; the card path reads profiles on each connection).
     app.app
         .store
+        .directory()
         .revoke_profile("DEMOOP01", "Invio codice OTP")
         .await?;
     let reply = send(&app, "card", "InvioOTP-card.xml").await;

@@ -83,10 +83,15 @@ async fn answer(app: &App, caller: &Caller) -> Result<String, Option<String>> {
     if !profiles.iter().any(|p| p == PROFILE_ASL) {
         return Err(Some(format!("Profilo richiesto: \"{PROFILE_ASL}\"\n")));
     }
-    let user = app.store.find_user_by_cf(cf).await.map_err(|e| {
-        tracing::error!(error = %e, "users table unreadable");
-        None
-    })?;
+    let user = app
+        .store
+        .directory()
+        .find_user_by_cf(cf)
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "users table unreadable");
+            None
+        })?;
     let Some((Some(region), Some(asl))) = user.map(|u| (u.region, u.asl)) else {
         return Err(Some(
             "L'operatore non risulta associato ad una ASL\n".into(),

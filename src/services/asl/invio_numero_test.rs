@@ -89,6 +89,7 @@ async fn handle(ctx: &Context<'_>, payload: &Element) -> Result<Reply, Refusal> 
             let user = ctx
                 .app
                 .store
+                .directory()
                 .find_user_by_cf(cf)
                 .await
                 .map_err(unavailable)?;
