@@ -83,6 +83,13 @@ struct Person {
     place: &'static str,
 }
 
+impl Person {
+    /// The first 15 characters of this person's codice fiscale, before omocodia and check.
+    fn cf_base(&self) -> [u8; 15] {
+        cf::base(self.surname, self.name, self.female, self.birth, self.place)
+    }
+}
+
 pub fn generate(out: &Path, options: &GenerateOptions) -> anyhow::Result<GenerateSummary> {
     if options.patients_per_mmg == 0 {
         bail!("patients per MMG must be at least 1");
@@ -142,13 +149,7 @@ pub fn generate(out: &Path, options: &GenerateOptions) -> anyhow::Result<Generat
         let wanted = ((adults / options.patients_per_mmg as f64).ceil() as usize).max(1);
         while slot.mmgs.len() < wanted {
             let person = random_person(&mut rng, slot.region, today, 30, 68);
-            let Some(code) = issuer.issue(cf::base(
-                person.surname,
-                person.name,
-                person.female,
-                person.birth,
-                person.place,
-            )) else {
+            let Some(code) = issuer.issue(person.cf_base()) else {
                 continue;
             };
             writeln!(
@@ -206,13 +207,7 @@ pub fn generate(out: &Path, options: &GenerateOptions) -> anyhow::Result<Generat
             _ if forced_mmg.is_some() => random_person(&mut rng, slot.region, today, 30, 60),
             _ => random_person(&mut rng, slot.region, today, 0, 96),
         };
-        let Some(code) = issuer.issue(cf::base(
-            person.surname,
-            person.name,
-            person.female,
-            person.birth,
-            person.place,
-        )) else {
+        let Some(code) = issuer.issue(person.cf_base()) else {
             continue;
         };
         let age = age(person.birth, today);
@@ -250,13 +245,7 @@ pub fn generate(out: &Path, options: &GenerateOptions) -> anyhow::Result<Generat
             // Now and then a staff member the registry does not know (removed when matched).
             if rng.random_bool(0.01) {
                 let stranger = random_person(&mut rng, slot.region, today, 25, 67);
-                if let Some(unknown) = issuer.issue(cf::base(
-                    stranger.surname,
-                    stranger.name,
-                    stranger.female,
-                    stranger.birth,
-                    stranger.place,
-                )) {
+                if let Some(unknown) = issuer.issue(stranger.cf_base()) {
                     writeln!(staff, "{unknown};{}", staff_updated(&mut rng))?;
                     summary.staff += 1;
                 }
