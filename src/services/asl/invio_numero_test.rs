@@ -5,9 +5,9 @@ use async_trait::async_trait;
 use chrono::NaiveDate;
 
 use super::{PROFILE_ASL, REQUEST_NS, RESPONSE_NS};
-use crate::domain::codice_fiscale::CfError;
-use crate::domain::CodiceFiscale;
-use crate::services::sierologici::rules::{today, unavailable, Refusal};
+use crate::services::sierologici::rules::{
+    operator_cf, today, unavailable, OperatorCfCodes, Refusal,
+};
 use crate::services::{Access, Audit, Context, Operation, OperationSpec, Reply};
 use crate::soap::identify::Caller;
 use crate::soap::Element;
@@ -61,23 +61,14 @@ impl Operation for InvioNumeroTest {
 }
 
 async fn handle(ctx: &Context<'_>, payload: &Element) -> Result<Reply, Refusal> {
-    let text = payload
-        .child_text("cfOperatore")
-        .unwrap_or("")
-        .to_ascii_uppercase();
-    let (operator, warning) = match CodiceFiscale::parse(&text) {
-        Ok(cf) => (cf.to_string(), None),
-        Err(CfError::CheckCharacter { expected }) => (
-            text,
-            Some(format!("Il carattere di controllo del codice fiscale (cfOperatore) è errato: atteso '{expected}'")),
-        ),
-        Err(CfError::Shape) => {
-            return Err(Refusal::new(
-                CF_OPERATORE_MALFORMATO,
-                "Il codice fiscale dell'operatore (cfOperatore) non è formalmente valido",
-            ))
-        }
-    };
+    let (operator, warning) = operator_cf(
+        payload.child_text("cfOperatore").unwrap_or(""),
+        "cfOperatore",
+        OperatorCfCodes {
+            check_character: CF_OPERATORE_CARATTERE_CONTROLLO,
+            malformed: CF_OPERATORE_MALFORMATO,
+        },
+    )?;
     let (region, asl) = match ctx.caller {
         Caller::Operator { cf, .. } => {
             if !cf.eq_ignore_ascii_case(&operator) {
@@ -134,7 +125,7 @@ async fn handle(ctx: &Context<'_>, payload: &Element) -> Result<Reply, Refusal> 
         })?;
     let mut reply = Reply::ok(String::new());
     if let Some(w) = warning {
-        reply = reply.with_warning(CF_OPERATORE_CARATTERE_CONTROLLO, w);
+        reply = reply.with_warning(w.codice, w.testo);
     }
     Ok(
         reply.with_write(TransactionWrite::AslTestCount(NewAslTestCount {

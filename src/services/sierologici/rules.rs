@@ -118,8 +118,11 @@ pub async fn acting(
     today: NaiveDate,
 ) -> Result<Acting, Refusal> {
     let mut warnings = Vec::new();
-    let (doctor, warning) = operator_cf(payload.child_text("cfMedico").unwrap_or(""), "cfMedico")
-        .map_err(|(codice, testo)| Refusal::new(codice, testo))?;
+    let (doctor, warning) = operator_cf(
+        payload.child_text("cfMedico").unwrap_or(""),
+        "cfMedico",
+        CF_MEDICO_CODES,
+    )?;
     warnings.extend(warning);
     if let Caller::Operator { cf, .. } = ctx.caller {
         if !cf.eq_ignore_ascii_case(&doctor) {
@@ -191,24 +194,41 @@ pub async fn acting(
     })
 }
 
-/// The operator's own CF: a wrong check character is a warning, any other fault blocking.
+/// The codes a service gives the two faults of an operator's own CF.
+#[derive(Debug, Clone, Copy)]
+pub struct OperatorCfCodes {
+    /// The warning for a wrong check character.
+    pub check_character: &'static str,
+    /// The refusal for anything else.
+    pub malformed: &'static str,
+}
+
+/// The serology services' codes for `cfMedico`.
+pub const CF_MEDICO_CODES: OperatorCfCodes = OperatorCfCodes {
+    check_character: CF_MEDICO_CARATTERE_CONTROLLO,
+    malformed: CF_MEDICO_MALFORMATO,
+};
+
+/// The operator's own CF (CONVENTIONS): a wrong check character is a warning, any other fault
+/// blocking. `field` names the element in the messages.
 pub fn operator_cf(
     text: &str,
     field: &str,
-) -> Result<(String, Option<Messaggio>), (&'static str, String)> {
+    codes: OperatorCfCodes,
+) -> Result<(String, Option<Messaggio>), Refusal> {
     let upper = text.trim().to_ascii_uppercase();
     match CodiceFiscale::parse(&upper) {
         Ok(cf) => Ok((cf.to_string(), None)),
         Err(CfError::CheckCharacter { expected }) => Ok((
             upper,
             Some(Messaggio {
-                codice: CF_MEDICO_CARATTERE_CONTROLLO,
+                codice: codes.check_character,
                 testo: format!("Il carattere di controllo del codice fiscale ({field}) è errato: atteso '{expected}'"),
                 tipo: TipoErrore::Avviso,
             }),
         )),
-        Err(CfError::Shape) => Err((
-            CF_MEDICO_MALFORMATO,
+        Err(CfError::Shape) => Err(Refusal::new(
+            codes.malformed,
             format!("Il codice fiscale dell'operatore ({field}) non è formalmente valido"),
         )),
     }
@@ -266,10 +286,10 @@ mod tests {
     #[test]
     fn operator_cf_warns_on_the_check_letter_only() {
         assert!(matches!(
-            operator_cf("RSSMRA80A01H501U", "cfMedico"),
+            operator_cf("RSSMRA80A01H501U", "cfMedico", CF_MEDICO_CODES),
             Ok((_, None))
         ));
-        match operator_cf("rssmra80a01h501x", "cfMedico") {
+        match operator_cf("rssmra80a01h501x", "cfMedico", CF_MEDICO_CODES) {
             Ok((cf, Some(m))) => {
                 assert_eq!(cf, "RSSMRA80A01H501X");
                 assert_eq!(
@@ -280,8 +300,11 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(matches!(
-            operator_cf("RSSMRA80A01H50", "cfMedico"),
-            Err((CF_MEDICO_MALFORMATO, _))
+            operator_cf("RSSMRA80A01H50", "cfMedico", CF_MEDICO_CODES),
+            Err(Refusal {
+                codice: CF_MEDICO_MALFORMATO,
+                ..
+            })
         ));
     }
 }
