@@ -238,6 +238,34 @@ pub fn derive_golden(schema_dir: &Path, samples_dir: &Path, out: &Path, kind: Sa
     std::fs::write(out, text).unwrap_or_else(|e| panic!("cannot write {}: {e}", out.display()));
 }
 
+/// Fails, naming the first lines that differ, unless the freshly derived verdicts equal the
+/// committed golden file.
+pub fn assert_same_verdicts(golden: &Path, fresh: &Path) {
+    let read = |path: &Path| {
+        std::fs::read_to_string(path)
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+    };
+    let (golden_text, fresh_text) = (read(golden), read(fresh));
+    if golden_text == fresh_text {
+        return;
+    }
+    let golden_lines: std::collections::HashSet<&str> = golden_text.lines().collect();
+    let fresh_lines: std::collections::HashSet<&str> = fresh_text.lines().collect();
+    let only = |a: &std::collections::HashSet<&str>, b: &std::collections::HashSet<&str>| {
+        let mut lines: Vec<&str> = a.difference(b).copied().collect();
+        lines.sort_unstable();
+        lines.truncate(10);
+        lines.join("\n  ")
+    };
+    panic!(
+        "xmllint's verdicts differ from {}: re-derive it with tests/oracle/rederive.sh --write\n\
+         only in the committed file:\n  {}\nonly in xmllint's:\n  {}",
+        golden.display(),
+        only(&golden_lines, &fresh_lines),
+        only(&fresh_lines, &golden_lines),
+    );
+}
+
 /// A wrapper schema that pulls in every schema file: one `xs:import` per namespace (libxml2
 /// ignores a second import of a namespace), choosing the file no other file of that namespace
 /// includes; no-namespace files are included.

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Re-derives the xmllint (libxml2) verdicts for the XSD oracle and fails if they differ from the
-# committed golden files (tests/oracle/verdicts.tsv for the fixture schemas,
+# Re-derives the xmllint (libxml2) verdicts for the XSD oracle and shows a diff where they differ
+# from the committed golden files (tests/oracle/verdicts.tsv for the fixture schemas,
 # tests/oracle/gateway-verdicts.tsv for the gateway's xsd/ and sample envelopes).
-# Installs libxml2-utils when xmllint is missing.
+# Installs libxml2-utils when xmllint is missing. (.ci/run needs no script: `cargo test --
+# --include-ignored` runs the same derivation and fails on any difference.)
 # Usage: tests/oracle/rederive.sh [--write]   (--write replaces the committed files)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
