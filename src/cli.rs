@@ -13,7 +13,7 @@ use rand::Rng;
 use crate::config::Config;
 use crate::domain::{CodiceFiscale, RegionCode};
 use crate::pki::ca::{read_crl, CertificateAuthority, Subject};
-use crate::pki::{files, pincode};
+use crate::pki::{files, folder, pincode};
 use crate::soap::identify::hash_secret;
 use crate::startup::{shutdown_signal, Application};
 use crate::store::{self, retention, ChainReport, Store, UserRecord};
@@ -152,10 +152,20 @@ enum RegionsCommand {
 
 #[derive(Subcommand)]
 enum CertsCommand {
+    /// Fill a deployment's certificate folder with what is missing: the gateway CA, its CRL, the
+    /// server certificate for --host, the pincode encryption key. Never overwrites a file.
+    Init {
+        /// The folder (the production example's paths are under `certs/`).
+        #[arg(long, default_value = "certs")]
+        dir: PathBuf,
+        /// Host names (or IP addresses) of the server certificate; repeatable.
+        #[arg(long, required = true)]
+        host: Vec<String>,
+    },
     /// Issue a certificate: `region --code 120`, `operator --cf CF`, or `server --host H`.
     Issue {
-        /// Folder with ca.pem, ca-key.pem and crl.pem.
-        #[arg(long, default_value = "data/demo/certs")]
+        /// Folder with ca.pem, ca-key.pem and crl.pem (`data/demo/certs` for the demo).
+        #[arg(long, default_value = "certs")]
         ca_dir: PathBuf,
         /// region | operator | server
         kind: String,
@@ -173,9 +183,11 @@ enum CertsCommand {
         #[arg(long)]
         out: PathBuf,
     },
-    /// Add a serial number to the CRL (the gateway reads it at start).
+    /// Add a serial number to the CRL (a running gateway applies it within
+    /// tls.reload_interval_ms).
     Revoke {
-        #[arg(long, default_value = "data/demo/certs")]
+        /// Folder with ca.pem, ca-key.pem and crl.pem (`data/demo/certs` for the demo).
+        #[arg(long, default_value = "certs")]
         ca_dir: PathBuf,
         #[arg(long)]
         serial: String,
@@ -589,6 +601,15 @@ async fn substitutes(command: SubstitutesCommand) -> anyhow::Result<()> {
 
 fn certs(command: CertsCommand) -> anyhow::Result<()> {
     match command {
+        CertsCommand::Init { dir, host } => {
+            let filled = folder::init_gateway(&dir, host)?;
+            for path in &filled.written {
+                println!("created {}", path.display());
+            }
+            for path in &filled.kept {
+                println!("kept    {} (already there)", path.display());
+            }
+        }
         CertsCommand::Issue {
             ca_dir,
             kind,

@@ -15,7 +15,8 @@ use crate::config::{
 };
 use crate::domain::{CodiceFiscale, Otp, RegionCode};
 use crate::immuni::simulator::{self, Simulator};
-use crate::pki::ca::{CertificateAuthority, Subject};
+use crate::pki::ca::Subject;
+use crate::pki::folder::CertsFolder;
 use crate::pki::{files, pincode};
 use crate::services::otp;
 use crate::soap::identify::hash_secret;
@@ -100,35 +101,29 @@ pub fn config_for(dir: &Path, listen: SocketAddr) -> Config {
 /// Creates (or reuses) everything under `dir`.
 pub async fn prepare(dir: &Path, listen: SocketAddr) -> anyhow::Result<Demo> {
     let certs = dir.join("certs");
-    std::fs::create_dir_all(&certs)
-        .with_context(|| format!("cannot create {}", certs.display()))?;
     // `TSGATE_*` variables apply to the demo too (e.g. TSGATE_STORE_URL for PostgreSQL).
     let config = Config::with_env_overrides(&config_for(dir, listen))?;
 
-    let ca = load_or_create_ca(&certs, "ca", "tsgate demo CA")?;
-    if !certs.join("crl.pem").exists() {
-        std::fs::write(certs.join("crl.pem"), ca.crl(&[], 1, 30)?)?;
-    }
-    ensure_issued(
+    let mut folder = CertsFolder::open(&certs)?;
+    let ca = folder.ca("ca", "tsgate demo CA")?;
+    folder.crl(&ca)?;
+    folder.issued(
         &ca,
-        &certs,
         "server",
         &Subject::Server {
             hosts: vec!["localhost".into(), "127.0.0.1".into(), "::1".into()],
         },
     )?;
     let region = RegionCode::parse(DEMO_REGION)?;
-    ensure_issued(
+    folder.issued(
         &ca,
-        &certs,
         &format!("region-{DEMO_REGION}"),
         &Subject::Region { code: region },
     )?;
-    let card_ca = load_or_create_ca(&certs, "card-ca", "tsgate demo national-card CA")?;
+    let card_ca = folder.ca("card-ca", "tsgate demo national-card CA")?;
     let cf = CodiceFiscale::parse(DEMO_OPERATOR_CF)?;
-    ensure_issued(
+    folder.issued(
         &card_ca,
-        &certs,
         "operator-card",
         &Subject::Operator {
             cf: cf.clone(),
@@ -136,28 +131,22 @@ pub async fn prepare(dir: &Path, listen: SocketAddr) -> anyhow::Result<Demo> {
         },
     )?;
     // The built-in Immuni simulator and the gateway's client certificate toward it.
-    let immuni_ca = load_or_create_ca(&certs, "immuni-ca", "tsgate demo Immuni simulator CA")?;
-    ensure_issued(
+    let immuni_ca = folder.ca("immuni-ca", "tsgate demo Immuni simulator CA")?;
+    folder.issued(
         &immuni_ca,
-        &certs,
         "immuni-server",
         &Subject::Server {
             hosts: vec!["localhost".into(), "127.0.0.1".into()],
         },
     )?;
-    ensure_issued(
+    folder.issued(
         &immuni_ca,
-        &certs,
         "immuni-client",
         &Subject::Client {
             name: "tsgate demo gateway".into(),
         },
     )?;
-    if !certs.join("pincode-key.pem").exists() {
-        let (cert, key) = pincode::generate("tsgate demo pincode encryption")?;
-        files::write_secret(&certs.join("pincode-key.pem"), &key)?;
-        std::fs::write(certs.join("pincode.pem"), cert)?;
-    }
+    folder.pincode_key("tsgate demo pincode encryption")?;
 
     let (operator_password, operator_pincode) = load_or_create_operator_secrets(dir)?;
     let store = store::connect(&config.store.url).await?;
@@ -310,47 +299,6 @@ async fn seed_registry(
             })
             .await?;
     }
-    Ok(())
-}
-
-fn load_or_create_ca(
-    certs: &Path,
-    name: &str,
-    common_name: &str,
-) -> anyhow::Result<CertificateAuthority> {
-    let (cert_path, key_path) = (
-        certs.join(format!("{name}.pem")),
-        certs.join(format!("{name}-key.pem")),
-    );
-    if cert_path.exists() && key_path.exists() {
-        return CertificateAuthority::load(
-            &files::read_text(&cert_path)?,
-            &files::read_text(&key_path)?,
-        )
-        .with_context(|| format!("cannot load {}", cert_path.display()));
-    }
-    let ca = CertificateAuthority::create(common_name)?;
-    files::write_secret(&key_path, &ca.key_pem())?;
-    std::fs::write(&cert_path, ca.cert_pem())?;
-    Ok(ca)
-}
-
-fn ensure_issued(
-    ca: &CertificateAuthority,
-    certs: &Path,
-    name: &str,
-    subject: &Subject,
-) -> anyhow::Result<()> {
-    let (cert_path, key_path) = (
-        certs.join(format!("{name}.pem")),
-        certs.join(format!("{name}-key.pem")),
-    );
-    if cert_path.exists() && key_path.exists() {
-        return Ok(());
-    }
-    let issued = ca.issue(subject, 825)?;
-    files::write_secret(&key_path, &issued.key_pem)?;
-    std::fs::write(&cert_path, issued.cert_pem)?;
     Ok(())
 }
 

@@ -1,8 +1,9 @@
 //! The gateway's own public-key infrastructure: the CA that issues region (and demo) certificates
-//! and the CRL, and the pincode encryption key.
+//! and the CRL, the pincode encryption key, and the folder (`certs/`) they are kept in.
 
 pub mod ca;
 pub mod files;
+pub mod folder;
 pub mod pincode;
 
 pub use ca::{CertificateAuthority, IssuedCertificate, Subject};

@@ -257,30 +257,14 @@ impl TestApp {
 
     /// Writes raw bytes over a fresh TLS connection and reads the whole answer.
     pub async fn exchange(&self, who: As, request: &[u8]) -> std::io::Result<Reply> {
-        let mut tls = self.connect(who).await?;
-        tls.write_all(request).await?;
-        tls.flush().await?;
-        let mut raw = Vec::new();
-        tokio::time::timeout(Duration::from_secs(30), tls.read_to_end(&mut raw))
-            .await
-            .map_err(|_| std::io::Error::new(std::io::ErrorKind::TimedOut, "no answer"))??;
-        parse_reply(&raw)
+        exchange_at(self.address, &self.certs(), who, request).await
     }
 
     pub async fn connect(
         &self,
         who: As,
     ) -> std::io::Result<tokio_rustls::client::TlsStream<TcpStream>> {
-        let config = client_config(
-            &self.certs().join("ca.pem"),
-            who,
-            vec![b"http/1.1".to_vec()],
-        );
-        let tcp = TcpStream::connect(self.address).await?;
-        let name = ServerName::try_from("localhost").map_err(std::io::Error::other)?;
-        TlsConnector::from(Arc::new(config))
-            .connect(name, tcp)
-            .await
+        connect_at(self.address, &self.certs(), who).await
     }
 
     pub fn client_config(&self, who: As, alpn: Vec<Vec<u8>>) -> rustls::ClientConfig {
@@ -405,6 +389,37 @@ pub fn basic(user: &str, password: &str) -> String {
         "Basic {}",
         base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
     )
+}
+
+/// Writes raw bytes over a fresh TLS connection to any gateway whose CA (and, for
+/// [`As::Region`] and [`As::Card`], client certificates) are in `certs`, and reads the answer.
+pub async fn exchange_at(
+    address: SocketAddr,
+    certs: &Path,
+    who: As,
+    request: &[u8],
+) -> std::io::Result<Reply> {
+    let mut tls = connect_at(address, certs, who).await?;
+    tls.write_all(request).await?;
+    tls.flush().await?;
+    let mut raw = Vec::new();
+    tokio::time::timeout(Duration::from_secs(30), tls.read_to_end(&mut raw))
+        .await
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::TimedOut, "no answer"))??;
+    parse_reply(&raw)
+}
+
+pub async fn connect_at(
+    address: SocketAddr,
+    certs: &Path,
+    who: As,
+) -> std::io::Result<tokio_rustls::client::TlsStream<TcpStream>> {
+    let config = client_config(&certs.join("ca.pem"), who, vec![b"http/1.1".to_vec()]);
+    let tcp = TcpStream::connect(address).await?;
+    let name = ServerName::try_from("localhost").map_err(std::io::Error::other)?;
+    TlsConnector::from(Arc::new(config))
+        .connect(name, tcp)
+        .await
 }
 
 fn client_config(ca_path: &Path, who: As, alpn: Vec<Vec<u8>>) -> rustls::ClientConfig {

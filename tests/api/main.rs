@@ -4,6 +4,7 @@
 mod asl;
 mod audit;
 mod bad_input;
+mod certs_folder;
 mod conformance;
 mod helpers;
 mod identity;
