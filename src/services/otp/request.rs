@@ -82,7 +82,9 @@ pub fn parse(
                     warnings.push(Esito::AvvisoCfOperatore);
                     cf.trim().to_ascii_uppercase()
                 }
-                Err(CfError::Shape) => return Err(refuse(Esito::CfOperatoreErrato, &audit)),
+                Err(CfError::Shape | CfError::BirthDate) => {
+                    return Err(refuse(Esito::CfOperatoreErrato, &audit))
+                }
             };
             audit.operator_cf = Some(cf);
             let auth =
@@ -93,6 +95,14 @@ pub fn parse(
         }
         Caller::Operator { cf: own, .. } => {
             if let Some(cf) = cf_text {
+                // Not a codice fiscale at all (shape, impossible birth date): the same answer
+                // as a region's; a real CF must then be the operator's own.
+                if matches!(
+                    CodiceFiscale::parse(cf),
+                    Err(CfError::Shape | CfError::BirthDate)
+                ) {
+                    return Err(refuse(Esito::CfOperatoreErrato, &audit));
+                }
                 if !cf.trim().eq_ignore_ascii_case(own) {
                     return Err(refuse(Esito::CfOperatoreDiverso, &audit));
                 }
