@@ -2,11 +2,12 @@
 //! order an operator fixes things — who acts, then the code, then the date. The OTP and the
 //! date exist only inside this value; its `Debug` shows neither.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, Utc};
 
 use super::esiti::Esito;
 use crate::domain::codice_fiscale::CfError;
 use crate::domain::{CodiceFiscale, Otp, OtpError, SymptomDateError, SymptomOnsetDate};
+use crate::immuni::BackendTimeZone;
 use crate::services::Audit;
 use crate::soap::identify::Caller;
 use crate::soap::Element;
@@ -59,10 +60,12 @@ pub struct Refused {
 
 /// Who acts and how they say they authenticated, then the code, then the date.
 /// `audit` is filled as soon as the acting operator is known, so refusals are logged with it.
+/// The date is judged at `now` in Rome's calendar and the backend's (`backend_zone`).
 pub fn parse(
     payload: &Element,
     caller: &Caller,
-    today: NaiveDate,
+    now: DateTime<Utc>,
+    backend_zone: BackendTimeZone,
     window_days: u32,
 ) -> Result<(InvioOtpRequest, Audit), Refused> {
     let mut audit = Audit::default();
@@ -122,10 +125,14 @@ pub fn parse(
         refuse(esito, &audit)
     })?;
     let date_text = payload.child_text("dataInizioSintomi").unwrap_or_default();
+    let today = backend_zone.today(now);
     let date = SymptomOnsetDate::parse(date_text, today, window_days).map_err(|e| {
         let esito = match e {
             SymptomDateError::Format => Esito::DataFormato,
             SymptomDateError::Future => Esito::DataFutura,
+            SymptomDateError::NotYetUpstream => Esito::DataNonAncoraValidaPerImmuni {
+                dalle: backend_zone.next_backend_day_in_rome(now),
+            },
             SymptomDateError::TooOld => Esito::DataTroppoVecchia,
         };
         refuse(esito, &audit)
