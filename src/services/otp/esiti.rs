@@ -116,10 +116,9 @@ impl Esito {
         if self != Esito::Inviato {
             return Reply::rejected(self.code(), self.text(window_days));
         }
-        warnings
-            .iter()
-            .fold(Reply::ok(String::new()), |reply, warning| {
-                reply.with_warning(warning.code(), warning.text(window_days))
-            })
+        warnings.iter().fold(
+            Reply::ok(String::new()).with_description(self.text(window_days)),
+            |reply, warning| reply.with_warning(warning.code(), warning.text(window_days)),
+        )
     }
 }
