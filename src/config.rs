@@ -9,6 +9,8 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
 use serde::{Deserialize, Serialize};
 
+use crate::immuni::BackendTimeZone;
+
 /// Sections of the file; only `TSGATE_*` variables naming one of these are read, so unrelated
 /// variables (such as `TSGATE_TEST_PG_URL`) never break start-up.
 const SECTIONS: &[&str] = &[
@@ -165,6 +167,10 @@ pub struct ImmuniConfig {
     /// How far back a symptom-onset date may be, in days (the backend's window).
     #[serde(default = "defaults::symptom_window_days")]
     pub symptom_window_days: u32,
+    /// The time zone whose "today" the backend judges dates by (IANA name; default `UTC`, as
+    /// its published image runs).
+    #[serde(default)]
+    pub backend_time_zone: BackendTimeZone,
 }
 
 impl Default for ImmuniConfig {
@@ -179,6 +185,7 @@ impl Default for ImmuniConfig {
             connect_timeout_ms: defaults::immuni_connect_timeout_ms(),
             max_in_flight: defaults::immuni_max_in_flight(),
             symptom_window_days: defaults::symptom_window_days(),
+            backend_time_zone: BackendTimeZone::default(),
         }
     }
 }
@@ -446,6 +453,39 @@ mod tests {
             jail.set_env("TSGATE_STORE_URL", "postgres://tsgate@db/tsgate");
             let config = Config::load(Path::new("etc/tsgate.toml")).map_err(|e| e.to_string())?;
             assert_eq!(config.store.url, "postgres://tsgate@db/tsgate");
+            Ok(())
+        });
+    }
+
+    /// Files only: an environment variable would leak into tests running beside this one.
+    #[test]
+    fn the_backends_time_zone_is_parsed_at_load_with_a_clear_error() {
+        figment::Jail::expect_with(|jail| {
+            let with_immuni = |zone: &str| {
+                format!("{FILE}\n[immuni]\nbase_url = \"https://otp.example\"\n{zone}")
+            };
+            jail.create_file("default.toml", &with_immuni(""))?;
+            jail.create_file(
+                "rome.toml",
+                &with_immuni("backend_time_zone = \"Europe/Rome\""),
+            )?;
+            jail.create_file(
+                "typo.toml",
+                &with_immuni("backend_time_zone = \"Europe/Roma\""),
+            )?;
+            let zone = |file: &str| {
+                Config::load(Path::new(file))
+                    .map(|c| c.immuni.map(|i| i.backend_time_zone.to_string()))
+                    .map_err(|e| e.to_string())
+            };
+            assert_eq!(zone("default.toml")?.as_deref(), Some("UTC"));
+            assert_eq!(zone("rome.toml")?.as_deref(), Some("Europe/Rome"));
+            let error = zone("typo.toml").err().unwrap_or_default();
+            assert!(
+                error.contains("\"Europe/Roma\" is not an IANA time zone")
+                    && error.to_ascii_lowercase().contains("backend_time_zone"),
+                "{error}"
+            );
             Ok(())
         });
     }

@@ -9,6 +9,7 @@ use anyhow::Context as _;
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 
+use crate::clock::Clock;
 use crate::config::Config;
 use crate::domain::TransactionIds;
 use crate::metrics::Metrics;
@@ -37,6 +38,8 @@ pub struct App {
     pub publication: Publication,
     pub peer_reader: PeerIdentityReader,
     pub transaction_ids: TransactionIds,
+    /// The clock the OTP date rules read (tests pin it).
+    pub clock: Clock,
 }
 
 pub struct Application {
@@ -87,6 +90,7 @@ impl Application {
             publication: Publication::new(&config.server.public_url),
             peer_reader,
             transaction_ids: TransactionIds::new(),
+            clock: Clock::default(),
             config,
         };
         Ok(Application {

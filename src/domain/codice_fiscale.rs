@@ -1,6 +1,12 @@
 //! The Italian codice fiscale (CF), as CONVENTIONS.md describes it: 16-character personal codes
 //! (with omocodia and check letter), 11-digit numeric codes (partita-IVA check digit) and
 //! STP/ENI codes for foreigners without registration.
+//!
+//! A 16-character code's birth date must exist: day 01–31 (41–71 for women, who add 40) and
+//! within its month. The 2-digit year may be 19xx or 20xx, so 29 February stands when either is
+//! a leap year. The date is judged before the check letter: a code with an impossible date is
+//! malformed whatever its check letter, so for an operator's own CF, where a wrong check letter
+//! is only a warning, an impossible date still refuses the request.
 
 use std::fmt;
 
@@ -11,6 +17,10 @@ pub struct CodiceFiscale(String);
 pub enum CfError {
     #[error("codice fiscale must be 16 characters, 11 digits, or STP/ENI followed by 13 digits")]
     Shape,
+    #[error(
+        "codice fiscale has a birth date that cannot exist (day and month of characters 9–11)"
+    )]
+    BirthDate,
     #[error("codice fiscale has a wrong check character (expected '{expected}')")]
     CheckCharacter { expected: char },
 }
@@ -32,6 +42,9 @@ impl CodiceFiscale {
         let bytes = cf.as_bytes();
         match bytes.len() {
             16 if is_personal_shape(bytes) => {
+                if !has_possible_birth_date(bytes) {
+                    return Err(CfError::BirthDate);
+                }
                 let expected = check_letter(&bytes[..15]);
                 if bytes[15] as char == expected {
                     Ok(CodiceFiscale(cf))
@@ -74,6 +87,36 @@ fn is_personal_shape(b: &[u8]) -> bool {
         && b[11].is_ascii_uppercase()
         && b[12..15].iter().all(|&c| digit_like(c))
         && b[15].is_ascii_uppercase()
+}
+
+/// The value of a digit position, reading an omocodic letter as the digit it replaces.
+fn digit_value(c: u8) -> u32 {
+    match OMOCODIA.iter().position(|&l| l == c) {
+        Some(digit) => digit as u32,
+        None => u32::from(c.wrapping_sub(b'0')),
+    }
+}
+
+/// Year (positions 7–8), month letter (9) and day (10–11, women +40) of a personal-shaped code
+/// name a day that exists in 19xx or in 20xx.
+fn has_possible_birth_date(b: &[u8]) -> bool {
+    let year = digit_value(b[6]) * 10 + digit_value(b[7]);
+    let Some(month) = MONTHS.iter().position(|&m| m == b[8]) else {
+        return false;
+    };
+    let day = match digit_value(b[9]) * 10 + digit_value(b[10]) {
+        d @ 1..=31 => d,
+        d @ 41..=71 => d - 40,
+        _ => return false,
+    };
+    // 1900 is not a leap year but 2000 is: year % 4 == 0 is a leap year in one of the two.
+    let days_in_month = match month + 1 {
+        2 if year % 4 == 0 => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    day <= days_in_month
 }
 
 /// Check letter over the first 15 characters, as written (omocodic letters count as letters).
@@ -187,5 +230,116 @@ mod tests {
             let cf = format!("RSSMRA80A01H501{}", c as char);
             assert_eq!(CodiceFiscale::parse(&cf).is_ok(), c == b'U', "{cf}");
         }
+    }
+
+    /// `RSSMRA` + the given year, month letter and day characters + `H501` + its check letter.
+    fn code(year: &str, month: char, day: &str) -> String {
+        let first15 = format!("RSSMRA{year}{month}{day}H501");
+        format!("{first15}{}", check_letter(first15.as_bytes()))
+    }
+
+    /// The omocodic letter of a digit.
+    fn omocodic(digits: &str) -> String {
+        digits
+            .bytes()
+            .map(|d| char::from(OMOCODIA[usize::from(d - b'0')]))
+            .collect()
+    }
+
+    #[test]
+    fn impossible_days_are_refused_in_digit_and_omocodic_form() {
+        for day in ["00", "32", "35", "40", "72", "80", "99"] {
+            for written in [day.to_owned(), omocodic(day)] {
+                let cf = code("80", 'A', &written);
+                assert_eq!(CodiceFiscale::parse(&cf), Err(CfError::BirthDate), "{cf}");
+            }
+        }
+        for day in ["01", "31", "41", "71"] {
+            for written in [day.to_owned(), omocodic(day)] {
+                let cf = code("80", 'A', &written);
+                assert!(CodiceFiscale::parse(&cf).is_ok(), "{cf}");
+            }
+        }
+    }
+
+    #[test]
+    fn days_absent_from_their_month_are_refused_for_men_and_women() {
+        // B = February, D = April, H = June, P = September, S = November.
+        for (year, month, day) in [
+            ("81", 'B', "29"),
+            ("81", 'B', "69"),
+            ("80", 'B', "30"),
+            ("80", 'B', "70"),
+            ("80", 'D', "31"),
+            ("80", 'D', "71"),
+            ("80", 'H', "31"),
+            ("80", 'P', "31"),
+            ("80", 'S', "71"),
+        ] {
+            let cf = code(year, month, day);
+            assert_eq!(CodiceFiscale::parse(&cf), Err(CfError::BirthDate), "{cf}");
+        }
+    }
+
+    #[test]
+    fn the_29th_of_february_stands_when_either_century_is_a_leap_year() {
+        // 00: 1900 is not a leap year, 2000 is. 80, 04: both are.
+        for year in ["00", "04", "80", "96"] {
+            for day in ["29", "69"] {
+                let cf = code(year, 'B', day);
+                assert!(CodiceFiscale::parse(&cf).is_ok(), "{cf}");
+                let omocodic_year = code(&omocodic(year), 'B', day);
+                assert!(
+                    CodiceFiscale::parse(&omocodic_year).is_ok(),
+                    "{omocodic_year}"
+                );
+            }
+        }
+    }
+
+    /// Every year, month and 2-digit day, as digits and as omocodic letters, judged against the
+    /// calendar: the code is accepted exactly when the day exists in 19xx or 20xx.
+    #[test]
+    fn every_birth_date_agrees_with_the_calendar() {
+        let mut accepted = 0;
+        for year in 0..100u32 {
+            for (m, &month) in MONTHS.iter().enumerate() {
+                for day in 0..100u32 {
+                    let real_day = match day {
+                        1..=31 => Some(day),
+                        41..=71 => Some(day - 40),
+                        _ => None,
+                    };
+                    let exists = real_day.is_some_and(|d| {
+                        [1900, 2000].iter().any(|century| {
+                            chrono::NaiveDate::from_ymd_opt(century + year as i32, m as u32 + 1, d)
+                                .is_some()
+                        })
+                    });
+                    let (y, d) = (format!("{year:02}"), format!("{day:02}"));
+                    for (y, d) in [(y.clone(), d.clone()), (omocodic(&y), omocodic(&d))] {
+                        let cf = code(&y, char::from(month), &d);
+                        let verdict = CodiceFiscale::parse(&cf);
+                        if exists {
+                            assert!(verdict.is_ok(), "{cf}: {verdict:?}");
+                            accepted += 1;
+                        } else {
+                            assert_eq!(verdict, Err(CfError::BirthDate), "{cf}");
+                        }
+                    }
+                }
+            }
+        }
+        // 366 days for men and for women, in 100 years, digits and letters: 25 leap years
+        // of 19xx/20xx give every 29 February; the other 75 years lack it.
+        assert_eq!(accepted, 2 * 2 * (100 * 365 + 25));
+    }
+
+    #[test]
+    fn an_impossible_date_outranks_a_wrong_check_letter() {
+        let good = code("80", 'B', "30");
+        let wrong_letter = if good.ends_with('A') { 'B' } else { 'A' };
+        let cf = format!("{}{wrong_letter}", &good[..15]);
+        assert_eq!(CodiceFiscale::parse(&cf), Err(CfError::BirthDate));
     }
 }

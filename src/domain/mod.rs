@@ -9,5 +9,5 @@ pub mod transaction_id;
 pub use codice_fiscale::CodiceFiscale;
 pub use otp::{Otp, OtpError};
 pub use region_code::RegionCode;
-pub use symptom_onset_date::{SymptomDateError, SymptomOnsetDate};
+pub use symptom_onset_date::{SymptomDateError, SymptomOnsetDate, Today};
 pub use transaction_id::{TransactionId, TransactionIdKind, TransactionIds};

@@ -1,10 +1,16 @@
 //! The symptom-onset date sent with an OTP (IMMUNI_OTP.md "The symptom-onset date"):
-//! `yyyy-MM-dd`, not after today, not more than the window (default 180 days) before it, with
-//! "today" taken in Europe/Rome, where the operators are.
+//! `yyyy-MM-dd`, not after today, not more than the window (default 180 days) before it.
 //!
-//! Upstream judges the same window against its own (UTC) date. Rome is ahead of UTC, so the
-//! gateway is never more lenient at the old end; in the first hour or two of a Rome day, a date
-//! equal to Rome's today is still "tomorrow" upstream and comes back as a rejection from Immuni.
+//! Two calendars judge it. The operator dates symptoms in Europe/Rome, so a date after Rome's
+//! today is in the future. The Immuni backend applies its window against its own today (its
+//! time zone, UTC in the published image), which can differ from Rome's for an hour or two
+//! around midnight. So:
+//! - after Rome's today: the future, refused;
+//! - not after Rome's today but after the backend's: a real date the backend would still refuse
+//!   as tomorrow — refused with its own reason, to be sent again once the backend's day begins;
+//! - more than the window before the *backend's* today: too old. The window is the backend's
+//!   rule, so it is measured as the backend measures it; the gateway never refuses a date the
+//!   backend would accept for being old (one that will only get older).
 //!
 //! Like the OTP, the date is confidential: `Debug` hides it and errors never carry it.
 
@@ -15,14 +21,35 @@ use chrono::{NaiveDate, TimeDelta};
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct SymptomOnsetDate(NaiveDate);
 
+/// Today in the two calendars that judge a symptom date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Today {
+    /// Europe/Rome: the operators' calendar.
+    pub rome: NaiveDate,
+    /// The Immuni backend's calendar (its own time zone).
+    pub backend: NaiveDate,
+}
+
+impl Today {
+    /// One calendar for both: the backend judging by itself (the demo's simulator).
+    pub fn same(day: NaiveDate) -> Today {
+        Today {
+            rome: day,
+            backend: day,
+        }
+    }
+}
+
 /// Why a date is refused. Carries no part of the input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SymptomDateError {
     /// Not a real calendar date written `yyyy-MM-dd`.
     Format,
-    /// After today.
+    /// After Rome's today.
     Future,
-    /// More than the window before today.
+    /// Not after Rome's today, but after the backend's: refused upstream until its day begins.
+    NotYetUpstream,
+    /// More than the window before the backend's today.
     TooOld,
 }
 
@@ -31,7 +58,7 @@ impl SymptomOnsetDate {
     /// against `today` and the window of `window_days`.
     pub fn parse(
         text: &str,
-        today: NaiveDate,
+        today: Today,
         window_days: u32,
     ) -> Result<SymptomOnsetDate, SymptomDateError> {
         let text = text.trim();
@@ -45,10 +72,13 @@ impl SymptomOnsetDate {
         }
         let date =
             NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| SymptomDateError::Format)?;
-        if date > today {
+        if date > today.rome {
             return Err(SymptomDateError::Future);
         }
-        if today - date > TimeDelta::days(i64::from(window_days)) {
+        if date > today.backend {
+            return Err(SymptomDateError::NotYetUpstream);
+        }
+        if today.backend - date > TimeDelta::days(i64::from(window_days)) {
             return Err(SymptomDateError::TooOld);
         }
         Ok(SymptomOnsetDate(date))
@@ -70,8 +100,12 @@ impl fmt::Debug for SymptomOnsetDate {
 mod tests {
     use super::*;
 
-    fn today() -> NaiveDate {
-        NaiveDate::from_ymd_opt(2026, 11, 22).unwrap_or_default()
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
+    }
+
+    fn today() -> Today {
+        Today::same(day(2026, 11, 22))
     }
 
     #[test]
@@ -120,5 +154,51 @@ mod tests {
     fn debug_never_shows_the_date() {
         let date = SymptomOnsetDate::parse("2026-11-20", today(), 180);
         assert_eq!(format!("{date:?}"), "Ok(SymptomOnsetDate(<redacted>))");
+    }
+
+    /// Rome already on the 22nd, the backend still on the 21st (00:30 in Rome, UTC backend).
+    fn rome_ahead() -> Today {
+        Today {
+            rome: day(2026, 11, 22),
+            backend: day(2026, 11, 21),
+        }
+    }
+
+    #[test]
+    fn romes_today_not_yet_begun_upstream_has_its_own_error() {
+        assert_eq!(
+            SymptomOnsetDate::parse("2026-11-22", rome_ahead(), 180),
+            Err(SymptomDateError::NotYetUpstream)
+        );
+        assert_eq!(
+            SymptomOnsetDate::parse("2026-11-23", rome_ahead(), 180),
+            Err(SymptomDateError::Future)
+        );
+        assert!(SymptomOnsetDate::parse("2026-11-21", rome_ahead(), 180).is_ok());
+    }
+
+    #[test]
+    fn the_far_end_of_the_window_is_measured_from_the_backends_today() {
+        // 180 days before the backend's 21st is 25 May: 181 days before Rome's 22nd, accepted
+        // because the backend accepts it; 24 May is too old for both.
+        assert!(SymptomOnsetDate::parse("2026-05-25", rome_ahead(), 180).is_ok());
+        assert_eq!(
+            SymptomOnsetDate::parse("2026-05-24", rome_ahead(), 180),
+            Err(SymptomDateError::TooOld)
+        );
+        // A backend ahead of Rome (a zone east of it) ends its window a day later too.
+        let backend_ahead = Today {
+            rome: day(2026, 11, 22),
+            backend: day(2026, 11, 23),
+        };
+        assert_eq!(
+            SymptomOnsetDate::parse("2026-05-26", backend_ahead, 180),
+            Err(SymptomDateError::TooOld)
+        );
+        assert_eq!(
+            SymptomOnsetDate::parse("2026-11-23", backend_ahead, 180),
+            Err(SymptomDateError::Future),
+            "the future is the operator's"
+        );
     }
 }

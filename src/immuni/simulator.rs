@@ -22,7 +22,7 @@ use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 
 use super::client::CONTENT_TYPE;
-use crate::domain::{Otp, SymptomOnsetDate};
+use crate::domain::{Otp, SymptomOnsetDate, Today};
 use crate::pki::files;
 
 /// How long an uploaded OTP stays live (the backend's default).
@@ -181,7 +181,7 @@ fn compliant(json: &serde_json::Value) -> Option<Otp> {
     if !bare {
         return None;
     }
-    let today = chrono::Utc::now().date_naive();
+    let today = Today::same(chrono::Utc::now().date_naive());
     SymptomOnsetDate::parse(date_text, today, WINDOW_DAYS)
         .ok()
         .filter(|_| date_text.trim() == date_text)?;

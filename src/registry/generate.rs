@@ -7,7 +7,7 @@
 //! each ASL; children (under 14) without an MMG (they have a paediatrician), 3% of adults
 //! without one either; 0.5% deceased, 0.3% emigrated; 3.5% of people aged 25–67 on the
 //! state-school staff list, plus a few staff CFs not in the registry at all (removed when
-//! matched). Codes are valid and unique; people whose data collide get omocodic codes, and
+//! matched). Codes are valid (birth dates real, so never an impossible day) and unique; people whose data collide get omocodic codes, and
 //! some collisions are made on purpose so every set has omocodia cases.
 
 use std::fs::File;
@@ -23,6 +23,7 @@ use super::cf::{self, Issuer};
 use super::geography::{AslData, RegionData, ABROAD, REGIONS};
 use super::names::{FEMALE, MALE, SURNAMES};
 use super::*;
+use crate::domain::CodiceFiscale;
 
 /// A doctor the generated set must contain (the demo's MMG), with some staff patients.
 #[derive(Debug, Clone)]
@@ -131,7 +132,12 @@ pub fn generate(out: &Path, options: &GenerateOptions) -> anyhow::Result<Generat
                 pinned.asl_code
             );
         };
-        let first15: [u8; 15] = pinned.cf.as_bytes()[..15].try_into().context("pinned CF")?;
+        // A pinned code is written as given: it must be a real one (birth date included).
+        let pinned_cf = CodiceFiscale::parse(&pinned.cf)
+            .with_context(|| format!("pinned MMG {:?}", pinned.cf))?;
+        let first15: [u8; 15] = pinned_cf.as_str().as_bytes()[..15]
+            .try_into()
+            .with_context(|| format!("pinned MMG {pinned_cf}: not a personal code"))?;
         issuer.issue(first15);
         slot.mmgs.push(pinned.cf.clone());
         writeln!(
@@ -333,4 +339,62 @@ fn age(birth: NaiveDate, today: NaiveDate) -> i64 {
         years -= 1;
     }
     years
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::codice_fiscale::CfError;
+
+    /// The CFs (first column) of a generated file, header skipped.
+    fn cfs(dir: &Path, file: &str) -> Vec<String> {
+        std::fs::read_to_string(dir.join(file))
+            .unwrap_or_default()
+            .lines()
+            .skip(1)
+            .filter_map(|line| line.split(';').next().map(str::to_owned))
+            .collect()
+    }
+
+    #[test]
+    fn every_generated_code_is_a_valid_cf_with_a_real_birth_date() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let summary = generate(dir.path(), &GenerateOptions::new(20_000)).expect("generate");
+        assert!(summary.omocodic > 0, "omocodic codes are part of the check");
+        let mut codes = cfs(dir.path(), ASSISTITI);
+        codes.extend(cfs(dir.path(), MMG));
+        codes.extend(cfs(dir.path(), PERSONALE));
+        assert!(codes.len() as u64 >= summary.assistiti + summary.mmg);
+        let women = codes
+            .iter()
+            .filter(|cf| cf.len() == 16 && matches!(cf.as_bytes()[9], b'4'..=b'7' | b'Q'..=b'T'))
+            .count();
+        assert!(women > 0, "women's days (+40) are part of the check");
+        for cf in &codes {
+            assert_eq!(
+                CodiceFiscale::parse(cf).map(|c| c.to_string()),
+                Ok(cf.clone())
+            );
+        }
+    }
+
+    #[test]
+    fn a_pinned_mmg_with_an_impossible_birth_date_is_refused() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut options = GenerateOptions::new(100);
+        options.pinned.push(PinnedMmg {
+            // 31 April (the date is judged before the check letter).
+            cf: "RSSMRA80D31H501X".into(),
+            surname: "Rossi".into(),
+            name: "Mario".into(),
+            region_code: "120".into(),
+            asl_code: "201".into(),
+            staff_patients: 0,
+        });
+        let error = generate(dir.path(), &options).expect_err("refused");
+        assert!(
+            format!("{error:#}").contains(&CfError::BirthDate.to_string()),
+            "{error:#}"
+        );
+    }
 }

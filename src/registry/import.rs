@@ -257,3 +257,21 @@ fn code3(text: &str) -> anyhow::Result<String> {
         bail!("{text:?} is not a 3-digit code")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cf_whose_birth_date_cannot_exist_is_refused_like_any_malformed_cf() {
+        assert_eq!(
+            cf("rssmra80a01h501u").ok().as_deref(),
+            Some("RSSMRA80A01H501U")
+        );
+        // 30 February and day 32 (judged before the check letter), and no CF at all.
+        for bad in ["RSSMRA80B30H501X", "RSSMRA80A32H501X", "NOTACF"] {
+            let error = cf(bad).expect_err("refused");
+            assert!(format!("{error:#}").contains(bad), "{error:#}");
+        }
+    }
+}

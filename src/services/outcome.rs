@@ -1,6 +1,7 @@
-//! The business outcome every reply carries (CONVENTIONS "Outcomes"): a 4-digit code and a list
-//! of coded messages, each blocking or a warning. Transaction id and date-time are added by the
-//! pipeline, which owns them.
+//! The business outcome every reply carries (CONVENTIONS "Outcomes"): a 4-digit code, its
+//! description ("Descrizione esito", seed 003 §3.4, §4.4.2) and a list of coded messages, each
+//! blocking or a warning. Transaction id and date-time are added by the pipeline, which owns
+//! them.
 
 use std::fmt::Write;
 
@@ -12,6 +13,12 @@ pub const TIPI_NS: &str = "urn:tsgate:ws:tipi";
 pub const ESITO_OK: &str = "0000";
 pub const ESITO_OK_CON_AVVISI: &str = "0001";
 pub const ESITO_RIFIUTATO: &str = "9999";
+
+/// The description of a success, unless the operation says what it did (the words of the
+/// web application's outcome page, seed 000).
+pub const DESCRIZIONE_OK: &str = "Operazione effettuata correttamente";
+/// The description of a refusal that carries no blocking message (not expected).
+pub const DESCRIZIONE_RIFIUTATO: &str = "Operazione conclusa con esito negativo";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TipoErrore {
@@ -31,6 +38,8 @@ pub struct Messaggio {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reply {
     pub cod_esito: &'static str,
+    /// What a success did, in words; `None`: [`DESCRIZIONE_OK`].
+    pub descrizione_ok: Option<String>,
     pub messaggi: Vec<Messaggio>,
     pub body: String,
     /// What the request body adds to the access-log entry (boxed: most replies carry none,
@@ -54,6 +63,7 @@ impl Reply {
     pub fn ok(body: String) -> Reply {
         Reply {
             cod_esito: ESITO_OK,
+            descrizione_ok: None,
             messaggi: Vec::new(),
             body,
             audit: None,
@@ -64,6 +74,7 @@ impl Reply {
     pub fn rejected(codice: &'static str, testo: impl Into<String>) -> Reply {
         Reply {
             cod_esito: ESITO_RIFIUTATO,
+            descrizione_ok: None,
             messaggi: vec![Messaggio {
                 codice,
                 testo: testo.into(),
@@ -72,6 +83,27 @@ impl Reply {
             body: String::new(),
             audit: None,
             write: None,
+        }
+    }
+
+    /// The same reply, saying in words what its success did.
+    pub fn with_description(mut self, descrizione: impl Into<String>) -> Reply {
+        self.descrizione_ok = Some(descrizione.into());
+        self
+    }
+
+    /// "Descrizione esito": what a success did (with a pointer to the warnings, if any), or
+    /// why a refusal refused — its blocking message's text.
+    pub fn descrizione_esito(&self) -> String {
+        let ok = self.descrizione_ok.as_deref().unwrap_or(DESCRIZIONE_OK);
+        match self.cod_esito {
+            ESITO_OK => ok.to_owned(),
+            ESITO_OK_CON_AVVISI => format!("{ok}, con avvisi (vedere ElencoMessaggi)"),
+            _ => self
+                .messaggi
+                .iter()
+                .find(|m| m.tipo == TipoErrore::Bloccante)
+                .map_or_else(|| DESCRIZIONE_RIFIUTATO.to_owned(), |m| m.testo.clone()),
         }
     }
 
@@ -112,6 +144,12 @@ impl Reply {
         leaf(&mut out, "ric", "idTransazione", transaction_id);
         leaf(&mut out, "ric", "dataOra", date_time);
         leaf(&mut out, "ric", "codEsito", self.cod_esito);
+        leaf(
+            &mut out,
+            "ric",
+            "descrizioneEsito",
+            &self.descrizione_esito(),
+        );
         if !self.messaggi.is_empty() {
             out.push_str("<ric:ElencoMessaggi>");
             for m in &self.messaggi {
@@ -130,5 +168,41 @@ impl Reply {
         out.push_str(&self.body);
         let _ = write!(out, "</ric:{root}>");
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn descrizione(reply: &Reply) -> String {
+        let xml = reply.to_xml(("urn:x", "ProvaRicevuta"), "1", "2026-11-30 10:00:00.000");
+        let from = xml.find("<ric:descrizioneEsito>").map_or(0, |i| i + 22);
+        let to = xml.find("</ric:descrizioneEsito>").unwrap_or(from);
+        xml[from..to].to_owned()
+    }
+
+    #[test]
+    fn every_outcome_has_its_description_right_after_the_code() {
+        let ok = Reply::ok(String::new());
+        assert_eq!(descrizione(&ok), DESCRIZIONE_OK);
+        let xml = ok.to_xml(("urn:x", "R"), "1", "t");
+        assert!(
+            xml.contains("<ric:codEsito>0000</ric:codEsito><ric:descrizioneEsito>"),
+            "{xml}"
+        );
+        let told = Reply::ok(String::new()).with_description("Codice inviato");
+        assert_eq!(descrizione(&told), "Codice inviato");
+        let warned = told.with_warning("1024", "Carattere di controllo errato");
+        assert_eq!(
+            descrizione(&warned),
+            "Codice inviato, con avvisi (vedere ElencoMessaggi)"
+        );
+        let refused = Reply::rejected("1005", "Il codice fiscale dell'assistito <x> non è valido");
+        assert_eq!(
+            descrizione(&refused),
+            "Il codice fiscale dell'assistito &lt;x&gt; non è valido",
+            "escaped like any text"
+        );
     }
 }

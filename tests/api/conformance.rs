@@ -3,6 +3,7 @@
 //! schema — and the gateway keeps serving after each one.
 
 use serde::Deserialize;
+use tsgate::services::outcome::DESCRIZIONE_OK;
 use tsgate::soap::envelope;
 use tsgate::soap::version::SoapVersion;
 
@@ -61,6 +62,61 @@ async fn every_otp_sample_gets_its_promised_answer() -> TestResult {
     Ok(())
 }
 
+/// "Descrizione esito" (seed 003 §3.4, §4.4.2) right after `codEsito`, in every reply: a `0000`
+/// says it was done, a `9999` says why not (its blocking message's text).
+fn assert_describes_its_outcome(body: &str, what: &str) {
+    let between = crate::helpers::between;
+    let code = between(body, "<ric:codEsito>", "</ric:codEsito>").unwrap_or_default();
+    let description = between(
+        body,
+        &format!("<ric:codEsito>{code}</ric:codEsito><ric:descrizioneEsito>"),
+        "</ric:descrizioneEsito>",
+    );
+    match (code, description) {
+        ("0000", Some(d)) => assert!(
+            d == DESCRIZIONE_OK || d == "Codice OTP inviato correttamente al sistema Immuni",
+            "a 0000 reply says it was done: {what}"
+        ),
+        ("0001", Some(d)) => assert!(d.ends_with("con avvisi (vedere ElencoMessaggi)"), "{what}"),
+        ("9999", Some(d)) => assert_eq!(
+            Some(d),
+            between(body, "<tipi:esito>", "</tipi:esito>"),
+            "a refusal says why: {what}"
+        ),
+        _ => panic!("no descrizioneEsito after codEsito: {what}"),
+    }
+}
+
+/// The sample replies of the kit (`tests/envelopes/<kit>/responses/`), for integrators, are
+/// valid against the published schema and describe their outcome — a `0000` too.
+#[test]
+fn every_sample_reply_is_valid_and_describes_its_outcome() -> TestResult {
+    let schemas = tsgate::startup::compile_schemas()?;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/envelopes");
+    let mut seen = std::collections::BTreeMap::<String, usize>::new();
+    for kit in ["servizi", "otp", "sierologici", "asl"] {
+        for entry in std::fs::read_dir(root.join(kit).join("responses"))? {
+            let path = entry?.path();
+            let body = std::fs::read_to_string(&path)?;
+            let what = path.display().to_string();
+            assert_describes_its_outcome(&body, &what);
+            envelope::read(body.as_bytes(), SoapVersion::V11, &schemas, 32)
+                .map_err(|e| format!("{what} breaks the published schema: {e:?}"))?;
+            let code = crate::helpers::between(&body, "<ric:codEsito>", "</ric:codEsito>");
+            *seen
+                .entry(format!("{kit} {}", code.unwrap_or_default()))
+                .or_default() += 1;
+        }
+    }
+    for kit in ["servizi", "otp", "sierologici", "asl"] {
+        assert!(
+            seen.contains_key(&format!("{kit} 0000")),
+            "{kit}: a 0000 sample reply: {seen:?}"
+        );
+    }
+    Ok(())
+}
+
 /// Sends every case of `tests/envelopes/<kit>/manifest.toml`; returns how many there were.
 async fn run_kit(
     app: &TestApp,
@@ -105,6 +161,7 @@ async fn run_kit(
             "replies use the request's SOAP version: {what}"
         );
         if reply.status == 200 {
+            assert_describes_its_outcome(&reply.body, &what);
             let schemas = &app.app.schemas;
             envelope::read(reply.body.as_bytes(), version, schemas, 32)
                 .map_err(|e| format!("reply breaks the published schema ({e:?}): {what}"))?;

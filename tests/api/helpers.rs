@@ -520,7 +520,8 @@ impl Placeholders {
             .replace("{YESTERDAY}", &day(1))
             .replace("{TOMORROW}", &tomorrow)
             .replace("{WINDOW_EDGE}", &back(180))
-            .replace("{TOO_OLD}", &back(181));
+            // The backend's window ends 180 days before *its* today, the earlier one.
+            .replace("{TOO_OLD}", &day(181));
         if template.contains("{OTP}") || template.contains("{OTP_AS_TYPED}") {
             self.previous_otp = otp;
         }

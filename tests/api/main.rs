@@ -11,6 +11,7 @@ mod identity;
 mod immuni_upstream;
 mod lifecycle;
 mod otp;
+mod otp_clock;
 mod publication;
 mod sierologici;
 mod throttle;

@@ -259,6 +259,13 @@ async fn the_gateways_own_checks_never_call_upstream() -> TestResult {
         ("region", "date-too-old.xml", "1013"),
         ("region", "region-without-cf.xml", "1021"),
         ("region", "region-malformed-cf.xml", "1022"),
+        ("region", "region-cf-impossible-date.xml", "1022"),
+        (
+            "region",
+            "region-cf-impossible-date-wrong-letter.xml",
+            "1022",
+        ),
+        ("card", "card-cf-impossible-date.xml", "1022"),
         ("card", "card-other-cf.xml", "1023"),
         ("region", "region-without-auth-type.xml", "1031"),
         ("card", "card-with-auth-type.xml", "1032"),

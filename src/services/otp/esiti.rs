@@ -1,6 +1,8 @@
 //! The outcomes of `InvioOTP`: one 4-digit message code per reason, with Italian text an
 //! operator understands. `0000` is the only success. Texts never contain the OTP or the date.
 
+use chrono::NaiveTime;
+
 use crate::immuni::Upload;
 use crate::services::Reply;
 
@@ -13,6 +15,10 @@ pub enum Esito {
     DataFormato,
     DataFutura,
     DataTroppoVecchia,
+    /// Rome's today, not yet begun for the backend; its day begins at `dalle` (Rome time).
+    DataNonAncoraValidaPerImmuni {
+        dalle: NaiveTime,
+    },
     CfOperatoreMancante,
     CfOperatoreErrato,
     CfOperatoreDiverso,
@@ -44,6 +50,7 @@ impl Esito {
             DataFormato => "1011",
             DataFutura => "1012",
             DataTroppoVecchia => "1013",
+            DataNonAncoraValidaPerImmuni { .. } => "1014",
             CfOperatoreMancante => "1021",
             CfOperatoreErrato => "1022",
             CfOperatoreDiverso => "1023",
@@ -72,6 +79,7 @@ impl Esito {
             DataFormato => "La data di inizio sintomi non è valida: usare il formato aaaa-mm-gg".into(),
             DataFutura => "La data di inizio sintomi non può essere successiva alla data odierna".into(),
             DataTroppoVecchia => format!("La data di inizio sintomi non può essere anteriore di oltre {window_days} giorni alla data odierna"),
+            DataNonAncoraValidaPerImmuni { dalle } => format!("Per il sistema Immuni la giornata di oggi non è ancora iniziata: il codice OTP non è stato inviato. Ripetere l'invio con la stessa data dopo le ore {} (ora italiana)", dalle.format("%H:%M")),
             CfOperatoreMancante => "Il codice fiscale dell'operatore (cfOperatore) è obbligatorio per le chiamate dei sistemi regionali".into(),
             CfOperatoreErrato => "Il codice fiscale dell'operatore (cfOperatore) non è valido".into(),
             CfOperatoreDiverso => "Il codice fiscale dell'operatore (cfOperatore) non corrisponde all'utente autenticato".into(),
@@ -108,10 +116,9 @@ impl Esito {
         if self != Esito::Inviato {
             return Reply::rejected(self.code(), self.text(window_days));
         }
-        warnings
-            .iter()
-            .fold(Reply::ok(String::new()), |reply, warning| {
-                reply.with_warning(warning.code(), warning.text(window_days))
-            })
+        warnings.iter().fold(
+            Reply::ok(String::new()).with_description(self.text(window_days)),
+            |reply, warning| reply.with_warning(warning.code(), warning.text(window_days)),
+        )
     }
 }

@@ -2,13 +2,11 @@
 //! into the outcome. Nothing of the request outlives it.
 
 use async_trait::async_trait;
-use chrono::Utc;
-use chrono_tz::Europe::Rome;
 
 use super::esiti::Esito;
 use super::request;
 use super::{PROFILE, REQUEST_NS, RESPONSE_NS};
-use crate::immuni::ImmuniClient;
+use crate::immuni::{BackendTimeZone, ImmuniClient};
 use crate::services::{Access, Context, Operation, OperationSpec, Reply};
 use crate::soap::Element;
 
@@ -16,10 +14,15 @@ pub struct InvioOtp {
     spec: OperationSpec,
     upstream: ImmuniClient,
     window_days: u32,
+    backend_zone: BackendTimeZone,
 }
 
 impl InvioOtp {
-    pub fn new(upstream: ImmuniClient, window_days: u32) -> InvioOtp {
+    pub fn new(
+        upstream: ImmuniClient,
+        window_days: u32,
+        backend_zone: BackendTimeZone,
+    ) -> InvioOtp {
         InvioOtp {
             spec: OperationSpec {
                 name: "InvioOTP",
@@ -29,6 +32,7 @@ impl InvioOtp {
             },
             upstream,
             window_days,
+            backend_zone,
         }
     }
 }
@@ -40,8 +44,15 @@ impl Operation for InvioOtp {
     }
 
     async fn invoke(&self, ctx: &Context<'_>, payload: &Element) -> Reply {
-        let today = Utc::now().with_timezone(&Rome).date_naive();
-        let (request, audit) = match request::parse(payload, ctx.caller, today, self.window_days) {
+        let now = ctx.app.clock.now();
+        let parsed = request::parse(
+            payload,
+            ctx.caller,
+            now,
+            self.backend_zone,
+            self.window_days,
+        );
+        let (request, audit) = match parsed {
             Ok(parsed) => parsed,
             Err(refused) => {
                 return refused

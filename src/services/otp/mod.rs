@@ -31,6 +31,7 @@ pub fn service(config: &ImmuniConfig) -> Result<ServiceSpec, ClientError> {
         operations: vec![Arc::new(invio_otp::InvioOtp::new(
             client,
             config.symptom_window_days,
+            config.backend_time_zone,
         ))],
     })
 }

@@ -2,11 +2,12 @@
 //! order an operator fixes things — who acts, then the code, then the date. The OTP and the
 //! date exist only inside this value; its `Debug` shows neither.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, Utc};
 
 use super::esiti::Esito;
 use crate::domain::codice_fiscale::CfError;
 use crate::domain::{CodiceFiscale, Otp, OtpError, SymptomDateError, SymptomOnsetDate};
+use crate::immuni::BackendTimeZone;
 use crate::services::Audit;
 use crate::soap::identify::Caller;
 use crate::soap::Element;
@@ -59,10 +60,12 @@ pub struct Refused {
 
 /// Who acts and how they say they authenticated, then the code, then the date.
 /// `audit` is filled as soon as the acting operator is known, so refusals are logged with it.
+/// The date is judged at `now` in Rome's calendar and the backend's (`backend_zone`).
 pub fn parse(
     payload: &Element,
     caller: &Caller,
-    today: NaiveDate,
+    now: DateTime<Utc>,
+    backend_zone: BackendTimeZone,
     window_days: u32,
 ) -> Result<(InvioOtpRequest, Audit), Refused> {
     let mut audit = Audit::default();
@@ -82,7 +85,9 @@ pub fn parse(
                     warnings.push(Esito::AvvisoCfOperatore);
                     cf.trim().to_ascii_uppercase()
                 }
-                Err(CfError::Shape) => return Err(refuse(Esito::CfOperatoreErrato, &audit)),
+                Err(CfError::Shape | CfError::BirthDate) => {
+                    return Err(refuse(Esito::CfOperatoreErrato, &audit))
+                }
             };
             audit.operator_cf = Some(cf);
             let auth =
@@ -93,6 +98,14 @@ pub fn parse(
         }
         Caller::Operator { cf: own, .. } => {
             if let Some(cf) = cf_text {
+                // Not a codice fiscale at all (shape, impossible birth date): the same answer
+                // as a region's; a real CF must then be the operator's own.
+                if matches!(
+                    CodiceFiscale::parse(cf),
+                    Err(CfError::Shape | CfError::BirthDate)
+                ) {
+                    return Err(refuse(Esito::CfOperatoreErrato, &audit));
+                }
                 if !cf.trim().eq_ignore_ascii_case(own) {
                     return Err(refuse(Esito::CfOperatoreDiverso, &audit));
                 }
@@ -112,10 +125,14 @@ pub fn parse(
         refuse(esito, &audit)
     })?;
     let date_text = payload.child_text("dataInizioSintomi").unwrap_or_default();
+    let today = backend_zone.today(now);
     let date = SymptomOnsetDate::parse(date_text, today, window_days).map_err(|e| {
         let esito = match e {
             SymptomDateError::Format => Esito::DataFormato,
             SymptomDateError::Future => Esito::DataFutura,
+            SymptomDateError::NotYetUpstream => Esito::DataNonAncoraValidaPerImmuni {
+                dalle: backend_zone.next_backend_day_in_rome(now),
+            },
             SymptomDateError::TooOld => Esito::DataTroppoVecchia,
         };
         refuse(esito, &audit)

@@ -2,11 +2,13 @@
 //!
 //! - `cfMedico` is the doctor doing the operation. For an operator it must be the
 //!   authenticated caller; a region's system carries its operator's CF there. A wrong check
-//!   letter on it is only a warning; a malformed one is refused.
+//!   letter on it is only a warning; a malformed one, or one whose birth date cannot exist, is
+//!   refused.
 //! - `cfMedicoTitolare` is the MMG the kits were assigned to. When it is `cfMedico`, the doctor
 //!   acts for their own patients and must be a registered MMG; otherwise `cfMedico` must be a
 //!   substitute the titolare authorised, and today must fall within an authorisation.
-//! - A patient's CF is checked strictly (shape and check character): a bad one is refused.
+//! - A patient's CF is checked strictly (shape, birth date, check character): a bad one is
+//!   refused.
 //!
 //! Each refusal has its own message code (the README's table lists them).
 
@@ -210,7 +212,8 @@ pub const CF_MEDICO_CODES: OperatorCfCodes = OperatorCfCodes {
 };
 
 /// The operator's own CF (CONVENTIONS): a wrong check character is a warning, any other fault
-/// blocking. `field` names the element in the messages.
+/// blocking — an impossible birth date too, even when the check letter is also wrong (the date
+/// is judged first). `field` names the element in the messages.
 pub fn operator_cf(
     text: &str,
     field: &str,
@@ -231,6 +234,10 @@ pub fn operator_cf(
             codes.malformed,
             format!("Il codice fiscale dell'operatore ({field}) non è formalmente valido"),
         )),
+        Err(CfError::BirthDate) => Err(Refusal::new(
+            codes.malformed,
+            format!("Il codice fiscale dell'operatore ({field}) non è valido: la data di nascita (giorno e mese) non esiste"),
+        )),
     }
 }
 
@@ -242,6 +249,9 @@ pub fn assistito_cf(payload: &Element) -> Result<String, Refusal> {
         .map_err(|e| {
             let why = match e {
                 CfError::Shape => "non è formalmente valido".to_owned(),
+                CfError::BirthDate => {
+                    "non è valido: la data di nascita (giorno e mese) non esiste".to_owned()
+                }
                 CfError::CheckCharacter { expected } => {
                     format!("ha il carattere di controllo errato (atteso '{expected}')")
                 }
@@ -306,5 +316,24 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    /// `RSSMRA80B30H501` is 30 February: refused however its check letter reads, where a wrong
+    /// check letter alone would be a warning.
+    #[test]
+    fn an_impossible_birth_date_blocks_the_operator_even_with_a_wrong_check_letter() {
+        for letter in 'A'..='Z' {
+            let cf = format!("RSSMRA80B30H501{letter}");
+            assert!(
+                matches!(
+                    operator_cf(&cf, "cfMedico", CF_MEDICO_CODES),
+                    Err(Refusal {
+                        codice: CF_MEDICO_MALFORMATO,
+                        ..
+                    })
+                ),
+                "{cf}"
+            );
+        }
     }
 }
