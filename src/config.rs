@@ -14,7 +14,14 @@ use crate::immuni::BackendTimeZone;
 /// Sections of the file; only `TSGATE_*` variables naming one of these are read, so unrelated
 /// variables (such as `TSGATE_TEST_PG_URL`) never break start-up.
 const SECTIONS: &[&str] = &[
-    "server", "tls", "pincode", "store", "throttle", "log", "immuni",
+    "server",
+    "tls",
+    "pincode",
+    "store",
+    "throttle",
+    "log",
+    "immuni",
+    "extensions",
 ];
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -31,6 +38,19 @@ pub struct Config {
     /// The Immuni OTP backend. Without it the `InvioOTP` service is not offered.
     #[serde(default)]
     pub immuni: Option<ImmuniConfig>,
+    /// Behaviour beyond the seeds, each off unless turned on.
+    #[serde(default)]
+    pub extensions: ExtensionsConfig,
+}
+
+/// Extensions beyond the seeds: off by default, so a gateway does what the seeds say.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ExtensionsConfig {
+    /// Regional systems may call Sierologici and ASL (seed 003 names only doctors and ASL
+    /// operators), declaring `tipoAutenticazione`, for MMGs and ASLs of their own region.
+    #[serde(default)]
+    pub region_callers_on_sierologici_asl: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

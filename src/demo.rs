@@ -10,8 +10,8 @@ use rand::distr::{Alphanumeric, SampleString};
 use rand::Rng;
 
 use crate::config::{
-    Config, ImmuniConfig, LogConfig, LogFormat, PincodeConfig, ServerConfig, StoreConfig,
-    ThrottleConfig, TlsConfig,
+    Config, ExtensionsConfig, ImmuniConfig, LogConfig, LogFormat, PincodeConfig, ServerConfig,
+    StoreConfig, ThrottleConfig, TlsConfig,
 };
 use crate::domain::{CodiceFiscale, Otp, RegionCode};
 use crate::immuni::simulator::{self, Simulator};
@@ -91,6 +91,8 @@ pub fn config_for(dir: &Path, listen: SocketAddr) -> Config {
         },
         throttle: ThrottleConfig::default(),
         immuni: None,
+        // What the seeds say: regions call neither Sierologici nor ASL.
+        extensions: ExtensionsConfig::default(),
         log: LogConfig {
             format: LogFormat::Pretty,
             level: "info".into(),

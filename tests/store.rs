@@ -1212,6 +1212,7 @@ on_both_backends!(
     substitutions_round_trip,
     serology_tests_commit_with_their_entry_and_cancel_by_rule,
     a_failing_write_fails_its_whole_batch,
+    a_cancel_commits_with_its_entry_or_not_at_all,
 );
 
 const PINNED_MMG: &str = "BNCGNN65C12H501E";
@@ -1641,29 +1642,161 @@ async fn serology_tests_commit_with_their_entry_and_cancel_by_rule(db: Arc<TestD
         .expect("list")
         .is_empty());
 
-    let cancel = |id: &'static str, doctor: &'static str| {
+    let find = |id: &'static str| {
         let store = store.clone();
         async move {
             store
                 .registry()
-                .cancel_serology_test(id, PINNED_MMG, patient, doctor, "CANCEL", base_time())
+                .find_serology_send(id, PINNED_MMG, patient)
                 .await
-                .expect("cancel")
+                .expect("find")
         }
     };
-    use tsgate::store::CancelOutcome::*;
-    assert_eq!(cancel("TX00000002", PINNED_MMG).await, NotSender);
-    assert_eq!(cancel("TX00000099", PINNED_MMG).await, Unknown);
-    assert_eq!(cancel("TX00000001", PINNED_MMG).await, Cancelled);
-    assert_eq!(cancel("TX00000001", PINNED_MMG).await, AlreadyCancelled);
-    assert_eq!(cancel("TX00000002", substitute).await, Cancelled);
+    assert_eq!(find("TX00000099").await, None);
+    assert_eq!(
+        find("TX00000002").await,
+        Some(tsgate::store::SendState {
+            doctor_cf: substitute.into(),
+            cancelled: false
+        })
+    );
+    // A cancel is written with its entry, like a send.
+    let (writer, handle) = AccessLogWriter::start(store.clone(), 64)
+        .await
+        .expect("writer");
+    writer
+        .record_with(entry(5, base_time()), Some(cancel_of("TX00000001")))
+        .await
+        .expect("cancel");
+    handle.shutdown().await;
+    assert!(find("TX00000001").await.expect("stored").cancelled);
     let left = store
         .registry()
         .sent_tests(&query(None))
         .await
         .expect("list");
-    assert_eq!(left.len(), 1);
-    assert_eq!(left[0].transaction_id, "TX00000003");
+    assert_eq!(
+        left.iter()
+            .map(|t| t.transaction_id.as_str())
+            .collect::<Vec<_>>(),
+        vec!["TX00000002", "TX00000003"]
+    );
+}
+
+fn cancel_of(send_id: &str) -> tsgate::store::TransactionWrite {
+    tsgate::store::TransactionWrite::SerologyCancel(tsgate::store::SerologyCancel {
+        send_transaction_id: send_id.into(),
+        titolare_cf: PINNED_MMG.into(),
+        assistito_cf: "RSSMRA80A01H501U".into(),
+    })
+}
+
+/// Whether the send is cancelled: as the cancel reads it, and as the list shows it.
+async fn is_cancelled(store: &dyn Store, send_id: &'static str) -> bool {
+    let day = base_time().date_naive();
+    let listed = store
+        .registry()
+        .sent_tests(&SentTestQuery {
+            titolare_cf: PINNED_MMG.into(),
+            sent_by: None,
+            from: day,
+            to: day,
+        })
+        .await
+        .expect("list");
+    let found = store
+        .registry()
+        .find_serology_send(send_id, PINNED_MMG, "RSSMRA80A01H501U")
+        .await
+        .expect("find")
+        .expect("the send is stored");
+    assert_eq!(
+        found.cancelled,
+        !listed.iter().any(|t| t.transaction_id == send_id),
+        "a test is listed exactly while it is not cancelled"
+    );
+    found.cancelled
+}
+
+/// Item 11 of issue 8: a cancellation commits with its access-log entry or not at all, and a
+/// test is never cancelled twice, even by cancels decided on the same stale read.
+async fn a_cancel_commits_with_its_entry_or_not_at_all(db: Arc<TestDb>) {
+    let store = &*db.store;
+    let pending = |id: &str, write| tsgate::store::PendingWrite {
+        transaction_id: id.into(),
+        at: base_time(),
+        write,
+    };
+    let first = ChainedEntry::link(1, [0; 32], entry(1, base_time()));
+    store
+        .append_access_log_with(
+            std::slice::from_ref(&first),
+            &[pending(
+                "TX00000001",
+                serology(PINNED_MMG, "RSSMRA80A01H501U"),
+            )],
+        )
+        .await
+        .expect("the send");
+    let second = ChainedEntry::link(2, first.hash, entry(2, base_time()));
+
+    // The log entry fails (its seq is taken): the cancel is not applied.
+    let failed = store
+        .append_access_log_with(
+            std::slice::from_ref(&first),
+            &[pending("TX00000002", cancel_of("TX00000001"))],
+        )
+        .await;
+    assert!(failed.is_err());
+    assert!(!is_cancelled(store, "TX00000001").await);
+    // A later statement of the batch fails after the cancel ran: it is rolled back too.
+    let failed = store
+        .append_access_log_with(
+            std::slice::from_ref(&second),
+            &[
+                pending("TX00000002", cancel_of("TX00000001")),
+                pending("TX00000001", serology(PINNED_MMG, "RSSMRA80A01H501U")),
+            ],
+        )
+        .await;
+    assert!(failed.is_err());
+    assert!(!is_cancelled(store, "TX00000001").await);
+    assert_eq!(
+        store.access_log_head().await.expect("head").map(|h| h.0),
+        Some(1)
+    );
+
+    // Two cancels of one send in one batch: the database refuses the second, so the batch.
+    let third = ChainedEntry::link(3, second.hash, entry(3, base_time()));
+    let failed = store
+        .append_access_log_with(
+            &[second.clone(), third.clone()],
+            &[
+                pending("TX00000002", cancel_of("TX00000001")),
+                pending("TX00000003", cancel_of("TX00000001")),
+            ],
+        )
+        .await;
+    assert!(failed.is_err(), "a test was cancelled twice");
+    assert!(!is_cancelled(store, "TX00000001").await);
+
+    // One cancel commits; a later one (decided on a stale read) fails its own commit.
+    store
+        .append_access_log_with(
+            std::slice::from_ref(&second),
+            &[pending("TX00000002", cancel_of("TX00000001"))],
+        )
+        .await
+        .expect("the cancel");
+    assert!(is_cancelled(store, "TX00000001").await);
+    let failed = store
+        .append_access_log_with(&[third], &[pending("TX00000003", cancel_of("TX00000001"))])
+        .await;
+    assert!(failed.is_err(), "a test was cancelled twice");
+    assert_eq!(
+        store.access_log_head().await.expect("head").map(|h| h.0),
+        Some(2)
+    );
 }
 
 async fn a_failing_write_fails_its_whole_batch(db: Arc<TestDb>) {

@@ -30,6 +30,9 @@ pub enum Access {
     AnyCaller,
     /// Operators holding this profile, and regions enabled for the service.
     Profile(&'static str),
+    /// Operators holding this profile, never a region: the seed names no regional callers
+    /// (Sierologici and ASL unless `[extensions] region_callers_on_sierologici_asl`).
+    OperatorProfile(&'static str),
 }
 
 pub struct OperationSpec {
@@ -48,6 +51,24 @@ pub struct Context<'a> {
     pub service: &'a ServiceSpec,
     /// The id this transaction's reply will carry (a cancel records it with what it cancels).
     pub transaction_id: crate::domain::TransactionId,
+    /// Locks the operation keeps until its access-log entry is committed (or refused).
+    pub held: HeldUntilRecorded,
+}
+
+/// Locks an operation takes to decide on what it read and keeps until the pipeline has
+/// committed its entry and write: the pipeline drops the [`Context`] only after recording, so
+/// the next holder of the same lock reads what this transaction committed.
+#[derive(Default)]
+pub struct HeldUntilRecorded(std::sync::Mutex<Vec<tokio::sync::OwnedMutexGuard<()>>>);
+
+impl HeldUntilRecorded {
+    pub fn hold(&self, guard: tokio::sync::OwnedMutexGuard<()>) {
+        // A poisoned list still holds its guards; keep this one with them.
+        match self.0.lock() {
+            Ok(mut held) => held.push(guard),
+            Err(poisoned) => poisoned.into_inner().push(guard),
+        }
+    }
 }
 
 #[async_trait]
@@ -96,11 +117,11 @@ const SERVICES: &[Entry] = &[
     },
     Entry {
         name: sierologici::SERVICE,
-        build: |_| Ok(Some(sierologici::service())),
+        build: |config| Ok(Some(sierologici::service(&config.extensions))),
     },
     Entry {
         name: asl::SERVICE,
-        build: |_| Ok(Some(asl::service())),
+        build: |config| Ok(Some(asl::service(&config.extensions))),
     },
 ];
 

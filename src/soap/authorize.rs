@@ -1,5 +1,6 @@
 //! Stage 4 — may this caller use this operation? Operators need the operation's profile;
-//! regions must be enabled for the service. Refusal is a business outcome, not a Fault.
+//! regions must be enabled for the service, where the service admits regions at all.
+//! Refusal is a business outcome, not a Fault.
 
 use crate::services::{Access, OperationSpec, Reply, ServiceSpec};
 use crate::soap::identify::Caller;
@@ -16,6 +17,10 @@ pub fn may_call(caller: &Caller, service: &ServiceSpec, operation: &OperationSpe
             } => enabled_services.iter().any(|s| s == service.name),
             Caller::Operator { profiles, .. } => profiles.iter().any(|p| p == profile),
         },
+        Access::OperatorProfile(profile) => match caller {
+            Caller::Region { .. } => false,
+            Caller::Operator { profiles, .. } => profiles.iter().any(|p| p == profile),
+        },
     }
 }
 
@@ -23,6 +28,10 @@ pub fn refusal(service: &ServiceSpec, operation: &OperationSpec) -> Reply {
     let who = match operation.access {
         Access::Profile(profile) => format!(
             " (profilo richiesto: \"{profile}\"; per le regioni, abilitazione al servizio {})",
+            service.name
+        ),
+        Access::OperatorProfile(profile) => format!(
+            " (profilo richiesto: \"{profile}\"; il servizio {} non è disponibile per i sistemi regionali)",
             service.name
         ),
         Access::AnyCaller => String::new(),

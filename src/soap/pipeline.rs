@@ -86,6 +86,7 @@ pub async fn handle(app: &App, peer: &PeerIdentity, call: SoapCall<'_>) -> HttpR
         caller: &caller,
         service,
         transaction_id: draft.transaction_id,
+        held: Default::default(),
     };
 
     // 4. authorize, 5. throttle, 6. dispatch
@@ -110,7 +111,10 @@ pub async fn handle(app: &App, peer: &PeerIdentity, call: SoapCall<'_>) -> HttpR
     let at = now_millis();
     let entry = draft.answered(&caller, at, reply.cod_esito, reply.audit.as_deref());
     let write = reply.write.take().map(|write| *write);
-    if let Err(fault) = record::commit_with(app, entry, write).await {
+    let recorded = record::commit_with(app, entry, write).await;
+    // Only now may another request take the locks this one decided under.
+    drop(context);
+    if let Err(fault) = recorded {
         return refuse(app, version, fault.with_transaction(draft.transaction_id));
     }
     count(app, &draft, reply.cod_esito, started);

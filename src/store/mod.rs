@@ -27,9 +27,10 @@ pub use access_log::{
 };
 pub use access_log_writer::{AccessLogWriter, RecordError, WriterHandle, WriterStats};
 pub use registry::{
-    Asl, Assistito, AssistitoStatus, CancelOutcome, ListedPatient, Mmg, Municipality,
-    NewAslTestCount, NewSerologyTest, PendingWrite, Region, Registry, SentTest, SentTestQuery,
-    StaffMatch, StaffMember, StagedApply, StagedAssistito, Staging, Substitution, TransactionWrite,
+    Asl, Assistito, AssistitoStatus, ListedPatient, Mmg, Municipality, NewAslTestCount,
+    NewSerologyTest, PendingWrite, Region, Registry, SendState, SentTest, SentTestQuery,
+    SerologyCancel, StaffMatch, StaffMember, StagedApply, StagedAssistito, Staging, Substitution,
+    TransactionWrite,
 };
 pub use users::{Directory, UserRecord};
 

@@ -180,11 +180,22 @@ pub struct NewAslTestCount {
     pub tests: i64,
 }
 
+/// The cancellation of a send (§3.4.3), decided by the operation from a [`SendState`] it read;
+/// the time and the cancelling transaction's id come from the transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SerologyCancel {
+    /// The transaction id of the send.
+    pub send_transaction_id: String,
+    pub titolare_cf: String,
+    pub assistito_cf: String,
+}
+
 /// Data a transaction writes, committed in the same transaction as its access-log entry (the
 /// core's group commit): acknowledged together, or not at all.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TransactionWrite {
     SerologyTest(NewSerologyTest),
+    SerologyCancel(SerologyCancel),
     AslTestCount(NewAslTestCount),
 }
 
@@ -210,15 +221,11 @@ pub struct SentTest {
     pub on_list: bool,
 }
 
-/// What a cancel request found (§3.4.3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CancelOutcome {
-    Cancelled,
-    /// No send with that id for that titolare and assistito.
-    Unknown,
-    /// The send exists, but someone else sent it.
-    NotSender,
-    AlreadyCancelled,
+/// A send as a cancel request finds it (§3.4.3): who sent it, and whether it is cancelled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendState {
+    pub doctor_cf: String,
+    pub cancelled: bool,
 }
 
 /// Which tests a list shows: all of a titolare's, or only those one doctor sent for them.
@@ -268,6 +275,8 @@ pub trait Registry: Send + Sync {
     async fn match_school_staff(&self) -> Result<StaffMatch, StoreError>;
 
     async fn find_mmg(&self, cf: &str) -> Result<Option<Mmg>, StoreError>;
+    /// The ASL `code` of region `region_code`, if the registry has it.
+    async fn find_asl(&self, region_code: &str, code: &str) -> Result<Option<Asl>, StoreError>;
     async fn find_assistito(&self, cf: &str) -> Result<Option<Assistito>, StoreError>;
 
     /// The titolare's living assistiti on the state-school staff list (§3.4.1), by surname.
@@ -298,18 +307,16 @@ pub trait Registry: Send + Sync {
 
     // --- serology tests (§3.4) and ASL counts (§4.4) ------------------------------------------
 
-    /// Marks the send `transaction_id` (for that titolare and assistito) cancelled, if
-    /// `doctor_cf` sent it and it is not cancelled yet; says which of those failed otherwise.
-    #[allow(clippy::too_many_arguments)]
-    async fn cancel_serology_test(
+    /// The send `transaction_id` for that titolare and assistito, if there is one. A cancel
+    /// reads it, decides, and writes its [`SerologyCancel`] with its access-log entry; the
+    /// database refuses to cancel a test twice, so a decision made on a stale read fails its
+    /// commit instead of being acknowledged.
+    async fn find_serology_send(
         &self,
         transaction_id: &str,
         titolare_cf: &str,
         assistito_cf: &str,
-        doctor_cf: &str,
-        cancel_transaction_id: &str,
-        at: DateTime<Utc>,
-    ) -> Result<CancelOutcome, StoreError>;
+    ) -> Result<Option<SendState>, StoreError>;
 
     /// Tests sent for a titolare in a date range, not cancelled, in the order they were sent.
     async fn sent_tests(&self, query: &SentTestQuery) -> Result<Vec<SentTest>, StoreError>;
@@ -351,8 +358,8 @@ macro_rules! registry_queries {
         use sqlx::{Pool, QueryBuilder, Row, Transaction};
 
         use $crate::store::registry::{
-            day, parse_day, rome_day, Asl, Assistito, CancelOutcome, ListedPatient, Mmg,
-            Municipality, PendingWrite, Region, Registry, SentTest, SentTestQuery, StaffMatch,
+            day, parse_day, rome_day, Asl, Assistito, ListedPatient, Mmg,
+            Municipality, PendingWrite, Region, Registry, SendState, SentTest, SentTestQuery, StaffMatch,
             StaffMember, StagedApply, StagedAssistito, Staging, Substitution, TransactionWrite,
         };
         use $crate::store::StoreError;
@@ -386,7 +393,7 @@ macro_rules! registry_queries {
             tx.commit().await.map_err(StoreError::query(context))
         }
 
-        /// Appends the INSERT of one transaction's data to `q`, without a terminator: SQLite
+        /// Appends the statement of one transaction's data to `q`, without a terminator: SQLite
         /// sends it inside its batch's one multi-statement query, PostgreSQL on its own.
         pub fn push_write<'q>(q: &mut QueryBuilder<'q, Db>, w: &'q PendingWrite) {
             match &w.write {
@@ -404,6 +411,21 @@ macro_rules! registry_queries {
                         .push_bind(t.on_list)
                         .push_bind(w.at.timestamp_millis())
                         .push_bind(day(rome_day(w.at)));
+                    q.push(")");
+                }
+                TransactionWrite::SerologyCancel(c) => {
+                    // No `cancelled_at_ms IS NULL` here: a test already cancelled must fail
+                    // the commit (trigger `serology_tests_cancel_once`), not match no row.
+                    q.push("UPDATE serology_tests SET cancelled_at_ms = ");
+                    q.push_bind(w.at.timestamp_millis());
+                    q.push(", cancel_transaction_id = ");
+                    q.push_bind(&w.transaction_id);
+                    q.push(" WHERE transaction_id = ");
+                    q.push_bind(&c.send_transaction_id);
+                    q.push(" AND titolare_cf = ");
+                    q.push_bind(&c.titolare_cf);
+                    q.push(" AND assistito_cf = ");
+                    q.push_bind(&c.assistito_cf);
                 }
                 TransactionWrite::AslTestCount(c) => {
                     q.push(
@@ -418,9 +440,9 @@ macro_rules! registry_queries {
                         .push_bind(day(c.test_date))
                         .push_bind(c.tests)
                         .push_bind(w.at.timestamp_millis());
+                    q.push(")");
                 }
             }
-            q.push(")");
         }
 
         /// Inserts what the transactions of one group-commit batch write, one statement each.
@@ -650,6 +672,18 @@ macro_rules! registry_queries {
                 .map_err(StoreError::query("reading an MMG failed"))
             }
 
+            async fn find_asl(&self, region_code: &str, code: &str) -> Result<Option<Asl>, StoreError> {
+                let row: Option<(String, String, String)> = sqlx::query_as(
+                    "SELECT region_code, code, name FROM asl WHERE region_code = $1 AND code = $2",
+                )
+                .bind(region_code)
+                .bind(code)
+                .fetch_optional(self)
+                .await
+                .map_err(StoreError::query("looking up an ASL failed"))?;
+                Ok(row.map(|(region_code, code, name)| Asl { region_code, code, name }))
+            }
+
             async fn find_assistito(&self, cf: &str) -> Result<Option<Assistito>, StoreError> {
                 let context = "looking up an assistito failed";
                 let row = sqlx::query(
@@ -753,53 +787,26 @@ macro_rules! registry_queries {
                     .rows_affected())
             }
 
-            async fn cancel_serology_test(
+            async fn find_serology_send(
                 &self,
                 transaction_id: &str,
                 titolare_cf: &str,
                 assistito_cf: &str,
-                doctor_cf: &str,
-                cancel_transaction_id: &str,
-                at: DateTime<Utc>,
-            ) -> Result<CancelOutcome, StoreError> {
-                let context = "cancelling a serology test failed";
-                let mut tx = begin(self, context).await?;
-                let updated = sqlx::query(
-                    "UPDATE serology_tests SET cancelled_at_ms = $1, cancel_transaction_id = $2 \
-                     WHERE transaction_id = $3 AND titolare_cf = $4 AND assistito_cf = $5 \
-                     AND doctor_cf = $6 AND cancelled_at_ms IS NULL",
+            ) -> Result<Option<SendState>, StoreError> {
+                let found: Option<(String, Option<i64>)> = sqlx::query_as(
+                    "SELECT doctor_cf, cancelled_at_ms FROM serology_tests \
+                     WHERE transaction_id = $1 AND titolare_cf = $2 AND assistito_cf = $3",
                 )
-                .bind(at.timestamp_millis())
-                .bind(cancel_transaction_id)
                 .bind(transaction_id)
                 .bind(titolare_cf)
                 .bind(assistito_cf)
-                .bind(doctor_cf)
-                .execute(&mut *tx)
+                .fetch_optional(self)
                 .await
-                .map_err(StoreError::query(context))?
-                .rows_affected();
-                let outcome = if updated == 1 {
-                    CancelOutcome::Cancelled
-                } else {
-                    let found: Option<(String, Option<i64>)> = sqlx::query_as(
-                        "SELECT doctor_cf, cancelled_at_ms FROM serology_tests \
-                         WHERE transaction_id = $1 AND titolare_cf = $2 AND assistito_cf = $3",
-                    )
-                    .bind(transaction_id)
-                    .bind(titolare_cf)
-                    .bind(assistito_cf)
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(StoreError::query(context))?;
-                    match found {
-                        None => CancelOutcome::Unknown,
-                        Some((sender, _)) if sender != doctor_cf => CancelOutcome::NotSender,
-                        Some(_) => CancelOutcome::AlreadyCancelled,
-                    }
-                };
-                tx.commit().await.map_err(StoreError::query(context))?;
-                Ok(outcome)
+                .map_err(StoreError::query("looking up a serology send failed"))?;
+                Ok(found.map(|(doctor_cf, cancelled_at)| SendState {
+                    doctor_cf,
+                    cancelled: cancelled_at.is_some(),
+                }))
             }
 
             async fn sent_tests(&self, query: &SentTestQuery) -> Result<Vec<SentTest>, StoreError> {

@@ -1,13 +1,13 @@
-//! The serology rules (seed 003 §3) end to end: sends, cancels and lists as the titolare, as
-//! a substitute and as a region; each rule with its own message code; every transaction in the
-//! access log with CF medico and CF titolare.
+//! The serology rules (seed 003 §3) end to end: sends, cancels and lists as the titolare and as
+//! a substitute (regions: region_extension.rs); each rule with its own message code; every
+//! transaction in the access log with CF medico and CF titolare.
 
 use chrono::{Duration, Utc};
 use tsgate::demo::{DEMO_MMG_CF, DEMO_MMG_ID, DEMO_SUBSTITUTE_CF, DEMO_SUBSTITUTE_ID};
 use tsgate::store::registry::rome_day;
-use tsgate::store::{Mmg, SentTestQuery, Substitution};
+use tsgate::store::{SentTestQuery, Substitution};
 
-use crate::helpers::{between, envelope, spawn_app, As, Reply, TestApp, TestResult};
+use crate::helpers::{between, envelope, spawn_app, Reply, TestApp, TestResult};
 
 const SERVICE: &str = "Sierologici";
 
@@ -106,7 +106,7 @@ async fn an_off_list_test_is_recorded_and_marked() -> TestResult {
 }
 
 #[tokio::test]
-async fn only_the_sender_may_cancel_and_a_substitute_sees_only_their_own() -> TestResult {
+async fn the_titolare_may_cancel_any_send_a_substitute_only_their_own() -> TestResult {
     let app = spawn_app().await;
     let by_titolare = send(&app, DEMO_MMG_ID, "InvioTest.xml").await;
     let by_substitute = send(&app, DEMO_SUBSTITUTE_ID, "InvioTest-sostituto.xml").await;
@@ -134,12 +134,7 @@ async fn only_the_sender_may_cancel_and_a_substitute_sees_only_their_own() -> Te
         own.body
     );
 
-    // Each may cancel only what they sent.
-    let refused = cancel(&app, DEMO_MMG_ID, "AnnullaTest.xml", &substitute_id).await;
-    assert_eq!(
-        (refused.outcome(), message(&refused)),
-        (Some("9999"), Some("1012"))
-    );
+    // The substitute may not cancel the titolare's send; the titolare may cancel theirs.
     let refused = cancel(
         &app,
         DEMO_SUBSTITUTE_ID,
@@ -151,14 +146,19 @@ async fn only_the_sender_may_cancel_and_a_substitute_sees_only_their_own() -> Te
         (refused.outcome(), message(&refused)),
         (Some("9999"), Some("1012"))
     );
-    let done = cancel(
+    let done = cancel(&app, DEMO_MMG_ID, "AnnullaTest.xml", &substitute_id).await;
+    assert_eq!(done.outcome(), Some("0000"), "{}", done.body);
+    let again = cancel(
         &app,
         DEMO_SUBSTITUTE_ID,
         "AnnullaTest-sostituto.xml",
         &substitute_id,
     )
     .await;
-    assert_eq!(done.outcome(), Some("0000"), "{}", done.body);
+    assert_eq!(
+        (again.outcome(), message(&again)),
+        (Some("9999"), Some("1013"))
+    );
     let unknown = cancel(&app, DEMO_MMG_ID, "AnnullaTest.xml", "999999999999999999").await;
     assert_eq!(
         (unknown.outcome(), message(&unknown)),
@@ -261,50 +261,9 @@ async fn every_transaction_is_logged_with_cf_medico_and_cf_titolare() -> TestRes
 }
 
 #[tokio::test]
-async fn a_region_acts_for_the_operator_in_the_body_and_a_bad_check_letter_only_warns() -> TestResult
-{
+async fn a_wrong_check_letter_on_the_patients_cf_is_blocking() -> TestResult {
     let app = spawn_app().await;
-    // Not enabled yet: refused.
-    let body = app
-        .fill(&envelope("sierologici/ElencoAssistiti-regione.xml"))
-        .await;
-    let reply = app.soap(As::Region, SERVICE, &body).await;
-    assert_eq!(
-        (reply.outcome(), message(&reply)),
-        (Some("9999"), Some("9001"))
-    );
-
-    // A doctor whose registered CF has a wrong check letter (as some legacy records do).
-    let odd = "BNCGNN65C12H501X";
-    app.app
-        .store
-        .registry()
-        .upsert_mmgs(&[Mmg {
-            cf: odd.into(),
-            surname: "BIANCHI".into(),
-            name: "GIOVANNI".into(),
-            region_code: "120".into(),
-            asl_code: "201".into(),
-        }])
-        .await?;
-    let app = app.restart().await; // region permissions are cached; a restart reads them anew
-    app.enable_region(SERVICE).await;
-    let body = app
-        .fill(&envelope("sierologici/ElencoAssistiti-regione.xml"))
-        .await
-        .replace(DEMO_MMG_CF, odd);
-    let reply = app.soap(As::Region, SERVICE, &body).await;
-    assert_eq!(
-        (reply.outcome(), message(&reply)),
-        (Some("0001"), Some("1002")),
-        "{}",
-        reply.body
-    );
-    assert!(reply
-        .body
-        .contains("<tipi:tipoErrore>Avviso</tipi:tipoErrore>"));
-
-    // The same bad letter on a patient's CF is blocking.
+    // (The same fault on the operator's own CF only warns: see region_extension.rs.)
     let reply = send(&app, DEMO_MMG_ID, "InvioTest-cf-assistito-controllo.xml").await;
     assert_eq!(
         (reply.outcome(), message(&reply)),

@@ -1,12 +1,14 @@
 //! `InvioNumeroTest` (seed 003 §4.4.2): the number of serology tests an ASL did on a day. The
-//! count is written with the access-log entry, in the core's group commit.
+//! count is written with the access-log entry, in the core's group commit. A region's system
+//! (only with the extension on) names the ASL in `codASL`, which must be one of its own, and
+//! declares how it authenticated its operator (`tipoAutenticazione`), as InvioOTP does.
 
 use async_trait::async_trait;
 use chrono::NaiveDate;
 
-use super::{PROFILE_ASL, REQUEST_NS, RESPONSE_NS};
+use super::{REQUEST_NS, RESPONSE_NS};
 use crate::services::sierologici::rules::{
-    operator_cf, today, unavailable, OperatorCfCodes, Refusal,
+    declared_auth, operator_cf, today, unavailable, OperatorCfCodes, Refusal,
 };
 use crate::services::{Access, Audit, Context, Operation, OperationSpec, Reply};
 use crate::soap::identify::Caller;
@@ -19,19 +21,22 @@ pub const CF_OPERATORE_MALFORMATO: &str = "2003";
 pub const DATA_TEST_FUTURA: &str = "2004";
 pub const ASL_SCONOSCIUTA: &str = "2005";
 pub const NUMERO_NON_VALIDO: &str = "2006";
+pub const TIPO_AUTENTICAZIONE_MANCANTE: &str = "2007";
+pub const TIPO_AUTENTICAZIONE_NON_AMMESSO: &str = "2008";
+pub const ASL_NON_DELLA_REGIONE: &str = "2009";
 
 pub struct InvioNumeroTest {
     spec: OperationSpec,
 }
 
 impl InvioNumeroTest {
-    pub fn new() -> InvioNumeroTest {
+    pub fn new(access: Access) -> InvioNumeroTest {
         InvioNumeroTest {
             spec: OperationSpec {
                 name: "InvioNumeroTest",
                 request: (REQUEST_NS, "InvioNumeroTestRichiesta"),
                 response: (RESPONSE_NS, "InvioNumeroTestRicevuta"),
-                access: Access::Profile(PROFILE_ASL),
+                access,
             },
         }
     }
@@ -44,14 +49,15 @@ impl Operation for InvioNumeroTest {
     }
 
     async fn invoke(&self, ctx: &Context<'_>, payload: &Element) -> Reply {
-        let audit = Audit {
-            operator_cf: match ctx.caller {
-                Caller::Region { .. } => payload
+        let audit = match ctx.caller {
+            Caller::Region { .. } => Audit {
+                operator_cf: payload
                     .child_text("cfOperatore")
                     .map(str::to_ascii_uppercase),
-                Caller::Operator { .. } => None,
+                declared_auth: declared_auth(payload).map(|auth| auth.as_str().to_owned()),
+                titolare_cf: None,
             },
-            ..Audit::default()
+            Caller::Operator { .. } => Audit::default(),
         };
         handle(ctx, payload)
             .await
@@ -77,6 +83,12 @@ async fn handle(ctx: &Context<'_>, payload: &Element) -> Result<Reply, Refusal> 
                     "Il codice fiscale dell'operatore (cfOperatore) non corrisponde all'utente autenticato",
                 ));
             }
+            if payload.child_text("tipoAutenticazione").is_some() {
+                return Err(Refusal::new(
+                    TIPO_AUTENTICAZIONE_NON_AMMESSO,
+                    "Il tipo di autenticazione (tipoAutenticazione) si indica solo nelle chiamate dei sistemi regionali",
+                ));
+            }
             let user = ctx
                 .app
                 .store
@@ -94,15 +106,35 @@ async fn handle(ctx: &Context<'_>, payload: &Element) -> Result<Reply, Refusal> 
                 }
             }
         }
-        Caller::Region { code, .. } => match payload.child_text("codASL") {
-            Some(asl) => (Some(code.to_string()), asl.to_owned()),
-            None => {
+        Caller::Region { code, .. } => {
+            if declared_auth(payload).is_none() {
+                return Err(Refusal::new(
+                    TIPO_AUTENTICAZIONE_MANCANTE,
+                    "Il tipo di autenticazione dell'operatore (tipoAutenticazione: 2FA, CNS, CIE o SPID) è obbligatorio per le chiamate dei sistemi regionali",
+                ));
+            }
+            let Some(asl) = payload.child_text("codASL") else {
                 return Err(Refusal::new(
                     ASL_SCONOSCIUTA,
                     "Per i sistemi regionali il codice della ASL (codASL) è obbligatorio",
-                ))
+                ));
+            };
+            let region = code.to_string();
+            let known = ctx
+                .app
+                .store
+                .registry()
+                .find_asl(&region, asl)
+                .await
+                .map_err(unavailable)?;
+            if known.is_none() {
+                return Err(Refusal::new(
+                    ASL_NON_DELLA_REGIONE,
+                    format!("La ASL {asl} non risulta tra le ASL della regione {region}"),
+                ));
             }
-        },
+            (Some(region), asl.to_owned())
+        }
     };
     let test_date = payload
         .child_text("dataTest")

@@ -14,6 +14,7 @@ use crate::config::ImmuniConfig;
 use crate::immuni::client::{ClientError, ImmuniClient};
 
 pub use esiti::Esito;
+pub use request::DeclaredAuth;
 
 pub const REQUEST_NS: &str = "urn:tsgate:ws:otp:richiesta";
 pub const RESPONSE_NS: &str = "urn:tsgate:ws:otp:ricevuta";

@@ -1,26 +1,27 @@
-//! `ElencoAssistiti` (seed 003 §3.4.1): the titolare's assistiti who are state-school staff.
+//! `ElencoAssistiti` (seed 003 §3.4.1): the titolare's assistiti who are state-school staff;
+//! a substitute sees them only while the substitution is in force.
 
 use async_trait::async_trait;
 
-use super::rules::{self, Refusal};
+use super::rules::{self, Need, Refusal};
 use crate::services::{Context, Operation, OperationSpec, Reply};
 use crate::soap::xml::leaf;
 use crate::soap::Element;
 
-pub struct ElencoAssistiti;
+pub struct ElencoAssistiti {
+    spec: OperationSpec,
+}
 
-static SPEC: std::sync::LazyLock<OperationSpec> = std::sync::LazyLock::new(|| {
-    super::spec(
-        "ElencoAssistiti",
-        "ElencoAssistitiRichiesta",
-        "ElencoAssistitiRicevuta",
-    )
-});
+impl ElencoAssistiti {
+    pub fn new(spec: OperationSpec) -> ElencoAssistiti {
+        ElencoAssistiti { spec }
+    }
+}
 
 #[async_trait]
 impl Operation for ElencoAssistiti {
     fn spec(&self) -> &OperationSpec {
-        &SPEC
+        &self.spec
     }
 
     async fn invoke(&self, ctx: &Context<'_>, payload: &Element) -> Reply {
@@ -29,7 +30,7 @@ impl Operation for ElencoAssistiti {
 }
 
 async fn handle(ctx: &Context<'_>, payload: &Element) -> Result<Reply, Refusal> {
-    let acting = rules::acting(ctx, payload, rules::today()).await?;
+    let acting = rules::acting(ctx, payload, rules::today(), Need::InForce).await?;
     let patients = ctx
         .app
         .store

@@ -1,24 +1,29 @@
 //! `ElencoTest` (seed 003 §3.4.4): the tests sent for a titolare between two dates (by date
-//! sent), not cancelled. A substitute sees only what they entered.
+//! sent), not cancelled. The titolare sees every one, with who sent it (`cfMedico`); a
+//! substitute sees only what they entered, also after the substitution ended (§3.3.1).
 
 use async_trait::async_trait;
 
-use super::rules::{self, Refusal};
+use super::rules::{self, Need, Refusal};
 use crate::services::{Context, Operation, OperationSpec, Reply};
 use crate::soap::xml::leaf;
 use crate::soap::Element;
 use crate::store::SentTestQuery;
 
-pub struct ElencoTest;
+pub struct ElencoTest {
+    spec: OperationSpec,
+}
 
-static SPEC: std::sync::LazyLock<OperationSpec> = std::sync::LazyLock::new(|| {
-    super::spec("ElencoTest", "ElencoTestRichiesta", "ElencoTestRicevuta")
-});
+impl ElencoTest {
+    pub fn new(spec: OperationSpec) -> ElencoTest {
+        ElencoTest { spec }
+    }
+}
 
 #[async_trait]
 impl Operation for ElencoTest {
     fn spec(&self) -> &OperationSpec {
-        &SPEC
+        &self.spec
     }
 
     async fn invoke(&self, ctx: &Context<'_>, payload: &Element) -> Reply {
@@ -27,7 +32,7 @@ impl Operation for ElencoTest {
 }
 
 async fn handle(ctx: &Context<'_>, payload: &Element) -> Result<Reply, Refusal> {
-    let acting = rules::acting(ctx, payload, rules::today()).await?;
+    let acting = rules::acting(ctx, payload, rules::today(), Need::Begun).await?;
     let from = rules::date(payload, "dataInizio")?;
     let to = rules::date(payload, "dataFine")?;
     if from > to {

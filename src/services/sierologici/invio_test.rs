@@ -4,21 +4,25 @@
 
 use async_trait::async_trait;
 
-use super::rules::{self, Refusal};
+use super::rules::{self, Need, Refusal};
 use crate::services::{Context, Operation, OperationSpec, Reply};
 use crate::soap::Element;
 use crate::store::{NewSerologyTest, TransactionWrite};
 
-pub struct InvioTest;
+pub struct InvioTest {
+    spec: OperationSpec,
+}
 
-static SPEC: std::sync::LazyLock<OperationSpec> = std::sync::LazyLock::new(|| {
-    super::spec("InvioTest", "InvioTestRichiesta", "InvioTestRicevuta")
-});
+impl InvioTest {
+    pub fn new(spec: OperationSpec) -> InvioTest {
+        InvioTest { spec }
+    }
+}
 
 #[async_trait]
 impl Operation for InvioTest {
     fn spec(&self) -> &OperationSpec {
-        &SPEC
+        &self.spec
     }
 
     async fn invoke(&self, ctx: &Context<'_>, payload: &Element) -> Reply {
@@ -28,7 +32,7 @@ impl Operation for InvioTest {
 
 async fn handle(ctx: &Context<'_>, payload: &Element) -> Result<Reply, Refusal> {
     let today = rules::today();
-    let acting = rules::acting(ctx, payload, today).await?;
+    let acting = rules::acting(ctx, payload, today, Need::InForce).await?;
     let assistito = rules::assistito_cf(payload)?;
     let test_date = rules::date(payload, "dataTest")?;
     if test_date > today {

@@ -1,12 +1,15 @@
 //! The rules every serology operation applies before its own (seed 003 §3.3, CONVENTIONS):
 //!
 //! - `cfMedico` is the doctor doing the operation. For an operator it must be the
-//!   authenticated caller; a region's system carries its operator's CF there. A wrong check
-//!   letter on it is only a warning; a malformed one, or one whose birth date cannot exist, is
-//!   refused.
+//!   authenticated caller. A wrong check letter on it is only a warning; a malformed one, or one
+//!   whose birth date cannot exist, is refused.
+//! - Regions are not callers of seed 003 §3.3: only as an extension (off by default, see
+//!   [`crate::config::ExtensionsConfig`]) may a region's system call, carrying in `cfMedico` a
+//!   registered MMG of that region and, as InvioOTP does, the strong authentication it used for
+//!   them (`tipoAutenticazione`, which an operator must not send).
 //! - `cfMedicoTitolare` is the MMG the kits were assigned to. When it is `cfMedico`, the doctor
 //!   acts for their own patients and must be a registered MMG; otherwise `cfMedico` must be a
-//!   substitute the titolare authorised, and today must fall within an authorisation.
+//!   substitute the titolare authorised ([`Need`] says for which days).
 //! - A patient's CF is checked strictly (shape, birth date, check character): a bad one is
 //!   refused.
 //!
@@ -16,6 +19,7 @@ use chrono::{NaiveDate, Utc};
 
 use crate::domain::codice_fiscale::CfError;
 use crate::domain::CodiceFiscale;
+use crate::services::otp::DeclaredAuth;
 use crate::services::{Audit, Context, Messaggio, Reply, TipoErrore};
 use crate::soap::identify::Caller;
 use crate::soap::Element;
@@ -37,6 +41,10 @@ pub const ANNULLA_GIA_ANNULLATO: &str = "1013";
 pub const INTERVALLO_DATE_INVERTITO: &str = "1014";
 pub const ASSISTITO_FUORI_ELENCO: &str = "1015";
 pub const DATA_NON_VALIDA: &str = "1016";
+pub const TIPO_AUTENTICAZIONE_MANCANTE: &str = "1017";
+pub const TIPO_AUTENTICAZIONE_NON_AMMESSO: &str = "1018";
+pub const MEDICO_NON_DELLA_REGIONE: &str = "1019";
+pub const TITOLARE_NON_DELLA_REGIONE: &str = "1020";
 pub const SERVIZIO_NON_DISPONIBILE: &str = "9100";
 
 /// A blocking outcome: the message of a `9999` reply. Small, so `Result`s that carry it stay
@@ -92,17 +100,36 @@ pub fn today() -> NaiveDate {
     rome_day(Utc::now())
 }
 
-/// The access-log fields the body adds: the titolare, and a region's operator.
+/// The access-log fields the body adds: the titolare, and a region's operator and the
+/// authentication it declares for them.
 fn audit(ctx: &Context<'_>, payload: &Element) -> Audit {
     let upper = |name: &str| payload.child_text(name).map(str::to_ascii_uppercase);
+    let (operator_cf, declared_auth) = match ctx.caller {
+        Caller::Region { .. } => (upper("cfMedico"), declared_auth(payload)),
+        Caller::Operator { .. } => (None, None),
+    };
     Audit {
-        operator_cf: match ctx.caller {
-            Caller::Region { .. } => upper("cfMedico"),
-            Caller::Operator { .. } => None,
-        },
-        declared_auth: None,
+        operator_cf,
+        declared_auth: declared_auth.map(|auth| auth.as_str().to_owned()),
         titolare_cf: upper("cfMedicoTitolare"),
     }
+}
+
+/// The strong authentication a region declares for its operator (`tipoAutenticazione`).
+pub fn declared_auth(payload: &Element) -> Option<DeclaredAuth> {
+    payload
+        .child_text("tipoAutenticazione")
+        .and_then(DeclaredAuth::parse)
+}
+
+/// How much of a substitution an operation needs (seed 003 §3.3.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    /// In force today: the titolare's patient list and new sends.
+    InForce,
+    /// Begun, in force or ended: the substitute "può consultare o correggere" what they
+    /// entered, so listing and cancelling their own sends outlive the substitution.
+    Begun,
 }
 
 /// The reply every operation sends: its answer, or its refusal, with the access-log fields of
@@ -118,6 +145,7 @@ pub async fn acting(
     ctx: &Context<'_>,
     payload: &Element,
     today: NaiveDate,
+    need: Need,
 ) -> Result<Acting, Refusal> {
     let mut warnings = Vec::new();
     let (doctor, warning) = operator_cf(
@@ -126,14 +154,32 @@ pub async fn acting(
         CF_MEDICO_CODES,
     )?;
     warnings.extend(warning);
-    if let Caller::Operator { cf, .. } = ctx.caller {
-        if !cf.eq_ignore_ascii_case(&doctor) {
-            return Err(Refusal::new(
-                CF_MEDICO_DIVERSO,
-                "Il codice fiscale del medico (cfMedico) non corrisponde all'utente autenticato",
-            ));
+    let region = match ctx.caller {
+        Caller::Operator { cf, .. } => {
+            if !cf.eq_ignore_ascii_case(&doctor) {
+                return Err(Refusal::new(
+                    CF_MEDICO_DIVERSO,
+                    "Il codice fiscale del medico (cfMedico) non corrisponde all'utente autenticato",
+                ));
+            }
+            if payload.child_text("tipoAutenticazione").is_some() {
+                return Err(Refusal::new(
+                    TIPO_AUTENTICAZIONE_NON_AMMESSO,
+                    "Il tipo di autenticazione (tipoAutenticazione) si indica solo nelle chiamate dei sistemi regionali",
+                ));
+            }
+            None
         }
-    }
+        Caller::Region { code, .. } => {
+            if declared_auth(payload).is_none() {
+                return Err(Refusal::new(
+                    TIPO_AUTENTICAZIONE_MANCANTE,
+                    "Il tipo di autenticazione del medico (tipoAutenticazione: 2FA, CNS, CIE o SPID) è obbligatorio per le chiamate dei sistemi regionali",
+                ));
+            }
+            Some(code.to_string())
+        }
+    };
     let titolare_text = payload
         .child_text("cfMedicoTitolare")
         .unwrap_or("")
@@ -151,17 +197,40 @@ pub async fn acting(
             .to_string()
     };
     let store = ctx.app.store.as_ref();
-    if store
+    let Some(titolare_mmg) = store
         .registry()
         .find_mmg(&titolare)
         .await
         .map_err(unavailable)?
-        .is_none()
-    {
+    else {
         return Err(Refusal::new(
             TITOLARE_NON_MMG,
             format!("Il medico titolare {titolare} non risulta medico di medicina generale con assistiti in elenco"),
         ));
+    };
+    if let Some(region) = &region {
+        let doctor_region = if doctor == titolare {
+            Some(titolare_mmg.region_code.clone())
+        } else {
+            store
+                .registry()
+                .find_mmg(&doctor)
+                .await
+                .map_err(unavailable)?
+                .map(|mmg| mmg.region_code)
+        };
+        if doctor_region.as_ref() != Some(region) {
+            return Err(Refusal::new(
+                MEDICO_NON_DELLA_REGIONE,
+                format!("Il medico {doctor} non risulta medico di medicina generale della regione {region}"),
+            ));
+        }
+        if &titolare_mmg.region_code != region {
+            return Err(Refusal::new(
+                TITOLARE_NON_DELLA_REGIONE,
+                format!("Il medico titolare {titolare} non è un medico di medicina generale della regione {region}"),
+            ));
+        }
     }
     let substitutions = if titolare == doctor {
         Vec::new()
@@ -177,11 +246,21 @@ pub async fn acting(
                 format!("Il medico {doctor} non è autorizzato come sostituto del medico titolare {titolare}"),
             ));
         }
-        if !authorised.iter().any(|s| s.covers(today)) {
+        let (enough, state) = match need {
+            Need::InForce => (
+                authorised.iter().any(|s| s.covers(today)),
+                "non è in corso oggi",
+            ),
+            Need::Begun => (
+                authorised.iter().any(|s| s.from <= today),
+                "non è ancora iniziata",
+            ),
+        };
+        if !enough {
             return Err(Refusal::new(
                 SOSTITUZIONE_NON_IN_CORSO,
                 format!(
-                    "La sostituzione del medico titolare {titolare} non è in corso oggi ({})",
+                    "La sostituzione del medico titolare {titolare} {state} ({})",
                     periods(&authorised)
                 ),
             ));

@@ -1,0 +1,243 @@
+//! Regions on Sierologici and ASL (issue 8, item 13): not in the seeds (§3.3 names only doctors,
+//! §4.2 only ASL users), so refused by default; with `[extensions]
+//! region_callers_on_sierologici_asl = true` a region acts only for MMGs and ASLs of its own
+//! region, declares `tipoAutenticazione` as InvioOTP does, and the log keeps it.
+
+use tsgate::demo::{DEMO_ASL_CF, DEMO_MMG_CF, DEMO_REGION};
+use tsgate::store::{ChainedEntry, Mmg, Substitution};
+
+use crate::helpers::{
+    between, envelope, spawn_app, spawn_app_with, As, Reply, TestApp, TestResult,
+};
+
+/// An MMG of Lombardia (030), not of the demo region.
+const OTHER_REGION_MMG: &str = "RSSMRA70A01F205V";
+
+fn answer(reply: &Reply) -> (Option<&str>, Option<&str>) {
+    (
+        reply.outcome(),
+        between(&reply.body, "<tipi:codEsito>", "</tipi:codEsito>"),
+    )
+}
+
+async fn as_region(app: &TestApp, service: &str, sample: &str) -> Reply {
+    let body = app.fill(&envelope(sample)).await;
+    app.soap(As::Region, service, &body).await
+}
+
+/// The extension on, and the demo region enabled for both services.
+async fn extended_app() -> TestApp {
+    let app =
+        spawn_app_with(|config| config.extensions.region_callers_on_sierologici_asl = true).await;
+    app.enable_region("Sierologici").await;
+    app.enable_region("ASL").await;
+    app
+}
+
+async fn logged(app: &TestApp, reply: &Reply) -> ChainedEntry {
+    let id = reply.transaction_id().expect("id");
+    app.app
+        .store
+        .read_access_log(0, 10_000)
+        .await
+        .expect("log")
+        .into_iter()
+        .find(|e| e.entry.transaction_id == id)
+        .unwrap_or_else(|| panic!("{id} is not in the access log"))
+}
+
+#[tokio::test]
+async fn by_default_a_region_calls_neither_sierologici_nor_asl() -> TestResult {
+    let app = spawn_app().await;
+    app.enable_region("Sierologici").await;
+    app.enable_region("ASL").await;
+    for (service, sample) in [
+        ("Sierologici", "sierologici/ElencoAssistiti-regione.xml"),
+        ("Sierologici", "sierologici/InvioTest-regione.xml"),
+        ("ASL", "asl/InvioNumeroTest-regione.xml"),
+    ] {
+        let reply = as_region(&app, service, sample).await;
+        assert_eq!(answer(&reply), (Some("9999"), Some("9001")), "{sample}");
+    }
+    let catalogue = app.call_catalogue(As::Region).await;
+    assert!(
+        !catalogue.body.contains("<ric:nome>Sierologici<")
+            && !catalogue.body.contains("<ric:nome>ASL<"),
+        "{}",
+        catalogue.body
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn with_the_extension_a_region_acts_for_its_own_mmgs_and_the_log_keeps_the_authentication(
+) -> TestResult {
+    let app = extended_app().await;
+    let catalogue = app.call_catalogue(As::Region).await;
+    assert!(catalogue.body.contains("<ric:nome>Sierologici<"));
+
+    let list = as_region(
+        &app,
+        "Sierologici",
+        "sierologici/ElencoAssistiti-regione.xml",
+    )
+    .await;
+    assert_eq!(list.outcome(), Some("0000"), "{}", list.body);
+    let entry = logged(&app, &list).await.entry;
+    assert_eq!(
+        (
+            entry.region.as_deref(),
+            entry.operator_cf.as_deref(),
+            entry.declared_auth.as_deref(),
+            entry.titolare_cf.as_deref()
+        ),
+        (
+            Some(DEMO_REGION),
+            Some(DEMO_MMG_CF),
+            Some("SPID"),
+            Some(DEMO_MMG_CF)
+        )
+    );
+
+    let sent = as_region(&app, "Sierologici", "sierologici/InvioTest-regione.xml").await;
+    assert_eq!(sent.outcome(), Some("0000"), "{}", sent.body);
+    assert_eq!(
+        logged(&app, &sent).await.entry.declared_auth.as_deref(),
+        Some("CNS")
+    );
+    let send_id = sent.transaction_id().expect("id").to_owned();
+    let listed = as_region(&app, "Sierologici", "sierologici/ElencoTest-regione.xml").await;
+    assert!(listed.body.contains(&send_id), "{}", listed.body);
+    let body = app
+        .fill(&envelope("sierologici/AnnullaTest-regione.xml"))
+        .await
+        .replace("{SEND_ID}", &send_id);
+    let cancelled = app.soap(As::Region, "Sierologici", &body).await;
+    assert_eq!(cancelled.outcome(), Some("0000"), "{}", cancelled.body);
+
+    // Without the declared authentication: refused, and logged as refused.
+    let bare = as_region(
+        &app,
+        "Sierologici",
+        "sierologici/ElencoAssistiti-regione-senza-autenticazione.xml",
+    )
+    .await;
+    assert_eq!(answer(&bare), (Some("9999"), Some("1017")));
+    assert_eq!(logged(&app, &bare).await.entry.outcome, "9999");
+
+    // A doctor of another region, as the operator or as the titolare.
+    let registry = app.app.store.registry();
+    registry
+        .upsert_mmgs(&[Mmg {
+            cf: OTHER_REGION_MMG.into(),
+            surname: "ROSSI".into(),
+            name: "MARIO".into(),
+            region_code: "030".into(),
+            asl_code: "301".into(),
+        }])
+        .await?;
+    let other = as_region(
+        &app,
+        "Sierologici",
+        "sierologici/ElencoAssistiti-regione-altra-regione.xml",
+    )
+    .await;
+    assert_eq!(
+        answer(&other),
+        (Some("9999"), Some("1019")),
+        "{}",
+        other.body
+    );
+    registry
+        .add_substitution(&Substitution {
+            titolare_cf: OTHER_REGION_MMG.into(),
+            substitute_cf: DEMO_MMG_CF.into(),
+            from: tsgate::store::registry::rome_day(chrono::Utc::now()),
+            to: tsgate::store::registry::rome_day(chrono::Utc::now()),
+        })
+        .await?;
+    let other = as_region(
+        &app,
+        "Sierologici",
+        "sierologici/ElencoAssistiti-regione-titolare-altra-regione.xml",
+    )
+    .await;
+    assert_eq!(
+        answer(&other),
+        (Some("9999"), Some("1020")),
+        "{}",
+        other.body
+    );
+
+    // A doctor whose registered CF has a wrong check letter (as some legacy records do): the
+    // region's call only warns.
+    let odd = "BNCGNN65C12H501X";
+    registry
+        .upsert_mmgs(&[Mmg {
+            cf: odd.into(),
+            surname: "BIANCHI".into(),
+            name: "GIOVANNI".into(),
+            region_code: DEMO_REGION.into(),
+            asl_code: "201".into(),
+        }])
+        .await?;
+    let body = app
+        .fill(&envelope("sierologici/ElencoAssistiti-regione.xml"))
+        .await
+        .replace(DEMO_MMG_CF, odd);
+    let warned = app.soap(As::Region, "Sierologici", &body).await;
+    assert_eq!(
+        answer(&warned),
+        (Some("0001"), Some("1002")),
+        "{}",
+        warned.body
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn with_the_extension_a_region_sends_counts_only_for_its_own_asls() -> TestResult {
+    let app = extended_app().await;
+    let sent = as_region(&app, "ASL", "asl/InvioNumeroTest-regione.xml").await;
+    assert_eq!(sent.outcome(), Some("0000"), "{}", sent.body);
+    let entry = logged(&app, &sent).await.entry;
+    assert_eq!(
+        (entry.operator_cf.as_deref(), entry.declared_auth.as_deref()),
+        (Some(DEMO_ASL_CF), Some("SPID"))
+    );
+    let counts = app
+        .app
+        .store
+        .registry()
+        .asl_test_counts(DEMO_ASL_CF)
+        .await?;
+    assert_eq!(counts.len(), 1);
+
+    for (sample, expected) in [
+        (
+            "asl/InvioNumeroTest-regione-controllo.xml",
+            ("0001", "2002"),
+        ),
+        (
+            "asl/InvioNumeroTest-regione-senza-asl.xml",
+            ("9999", "2005"),
+        ),
+        (
+            "asl/InvioNumeroTest-regione-senza-autenticazione.xml",
+            ("9999", "2007"),
+        ),
+        (
+            "asl/InvioNumeroTest-regione-altra-asl.xml",
+            ("9999", "2009"),
+        ),
+    ] {
+        let reply = as_region(&app, "ASL", sample).await;
+        assert_eq!(
+            answer(&reply),
+            (Some(expected.0), Some(expected.1)),
+            "{sample}: {}",
+            reply.body
+        );
+    }
+    Ok(())
+}
