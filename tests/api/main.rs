@@ -12,6 +12,7 @@ mod immuni_upstream;
 mod lifecycle;
 mod otp;
 mod publication;
+mod revocation;
 mod sierologici;
 mod throttle;
 mod tls;
