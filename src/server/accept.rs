@@ -115,9 +115,9 @@ async fn connection(accepted: Accepted, http: &auto::Builder<TokioExecutor>) {
     } = accepted;
     let _ = tcp.set_nodelay(true);
     // The set-up in force now: certificate and CRL changes after this are checked per request.
-    let acceptor = tls.borrow_and_update().acceptor.clone();
+    let setup = tls.borrow_and_update().clone();
     let handshake = Duration::from_millis(app.config.server.handshake_timeout_ms);
-    let stream = match tokio::time::timeout(handshake, acceptor.accept(tcp)).await {
+    let stream = match tokio::time::timeout(handshake, setup.acceptor.accept(tcp)).await {
         Ok(Ok(stream)) => stream,
         Ok(Err(error)) => {
             let reason = failure_reason(&error);
@@ -146,7 +146,9 @@ async fn connection(accepted: Accepted, http: &auto::Builder<TokioExecutor>) {
         Some(chain) => {
             let mut check = CertificateCheck::new(chain, tls);
             // rustls restores a resumed session's certificate without verifying it again.
-            if resumed {
+            if !resumed {
+                setup.verified.remember(check.chain());
+            } else {
                 if let Some(reason) = check.verify_now() {
                     app.metrics.handshake_failed(reason);
                     tracing::info!(reason, "resumed TLS session refused");

@@ -18,6 +18,7 @@ use rustls::server::{ServerSessionMemoryCache, StoresServerSessions, WebPkiClien
 use rustls::ServerConfig;
 use tokio_rustls::TlsAcceptor;
 
+use super::certificate_check::VerifiedChains;
 use crate::config::TlsConfig;
 use crate::pki::files;
 
@@ -40,6 +41,8 @@ const SESSION_CACHE_ENTRIES: usize = 4096;
 pub struct TlsSetup {
     pub acceptor: TlsAcceptor,
     pub verifier: Arc<dyn ClientCertVerifier>,
+    /// Client chains this set-up has verified (so a resumed session need not be verified again).
+    pub verified: Arc<VerifiedChains>,
 }
 
 /// The session cache, created once and shared by every configuration the reloads make.
@@ -79,6 +82,7 @@ pub fn server_setup(
     Ok(TlsSetup {
         acceptor: TlsAcceptor::from(Arc::new(config)),
         verifier,
+        verified: Arc::default(),
     })
 }
 
