@@ -73,7 +73,10 @@ fn fixture() -> Fixture {
     }
 }
 
-fn client_config(f: &Fixture, version: &'static rustls::SupportedProtocolVersion) -> Arc<ClientConfig> {
+fn client_config(
+    f: &Fixture,
+    version: &'static rustls::SupportedProtocolVersion,
+) -> Arc<ClientConfig> {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let mut roots = rustls::RootCertStore::empty();
     for cert in CertificateDer::pem_slice_iter(f.ca_pem.as_bytes()) {
@@ -136,11 +139,17 @@ fn bench(c: &mut Criterion) {
         fresh.resumption = rustls::client::Resumption::disabled();
         let fresh = Arc::new(fresh);
         let resuming = client_config(&f, version);
-        assert_eq!(handshake(&fresh, &f.server).handshake_kind(), Some(HandshakeKind::Full));
+        assert_eq!(
+            handshake(&fresh, &f.server).handshake_kind(),
+            Some(HandshakeKind::Full)
+        );
         handshake(&resuming, &f.server);
         let resumed = handshake(&resuming, &f.server);
         assert_eq!(resumed.handshake_kind(), Some(HandshakeKind::Resumed));
-        assert!(resumed.peer_certificates().is_some(), "the chain is restored");
+        assert!(
+            resumed.peer_certificates().is_some(),
+            "the chain is restored"
+        );
 
         group.bench_function("full (client certificate verified)", |b| {
             b.iter(|| handshake(&fresh, &f.server))
@@ -169,10 +178,15 @@ fn bench(c: &mut Criterion) {
     }
 
     let mut group = c.benchmark_group("certificate check");
-    group.bench_function("chain verified in full (first connection showing it after a reload)", |b| {
-        b.iter(|| certificate_check::verify(verifier.as_ref(), &f.client_chain))
-    });
+    group.bench_function(
+        "chain verified in full (first connection showing it after a reload)",
+        |b| b.iter(|| certificate_check::verify(verifier.as_ref(), &f.client_chain)),
+    );
     let (_sender, receiver) = tokio::sync::watch::channel(f.setup.clone());
+    let mut remembered = CertificateCheck::new(f.client_chain.clone(), receiver.clone());
+    group.bench_function("chain remembered by the set-up (resumed session)", |b| {
+        b.iter(|| remembered.verify_now())
+    });
     // As a connection holds it: behind a mutex, since HTTP/2 streams share it.
     let check = std::sync::Mutex::new(CertificateCheck::new(f.client_chain.clone(), receiver));
     group.bench_function("per request, TLS files unchanged", |b| {

@@ -443,6 +443,7 @@ mod tests {
         let config = Config::load(&file).expect("the README's example loads");
         assert_eq!(config.store.access_log_retention_months, 12);
         assert!(config.immuni.is_some());
+        assert!(config.server.admin_listen.ip().is_loopback());
     }
 
     #[test]
