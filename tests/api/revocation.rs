@@ -192,3 +192,46 @@ fn resuming_client(
     config.alpn_protocols = base.alpn_protocols;
     config
 }
+
+#[tokio::test]
+async fn over_http2_the_next_stream_is_refused_and_the_connection_goes_away() -> TestResult {
+    let app = spawn_app_with(|c| c.tls.reload_interval_ms = 100).await;
+    let (serial, who) = issue_region(&app)?;
+    let config = app.client_config(who.clone(), vec![b"h2".to_vec()]);
+    let tcp = TcpStream::connect(app.address).await?;
+    let tls = TlsConnector::from(Arc::new(config))
+        .connect(ServerName::try_from("localhost")?, tcp)
+        .await?;
+    let (mut sender, connection) = hyper::client::conn::http2::handshake(
+        hyper_util::rt::TokioExecutor::new(),
+        hyper_util::rt::TokioIo::new(tls),
+    )
+    .await?;
+    let connection = tokio::spawn(connection);
+    let call = || {
+        http::Request::post("https://localhost/ws/Servizi")
+            .header("content-type", "text/xml; charset=utf-8")
+            .body(http_body_util::Full::new(bytes::Bytes::from(envelope(
+                "servizi/ElencoServizi.xml",
+            ))))
+    };
+    let response = sender.send_request(call()?).await?;
+    assert_eq!(response.status(), 200);
+    http_body_util::BodyExt::collect(response.into_body()).await?;
+
+    revoke_and_wait_for_reload(&app, &serial, &who).await?;
+
+    let response = sender.send_request(call()?).await?;
+    assert_eq!(response.status(), 500);
+    let body = http_body_util::BodyExt::collect(response.into_body())
+        .await?
+        .to_bytes();
+    let body = String::from_utf8_lossy(&body);
+    assert!(
+        body.contains("CREDENZIALI_INVALIDE") && body.contains("revocato"),
+        "{body}"
+    );
+    let ended = tokio::time::timeout(PATIENCE, connection).await;
+    assert!(ended.is_ok(), "the gateway closed the HTTP/2 connection");
+    Ok(())
+}
