@@ -159,7 +159,7 @@ impl ConnectionState {
             );
             self.close.store(true, Ordering::Release);
             self.changed.notify_one();
-            let response = certificate_refused(&request);
+            let response = certificate_refused(&request, reason);
             return Ok(response.map(|body| TrackedBody {
                 body,
                 _in_flight: in_flight,
@@ -185,14 +185,20 @@ impl ConnectionState {
 
 /// A clear answer on a connection whose certificate was revoked (or otherwise stopped being
 /// accepted) after it was opened: the credentials Fault, saying why, and the connection closes.
-fn certificate_refused(request: &Request<Incoming>) -> respond::HttpResponse {
+/// `reason` is the label of the verification failure (`certificate_revoked`, ...).
+fn certificate_refused(request: &Request<Incoming>, reason: &str) -> respond::HttpResponse {
     let content_type = request
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
     let version = SoapVersion::from_content_type(content_type).unwrap_or(SoapVersion::V11);
     let mut fault = Fault::credentials();
-    fault.reason = "Credenziali invalide: il certificato client non è più valido (revocato)".into();
+    let why = match reason {
+        "certificate_revoked" => "revocato",
+        "certificate_expired" => "scaduto",
+        _ => "non più riconosciuto",
+    };
+    fault.reason = format!("Credenziali invalide: il certificato client non è più valido ({why})");
     let mut response = respond::fault(version, &fault);
     if request.version() < Version::HTTP_2 {
         response

@@ -277,3 +277,25 @@ fn operator_envelope() -> String {
 fn operator_envelope_filled(app: &TestApp) -> String {
     operator_envelope().replace("{PINCODE}", &app.encrypted_pincode(&app.operator_pincode))
 }
+
+/// The README's rule for HTTP/1.1: hyper wants the next request's headers within
+/// `header_timeout_ms` of the previous reply, so with a shorter header deadline than the idle
+/// timeout, the header deadline closes the connection.
+#[tokio::test]
+async fn on_http1_the_header_deadline_also_bounds_the_wait_between_requests() -> TestResult {
+    let app = spawn_app_with(|c| {
+        c.server.header_timeout_ms = 300;
+        c.server.idle_timeout_ms = 600_000;
+    })
+    .await;
+    let mut kept = app.connect(As::Region).await?;
+    let reply = keep_alive_request(&mut kept, "", &envelope("servizi/ElencoServizi.xml")).await;
+    assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+    assert!(closed_by_server(&mut kept).await);
+    assert_eq!(
+        app.metric("tsgate_connections_closed_total{reason=\"idle\"}"),
+        0.0,
+        "closed by hyper's header deadline, not by the idle timeout"
+    );
+    Ok(())
+}
