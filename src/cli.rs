@@ -287,14 +287,18 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             let demo = demo::prepare(&dir, listen).await?;
             telemetry::init(&demo.config.log);
             let application = Application::build(demo.config.clone()).await?;
-            println!("{}", demo::banner(&demo));
+            println!("{}", demo::banner(&demo, application.admin_addr()?));
             application.run_until(shutdown_signal()).await?;
         }
         Command::Serve { config } => {
             let config = Config::load(&config)?;
             telemetry::init(&config.log);
             let application = Application::build(config).await?;
-            tracing::info!(address = %application.local_addr()?, "tsgate serving");
+            tracing::info!(
+                address = %application.local_addr()?,
+                admin = %application.admin_addr()?,
+                "tsgate serving"
+            );
             application.run_until(shutdown_signal()).await?;
         }
         Command::Users(command) => users(command).await?,

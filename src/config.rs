@@ -59,8 +59,17 @@ pub struct ServerConfig {
     pub listen: SocketAddr,
     /// Base URL callers use (written into the WSDLs' `soap:address`).
     pub public_url: String,
+    /// Plain-HTTP listener for `/metrics` (and `/health`), apart from the public port.
+    #[serde(default = "defaults::admin_listen")]
+    pub admin_listen: SocketAddr,
     #[serde(default = "defaults::max_connections")]
     pub max_connections: usize,
+    /// Connections without a client certificate whose caller no request has identified yet.
+    #[serde(default = "defaults::max_unauthenticated_connections")]
+    pub max_unauthenticated_connections: usize,
+    /// The same, from one client address (an IPv4 address or an IPv6 /64).
+    #[serde(default = "defaults::max_unauthenticated_per_address")]
+    pub max_unauthenticated_per_address: usize,
     #[serde(default = "defaults::handshake_timeout_ms")]
     pub handshake_timeout_ms: u64,
     #[serde(default = "defaults::header_timeout_ms")]
@@ -69,7 +78,10 @@ pub struct ServerConfig {
     pub body_timeout_ms: u64,
     #[serde(default = "defaults::max_body_bytes")]
     pub max_body_bytes: usize,
-    /// Idle keep-alive connections are closed after this long.
+    /// A connection that sends no request this long after its handshake is closed.
+    #[serde(default = "defaults::first_request_timeout_ms")]
+    pub first_request_timeout_ms: u64,
+    /// A connection with no request in flight for this long after a response is closed.
     #[serde(default = "defaults::idle_timeout_ms")]
     pub idle_timeout_ms: u64,
     /// How long graceful shutdown waits for in-flight requests.
@@ -239,8 +251,17 @@ pub enum LogFormat {
 
 mod defaults {
     use super::LogFormat;
+    pub fn admin_listen() -> std::net::SocketAddr {
+        std::net::SocketAddr::from(([127, 0, 0, 1], 9090))
+    }
     pub fn max_connections() -> usize {
         10_000
+    }
+    pub fn max_unauthenticated_connections() -> usize {
+        1_000
+    }
+    pub fn max_unauthenticated_per_address() -> usize {
+        64
     }
     pub fn handshake_timeout_ms() -> u64 {
         10_000
@@ -253,6 +274,9 @@ mod defaults {
     }
     pub fn max_body_bytes() -> usize {
         1024 * 1024
+    }
+    pub fn first_request_timeout_ms() -> u64 {
+        10_000
     }
     pub fn idle_timeout_ms() -> u64 {
         60_000
@@ -363,6 +387,13 @@ impl Config {
                 "server.max_connections and server.max_body_bytes must be at least 1".into(),
             ));
         }
+        if self.server.max_unauthenticated_connections == 0
+            || self.server.max_unauthenticated_per_address == 0
+        {
+            return Err(ConfigError(
+                "server.max_unauthenticated_connections and server.max_unauthenticated_per_address must be at least 1".into(),
+            ));
+        }
         Ok(())
     }
 
@@ -439,6 +470,7 @@ mod tests {
         let config = Config::load(&file).expect("the README's example loads");
         assert_eq!(config.store.access_log_retention_months, 12);
         assert!(config.immuni.is_some());
+        assert!(config.server.admin_listen.ip().is_loopback());
     }
 
     #[test]
@@ -461,6 +493,10 @@ mod tests {
             assert_eq!(config.tls.client_ca, Path::new("etc/certs/ca.pem"));
             assert_eq!(config.store.url, "sqlite://etc/tsgate.db");
             assert_eq!(config.server.max_body_bytes, 1024 * 1024, "defaults apply");
+            assert!(
+                config.server.admin_listen.ip().is_loopback(),
+                "metrics stay on loopback unless configured otherwise"
+            );
             assert_eq!(
                 config.immuni, None,
                 "no [immuni]: the OTP service is not offered"

@@ -63,11 +63,16 @@ pub fn config_for(dir: &Path, listen: SocketAddr) -> Config {
         server: ServerConfig {
             listen,
             public_url: format!("https://{host}:{}", listen.port()),
+            // A free loopback port: the banner prints the one the gateway got.
+            admin_listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             max_connections: 10_000,
+            max_unauthenticated_connections: 1_000,
+            max_unauthenticated_per_address: 64,
             handshake_timeout_ms: 10_000,
             header_timeout_ms: 10_000,
             body_timeout_ms: 30_000,
             max_body_bytes: 1024 * 1024,
+            first_request_timeout_ms: 10_000,
             idle_timeout_ms: 60_000,
             shutdown_grace_ms: 30_000,
             max_xml_depth: 32,
@@ -445,13 +450,13 @@ const ELENCO_ASSISTITI_MMG: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 </soapenv:Envelope>
 "#;
 
-/// The text printed when the demo starts.
-pub fn banner(demo: &Demo) -> String {
+/// The text printed when the demo starts; `admin` is where its admin listener got bound.
+pub fn banner(demo: &Demo, admin: SocketAddr) -> String {
     let d = demo.dir.display();
     let url = &demo.config.server.public_url;
     format!(
         "\ntsgate demo is serving at {url}\n\
-         \n  WSDL:    {url}/ws/Servizi?wsdl\n  XSD:     {url}/xsd/servizi-richiesta.xsd\n  metrics: {url}/metrics\n\
+         \n  WSDL:    {url}/ws/Servizi?wsdl\n  XSD:     {url}/xsd/servizi-richiesta.xsd\n  metrics: http://{admin}/metrics (admin listener, plain HTTP)\n\
          \nCall ElencoServizi as region {DEMO_REGION} (mutual TLS):\n\
          \n  curl --cacert {d}/certs/ca.pem --cert {d}/certs/region-{DEMO_REGION}.pem --key {d}/certs/region-{DEMO_REGION}-key.pem \\\n    -H 'Content-Type: text/xml; charset=utf-8' -H 'SOAPAction: \"urn:tsgate:ws:servizi/ElencoServizi\"' \\\n    --data-binary @{d}/samples/ElencoServizi-region.xml {url}/ws/Servizi\n\
          \nCall it as operator {DEMO_OPERATOR_ID} (Basic + encrypted pincode):\n\

@@ -46,7 +46,11 @@ pub struct Metrics {
     /// Requests refused before identification (bad XML, wrong content type, too large, ...).
     pub rejected: Family<ReasonLabels, Counter>,
     pub connections_open: Gauge,
-    pub connections_refused: Counter,
+    /// Connections without a client certificate that no request has yet identified.
+    pub connections_unauthenticated: Gauge,
+    pub connections_refused: Family<ReasonLabels, Counter>,
+    /// Connections the gateway closed: idle, no first request, certificate no longer accepted.
+    pub connections_closed: Family<ReasonLabels, Counter>,
 }
 
 impl Metrics {
@@ -60,7 +64,9 @@ impl Metrics {
         let tls_handshake_failures = Family::<ReasonLabels, Counter>::default();
         let rejected = Family::<ReasonLabels, Counter>::default();
         let connections_open = Gauge::default();
-        let connections_refused = Counter::default();
+        let connections_unauthenticated = Gauge::default();
+        let connections_refused = Family::<ReasonLabels, Counter>::default();
+        let connections_closed = Family::<ReasonLabels, Counter>::default();
         registry.register(
             "requests",
             "SOAP requests that reached identification, by service, operation and outcome",
@@ -92,9 +98,19 @@ impl Metrics {
             connections_open.clone(),
         );
         registry.register(
+            "connections_unauthenticated",
+            "Open connections without a client certificate whose caller is not yet identified",
+            connections_unauthenticated.clone(),
+        );
+        registry.register(
             "connections_refused",
-            "Connections closed at accept because the connection cap was reached",
+            "Connections refused by reason: the connection cap, or the unauthenticated budget (total or per address)",
             connections_refused.clone(),
+        );
+        registry.register(
+            "connections_closed",
+            "Connections the gateway closed by reason: no first request, idle, certificate no longer accepted",
+            connections_closed.clone(),
         );
         Metrics {
             registry,
@@ -104,12 +120,30 @@ impl Metrics {
             tls_handshake_failures,
             rejected,
             connections_open,
+            connections_unauthenticated,
             connections_refused,
+            connections_closed,
         }
     }
 
     pub fn reject(&self, reason: &str) {
         self.rejected
+            .get_or_create(&ReasonLabels {
+                reason: reason.to_owned(),
+            })
+            .inc();
+    }
+
+    pub fn connection_refused(&self, reason: &str) {
+        self.connections_refused
+            .get_or_create(&ReasonLabels {
+                reason: reason.to_owned(),
+            })
+            .inc();
+    }
+
+    pub fn connection_closed(&self, reason: &str) {
+        self.connections_closed
             .get_or_create(&ReasonLabels {
                 reason: reason.to_owned(),
             })

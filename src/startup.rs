@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
+use rustls::server::StoresServerSessions;
 use tokio::net::TcpListener;
-use tokio_rustls::TlsAcceptor;
 
 use crate::clock::Clock;
 use crate::config::Config;
@@ -15,7 +15,8 @@ use crate::domain::TransactionIds;
 use crate::metrics::Metrics;
 use crate::pki::{files, PincodeKey};
 use crate::publication::Publication;
-use crate::server::{accept, tls, tls_reload, PeerIdentityReader};
+use crate::server::tls::TlsSetup;
+use crate::server::{accept, admin, tls, tls_reload, PeerIdentityReader};
 use crate::services::{self, Catalogue, SCHEMA_FILES};
 use crate::soap::credential_cache::CredentialCache;
 use crate::soap::permissions::RegionPermissions;
@@ -45,7 +46,9 @@ pub struct App {
 pub struct Application {
     app: Arc<App>,
     listener: TcpListener,
-    acceptor: TlsAcceptor,
+    admin_listener: TcpListener,
+    tls: TlsSetup,
+    sessions: Arc<dyn StoresServerSessions>,
     writer: WriterHandle,
 }
 
@@ -57,7 +60,8 @@ impl Application {
             Some(immuni) => tracing::info!(upstream = %immuni.base_url, "InvioOTP offered"),
             None => tracing::warn!("no [immuni] configuration: InvioOTP is not offered"),
         }
-        let tls_config = tls::server_config(&config.tls).context("TLS set-up")?;
+        let sessions = tls::session_cache();
+        let tls_setup = tls::server_setup(&config.tls, &sessions).context("TLS set-up")?;
         let ca_der = files::certificates(&config.tls.client_ca)?
             .into_iter()
             .next()
@@ -77,6 +81,9 @@ impl Application {
         let listener = TcpListener::bind(config.server.listen)
             .await
             .with_context(|| format!("cannot listen on {}", config.server.listen))?;
+        let admin_listener = TcpListener::bind(config.server.admin_listen)
+            .await
+            .with_context(|| format!("cannot listen on {} (admin)", config.server.admin_listen))?;
         let app = App {
             schemas,
             catalogue,
@@ -96,7 +103,9 @@ impl Application {
         Ok(Application {
             app: Arc::new(app),
             listener,
-            acceptor: TlsAcceptor::from(tls_config),
+            admin_listener,
+            tls: tls_setup,
+            sessions,
             writer,
         })
     }
@@ -105,18 +114,25 @@ impl Application {
         self.listener.local_addr()
     }
 
+    /// Where `/metrics` is served (plain HTTP).
+    pub fn admin_addr(&self) -> std::io::Result<SocketAddr> {
+        self.admin_listener.local_addr()
+    }
+
     pub fn app(&self) -> &Arc<App> {
         &self.app
     }
 
     /// Serves until `shutdown` resolves; then finishes in-flight requests and flushes the log.
     pub async fn run_until(self, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
-        let (acceptor_tx, acceptor_rx) = tokio::sync::watch::channel(self.acceptor);
+        let (tls_tx, tls_rx) = tokio::sync::watch::channel(self.tls);
         let reloader = tokio::spawn(tls_reload::watch_files(
             self.app.config.tls.clone(),
             Duration::from_millis(self.app.config.tls.reload_interval_ms.max(100)),
-            acceptor_tx,
+            self.sessions,
+            tls_tx,
         ));
+        let admin = tokio::spawn(admin::serve(self.admin_listener, self.app.clone()));
         let app = self.app.clone();
         let janitor = tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_secs(10));
@@ -129,7 +145,8 @@ impl Application {
             self.app.store.clone(),
             self.app.config.store.access_log_retention_months,
         ));
-        accept::serve(self.listener, acceptor_rx, self.app, shutdown).await;
+        accept::serve(self.listener, tls_rx, self.app, shutdown).await;
+        admin.abort();
         retention.abort();
         janitor.abort();
         reloader.abort();

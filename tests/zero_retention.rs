@@ -249,7 +249,7 @@ async fn no_otp_and_no_symptom_date_reach_a_disk_a_log_or_the_metrics() -> TestR
         }
     }
 
-    let metrics = app.get("/metrics").await?.body;
+    let metrics = app.admin_get("/metrics").await?.body;
     let log_text = String::from_utf8_lossy(&logs.0.lock().map_err(|_| "poisoned")?).into_owned();
     assert!(
         log_text.contains("\"level\":\"TRACE\""),

@@ -1,32 +1,48 @@
 //! Accepting connections: a cap on open connections, a deadline for the TLS handshake, the
-//! peer's identity read once, then HTTP until the client leaves or the gateway shuts down.
+//! peer's identity read once, a smaller budget for connections without a client certificate,
+//! then HTTP until the client leaves, the connection idles too long, its certificate is
+//! revoked, or the gateway shuts down.
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
-use hyper_util::server::graceful::GracefulShutdown;
+use rustls::HandshakeKind;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::Semaphore;
-use tokio_rustls::TlsAcceptor;
+use tokio::sync::{watch, Semaphore};
 
-use super::router;
-use super::tls::failure_reason;
+use super::budget::UnauthenticatedBudget;
+use super::certificate_check::CertificateCheck;
+use super::connection::{ConnectionState, IdleTimeouts};
+use super::tls::{failure_reason, TlsSetup};
 use crate::startup::App;
+
+/// How long a connection the gateway decided to close (idle, certificate refused) may take to
+/// finish what it is sending before it is dropped: an HTTP/2 client that never answers the
+/// GOAWAY's ping must not keep it open.
+const CLOSE_GRACE: Duration = Duration::from_secs(2);
 
 /// Serves until `shutdown` resolves, then stops accepting and lets in-flight requests finish
 /// (up to the configured grace period).
 pub async fn serve(
     listener: TcpListener,
-    acceptor: tokio::sync::watch::Receiver<TlsAcceptor>,
+    tls: watch::Receiver<TlsSetup>,
     app: Arc<App>,
     shutdown: impl Future<Output = ()>,
 ) {
-    let graceful = GracefulShutdown::new();
-    let slots = Arc::new(Semaphore::new(app.config.server.max_connections));
+    let server = &app.config.server;
+    let max_connections = server.max_connections;
+    let slots = Arc::new(Semaphore::new(max_connections));
+    let budget = UnauthenticatedBudget::new(
+        server.max_unauthenticated_connections,
+        server.max_unauthenticated_per_address,
+        app.metrics.connections_unauthenticated.clone(),
+    );
+    let (stop, stopping) = watch::channel(false);
     let http = Arc::new(http_builder(&app));
     tokio::pin!(shutdown);
     loop {
@@ -43,27 +59,34 @@ pub async fn serve(
             () = &mut shutdown => break,
         };
         let Ok(slot) = slots.clone().try_acquire_owned() else {
-            app.metrics.connections_refused.inc();
+            app.metrics.connection_refused("connection_cap");
             tracing::warn!(%remote, "connection cap reached; connection closed");
             continue;
         };
-        let watcher = graceful.watcher();
-        // The acceptor in force now: certificate and CRL changes apply to new connections.
-        let (app, acceptor, http) = (app.clone(), acceptor.borrow().clone(), http.clone());
+        let accepted = Accepted {
+            tcp,
+            remote,
+            tls: tls.clone(),
+            app: app.clone(),
+            budget: budget.clone(),
+            stopping: stopping.clone(),
+        };
+        let http = http.clone();
         tokio::spawn(async move {
+            let app = accepted.app.clone();
             app.metrics.connections_open.inc();
-            connection(tcp, acceptor, &app, &http, watcher).await;
+            connection(accepted, &http).await;
             app.metrics.connections_open.dec();
             drop(slot);
         });
     }
     drop(listener);
+    let open = max_connections.saturating_sub(slots.available_permits());
+    tracing::info!(open, "shutting down: waiting for in-flight requests");
+    let _ = stop.send(true);
     let grace = Duration::from_millis(app.config.server.shutdown_grace_ms);
-    tracing::info!(
-        open = graceful.count(),
-        "shutting down: waiting for in-flight requests"
-    );
-    if tokio::time::timeout(grace, graceful.shutdown())
+    let all = u32::try_from(max_connections).unwrap_or(u32::MAX);
+    if tokio::time::timeout(grace, slots.acquire_many(all))
         .await
         .is_err()
     {
@@ -71,17 +94,31 @@ pub async fn serve(
     }
 }
 
-async fn connection(
+/// A TCP connection taken off the listener, with what its task needs.
+struct Accepted {
     tcp: TcpStream,
-    acceptor: TlsAcceptor,
-    app: &Arc<App>,
-    http: &auto::Builder<TokioExecutor>,
-    watcher: hyper_util::server::graceful::Watcher,
-) {
+    remote: SocketAddr,
+    tls: watch::Receiver<TlsSetup>,
+    app: Arc<App>,
+    budget: Arc<UnauthenticatedBudget>,
+    stopping: watch::Receiver<bool>,
+}
+
+async fn connection(accepted: Accepted, http: &auto::Builder<TokioExecutor>) {
+    let Accepted {
+        tcp,
+        remote,
+        mut tls,
+        app,
+        budget,
+        mut stopping,
+    } = accepted;
     let _ = tcp.set_nodelay(true);
+    // The set-up in force now: certificate and CRL changes after this are checked per request.
+    let setup = tls.borrow_and_update().clone();
     let handshake = Duration::from_millis(app.config.server.handshake_timeout_ms);
-    let tls = match tokio::time::timeout(handshake, acceptor.accept(tcp)).await {
-        Ok(Ok(tls)) => tls,
+    let stream = match tokio::time::timeout(handshake, setup.acceptor.accept(tcp)).await {
+        Ok(Ok(stream)) => stream,
         Ok(Err(error)) => {
             let reason = failure_reason(&error);
             app.metrics.handshake_failed(reason);
@@ -93,20 +130,69 @@ async fn connection(
             return;
         }
     };
+    let session = stream.get_ref().1;
+    let chain = session.peer_certificates().map(|chain| {
+        chain
+            .iter()
+            .map(|c| c.clone().into_owned())
+            .collect::<Vec<_>>()
+    });
+    let resumed = session.handshake_kind() == Some(HandshakeKind::Resumed);
     let peer = Arc::new(
-        app.peer_reader.read(
-            tls.get_ref()
-                .1
-                .peer_certificates()
-                .and_then(|c| c.first())
-                .map(|c| c.as_ref()),
-        ),
+        app.peer_reader
+            .read(chain.as_ref().and_then(|c| c.first()).map(|c| c.as_ref())),
     );
-    let app = app.clone();
-    let service = service_fn(move |request| router::route(app.clone(), peer.clone(), request));
-    let conn = http.serve_connection(TokioIo::new(tls), service);
-    if let Err(error) = watcher.watch(conn.into_owned()).await {
-        tracing::debug!(%error, "connection ended with an error");
+    let (certificate, unauthenticated) = match chain {
+        Some(chain) => {
+            let mut check = CertificateCheck::new(chain, tls);
+            // rustls restores a resumed session's certificate without verifying it again.
+            if !resumed {
+                setup.verified.remember(check.chain());
+            } else {
+                if let Some(reason) = check.verify_now() {
+                    app.metrics.handshake_failed(reason);
+                    tracing::info!(reason, "resumed TLS session refused");
+                    return;
+                }
+            }
+            (Some(check), None)
+        }
+        None => match budget.admit(remote.ip()) {
+            Ok(slot) => (None, Some(slot)),
+            Err(over) => {
+                app.metrics.connection_refused(over.label());
+                tracing::warn!(%remote, reason = over.label(), "unauthenticated connection refused");
+                return;
+            }
+        },
+    };
+    let state = ConnectionState::new(certificate, unauthenticated);
+    let service = {
+        let (app, state) = (app.clone(), state.clone());
+        service_fn(move |request| state.clone().serve(app.clone(), peer.clone(), request))
+    };
+    let conn = http.serve_connection(TokioIo::new(stream), service);
+    tokio::pin!(conn);
+    let timeouts = IdleTimeouts::from_config(&app.config.server);
+    let grace = tokio::select! {
+        result = conn.as_mut() => {
+            if let Err(error) = result {
+                tracing::debug!(%error, "connection ended with an error");
+            }
+            return;
+        }
+        reason = state.close_wanted(timeouts) => {
+            app.metrics.connection_closed(reason.label());
+            tracing::debug!(%remote, reason = reason.label(), "closing connection");
+            CLOSE_GRACE
+        }
+        _ = stopping.wait_for(|stop| *stop) => {
+            Duration::from_millis(app.config.server.shutdown_grace_ms)
+        }
+    };
+    conn.as_mut().graceful_shutdown();
+    if tokio::time::timeout(grace, conn).await.is_err() {
+        tracing::debug!(%remote, "connection dropped after its grace period");
     }
 }
 

@@ -1,9 +1,14 @@
 //! The network side of a request: accept (connection cap, handshake timeout) → TLS (client
 //! certificate verified, identity read once per connection) → HTTP (timeouts, body cap,
-//! HTTP/1.1 keep-alive and HTTP/2) → route.
+//! HTTP/1.1 keep-alive and HTTP/2, idle and unauthenticated connections closed, certificates
+//! checked again after a reload) → route. `/metrics` is served apart, on the admin listener.
 
 pub mod accept;
+pub mod admin;
 pub mod body;
+pub mod budget;
+pub mod certificate_check;
+pub mod connection;
 pub mod peer_identity;
 pub mod router;
 pub mod tls;

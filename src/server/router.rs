@@ -1,5 +1,5 @@
 //! Routing: `/ws/<Service>` (SOAP, and `?wsdl`), `/xsd/<file>`, `/asl/assistiti-per-mmg.csv`,
-//! `/metrics`, `/health`.
+//! `/health` (which says only that the gateway answers). `/metrics` is on the admin listener.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -31,11 +31,6 @@ pub async fn route(
             StatusCode::OK,
             "application/json",
             "{\"status\":\"ok\"}".into(),
-        ),
-        (&Method::GET, "/metrics") => text(
-            StatusCode::OK,
-            "application/openmetrics-text; version=1.0.0; charset=utf-8",
-            app.metrics.render(),
         ),
         (&Method::GET, p) if p.starts_with("/xsd/") => {
             match app.publication.xsd(&p["/xsd/".len()..]) {

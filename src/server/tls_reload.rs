@@ -1,15 +1,17 @@
 //! Re-reads the TLS files (server certificate and key, CA, CRLs, card anchors) when they change,
 //! so a revocation (`tsgate certs revoke`) or a renewed certificate applies without a restart.
 //! A broken file never replaces a working configuration: the error is logged and the previous
-//! one stays in force.
+//! one stays in force. Open connections see the change too: each checks its client certificate
+//! against the new verifier on its next request (`certificate_check`).
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use rustls::server::StoresServerSessions;
 use tokio::sync::watch;
-use tokio_rustls::TlsAcceptor;
 
-use super::tls;
+use super::tls::{self, TlsSetup};
 use crate::config::TlsConfig;
 
 /// What the files looked like: (path, modified, length) for each.
@@ -32,8 +34,14 @@ fn snapshot(config: &TlsConfig) -> Snapshot {
         .collect()
 }
 
-/// Watches the files every `every`; publishes a new acceptor on `sender` after each change.
-pub async fn watch_files(config: TlsConfig, every: Duration, sender: watch::Sender<TlsAcceptor>) {
+/// Watches the files every `every`; publishes a new set-up on `sender` after each change. The
+/// session cache is carried over, so a reload does not cost every client a full handshake.
+pub async fn watch_files(
+    config: TlsConfig,
+    every: Duration,
+    sessions: Arc<dyn StoresServerSessions>,
+    sender: watch::Sender<TlsSetup>,
+) {
     let mut seen = snapshot(&config);
     let mut tick = tokio::time::interval(every);
     tick.tick().await;
@@ -43,9 +51,9 @@ pub async fn watch_files(config: TlsConfig, every: Duration, sender: watch::Send
         if now == seen {
             continue;
         }
-        match tls::server_config(&config) {
-            Ok(server_config) => {
-                if sender.send(TlsAcceptor::from(server_config)).is_err() {
+        match tls::server_setup(&config, &sessions) {
+            Ok(setup) => {
+                if sender.send(setup).is_err() {
                     return;
                 }
                 tracing::info!("TLS files changed: certificates and CRLs reloaded");

@@ -155,7 +155,12 @@ pub async fn caller(
             kind: CallerKind::OperatorCertificate,
             claimed_id: subject.chars().take(128).collect(),
         }),
-        PeerIdentity::Anonymous => password_caller(app, authorization, payload).await,
+        PeerIdentity::Anonymous => {
+            let caller = password_caller(app, authorization, payload).await?;
+            // The connection has proved who is on it: it leaves the unauthenticated budget.
+            crate::server::connection::caller_identified();
+            Ok(caller)
+        }
     }
 }
 

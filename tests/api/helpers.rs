@@ -20,6 +20,8 @@ pub type TestResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
 
 pub struct TestApp {
     pub address: SocketAddr,
+    /// The admin listener (`/metrics`), plain HTTP on loopback.
+    pub admin: SocketAddr,
     pub dir: tempfile::TempDir,
     pub app: Arc<App>,
     pub operator_id: String,
@@ -94,6 +96,7 @@ async fn spawn_in(dir: tempfile::TempDir, tweak: impl FnOnce(&mut Config)) -> Te
     let simulator = demo.simulator;
     let application = Application::build(config).await.expect("gateway starts");
     let address = application.local_addr().expect("bound");
+    let admin = application.admin_addr().expect("admin bound");
     let app = application.app().clone();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(application.run_until(async {
@@ -101,6 +104,7 @@ async fn spawn_in(dir: tempfile::TempDir, tweak: impl FnOnce(&mut Config)) -> Te
     }));
     TestApp {
         address,
+        admin,
         dir,
         app,
         operator_id: demo::DEMO_OPERATOR_ID.into(),
@@ -269,6 +273,19 @@ impl TestApp {
 
     pub fn client_config(&self, who: As, alpn: Vec<Vec<u8>>) -> rustls::ClientConfig {
         client_config(&self.certs().join("ca.pem"), who, alpn)
+    }
+
+    /// `GET path` on the admin listener (plain HTTP), as a scraper does.
+    pub async fn admin_get(&self, path: &str) -> std::io::Result<Reply> {
+        let mut tcp = TcpStream::connect(self.admin).await?;
+        let request =
+            format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+        tcp.write_all(request.as_bytes()).await?;
+        let mut raw = Vec::new();
+        tokio::time::timeout(Duration::from_secs(30), tcp.read_to_end(&mut raw))
+            .await
+            .map_err(|_| std::io::Error::new(std::io::ErrorKind::TimedOut, "no answer"))??;
+        parse_reply(&raw)
     }
 
     /// Current value of a metric line that starts with `prefix` (0 when absent).

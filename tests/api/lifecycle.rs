@@ -128,6 +128,20 @@ async fn the_binary_exits_cleanly_on_sigterm() -> TestResult {
         "{banner}"
     );
     assert!(banner.contains("curl --cacert"), "{banner}");
+    // The admin URL it prints serves the metrics.
+    let admin = banner
+        .split("metrics: http://")
+        .nth(1)
+        .and_then(|rest| rest.split("/metrics").next())
+        .ok_or("the banner prints the admin URL")?;
+    let mut tcp = tokio::net::TcpStream::connect(admin).await?;
+    tcp.write_all(b"GET /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .await?;
+    let mut scrape = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), tcp.read_to_end(&mut scrape)).await??;
+    let scrape = String::from_utf8_lossy(&scrape);
+    assert!(scrape.starts_with("HTTP/1.1 200"), "{scrape}");
+    assert!(scrape.contains("tsgate_connections_open"), "{scrape}");
     let pid = child.id().ok_or("pid")?;
     let status = std::process::Command::new("kill")
         .args(["-TERM", &pid.to_string()])

@@ -1,4 +1,4 @@
-//! WSDL and XSD publication, `/health` and `/metrics`.
+//! WSDL and XSD publication, `/health`, and `/metrics` on the admin listener only.
 
 use crate::helpers::{spawn_app, As, TestResult};
 
@@ -42,7 +42,7 @@ async fn health_and_metrics() -> TestResult {
     let app = spawn_app().await;
     assert_eq!(app.get("/health").await?.status, 200);
     app.call_catalogue(As::Region).await;
-    let metrics = app.get("/metrics").await?;
+    let metrics = app.admin_get("/metrics").await?;
     assert_eq!(metrics.status, 200);
     assert!(metrics.body.contains(
         "tsgate_requests_total{service=\"Servizi\",operation=\"ElencoServizi\",outcome=\"0000\"} 1"
@@ -63,5 +63,32 @@ async fn health_and_metrics() -> TestResult {
             metrics.body
         );
     }
+    Ok(())
+}
+
+/// `/metrics` tells anyone how the gateway is used: it is served on the admin listener (plain
+/// HTTP on loopback), never on the public port, whoever asks; `/health` says only "ok".
+#[tokio::test]
+async fn metrics_are_only_on_the_admin_listener_and_health_says_nothing_internal() -> TestResult {
+    let app = spawn_app().await;
+    assert!(app.admin.ip().is_loopback());
+    assert_ne!(app.admin.port(), app.address.port());
+    app.call_catalogue(As::Region).await;
+
+    let public = app.get("/metrics").await?;
+    assert_eq!(public.status, 404, "{}", public.body);
+    assert!(!public.body.contains("tsgate_"));
+    let with_certificate = app.get_with(As::Region, "/metrics", &[]).await?;
+    assert_eq!(with_certificate.status, 404);
+
+    let health = app.get("/health").await?;
+    assert_eq!(health.status, 200);
+    assert_eq!(health.body, "{\"status\":\"ok\"}");
+
+    let admin = app.admin_get("/metrics").await?;
+    assert_eq!(admin.status, 200);
+    assert!(admin.body.contains("tsgate_requests_total"));
+    assert_eq!(app.admin_get("/health").await?.status, 200);
+    assert_eq!(app.admin_get("/ws/Servizi").await?.status, 404);
     Ok(())
 }

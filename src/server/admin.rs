@@ -1,0 +1,70 @@
+//! The admin listener: `/metrics` (and `/health`) over plain HTTP on `server.admin_listen`,
+//! loopback by default, apart from the public port — the way production proxies keep their
+//! admin port. The public port answers `/metrics` with 404.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use http::{Method, Request, StatusCode};
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use tokio::net::TcpListener;
+use tokio::task::JoinSet;
+
+use crate::soap::respond::{http_response, HttpResponse};
+use crate::startup::App;
+
+/// Connections served at once; a scraper needs one.
+const MAX_ADMIN_CONNECTIONS: usize = 16;
+
+/// Serves until the task is aborted (which ends its connections too).
+pub async fn serve(listener: TcpListener, app: Arc<App>) {
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(Duration::from_millis(app.config.server.header_timeout_ms));
+    let builder = Arc::new(builder);
+    let mut connections = JoinSet::new();
+    loop {
+        let Ok((tcp, _)) = listener.accept().await else {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            continue;
+        };
+        while connections.try_join_next().is_some() {}
+        if connections.len() >= MAX_ADMIN_CONNECTIONS {
+            continue;
+        }
+        let (app, builder) = (app.clone(), builder.clone());
+        connections.spawn(async move {
+            let service = service_fn(move |request| route(app.clone(), request));
+            let _ = builder.serve_connection(TokioIo::new(tcp), service).await;
+        });
+    }
+}
+
+async fn route(app: Arc<App>, request: Request<Incoming>) -> Result<HttpResponse, Infallible> {
+    Ok(match (request.method(), request.uri().path()) {
+        (&Method::GET, "/metrics") => http_response(
+            StatusCode::OK,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+            app.metrics.render(),
+            None,
+        ),
+        (&Method::GET, "/health") => http_response(
+            StatusCode::OK,
+            "application/json",
+            "{\"status\":\"ok\"}".into(),
+            None,
+        ),
+        _ => http_response(
+            StatusCode::NOT_FOUND,
+            "text/plain; charset=utf-8",
+            "non trovato\n".into(),
+            None,
+        ),
+    })
+}
