@@ -2,7 +2,7 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -11,6 +11,7 @@ use tokio_rustls::TlsAcceptor;
 
 use crate::config::Config;
 use crate::domain::TransactionIds;
+use crate::issuer_lease;
 use crate::metrics::Metrics;
 use crate::pki::{files, PincodeKey};
 use crate::publication::Publication;
@@ -19,7 +20,7 @@ use crate::services::{self, Catalogue, SCHEMA_FILES};
 use crate::soap::credential_cache::CredentialCache;
 use crate::soap::permissions::RegionPermissions;
 use crate::soap::throttle::Throttle;
-use crate::store::{self, retention, AccessLogWriter, Store, WriterHandle};
+use crate::store::{self, retention, AccessLogWriter, Lease, Store, StoreLock, WriterHandle};
 use crate::xsd::SchemaSet;
 
 /// Everything a request needs, shared by all connections.
@@ -36,7 +37,7 @@ pub struct App {
     pub metrics: Metrics,
     pub publication: Publication,
     pub peer_reader: PeerIdentityReader,
-    pub transaction_ids: TransactionIds,
+    pub transaction_ids: Arc<TransactionIds>,
 }
 
 pub struct Application {
@@ -44,10 +45,25 @@ pub struct Application {
     listener: TcpListener,
     acceptor: TlsAcceptor,
     writer: WriterHandle,
+    /// Held until `run_until` returns: no second gateway on the same SQLite file.
+    store_lock: Option<StoreLock>,
+    /// This process's issuer slot of numeric transaction ids.
+    issuer_lease: Lease,
 }
 
 impl Application {
+    /// Builds the gateway; refuses to if another process serves the same SQLite store.
     pub async fn build(config: Config) -> anyhow::Result<Application> {
+        let store_lock = StoreLock::acquire(&config.store.url)?;
+        Application::build_holding(config, store_lock).await
+    }
+
+    /// [`Application::build`] with the SQLite store's lock already taken (the demo takes it
+    /// before it prepares its directory).
+    pub async fn build_holding(
+        config: Config,
+        store_lock: Option<StoreLock>,
+    ) -> anyhow::Result<Application> {
         let schemas = compile_schemas()?;
         let catalogue = Catalogue::new(services::all(&config).context("services set-up")?);
         match &config.immuni {
@@ -65,6 +81,9 @@ impl Application {
         let store = store::connect(&config.store.url)
             .await
             .with_context(|| format!("store {}", redact_url(&config.store.url)))?;
+        let (transaction_ids, issuer_lease) = issuer_lease::start(store.as_ref())
+            .await
+            .context("numeric transaction ids")?;
         let (access_log, writer) =
             AccessLogWriter::start(store.clone(), config.store.access_log_batch)
                 .await
@@ -86,7 +105,7 @@ impl Application {
             metrics,
             publication: Publication::new(&config.server.public_url),
             peer_reader,
-            transaction_ids: TransactionIds::new(),
+            transaction_ids: Arc::new(transaction_ids),
             config,
         };
         Ok(Application {
@@ -94,6 +113,8 @@ impl Application {
             listener,
             acceptor: TlsAcceptor::from(tls_config),
             writer,
+            store_lock,
+            issuer_lease,
         })
     }
 
@@ -125,11 +146,30 @@ impl Application {
             self.app.store.clone(),
             self.app.config.store.access_log_retention_months,
         ));
+        let lease = Arc::new(Mutex::new(self.issuer_lease));
+        let lease_keeper = lease
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .expires
+            .then(|| {
+                tokio::spawn(issuer_lease::keep(
+                    self.app.store.clone(),
+                    self.app.transaction_ids.clone(),
+                    lease.clone(),
+                ))
+            });
+        let store = self.app.store.clone();
         accept::serve(self.listener, acceptor_rx, self.app, shutdown).await;
+        if let Some(keeper) = lease_keeper {
+            keeper.abort();
+        }
         retention.abort();
         janitor.abort();
         reloader.abort();
         self.writer.shutdown().await;
+        let lease = lease.lock().unwrap_or_else(PoisonError::into_inner).clone();
+        issuer_lease::release(store.as_ref(), &lease).await;
+        drop(self.store_lock);
         Ok(())
     }
 }

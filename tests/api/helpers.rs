@@ -407,7 +407,7 @@ pub fn basic(user: &str, password: &str) -> String {
     )
 }
 
-fn client_config(ca_path: &Path, who: As, alpn: Vec<Vec<u8>>) -> rustls::ClientConfig {
+pub fn client_config(ca_path: &Path, who: As, alpn: Vec<Vec<u8>>) -> rustls::ClientConfig {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let mut roots = rustls::RootCertStore::empty();
     for cert in files::certificates(ca_path).expect("ca") {
@@ -445,7 +445,7 @@ fn client_config(ca_path: &Path, who: As, alpn: Vec<Vec<u8>>) -> rustls::ClientC
     config
 }
 
-fn parse_reply(raw: &[u8]) -> std::io::Result<Reply> {
+pub fn parse_reply(raw: &[u8]) -> std::io::Result<Reply> {
     let text = String::from_utf8_lossy(raw).into_owned();
     let (head, body) = text.split_once("\r\n\r\n").ok_or_else(|| {
         std::io::Error::new(

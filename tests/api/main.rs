@@ -5,6 +5,7 @@ mod asl;
 mod audit;
 mod bad_input;
 mod conformance;
+mod gateway_process;
 mod helpers;
 mod identity;
 mod immuni_upstream;
