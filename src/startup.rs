@@ -99,7 +99,7 @@ impl Application {
             store,
             access_log,
             throttle: Throttle::new(&config.throttle),
-            region_permissions: RegionPermissions::new(Duration::from_secs(10)),
+            region_permissions: RegionPermissions::new(),
             credential_cache: CredentialCache::new(Duration::from_secs(60), 10_000),
             pincode,
             metrics,

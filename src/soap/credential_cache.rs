@@ -5,8 +5,10 @@
 //! - only *successful* verifications are remembered; every failure runs the full check;
 //! - the key is an HMAC (with a per-process random key) over user id, password and pincode, so
 //!   the table never holds a secret, and a hit needs exactly the same secrets;
-//! - entries expire after `ttl` (a disabled user or changed password takes effect within it), and
-//!   the table is bounded: when full, it is cleared.
+//! - a hit counts only while the user's current row (read on every request) is enabled and has
+//!   the same hashes the verification was made against: a changed password or pincode, or a
+//!   disabled user, takes effect on the next request;
+//! - entries expire after `ttl`, and the table is bounded: when full, it is cleared.
 //!
 //! Two keys per success: one over the pinCode as sent (clients that encrypt once and resend the
 //! same base64 skip the RSA decryption too) and one over the decrypted pincode.

@@ -5,6 +5,7 @@ mod asl;
 mod audit;
 mod bad_input;
 mod conformance;
+mod directory_changes;
 mod gateway_process;
 mod helpers;
 mod identity;

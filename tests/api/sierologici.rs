@@ -287,7 +287,6 @@ async fn a_region_acts_for_the_operator_in_the_body_and_a_bad_check_letter_only_
             asl_code: "201".into(),
         }])
         .await?;
-    let app = app.restart().await; // region permissions are cached; a restart reads them anew
     app.enable_region(SERVICE).await;
     let body = app
         .fill(&envelope("sierologici/ElencoAssistiti-regione.xml"))
