@@ -1731,7 +1731,7 @@ async fn a_failed_commit_names_the_key_that_conflicted(db: Arc<TestDb>) {
         "{message}"
     );
     store
-        .append_access_log_with(&[first.clone()], &[])
+        .append_access_log_with(std::slice::from_ref(&first), &[])
         .await
         .expect("append");
     let message = store
