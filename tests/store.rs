@@ -455,7 +455,7 @@ async fn append_is_all_or_nothing(db: Arc<TestDb>) {
         .await
         .expect_err("seq 5 is taken");
     assert!(
-        matches!(failed, StoreError::Duplicate { .. }),
+        matches!(&failed, StoreError::Conflict { on, .. } if on.contains("access_log")),
         "unexpected error: {failed:?}"
     );
     assert_eq!(
