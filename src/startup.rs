@@ -18,6 +18,7 @@ use crate::publication::Publication;
 use crate::server::{accept, tls, tls_reload, PeerIdentityReader};
 use crate::services::{self, Catalogue, SCHEMA_FILES};
 use crate::soap::credential_cache::CredentialCache;
+use crate::soap::directory_version::{self, DirectoryVersion};
 use crate::soap::permissions::RegionPermissions;
 use crate::soap::throttle::Throttle;
 use crate::store::{self, retention, AccessLogWriter, Lease, Store, StoreLock, WriterHandle};
@@ -33,6 +34,7 @@ pub struct App {
     pub throttle: Throttle,
     pub region_permissions: RegionPermissions,
     pub credential_cache: CredentialCache,
+    pub directory_version: DirectoryVersion,
     pub pincode: PincodeKey,
     pub metrics: Metrics,
     pub publication: Publication,
@@ -90,6 +92,13 @@ impl Application {
                 .context("access-log writer")?;
         let mut metrics = Metrics::new();
         metrics.watch_access_log(access_log.clone());
+        let directory_version = DirectoryVersion::new(
+            store
+                .directory()
+                .version()
+                .await
+                .context("directory version")?,
+        );
         let listener = TcpListener::bind(config.server.listen)
             .await
             .with_context(|| format!("cannot listen on {}", config.server.listen))?;
@@ -101,6 +110,7 @@ impl Application {
             throttle: Throttle::new(&config.throttle),
             region_permissions: RegionPermissions::new(),
             credential_cache: CredentialCache::new(Duration::from_secs(60), 10_000),
+            directory_version,
             pincode,
             metrics,
             publication: Publication::new(&config.server.public_url),
@@ -142,6 +152,10 @@ impl Application {
                 app.throttle.forget_idle();
             }
         });
+        let directory_refresh = tokio::spawn(directory_version::keep_refreshing(
+            self.app.clone(),
+            Duration::from_millis(self.app.config.store.directory_refresh_ms.max(10)),
+        ));
         let retention = tokio::spawn(retention::keep_purging(
             self.app.store.clone(),
             self.app.config.store.access_log_retention_months,
@@ -164,6 +178,7 @@ impl Application {
             keeper.abort();
         }
         retention.abort();
+        directory_refresh.abort();
         janitor.abort();
         reloader.abort();
         self.writer.shutdown().await;

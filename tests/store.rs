@@ -1839,3 +1839,57 @@ async fn issuer_slots_are_leased_apart(db: Arc<TestDb>) {
     assert_eq!(c.slot, b.slot);
     assert!(!issuers.renew(&b, ttl).await.expect("renew"));
 }
+
+on_both_backends!(the_directory_version_moves_with_every_change);
+
+/// Gateways poll this version to drop what they cached about callers: every kind of change to
+/// users, profiles and region permissions must move it, whoever writes.
+async fn the_directory_version_moves_with_every_change(db: Arc<TestDb>) {
+    let directory = db.store.directory();
+    let mut last = directory.version().await.expect("version");
+    let mut moved = |now: i64, what: &str| {
+        assert!(
+            now > last,
+            "{what} did not move the version ({last} → {now})"
+        );
+        last = now;
+    };
+    directory
+        .add_user(&user("U1", "RSSMRA80A01H501U"))
+        .await
+        .expect("add");
+    moved(directory.version().await.expect("version"), "adding a user");
+    directory.grant_profile("U1", "P").await.expect("grant");
+    moved(
+        directory.version().await.expect("version"),
+        "granting a profile",
+    );
+    directory.revoke_profile("U1", "P").await.expect("revoke");
+    moved(
+        directory.version().await.expect("version"),
+        "revoking a profile",
+    );
+    directory
+        .enable_region_service("120", "Sierologici")
+        .await
+        .expect("enable");
+    moved(
+        directory.version().await.expect("version"),
+        "enabling a region",
+    );
+    directory
+        .disable_region_service("120", "Sierologici")
+        .await
+        .expect("disable");
+    moved(
+        directory.version().await.expect("version"),
+        "disabling a region",
+    );
+    db.exec_guarded("UPDATE users SET enabled = false WHERE user_id = 'U1'")
+        .await
+        .expect("update");
+    moved(
+        directory.version().await.expect("version"),
+        "changing a user",
+    );
+}

@@ -108,9 +108,10 @@ pub async fn caller(
 ) -> Result<Caller, Refusal> {
     match peer {
         PeerIdentity::Region { code } => {
+            let version = app.directory_version.current();
             let enabled_services = app
                 .region_permissions
-                .services(app.store.as_ref(), *code)
+                .services(app.store.as_ref(), *code, version)
                 .await
                 .map_err(|error| {
                     tracing::error!(%error, "region permissions unreadable");
@@ -169,52 +170,41 @@ async fn password_caller(
         kind: CallerKind::OperatorPassword,
         claimed_id: user_id.chars().take(64).collect(),
     };
-    // The row is read on every request, cache or not: a password or pincode changed, or a user
-    // disabled, by any process, takes effect on the next request.
-    let user = if user_id.is_empty() {
-        None
-    } else {
-        app.store
-            .directory()
-            .find_user(&user_id)
-            .await
-            .map_err(|error| {
-                tracing::error!(%error, "users table unreadable");
-                Refusal::Unavailable
-            })?
-    };
     let sent_pincode = payload.child_text("pinCode").unwrap_or("");
     let cache = &app.credential_cache;
-    // A remembered verification counts only against the very hashes it was made with.
-    let still_valid = |remembered: &UserRecord| {
-        user.as_ref().is_some_and(|now| {
-            now.enabled
-                && now.password_hash == remembered.password_hash
-                && now.pincode_hash == remembered.pincode_hash
-        })
-    };
+    // Read before the user row: a verification counts only while this is the version seen.
+    let version = app.directory_version.current();
     let as_sent = cache.fingerprint(&user_id, &password, Pincode::AsSent(sent_pincode));
-    let verified = match cache.get(&as_sent).filter(|u| still_valid(u)) {
-        Some(_) => user,
+    let verified = match cache.get(&as_sent, version) {
+        Some(user) => Some(user),
         None => {
             let pincode = app.pincode.decrypt(sent_pincode).ok();
             let decrypted = pincode
                 .as_deref()
                 .map(|p| cache.fingerprint(&user_id, &password, Pincode::Decrypted(p)));
-            match decrypted
-                .and_then(|fp| cache.get(&fp))
-                .filter(|u| still_valid(u))
-            {
-                Some(remembered) => {
-                    cache.remember(&[as_sent], &remembered);
-                    user
+            match decrypted.and_then(|fp| cache.get(&fp, version)) {
+                Some(user) => {
+                    cache.remember(&[as_sent], &user, version);
+                    Some(user)
                 }
                 None => {
+                    let user = if user_id.is_empty() {
+                        None
+                    } else {
+                        app.store
+                            .directory()
+                            .find_user(&user_id)
+                            .await
+                            .map_err(|error| {
+                                tracing::error!(%error, "users table unreadable");
+                                Refusal::Unavailable
+                            })?
+                    };
                     // Always run both argon2 checks, so every failure costs the same time.
                     let ok = verify_secrets(user.clone(), password.clone(), pincode).await;
                     match (user, decrypted) {
                         (Some(user), Some(decrypted)) if ok && user.enabled => {
-                            cache.remember(&[as_sent, decrypted], &user);
+                            cache.remember(&[as_sent, decrypted], &user, version);
                             Some(user)
                         }
                         _ => None,

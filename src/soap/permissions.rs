@@ -1,31 +1,52 @@
-//! Region permissions, read from the store on every region request: `tsgate regions
-//! enable/disable`, run from another process or against another instance sharing PostgreSQL,
-//! takes effect on the next request. It costs one indexed lookup of a small table per region
-//! request (it used to be cached for 10 s, which made the CLI's changes late without saying so).
+//! Region permissions, cached: they change rarely (`tsgate regions enable/disable`) and are read
+//! on every region request. Each region's list is kept under the directory version it was read
+//! at (see [`super::directory_version`]) and re-read once the version moves, so a change is in
+//! force within one polling interval. The table is bounded by the number of regions that called.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use crate::domain::RegionCode;
 use crate::store::{Store, StoreError};
 
-#[derive(Debug, Default)]
-pub struct RegionPermissions;
+/// Each region's services, and the directory version they were read at.
+type Table = HashMap<RegionCode, (i64, Arc<[String]>)>;
+
+#[derive(Default)]
+pub struct RegionPermissions {
+    cached: Mutex<Table>,
+}
 
 impl RegionPermissions {
     pub fn new() -> RegionPermissions {
-        RegionPermissions
+        RegionPermissions::default()
     }
 
-    /// The services `region` is enabled for, as the store says now.
+    /// The services `region` is enabled for; `version` is the directory version seen before
+    /// the call.
     pub async fn services(
         &self,
         store: &dyn Store,
         region: RegionCode,
+        version: i64,
     ) -> Result<Arc<[String]>, StoreError> {
-        Ok(store
+        if let Some((read_at, services)) = self.lock().get(&region) {
+            if *read_at == version {
+                return Ok(services.clone());
+            }
+        }
+        let services: Arc<[String]> = store
             .directory()
             .region_services(region.as_str())
             .await?
-            .into())
+            .into();
+        self.lock().insert(region, (version, services.clone()));
+        Ok(services)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Table> {
+        self.cached
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }

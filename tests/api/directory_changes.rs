@@ -1,14 +1,34 @@
-//! Administrative changes take effect on the next request: `tsgate regions enable/disable` and
-//! `tsgate users grant`, run as the real CLI process against a live gateway's SQLite store (which
-//! the gateway's store lock allows), and changes to a user's row made by another connection —
-//! a revoked profile, a new password, a disabled user — even for credentials the gateway has
-//! just verified and cached. Region permissions used to be cached for 10 s without a word.
+//! Administrative changes reach a running gateway: `tsgate regions enable/disable` and `tsgate
+//! users grant`, run as the real CLI process against a live gateway's SQLite store (which the
+//! gateway's store lock allows), and changes to a user's row made by another connection — a
+//! revoked profile, a new password, a disabled user. Region permissions used to be cached for
+//! 10 s without a word, and a verified password stayed good for 60 s after it changed.
+//!
+//! What the gateway caches (region permissions, verified passwords) is dropped when the store's
+//! directory version moves, which the gateway polls every `store.directory_refresh_ms`. Most
+//! tests set a long interval and poll by hand (`refresh`), so that they show both the stale
+//! cache and its end without depending on timing; one runs the real polling.
 
 use tsgate::demo::{DEMO_MMG_ID, DEMO_REGION};
 use tsgate::services::sierologici::{PROFILE_MMG, SERVICE};
 use tsgate::store::Store;
 
-use crate::helpers::{envelope, spawn_app, As, Reply, TestApp, TestResult};
+use crate::helpers::{envelope, spawn_app_with, As, Reply, TestApp, TestResult};
+
+/// A gateway that polls the directory version only when a test says so.
+async fn polled_by_hand() -> TestApp {
+    spawn_app_with(|config| config.store.directory_refresh_ms = 3_600_000).await
+}
+
+/// What the gateway's poller does every `store.directory_refresh_ms`; `true` if the version
+/// moved.
+async fn poll(app: &TestApp) -> bool {
+    app.app
+        .directory_version
+        .refresh(app.app.store.as_ref())
+        .await
+        .expect("directory version")
+}
 
 /// `tsgate <args> --dir <the app's directory>`, as an operator types it.
 fn cli(app: &TestApp, args: &[&str]) -> TestResult {
@@ -38,8 +58,8 @@ async fn other_connection(app: &TestApp) -> std::sync::Arc<dyn Store> {
 }
 
 #[tokio::test]
-async fn regions_enable_and_disable_take_effect_on_the_next_request() -> TestResult {
-    let app = spawn_app().await;
+async fn regions_enable_and_disable_take_effect_at_the_next_poll() -> TestResult {
+    let app = polled_by_hand().await;
     let body = app
         .fill(&envelope("sierologici/ElencoAssistiti-regione.xml"))
         .await;
@@ -62,6 +82,13 @@ async fn regions_enable_and_disable_take_effect_on_the_next_request() -> TestRes
             SERVICE,
         ],
     )?;
+    // Until the gateway polls, its cached permission stands (this is the documented bound).
+    let stale = app.soap(As::Region, SERVICE, &body).await;
+    assert_eq!(message(&stale), Some("9001"), "{}", stale.body);
+    assert!(
+        poll(&app).await,
+        "the CLI's change moved the directory version"
+    );
     let allowed = app.soap(As::Region, SERVICE, &body).await;
     assert_eq!(allowed.outcome(), Some("0000"), "{}", allowed.body);
 
@@ -76,17 +103,55 @@ async fn regions_enable_and_disable_take_effect_on_the_next_request() -> TestRes
             SERVICE,
         ],
     )?;
+    assert!(poll(&app).await);
     let refused = app.soap(As::Region, SERVICE, &body).await;
     assert_eq!(
         (refused.outcome(), message(&refused)),
         (Some("9999"), Some("9001"))
     );
+    assert!(!poll(&app).await, "nothing changed since");
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_gateway_polls_the_directory_version_by_itself() -> TestResult {
+    let app = spawn_app_with(|config| config.store.directory_refresh_ms = 20).await;
+    let body = app
+        .fill(&envelope("sierologici/ElencoAssistiti-regione.xml"))
+        .await;
+    assert_eq!(
+        message(&app.soap(As::Region, SERVICE, &body).await),
+        Some("9001")
+    );
+    cli(
+        &app,
+        &[
+            "regions",
+            "enable",
+            "--code",
+            DEMO_REGION,
+            "--service",
+            SERVICE,
+        ],
+    )?;
+    // Bounded: the poller runs every 20 ms; a loaded machine gets many times that.
+    let mut outcome = None;
+    for _ in 0..500 {
+        let reply = app.soap(As::Region, SERVICE, &body).await;
+        outcome = reply.outcome().map(str::to_owned);
+        if outcome.as_deref() == Some("0000") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(outcome.as_deref(), Some("0000"));
     Ok(())
 }
 
 #[tokio::test]
 async fn profile_changes_take_effect_on_the_next_request() -> TestResult {
-    let app = spawn_app().await;
+    // Profiles are read on every request: no poll needed.
+    let app = polled_by_hand().await;
     let body = app.fill(&envelope("sierologici/ElencoAssistiti.xml")).await;
     let first = app.soap_as_user(DEMO_MMG_ID, SERVICE, &body).await;
     assert_eq!(first.outcome(), Some("0000"), "{}", first.body);
@@ -120,9 +185,9 @@ async fn profile_changes_take_effect_on_the_next_request() -> TestResult {
 }
 
 #[tokio::test]
-async fn a_new_password_or_a_disabled_user_takes_effect_despite_the_credential_cache() -> TestResult
-{
-    let app = spawn_app().await;
+async fn a_new_password_or_a_disabled_user_ends_the_cached_verification_at_the_next_poll(
+) -> TestResult {
+    let app = polled_by_hand().await;
     let body = app.fill(&envelope("sierologici/ElencoAssistiti.xml")).await;
     // Verified and remembered.
     for _ in 0..2 {
@@ -144,6 +209,10 @@ async fn a_new_password_or_a_disabled_user_takes_effect_despite_the_credential_c
         .bind(DEMO_MMG_ID)
         .execute(&pool)
         .await?;
+    // Until the gateway polls, the remembered verification stands (the documented bound).
+    let stale = app.soap_as_user(DEMO_MMG_ID, SERVICE, &body).await;
+    assert_eq!(stale.outcome(), Some("0000"), "{}", stale.body);
+    assert!(poll(&app).await, "the users table changed");
     let refused = app.soap_as_user(DEMO_MMG_ID, SERVICE, &body).await;
     assert_eq!(
         refused.outcome(),
@@ -164,12 +233,14 @@ async fn a_new_password_or_a_disabled_user_takes_effect_despite_the_credential_c
         .bind(DEMO_MMG_ID)
         .execute(&pool)
         .await?;
+    assert!(poll(&app).await);
     let allowed = app.soap_as_user(DEMO_MMG_ID, SERVICE, &body).await;
     assert_eq!(allowed.outcome(), Some("0000"), "{}", allowed.body);
     sqlx::query("UPDATE users SET enabled = false WHERE user_id = ?")
         .bind(DEMO_MMG_ID)
         .execute(&pool)
         .await?;
+    assert!(poll(&app).await);
     let refused = app.soap_as_user(DEMO_MMG_ID, SERVICE, &body).await;
     assert_eq!(
         refused.outcome(),

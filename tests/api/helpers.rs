@@ -336,6 +336,12 @@ impl TestApp {
             .enable_region_service(demo::DEMO_REGION, service)
             .await
             .expect("enable region");
+        // What the gateway's poller would do within `store.directory_refresh_ms`.
+        self.app
+            .directory_version
+            .refresh(self.app.store.as_ref())
+            .await
+            .expect("directory version");
     }
 
     /// One of the demo MMG's school-staff patients.
