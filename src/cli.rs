@@ -16,7 +16,7 @@ use crate::pki::ca::{read_crl, CertificateAuthority, Subject};
 use crate::pki::{files, folder, pincode};
 use crate::soap::identify::hash_secret;
 use crate::startup::{shutdown_signal, Application};
-use crate::store::{self, retention, ChainReport, Store, UserRecord};
+use crate::store::{self, retention, ChainReport, Store, StoreLock, UserRecord};
 use crate::{demo, telemetry};
 
 #[derive(Parser)]
@@ -284,9 +284,14 @@ pub fn main() -> ExitCode {
 async fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Demo { dir, listen } => {
+            // Before the directory is touched: a second demo must not rewrite the first's files.
+            let store_url = Config::with_env_overrides(&demo::config_for(&dir, listen))?
+                .store
+                .url;
+            let store_lock = StoreLock::acquire(&store_url)?;
             let demo = demo::prepare(&dir, listen).await?;
             telemetry::init(&demo.config.log);
-            let application = Application::build(demo.config.clone()).await?;
+            let application = Application::build_holding(demo.config.clone(), store_lock).await?;
             println!("{}", demo::banner(&demo, application.admin_addr()?));
             application.run_until(shutdown_signal()).await?;
         }

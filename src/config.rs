@@ -129,6 +129,10 @@ pub struct StoreConfig {
     /// Access-log entries older than this many months are purged (0: never, automatically).
     #[serde(default = "defaults::access_log_retention_months")]
     pub access_log_retention_months: u32,
+    /// How often the gateway checks for administrative changes (users, profiles, region
+    /// permissions) made by other processes: they are in force within this many ms.
+    #[serde(default = "defaults::directory_refresh_ms")]
+    pub directory_refresh_ms: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -295,6 +299,9 @@ mod defaults {
     }
     pub fn access_log_retention_months() -> u32 {
         12
+    }
+    pub fn directory_refresh_ms() -> u64 {
+        1_000
     }
     pub fn max_tracked_clients() -> usize {
         100_000

@@ -93,6 +93,7 @@ pub fn config_for(dir: &Path, listen: SocketAddr) -> Config {
             url: format!("sqlite://{}", dir.join("tsgate.db").display()),
             access_log_batch: 512,
             access_log_retention_months: 12,
+            directory_refresh_ms: 1_000,
         },
         throttle: ThrottleConfig::default(),
         immuni: None,

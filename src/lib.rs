@@ -11,6 +11,7 @@ pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod immuni;
+pub mod issuer_lease;
 pub mod metrics;
 pub mod pki;
 pub mod publication;

@@ -2,7 +2,7 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -12,6 +12,7 @@ use tokio::net::TcpListener;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::domain::TransactionIds;
+use crate::issuer_lease;
 use crate::metrics::Metrics;
 use crate::pki::{files, PincodeKey};
 use crate::publication::Publication;
@@ -19,9 +20,10 @@ use crate::server::tls::TlsSetup;
 use crate::server::{accept, admin, tls, tls_reload, PeerIdentityReader};
 use crate::services::{self, Catalogue, SCHEMA_FILES};
 use crate::soap::credential_cache::CredentialCache;
+use crate::soap::directory_version::{self, DirectoryVersion};
 use crate::soap::permissions::RegionPermissions;
 use crate::soap::throttle::Throttle;
-use crate::store::{self, retention, AccessLogWriter, Store, WriterHandle};
+use crate::store::{self, retention, AccessLogWriter, Lease, Store, StoreLock, WriterHandle};
 use crate::xsd::SchemaSet;
 
 /// Everything a request needs, shared by all connections.
@@ -34,11 +36,12 @@ pub struct App {
     pub throttle: Throttle,
     pub region_permissions: RegionPermissions,
     pub credential_cache: CredentialCache,
+    pub directory_version: DirectoryVersion,
     pub pincode: PincodeKey,
     pub metrics: Metrics,
     pub publication: Publication,
     pub peer_reader: PeerIdentityReader,
-    pub transaction_ids: TransactionIds,
+    pub transaction_ids: Arc<TransactionIds>,
     /// The clock the OTP date rules read (tests pin it).
     pub clock: Clock,
 }
@@ -50,10 +53,25 @@ pub struct Application {
     tls: TlsSetup,
     sessions: Arc<dyn StoresServerSessions>,
     writer: WriterHandle,
+    /// Held until `run_until` returns: no second gateway on the same SQLite file.
+    store_lock: Option<StoreLock>,
+    /// This process's issuer slot of numeric transaction ids.
+    issuer_lease: Lease,
 }
 
 impl Application {
+    /// Builds the gateway; refuses to if another process serves the same SQLite store.
     pub async fn build(config: Config) -> anyhow::Result<Application> {
+        let store_lock = StoreLock::acquire(&config.store.url)?;
+        Application::build_holding(config, store_lock).await
+    }
+
+    /// [`Application::build`] with the SQLite store's lock already taken (the demo takes it
+    /// before it prepares its directory).
+    pub async fn build_holding(
+        config: Config,
+        store_lock: Option<StoreLock>,
+    ) -> anyhow::Result<Application> {
         let schemas = compile_schemas()?;
         let catalogue = Catalogue::new(services::all(&config).context("services set-up")?);
         match &config.immuni {
@@ -72,12 +90,22 @@ impl Application {
         let store = store::connect(&config.store.url)
             .await
             .with_context(|| format!("store {}", redact_url(&config.store.url)))?;
+        let (transaction_ids, issuer_lease) = issuer_lease::start(store.as_ref())
+            .await
+            .context("numeric transaction ids")?;
         let (access_log, writer) =
             AccessLogWriter::start(store.clone(), config.store.access_log_batch)
                 .await
                 .context("access-log writer")?;
         let mut metrics = Metrics::new();
         metrics.watch_access_log(access_log.clone());
+        let directory_version = DirectoryVersion::new(
+            store
+                .directory()
+                .version()
+                .await
+                .context("directory version")?,
+        );
         let listener = TcpListener::bind(config.server.listen)
             .await
             .with_context(|| format!("cannot listen on {}", config.server.listen))?;
@@ -90,13 +118,14 @@ impl Application {
             store,
             access_log,
             throttle: Throttle::new(&config.throttle),
-            region_permissions: RegionPermissions::new(Duration::from_secs(10)),
+            region_permissions: RegionPermissions::new(),
             credential_cache: CredentialCache::new(Duration::from_secs(60), 10_000),
+            directory_version,
             pincode,
             metrics,
             publication: Publication::new(&config.server.public_url),
             peer_reader,
-            transaction_ids: TransactionIds::new(),
+            transaction_ids: Arc::new(transaction_ids),
             clock: Clock::default(),
             config,
         };
@@ -107,6 +136,8 @@ impl Application {
             tls: tls_setup,
             sessions,
             writer,
+            store_lock,
+            issuer_lease,
         })
     }
 
@@ -141,16 +172,40 @@ impl Application {
                 app.throttle.forget_idle();
             }
         });
+        let directory_refresh = tokio::spawn(directory_version::keep_refreshing(
+            self.app.clone(),
+            Duration::from_millis(self.app.config.store.directory_refresh_ms.max(10)),
+        ));
         let retention = tokio::spawn(retention::keep_purging(
             self.app.store.clone(),
             self.app.config.store.access_log_retention_months,
         ));
+        let lease = Arc::new(Mutex::new(self.issuer_lease));
+        let lease_keeper = lease
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .expires
+            .then(|| {
+                tokio::spawn(issuer_lease::keep(
+                    self.app.store.clone(),
+                    self.app.transaction_ids.clone(),
+                    lease.clone(),
+                ))
+            });
+        let store = self.app.store.clone();
         accept::serve(self.listener, tls_rx, self.app, shutdown).await;
+        if let Some(keeper) = lease_keeper {
+            keeper.abort();
+        }
         admin.abort();
         retention.abort();
+        directory_refresh.abort();
         janitor.abort();
         reloader.abort();
         self.writer.shutdown().await;
+        let lease = lease.lock().unwrap_or_else(PoisonError::into_inner).clone();
+        issuer_lease::release(store.as_ref(), &lease).await;
+        drop(self.store_lock);
         Ok(())
     }
 }

@@ -455,7 +455,7 @@ async fn append_is_all_or_nothing(db: Arc<TestDb>) {
         .await
         .expect_err("seq 5 is taken");
     assert!(
-        matches!(failed, StoreError::Duplicate { .. }),
+        matches!(&failed, StoreError::Conflict { on, .. } if on.contains("access_log")),
         "unexpected error: {failed:?}"
     );
     assert_eq!(
@@ -1160,6 +1160,9 @@ impl Store for Instrumented {
     fn registry(&self) -> &dyn tsgate::store::Registry {
         self.inner.registry()
     }
+    fn issuers(&self) -> &dyn tsgate::store::Issuers {
+        self.inner.issuers()
+    }
 }
 
 #[tokio::test]
@@ -1824,5 +1827,200 @@ async fn a_failing_write_fails_its_whole_batch(db: Arc<TestDb>) {
     assert_eq!(
         store.access_log_head().await.expect("head").map(|h| h.0),
         Some(2)
+    );
+}
+
+// --- transaction ids: conflicts named, issuer slots, where a restart continues ------------------
+
+on_both_backends!(
+    a_failed_commit_names_the_key_that_conflicted,
+    a_restart_continues_after_the_highest_numeric_id,
+    issuer_slots_are_leased_apart,
+);
+
+/// The log of a failed group commit said "access-log seq … already exists" for any unique
+/// violation; it must name what actually conflicted.
+async fn a_failed_commit_names_the_key_that_conflicted(db: Arc<TestDb>) {
+    let store = &*db.store;
+    let first = ChainedEntry::link(1, [0; 32], entry(1, base_time()));
+    let second = ChainedEntry::link(2, first.hash, entry(2, base_time()));
+    let write = |id: &str| tsgate::store::PendingWrite {
+        transaction_id: id.into(),
+        at: base_time(),
+        write: serology(PINNED_MMG, "RSSMRA80A01H501U"),
+    };
+    let message = store
+        .append_access_log_with(
+            &[first.clone(), second.clone()],
+            &[write("261130120000000001"), write("261130120000000001")],
+        )
+        .await
+        .expect_err("the second test row reuses the id")
+        .to_string();
+    assert!(
+        message.contains("serology_tests") && !message.contains("seq"),
+        "{message}"
+    );
+    store
+        .append_access_log_with(std::slice::from_ref(&first), &[])
+        .await
+        .expect("append");
+    let message = store
+        .append_access_log_with(&[first], &[])
+        .await
+        .expect_err("seq 1 is taken")
+        .to_string();
+    assert!(message.contains("access_log"), "{message}");
+    assert!(!message.contains("serology"), "{message}");
+}
+
+async fn a_restart_continues_after_the_highest_numeric_id(db: Arc<TestDb>) {
+    let issuers = db.store.issuers();
+    assert_eq!(issuers.highest_numeric_id().await.expect("read"), None);
+    let ids = [
+        "261130120000000007",
+        "261130120001000003",
+        "019ad2a4-7b8e-7cc1-8a55-3d2f1c0e9b77",
+        "261130115959999999",
+        "TX00000001",
+        "99",
+    ];
+    let (mut seq, mut prev) = (0, [0; 32]);
+    let mut batch = Vec::new();
+    for id in ids {
+        seq += 1;
+        let mut e = entry(seq, base_time());
+        e.transaction_id = id.to_owned();
+        let linked = ChainedEntry::link(seq, prev, e);
+        prev = linked.hash;
+        batch.push(linked);
+    }
+    db.store.append_access_log(&batch).await.expect("append");
+    assert_eq!(
+        issuers.highest_numeric_id().await.expect("read"),
+        Some(261_130_120_001_000_003)
+    );
+    // A gateway started on this store issues after it, in the same second or not.
+    let (ids, _lease) = tsgate::issuer_lease::start(db.store.as_ref())
+        .await
+        .expect("lease");
+    let at = Utc
+        .with_ymd_and_hms(2026, 11, 30, 11, 0, 0)
+        .single()
+        .expect("time");
+    let next = ids.next_numeric(at).expect("issued");
+    assert!(next > 261_130_120_001_000_003, "{next}");
+}
+
+async fn issuer_slots_are_leased_apart(db: Arc<TestDb>) {
+    let issuers = db.store.issuers();
+    let ttl = Duration::from_secs(60);
+    let a = issuers
+        .lease("a", ttl)
+        .await
+        .expect("lease")
+        .expect("a slot");
+    if !a.expires {
+        // SQLite: the sole issuer (the lock file keeps other gateways out).
+        assert_eq!(a.slot, tsgate::domain::IssuerSlot::SOLE);
+        assert!(issuers.renew(&a, ttl).await.expect("renew"));
+        return;
+    }
+    let mut held = vec![a.clone()];
+    while let Some(lease) = issuers
+        .lease(&format!("g{}", held.len()), ttl)
+        .await
+        .expect("lease")
+    {
+        held.push(lease);
+        assert!(held.len() <= 64, "leases never run out");
+    }
+    let mut slots: Vec<u64> = held.iter().map(|l| l.slot.index).collect();
+    slots.sort_unstable();
+    slots.dedup();
+    assert_eq!(
+        slots.len(),
+        held.len(),
+        "every gateway has a slot of its own"
+    );
+    assert!(held.iter().all(|l| l.slot.count == held.len() as u64));
+
+    assert!(issuers.renew(&a, ttl).await.expect("renew"));
+    let impostor = tsgate::store::Lease {
+        holder: "someone else".into(),
+        ..a.clone()
+    };
+    assert!(!issuers.renew(&impostor, ttl).await.expect("renew"));
+    // Released at a clean stop: the next gateway gets it.
+    issuers.release(&a).await.expect("release");
+    let b = issuers
+        .lease("b", ttl)
+        .await
+        .expect("lease")
+        .expect("freed slot");
+    assert_eq!(b.slot, a.slot);
+    // A crashed holder's lease expires (here at once), and then passes on: the old holder
+    // can no longer renew it.
+    assert!(issuers.renew(&b, Duration::ZERO).await.expect("renew"));
+    let c = issuers
+        .lease("c", ttl)
+        .await
+        .expect("lease")
+        .expect("expired slot");
+    assert_eq!(c.slot, b.slot);
+    assert!(!issuers.renew(&b, ttl).await.expect("renew"));
+}
+
+on_both_backends!(the_directory_version_moves_with_every_change);
+
+/// Gateways poll this version to drop what they cached about callers: every kind of change to
+/// users, profiles and region permissions must move it, whoever writes.
+async fn the_directory_version_moves_with_every_change(db: Arc<TestDb>) {
+    let directory = db.store.directory();
+    let mut last = directory.version().await.expect("version");
+    let mut moved = |now: i64, what: &str| {
+        assert!(
+            now > last,
+            "{what} did not move the version ({last} → {now})"
+        );
+        last = now;
+    };
+    directory
+        .add_user(&user("U1", "RSSMRA80A01H501U"))
+        .await
+        .expect("add");
+    moved(directory.version().await.expect("version"), "adding a user");
+    directory.grant_profile("U1", "P").await.expect("grant");
+    moved(
+        directory.version().await.expect("version"),
+        "granting a profile",
+    );
+    directory.revoke_profile("U1", "P").await.expect("revoke");
+    moved(
+        directory.version().await.expect("version"),
+        "revoking a profile",
+    );
+    directory
+        .enable_region_service("120", "Sierologici")
+        .await
+        .expect("enable");
+    moved(
+        directory.version().await.expect("version"),
+        "enabling a region",
+    );
+    directory
+        .disable_region_service("120", "Sierologici")
+        .await
+        .expect("disable");
+    moved(
+        directory.version().await.expect("version"),
+        "disabling a region",
+    );
+    db.exec_guarded("UPDATE users SET enabled = false WHERE user_id = 'U1'")
+        .await
+        .expect("update");
+    moved(
+        directory.version().await.expect("version"),
+        "changing a user",
     );
 }

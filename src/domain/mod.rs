@@ -10,4 +10,6 @@ pub use codice_fiscale::CodiceFiscale;
 pub use otp::{Otp, OtpError};
 pub use region_code::RegionCode;
 pub use symptom_onset_date::{SymptomDateError, SymptomOnsetDate, Today};
-pub use transaction_id::{TransactionId, TransactionIdKind, TransactionIds};
+pub use transaction_id::{
+    IssuerSlot, NoIssuerSlot, TransactionId, TransactionIdKind, TransactionIds,
+};

@@ -5,8 +5,10 @@
 //! - only *successful* verifications are remembered; every failure runs the full check;
 //! - the key is an HMAC (with a per-process random key) over user id, password and pincode, so
 //!   the table never holds a secret, and a hit needs exactly the same secrets;
-//! - entries expire after `ttl` (a disabled user or changed password takes effect within it), and
-//!   the table is bounded: when full, it is cleared.
+//! - a hit counts only under the directory version it was made at (see
+//!   [`super::directory_version`]): a changed password or pincode, or a disabled user, takes
+//!   effect within one polling interval;
+//! - entries expire after `ttl`, and the table is bounded: when full, it is cleared.
 //!
 //! Two keys per success: one over the pinCode as sent (clients that encrypt once and resend the
 //! same base64 skip the RSA decryption too) and one over the decrypted pincode.
@@ -19,11 +21,14 @@ use aws_lc_rs::hmac;
 
 use crate::store::UserRecord;
 
+/// When each verification was made, under which directory version, and for whom.
+type Entries = HashMap<[u8; 32], (Instant, i64, UserRecord)>;
+
 pub struct CredentialCache {
     key: hmac::Key,
     ttl: Duration,
     max_entries: usize,
-    entries: Mutex<HashMap<[u8; 32], (Instant, UserRecord)>>,
+    entries: Mutex<Entries>,
 }
 
 /// Which form of the pincode a fingerprint covers.
@@ -65,10 +70,13 @@ impl CredentialCache {
         out
     }
 
-    pub fn get(&self, fingerprint: &[u8; 32]) -> Option<UserRecord> {
+    /// The user a fingerprint was verified for, if that was under directory `version`.
+    pub fn get(&self, fingerprint: &[u8; 32], version: i64) -> Option<UserRecord> {
         let mut entries = self.lock();
         match entries.get(fingerprint) {
-            Some((at, user)) if at.elapsed() < self.ttl => Some(user.clone()),
+            Some((at, made_at, user)) if at.elapsed() < self.ttl && *made_at == version => {
+                Some(user.clone())
+            }
             Some(_) => {
                 entries.remove(fingerprint);
                 None
@@ -77,14 +85,15 @@ impl CredentialCache {
         }
     }
 
-    pub fn remember(&self, fingerprints: &[[u8; 32]], user: &UserRecord) {
+    /// Remembers a verification made against the user row read under directory `version`.
+    pub fn remember(&self, fingerprints: &[[u8; 32]], user: &UserRecord, version: i64) {
         let mut entries = self.lock();
         if entries.len() + fingerprints.len() > self.max_entries {
             entries.clear();
         }
         let now = Instant::now();
         for fingerprint in fingerprints {
-            entries.insert(*fingerprint, (now, user.clone()));
+            entries.insert(*fingerprint, (now, version, user.clone()));
         }
     }
 
@@ -96,7 +105,7 @@ impl CredentialCache {
         self.len() == 0
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<[u8; 32], (Instant, UserRecord)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Entries> {
         self.entries
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -124,8 +133,9 @@ mod tests {
     fn a_hit_needs_exactly_the_same_secrets() {
         let cache = CredentialCache::new(Duration::from_secs(60), 100);
         let fp = cache.fingerprint("U1", "pw", Pincode::Decrypted("123"));
-        cache.remember(&[fp], &user());
-        assert!(cache.get(&fp).is_some());
+        cache.remember(&[fp], &user(), 7);
+        assert!(cache.get(&fp, 7).is_some());
+        assert!(cache.get(&fp, 8).is_none(), "the directory changed since");
         for other in [
             cache.fingerprint("U1", "pw", Pincode::Decrypted("124")),
             cache.fingerprint("U1", "pX", Pincode::Decrypted("123")),
@@ -134,7 +144,7 @@ mod tests {
             // Field boundaries are unambiguous.
             cache.fingerprint("U1p", "w", Pincode::Decrypted("123")),
         ] {
-            assert!(cache.get(&other).is_none());
+            assert!(cache.get(&other, 7).is_none());
         }
     }
 
@@ -142,12 +152,12 @@ mod tests {
     fn entries_expire_and_the_table_is_bounded() {
         let cache = CredentialCache::new(Duration::from_millis(10), 4);
         let fp = cache.fingerprint("U1", "pw", Pincode::Decrypted("1"));
-        cache.remember(&[fp], &user());
+        cache.remember(&[fp], &user(), 0);
         std::thread::sleep(Duration::from_millis(20));
-        assert!(cache.get(&fp).is_none(), "expired");
+        assert!(cache.get(&fp, 0).is_none(), "expired");
         for i in 0..10 {
             let fp = cache.fingerprint("U1", "pw", Pincode::Decrypted(&i.to_string()));
-            cache.remember(&[fp], &user());
+            cache.remember(&[fp], &user(), 0);
         }
         assert!(cache.len() <= 4);
     }

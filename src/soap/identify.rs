@@ -108,9 +108,10 @@ pub async fn caller(
 ) -> Result<Caller, Refusal> {
     match peer {
         PeerIdentity::Region { code } => {
+            let version = app.directory_version.current();
             let enabled_services = app
                 .region_permissions
-                .services(app.store.as_ref(), *code)
+                .services(app.store.as_ref(), *code, version)
                 .await
                 .map_err(|error| {
                     tracing::error!(%error, "region permissions unreadable");
@@ -176,17 +177,19 @@ async fn password_caller(
     };
     let sent_pincode = payload.child_text("pinCode").unwrap_or("");
     let cache = &app.credential_cache;
+    // Read before the user row: a verification counts only while this is the version seen.
+    let version = app.directory_version.current();
     let as_sent = cache.fingerprint(&user_id, &password, Pincode::AsSent(sent_pincode));
-    let verified = match cache.get(&as_sent) {
+    let verified = match cache.get(&as_sent, version) {
         Some(user) => Some(user),
         None => {
             let pincode = app.pincode.decrypt(sent_pincode).ok();
             let decrypted = pincode
                 .as_deref()
                 .map(|p| cache.fingerprint(&user_id, &password, Pincode::Decrypted(p)));
-            match decrypted.and_then(|fp| cache.get(&fp)) {
+            match decrypted.and_then(|fp| cache.get(&fp, version)) {
                 Some(user) => {
-                    cache.remember(&[as_sent], &user);
+                    cache.remember(&[as_sent], &user, version);
                     Some(user)
                 }
                 None => {
@@ -206,7 +209,7 @@ async fn password_caller(
                     let ok = verify_secrets(user.clone(), password.clone(), pincode).await;
                     match (user, decrypted) {
                         (Some(user), Some(decrypted)) if ok && user.enabled => {
-                            cache.remember(&[as_sent, decrypted], &user);
+                            cache.remember(&[as_sent, decrypted], &user, version);
                             Some(user)
                         }
                         _ => None,

@@ -3,6 +3,7 @@
 
 pub mod authorize;
 pub mod credential_cache;
+pub mod directory_version;
 pub mod envelope;
 pub mod fault;
 pub mod identify;

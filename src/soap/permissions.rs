@@ -1,38 +1,37 @@
 //! Region permissions, cached: they change rarely (`tsgate regions enable/disable`) and are read
-//! on every region request, so each region's list is re-read from the store at most every `ttl`.
-//! The table is bounded by the number of regions that have called.
+//! on every region request. Each region's list is kept under the directory version it was read
+//! at (see [`super::directory_version`]) and re-read once the version moves, so a change is in
+//! force within one polling interval. The table is bounded by the number of regions that called.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
 use crate::domain::RegionCode;
 use crate::store::{Store, StoreError};
 
-/// When each region's services were read, and what they were.
-type Table = HashMap<RegionCode, (Instant, Arc<[String]>)>;
+/// Each region's services, and the directory version they were read at.
+type Table = HashMap<RegionCode, (i64, Arc<[String]>)>;
 
+#[derive(Default)]
 pub struct RegionPermissions {
-    ttl: Duration,
     cached: Mutex<Table>,
 }
 
 impl RegionPermissions {
-    pub fn new(ttl: Duration) -> RegionPermissions {
-        RegionPermissions {
-            ttl,
-            cached: Mutex::new(HashMap::new()),
-        }
+    pub fn new() -> RegionPermissions {
+        RegionPermissions::default()
     }
 
-    /// The services `region` is enabled for.
+    /// The services `region` is enabled for; `version` is the directory version seen before
+    /// the call.
     pub async fn services(
         &self,
         store: &dyn Store,
         region: RegionCode,
+        version: i64,
     ) -> Result<Arc<[String]>, StoreError> {
         if let Some((read_at, services)) = self.lock().get(&region) {
-            if read_at.elapsed() < self.ttl {
+            if *read_at == version {
                 return Ok(services.clone());
             }
         }
@@ -41,8 +40,7 @@ impl RegionPermissions {
             .region_services(region.as_str())
             .await?
             .into();
-        self.lock()
-            .insert(region, (Instant::now(), services.clone()));
+        self.lock().insert(region, (version, services.clone()));
         Ok(services)
     }
 

@@ -58,10 +58,17 @@ pub async fn handle(app: &App, peer: &PeerIdentity, call: SoapCall<'_>) -> HttpR
         );
     };
     let spec = operation.spec();
+    let transaction_id = match app.transaction_ids.issue(service.transaction_ids) {
+        Ok(id) => id,
+        Err(error) => {
+            tracing::error!(%error, "no transaction id can be issued; request refused");
+            return refuse(app, version, Fault::unavailable());
+        }
+    };
     let draft = Draft {
         service: service.name,
         operation: spec.name,
-        transaction_id: app.transaction_ids.issue(service.transaction_ids),
+        transaction_id,
     };
 
     // 3. identify
@@ -114,8 +121,10 @@ pub async fn handle(app: &App, peer: &PeerIdentity, call: SoapCall<'_>) -> HttpR
     let recorded = record::commit_with(app, entry, write).await;
     // Only now may another request take the locks this one decided under.
     drop(context);
+    // A Fault for an uncommitted transaction carries no id: an id a client sees is always one
+    // the access log holds, so none can be seen twice (a restart continues after the log's).
     if let Err(fault) = recorded {
-        return refuse(app, version, fault.with_transaction(draft.transaction_id));
+        return refuse(app, version, fault);
     }
     count(app, &draft, reply.cod_esito, started);
     let xml = reply.to_xml(
@@ -137,11 +146,7 @@ async fn finish_with_fault(
 ) -> HttpResponse {
     let outcome = entry.outcome.clone();
     if let Err(unavailable) = record::commit(app, entry).await {
-        return refuse(
-            app,
-            version,
-            unavailable.with_transaction(draft.transaction_id),
-        );
+        return refuse(app, version, unavailable);
     }
     count(app, draft, &outcome, started);
     respond::fault(version, &fault)

@@ -91,7 +91,8 @@ pub async fn commit_with(
         .await
         .map(|_| ())
         .map_err(|error| {
-            tracing::error!(%error, %transaction_id, "access-log commit failed; reply withheld");
+            // The id was not shown to the caller, and may be issued again after a restart.
+            tracing::error!(%error, uncommitted_transaction_id = %transaction_id, "access-log commit failed; reply withheld");
             Fault::unavailable()
         })
 }

@@ -10,7 +10,9 @@
 
 pub mod access_log;
 pub mod access_log_writer;
+pub mod issuers;
 pub mod postgres;
+pub mod process_lock;
 pub mod registry;
 pub mod retention;
 pub mod sqlite;
@@ -26,6 +28,8 @@ pub use access_log::{
     ChainedEntry,
 };
 pub use access_log_writer::{AccessLogWriter, RecordError, WriterHandle, WriterStats};
+pub use issuers::{Issuers, Lease};
+pub use process_lock::StoreLock;
 pub use registry::{
     Asl, Assistito, AssistitoStatus, ListedPatient, Mmg, Municipality, NewAslTestCount,
     NewSerologyTest, PendingWrite, Region, Registry, SendState, SentTest, SentTestQuery,
@@ -90,6 +94,8 @@ pub trait Store: Send + Sync {
     /// The registry of assistiti, substitutes, serology tests and ASL counts (seed 003),
     /// kept in the same database.
     fn registry(&self) -> &dyn Registry;
+    /// Issuer slots of numeric transaction ids, and the highest one committed.
+    fn issuers(&self) -> &dyn Issuers;
 }
 
 /// Why a store operation failed. Messages never contain credentials from the URL.
@@ -109,6 +115,26 @@ pub enum StoreError {
 
     #[error("cannot create the directory {path} for the SQLite database")]
     CreateDir {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// Another process serves this SQLite database (see [`process_lock`]).
+    #[error(
+        "the SQLite database {} is already served by another tsgate process{}: only one gateway \
+         may use a SQLite store (stop the other one first, or use PostgreSQL to run several \
+         instances)",
+        database.display(),
+        holder.map(|pid| format!(" (pid {pid})")).unwrap_or_default()
+    )]
+    InUse {
+        database: std::path::PathBuf,
+        holder: Option<u32>,
+    },
+
+    #[error("cannot use the lock file {path}")]
+    LockFile {
         path: std::path::PathBuf,
         #[source]
         source: std::io::Error,
@@ -140,6 +166,16 @@ pub enum StoreError {
     #[error("{what} {key:?} already exists")]
     Duplicate { what: &'static str, key: String },
 
+    /// A write of the access-log batch hit a unique key: `on` names the table and key (or
+    /// constraint) the database reported, so the log says what actually conflicted.
+    #[error("{context}: the unique key {on} is already taken")]
+    Conflict {
+        context: &'static str,
+        on: String,
+        #[source]
+        source: sqlx::Error,
+    },
+
     /// A row the operation refers to does not exist (e.g. granting a profile to no one).
     #[error("{what} {key:?} does not exist")]
     NotFound { what: &'static str, key: String },
@@ -154,6 +190,21 @@ impl StoreError {
     /// Wraps a sqlx error with what the store was doing.
     pub(crate) fn query(context: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
         move |source| StoreError::Query { context, source }
+    }
+
+    /// Like [`StoreError::query`], but a unique violation becomes [`StoreError::Conflict`],
+    /// naming the key the database reports.
+    pub(crate) fn conflict_or_query(
+        context: &'static str,
+    ) -> impl FnOnce(sqlx::Error) -> StoreError {
+        move |source| match source.as_database_error() {
+            Some(db) if db.is_unique_violation() => StoreError::Conflict {
+                context,
+                on: conflicting_key(db),
+                source,
+            },
+            _ => StoreError::Query { context, source },
+        }
     }
 
     /// Like [`StoreError::query`], but a unique violation becomes [`StoreError::Duplicate`] and
@@ -174,6 +225,22 @@ impl StoreError {
                 key: key.to_owned(),
             },
             _ => StoreError::Query { context, source },
+        }
+    }
+}
+
+/// What a unique violation collided on. PostgreSQL names the table and the constraint; SQLite
+/// names `table.column` in its message ("UNIQUE constraint failed: serology_tests.transaction_id").
+fn conflicting_key(db: &dyn sqlx::error::DatabaseError) -> String {
+    match (db.table(), db.constraint()) {
+        (Some(table), Some(constraint)) => format!("{table} ({constraint})"),
+        (None, Some(constraint)) => constraint.to_owned(),
+        _ => {
+            let message = db.message();
+            message
+                .strip_prefix("UNIQUE constraint failed: ")
+                .unwrap_or(message)
+                .to_owned()
         }
     }
 }

@@ -12,7 +12,9 @@ use sqlx::{Postgres, QueryBuilder, Row};
 
 use super::access_log::{decode_hash, AccessLogRow, ACCESS_LOG_COLUMNS};
 use super::registry::postgres_queries as Q;
-use super::{AccessLogAnchor, ChainedEntry, Directory, PendingWrite, Registry, Store, StoreError};
+use super::{
+    AccessLogAnchor, ChainedEntry, Directory, Issuers, PendingWrite, Registry, Store, StoreError,
+};
 
 const BACKEND: &str = "postgres";
 
@@ -105,17 +107,11 @@ impl Store for PostgresStore {
                     .push_bind(hex::encode(e.prev_hash))
                     .push_bind(hex::encode(e.hash));
             });
-            let first_seq = chunk.first().map_or(0, |e| e.seq).to_string();
             insert
                 .build()
                 .execute(&mut *tx)
                 .await
-                .map_err(StoreError::keyed(
-                    context,
-                    "access-log seq",
-                    "access-log seq",
-                    &first_seq,
-                ))?;
+                .map_err(StoreError::conflict_or_query(context))?;
         }
         Q::insert_writes(&mut tx, writes).await?;
         tx.commit().await.map_err(StoreError::query(context))
@@ -236,6 +232,10 @@ impl Store for PostgresStore {
     }
 
     fn registry(&self) -> &dyn Registry {
+        &self.pool
+    }
+
+    fn issuers(&self) -> &dyn Issuers {
         &self.pool
     }
 }

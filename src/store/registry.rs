@@ -454,7 +454,7 @@ macro_rules! registry_queries {
                 q.build()
                     .execute(&mut **tx)
                     .await
-                    .map_err(StoreError::query("recording a transaction's data failed"))?;
+                    .map_err(StoreError::conflict_or_query("recording a transaction's data failed"))?;
             }
             Ok(())
         }

@@ -17,7 +17,9 @@ use sqlx::{QueryBuilder, Row, Sqlite};
 
 use super::access_log::{decode_hash, AccessLogRow, ACCESS_LOG_COLUMNS};
 use super::registry::sqlite_queries as Q;
-use super::{AccessLogAnchor, ChainedEntry, Directory, PendingWrite, Registry, Store, StoreError};
+use super::{
+    AccessLogAnchor, ChainedEntry, Directory, Issuers, PendingWrite, Registry, Store, StoreError,
+};
 
 const BACKEND: &str = "sqlite";
 
@@ -162,13 +164,9 @@ impl Store for SqliteStore {
                 let _ = conn.close().await;
             }
         }
-        let first_seq = batch.first().map_or(0, |e| e.seq).to_string();
-        result.map(drop).map_err(StoreError::keyed(
-            context,
-            "access-log seq",
-            "access-log seq",
-            &first_seq,
-        ))
+        result
+            .map(drop)
+            .map_err(StoreError::conflict_or_query(context))
     }
 
     async fn access_log_head(&self) -> Result<Option<(i64, [u8; 32])>, StoreError> {
@@ -286,6 +284,10 @@ impl Store for SqliteStore {
     }
 
     fn registry(&self) -> &dyn Registry {
+        &self.pool
+    }
+
+    fn issuers(&self) -> &dyn Issuers {
         &self.pool
     }
 }

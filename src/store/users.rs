@@ -46,6 +46,9 @@ pub trait Directory: Send + Sync {
 
     /// The services a region may call, sorted.
     async fn region_services(&self, region_code: &str) -> Result<Vec<String>, StoreError>;
+    /// A number that every change to users, profiles or region services increases (database
+    /// triggers, whoever writes): what gateways poll to know their caches are stale.
+    async fn version(&self) -> Result<i64, StoreError>;
 }
 
 /// A person who may use the web application or call services as an operator.
@@ -222,6 +225,13 @@ macro_rules! directory_queries {
                 .fetch_all(self)
                 .await
                 .map_err(StoreError::query("listing a region's services failed"))
+            }
+
+            async fn version(&self) -> Result<i64, StoreError> {
+                sqlx::query_scalar("SELECT version FROM directory_version WHERE id = 1")
+                    .fetch_one(self)
+                    .await
+                    .map_err(StoreError::query("reading the directory version failed"))
             }
         }
     };

@@ -287,7 +287,7 @@ fn is_leap(year: i64) -> bool {
 
 /// `xs:hexBinary`: pairs of hex digits; returns the number of octets.
 pub fn hex_binary_octets(s: &str) -> Option<usize> {
-    (s.len() % 2 == 0 && s.bytes().all(|b| b.is_ascii_hexdigit())).then_some(s.len() / 2)
+    (s.len().is_multiple_of(2) && s.bytes().all(|b| b.is_ascii_hexdigit())).then_some(s.len() / 2)
 }
 
 /// `xs:base64Binary` as libxml2 reads it (RFC 2045 decoding): characters outside the base64

@@ -337,6 +337,12 @@ impl TestApp {
             .enable_region_service(demo::DEMO_REGION, service)
             .await
             .expect("enable region");
+        // What the gateway's poller would do within `store.directory_refresh_ms`.
+        self.app
+            .directory_version
+            .refresh(self.app.store.as_ref())
+            .await
+            .expect("directory version");
     }
 
     /// One of the demo MMG's school-staff patients.
@@ -439,7 +445,7 @@ pub async fn connect_at(
         .await
 }
 
-fn client_config(ca_path: &Path, who: As, alpn: Vec<Vec<u8>>) -> rustls::ClientConfig {
+pub fn client_config(ca_path: &Path, who: As, alpn: Vec<Vec<u8>>) -> rustls::ClientConfig {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let mut roots = rustls::RootCertStore::empty();
     for cert in files::certificates(ca_path).expect("ca") {
@@ -477,7 +483,7 @@ fn client_config(ca_path: &Path, who: As, alpn: Vec<Vec<u8>>) -> rustls::ClientC
     config
 }
 
-fn parse_reply(raw: &[u8]) -> std::io::Result<Reply> {
+pub fn parse_reply(raw: &[u8]) -> std::io::Result<Reply> {
     let text = String::from_utf8_lossy(raw).into_owned();
     let (head, body) = text.split_once("\r\n\r\n").ok_or_else(|| {
         std::io::Error::new(

@@ -7,6 +7,8 @@ mod bad_input;
 mod certs_folder;
 mod conformance;
 mod connections;
+mod directory_changes;
+mod gateway_process;
 mod helpers;
 mod identity;
 mod immuni_upstream;

@@ -528,7 +528,7 @@ fn value_battery(v: &str) -> Vec<String> {
         }
     }
     let looks_base64 = v.len() >= 8
-        && v.len() % 4 == 0
+        && v.len().is_multiple_of(4)
         && v.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"+/=".contains(&b));
     if looks_base64 {
@@ -547,7 +547,8 @@ fn value_battery(v: &str) -> Vec<String> {
         push("QUJD".repeat(16));
         push("QUJD".repeat(17));
     }
-    let looks_hex = v.len() >= 8 && v.len() % 2 == 0 && v.bytes().all(|b| b.is_ascii_hexdigit());
+    let looks_hex =
+        v.len() >= 8 && v.len().is_multiple_of(2) && v.bytes().all(|b| b.is_ascii_hexdigit());
     if looks_hex {
         push(v[..v.len() - 1].to_owned());
         push(v[..v.len() - 2].to_owned());

@@ -32,10 +32,14 @@ pub async fn handle(
     authorization: Option<&str>,
     pincode: Option<&str>,
 ) -> HttpResponse {
+    let Ok(transaction_id) = app.transaction_ids.issue(TransactionIdKind::Numeric) else {
+        tracing::error!("no transaction id can be issued; download refused");
+        return unavailable();
+    };
     let draft = Draft {
         service: SERVICE,
         operation: OPERATION,
-        transaction_id: app.transaction_ids.issue(TransactionIdKind::Numeric),
+        transaction_id,
     };
     // identify reads the pincode where a SOAP body has it: a `pinCode` child of the payload.
     let mut payload = Element::new(super::REQUEST_NS, OPERATION);

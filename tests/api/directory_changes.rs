@@ -1,0 +1,261 @@
+//! Administrative changes reach a running gateway: `tsgate regions enable/disable` and `tsgate
+//! users grant`, run as the real CLI process against a live gateway's SQLite store (which the
+//! gateway's store lock allows), and changes to a user's row made by another connection — a
+//! revoked profile, a new password, a disabled user. Region permissions used to be cached for
+//! 10 s without a word, and a verified password stayed good for 60 s after it changed.
+//!
+//! What the gateway caches (region permissions, verified passwords) is dropped when the store's
+//! directory version moves, which the gateway polls every `store.directory_refresh_ms`. Most
+//! tests set a long interval and poll by hand (`refresh`), so that they show both the stale
+//! cache and its end without depending on timing; one runs the real polling.
+
+use tsgate::demo::{DEMO_MMG_ID, DEMO_REGION};
+use tsgate::services::sierologici::{PROFILE_MMG, SERVICE};
+use tsgate::store::Store;
+
+use crate::helpers::{envelope, spawn_app_with, As, Reply, TestApp, TestResult};
+
+/// A gateway that polls the directory version only when a test says so. Regions may call
+/// Sierologici only with the extension on, so the tests turn it on to enable and disable one.
+async fn polled_by_hand() -> TestApp {
+    polling_every(3_600_000).await
+}
+
+async fn polling_every(directory_refresh_ms: u64) -> TestApp {
+    spawn_app_with(|config| {
+        config.store.directory_refresh_ms = directory_refresh_ms;
+        config.extensions.region_callers_on_sierologici_asl = true;
+    })
+    .await
+}
+
+/// What the gateway's poller does every `store.directory_refresh_ms`; `true` if the version
+/// moved.
+async fn poll(app: &TestApp) -> bool {
+    app.app
+        .directory_version
+        .refresh(app.app.store.as_ref())
+        .await
+        .expect("directory version")
+}
+
+/// `tsgate <args> --dir <the app's directory>`, as an operator types it.
+fn cli(app: &TestApp, args: &[&str]) -> TestResult {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_tsgate"))
+        .args(args)
+        .arg("--dir")
+        .arg(app.dir.path())
+        .output()?;
+    assert!(
+        output.status.success(),
+        "tsgate {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    Ok(())
+}
+
+fn message(reply: &Reply) -> Option<&str> {
+    crate::helpers::between(&reply.body, "<tipi:codEsito>", "</tipi:codEsito>")
+}
+
+/// Another connection to the app's database, as a second process has.
+async fn other_connection(app: &TestApp) -> std::sync::Arc<dyn Store> {
+    let url = format!("sqlite://{}", app.dir.path().join("tsgate.db").display());
+    tsgate::store::connect(&url)
+        .await
+        .expect("second connection")
+}
+
+#[tokio::test]
+async fn regions_enable_and_disable_take_effect_at_the_next_poll() -> TestResult {
+    let app = polled_by_hand().await;
+    let body = app
+        .fill(&envelope("sierologici/ElencoAssistiti-regione.xml"))
+        .await;
+    let refused = app.soap(As::Region, SERVICE, &body).await;
+    assert_eq!(
+        (refused.outcome(), message(&refused)),
+        (Some("9999"), Some("9001")),
+        "{}",
+        refused.body
+    );
+
+    cli(
+        &app,
+        &[
+            "regions",
+            "enable",
+            "--code",
+            DEMO_REGION,
+            "--service",
+            SERVICE,
+        ],
+    )?;
+    // Until the gateway polls, its cached permission stands (this is the documented bound).
+    let stale = app.soap(As::Region, SERVICE, &body).await;
+    assert_eq!(message(&stale), Some("9001"), "{}", stale.body);
+    assert!(
+        poll(&app).await,
+        "the CLI's change moved the directory version"
+    );
+    let allowed = app.soap(As::Region, SERVICE, &body).await;
+    assert_eq!(allowed.outcome(), Some("0000"), "{}", allowed.body);
+
+    cli(
+        &app,
+        &[
+            "regions",
+            "disable",
+            "--code",
+            DEMO_REGION,
+            "--service",
+            SERVICE,
+        ],
+    )?;
+    assert!(poll(&app).await);
+    let refused = app.soap(As::Region, SERVICE, &body).await;
+    assert_eq!(
+        (refused.outcome(), message(&refused)),
+        (Some("9999"), Some("9001"))
+    );
+    assert!(!poll(&app).await, "nothing changed since");
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_gateway_polls_the_directory_version_by_itself() -> TestResult {
+    let app = polling_every(20).await;
+    let body = app
+        .fill(&envelope("sierologici/ElencoAssistiti-regione.xml"))
+        .await;
+    assert_eq!(
+        message(&app.soap(As::Region, SERVICE, &body).await),
+        Some("9001")
+    );
+    cli(
+        &app,
+        &[
+            "regions",
+            "enable",
+            "--code",
+            DEMO_REGION,
+            "--service",
+            SERVICE,
+        ],
+    )?;
+    // Bounded: the poller runs every 20 ms; a loaded machine gets many times that.
+    let mut outcome = None;
+    for _ in 0..500 {
+        let reply = app.soap(As::Region, SERVICE, &body).await;
+        outcome = reply.outcome().map(str::to_owned);
+        if outcome.as_deref() == Some("0000") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(outcome.as_deref(), Some("0000"));
+    Ok(())
+}
+
+#[tokio::test]
+async fn profile_changes_take_effect_on_the_next_request() -> TestResult {
+    // Profiles are read on every request: no poll needed.
+    let app = polled_by_hand().await;
+    let body = app.fill(&envelope("sierologici/ElencoAssistiti.xml")).await;
+    let first = app.soap_as_user(DEMO_MMG_ID, SERVICE, &body).await;
+    assert_eq!(first.outcome(), Some("0000"), "{}", first.body);
+
+    // No CLI revokes a profile yet: the store operation, from another connection.
+    other_connection(&app)
+        .await
+        .directory()
+        .revoke_profile(DEMO_MMG_ID, PROFILE_MMG)
+        .await?;
+    let refused = app.soap_as_user(DEMO_MMG_ID, SERVICE, &body).await;
+    assert_eq!(
+        (refused.outcome(), message(&refused)),
+        (Some("9999"), Some("9001"))
+    );
+
+    cli(
+        &app,
+        &[
+            "users",
+            "grant",
+            "--user-id",
+            DEMO_MMG_ID,
+            "--profile",
+            PROFILE_MMG,
+        ],
+    )?;
+    let allowed = app.soap_as_user(DEMO_MMG_ID, SERVICE, &body).await;
+    assert_eq!(allowed.outcome(), Some("0000"), "{}", allowed.body);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_new_password_or_a_disabled_user_ends_the_cached_verification_at_the_next_poll(
+) -> TestResult {
+    let app = polled_by_hand().await;
+    let body = app.fill(&envelope("sierologici/ElencoAssistiti.xml")).await;
+    // Verified and remembered.
+    for _ in 0..2 {
+        let reply = app.soap_as_user(DEMO_MMG_ID, SERVICE, &body).await;
+        assert_eq!(reply.outcome(), Some("0000"), "{}", reply.body);
+    }
+    assert!(!app.app.credential_cache.is_empty());
+
+    // A new password, written by another process (no CLI changes passwords yet).
+    let pool = sqlx::SqlitePool::connect(&format!(
+        "sqlite://{}",
+        app.dir.path().join("tsgate.db").display()
+    ))
+    .await?;
+    let new_hash =
+        tsgate::soap::identify::hash_secret("another password").map_err(|e| e.to_string())?;
+    sqlx::query("UPDATE users SET password_hash = ? WHERE user_id = ?")
+        .bind(&new_hash)
+        .bind(DEMO_MMG_ID)
+        .execute(&pool)
+        .await?;
+    // Until the gateway polls, the remembered verification stands (the documented bound).
+    let stale = app.soap_as_user(DEMO_MMG_ID, SERVICE, &body).await;
+    assert_eq!(stale.outcome(), Some("0000"), "{}", stale.body);
+    assert!(poll(&app).await, "the users table changed");
+    let refused = app.soap_as_user(DEMO_MMG_ID, SERVICE, &body).await;
+    assert_eq!(
+        refused.outcome(),
+        Some("CREDENZIALI_INVALIDE"),
+        "the old password still worked: {}",
+        refused.body
+    );
+
+    // A hash of the same password again (the substitute's: the demo users share it), then the
+    // user disabled.
+    let same_password_hash: String =
+        sqlx::query_scalar("SELECT password_hash FROM users WHERE user_id = ?")
+            .bind(tsgate::demo::DEMO_SUBSTITUTE_ID)
+            .fetch_one(&pool)
+            .await?;
+    sqlx::query("UPDATE users SET password_hash = ? WHERE user_id = ?")
+        .bind(&same_password_hash)
+        .bind(DEMO_MMG_ID)
+        .execute(&pool)
+        .await?;
+    assert!(poll(&app).await);
+    let allowed = app.soap_as_user(DEMO_MMG_ID, SERVICE, &body).await;
+    assert_eq!(allowed.outcome(), Some("0000"), "{}", allowed.body);
+    sqlx::query("UPDATE users SET enabled = false WHERE user_id = ?")
+        .bind(DEMO_MMG_ID)
+        .execute(&pool)
+        .await?;
+    assert!(poll(&app).await);
+    let refused = app.soap_as_user(DEMO_MMG_ID, SERVICE, &body).await;
+    assert_eq!(
+        refused.outcome(),
+        Some("CREDENZIALI_INVALIDE"),
+        "{}",
+        refused.body
+    );
+    Ok(())
+}
