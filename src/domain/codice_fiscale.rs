@@ -111,7 +111,7 @@ fn has_possible_birth_date(b: &[u8]) -> bool {
     };
     // 1900 is not a leap year but 2000 is: year % 4 == 0 is a leap year in one of the two.
     let days_in_month = match month + 1 {
-        2 if year % 4 == 0 => 29,
+        2 if year.is_multiple_of(4) => 29,
         2 => 28,
         4 | 6 | 9 | 11 => 30,
         _ => 31,
