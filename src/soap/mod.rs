@@ -4,16 +4,22 @@
 pub mod authorize;
 pub mod credential_cache;
 pub mod envelope;
+pub mod envelope_reader;
 pub mod fault;
 pub mod identify;
+mod namespaces;
 pub mod payload;
 pub mod permissions;
 pub mod pipeline;
 pub mod record;
 pub mod respond;
+mod start_tag;
 pub mod throttle;
+mod unique;
 pub mod version;
+pub mod work;
 pub mod xml;
+pub mod xml_limits;
 
 pub use payload::Element;
 pub use version::SoapVersion;

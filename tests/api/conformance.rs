@@ -3,8 +3,9 @@
 //! schema — and the gateway keeps serving after each one.
 
 use serde::Deserialize;
-use tsgate::soap::envelope;
+use tsgate::soap::envelope::{self, Payloads};
 use tsgate::soap::version::SoapVersion;
+use tsgate::soap::xml_limits::XmlLimits;
 
 use crate::helpers::{envelope as sample, spawn_app, Placeholders, TestApp, TestResult};
 
@@ -106,8 +107,15 @@ async fn run_kit(
         );
         if reply.status == 200 {
             let schemas = &app.app.schemas;
-            envelope::read(reply.body.as_bytes(), version, schemas, 32)
-                .map_err(|e| format!("reply breaks the published schema ({e:?}): {what}"))?;
+            let limits = XmlLimits::default();
+            envelope::read(
+                reply.body.as_bytes(),
+                version,
+                schemas,
+                &limits,
+                Payloads::Any,
+            )
+            .map_err(|e| format!("reply breaks the published schema ({e:?}): {what}"))?;
         }
     }
     Ok(manifest.case.len())

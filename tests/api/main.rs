@@ -6,6 +6,7 @@ mod audit;
 mod bad_input;
 mod conformance;
 mod helpers;
+mod hostile_xml;
 mod identity;
 mod immuni_upstream;
 mod lifecycle;
