@@ -84,7 +84,7 @@ fn hostile(c: &mut Criterion) {
     group.finish();
 }
 
-/// A small request read inline (what the gateway does up to 16 KiB) against the same request
+/// A small request read inline (what the gateway does up to 8 KiB) against the same request
 /// handed to tokio's blocking pool, both from inside a multi-threaded runtime.
 fn dispatch(c: &mut Criterion) {
     let schemas = Arc::new(compile_schemas().expect("shipped schemas compile"));

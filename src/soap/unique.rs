@@ -12,15 +12,19 @@ const PAIRWISE: usize = 8;
 /// A name as two parts: (namespace, local) for expanded names, ("", qname) for raw ones.
 type Key<'a> = (&'a [u8], &'a [u8]);
 
-#[derive(Default)]
 pub struct Unique<'a> {
-    few: Vec<Key<'a>>,
+    few: [Key<'a>; PAIRWISE],
+    len: usize,
     many: Option<HashSet<Key<'a>>>,
 }
 
 impl<'a> Unique<'a> {
     pub fn new() -> Unique<'a> {
-        Unique::default()
+        Unique {
+            few: [(&[], &[]); PAIRWISE],
+            len: 0,
+            many: None,
+        }
     }
 
     /// Adds `key`; false if it was already there.
@@ -29,17 +33,21 @@ impl<'a> Unique<'a> {
         if let Some(many) = &mut self.many {
             return many.insert(key);
         }
-        for seen in &self.few {
+        for seen in &self.few[..self.len] {
             work.add(1 + common_prefix(seen.0, key.0) + common_prefix(seen.1, key.1));
             if *seen == key {
                 return false;
             }
         }
-        self.few.push(key);
-        if self.few.len() > PAIRWISE {
-            work.add(self.few.len());
-            self.many = Some(self.few.drain(..).collect());
+        if self.len < PAIRWISE {
+            self.few[self.len] = key;
+            self.len += 1;
+            return true;
         }
+        work.add(self.len);
+        let mut many: HashSet<Key<'a>> = self.few.iter().copied().collect();
+        many.insert(key);
+        self.many = Some(many);
         true
     }
 }
