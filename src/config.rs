@@ -89,6 +89,15 @@ pub struct ServerConfig {
     pub shutdown_grace_ms: u64,
     #[serde(default = "defaults::max_xml_depth")]
     pub max_xml_depth: usize,
+    /// Attributes on one XML element (namespace declarations not counted).
+    #[serde(default = "defaults::max_xml_attributes")]
+    pub max_xml_attributes: usize,
+    /// Namespace declarations on one XML element.
+    #[serde(default = "defaults::max_xml_namespace_declarations")]
+    pub max_xml_namespace_declarations: usize,
+    /// Bytes of an XML element or attribute name, prefix included.
+    #[serde(default = "defaults::max_xml_name_bytes")]
+    pub max_xml_name_bytes: usize,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -255,6 +264,7 @@ pub enum LogFormat {
 
 mod defaults {
     use super::LogFormat;
+    use crate::soap::xml_limits::XmlLimits;
     pub fn admin_listen() -> std::net::SocketAddr {
         std::net::SocketAddr::from(([127, 0, 0, 1], 9090))
     }
@@ -292,7 +302,16 @@ mod defaults {
         5_000
     }
     pub fn max_xml_depth() -> usize {
-        32
+        XmlLimits::default().max_depth
+    }
+    pub fn max_xml_attributes() -> usize {
+        XmlLimits::default().max_attributes
+    }
+    pub fn max_xml_namespace_declarations() -> usize {
+        XmlLimits::default().max_namespace_declarations
+    }
+    pub fn max_xml_name_bytes() -> usize {
+        XmlLimits::default().max_name_bytes
     }
     pub fn access_log_batch() -> usize {
         512

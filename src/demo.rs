@@ -59,6 +59,7 @@ pub fn config_for(dir: &Path, listen: SocketAddr) -> Config {
     } else {
         listen.ip().to_string()
     };
+    let limits = crate::soap::xml_limits::XmlLimits::default();
     Config {
         server: ServerConfig {
             listen,
@@ -75,7 +76,10 @@ pub fn config_for(dir: &Path, listen: SocketAddr) -> Config {
             first_request_timeout_ms: 10_000,
             idle_timeout_ms: 60_000,
             shutdown_grace_ms: 30_000,
-            max_xml_depth: 32,
+            max_xml_depth: limits.max_depth,
+            max_xml_attributes: limits.max_attributes,
+            max_xml_namespace_declarations: limits.max_namespace_declarations,
+            max_xml_name_bytes: limits.max_name_bytes,
         },
         tls: TlsConfig {
             certificate: certs.join("server.pem"),

@@ -21,15 +21,18 @@ use crate::server::{accept, admin, tls, tls_reload, PeerIdentityReader};
 use crate::services::{self, Catalogue, SCHEMA_FILES};
 use crate::soap::credential_cache::CredentialCache;
 use crate::soap::directory_version::{self, DirectoryVersion};
+use crate::soap::envelope_reader::{EnvelopeReader, INLINE_MAX_BYTES};
 use crate::soap::permissions::RegionPermissions;
 use crate::soap::throttle::Throttle;
+use crate::soap::xml_limits::XmlLimits;
 use crate::store::{self, retention, AccessLogWriter, Lease, Store, StoreLock, WriterHandle};
 use crate::xsd::SchemaSet;
 
 /// Everything a request needs, shared by all connections.
 pub struct App {
     pub config: Config,
-    pub schemas: SchemaSet,
+    pub schemas: Arc<SchemaSet>,
+    pub envelope_reader: EnvelopeReader,
     pub catalogue: Catalogue,
     pub store: Arc<dyn Store>,
     pub access_log: AccessLogWriter,
@@ -72,7 +75,12 @@ impl Application {
         config: Config,
         store_lock: Option<StoreLock>,
     ) -> anyhow::Result<Application> {
-        let schemas = compile_schemas()?;
+        let schemas = Arc::new(compile_schemas()?);
+        let envelope_reader = EnvelopeReader::new(
+            schemas.clone(),
+            XmlLimits::from_config(&config.server),
+            INLINE_MAX_BYTES,
+        );
         let catalogue = Catalogue::new(services::all(&config).context("services set-up")?);
         match &config.immuni {
             Some(immuni) => tracing::info!(upstream = %immuni.base_url, "InvioOTP offered"),
@@ -114,6 +122,7 @@ impl Application {
             .with_context(|| format!("cannot listen on {} (admin)", config.server.admin_listen))?;
         let app = App {
             schemas,
+            envelope_reader,
             catalogue,
             store,
             access_log,

@@ -5,7 +5,9 @@
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use tsgate::soap::{envelope, SoapVersion};
+use tsgate::soap::envelope::{self, Payloads};
+use tsgate::soap::xml_limits::XmlLimits;
+use tsgate::soap::SoapVersion;
 use tsgate::xsd::SchemaSet;
 
 fn schemas() -> &'static SchemaSet {
@@ -15,6 +17,7 @@ fn schemas() -> &'static SchemaSet {
 
 fuzz_target!(|data: &[u8]| {
     for version in [SoapVersion::V11, SoapVersion::V12] {
-        let _ = envelope::read(data, version, schemas(), 32);
+        let limits = XmlLimits::default();
+        let _ = envelope::read(data, version, schemas(), &limits, Payloads::Any);
     }
 });

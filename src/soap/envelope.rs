@@ -7,12 +7,15 @@
 //! payload are dropped before validation (CONVENTIONS: clients send every element, empty when
 //! unused), so a required element sent empty is reported as missing.
 
-use quick_xml::events::{BytesStart, Event};
-use quick_xml::name::ResolveResult;
-use quick_xml::NsReader;
+use quick_xml::events::Event;
+use quick_xml::Reader;
 
+use super::namespaces::Namespaces;
 use super::payload::Element;
+use super::start_tag::{self, StartTag};
 use super::version::SoapVersion;
+use super::work::Work;
+use super::xml_limits::XmlLimits;
 use crate::xsd::{Attribute, SchemaSet, Validator, Violation};
 
 pub struct Envelope {
@@ -28,6 +31,12 @@ pub enum EnvelopeError {
     Doctype,
     #[error("Annidamento XML oltre il limite di {0} livelli")]
     TooDeep(usize),
+    #[error("Più di {0} attributi su un elemento")]
+    TooManyAttributes(usize),
+    #[error("Più di {0} dichiarazioni di namespace su un elemento")]
+    TooManyNamespaces(usize),
+    #[error("Nome di elemento o attributo oltre {0} byte")]
+    NameTooLong(usize),
     #[error("Codifica non ammessa: è accettato solo UTF-8")]
     Encoding,
     #[error("Il documento non è una busta SOAP: {0}")]
@@ -36,8 +45,33 @@ pub enum EnvelopeError {
     VersionMismatch,
     #[error("Intestazione SOAP obbligatoria non gestita: {0}")]
     MustUnderstand(String),
+    /// The Body payload is not the request of an operation of the service called.
+    #[error("'{name}' (namespace '{namespace}') non è un'operazione del servizio")]
+    UnknownOperation { namespace: String, name: String },
     #[error("Richiesta non conforme allo schema: {0}")]
     Schema(Violation),
+}
+
+/// Which Body payloads the reader takes: the service's operations are checked on the payload's
+/// start tag, before anything of it is validated.
+#[derive(Clone, Copy)]
+pub enum Payloads<'a> {
+    /// Any global element of the schemas (replies, samples).
+    Any,
+    /// Only these (namespace, local name) roots: a service's operation requests.
+    Only(&'a [(&'a str, &'a str)]),
+}
+
+impl Payloads<'_> {
+    fn accepts(&self, namespace: &str, local: &str, work: &mut Work) -> bool {
+        match self {
+            Payloads::Any => true,
+            Payloads::Only(roots) => roots.iter().any(|&(ns, name)| {
+                work.step();
+                name == local && ns == namespace
+            }),
+        }
+    }
 }
 
 /// Where the reader is in the envelope's fixed structure.
@@ -65,15 +99,31 @@ pub fn read(
     bytes: &[u8],
     expected: SoapVersion,
     schemas: &SchemaSet,
-    max_depth: usize,
+    limits: &XmlLimits,
+    payloads: Payloads<'_>,
+) -> Result<Envelope, EnvelopeError> {
+    read_counted(bytes, expected, schemas, limits, payloads, &mut Work::new())
+}
+
+/// [`read`], adding its inner-loop steps to `work`: every step of reading is linear in the
+/// size of the bytes it looks at, so the total is proportional to the envelope's size.
+pub fn read_counted(
+    bytes: &[u8],
+    expected: SoapVersion,
+    schemas: &SchemaSet,
+    limits: &XmlLimits,
+    payloads: Payloads<'_>,
+    work: &mut Work,
 ) -> Result<Envelope, EnvelopeError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let mut reader = NsReader::from_reader(bytes);
+    let mut reader = Reader::from_reader(bytes);
     let config = reader.config_mut();
     config.expand_empty_elements = true;
     config.check_end_names = true;
     config.trim_text(false);
 
+    let mut namespaces = Namespaces::new();
+    let mut utf8_checked = false;
     let mut place = Place::Start;
     let mut version = expected;
     let mut depth = 0usize;
@@ -83,7 +133,17 @@ pub fn read(
     let mut payload: Option<Element> = None;
 
     loop {
+        let before = reader.buffer_position();
         let event = reader.read_event().map_err(|e| malformed(&e))?;
+        // quick-xml scans each byte of the event a bounded number of times (memchr).
+        work.add(usize::try_from(reader.buffer_position() - before).unwrap_or(usize::MAX));
+        work.step();
+        // The declaration may name another encoding (its own Fault); a DOCTYPE is refused
+        // first; anything else needs the whole document to be UTF-8.
+        if !utf8_checked && !matches!(event, Event::Decl(_) | Event::DocType(_)) {
+            check_utf8(bytes, work)?;
+            utf8_checked = true;
+        }
         match event {
             Event::DocType(_) => return Err(EnvelopeError::Doctype),
             Event::Decl(decl) => {
@@ -101,22 +161,25 @@ pub fn read(
             Event::Comment(_) => {}
             Event::Start(start) => {
                 depth += 1;
-                if depth > max_depth {
-                    return Err(EnvelopeError::TooDeep(max_depth));
+                if depth > limits.max_depth {
+                    return Err(EnvelopeError::TooDeep(limits.max_depth));
                 }
-                let (ns, local) = reader.resolve_element(start.name());
-                let namespace = namespace_of(&ns)?;
-                let local = utf8(local.into_inner())?;
+                let tag = start_tag::read(&start, &mut namespaces, limits, work)?;
+                let StartTag {
+                    namespace, local, ..
+                } = tag;
                 match place {
                     Place::Start => {
                         if local != "Envelope" {
                             return Err(EnvelopeError::NotSoap(format!(
-                                "l'elemento radice è '{local}', atteso 'Envelope'"
+                                "l'elemento radice è '{}', atteso 'Envelope'",
+                                clip(local)
                             )));
                         }
                         version = SoapVersion::from_namespace(namespace).ok_or_else(|| {
                             EnvelopeError::NotSoap(format!(
-                                "namespace '{namespace}' non è un namespace SOAP"
+                                "namespace '{}' non è un namespace SOAP",
+                                clip(namespace)
                             ))
                         })?;
                         if version != expected {
@@ -132,37 +195,39 @@ pub fn read(
                     }
                     Place::InEnvelope => {
                         return Err(EnvelopeError::NotSoap(format!(
-                            "elemento '{local}' inatteso in Envelope"
+                            "elemento '{}' inatteso in Envelope",
+                            clip(local)
                         )));
                     }
                     Place::InHeader {
                         depth: header_depth,
                     } => {
-                        if depth == header_depth + 1 && must_understand(&reader, &start, version)? {
-                            return Err(EnvelopeError::MustUnderstand(local.to_owned()));
+                        if depth == header_depth + 1 && must_understand(&tag, version) {
+                            return Err(EnvelopeError::MustUnderstand(clip(local)));
                         }
                     }
                     Place::InBody => {
+                        if !payloads.accepts(namespace, local, work) {
+                            return Err(EnvelopeError::UnknownOperation {
+                                namespace: clip(namespace),
+                                name: clip(local),
+                            });
+                        }
                         let mut v = schemas.validator();
-                        v.start_element(
-                            namespace,
-                            local,
-                            &attributes(&reader, &start)?
-                                .iter()
-                                .map(as_attr)
-                                .collect::<Vec<_>>(),
-                        )
-                        .map_err(EnvelopeError::Schema)?;
+                        work.add(namespace.len() + local.len());
+                        v.start_element(namespace, local, &as_attrs(&tag, work))
+                            .map_err(EnvelopeError::Schema)?;
                         validator = Some(v);
                         stack.push(Element::new(namespace, local));
                         place = Place::InPayload;
                     }
                     Place::InPayload => {
-                        flush(&mut pending, &mut validator, &mut stack)?;
+                        flush(&mut pending, &mut validator, &mut stack, work)?;
+                        work.add(namespace.len() + local.len());
                         pending = Some(Pending {
                             namespace: namespace.to_owned(),
                             name: local.to_owned(),
-                            attributes: attributes(&reader, &start)?,
+                            attributes: owned_attributes(&tag, work),
                         });
                     }
                     Place::AfterPayload => {
@@ -172,7 +237,8 @@ pub fn read(
                     }
                     Place::AfterBody => {
                         return Err(EnvelopeError::NotSoap(format!(
-                            "elemento '{local}' inatteso dopo il Body"
+                            "elemento '{}' inatteso dopo il Body",
+                            clip(local)
                         )));
                     }
                     Place::Done => {
@@ -183,6 +249,7 @@ pub fn read(
                 }
             }
             Event::End(_) => {
+                namespaces.close(work);
                 match place {
                     Place::InHeader {
                         depth: header_depth,
@@ -211,6 +278,7 @@ pub fn read(
                 depth = depth.saturating_sub(1);
             }
             Event::Text(text) => {
+                work.add(text.len());
                 let text = text.unescape().map_err(|e| malformed(&e))?;
                 character_data(
                     &text,
@@ -219,9 +287,11 @@ pub fn read(
                     &mut pending,
                     &mut validator,
                     &mut stack,
+                    work,
                 )?;
             }
             Event::CData(data) => {
+                work.add(data.len());
                 let text = utf8(&data)?.to_owned();
                 character_data(
                     &text,
@@ -230,6 +300,7 @@ pub fn read(
                     &mut pending,
                     &mut validator,
                     &mut stack,
+                    work,
                 )?;
             }
             Event::Empty(_) => return Err(internal("empty")),
@@ -245,6 +316,17 @@ pub fn read(
         .finish()
         .map_err(EnvelopeError::Schema)?;
     Ok(Envelope { version, payload })
+}
+
+/// Every byte of the document, comments and what follows the envelope included, must be UTF-8.
+fn check_utf8(bytes: &[u8], work: &mut Work) -> Result<(), EnvelopeError> {
+    work.add(bytes.len());
+    std::str::from_utf8(bytes).map(|_| ()).map_err(|e| {
+        EnvelopeError::Malformed(format!(
+            "sequenza UTF-8 non valida al byte {}",
+            e.valid_up_to()
+        ))
+    })
 }
 
 /// Character data as written: a CDATA section is judged apart from text (libxml2 refuses it
@@ -263,15 +345,19 @@ fn character_data(
     pending: &mut Option<Pending>,
     validator: &mut Option<Validator<'_>>,
     stack: &mut Vec<Element>,
+    work: &mut Work,
 ) -> Result<(), EnvelopeError> {
+    work.add(text.len());
     match place {
         Place::InPayload => {
             if kind == Chars::Text && text.trim().is_empty() && pending.is_some() {
                 // Whitespace inside a held-back element keeps it "empty".
                 return Ok(());
             }
-            flush(pending, validator, stack)?;
+            flush(pending, validator, stack, work)?;
             let v = validator.as_mut().ok_or_else(|| internal("validator"))?;
+            // The validator looks at each byte a bounded number of times; so does the tree.
+            work.add(2 * text.len());
             match kind {
                 Chars::Text => v.text(text),
                 Chars::CData => v.cdata(text),
@@ -295,10 +381,23 @@ fn flush(
     pending: &mut Option<Pending>,
     validator: &mut Option<Validator<'_>>,
     stack: &mut Vec<Element>,
+    work: &mut Work,
 ) -> Result<(), EnvelopeError> {
     if let Some(p) = pending.take() {
         let v = validator.as_mut().ok_or_else(|| internal("validator"))?;
-        let attrs: Vec<Attribute<'_>> = p.attributes.iter().map(as_attr).collect();
+        let attrs: Vec<Attribute<'_>> = p
+            .attributes
+            .iter()
+            .map(|(namespace, local, value)| {
+                work.add(namespace.len() + local.len() + value.len() + 1);
+                Attribute {
+                    namespace,
+                    local,
+                    value,
+                }
+            })
+            .collect();
+        work.add(p.namespace.len() + p.name.len() + 1);
         v.start_element(&p.namespace, &p.name, &attrs)
             .map_err(EnvelopeError::Schema)?;
         stack.push(Element::new(&p.namespace, &p.name));
@@ -306,75 +405,59 @@ fn flush(
     Ok(())
 }
 
-fn must_understand(
-    reader: &NsReader<&[u8]>,
-    start: &BytesStart<'_>,
-    version: SoapVersion,
-) -> Result<bool, EnvelopeError> {
-    for attr in start.attributes() {
-        let attr = attr.map_err(|e| malformed(&e))?;
-        let (ns, local) = reader.resolve_attribute(attr.key);
-        if local.into_inner() == b"mustUnderstand" && namespace_of(&ns)? == version.namespace() {
-            let value = attr.unescape_value().map_err(|e| malformed(&e))?;
-            return Ok(matches!(value.trim(), "1" | "true"));
-        }
-    }
-    Ok(false)
+/// A header block the receiver must understand: `mustUnderstand` "1" or "true" in the
+/// envelope's namespace.
+fn must_understand(tag: &StartTag<'_>, version: SoapVersion) -> bool {
+    tag.attributes.iter().any(|a| {
+        a.local == "mustUnderstand"
+            && a.namespace == version.namespace()
+            && matches!(a.value.trim(), "1" | "true")
+    })
 }
 
-/// Attributes as (namespace, local, value); namespace declarations are not attributes.
-fn attributes(
-    reader: &NsReader<&[u8]>,
-    start: &BytesStart<'_>,
-) -> Result<Vec<(String, String, String)>, EnvelopeError> {
-    let mut out = Vec::new();
-    for attr in start.attributes() {
-        let attr = attr.map_err(|e| malformed(&e))?;
-        let key = attr.key.into_inner();
-        if key == b"xmlns" || key.starts_with(b"xmlns:") {
-            continue;
-        }
-        let (ns, local) = reader.resolve_attribute(attr.key);
-        let namespace = match ns {
-            ResolveResult::Bound(n) => utf8(n.into_inner())?.to_owned(),
-            ResolveResult::Unbound => String::new(),
-            ResolveResult::Unknown(prefix) => {
-                return Err(EnvelopeError::Malformed(format!(
-                    "prefisso '{}' non dichiarato",
-                    String::from_utf8_lossy(&prefix)
-                )))
+/// The tag's attributes as the validator takes them.
+fn as_attrs<'a>(tag: &'a StartTag<'_>, work: &mut Work) -> Vec<Attribute<'a>> {
+    tag.attributes
+        .iter()
+        .map(|a| {
+            work.add(a.namespace.len() + a.local.len() + a.value.len() + 1);
+            Attribute {
+                namespace: a.namespace,
+                local: a.local,
+                value: &a.value,
             }
-        };
-        let value = attr
-            .unescape_value()
-            .map_err(|e| malformed(&e))?
-            .into_owned();
-        out.push((namespace, utf8(local.into_inner())?.to_owned(), value));
-    }
-    Ok(out)
+        })
+        .collect()
 }
 
-fn as_attr(a: &(String, String, String)) -> Attribute<'_> {
-    Attribute {
-        namespace: &a.0,
-        local: &a.1,
-        value: &a.2,
-    }
-}
-
-fn namespace_of<'a>(ns: &'a ResolveResult<'_>) -> Result<&'a str, EnvelopeError> {
-    match ns {
-        ResolveResult::Bound(n) => utf8(n.as_ref()),
-        ResolveResult::Unbound => Ok(""),
-        ResolveResult::Unknown(prefix) => Err(EnvelopeError::Malformed(format!(
-            "prefisso '{}' non dichiarato",
-            String::from_utf8_lossy(prefix)
-        ))),
-    }
+/// The tag's attributes as (namespace, local, value), kept while the element is held back.
+fn owned_attributes(tag: &StartTag<'_>, work: &mut Work) -> Vec<(String, String, String)> {
+    tag.attributes
+        .iter()
+        .map(|a| {
+            work.add(a.namespace.len() + a.local.len() + a.value.len() + 1);
+            (
+                a.namespace.to_owned(),
+                a.local.to_owned(),
+                a.value.clone().into_owned(),
+            )
+        })
+        .collect()
 }
 
 fn utf8(bytes: &[u8]) -> Result<&str, EnvelopeError> {
-    std::str::from_utf8(bytes).map_err(|_| EnvelopeError::Encoding)
+    std::str::from_utf8(bytes)
+        .map_err(|e| EnvelopeError::Malformed(format!("UTF-8 non valido: {e}")))
+}
+
+/// Names echoed in a Fault are cut short: a reply never amplifies hostile input.
+pub(super) fn clip(text: &str) -> String {
+    const MAX: usize = 64;
+    let mut out: String = text.chars().take(MAX).collect();
+    if text.chars().nth(MAX).is_some() {
+        out.push('…');
+    }
+    out
 }
 
 fn malformed(e: &dyn std::fmt::Display) -> EnvelopeError {

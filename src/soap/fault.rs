@@ -106,14 +106,16 @@ impl Fault {
         )
     }
 
-    pub fn unknown_operation(service: &str, element: &str) -> Fault {
+    /// The Body payload is not the request element of any operation of `service`.
+    pub fn unknown_operation(service: &str, namespace: &str, element: &str) -> Fault {
         Fault::new(
             StatusCode::BAD_REQUEST,
             FaultCode::Client,
             "OPERAZIONE_SCONOSCIUTA",
             format!(
-                "'{}' non è un'operazione del servizio {service}",
-                truncate(element)
+                "'{}' (namespace '{}') non è un'operazione del servizio {service}",
+                truncate(element),
+                truncate(namespace)
             ),
         )
     }
@@ -154,6 +156,26 @@ impl Fault {
                 StatusCode::BAD_REQUEST,
                 FaultCode::Client,
                 "ANNIDAMENTO_ECCESSIVO",
+            ),
+            EnvelopeError::TooManyAttributes(_) => (
+                StatusCode::BAD_REQUEST,
+                FaultCode::Client,
+                "TROPPI_ATTRIBUTI",
+            ),
+            EnvelopeError::TooManyNamespaces(_) => (
+                StatusCode::BAD_REQUEST,
+                FaultCode::Client,
+                "TROPPI_NAMESPACE",
+            ),
+            EnvelopeError::NameTooLong(_) => (
+                StatusCode::BAD_REQUEST,
+                FaultCode::Client,
+                "NOME_TROPPO_LUNGO",
+            ),
+            EnvelopeError::UnknownOperation { .. } => (
+                StatusCode::BAD_REQUEST,
+                FaultCode::Client,
+                "OPERAZIONE_SCONOSCIUTA",
             ),
             EnvelopeError::Encoding => (
                 StatusCode::BAD_REQUEST,

@@ -38,14 +38,25 @@ pub async fn handle(app: &App, peer: &PeerIdentity, call: SoapCall<'_>) -> HttpR
         return refuse(app, version, Fault::unknown_service(call.service));
     };
 
-    // 1–2. envelope + schema
-    let envelope = match envelope::read(
-        &call.body,
-        version,
-        &app.schemas,
-        app.config.server.max_xml_depth,
-    ) {
+    // 1–2. envelope + schema; the payload must be one of this service's operations
+    let requests: Vec<(&'static str, &'static str)> = service
+        .operations
+        .iter()
+        .map(|operation| operation.spec().request)
+        .collect();
+    let envelope = match app
+        .envelope_reader
+        .read(call.body, version, &requests)
+        .await
+    {
         Ok(envelope) => envelope,
+        Err(envelope::EnvelopeError::UnknownOperation { namespace, name }) => {
+            return refuse(
+                app,
+                version,
+                Fault::unknown_operation(service.name, &namespace, &name),
+            );
+        }
         // Faults answer in the version the Content-Type announced, which is what the client reads.
         Err(error) => return refuse(app, version, Fault::from_envelope(&error)),
     };
@@ -54,7 +65,7 @@ pub async fn handle(app: &App, peer: &PeerIdentity, call: SoapCall<'_>) -> HttpR
         return refuse(
             app,
             version,
-            Fault::unknown_operation(service.name, &payload.name),
+            Fault::unknown_operation(service.name, &payload.namespace, &payload.name),
         );
     };
     let spec = operation.spec();

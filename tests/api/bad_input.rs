@@ -49,7 +49,7 @@ async fn wrong_content_type_is_415() -> TestResult {
 }
 
 #[tokio::test]
-async fn unknown_service_is_404_and_unknown_element_a_schema_fault() -> TestResult {
+async fn unknown_service_is_404_and_unknown_payload_element_400() -> TestResult {
     let app = spawn_app().await;
     let reply = app
         .soap(
@@ -62,12 +62,14 @@ async fn unknown_service_is_404_and_unknown_element_a_schema_fault() -> TestResu
         (reply.status, reply.outcome()),
         (404, Some("SERVIZIO_SCONOSCIUTO"))
     );
-    // A payload valid for no operation of this service: the schema knows no such element.
+    // A payload element no schema declares is not an operation of the service: the documented
+    // specific code, not a schema violation.
     let other =
         envelope("servizi/ElencoServizi.xml").replace("ElencoServiziRichiesta", "AltraRichiesta");
     let reply = app.soap(As::Region, "Servizi", &other).await;
-    assert_eq!(reply.status, 500, "{}", reply.body);
-    assert_eq!(reply.outcome(), Some("SCHEMA"));
+    assert_eq!(reply.status, 400, "{}", reply.body);
+    assert_eq!(reply.outcome(), Some("OPERAZIONE_SCONOSCIUTA"));
+    assert!(reply.body.contains("AltraRichiesta"), "{}", reply.body);
     still_serving(&app).await;
     Ok(())
 }

@@ -4,8 +4,9 @@
 
 use serde::Deserialize;
 use tsgate::services::outcome::DESCRIZIONE_OK;
-use tsgate::soap::envelope;
+use tsgate::soap::envelope::{self, Payloads};
 use tsgate::soap::version::SoapVersion;
+use tsgate::soap::xml_limits::XmlLimits;
 
 use crate::helpers::{envelope as sample, spawn_app, Placeholders, TestApp, TestResult};
 
@@ -100,8 +101,14 @@ fn every_sample_reply_is_valid_and_describes_its_outcome() -> TestResult {
             let body = std::fs::read_to_string(&path)?;
             let what = path.display().to_string();
             assert_describes_its_outcome(&body, &what);
-            envelope::read(body.as_bytes(), SoapVersion::V11, &schemas, 32)
-                .map_err(|e| format!("{what} breaks the published schema: {e:?}"))?;
+            envelope::read(
+                body.as_bytes(),
+                SoapVersion::V11,
+                &schemas,
+                &XmlLimits::default(),
+                Payloads::Any,
+            )
+            .map_err(|e| format!("{what} breaks the published schema: {e:?}"))?;
             let code = crate::helpers::between(&body, "<ric:codEsito>", "</ric:codEsito>");
             *seen
                 .entry(format!("{kit} {}", code.unwrap_or_default()))
@@ -163,8 +170,15 @@ async fn run_kit(
         if reply.status == 200 {
             assert_describes_its_outcome(&reply.body, &what);
             let schemas = &app.app.schemas;
-            envelope::read(reply.body.as_bytes(), version, schemas, 32)
-                .map_err(|e| format!("reply breaks the published schema ({e:?}): {what}"))?;
+            let limits = XmlLimits::default();
+            envelope::read(
+                reply.body.as_bytes(),
+                version,
+                schemas,
+                &limits,
+                Payloads::Any,
+            )
+            .map_err(|e| format!("reply breaks the published schema ({e:?}): {what}"))?;
         }
     }
     Ok(manifest.case.len())

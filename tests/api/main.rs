@@ -10,6 +10,7 @@ mod connections;
 mod directory_changes;
 mod gateway_process;
 mod helpers;
+mod hostile_xml;
 mod identity;
 mod immuni_upstream;
 mod lifecycle;
