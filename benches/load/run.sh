@@ -2,8 +2,9 @@
 # Load test: tsgate vs nginx returning a fixed body, both over mutual TLS with the same
 # certificates, side by side in one run. Reports requests/s and server CPU per request
 # (utime+stime of the server processes, from /proc) for keep-alive and for a new TLS
-# connection per request; then InvioOTP through tsgate to a local Immuni upstream (nginx
-# answering 204 on /v1/otp), beside ElencoServizi on the same gateway.
+# connection per request (nginx with and without session resumption: tsgate resumes sessions
+# for clients that keep a session store, as oha does); then InvioOTP through tsgate to a local
+# Immuni upstream (nginx answering 204 on /v1/otp), beside ElencoServizi on the same gateway.
 #
 #   cargo build --release && bash benches/load/run.sh [requests] [concurrency]
 #
@@ -17,6 +18,7 @@ TSGATE=target/release/tsgate
 PORT_T=18443
 PORT_N=18444
 PORT_U=18445
+PORT_R=18446
 trap 'kill $(jobs -p) 2>/dev/null || true; [ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null; rm -rf "$WORK"' EXIT
 
 command -v oha >/dev/null || { echo "oha not found: cargo install oha" >&2; exit 1; }
@@ -57,6 +59,22 @@ http {
     ssl_protocols TLSv1.2 TLSv1.3;
     ssl_session_cache off;
     ssl_session_tickets off;
+    keepalive_requests 1000000;
+    client_body_buffer_size 64k;
+    location / { default_type "text/xml; charset=utf-8"; return 200 '$REPLY_QUOTED'; }
+  }
+  # The same server with TLS session resumption on (cache + tickets), as tsgate resumes sessions
+  # for clients that keep a session store (oha does): new connections compared like with like.
+  server {
+    listen 127.0.0.1:$PORT_R ssl http2;
+
+    ssl_certificate $CERTS/server.pem;
+    ssl_certificate_key $CERTS/server-key.pem;
+    ssl_client_certificate $CERTS/ca.pem;
+    ssl_verify_client on;
+    ssl_protocols TLSv1.2 TLSv1.3;
+    ssl_session_cache shared:tsgate_bench:10m;
+    ssl_session_tickets on;
     keepalive_requests 1000000;
     client_body_buffer_size 64k;
     location / { default_type "text/xml; charset=utf-8"; return 200 '$REPLY_QUOTED'; }
@@ -114,6 +132,7 @@ run "nginx, keep-alive" "https://localhost:$PORT_N/ws/Servizi" $(nginx_pids)
 run "tsgate, keep-alive" "https://localhost:$PORT_T/ws/Servizi" $TSGATE_PID
 EXTRA="--disable-keepalive"
 run "nginx, new TLS connection per request" "https://localhost:$PORT_N/ws/Servizi" $(nginx_pids)
+run "nginx with session resumption, new TLS connection per request" "https://localhost:$PORT_R/ws/Servizi" $(nginx_pids)
 run "tsgate, new TLS connection per request" "https://localhost:$PORT_T/ws/Servizi" $TSGATE_PID
 
 # InvioOTP: the same OTP every time (the upstream does not mind), beside ElencoServizi.

@@ -39,13 +39,16 @@ async fn poll(app: &TestApp) -> bool {
         .expect("directory version")
 }
 
-/// `tsgate <args> --dir <the app's directory>`, as an operator types it.
-fn cli(app: &TestApp, args: &[&str]) -> TestResult {
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_tsgate"))
+/// `tsgate <args> --dir <the app's directory>`, as an operator types it. Awaited, not blocked
+/// on: the gateway runs on this test's runtime, and a transaction it has open (the purge at
+/// start) must be able to finish while the CLI waits for SQLite's write lock.
+async fn cli(app: &TestApp, args: &[&str]) -> TestResult {
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_tsgate"))
         .args(args)
         .arg("--dir")
         .arg(app.dir.path())
-        .output()?;
+        .output()
+        .await?;
     assert!(
         output.status.success(),
         "tsgate {args:?}: {}",
@@ -90,7 +93,8 @@ async fn regions_enable_and_disable_take_effect_at_the_next_poll() -> TestResult
             "--service",
             SERVICE,
         ],
-    )?;
+    )
+    .await?;
     // Until the gateway polls, its cached permission stands (this is the documented bound).
     let stale = app.soap(As::Region, SERVICE, &body).await;
     assert_eq!(message(&stale), Some("9001"), "{}", stale.body);
@@ -111,7 +115,8 @@ async fn regions_enable_and_disable_take_effect_at_the_next_poll() -> TestResult
             "--service",
             SERVICE,
         ],
-    )?;
+    )
+    .await?;
     assert!(poll(&app).await);
     let refused = app.soap(As::Region, SERVICE, &body).await;
     assert_eq!(
@@ -142,7 +147,8 @@ async fn the_gateway_polls_the_directory_version_by_itself() -> TestResult {
             "--service",
             SERVICE,
         ],
-    )?;
+    )
+    .await?;
     // Bounded: the poller runs every 20 ms; a loaded machine gets many times that.
     let mut outcome = None;
     for _ in 0..500 {
@@ -187,7 +193,8 @@ async fn profile_changes_take_effect_on_the_next_request() -> TestResult {
             "--profile",
             PROFILE_MMG,
         ],
-    )?;
+    )
+    .await?;
     let allowed = app.soap_as_user(DEMO_MMG_ID, SERVICE, &body).await;
     assert_eq!(allowed.outcome(), Some("0000"), "{}", allowed.body);
     Ok(())
