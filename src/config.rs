@@ -48,7 +48,8 @@ pub struct Config {
 #[serde(deny_unknown_fields)]
 pub struct ExtensionsConfig {
     /// Regional systems may call Sierologici and ASL (seed 003 names only doctors and ASL
-    /// operators), declaring `tipoAutenticazione`, for MMGs and ASLs of their own region.
+    /// operators: docs/services/sierologici.md, docs/services/asl.md), declaring
+    /// `tipoAutenticazione`, for MMGs and ASLs of their own region.
     #[serde(default)]
     pub region_callers_on_sierologici_asl: bool,
 }
@@ -183,8 +184,9 @@ impl Default for Quota {
     }
 }
 
-/// The upstream of `InvioOTP` (IMMUNI_OTP.md). `base_url` alone is enough for a plain-HTTP
-/// test backend; an https backend needs the client certificate, its key and the CA bundle.
+/// The upstream of `InvioOTP` (docs/immuni-upstream.md). `base_url` alone is enough for a
+/// plain-HTTP test backend; an https backend needs the client certificate, its key and the CA
+/// bundle.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct ImmuniConfig {

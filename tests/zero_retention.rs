@@ -1,4 +1,4 @@
-//! Zero retention (seed 004 §2.5, DESIGN "Privacy"): OTP and symptom date are never written
+//! Zero retention (seed 004 §2.5, docs/design.md "Privacy"): OTP and symptom date are never written
 //! anywhere. Unique OTPs and dates go through every access mode and every outcome — success,
 //! each local refusal, a schema Fault, each upstream failure — with logs captured at TRACE in
 //! the production (JSON) format; then the database files, everything else under the data

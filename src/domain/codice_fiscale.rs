@@ -1,5 +1,5 @@
-//! The Italian codice fiscale (CF), as CONVENTIONS.md describes it: 16-character personal codes
-//! (with omocodia and check letter), 11-digit numeric codes (partita-IVA check digit) and
+//! The Italian codice fiscale (CF), as docs/conventions.md describes it: 16-character personal
+//! codes (with omocodia and check letter), 11-digit numeric codes (partita-IVA check digit) and
 //! STP/ENI codes for foreigners without registration.
 //!
 //! A 16-character code's birth date must exist: day 01–31 (41–71 for women, who add 40) and

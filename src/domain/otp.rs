@@ -1,5 +1,5 @@
-//! The Immuni app's one-time code (IMMUNI_OTP.md "The OTP"): ten characters of a 25-character
-//! alphabet, the last a check character. Operators type it as the app shows it
+//! The Immuni app's one-time code (docs/immuni-upstream.md "The OTP"): ten characters of a
+//! 25-character alphabet, the last a check character. Operators type it as the app shows it
 //! (`KJ2-3IWY-5UJ`), often in lower case; parsing normalises before checking.
 //!
 //! The value is confidential: `Debug` never shows it, there is no `Display`, and a parse error

@@ -1,4 +1,4 @@
-//! The symptom-onset date sent with an OTP (IMMUNI_OTP.md "The symptom-onset date"):
+//! The symptom-onset date sent with an OTP (docs/immuni-upstream.md "The symptom-onset date"):
 //! `yyyy-MM-dd`, not after today, not more than the window (default 180 days) before it.
 //!
 //! Two calendars judge it. The operator dates symptoms in Europe/Rome, so a date after Rome's

@@ -1,6 +1,6 @@
 //! Transaction ids: issued by the gateway, one per request that reaches identification.
 //!
-//! Two shapes, chosen per service (DESIGN "Transaction ids"):
+//! Two shapes, chosen per service (docs/design.md "Transaction ids"):
 //! - alphanumeric: a time-ordered UUID (v7), as the OTP outcome page shows — sorts by issue time
 //!   (strictly, within a process) and never collides across restarts;
 //! - numeric: DEM style, the Europe/Rome time `yyMMddHHmmss` followed by a 6-digit sequence, as

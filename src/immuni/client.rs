@@ -1,5 +1,5 @@
-//! The upstream client: `POST {base}/v1/otp` exactly as IMMUNI_OTP.md says — the exact content
-//! type, a body of exactly two members, mutual TLS with the gateway's client certificate —
+//! The upstream client: `POST {base}/v1/otp` exactly as docs/immuni-upstream.md says — the exact
+//! content type, a body of exactly two members, mutual TLS with the gateway's client certificate —
 //! over pooled keep-alive connections, with bounded concurrency and a timeout.
 //!
 //! An upload is never retried by us: the backend has no idempotency key, so a retry of an
@@ -166,7 +166,7 @@ impl ImmuniClient {
     }
 }
 
-/// The status → outcome table of IMMUNI_OTP.md "Responses".
+/// The status → outcome table of docs/immuni-upstream.md "Responses".
 fn classify(status: StatusCode) -> Upload {
     match status {
         StatusCode::NO_CONTENT => Upload::Stored,

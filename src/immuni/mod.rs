@@ -1,5 +1,5 @@
 //! The Immuni OTP backend, seen from the gateway: the upstream client `InvioOTP` uploads with,
-//! and a simulator of the backend for the demo sandbox. The contract is `spec/IMMUNI_OTP.md`.
+//! and a simulator of the backend for the demo sandbox. The contract is `docs/immuni-upstream.md`.
 
 pub mod backend_calendar;
 pub mod client;

@@ -1,7 +1,7 @@
-//! A built-in Immuni OTP backend for the demo sandbox, following IMMUNI_OTP.md: `POST /v1/otp`
-//! with the exact content type and exactly two JSON members; 204 when stored, 409 while the
-//! same OTP is live (150 s), 400 for anything non-compliant. Like the real service it keeps only
-//! a SHA-256 of each OTP, in memory, and forgets it at expiry.
+//! A built-in Immuni OTP backend for the demo sandbox, following docs/immuni-upstream.md:
+//! `POST /v1/otp` with the exact content type and exactly two JSON members; 204 when stored, 409
+//! while the same OTP is live (150 s), 400 for anything non-compliant. Like the real service it
+//! keeps only a SHA-256 of each OTP, in memory, and forgets it at expiry.
 //!
 //! Served over mutual TLS when given a TLS configuration (the demo does), plain HTTP otherwise.
 

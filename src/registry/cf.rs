@@ -1,5 +1,5 @@
-//! Building personal codici fiscali (CONVENTIONS "Codice fiscale"), with omocodia for people
-//! whose data would give the same code.
+//! Building personal codici fiscali (docs/conventions.md "Codice fiscale"), with omocodia for
+//! people whose data would give the same code.
 
 use std::collections::HashSet;
 

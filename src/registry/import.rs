@@ -1,7 +1,8 @@
 //! `tsgate registry import`: loads the CSV files of [`super`] from a folder, streaming, in
 //! batched transactions (upserts: importing a file again updates what it lists), then matches
-//! the school-staff list to the registry (seed 003 §2.5). A malformed row stops the import with
-//! its file and line; the batches before it stay committed, and importing again is safe.
+//! the school-staff list to the registry (docs/registry.md, from seed 003 §2.5). A malformed row
+//! stops the import with its file and line; the batches before it stay committed, and importing
+//! again is safe.
 //!
 //! The assistiti file, the large one, is staged first and applied in one transaction in CF
 //! order (see [`Registry::apply_staged_assistiti`]): in file order its random CFs made a

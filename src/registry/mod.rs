@@ -14,7 +14,8 @@
 //! | `personale-scolastico.csv` | `cf;data_aggiornamento` |
 //!
 //! `cf_mmg` is empty for an assistito with no MMG; `stato` is `vivo`, `deceduto` or `emigrato`.
-//! `personale-scolastico.csv` is the state-school staff list (seed 003 §2.4.1).
+//! `personale-scolastico.csv` is the state-school staff list (docs/registry.md, from seed 003
+//! §2.4.1).
 
 pub mod cf;
 pub mod generate;

@@ -1,4 +1,4 @@
-//! The business outcome every reply carries (CONVENTIONS "Outcomes"): a 4-digit code, its
+//! The business outcome every reply carries (docs/conventions.md "Outcomes"): a 4-digit code, its
 //! description ("Descrizione esito", seed 003 §3.4, §4.4.2) and a list of coded messages, each
 //! blocking or a warning. Transaction id and date-time are added by the pipeline, which owns
 //! them.
@@ -15,7 +15,7 @@ pub const ESITO_OK_CON_AVVISI: &str = "0001";
 pub const ESITO_RIFIUTATO: &str = "9999";
 
 /// The description of a success, unless the operation says what it did (the words of the
-/// web application's outcome page, seed 000).
+/// web application's outcome page, seed 000; docs/README.md "Sources").
 pub const DESCRIZIONE_OK: &str = "Operazione effettuata correttamente";
 /// The description of a refusal that carries no blocking message (not expected).
 pub const DESCRIZIONE_RIFIUTATO: &str = "Operazione conclusa con esito negativo";
@@ -49,9 +49,10 @@ pub struct Reply {
     pub write: Option<Box<TransactionWrite>>,
 }
 
-/// Access-log fields that only the request body can tell (seed 004 §2.5, seed 003 §3.5): the
-/// operator a region acts for, the strong authentication it declares, the titolare a doctor acts
-/// for. Never application data (an OTP, a date): those are not the log's business.
+/// Access-log fields that only the request body can tell (docs/access-log.md, from seed 004 §2.5,
+/// seed 003 §3.5): the operator a region acts for, the strong authentication it declares, the
+/// titolare a doctor acts for. Never application data (an OTP, a date): those are not the log's
+/// business.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Audit {
     pub operator_cf: Option<String>,

@@ -4,8 +4,8 @@
 //! Threats handled here: a DOCTYPE (and so any entity declaration) is refused as soon as it is
 //! seen, before any element is looked at; references to undeclared entities are malformed XML;
 //! nesting deeper than the cap is refused; only UTF-8 is read. Empty optional elements inside the
-//! payload are dropped before validation (CONVENTIONS: clients send every element, empty when
-//! unused), so a required element sent empty is reported as missing.
+//! payload are dropped before validation (docs/conventions.md: clients send every element, empty
+//! when unused), so a required element sent empty is reported as missing.
 
 use quick_xml::events::Event;
 use quick_xml::Reader;

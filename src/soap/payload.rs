@@ -1,6 +1,6 @@
 //! The Body payload as a small element tree, built while the envelope is read and validated.
 //! Handlers read their typed requests from it. Empty optional elements never appear in it:
-//! the envelope reader drops them (CONVENTIONS: empty means absent).
+//! the envelope reader drops them (docs/conventions.md: empty means absent).
 
 /// `Debug` never prints text: payloads carry personal data (and, later, OTP codes).
 #[derive(Clone, PartialEq, Eq)]

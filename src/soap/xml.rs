@@ -20,7 +20,8 @@ pub fn leaf(out: &mut String, prefix: &str, name: &str, text: &str) {
     let _ = write!(out, "<{prefix}:{name}>{}</{prefix}:{name}>", escape(text));
 }
 
-/// `yyyy-MM-dd HH:mm:ss.SSS` in Europe/Rome, as CONVENTIONS asks for timestamps with milliseconds.
+/// `yyyy-MM-dd HH:mm:ss.SSS` in Europe/Rome, as docs/conventions.md asks for timestamps with
+/// milliseconds.
 pub fn rome_millis(at: DateTime<Utc>) -> String {
     at.with_timezone(&Rome)
         .format("%Y-%m-%d %H:%M:%S%.3f")

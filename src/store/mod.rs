@@ -91,7 +91,7 @@ pub trait Store: Send + Sync {
     /// Users, their profiles, and the services each region may call.
     fn directory(&self) -> &dyn Directory;
 
-    /// The registry of assistiti, substitutes, serology tests and ASL counts (seed 003),
+    /// The registry of assistiti, substitutes, serology tests and ASL counts (docs/registry.md),
     /// kept in the same database.
     fn registry(&self) -> &dyn Registry;
     /// Issuer slots of numeric transaction ids, and the highest one committed.

@@ -1,5 +1,5 @@
-//! The registry of assistiti (seed 003 §2), the substitutes doctors authorise (§3.3.1), the
-//! serology tests they send (§3.5) and the ASLs' daily counts (§4.4.2).
+//! The registry of assistiti (docs/registry.md, from seed 003 §2), the substitutes doctors
+//! authorise (§3.3.1), the serology tests they send (§3.5) and the ASLs' daily counts (§4.4.2).
 //!
 //! The SQL is written once, with `$n` parameters (PostgreSQL's style, which SQLite also reads),
 //! and [`registry_queries!`] implements [`Registry`] with it for each backend's pool type.

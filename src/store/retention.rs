@@ -1,7 +1,7 @@
-//! Access-log retention (seed 004 §2.5, seed 003 §3.5: twelve months). The gateway purges on its
-//! own, at start and every few hours; `tsgate purge` does the same on demand. A purge removes
-//! only the oldest prefix and moves the chain's anchor in the same transaction, so the retained
-//! log still verifies.
+//! Access-log retention (docs/access-log.md, from seed 004 §2.5, seed 003 §3.5: twelve months). The
+//! gateway purges on its own, at start and every few hours; `tsgate purge` does the same on demand.
+//! A purge removes only the oldest prefix and moves the chain's anchor in the same transaction, so
+//! the retained log still verifies.
 
 use std::sync::Arc;
 use std::time::Duration;

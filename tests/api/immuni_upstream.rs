@@ -1,7 +1,8 @@
-//! An Immuni OTP backend inside the test (DESIGN "Testing"): a small HTTP/1.1 server over plain
-//! TCP that follows `spec/IMMUNI_OTP.md` — exact content type, exactly two JSON members, 204 /
-//! 409 / 400 — written independently of the gateway's own simulator, and able to misbehave on
-//! demand (any status, hang, garbage, hang up) to drive every failure path of the client.
+//! An Immuni OTP backend inside the test (docs/design.md "Testing"): a small HTTP/1.1 server over
+//! plain TCP that follows `docs/immuni-upstream.md` — exact content type, exactly two JSON
+//! members, 204 / 409 / 400 — written independently of the gateway's own simulator, and able to
+//! misbehave on demand (any status, hang, garbage, hang up) to drive every failure path of the
+//! client.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -1,8 +1,9 @@
-//! The file of state-school-staff assistiti per MMG (seed 003 §4.4.1) for the operator's own
-//! ASL: `GET /asl/assistiti-per-mmg.csv`, authenticated like a SOAP operator — a national-card
-//! certificate, or HTTP Basic plus the encrypted pincode in the `X-TSGate-PinCode` header (the
-//! same base64 text a SOAP `pinCode` element carries). Every download, granted or refused, is
-//! an access-log entry (§4.5) with a numeric transaction id, returned in `X-Transaction-Id`.
+//! The file of state-school-staff assistiti per MMG (docs/services/asl.md, from seed 003 §4.4.1)
+//! for the operator's own ASL: `GET /asl/assistiti-per-mmg.csv`, authenticated like a SOAP operator
+//! — a national-card certificate, or HTTP Basic plus the encrypted pincode in the
+//! `X-TSGate-PinCode` header (the same base64 text a SOAP `pinCode` element carries). Every
+//! download, granted or refused, is an access-log entry (§4.5) with a numeric transaction id,
+//! returned in `X-Transaction-Id`.
 //!
 //! The file is `text/csv`, `;`-separated, with a header line:
 //! `cf_medico;numero_assistiti`, one row per MMG of the ASL (zero included), by CF.

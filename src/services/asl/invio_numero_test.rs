@@ -1,7 +1,7 @@
-//! `InvioNumeroTest` (seed 003 §4.4.2): the number of serology tests an ASL did on a day. The
-//! count is written with the access-log entry, in the core's group commit. A region's system
-//! (only with the extension on) names the ASL in `codASL`, which must be one of its own, and
-//! declares how it authenticated its operator (`tipoAutenticazione`), as InvioOTP does.
+//! `InvioNumeroTest` (docs/services/asl.md, from seed 003 §4.4.2): the number of serology tests an
+//! ASL did on a day. The count is written with the access-log entry, in the core's group commit. A
+//! region's system (only with the extension on) names the ASL in `codASL`, which must be one of its
+//! own, and declares how it authenticated its operator (`tipoAutenticazione`), as InvioOTP does.
 
 use async_trait::async_trait;
 use chrono::NaiveDate;

@@ -25,7 +25,7 @@ pub enum Esito {
     TipoAutenticazioneMancante,
     TipoAutenticazioneNonAmmesso,
     TipoAutenticazioneSconosciuto,
-    // --- a warning that goes with a success (CONVENTIONS: a bad check letter on the
+    // --- a warning that goes with a success (docs/conventions.md: a bad check letter on the
     // operator's own CF is not blocking)
     AvvisoCfOperatore,
     // --- the Immuni backend's answer

@@ -1,7 +1,8 @@
-//! `InvioOTP` (SPEC §1, seed 004 §2): a health operator — in person, or through their region's
-//! system — sends the OTP a COVID-positive citizen's Immuni app shows, with the symptom-onset
-//! date; the gateway checks both and forwards them to the Immuni backend, whose answer is the
-//! outcome. The service keeps no data: OTP and date live only in memory for the request.
+//! `InvioOTP` (docs/services/invio-otp.md, from seed 004 §2): a health operator — in person, or
+//! through their region's system — sends the OTP a COVID-positive citizen's Immuni app shows, with
+//! the symptom-onset date; the gateway checks both and forwards them to the Immuni backend, whose
+//! answer is the outcome. The service keeps no data: OTP and date live only in memory for the
+//! request.
 
 mod esiti;
 mod invio_otp;
@@ -19,7 +20,8 @@ pub use request::DeclaredAuth;
 pub const REQUEST_NS: &str = "urn:tsgate:ws:otp:richiesta";
 pub const RESPONSE_NS: &str = "urn:tsgate:ws:otp:ricevuta";
 pub const SERVICE: &str = "InvioOTP";
-/// The profile an operator must hold (seed 000: "Sistema TS – Invio codice OTP").
+/// The profile an operator must hold (docs/services/invio-otp.md, from seed 000: "Sistema TS –
+/// Invio codice OTP").
 pub const PROFILE: &str = "Invio codice OTP";
 
 pub fn service(config: &ImmuniConfig) -> Result<ServiceSpec, ClientError> {

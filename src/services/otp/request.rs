@@ -12,7 +12,8 @@ use crate::services::Audit;
 use crate::soap::identify::Caller;
 use crate::soap::Element;
 
-/// The strong authentication a region declares for its operator (seed 004 Table 1).
+/// The strong authentication a region declares for its operator (docs/services/invio-otp.md, from
+/// seed 004 Table 1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DeclaredAuth {
     TwoFactor,

@@ -1,7 +1,7 @@
-//! `AnnullaTest` (seed 003 §3.4.3): cancels a send, named by its transaction id. The titolare
-//! may cancel any send for their patients; a substitute only their own, also after the
-//! substitution ended (§3.3.1: they "possono correggere" what they entered). Cancelling twice
-//! has its own code.
+//! `AnnullaTest` (docs/services/sierologici.md, from seed 003 §3.4.3): cancels a send, named by its
+//! transaction id. The titolare may cancel any send for their patients; a substitute only their
+//! own, also after the substitution ended (§3.3.1: they "possono correggere" what they entered).
+//! Cancelling twice has its own code.
 //!
 //! The cancellation is written with the access-log entry, in the core's group commit, as a send
 //! is: if the entry is not committed, neither is the cancellation. The rules are decided on a

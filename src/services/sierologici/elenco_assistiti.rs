@@ -1,5 +1,5 @@
-//! `ElencoAssistiti` (seed 003 §3.4.1): the titolare's assistiti who are state-school staff;
-//! a substitute sees them only while the substitution is in force.
+//! `ElencoAssistiti` (docs/services/sierologici.md, from seed 003 §3.4.1): the titolare's assistiti
+//! who are state-school staff; a substitute sees them only while the substitution is in force.
 
 use async_trait::async_trait;
 

@@ -1,6 +1,7 @@
-//! `ElencoTest` (seed 003 §3.4.4): the tests sent for a titolare between two dates (by date
-//! sent), not cancelled. The titolare sees every one, with who sent it (`cfMedico`); a
-//! substitute sees only what they entered, also after the substitution ended (§3.3.1).
+//! `ElencoTest` (docs/services/sierologici.md, from seed 003 §3.4.4): the tests sent for a titolare
+//! between two dates (by date sent), not cancelled. The titolare sees every one, with who sent it
+//! (`cfMedico`); a substitute sees only what they entered, also after the substitution ended
+//! (§3.3.1).
 
 use async_trait::async_trait;
 

@@ -1,6 +1,7 @@
-//! `InvioTest` (seed 003 §3.4.2): a serology test done on an assistito. A patient not on the
-//! titolare's list is still recorded, marked off-list (a warning tells the doctor). The test row
-//! is written with the access-log entry, in the core's group commit.
+//! `InvioTest` (docs/services/sierologici.md, from seed 003 §3.4.2): a serology test done on an
+//! assistito. A patient not on the titolare's list is still recorded, marked off-list (a warning
+//! tells the doctor). The test row is written with the access-log entry, in the core's group
+//! commit.
 
 use async_trait::async_trait;
 

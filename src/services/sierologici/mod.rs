@@ -1,7 +1,7 @@
-//! `Sierologici`: the serology-test services for family doctors (seed 003 §3): the titolare's
-//! list of state-school staff, sending a test, cancelling a send, listing the tests sent.
-//! A doctor acts as titolare for their own patients, or as the substitute a titolare authorised,
-//! within the authorised dates ([`rules`]).
+//! `Sierologici`: the serology-test services for family doctors (docs/services/sierologici.md, from
+//! seed 003 §3): the titolare's list of state-school staff, sending a test, cancelling a send,
+//! listing the tests sent. A doctor acts as titolare for their own patients, or as the substitute a
+//! titolare authorised, within the authorised dates ([`rules`]).
 
 mod annulla_test;
 mod elenco_assistiti;

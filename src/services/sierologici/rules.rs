@@ -1,4 +1,5 @@
-//! The rules every serology operation applies before its own (seed 003 §3.3, CONVENTIONS):
+//! The rules every serology operation applies before its own (docs/services/sierologici.md, from
+//! seed 003 §3.3; docs/conventions.md):
 //!
 //! - `cfMedico` is the doctor doing the operation. For an operator it must be the
 //!   authenticated caller. A wrong check letter on it is only a warning; a malformed one, or one
@@ -122,7 +123,8 @@ pub fn declared_auth(payload: &Element) -> Option<DeclaredAuth> {
         .and_then(DeclaredAuth::parse)
 }
 
-/// How much of a substitution an operation needs (seed 003 §3.3.1).
+/// How much of a substitution an operation needs (docs/services/sierologici.md, from seed 003
+/// §3.3.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Need {
     /// In force today: the titolare's patient list and new sends.
@@ -290,9 +292,9 @@ pub const CF_MEDICO_CODES: OperatorCfCodes = OperatorCfCodes {
     malformed: CF_MEDICO_MALFORMATO,
 };
 
-/// The operator's own CF (CONVENTIONS): a wrong check character is a warning, any other fault
-/// blocking — an impossible birth date too, even when the check letter is also wrong (the date
-/// is judged first). `field` names the element in the messages.
+/// The operator's own CF (docs/conventions.md): a wrong check character is a warning, any other
+/// fault blocking — an impossible birth date too, even when the check letter is also wrong (the
+/// date is judged first). `field` names the element in the messages.
 pub fn operator_cf(
     text: &str,
     field: &str,
