@@ -2,6 +2,7 @@
 //! cost of hostile shapes at growing sizes (time per byte must stay flat: linear), and what a
 //! hand-off to the blocking pool would add to a small request.
 //! Run: `cargo bench --bench envelope`.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed set-up is a failed test
 
 #[path = "../tests/hostile/shapes.rs"]
 mod shapes;

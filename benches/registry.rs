@@ -14,6 +14,7 @@
 //! Without `TSGATE_BENCH_DB` it generates and imports `TSGATE_BENCH_ASSISTITI` (default
 //! 200,000) into a temporary SQLite file first. `TSGATE_BENCH_SENDS` (default 20,000) sends
 //! are made by `TSGATE_BENCH_CONCURRENCY` (default 64) concurrent senders.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed set-up is a failed test
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

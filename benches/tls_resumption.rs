@@ -4,6 +4,7 @@
 //! set-up in force has verified that chain), a chain verified in full (the first connection
 //! that shows it after a reload), and the per-request look at whether the TLS files changed. Handshakes run in memory (no sockets):
 //! CPU only, client and server together. Run: `cargo bench --bench tls_resumption`.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed set-up is a failed test
 
 use std::sync::Arc;
 

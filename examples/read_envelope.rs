@@ -3,6 +3,7 @@
 //! once with N = 0 and once with N = 20000; the difference divided by N is the cost of a read.
 //! FILE is a path, or a sample under `tests/envelopes/` (placeholders filled as the bench does),
 //! or `shape:NAME:BYTES` for a hostile shape of `tests/hostile/shapes.rs` read without limits.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed set-up is a failed test
 
 #[path = "../tests/hostile/shapes.rs"]
 mod shapes;

@@ -4,6 +4,7 @@
 //! a fresh PostgreSQL schema. The PostgreSQL half is `#[ignore = "needs PostgreSQL…"]`: a plain
 //! `cargo test` lists it as ignored, with the reason; `.ci/run` sets `TSGATE_TEST_PG_URL` and
 //! runs it with `--include-ignored`, where a missing variable fails the test.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed set-up is a failed test
 
 use std::future::Future;
 use std::str::FromStr;

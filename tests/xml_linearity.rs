@@ -4,6 +4,7 @@
 //! with a quadratic step (quick-xml's duplicate-attribute check, `NsReader`'s scan of every
 //! binding in scope) would need 16 times more steps per byte at the largest size.
 //! With the default limits, each shape gets its own specific refusal — or is a valid envelope.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed set-up is a failed test
 
 #[path = "hostile/shapes.rs"]
 mod shapes;

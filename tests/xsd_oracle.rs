@@ -2,6 +2,7 @@
 //! thousand generated variants must get the verdict `xmllint` gave (kept in
 //! `tests/oracle/verdicts.tsv`), and the schemas in `tests/oracle/unsupported/` must be
 //! refused at load time.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed set-up is a failed test
 
 #[path = "oracle/harness.rs"]
 mod harness;

@@ -5,6 +5,7 @@
 //! directory, the captured logs, `/metrics` and the replies are searched for them.
 //!
 //! Its own test binary, so the process-wide TRACE subscriber sees only this gateway.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed set-up is a failed test
 
 #[allow(dead_code)]
 #[path = "api/helpers.rs"]

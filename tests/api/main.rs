@@ -1,5 +1,6 @@
 //! Integration tests: the real gateway on an ephemeral port, real TLS, real client certificates,
 //! raw HTTP and the sample envelopes of `tests/envelopes/`.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed set-up is a failed test
 
 mod asl;
 mod audit;
