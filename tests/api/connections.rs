@@ -9,7 +9,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
 
-use crate::helpers::{basic, envelope, spawn_app_with, As, TestApp, TestResult};
+use crate::helpers::{
+    basic, catalogue_request_h2, envelope, spawn_app_with, As, TestApp, TestResult,
+};
 
 /// Generous: the server's timeouts in these tests are a few hundred milliseconds.
 const PATIENCE: Duration = Duration::from_secs(10);
@@ -123,25 +125,9 @@ async fn http2_connections_idle_before_the_first_request_or_after_a_reply_are_cl
 {
     let app = spawn_app_with(short_timeouts).await;
     for send_a_request in [false, true] {
-        let config = app.client_config(As::Region, vec![b"h2".to_vec()]);
-        let tcp = TcpStream::connect(app.address).await?;
-        let name = rustls::pki_types::ServerName::try_from("localhost")?;
-        let tls = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config))
-            .connect(name, tcp)
-            .await?;
-        assert_eq!(tls.get_ref().1.alpn_protocol(), Some(&b"h2"[..]));
-        let (mut sender, connection) = hyper::client::conn::http2::handshake(
-            hyper_util::rt::TokioExecutor::new(),
-            hyper_util::rt::TokioIo::new(tls),
-        )
-        .await?;
-        let connection = tokio::spawn(connection);
+        let (mut sender, connection) = app.connect_h2(As::Region).await?;
         if send_a_request {
-            let request = http::Request::post("https://localhost/ws/Servizi")
-                .header("content-type", "text/xml; charset=utf-8")
-                .body(http_body_util::Full::new(bytes::Bytes::from(envelope(
-                    "servizi/ElencoServizi.xml",
-                ))))?;
+            let request = catalogue_request_h2()?;
             let response = sender.send_request(request).await?;
             assert_eq!(response.status(), 200);
             // Reading the body to its end completes the stream.

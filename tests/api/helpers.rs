@@ -16,7 +16,23 @@ use tsgate::pki::ca::{CertificateAuthority, Subject};
 use tsgate::pki::{files, pincode};
 use tsgate::startup::{App, Application};
 
-pub type TestResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+pub type TestResult = Result<(), BoxError>;
+
+/// What [`TestApp::connect_h2`] gives: the sender of requests and the connection's task.
+pub type H2Connection = (
+    hyper::client::conn::http2::SendRequest<http_body_util::Full<bytes::Bytes>>,
+    tokio::task::JoinHandle<hyper::Result<()>>,
+);
+
+/// The plain catalogue call (`servizi/ElencoServizi.xml`) as an HTTP/2 request.
+pub fn catalogue_request_h2() -> http::Result<http::Request<http_body_util::Full<bytes::Bytes>>> {
+    http::Request::post("https://localhost/ws/Servizi")
+        .header("content-type", "text/xml; charset=utf-8")
+        .body(http_body_util::Full::new(bytes::Bytes::from(envelope(
+            "servizi/ElencoServizi.xml",
+        ))))
+}
 
 pub struct TestApp {
     pub address: SocketAddr,
@@ -273,6 +289,23 @@ impl TestApp {
 
     pub fn client_config(&self, who: As, alpn: Vec<Vec<u8>>) -> rustls::ClientConfig {
         client_config(&self.certs().join("ca.pem"), who, alpn)
+    }
+
+    /// An HTTP/2 connection as `who` (ALPN `h2`, checked): the request sender, and the
+    /// connection's task, which ends when the server closes the connection.
+    pub async fn connect_h2(&self, who: As) -> Result<H2Connection, BoxError> {
+        let config = self.client_config(who, vec![b"h2".to_vec()]);
+        let tcp = TcpStream::connect(self.address).await?;
+        let tls = TlsConnector::from(Arc::new(config))
+            .connect(ServerName::try_from("localhost")?, tcp)
+            .await?;
+        assert_eq!(tls.get_ref().1.alpn_protocol(), Some(&b"h2"[..]));
+        let (sender, connection) = hyper::client::conn::http2::handshake(
+            hyper_util::rt::TokioExecutor::new(),
+            hyper_util::rt::TokioIo::new(tls),
+        )
+        .await?;
+        Ok((sender, tokio::spawn(connection)))
     }
 
     /// `GET path` on the admin listener (plain HTTP), as a scraper does.

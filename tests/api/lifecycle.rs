@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::helpers::{envelope, spawn_app, As, TestResult};
+use crate::helpers::{catalogue_request_h2, envelope, spawn_app, As, TestResult};
 
 #[tokio::test]
 async fn keep_alive_serves_several_requests_on_one_connection() -> TestResult {
@@ -32,24 +32,8 @@ async fn keep_alive_serves_several_requests_on_one_connection() -> TestResult {
 #[tokio::test]
 async fn http2_is_served() -> TestResult {
     let app = spawn_app().await;
-    let config = app.client_config(As::Region, vec![b"h2".to_vec()]);
-    let tcp = tokio::net::TcpStream::connect(app.address).await?;
-    let name = rustls::pki_types::ServerName::try_from("localhost")?;
-    let tls = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config))
-        .connect(name, tcp)
-        .await?;
-    assert_eq!(tls.get_ref().1.alpn_protocol(), Some(&b"h2"[..]));
-    let (mut sender, connection) = hyper::client::conn::http2::handshake(
-        hyper_util::rt::TokioExecutor::new(),
-        hyper_util::rt::TokioIo::new(tls),
-    )
-    .await?;
-    tokio::spawn(connection);
-    let request = http::Request::post("https://localhost/ws/Servizi")
-        .header("content-type", "text/xml; charset=utf-8")
-        .body(http_body_util::Full::new(bytes::Bytes::from(envelope(
-            "servizi/ElencoServizi.xml",
-        ))))?;
+    let (mut sender, _connection) = app.connect_h2(As::Region).await?;
+    let request = catalogue_request_h2()?;
     let response = sender.send_request(request).await?;
     assert_eq!(response.status(), 200);
     Ok(())

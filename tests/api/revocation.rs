@@ -15,7 +15,7 @@ use tokio_rustls::TlsConnector;
 use tsgate::domain::RegionCode;
 use tsgate::pki::ca::Subject;
 
-use crate::helpers::{envelope, spawn_app_with, As, TestApp, TestResult};
+use crate::helpers::{catalogue_request_h2, envelope, spawn_app_with, As, TestApp, TestResult};
 
 const PATIENCE: Duration = Duration::from_secs(10);
 
@@ -197,24 +197,8 @@ fn resuming_client(
 async fn over_http2_the_next_stream_is_refused_and_the_connection_goes_away() -> TestResult {
     let app = spawn_app_with(|c| c.tls.reload_interval_ms = 100).await;
     let (serial, who) = issue_region(&app)?;
-    let config = app.client_config(who.clone(), vec![b"h2".to_vec()]);
-    let tcp = TcpStream::connect(app.address).await?;
-    let tls = TlsConnector::from(Arc::new(config))
-        .connect(ServerName::try_from("localhost")?, tcp)
-        .await?;
-    let (mut sender, connection) = hyper::client::conn::http2::handshake(
-        hyper_util::rt::TokioExecutor::new(),
-        hyper_util::rt::TokioIo::new(tls),
-    )
-    .await?;
-    let connection = tokio::spawn(connection);
-    let call = || {
-        http::Request::post("https://localhost/ws/Servizi")
-            .header("content-type", "text/xml; charset=utf-8")
-            .body(http_body_util::Full::new(bytes::Bytes::from(envelope(
-                "servizi/ElencoServizi.xml",
-            ))))
-    };
+    let (mut sender, connection) = app.connect_h2(who.clone()).await?;
+    let call = catalogue_request_h2;
     let response = sender.send_request(call()?).await?;
     assert_eq!(response.status(), 200);
     http_body_util::BodyExt::collect(response.into_body()).await?;
