@@ -13,7 +13,7 @@ use tsgate::demo::{DEMO_MMG_ID, DEMO_REGION};
 use tsgate::services::sierologici::{PROFILE_MMG, SERVICE};
 use tsgate::store::Store;
 
-use crate::helpers::{envelope, spawn_app_with, As, Reply, TestApp, TestResult};
+use crate::helpers::{envelope, spawn_app_with, As, TestApp, TestResult};
 
 /// A gateway that polls the directory version only when a test says so. Regions may call
 /// Sierologici only with the extension on, so the tests turn it on to enable and disable one.
@@ -57,10 +57,6 @@ async fn cli(app: &TestApp, args: &[&str]) -> TestResult {
     Ok(())
 }
 
-fn message(reply: &Reply) -> Option<&str> {
-    crate::helpers::between(&reply.body, "<tipi:codEsito>", "</tipi:codEsito>")
-}
-
 /// Another connection to the app's database, as a second process has.
 async fn other_connection(app: &TestApp) -> std::sync::Arc<dyn Store> {
     let url = format!("sqlite://{}", app.dir.path().join("tsgate.db").display());
@@ -77,7 +73,7 @@ async fn regions_enable_and_disable_take_effect_at_the_next_poll() -> TestResult
         .await;
     let refused = app.soap(As::Region, SERVICE, &body).await;
     assert_eq!(
-        (refused.outcome(), message(&refused)),
+        refused.answer(),
         (Some("9999"), Some("9001")),
         "{}",
         refused.body
@@ -97,7 +93,7 @@ async fn regions_enable_and_disable_take_effect_at_the_next_poll() -> TestResult
     .await?;
     // Until the gateway polls, its cached permission stands (this is the documented bound).
     let stale = app.soap(As::Region, SERVICE, &body).await;
-    assert_eq!(message(&stale), Some("9001"), "{}", stale.body);
+    assert_eq!(stale.message(), Some("9001"), "{}", stale.body);
     assert!(
         poll(&app).await,
         "the CLI's change moved the directory version"
@@ -119,10 +115,7 @@ async fn regions_enable_and_disable_take_effect_at_the_next_poll() -> TestResult
     .await?;
     assert!(poll(&app).await);
     let refused = app.soap(As::Region, SERVICE, &body).await;
-    assert_eq!(
-        (refused.outcome(), message(&refused)),
-        (Some("9999"), Some("9001"))
-    );
+    assert_eq!(refused.answer(), (Some("9999"), Some("9001")));
     assert!(!poll(&app).await, "nothing changed since");
     Ok(())
 }
@@ -134,7 +127,7 @@ async fn the_gateway_polls_the_directory_version_by_itself() -> TestResult {
         .fill(&envelope("sierologici/ElencoAssistiti-regione.xml"))
         .await;
     assert_eq!(
-        message(&app.soap(As::Region, SERVICE, &body).await),
+        app.soap(As::Region, SERVICE, &body).await.message(),
         Some("9001")
     );
     cli(
@@ -178,10 +171,7 @@ async fn profile_changes_take_effect_on_the_next_request() -> TestResult {
         .revoke_profile(DEMO_MMG_ID, PROFILE_MMG)
         .await?;
     let refused = app.soap_as_user(DEMO_MMG_ID, SERVICE, &body).await;
-    assert_eq!(
-        (refused.outcome(), message(&refused)),
-        (Some("9999"), Some("9001"))
-    );
+    assert_eq!(refused.answer(), (Some("9999"), Some("9001")));
 
     cli(
         &app,

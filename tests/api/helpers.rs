@@ -82,6 +82,16 @@ impl Reply {
             .or_else(|| between(&self.body, "<ric:codEsito>", "</ric:codEsito>"))
     }
 
+    /// The code of the reply's first message (`ElencoMessaggi`).
+    pub fn message(&self) -> Option<&str> {
+        between(&self.body, "<tipi:codEsito>", "</tipi:codEsito>")
+    }
+
+    /// The outcome and the first message's code, to compare with one assertion.
+    pub fn answer(&self) -> (Option<&str>, Option<&str>) {
+        (self.outcome(), self.message())
+    }
+
     pub fn transaction_id(&self) -> Option<&str> {
         between(&self.body, "idTransazione>", "</")
     }
@@ -240,6 +250,16 @@ impl TestApp {
     pub async fn call_catalogue(&self, who: As) -> Reply {
         self.soap(who, "Servizi", &envelope("servizi/ElencoServizi.xml"))
             .await
+    }
+
+    /// Sends `tests/envelopes/sierologici/<sample>` as demo `user`, placeholders filled and
+    /// `{SEND_ID}` (the send a cancel names) replaced by `send_id`.
+    pub async fn sierologici(&self, user: &str, sample: &str, send_id: &str) -> Reply {
+        let body = self
+            .fill(&envelope(&format!("sierologici/{sample}")))
+            .await
+            .replace("{SEND_ID}", send_id);
+        self.soap_as_user(user, "Sierologici", &body).await
     }
 
     /// Basic + pincode as the demo operator.

@@ -6,19 +6,10 @@
 use tsgate::demo::{DEMO_ASL_CF, DEMO_MMG_CF, DEMO_REGION};
 use tsgate::store::{ChainedEntry, Mmg, Substitution};
 
-use crate::helpers::{
-    between, envelope, spawn_app, spawn_app_with, As, Reply, TestApp, TestResult,
-};
+use crate::helpers::{envelope, spawn_app, spawn_app_with, As, Reply, TestApp, TestResult};
 
 /// An MMG of Lombardia (030), not of the demo region.
 const OTHER_REGION_MMG: &str = "RSSMRA70A01F205V";
-
-fn answer(reply: &Reply) -> (Option<&str>, Option<&str>) {
-    (
-        reply.outcome(),
-        between(&reply.body, "<tipi:codEsito>", "</tipi:codEsito>"),
-    )
-}
 
 async fn as_region(app: &TestApp, service: &str, sample: &str) -> Reply {
     let body = app.fill(&envelope(sample)).await;
@@ -57,7 +48,7 @@ async fn by_default_a_region_calls_neither_sierologici_nor_asl() -> TestResult {
         ("ASL", "asl/InvioNumeroTest-regione.xml"),
     ] {
         let reply = as_region(&app, service, sample).await;
-        assert_eq!(answer(&reply), (Some("9999"), Some("9001")), "{sample}");
+        assert_eq!(reply.answer(), (Some("9999"), Some("9001")), "{sample}");
     }
     let catalogue = app.call_catalogue(As::Region).await;
     assert!(
@@ -122,7 +113,7 @@ async fn with_the_extension_a_region_acts_for_its_own_mmgs_and_the_log_keeps_the
         "sierologici/ElencoAssistiti-regione-senza-autenticazione.xml",
     )
     .await;
-    assert_eq!(answer(&bare), (Some("9999"), Some("1017")));
+    assert_eq!(bare.answer(), (Some("9999"), Some("1017")));
     assert_eq!(logged(&app, &bare).await.entry.outcome, "9999");
 
     // A doctor of another region, as the operator or as the titolare.
@@ -143,7 +134,7 @@ async fn with_the_extension_a_region_acts_for_its_own_mmgs_and_the_log_keeps_the
     )
     .await;
     assert_eq!(
-        answer(&other),
+        other.answer(),
         (Some("9999"), Some("1019")),
         "{}",
         other.body
@@ -163,7 +154,7 @@ async fn with_the_extension_a_region_acts_for_its_own_mmgs_and_the_log_keeps_the
     )
     .await;
     assert_eq!(
-        answer(&other),
+        other.answer(),
         (Some("9999"), Some("1020")),
         "{}",
         other.body
@@ -187,7 +178,7 @@ async fn with_the_extension_a_region_acts_for_its_own_mmgs_and_the_log_keeps_the
         .replace(DEMO_MMG_CF, odd);
     let warned = app.soap(As::Region, "Sierologici", &body).await;
     assert_eq!(
-        answer(&warned),
+        warned.answer(),
         (Some("0001"), Some("1002")),
         "{}",
         warned.body
@@ -233,7 +224,7 @@ async fn with_the_extension_a_region_sends_counts_only_for_its_own_asls() -> Tes
     ] {
         let reply = as_region(&app, "ASL", sample).await;
         assert_eq!(
-            answer(&reply),
+            reply.answer(),
             (Some(expected.0), Some(expected.1)),
             "{sample}: {}",
             reply.body

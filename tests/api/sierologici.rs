@@ -7,31 +7,14 @@ use tsgate::demo::{DEMO_MMG_CF, DEMO_MMG_ID, DEMO_SUBSTITUTE_CF, DEMO_SUBSTITUTE
 use tsgate::store::registry::rome_day;
 use tsgate::store::{SentTestQuery, Substitution};
 
-use crate::helpers::{between, envelope, spawn_app, Reply, TestApp, TestResult};
+use crate::helpers::{envelope, spawn_app, TestResult};
 
 const SERVICE: &str = "Sierologici";
-
-fn message(reply: &Reply) -> Option<&str> {
-    between(&reply.body, "<tipi:codEsito>", "</tipi:codEsito>")
-}
-
-async fn send(app: &TestApp, user: &str, sample: &str) -> Reply {
-    let body = app.fill(&envelope(&format!("sierologici/{sample}"))).await;
-    app.soap_as_user(user, SERVICE, &body).await
-}
-
-async fn cancel(app: &TestApp, user: &str, sample: &str, send_id: &str) -> Reply {
-    let body = app
-        .fill(&envelope(&format!("sierologici/{sample}")))
-        .await
-        .replace("{SEND_ID}", send_id);
-    app.soap_as_user(user, SERVICE, &body).await
-}
 
 #[tokio::test]
 async fn a_send_is_listed_cancelled_once_and_then_no_longer_listed() -> TestResult {
     let app = spawn_app().await;
-    let sent = send(&app, DEMO_MMG_ID, "InvioTest.xml").await;
+    let sent = app.sierologici(DEMO_MMG_ID, "InvioTest.xml", "").await;
     assert_eq!(sent.outcome(), Some("0000"), "{}", sent.body);
     let send_id = sent.transaction_id().expect("id").to_owned();
     assert!(
@@ -40,7 +23,7 @@ async fn a_send_is_listed_cancelled_once_and_then_no_longer_listed() -> TestResu
     );
     assert!(sent.body.contains("<ric:dataOra>"));
 
-    let listed = send(&app, DEMO_MMG_ID, "ElencoTest.xml").await;
+    let listed = app.sierologici(DEMO_MMG_ID, "ElencoTest.xml", "").await;
     assert_eq!(listed.outcome(), Some("0000"));
     assert!(
         listed
@@ -53,15 +36,16 @@ async fn a_send_is_listed_cancelled_once_and_then_no_longer_listed() -> TestResu
     let list_id = listed.transaction_id().expect("id").to_owned();
     assert!(list_id > send_id, "ids increase: {send_id} then {list_id}");
 
-    let cancelled = cancel(&app, DEMO_MMG_ID, "AnnullaTest.xml", &send_id).await;
+    let cancelled = app
+        .sierologici(DEMO_MMG_ID, "AnnullaTest.xml", &send_id)
+        .await;
     assert_eq!(cancelled.outcome(), Some("0000"), "{}", cancelled.body);
-    let again = cancel(&app, DEMO_MMG_ID, "AnnullaTest.xml", &send_id).await;
-    assert_eq!(
-        (again.outcome(), message(&again)),
-        (Some("9999"), Some("1013"))
-    );
+    let again = app
+        .sierologici(DEMO_MMG_ID, "AnnullaTest.xml", &send_id)
+        .await;
+    assert_eq!(again.answer(), (Some("9999"), Some("1013")));
 
-    let listed = send(&app, DEMO_MMG_ID, "ElencoTest.xml").await;
+    let listed = app.sierologici(DEMO_MMG_ID, "ElencoTest.xml", "").await;
     assert!(!listed.body.contains(&send_id), "{}", listed.body);
     assert!(
         listed.body.contains("<ric:ElencoTest></ric:ElencoTest>"),
@@ -74,11 +58,10 @@ async fn a_send_is_listed_cancelled_once_and_then_no_longer_listed() -> TestResu
 #[tokio::test]
 async fn an_off_list_test_is_recorded_and_marked() -> TestResult {
     let app = spawn_app().await;
-    let sent = send(&app, DEMO_MMG_ID, "InvioTest-fuori-elenco.xml").await;
-    assert_eq!(
-        (sent.outcome(), message(&sent)),
-        (Some("0001"), Some("1015"))
-    );
+    let sent = app
+        .sierologici(DEMO_MMG_ID, "InvioTest-fuori-elenco.xml", "")
+        .await;
+    assert_eq!(sent.answer(), (Some("0001"), Some("1015")));
     assert!(sent
         .body
         .contains("<tipi:tipoErrore>Avviso</tipi:tipoErrore>"));
@@ -108,8 +91,10 @@ async fn an_off_list_test_is_recorded_and_marked() -> TestResult {
 #[tokio::test]
 async fn the_titolare_may_cancel_any_send_a_substitute_only_their_own() -> TestResult {
     let app = spawn_app().await;
-    let by_titolare = send(&app, DEMO_MMG_ID, "InvioTest.xml").await;
-    let by_substitute = send(&app, DEMO_SUBSTITUTE_ID, "InvioTest-sostituto.xml").await;
+    let by_titolare = app.sierologici(DEMO_MMG_ID, "InvioTest.xml", "").await;
+    let by_substitute = app
+        .sierologici(DEMO_SUBSTITUTE_ID, "InvioTest-sostituto.xml", "")
+        .await;
     assert_eq!(
         by_substitute.outcome(),
         Some("0000"),
@@ -122,12 +107,14 @@ async fn the_titolare_may_cancel_any_send_a_substitute_only_their_own() -> TestR
     );
 
     // The titolare sees both; the substitute only theirs.
-    let all = send(&app, DEMO_MMG_ID, "ElencoTest.xml").await;
+    let all = app.sierologici(DEMO_MMG_ID, "ElencoTest.xml", "").await;
     assert!(all.body.contains(&titolare_id) && all.body.contains(&substitute_id));
     assert!(all
         .body
         .contains(&format!("<ric:cfMedico>{DEMO_SUBSTITUTE_CF}<")));
-    let own = send(&app, DEMO_SUBSTITUTE_ID, "ElencoTest-sostituto.xml").await;
+    let own = app
+        .sierologici(DEMO_SUBSTITUTE_ID, "ElencoTest-sostituto.xml", "")
+        .await;
     assert!(
         own.body.contains(&substitute_id) && !own.body.contains(&titolare_id),
         "{}",
@@ -135,35 +122,30 @@ async fn the_titolare_may_cancel_any_send_a_substitute_only_their_own() -> TestR
     );
 
     // The substitute may not cancel the titolare's send; the titolare may cancel theirs.
-    let refused = cancel(
-        &app,
-        DEMO_SUBSTITUTE_ID,
-        "AnnullaTest-sostituto.xml",
-        &titolare_id,
-    )
-    .await;
-    assert_eq!(
-        (refused.outcome(), message(&refused)),
-        (Some("9999"), Some("1012"))
-    );
-    let done = cancel(&app, DEMO_MMG_ID, "AnnullaTest.xml", &substitute_id).await;
+    let refused = app
+        .sierologici(
+            DEMO_SUBSTITUTE_ID,
+            "AnnullaTest-sostituto.xml",
+            &titolare_id,
+        )
+        .await;
+    assert_eq!(refused.answer(), (Some("9999"), Some("1012")));
+    let done = app
+        .sierologici(DEMO_MMG_ID, "AnnullaTest.xml", &substitute_id)
+        .await;
     assert_eq!(done.outcome(), Some("0000"), "{}", done.body);
-    let again = cancel(
-        &app,
-        DEMO_SUBSTITUTE_ID,
-        "AnnullaTest-sostituto.xml",
-        &substitute_id,
-    )
-    .await;
-    assert_eq!(
-        (again.outcome(), message(&again)),
-        (Some("9999"), Some("1013"))
-    );
-    let unknown = cancel(&app, DEMO_MMG_ID, "AnnullaTest.xml", "999999999999999999").await;
-    assert_eq!(
-        (unknown.outcome(), message(&unknown)),
-        (Some("9999"), Some("1011"))
-    );
+    let again = app
+        .sierologici(
+            DEMO_SUBSTITUTE_ID,
+            "AnnullaTest-sostituto.xml",
+            &substitute_id,
+        )
+        .await;
+    assert_eq!(again.answer(), (Some("9999"), Some("1013")));
+    let unknown = app
+        .sierologici(DEMO_MMG_ID, "AnnullaTest.xml", "999999999999999999")
+        .await;
+    assert_eq!(unknown.answer(), (Some("9999"), Some("1011")));
     Ok(())
 }
 
@@ -178,11 +160,10 @@ async fn a_substitute_acts_only_when_authorised_and_within_the_dates() -> TestRe
         .registry()
         .revoke_substitution(DEMO_MMG_CF, DEMO_SUBSTITUTE_CF)
         .await?;
-    let reply = send(&app, DEMO_SUBSTITUTE_ID, "ElencoAssistiti-sostituto.xml").await;
-    assert_eq!(
-        (reply.outcome(), message(&reply)),
-        (Some("9999"), Some("1007"))
-    );
+    let reply = app
+        .sierologici(DEMO_SUBSTITUTE_ID, "ElencoAssistiti-sostituto.xml", "")
+        .await;
+    assert_eq!(reply.answer(), (Some("9999"), Some("1007")));
 
     // Authorised, but the substitution ended yesterday.
     let ended = Substitution {
@@ -192,11 +173,10 @@ async fn a_substitute_acts_only_when_authorised_and_within_the_dates() -> TestRe
         to: today - Duration::days(1),
     };
     store.registry().add_substitution(&ended).await?;
-    let reply = send(&app, DEMO_SUBSTITUTE_ID, "ElencoAssistiti-sostituto.xml").await;
-    assert_eq!(
-        (reply.outcome(), message(&reply)),
-        (Some("9999"), Some("1008"))
-    );
+    let reply = app
+        .sierologici(DEMO_SUBSTITUTE_ID, "ElencoAssistiti-sostituto.xml", "")
+        .await;
+    assert_eq!(reply.answer(), (Some("9999"), Some("1008")));
 
     // In force from today: the list works, but a test done before it started does not.
     store
@@ -211,7 +191,9 @@ async fn a_substitute_acts_only_when_authorised_and_within_the_dates() -> TestRe
             ..ended
         })
         .await?;
-    let reply = send(&app, DEMO_SUBSTITUTE_ID, "ElencoAssistiti-sostituto.xml").await;
+    let reply = app
+        .sierologici(DEMO_SUBSTITUTE_ID, "ElencoAssistiti-sostituto.xml", "")
+        .await;
     assert_eq!(reply.outcome(), Some("0000"), "{}", reply.body);
     assert!(reply.body.contains(&app.patient().await));
     let body = app
@@ -222,18 +204,19 @@ async fn a_substitute_acts_only_when_authorised_and_within_the_dates() -> TestRe
             &format!("<req:dataTest>{}<", today - Duration::days(3)),
         );
     let reply = app.soap_as_user(DEMO_SUBSTITUTE_ID, SERVICE, &body).await;
-    assert_eq!(
-        (reply.outcome(), message(&reply)),
-        (Some("9999"), Some("1010"))
-    );
+    assert_eq!(reply.answer(), (Some("9999"), Some("1010")));
     Ok(())
 }
 
 #[tokio::test]
 async fn every_transaction_is_logged_with_cf_medico_and_cf_titolare() -> TestResult {
     let app = spawn_app().await;
-    let ok = send(&app, DEMO_SUBSTITUTE_ID, "InvioTest-sostituto.xml").await;
-    let refused = send(&app, DEMO_MMG_ID, "InvioTest-data-futura.xml").await;
+    let ok = app
+        .sierologici(DEMO_SUBSTITUTE_ID, "InvioTest-sostituto.xml", "")
+        .await;
+    let refused = app
+        .sierologici(DEMO_MMG_ID, "InvioTest-data-futura.xml", "")
+        .await;
     // Replies leave only after their entry is committed: the log already has both.
     let log = app.app.store.read_access_log(0, 10_000).await?;
     for (reply, doctor, outcome) in [
@@ -264,11 +247,10 @@ async fn every_transaction_is_logged_with_cf_medico_and_cf_titolare() -> TestRes
 async fn a_wrong_check_letter_on_the_patients_cf_is_blocking() -> TestResult {
     let app = spawn_app().await;
     // (The same fault on the operator's own CF only warns: see region_extension.rs.)
-    let reply = send(&app, DEMO_MMG_ID, "InvioTest-cf-assistito-controllo.xml").await;
-    assert_eq!(
-        (reply.outcome(), message(&reply)),
-        (Some("9999"), Some("1005"))
-    );
+    let reply = app
+        .sierologici(DEMO_MMG_ID, "InvioTest-cf-assistito-controllo.xml", "")
+        .await;
+    assert_eq!(reply.answer(), (Some("9999"), Some("1005")));
     Ok(())
 }
 
@@ -277,7 +259,9 @@ async fn the_patient_list_shows_only_living_school_staff_of_the_titolare() -> Te
     let app = spawn_app().await;
     let expected = app.app.store.registry().patient_list(DEMO_MMG_CF).await?;
     assert_eq!(expected.len(), 5, "the demo pins five staff patients");
-    let reply = send(&app, DEMO_MMG_ID, "ElencoAssistiti.xml").await;
+    let reply = app
+        .sierologici(DEMO_MMG_ID, "ElencoAssistiti.xml", "")
+        .await;
     assert_eq!(reply.outcome(), Some("0000"));
     assert_eq!(reply.body.matches("<ric:Assistito>").count(), 5);
     for p in &expected {
@@ -296,7 +280,9 @@ async fn the_patient_list_shows_only_living_school_staff_of_the_titolare() -> Te
         .expect("in registry");
     gone.status = tsgate::store::AssistitoStatus::Deceduto;
     app.app.store.registry().upsert_assistiti(&[gone]).await?;
-    let reply = send(&app, DEMO_MMG_ID, "ElencoAssistiti.xml").await;
+    let reply = app
+        .sierologici(DEMO_MMG_ID, "ElencoAssistiti.xml", "")
+        .await;
     assert_eq!(reply.body.matches("<ric:Assistito>").count(), 4);
     Ok(())
 }

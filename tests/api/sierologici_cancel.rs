@@ -8,13 +8,9 @@ use sqlx::Connection;
 use tokio::task::JoinSet;
 use tsgate::demo::{DEMO_MMG_CF, DEMO_MMG_ID};
 
-use crate::helpers::{between, envelope, spawn_app, Reply, TestApp, TestResult};
+use crate::helpers::{envelope, spawn_app, Reply, TestApp, TestResult};
 
 const SERVICE: &str = "Sierologici";
-
-fn message(reply: &Reply) -> Option<&str> {
-    between(&reply.body, "<tipi:codEsito>", "</tipi:codEsito>")
-}
 
 async fn send_test(app: &TestApp) -> String {
     let body = app.fill(&envelope("sierologici/InvioTest.xml")).await;
@@ -24,11 +20,8 @@ async fn send_test(app: &TestApp) -> String {
 }
 
 async fn cancel(app: &TestApp, send_id: &str) -> Reply {
-    let body = app
-        .fill(&envelope("sierologici/AnnullaTest.xml"))
+    app.sierologici(DEMO_MMG_ID, "AnnullaTest.xml", send_id)
         .await
-        .replace("{SEND_ID}", send_id);
-    app.soap_as_user(DEMO_MMG_ID, SERVICE, &body).await
 }
 
 /// Runs `sql` on the gateway's own SQLite database, as an administrator would.
@@ -109,7 +102,7 @@ async fn concurrent_cancels_of_one_send_are_each_answered_with_what_was_committe
     let mut already = 0;
     while let Some(reply) = cancels.join_next().await {
         let reply = reply?;
-        match (reply.status, reply.outcome(), message(&reply)) {
+        match (reply.status, reply.outcome(), reply.message()) {
             (200, Some("0000"), _) => {
                 cancelled_by.push(reply.transaction_id().expect("id").to_owned())
             }
