@@ -2,8 +2,10 @@
 
 use std::fmt;
 
+use super::three_digits::ThreeDigits;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct RegionCode([u8; 3]);
+pub struct RegionCode(ThreeDigits);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("region code must be exactly 3 digits")]
@@ -11,15 +13,13 @@ pub struct RegionCodeError;
 
 impl RegionCode {
     pub fn parse(input: &str) -> Result<RegionCode, RegionCodeError> {
-        match input.as_bytes() {
-            &[a, b, c] if [a, b, c].iter().all(u8::is_ascii_digit) => Ok(RegionCode([a, b, c])),
-            _ => Err(RegionCodeError),
-        }
+        ThreeDigits::parse(input)
+            .map(RegionCode)
+            .ok_or(RegionCodeError)
     }
 
     pub fn as_str(&self) -> &str {
-        // Only ASCII digits are ever stored.
-        std::str::from_utf8(&self.0).unwrap_or("???")
+        self.0.as_str()
     }
 }
 
