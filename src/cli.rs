@@ -12,9 +12,9 @@ use rand::Rng;
 
 use crate::config::Config;
 use crate::domain::{CodiceFiscale, RegionCode};
+use crate::identity::password::hash_secret;
 use crate::pki::ca::{read_crl, CertificateAuthority, Subject};
 use crate::pki::{files, folder, pincode};
-use crate::soap::identify::hash_secret;
 use crate::startup::{shutdown_signal, Application};
 use crate::store::{self, retention, ChainReport, Store, StoreLock, UserRecord};
 use crate::{demo, telemetry};

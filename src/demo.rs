@@ -14,12 +14,12 @@ use crate::config::{
     StoreConfig, ThrottleConfig, TlsConfig,
 };
 use crate::domain::{CodiceFiscale, Otp, RegionCode};
+use crate::identity::password::hash_secret;
 use crate::immuni::simulator::{self, Simulator};
 use crate::pki::ca::Subject;
 use crate::pki::folder::CertsFolder;
 use crate::pki::{files, pincode};
 use crate::services::otp;
-use crate::soap::identify::hash_secret;
 use crate::store::{self, Store, StoreError, UserRecord};
 
 pub const DEMO_REGION: &str = "120";

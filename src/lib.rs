@@ -1,6 +1,6 @@
 //! tsgate — a SOAP/XML cooperative web-service gateway for the Sistema Tessera Sanitaria
 //! COVID-19 services. `server` is the network path of a request, `soap` its stage pipeline,
-//! `services` the operations, `store` persistence, `registry` the CSV files of the registry of
+//! `identity` who is calling, `services` the operations, `store` persistence, `registry` the CSV files of the registry of
 //! assistiti (import and synthetic generation), `xsd` our own schema validator, `immuni` the
 //! upstream of the OTP service.
 #![forbid(unsafe_code)]
@@ -10,6 +10,7 @@ pub mod clock;
 pub mod config;
 pub mod demo;
 pub mod domain;
+pub mod identity;
 pub mod immuni;
 pub mod issuer_lease;
 pub mod metrics;

@@ -12,6 +12,7 @@ use tokio::net::TcpListener;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::domain::TransactionIds;
+use crate::identity::{directory_version, Identity};
 use crate::issuer_lease;
 use crate::metrics::Metrics;
 use crate::pki::{files, PincodeKey};
@@ -19,10 +20,7 @@ use crate::publication::Publication;
 use crate::server::tls::TlsSetup;
 use crate::server::{accept, admin, tls, tls_reload, PeerIdentityReader};
 use crate::services::{self, Catalogue, SCHEMA_FILES};
-use crate::soap::credential_cache::CredentialCache;
-use crate::soap::directory_version::{self, DirectoryVersion};
 use crate::soap::envelope_reader::{EnvelopeReader, INLINE_MAX_BYTES};
-use crate::soap::permissions::RegionPermissions;
 use crate::soap::throttle::Throttle;
 use crate::soap::xml_limits::XmlLimits;
 use crate::store::{self, retention, AccessLogWriter, Lease, Store, StoreLock, WriterHandle};
@@ -37,10 +35,7 @@ pub struct App {
     pub store: Arc<dyn Store>,
     pub access_log: AccessLogWriter,
     pub throttle: Throttle,
-    pub region_permissions: RegionPermissions,
-    pub credential_cache: CredentialCache,
-    pub directory_version: DirectoryVersion,
-    pub pincode: PincodeKey,
+    pub identity: Arc<Identity>,
     pub metrics: Metrics,
     pub publication: Publication,
     pub peer_reader: PeerIdentityReader,
@@ -107,13 +102,12 @@ impl Application {
                 .context("access-log writer")?;
         let mut metrics = Metrics::new();
         metrics.watch_access_log(access_log.clone());
-        let directory_version = DirectoryVersion::new(
-            store
-                .directory()
-                .version()
-                .await
-                .context("directory version")?,
-        );
+        let directory_version = store
+            .directory()
+            .version()
+            .await
+            .context("directory version")?;
+        let identity = Arc::new(Identity::new(store.clone(), pincode, directory_version));
         let listener = TcpListener::bind(config.server.listen)
             .await
             .with_context(|| format!("cannot listen on {}", config.server.listen))?;
@@ -127,10 +121,7 @@ impl Application {
             store,
             access_log,
             throttle: Throttle::new(&config.throttle),
-            region_permissions: RegionPermissions::new(),
-            credential_cache: CredentialCache::new(Duration::from_secs(60), 10_000),
-            directory_version,
-            pincode,
+            identity,
             metrics,
             publication: Publication::new(&config.server.public_url),
             peer_reader,
@@ -182,7 +173,7 @@ impl Application {
             }
         });
         let directory_refresh = tokio::spawn(directory_version::keep_refreshing(
-            self.app.clone(),
+            self.app.identity.clone(),
             Duration::from_millis(self.app.config.store.directory_refresh_ms.max(10)),
         ));
         let retention = tokio::spawn(retention::keep_purging(

@@ -20,8 +20,9 @@ use tokio::time::Instant;
 
 use super::budget::UnauthenticatedSlot;
 use super::certificate_check::CertificateCheck;
-use super::{router, PeerIdentity};
+use super::router;
 use crate::config::ServerConfig;
+use crate::identity::{Caller, Peer};
 use crate::soap::fault::Fault;
 use crate::soap::respond;
 use crate::soap::SoapVersion;
@@ -32,10 +33,12 @@ tokio::task_local! {
     static CURRENT: Arc<ConnectionState>;
 }
 
-/// Called by identification once a request has proved who sends it (Basic + pincode): its
+/// Called once a request's caller is identified: if it proved a password (Basic + pincode), its
 /// connection leaves the unauthenticated budget.
-pub fn caller_identified() {
-    let _ = CURRENT.try_with(|connection| connection.authenticated());
+pub fn caller_identified(caller: &Caller) {
+    if caller.proved_password() {
+        let _ = CURRENT.try_with(|connection| connection.authenticated());
+    }
 }
 
 /// How long a connection may stay without a request in flight.
@@ -147,7 +150,7 @@ impl ConnectionState {
     pub async fn serve(
         self: Arc<Self>,
         app: Arc<App>,
-        peer: Arc<PeerIdentity>,
+        peer: Arc<Peer>,
         request: Request<Incoming>,
     ) -> Result<Response<TrackedBody>, Infallible> {
         let in_flight = InFlight::start(self.clone());

@@ -14,4 +14,4 @@ pub mod router;
 pub mod tls;
 pub mod tls_reload;
 
-pub use peer_identity::{PeerIdentity, PeerIdentityReader};
+pub use peer_identity::PeerIdentityReader;

@@ -1,24 +1,13 @@
 //! Reads who is on the other end of a TLS connection from its verified client certificate, once
-//! per connection. The chain has already been verified by rustls; this only interprets it.
+//! per connection, as an [`identity::Peer`](Peer). The chain has already been verified by rustls;
+//! this only interprets it.
 
 use x509_parser::oid_registry::{OID_X509_COMMON_NAME, OID_X509_SERIALNUMBER};
 use x509_parser::prelude::{FromDer, X509Certificate, X509Name};
 
 use crate::domain::{CodiceFiscale, RegionCode};
+use crate::identity::Peer;
 use crate::pki::ca::REGION_CN_PREFIX;
-
-/// What the client certificate of a connection says, if there is one.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PeerIdentity {
-    /// No client certificate: the caller must use Basic + pincode.
-    Anonymous,
-    /// A regional system, by a certificate of the gateway CA.
-    Region { code: RegionCode },
-    /// A person, by a national-card style certificate (`serialNumber = TINIT-<CF>`).
-    Card { cf: CodiceFiscale },
-    /// A valid certificate that names neither: refused as bad credentials.
-    Unrecognised { subject: String },
-}
 
 /// Interprets verified client certificates. `gateway_ca_subject` is the DER subject of our CA,
 /// so that only certificates we issued can claim to be a region.
@@ -36,12 +25,12 @@ impl PeerIdentityReader {
         })
     }
 
-    pub fn read(&self, end_entity: Option<&[u8]>) -> PeerIdentity {
+    pub fn read(&self, end_entity: Option<&[u8]>) -> Peer {
         let Some(der) = end_entity else {
-            return PeerIdentity::Anonymous;
+            return Peer::Anonymous;
         };
         let Ok((_, cert)) = X509Certificate::from_der(der) else {
-            return PeerIdentity::Unrecognised {
+            return Peer::Unrecognised {
                 subject: "(unparseable)".into(),
             };
         };
@@ -50,17 +39,17 @@ impl PeerIdentityReader {
             .and_then(|serial| serial.strip_prefix("TINIT-"))
             .and_then(|cf| CodiceFiscale::parse(cf).ok())
         {
-            return PeerIdentity::Card { cf };
+            return Peer::Card { cf };
         }
         if cert.issuer().as_raw() == self.gateway_ca_subject.as_slice() {
             if let Some(code) = first_attribute(subject, &OID_X509_COMMON_NAME)
                 .and_then(|cn| cn.strip_prefix(REGION_CN_PREFIX))
                 .and_then(|code| RegionCode::parse(code).ok())
             {
-                return PeerIdentity::Region { code };
+                return Peer::Region { code };
             }
         }
-        PeerIdentity::Unrecognised {
+        Peer::Unrecognised {
             subject: subject.to_string(),
         }
     }
@@ -97,7 +86,7 @@ mod tests {
         let region = ca.issue(&Subject::Region { code }, 10)?;
         assert_eq!(
             reader.read(Some(&der(&region.cert_pem))),
-            PeerIdentity::Region { code }
+            Peer::Region { code }
         );
 
         let cf = CodiceFiscale::parse("RSSMRA80A01H501U")?;
@@ -108,18 +97,15 @@ mod tests {
             },
             10,
         )?;
-        assert_eq!(
-            reader.read(Some(&der(&card.cert_pem))),
-            PeerIdentity::Card { cf }
-        );
+        assert_eq!(reader.read(Some(&der(&card.cert_pem))), Peer::Card { cf });
 
         // A region-looking certificate from another CA is not a region.
         let fake = other.issue(&Subject::Region { code }, 10)?;
         assert!(matches!(
             reader.read(Some(&der(&fake.cert_pem))),
-            PeerIdentity::Unrecognised { .. }
+            Peer::Unrecognised { .. }
         ));
-        assert_eq!(reader.read(None), PeerIdentity::Anonymous);
+        assert_eq!(reader.read(None), Peer::Anonymous);
         Ok(())
     }
 }

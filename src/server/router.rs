@@ -9,7 +9,8 @@ use http::{header, Method, Request, StatusCode};
 use hyper::body::Incoming;
 
 use super::body::{self, BodyError};
-use super::PeerIdentity;
+use super::connection;
+use crate::identity::Peer;
 use crate::soap::fault::Fault;
 use crate::soap::pipeline::{self, SoapCall};
 use crate::soap::respond::{http_response, HttpResponse};
@@ -18,7 +19,7 @@ use crate::startup::App;
 
 pub async fn route(
     app: Arc<App>,
-    peer: Arc<PeerIdentity>,
+    peer: Arc<Peer>,
     request: Request<Incoming>,
 ) -> Result<HttpResponse, Infallible> {
     let path = request.uri().path().to_owned();
@@ -71,7 +72,7 @@ pub async fn route(
     Ok(response)
 }
 
-async fn soap(app: &App, peer: &PeerIdentity, request: Request<Incoming>) -> HttpResponse {
+async fn soap(app: &App, peer: &Peer, request: Request<Incoming>) -> HttpResponse {
     let (parts, incoming) = request.into_parts();
     let header = |name: header::HeaderName| parts.headers.get(name).and_then(|v| v.to_str().ok());
     let content_type = header(header::CONTENT_TYPE);
@@ -99,6 +100,7 @@ async fn soap(app: &App, peer: &PeerIdentity, request: Request<Incoming>) -> Htt
         content_type,
         authorization: header(header::AUTHORIZATION),
         body,
+        identified: connection::caller_identified,
     };
     pipeline::handle(app, peer, call).await
 }

@@ -18,8 +18,8 @@ pub use outcome::{Audit, Messaggio, Reply, TipoErrore};
 pub use crate::domain::TransactionIdKind;
 
 use crate::config::Config;
+use crate::identity::Caller;
 use crate::immuni::client::ClientError;
-use crate::soap::identify::Caller;
 use crate::soap::Element;
 use crate::startup::App;
 

@@ -2,8 +2,8 @@
 //! regions must be enabled for the service, where the service admits regions at all.
 //! Refusal is a business outcome, not a Fault.
 
+use crate::identity::Caller;
 use crate::services::{Access, OperationSpec, Reply, ServiceSpec};
-use crate::soap::identify::Caller;
 
 /// Message code of a refused authorisation.
 pub const NON_AUTORIZZATO: &str = "9001";
@@ -15,11 +15,11 @@ pub fn may_call(caller: &Caller, service: &ServiceSpec, operation: &OperationSpe
             Caller::Region {
                 enabled_services, ..
             } => enabled_services.iter().any(|s| s == service.name),
-            Caller::Operator { profiles, .. } => profiles.iter().any(|p| p == profile),
+            Caller::Operator { profiles, .. } => profiles.iter().any(|p| p.as_str() == profile),
         },
         Access::OperatorProfile(profile) => match caller {
             Caller::Region { .. } => false,
-            Caller::Operator { profiles, .. } => profiles.iter().any(|p| p == profile),
+            Caller::Operator { profiles, .. } => profiles.iter().any(|p| p.as_str() == profile),
         },
     }
 }

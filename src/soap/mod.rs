@@ -2,15 +2,11 @@
 //! envelope (+ schema, same pass) → identify → authorize → throttle → dispatch → record → respond.
 
 pub mod authorize;
-pub mod credential_cache;
-pub mod directory_version;
 pub mod envelope;
 pub mod envelope_reader;
 pub mod fault;
-pub mod identify;
 mod namespaces;
 pub mod payload;
-pub mod permissions;
 pub mod pipeline;
 pub mod record;
 pub mod respond;

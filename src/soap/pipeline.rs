@@ -9,14 +9,13 @@ use chrono::{DurationRound, TimeDelta, Utc};
 
 use super::envelope;
 use super::fault::Fault;
-use super::identify::{self, Refusal};
 use super::record::{self, Draft, Subject};
 use super::respond::{self, HttpResponse};
 use super::throttle::retry_after_seconds;
 use super::version::SoapVersion;
 use super::{authorize, xml};
+use crate::identity::{Caller, Credentials, Peer, Refused};
 use crate::metrics::{CallerKindLabels, RequestLabels, ServiceLabels};
-use crate::server::PeerIdentity;
 use crate::services::Context;
 use crate::startup::App;
 
@@ -26,9 +25,12 @@ pub struct SoapCall<'a> {
     pub content_type: Option<&'a str>,
     pub authorization: Option<&'a str>,
     pub body: Bytes,
+    /// Told the caller as soon as it is identified (the server then takes a connection that
+    /// proved a password out of its unauthenticated budget).
+    pub identified: fn(&Caller),
 }
 
-pub async fn handle(app: &App, peer: &PeerIdentity, call: SoapCall<'_>) -> HttpResponse {
+pub async fn handle(app: &App, peer: &Peer, call: SoapCall<'_>) -> HttpResponse {
     let started = Instant::now();
     let version = match SoapVersion::from_content_type(call.content_type) {
         Ok(version) => version,
@@ -83,9 +85,14 @@ pub async fn handle(app: &App, peer: &PeerIdentity, call: SoapCall<'_>) -> HttpR
     };
 
     // 3. identify
-    let caller = match identify::caller(app, peer, call.authorization, payload).await {
-        Ok(caller) => caller,
-        Err(Refusal::Credentials { kind, claimed_id }) => {
+    let credentials =
+        Credentials::from_http(peer, call.authorization, payload.child_text("pinCode"));
+    let caller = match app.identity.identify(&credentials).await {
+        Ok(caller) => {
+            (call.identified)(&caller);
+            caller
+        }
+        Err(Refused::Credentials { kind, claimed_id }) => {
             let fault = Fault::credentials().with_transaction(draft.transaction_id);
             let entry = draft.entry(
                 Subject::Refused {
@@ -97,7 +104,7 @@ pub async fn handle(app: &App, peer: &PeerIdentity, call: SoapCall<'_>) -> HttpR
             );
             return finish_with_fault(app, version, &draft, entry, fault, started).await;
         }
-        Err(Refusal::Unavailable) => return refuse(app, version, Fault::unavailable()),
+        Err(Refused::Unavailable) => return refuse(app, version, Fault::unavailable()),
     };
     let context = Context {
         app,

@@ -5,8 +5,8 @@
 use chrono::{DateTime, Utc};
 
 use super::fault::Fault;
-use super::identify::Caller;
 use crate::domain::TransactionId;
+use crate::identity::Caller;
 use crate::services::Audit;
 use crate::startup::App;
 use crate::store::{AccessLogEntry, CallerKind, TransactionWrite};
@@ -33,8 +33,8 @@ impl Draft<'_> {
             Subject::Caller(caller) => (
                 caller.kind(),
                 caller.id(),
-                caller.region(),
-                caller.operator_cf(),
+                caller.region().map(|code| code.to_string()),
+                caller.operator_cf().map(|cf| cf.to_string()),
             ),
             Subject::Refused { kind, claimed_id } => (kind, claimed_id.to_owned(), None, None),
         };

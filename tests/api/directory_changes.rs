@@ -33,8 +33,8 @@ async fn polling_every(directory_refresh_ms: u64) -> TestApp {
 /// moved.
 async fn poll(app: &TestApp) -> bool {
     app.app
-        .directory_version
-        .refresh(app.app.store.as_ref())
+        .identity
+        .refresh_directory_version()
         .await
         .expect("directory version")
 }
@@ -200,7 +200,7 @@ async fn a_new_password_or_a_disabled_user_ends_the_cached_verification_at_the_n
         let reply = app.soap_as_user(DEMO_MMG_ID, SERVICE, &body).await;
         assert_eq!(reply.outcome(), Some("0000"), "{}", reply.body);
     }
-    assert!(!app.app.credential_cache.is_empty());
+    assert!(!app.app.identity.credential_cache().is_empty());
 
     // A new password, written by another process (no CLI changes passwords yet).
     let pool = sqlx::SqlitePool::connect(&format!(
@@ -209,7 +209,7 @@ async fn a_new_password_or_a_disabled_user_ends_the_cached_verification_at_the_n
     ))
     .await?;
     let new_hash =
-        tsgate::soap::identify::hash_secret("another password").map_err(|e| e.to_string())?;
+        tsgate::identity::password::hash_secret("another password").map_err(|e| e.to_string())?;
     sqlx::query("UPDATE users SET password_hash = ? WHERE user_id = ?")
         .bind(&new_hash)
         .bind(DEMO_MMG_ID)

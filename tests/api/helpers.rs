@@ -392,8 +392,8 @@ impl TestApp {
             .expect("enable region");
         // What the gateway's poller would do within `store.directory_refresh_ms`.
         self.app
-            .directory_version
-            .refresh(self.app.store.as_ref())
+            .identity
+            .refresh_directory_version()
             .await
             .expect("directory version");
     }

@@ -204,7 +204,7 @@ async fn remembered_credentials_never_admit_different_secrets() -> TestResult {
         assert_eq!(reply.status, 200, "{}", reply.body);
     }
     assert!(
-        !app.app.credential_cache.is_empty(),
+        !app.app.identity.credential_cache().is_empty(),
         "the success was remembered"
     );
     let wrong_pin = with_pin.replace("{PINCODE}", &app.encrypted_pincode("0000000000"));

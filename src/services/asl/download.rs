@@ -14,12 +14,12 @@ use chrono::{DurationRound, TimeDelta, Utc};
 use http::{HeaderValue, StatusCode};
 
 use super::{PROFILE_ASL, SERVICE};
+use crate::domain::Profile;
 use crate::domain::TransactionIdKind;
-use crate::server::PeerIdentity;
-use crate::soap::identify::{self, Caller, Refusal};
+use crate::identity::{Caller, Credentials, Peer, Refused};
+use crate::server::connection;
 use crate::soap::record::{self, Draft, Subject};
 use crate::soap::respond::{http_response, HttpResponse};
-use crate::soap::Element;
 use crate::startup::App;
 
 pub const PATH: &str = "/asl/assistiti-per-mmg.csv";
@@ -29,7 +29,7 @@ pub const OPERATION: &str = "ScaricoAssistitiPerMedico";
 
 pub async fn handle(
     app: &App,
-    peer: &PeerIdentity,
+    peer: &Peer,
     authorization: Option<&str>,
     pincode: Option<&str>,
 ) -> HttpResponse {
@@ -42,16 +42,13 @@ pub async fn handle(
         operation: OPERATION,
         transaction_id,
     };
-    // identify reads the pincode where a SOAP body has it: a `pinCode` child of the payload.
-    let mut payload = Element::new(super::REQUEST_NS, OPERATION);
-    if let Some(pin) = pincode {
-        let mut child = Element::new(super::REQUEST_NS, "pinCode");
-        child.text = pin.to_owned();
-        payload.children.push(child);
-    }
-    let caller = match identify::caller(app, peer, authorization, &payload).await {
-        Ok(caller) => caller,
-        Err(Refusal::Credentials { kind, claimed_id }) => {
+    let credentials = Credentials::from_http(peer, authorization, pincode);
+    let caller = match app.identity.identify(&credentials).await {
+        Ok(caller) => {
+            connection::caller_identified(&caller);
+            caller
+        }
+        Err(Refused::Credentials { kind, claimed_id }) => {
             let entry = draft.entry(
                 Subject::Refused {
                     kind,
@@ -69,7 +66,7 @@ pub async fn handle(
             )
             .await;
         }
-        Err(Refusal::Unavailable) => return unavailable(),
+        Err(Refused::Unavailable) => return unavailable(),
     };
     let (status, outcome, body) = match answer(app, &caller).await {
         Ok(csv) => (StatusCode::OK, "0000", csv),
@@ -82,16 +79,16 @@ pub async fn handle(
 
 /// The CSV, or why not (`None`: the store failed).
 async fn answer(app: &App, caller: &Caller) -> Result<String, Option<String>> {
-    let Caller::Operator { cf, profiles, .. } = caller else {
+    let Caller::Operator { cf, .. } = caller else {
         return Err(Some("Il file è riservato agli operatori ASL\n".into()));
     };
-    if !profiles.iter().any(|p| p == PROFILE_ASL) {
+    if !caller.holds(Profile::AslNumeroTest) {
         return Err(Some(format!("Profilo richiesto: \"{PROFILE_ASL}\"\n")));
     }
     let user = app
         .store
         .directory()
-        .find_user_by_cf(cf)
+        .find_user_by_cf(cf.as_str())
         .await
         .map_err(|e| {
             tracing::error!(error = %e, "users table unreadable");

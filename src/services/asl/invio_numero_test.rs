@@ -7,11 +7,11 @@ use async_trait::async_trait;
 use chrono::NaiveDate;
 
 use super::{REQUEST_NS, RESPONSE_NS};
+use crate::identity::Caller;
 use crate::services::sierologici::rules::{
     declared_auth, operator_cf, today, unavailable, OperatorCfCodes, Refusal,
 };
 use crate::services::{Access, Audit, Context, Operation, OperationSpec, Reply};
-use crate::soap::identify::Caller;
 use crate::soap::Element;
 use crate::store::{NewAslTestCount, TransactionWrite};
 
@@ -77,7 +77,7 @@ async fn handle(ctx: &Context<'_>, payload: &Element) -> Result<Reply, Refusal> 
     )?;
     let (region, asl) = match ctx.caller {
         Caller::Operator { cf, .. } => {
-            if !cf.eq_ignore_ascii_case(&operator) {
+            if !cf.as_str().eq_ignore_ascii_case(&operator) {
                 return Err(Refusal::new(
                     CF_OPERATORE_DIVERSO,
                     "Il codice fiscale dell'operatore (cfOperatore) non corrisponde all'utente autenticato",
@@ -93,7 +93,7 @@ async fn handle(ctx: &Context<'_>, payload: &Element) -> Result<Reply, Refusal> 
                 .app
                 .store
                 .directory()
-                .find_user_by_cf(cf)
+                .find_user_by_cf(cf.as_str())
                 .await
                 .map_err(unavailable)?;
             match user.and_then(|u| Some((u.region, u.asl?))) {

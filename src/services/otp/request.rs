@@ -7,9 +7,9 @@ use chrono::{DateTime, Utc};
 use super::esiti::Esito;
 use crate::domain::codice_fiscale::CfError;
 use crate::domain::{CodiceFiscale, Otp, OtpError, SymptomDateError, SymptomOnsetDate};
+use crate::identity::Caller;
 use crate::immuni::BackendTimeZone;
 use crate::services::Audit;
-use crate::soap::identify::Caller;
 use crate::soap::Element;
 
 /// The strong authentication a region declares for its operator (docs/services/invio-otp.md, from
@@ -107,7 +107,7 @@ pub fn parse(
                 ) {
                     return Err(refuse(Esito::CfOperatoreErrato, &audit));
                 }
-                if !cf.trim().eq_ignore_ascii_case(own) {
+                if !cf.trim().eq_ignore_ascii_case(own.as_str()) {
                     return Err(refuse(Esito::CfOperatoreDiverso, &audit));
                 }
             }

@@ -20,9 +20,9 @@ use chrono::{NaiveDate, Utc};
 
 use crate::domain::codice_fiscale::CfError;
 use crate::domain::CodiceFiscale;
+use crate::identity::Caller;
 use crate::services::otp::DeclaredAuth;
 use crate::services::{Audit, Context, Messaggio, Reply, TipoErrore};
-use crate::soap::identify::Caller;
 use crate::soap::Element;
 use crate::store::{registry::rome_day, StoreError, Substitution};
 
@@ -158,7 +158,7 @@ pub async fn acting(
     warnings.extend(warning);
     let region = match ctx.caller {
         Caller::Operator { cf, .. } => {
-            if !cf.eq_ignore_ascii_case(&doctor) {
+            if !cf.as_str().eq_ignore_ascii_case(&doctor) {
                 return Err(Refusal::new(
                     CF_MEDICO_DIVERSO,
                     "Il codice fiscale del medico (cfMedico) non corrisponde all'utente autenticato",

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::startup::App;
+use super::Identity;
 use crate::store::{Store, StoreError};
 
 #[derive(Debug)]
@@ -40,12 +40,12 @@ impl DirectoryVersion {
 }
 
 /// Polls the store's version every `every`, for as long as the gateway runs.
-pub async fn keep_refreshing(app: Arc<App>, every: Duration) {
+pub async fn keep_refreshing(identity: Arc<Identity>, every: Duration) {
     let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        match app.directory_version.refresh(app.store.as_ref()).await {
+        match identity.refresh_directory_version().await {
             Ok(true) => tracing::info!("users or region permissions changed: cached ones dropped"),
             Ok(false) => {}
             Err(error) => tracing::warn!(%error, "reading the directory version failed"),

@@ -1,0 +1,109 @@
+//! What a request offers to prove who sends it, whatever its transport: the connection's
+//! [`Peer`], HTTP Basic, and the encrypted pincode as sent (SOAP: the `pinCode` element; the CSV
+//! download: the `X-TSGate-PinCode` header).
+
+use std::fmt;
+
+use base64::Engine;
+
+use super::Peer;
+
+pub struct Credentials<'a> {
+    pub peer: &'a Peer,
+    /// HTTP Basic, read only on a connection without a client certificate (which decides).
+    pub basic: Option<Basic>,
+    /// The encrypted pincode (base64) as sent, trimmed; `None` when absent or empty.
+    pub pincode: Option<&'a str>,
+}
+
+impl<'a> Credentials<'a> {
+    /// From an HTTP request: its `Authorization` header and the pincode it carries.
+    pub fn from_http(
+        peer: &'a Peer,
+        authorization: Option<&str>,
+        pincode: Option<&'a str>,
+    ) -> Credentials<'a> {
+        let basic = match peer {
+            Peer::Anonymous => Basic::from_authorization(authorization),
+            _ => None,
+        };
+        Credentials {
+            peer,
+            basic,
+            pincode: pincode.map(str::trim).filter(|pin| !pin.is_empty()),
+        }
+    }
+}
+
+/// A user id and password. `Debug` leaves the password out.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Basic {
+    pub user_id: String,
+    pub password: String,
+}
+
+impl Basic {
+    /// `Authorization: Basic base64(user:password)`; anything else is no Basic at all.
+    pub fn from_authorization(header: Option<&str>) -> Option<Basic> {
+        let encoded = header?.trim().strip_prefix("Basic ")?;
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(encoded.trim())
+            .ok()?;
+        let text = String::from_utf8(decoded).ok()?;
+        let (user_id, password) = text.split_once(':')?;
+        Some(Basic {
+            user_id: user_id.to_owned(),
+            password: password.to_owned(),
+        })
+    }
+}
+
+impl fmt::Debug for Basic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Basic")
+            .field("user_id", &self.user_id)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn basic(user_id: &str, password: &str) -> Basic {
+        Basic {
+            user_id: user_id.into(),
+            password: password.into(),
+        }
+    }
+
+    #[test]
+    fn basic_header_parsing() {
+        assert_eq!(
+            Basic::from_authorization(Some("Basic dXNlcjpwYTpzcw==")),
+            Some(basic("user", "pa:ss"))
+        );
+        assert_eq!(Basic::from_authorization(Some("Bearer x")), None);
+        assert_eq!(Basic::from_authorization(Some("Basic !!!")), None);
+        assert_eq!(Basic::from_authorization(None), None);
+    }
+
+    #[test]
+    fn a_certificate_decides_and_an_empty_pincode_is_none() {
+        let header = Some("Basic dXNlcjpwYTpzcw==");
+        let anonymous = Credentials::from_http(&Peer::Anonymous, header, Some("  "));
+        assert_eq!(anonymous.basic, Some(basic("user", "pa:ss")));
+        assert_eq!(anonymous.pincode, None);
+        let card = Peer::Unrecognised {
+            subject: "CN=x".into(),
+        };
+        let with_certificate = Credentials::from_http(&card, header, Some(" abc\n"));
+        assert_eq!(with_certificate.basic, None);
+        assert_eq!(with_certificate.pincode, Some("abc"));
+    }
+
+    #[test]
+    fn debug_hides_the_password() {
+        assert!(!format!("{:?}", basic("user", "secret")).contains("secret"));
+    }
+}

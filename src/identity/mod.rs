@@ -1,0 +1,19 @@
+//! Who is calling, for every way in: SOAP, the CSV download, the coming web login and the
+//! command line. [`Identity::identify`] turns [`Credentials`] (the connection's [`Peer`], HTTP
+//! Basic, the encrypted pincode) into a [`Caller`] or a [`Refused`]; it owns password hashing,
+//! the cache of verified credentials and the region permissions, both kept under the directory
+//! version. It knows no transport: what a success means for a connection is the caller's call.
+
+pub mod caller;
+pub mod credential_cache;
+pub mod credentials;
+pub mod directory_version;
+pub mod identify;
+pub mod password;
+pub mod peer;
+pub mod region_permissions;
+
+pub use caller::{Caller, OperatorAuth};
+pub use credentials::{Basic, Credentials};
+pub use identify::{Identity, Refused};
+pub use peer::Peer;
