@@ -5,6 +5,7 @@
 
 pub mod accept;
 pub mod admin;
+pub mod asl_download;
 pub mod body;
 pub mod budget;
 pub mod certificate_check;

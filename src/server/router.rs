@@ -9,7 +9,7 @@ use http::{header, Method, Request, StatusCode};
 use hyper::body::Incoming;
 
 use super::body::{self, BodyError};
-use super::connection;
+use super::{asl_download, connection};
 use crate::identity::Peer;
 use crate::soap::fault::Fault;
 use crate::soap::pipeline::{self, SoapCall};
@@ -45,13 +45,13 @@ pub async fn route(
                 None => not_found(),
             }
         }
-        (&Method::GET, crate::services::asl::download::PATH) => {
+        (&Method::GET, asl_download::PATH) => {
             let header = |name: &str| request.headers().get(name).and_then(|v| v.to_str().ok());
-            crate::services::asl::download::handle(
+            asl_download::handle(
                 &app,
                 &peer,
                 header(header::AUTHORIZATION.as_str()),
-                header(crate::services::asl::download::PINCODE_HEADER),
+                header(asl_download::PINCODE_HEADER),
             )
             .await
         }

@@ -2,7 +2,7 @@
 //! operator's own ASL, whose every download — granted or refused — is in the access log.
 
 use tsgate::demo::{DEMO_ASL_CF, DEMO_ASL_ID, DEMO_MMG_CF, DEMO_MMG_ID};
-use tsgate::services::asl::download::{PATH, PINCODE_HEADER};
+use tsgate::server::asl_download::{PATH, PINCODE_HEADER};
 
 use crate::helpers::{basic, envelope, spawn_app, As, TestResult};
 

@@ -1,10 +1,10 @@
 //! `ASL`: the services for ASL operators (docs/services/asl.md, from seed 003 §4): sending the
 //! number of serology tests done in a day (`InvioNumeroTest`, SOAP; regional systems only with the
 //! extension `region_callers_on_sierologici_asl`) and downloading the file
-//! of state-school-staff assistiti per MMG of the operator's own ASL ([`download`], HTTP GET,
-//! each download recorded in the access log).
+//! of state-school-staff assistiti per MMG of the operator's own ASL ([`assistiti_per_mmg`],
+//! served over HTTP GET, each download recorded in the access log).
 
-pub mod download;
+pub mod assistiti_per_mmg;
 mod invio_numero_test;
 
 use std::sync::Arc;

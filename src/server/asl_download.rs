@@ -1,9 +1,9 @@
-//! The file of state-school-staff assistiti per MMG (docs/services/asl.md, from seed 003 §4.4.1)
-//! for the operator's own ASL: `GET /asl/assistiti-per-mmg.csv`, authenticated like a SOAP operator
-//! — a national-card certificate, or HTTP Basic plus the encrypted pincode in the
-//! `X-TSGate-PinCode` header (the same base64 text a SOAP `pinCode` element carries). Every
-//! download, granted or refused, is an access-log entry (§4.5) with a numeric transaction id,
-//! returned in `X-Transaction-Id`.
+//! `GET /asl/assistiti-per-mmg.csv`: the HTTP side of the ASL operator's file
+//! ([`crate::services::asl::assistiti_per_mmg`]). Authenticated like a SOAP operator — a
+//! national-card certificate, or HTTP Basic plus the encrypted pincode in the `X-TSGate-PinCode`
+//! header (the same base64 text a SOAP `pinCode` element carries). Every download, granted or
+//! refused, is an access-log entry (docs/access-log.md) with a numeric transaction id, returned
+//! in `X-Transaction-Id`.
 //!
 //! The file is `text/csv`, `;`-separated, with a header line:
 //! `cf_medico;numero_assistiti`, one row per MMG of the ASL (zero included), by CF.
@@ -11,21 +11,21 @@
 use std::fmt::Write;
 
 use chrono::{DurationRound, TimeDelta, Utc};
-use http::{HeaderValue, StatusCode};
+use http::{header, HeaderValue, StatusCode};
 
-use super::{PROFILE_ASL, SERVICE};
-use crate::domain::Profile;
+use super::connection;
 use crate::domain::TransactionIdKind;
-use crate::identity::{Caller, Credentials, Peer, Refused};
-use crate::server::connection;
+use crate::identity::{Credentials, Peer, Refused};
+use crate::services::asl::assistiti_per_mmg::{self, assistiti_per_mmg, OPERATION};
+use crate::services::asl::SERVICE;
 use crate::soap::record::{self, Draft, Subject};
 use crate::soap::respond::{http_response, HttpResponse};
 use crate::startup::App;
+use crate::store::AccessLogEntry;
 
 pub const PATH: &str = "/asl/assistiti-per-mmg.csv";
 /// The header that carries the encrypted pincode with HTTP Basic.
 pub const PINCODE_HEADER: &str = "x-tsgate-pincode";
-pub const OPERATION: &str = "ScaricoAssistitiPerMedico";
 
 pub async fn handle(
     app: &App,
@@ -68,58 +68,30 @@ pub async fn handle(
         }
         Err(Refused::Unavailable) => return unavailable(),
     };
-    let (status, outcome, body) = match answer(app, &caller).await {
-        Ok(csv) => (StatusCode::OK, "0000", csv),
-        Err(Some(why)) => (StatusCode::FORBIDDEN, "9001", why),
-        Err(None) => return unavailable(),
+    let (status, outcome, body) = match assistiti_per_mmg(app.store.as_ref(), &caller).await {
+        Ok(rows) => (StatusCode::OK, assistiti_per_mmg::GRANTED, csv(&rows)),
+        Err(refusal) => match refusal.code() {
+            Some(code) => (StatusCode::FORBIDDEN, code, format!("{refusal}\n")),
+            None => return unavailable(),
+        },
     };
     let entry = draft.entry(Subject::Caller(&caller), now_millis(), outcome);
     finish(app, &draft, entry, status, body).await
 }
 
-/// The CSV, or why not (`None`: the store failed).
-async fn answer(app: &App, caller: &Caller) -> Result<String, Option<String>> {
-    let Caller::Operator { cf, .. } = caller else {
-        return Err(Some("Il file è riservato agli operatori ASL\n".into()));
-    };
-    if !caller.holds(Profile::AslNumeroTest) {
-        return Err(Some(format!("Profilo richiesto: \"{PROFILE_ASL}\"\n")));
-    }
-    let user = app
-        .store
-        .directory()
-        .find_user_by_cf(cf.as_str())
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "users table unreadable");
-            None
-        })?;
-    let Some((Some(region), Some(asl))) = user.map(|u| (u.region, u.asl)) else {
-        return Err(Some(
-            "L'operatore non risulta associato ad una ASL\n".into(),
-        ));
-    };
-    let rows = app
-        .store
-        .registry()
-        .staff_per_mmg(&region, &asl)
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "registry unreadable");
-            None
-        })?;
+fn csv(rows: &[(String, i64)]) -> String {
     let mut csv = String::with_capacity(32 + rows.len() * 24);
     csv.push_str("cf_medico;numero_assistiti\n");
     for (mmg, count) in rows {
         let _ = writeln!(csv, "{mmg};{count}");
     }
-    Ok(csv)
+    csv
 }
 
 async fn finish(
     app: &App,
     draft: &Draft<'_>,
-    entry: crate::store::AccessLogEntry,
+    entry: AccessLogEntry,
     status: StatusCode,
     body: String,
 ) -> HttpResponse {
@@ -137,7 +109,7 @@ async fn finish(
     }
     if status == StatusCode::UNAUTHORIZED {
         response.headers_mut().insert(
-            http::header::WWW_AUTHENTICATE,
+            header::WWW_AUTHENTICATE,
             HeaderValue::from_static("Basic realm=\"tsgate\""),
         );
     }
