@@ -1,4 +1,5 @@
 //! The command line: `demo`, `serve`, and the administration commands operators and tests use.
+//! It only parses arguments and prints: the administrative rules are in [`crate::admin`].
 
 use std::io::Write as _;
 use std::net::SocketAddr;
@@ -7,16 +8,16 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use clap::{Args, Parser, Subcommand};
-use rand::distr::{Alphanumeric, SampleString};
-use rand::Rng;
 
+use crate::admin::substitutes::NewSubstitution;
+use crate::admin::users::{Secrets, UserForm};
+use crate::admin::{regions, substitutes, users};
 use crate::config::Config;
-use crate::domain::{CodiceFiscale, RegionCode};
-use crate::identity::password::hash_secret;
+use crate::domain::{CodiceFiscale, Profile, RegionCode};
 use crate::pki::ca::{read_crl, CertificateAuthority, Subject};
 use crate::pki::{files, folder, pincode};
 use crate::startup::{shutdown_signal, Application};
-use crate::store::{self, retention, ChainReport, Store, StoreLock, UserRecord};
+use crate::store::{self, retention, ChainReport, Store, StoreLock};
 use crate::{demo, telemetry};
 
 #[derive(Parser)]
@@ -391,9 +392,16 @@ async fn users(command: UsersCommand) -> anyhow::Result<()> {
             password_env,
             pincode_env,
         } => {
-            if user_id.trim().is_empty() {
-                bail!("--user-id must not be empty");
+            let new_user = UserForm {
+                user_id: &user_id,
+                cf: &cf,
+                display_name: &name,
+                profiles: &profile,
+                region: region.as_deref(),
+                asl: asl.as_deref(),
             }
+            .parse()
+            .map_err(|e| anyhow::anyhow!("--{}: {e}", e.field()))?;
             let from_env = |var: &Option<String>| -> anyhow::Result<Option<String>> {
                 var.as_ref()
                     .map(|v| {
@@ -402,48 +410,18 @@ async fn users(command: UsersCommand) -> anyhow::Result<()> {
                     })
                     .transpose()
             };
-            let password = from_env(&password_env)?;
-            let pincode = from_env(&pincode_env)?;
-            let (password, generated_password) = match password {
-                Some(p) => (p, false),
-                None => (Alphanumeric.sample_string(&mut rand::rng(), 16), true),
-            };
-            let (pincode, generated_pincode) = match pincode {
-                Some(p) => (p, false),
-                None => (
-                    (0..10)
-                        .map(|_| char::from(b'0' + rand::rng().random_range(0..10u8)))
-                        .collect(),
-                    true,
-                ),
-            };
-            let cf = match CodiceFiscale::parse(&cf) {
-                Ok(cf) => cf.to_string(),
-                Err(e) => bail!("--cf: {e}"),
+            let secrets = Secrets {
+                password: from_env(&password_env)?,
+                pincode: from_env(&pincode_env)?,
             };
             let store = open_store(&target).await?;
-            store
-                .directory()
-                .add_user(&UserRecord {
-                    user_id: user_id.clone(),
-                    cf,
-                    display_name: name,
-                    password_hash: hash_secret(&password).map_err(|e| anyhow::anyhow!("{e}"))?,
-                    pincode_hash: hash_secret(&pincode).map_err(|e| anyhow::anyhow!("{e}"))?,
-                    asl,
-                    region,
-                    enabled: true,
-                })
-                .await?;
-            for p in &profile {
-                store.directory().grant_profile(&user_id, p).await?;
-            }
+            let added = users::add_user(store.as_ref(), new_user, secrets).await?;
             let mut out = std::io::stdout().lock();
-            writeln!(out, "user {user_id} added")?;
-            if generated_password {
+            writeln!(out, "user {} added", added.user_id)?;
+            if let Some(password) = &added.generated_password {
                 writeln!(out, "password={password}")?;
             }
-            if generated_pincode {
+            if let Some(pincode) = &added.generated_pincode {
                 writeln!(out, "pincode={pincode}")?;
             }
         }
@@ -452,11 +430,10 @@ async fn users(command: UsersCommand) -> anyhow::Result<()> {
             user_id,
             profile,
         } => {
+            let profile =
+                Profile::parse(&profile).map_err(|e| anyhow::anyhow!("--profile: {e}"))?;
             let store = open_store(&target).await?;
-            if store.directory().find_user(&user_id).await?.is_none() {
-                bail!("no user '{user_id}'");
-            }
-            store.directory().grant_profile(&user_id, &profile).await?;
+            users::grant_profile(store.as_ref(), &user_id, profile).await?;
             println!("profile \"{profile}\" granted to {user_id}");
         }
     }
@@ -477,22 +454,13 @@ async fn regions(command: RegionsCommand) -> anyhow::Result<()> {
         } => (target, code, service, false),
     };
     let code = RegionCode::parse(&code).map_err(|e| anyhow::anyhow!("--code: {e}"))?;
-    if !crate::services::names().any(|name| name == service) {
-        let known: Vec<&str> = crate::services::names().collect();
-        bail!("unknown service '{service}': one of {}", known.join(", "));
-    }
+    let service = regions::service(&service)?;
     let store = open_store(&target).await?;
     if enable {
-        store
-            .directory()
-            .enable_region_service(code.as_str(), &service)
-            .await?;
+        regions::enable(store.as_ref(), code, service).await?;
         println!("region {code} enabled for {service}");
     } else {
-        store
-            .directory()
-            .disable_region_service(code.as_str(), &service)
-            .await?;
+        regions::disable(store.as_ref(), code, service).await?;
         println!("region {code} disabled for {service}");
     }
     Ok(())
@@ -542,10 +510,8 @@ async fn registry(command: RegistryCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn parse_cf(flag: &str, text: &str) -> anyhow::Result<String> {
-    CodiceFiscale::parse(text)
-        .map(|cf| cf.to_string())
-        .map_err(|e| anyhow::anyhow!("--{flag}: {e}"))
+fn parse_cf(flag: &str, text: &str) -> anyhow::Result<CodiceFiscale> {
+    CodiceFiscale::parse(text).map_err(|e| anyhow::anyhow!("--{flag}: {e}"))
 }
 
 async fn substitutes(command: SubstitutesCommand) -> anyhow::Result<()> {
@@ -559,31 +525,16 @@ async fn substitutes(command: SubstitutesCommand) -> anyhow::Result<()> {
         } => {
             let titolare = parse_cf("titolare", &titolare)?;
             let substitute = parse_cf("substitute", &substitute)?;
-            if titolare == substitute {
-                bail!("a doctor cannot be their own substitute");
-            }
-            if from > to {
-                bail!("--from {from} is after --to {to}");
-            }
+            let substitution =
+                NewSubstitution::new(titolare.clone(), substitute.clone(), from, to)?;
             let store = open_store(&target).await?;
-            if store.registry().find_mmg(&titolare).await?.is_none() {
-                bail!("{titolare} is not an MMG of the registry");
-            }
-            store
-                .registry()
-                .add_substitution(&crate::store::Substitution {
-                    titolare_cf: titolare.clone(),
-                    substitute_cf: substitute.clone(),
-                    from,
-                    to,
-                })
-                .await?;
+            substitutes::add(store.as_ref(), &substitution).await?;
             println!("{substitute} may act for {titolare} from {from} to {to}");
         }
         SubstitutesCommand::List { target, titolare } => {
             let titolare = parse_cf("titolare", &titolare)?;
             let store = open_store(&target).await?;
-            for s in store.registry().substitutions(&titolare, None).await? {
+            for s in substitutes::list(store.as_ref(), &titolare).await? {
                 println!("{};{};{}", s.substitute_cf, s.from, s.to);
             }
         }
@@ -595,13 +546,7 @@ async fn substitutes(command: SubstitutesCommand) -> anyhow::Result<()> {
             let titolare = parse_cf("titolare", &titolare)?;
             let substitute = parse_cf("substitute", &substitute)?;
             let store = open_store(&target).await?;
-            let removed = store
-                .registry()
-                .revoke_substitution(&titolare, &substitute)
-                .await?;
-            if removed == 0 {
-                bail!("{substitute} has no authorisation from {titolare}");
-            }
+            let removed = substitutes::revoke(store.as_ref(), &titolare, &substitute).await?;
             println!("{removed} authorisation(s) of {substitute} by {titolare} revoked");
         }
     }

@@ -6,9 +6,8 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use rand::distr::{Alphanumeric, SampleString};
-use rand::Rng;
 
+use crate::admin::users::{generate_password, generate_pincode};
 use crate::config::{
     Config, ExtensionsConfig, ImmuniConfig, LogConfig, LogFormat, PincodeConfig, ServerConfig,
     StoreConfig, ThrottleConfig, TlsConfig,
@@ -326,10 +325,8 @@ fn load_or_create_operator_secrets(dir: &Path) -> anyhow::Result<(String, String
             return Ok((password, pincode));
         }
     }
-    let password = Alphanumeric.sample_string(&mut rand::rng(), 16);
-    let pincode: String = (0..10)
-        .map(|_| char::from(b'0' + rand::rng().random_range(0..10u8)))
-        .collect();
+    let password = generate_password();
+    let pincode = generate_pincode();
     files::write_secret(
         &path,
         &format!("user_id={DEMO_OPERATOR_ID}\ncf={DEMO_OPERATOR_CF}\npassword={password}\npincode={pincode}\n"),

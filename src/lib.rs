@@ -1,10 +1,12 @@
 //! tsgate — a SOAP/XML cooperative web-service gateway for the Sistema Tessera Sanitaria
 //! COVID-19 services. `server` is the network path of a request, `soap` its stage pipeline,
-//! `identity` who is calling, `services` the operations, `store` persistence, `registry` the CSV files of the registry of
+//! `identity` who is calling, `services` the operations, `admin` the administrative rules the
+//! CLI applies, `store` persistence, `registry` the CSV files of the registry of
 //! assistiti (import and synthetic generation), `xsd` our own schema validator, `immuni` the
 //! upstream of the OTP service.
 #![forbid(unsafe_code)]
 
+pub mod admin;
 pub mod cli;
 pub mod clock;
 pub mod config;

@@ -25,3 +25,4 @@ mod sierologici_cancel;
 mod sierologici_substitute;
 mod throttle;
 mod tls;
+mod users_cli;
