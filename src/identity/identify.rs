@@ -221,3 +221,145 @@ fn unreadable(what: &'static str) -> impl Fn(StoreError) -> Refused {
         Refused::Unavailable
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use base64::Engine;
+
+    use super::*;
+    use crate::domain::RegionCode;
+    use crate::identity::password::hash_secret;
+    use crate::pki::pincode;
+    use crate::store;
+
+    const CF: &str = "RSSMRA80A01H501U";
+
+    struct Fixture {
+        identity: Identity,
+        store: Arc<dyn Store>,
+        /// The pincode certificate clients encrypt with.
+        certificate: String,
+    }
+
+    async fn fixture() -> Fixture {
+        let store = store::connect("sqlite::memory:").await.expect("store");
+        let (certificate, key) = pincode::generate("test pincode").expect("pincode key");
+        store
+            .directory()
+            .add_user(&UserRecord {
+                user_id: "OP1".into(),
+                cf: CF.into(),
+                display_name: String::new(),
+                password_hash: hash_secret("password").expect("hash"),
+                pincode_hash: hash_secret("1234567890").expect("hash"),
+                asl: None,
+                region: None,
+                enabled: true,
+            })
+            .await
+            .expect("user");
+        for profile in ["ASL Numero test", "no longer a profile"] {
+            store
+                .directory()
+                .grant_profile("OP1", profile)
+                .await
+                .expect("grant");
+        }
+        let version = store.directory().version().await.expect("version");
+        let key = PincodeKey::from_pem(&key).expect("key");
+        Fixture {
+            identity: Identity::new(store.clone(), key, version),
+            store,
+            certificate,
+        }
+    }
+
+    fn authorization(user: &str, password: &str) -> String {
+        let pair = format!("{user}:{password}");
+        format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(pair)
+        )
+    }
+
+    #[tokio::test]
+    async fn basic_and_pincode_identify_an_operator_who_proved_a_password() {
+        let f = fixture().await;
+        let pin = pincode::encrypt_for_certificate(&f.certificate, "1234567890").expect("pin");
+        let header = authorization("OP1", "password");
+        let credentials = Credentials::from_http(&Peer::Anonymous, Some(&header), Some(&pin));
+        let caller = f.identity.identify(&credentials).await.expect("identified");
+        assert_eq!(
+            caller,
+            Caller::Operator {
+                cf: CodiceFiscale::parse(CF).expect("cf"),
+                user_id: Some("OP1".into()),
+                method: OperatorAuth::Password,
+                // A name that is no profile opens nothing.
+                profiles: vec![Profile::AslNumeroTest],
+            }
+        );
+        assert!(caller.proved_password());
+        assert!(!f.identity.credential_cache().is_empty());
+
+        for (header, pin, claimed) in [
+            (authorization("OP1", "wrong"), pin.as_str(), "OP1"),
+            (header.clone(), "AAAA", "OP1"),
+            (authorization("NOBODY", "password"), pin.as_str(), "NOBODY"),
+        ] {
+            let credentials = Credentials::from_http(&Peer::Anonymous, Some(&header), Some(pin));
+            match f.identity.identify(&credentials).await {
+                Err(Refused::Credentials { kind, claimed_id }) => {
+                    assert_eq!(
+                        (kind, claimed_id.as_str()),
+                        (CallerKind::OperatorPassword, claimed)
+                    );
+                }
+                other => panic!("{claimed}: {other:?}"),
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn certificates_decide_and_prove_no_password() {
+        let f = fixture().await;
+        let cf = CodiceFiscale::parse(CF).expect("cf");
+        let card = Peer::Card { cf: cf.clone() };
+        let caller = f
+            .identity
+            .identify(&Credentials::from_http(&card, None, None))
+            .await
+            .expect("card holder");
+        assert_eq!(caller.kind(), CallerKind::OperatorCertificate);
+        assert!(caller.holds(Profile::AslNumeroTest) && !caller.proved_password());
+
+        let code = RegionCode::parse("120").expect("code");
+        f.store
+            .directory()
+            .enable_region_service("120", "ASL")
+            .await
+            .expect("enable");
+        let region = Peer::Region { code };
+        let caller = f
+            .identity
+            .identify(&Credentials::from_http(&region, None, None))
+            .await;
+        assert!(
+            matches!(&caller, Ok(Caller::Region { enabled_services, .. }) if enabled_services[..] == ["ASL".to_owned()]),
+            "{caller:?}"
+        );
+
+        let unknown = Peer::Unrecognised {
+            subject: "CN=someone".into(),
+        };
+        assert!(matches!(
+            f.identity
+                .identify(&Credentials::from_http(&unknown, None, None))
+                .await,
+            Err(Refused::Credentials {
+                kind: CallerKind::OperatorCertificate,
+                ..
+            })
+        ));
+    }
+}
