@@ -16,7 +16,7 @@ pub fn hash_secret(secret: &str) -> Result<String, argon2::password_hash::Error>
 }
 
 /// Whether `password` and `pincode` are `user`'s. Both argon2 checks always run — against
-/// [`DUMMY_HASH`] when there is no user — so every failure costs the same time. Argon2 is
+/// a dummy hash when there is no user — so every failure costs the same time. Argon2 is
 /// deliberately slow: it runs off the async workers.
 pub async fn verify_secrets(
     user: Option<UserRecord>,
