@@ -7,8 +7,8 @@
 //! Its own test binary, so the process-wide TRACE subscriber sees only this gateway.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed set-up is a failed test
 
-#[allow(dead_code)]
-#[path = "api/helpers.rs"]
+#[allow(dead_code, unused_imports)] // the helpers of every API test; this one uses a few
+#[path = "api/helpers/mod.rs"]
 mod helpers;
 #[allow(dead_code)]
 #[path = "api/immuni_upstream.rs"]
@@ -19,7 +19,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use chrono::{NaiveDate, TimeDelta};
-use helpers::{envelope, otp_dates, spawn_app_with, TestApp, TestResult};
+use helpers::{spawn_app_with, As, TestApp, TestResult, OPERATOR};
 use immuni_upstream::{Behaviour, Upstream};
 use tsgate::config::{ImmuniConfig, LogConfig, LogFormat};
 use tsgate::domain::Otp;
@@ -45,28 +45,26 @@ impl Write for Captured {
 #[derive(Default)]
 struct Secrets(Vec<String>);
 
-/// One request: `template` from the kit with `{OTP}` and `{DATE}` set to the given values.
+/// One request: `template` from the kit with its OTP and date set to the given values.
 struct Probe<'a> {
-    who: &'a str,
+    who: As,
     template: &'a str,
     otp: String,
     date: String,
 }
 
 async fn send(app: &TestApp, probe: Probe<'_>, secrets: &mut Secrets) -> helpers::Reply {
-    let template = envelope(&format!("otp/{}", probe.template))
-        .replace("{TODAY}", "{DATE}")
-        .replace("{OTP_AS_TYPED}", "{OTP}");
-    let body = template
-        .replace("{OTP}", &probe.otp)
-        .replace("{DATE}", &probe.date);
     secrets.0.push(probe.otp.clone());
     secrets.0.push(probe.otp.replace('-', "").to_uppercase());
     secrets.0.push(probe.date.clone());
     let reply = app
-        .send_as(probe.who, "/ws/InvioOTP", "text/xml; charset=utf-8", &body)
-        .await
-        .expect("HTTP exchange");
+        .request(&format!("otp/{}", probe.template))
+        .by(probe.who)
+        .set("{OTP_AS_TYPED}", &probe.otp)
+        .set("{OTP}", &probe.otp)
+        .set("{TODAY}", &probe.date)
+        .send()
+        .await;
     for secret in &secrets.0 {
         assert!(
             !reply.body.contains(secret.as_str()),
@@ -81,10 +79,12 @@ fn fresh_otp() -> String {
     Otp::generate().as_upstream_str().to_owned()
 }
 
-/// Dates that the data directory does not hold before the test (the demo's registry has dates
+/// Dates that the data directory does not hold before the test (the seeded registry has dates
 /// of its own) and that no timestamp of today can contain: finding one later means the gateway
 /// wrote it.
 struct Dates {
+    /// The gateway's today.
+    today: NaiveDate,
     before: Vec<u8>,
     used: Vec<String>,
 }
@@ -109,7 +109,7 @@ impl Dates {
 
     /// A date inside the window.
     fn valid(&mut self) -> String {
-        self.unseen(otp_dates().0 - TimeDelta::days(20), -1, "%Y-%m-%d")
+        self.unseen(self.today - TimeDelta::days(20), -1, "%Y-%m-%d")
     }
 }
 
@@ -134,25 +134,27 @@ async fn no_otp_and_no_symptom_date_reach_a_disk_a_log_or_the_metrics() -> TestR
         })
     })
     .await;
+    // Noon: Rome's today is the backend's too.
+    app.pin_clock_at_utc_noon();
     let mut secrets = Secrets::default();
     let before = files_under(app.dir.path())?;
     let mut dates = Dates {
+        today: app.today(),
         before: before.into_iter().flat_map(|(_, bytes)| bytes).collect(),
         used: Vec::new(),
     };
 
-    for who in ["region", "card", "operator"] {
-        let template = match who {
-            "region" => "InvioOTP-region.xml",
-            "card" => "InvioOTP-card-own-cf.xml",
-            _ => "InvioOTP-operator.xml",
-        };
+    for (who, template) in [
+        (As::Region, "InvioOTP-region.xml"),
+        (As::Card, "InvioOTP-card-own-cf.xml"),
+        (As::User(OPERATOR), "InvioOTP-operator.xml"),
+    ] {
         // Success, then the same OTP again (409).
         upstream.set(Behaviour::Contract);
         let otp = fresh_otp();
         for expected in ["0000", "9999"] {
             let probe = Probe {
-                who,
+                who: who.clone(),
                 template,
                 otp: otp.clone(),
                 date: dates.valid(),
@@ -166,7 +168,7 @@ async fn no_otp_and_no_symptom_date_reach_a_disk_a_log_or_the_metrics() -> TestR
         let typed = fresh_otp();
         let typed = format!("{}-{}-{}", &typed[..3], &typed[3..7], &typed[7..]).to_lowercase();
         let probe = Probe {
-            who,
+            who: who.clone(),
             template,
             otp: typed,
             date: dates.valid(),
@@ -182,7 +184,7 @@ async fn no_otp_and_no_symptom_date_reach_a_disk_a_log_or_the_metrics() -> TestR
             &valid[..9],
             if valid.ends_with('A') { 'E' } else { 'A' }
         );
-        let today = otp_dates().1;
+        let today = app.today();
         for (otp, date) in [
             (mistyped, dates.valid()),
             (format!("{}0", &valid[..9]), dates.valid()),
@@ -200,7 +202,7 @@ async fn no_otp_and_no_symptom_date_reach_a_disk_a_log_or_the_metrics() -> TestR
             ),
         ] {
             let probe = Probe {
-                who,
+                who: who.clone(),
                 template,
                 otp,
                 date,
@@ -219,7 +221,7 @@ async fn no_otp_and_no_symptom_date_reach_a_disk_a_log_or_the_metrics() -> TestR
             fresh_otp()
         );
         let probe = Probe {
-            who,
+            who: who.clone(),
             template,
             otp: long,
             date: dates.valid(),
@@ -238,7 +240,7 @@ async fn no_otp_and_no_symptom_date_reach_a_disk_a_log_or_the_metrics() -> TestR
         ] {
             upstream.set(behaviour);
             let probe = Probe {
-                who,
+                who: who.clone(),
                 template,
                 otp: fresh_otp(),
                 date: dates.valid(),
@@ -282,7 +284,7 @@ async fn no_otp_and_no_symptom_date_reach_a_disk_a_log_or_the_metrics() -> TestR
         }
     }
     // The access log did record each of those transactions.
-    let entries = app.app.store.read_access_log(0, 1000).await?;
+    let entries = app.store().read_access_log(0, 1000).await?;
     assert!(
         entries
             .iter()

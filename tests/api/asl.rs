@@ -1,24 +1,25 @@
 //! The ASL services (seed 003 §4): the daily count over SOAP, and the per-MMG file of the
 //! operator's own ASL, whose every download — granted or refused — is in the access log.
 
-use tsgate::demo::{DEMO_ASL_CF, DEMO_ASL_ID, DEMO_MMG_CF, DEMO_MMG_ID};
 use tsgate::server::asl_download::{PATH, PINCODE_HEADER};
 
-use crate::helpers::{basic, envelope, spawn_app, As, TestResult};
+use crate::helpers::{basic, seed, spawn_app, As, TestResult, ASL_OPERATOR, MMG, PINCODE};
 
 #[tokio::test]
 async fn the_daily_count_is_recorded_with_its_transaction() -> TestResult {
     let app = spawn_app().await;
-    let body = app.fill(&envelope("asl/InvioNumeroTest.xml")).await;
-    let reply = app.soap_as_user(DEMO_ASL_ID, "ASL", &body).await;
-    assert_eq!(reply.outcome(), Some("0000"), "{}", reply.body);
+    let reply = app
+        .request("asl/InvioNumeroTest.xml")
+        .by(As::User(ASL_OPERATOR))
+        .send()
+        .await;
+    assert_eq!(reply.cod_esito(), Some("0000"), "{}", reply.body);
     let id = reply.transaction_id().expect("id");
     assert!(id.bytes().all(|b| b.is_ascii_digit()));
     let counts = app
-        .app
-        .store
+        .store()
         .registry()
-        .asl_test_counts(DEMO_ASL_CF)
+        .asl_test_counts(ASL_OPERATOR.cf)
         .await?;
     assert_eq!(counts.len(), 1);
     assert_eq!(counts[0].1, 42);
@@ -28,8 +29,8 @@ async fn the_daily_count_is_recorded_with_its_transaction() -> TestResult {
 #[tokio::test]
 async fn the_per_mmg_file_lists_the_operators_asl_and_every_download_is_logged() -> TestResult {
     let app = spawn_app().await;
-    let pin = app.encrypted_pincode(&app.operator_pincode);
-    let auth = basic(DEMO_ASL_ID, &app.operator_password);
+    let pin = app.encrypted_pincode(PINCODE);
+    let auth = basic(ASL_OPERATOR.id, seed::PASSWORD);
     let reply = app
         .get_with(
             As::Anonymous,
@@ -47,8 +48,12 @@ async fn the_per_mmg_file_lists_the_operators_asl_and_every_download_is_logged()
         .filter_map(|l| l.split_once(';'))
         .map(|(cf, n)| (cf, n.parse().unwrap_or(u64::MAX)))
         .collect();
-    assert!(rows.contains(&(DEMO_MMG_CF, 5)), "{}", reply.body);
-    let expected = app.app.store.registry().staff_per_mmg("120", "201").await?;
+    assert!(rows.contains(&(MMG.cf, 5)), "{}", reply.body);
+    let expected = app
+        .store()
+        .registry()
+        .staff_per_mmg(seed::REGION, seed::ASL)
+        .await?;
     assert_eq!(rows.len(), expected.len());
     let granted_id = reply.header("x-transaction-id").expect("id").to_owned();
 
@@ -61,7 +66,7 @@ async fn the_per_mmg_file_lists_the_operators_asl_and_every_download_is_logged()
         )
         .await?;
     assert_eq!(wrong.status, 401);
-    let doctor = basic(DEMO_MMG_ID, &app.operator_password);
+    let doctor = basic(MMG.id, seed::PASSWORD);
     let refused = app
         .get_with(
             As::Anonymous,
@@ -73,7 +78,7 @@ async fn the_per_mmg_file_lists_the_operators_asl_and_every_download_is_logged()
     let region = app.get_with(As::Region, PATH, &[]).await?;
     assert_eq!(region.status, 403);
 
-    let log = app.app.store.read_access_log(0, 10_000).await?;
+    let log = app.store().read_access_log(0, 10_000).await?;
     let downloads: Vec<_> = log
         .iter()
         .filter(|e| e.entry.operation == "ScaricoAssistitiPerMedico")
@@ -88,7 +93,7 @@ async fn the_per_mmg_file_lists_the_operators_asl_and_every_download_is_logged()
             granted.entry.operator_cf.as_deref(),
             granted.entry.outcome.as_str()
         ),
-        (Some(DEMO_ASL_CF), "0000")
+        (Some(ASL_OPERATOR.cf), "0000")
     );
     Ok(())
 }

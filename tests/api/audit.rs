@@ -3,7 +3,7 @@
 
 use tsgate::store::CallerKind;
 
-use crate::helpers::{envelope, spawn_app, As, TestResult};
+use crate::helpers::{spawn_app, As, TestApp, TestResult, OPERATOR};
 
 #[tokio::test]
 async fn each_identified_request_leaves_one_entry_with_its_transaction_id() -> TestResult {
@@ -11,16 +11,20 @@ async fn each_identified_request_leaves_one_entry_with_its_transaction_id() -> T
     let ok = app.call_catalogue(As::Region).await;
     let card = app.call_catalogue(As::Card).await;
     let operator = app
-        .soap_as_operator("Servizi", &envelope("servizi/ElencoServizi-pincode.xml"))
+        .request("servizi/ElencoServizi-pincode.xml")
+        .by(As::User(OPERATOR))
+        .send()
         .await;
     let refused = app.call_catalogue(As::Anonymous).await;
     // Refused before identification: no entry.
     let malformed = app
-        .soap(As::Region, "Servizi", &envelope("servizi/malformed.xml"))
+        .request("servizi/malformed.xml")
+        .by(As::Region)
+        .send()
         .await;
     assert_eq!(malformed.status, 400);
 
-    let entries = app.app.store.read_access_log(0, 100).await?;
+    let entries = app.store().read_access_log(0, 100).await?;
     assert_eq!(entries.len(), 4, "one entry per identified request");
     let by_tx = |reply: &crate::helpers::Reply| {
         let tx = reply.transaction_id().unwrap_or_default().to_owned();
@@ -45,13 +49,10 @@ async fn each_identified_request_leaves_one_entry_with_its_transaction_id() -> T
     );
     let card = by_tx(&card).ok_or("card entry")?;
     assert_eq!(card.caller_kind, CallerKind::OperatorCertificate);
-    assert_eq!(
-        card.operator_cf.as_deref(),
-        Some(tsgate::demo::DEMO_OPERATOR_CF)
-    );
+    assert_eq!(card.operator_cf.as_deref(), Some(OPERATOR.cf));
     let operator = by_tx(&operator).ok_or("operator entry")?;
     assert_eq!(operator.caller_kind, CallerKind::OperatorPassword);
-    assert_eq!(operator.caller_id, tsgate::demo::DEMO_OPERATOR_ID);
+    assert_eq!(operator.caller_id, OPERATOR.id);
     let refused = by_tx(&refused).ok_or("refused entry")?;
     assert_eq!(refused.outcome, "fault_credenziali_invalide");
     assert_eq!(
@@ -60,7 +61,7 @@ async fn each_identified_request_leaves_one_entry_with_its_transaction_id() -> T
         "millisecond precision"
     );
 
-    let report = tsgate::store::verify_chain(app.app.store.as_ref()).await?;
+    let report = tsgate::store::verify_chain(app.store().as_ref()).await?;
     assert!(
         matches!(
             report,
@@ -78,12 +79,7 @@ async fn audit_verify_reports_an_altered_entry_with_a_non_zero_exit() -> TestRes
         assert_eq!(app.call_catalogue(As::Region).await.status, 200);
     }
     app.stop().await;
-    let verify = || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_tsgate"))
-            .args(["audit", "verify", "--dir"])
-            .arg(app.dir.path())
-            .output()
-    };
+    let verify = || tsgate_cli(&app, &["audit", "verify"]);
     let intact = verify()?;
     assert!(
         intact.status.success(),
@@ -114,6 +110,15 @@ async fn audit_verify_reports_an_altered_entry_with_a_non_zero_exit() -> TestRes
     let text = String::from_utf8_lossy(&broken.stdout);
     assert!(text.contains('3'), "names the entry: {text}");
     Ok(())
+}
+
+/// `tsgate <args> --config DIR/tsgate.toml`, as an operator runs it against the app's store.
+fn tsgate_cli(app: &TestApp, args: &[&str]) -> std::io::Result<std::process::Output> {
+    std::process::Command::new(env!("CARGO_BIN_EXE_tsgate"))
+        .args(args)
+        .arg("--config")
+        .arg(app.dir.path().join("tsgate.toml"))
+        .output()
 }
 
 /// Chains `count` entries after `after` (seq, hash), dated `at`, as another gateway run would have.
@@ -157,18 +162,12 @@ fn thirteen_months_ago() -> chrono::DateTime<chrono::Utc> {
 async fn purge_removes_entries_past_retention_and_the_chain_still_verifies() -> TestResult {
     let mut app = spawn_app().await;
     app.stop().await;
-    let store = tsgate::store::connect(&app.app.config.store.url).await?;
+    let store = tsgate::store::connect(&app.config().store.url).await?;
     let head = append_entries(store.as_ref(), (0, [0; 32]), 3, thirteen_months_ago()).await?;
     append_entries(store.as_ref(), head, 2, chrono::Utc::now()).await?;
     store.close().await;
 
-    let tsgate = |args: &[&str]| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_tsgate"))
-            .args(args)
-            .arg("--dir")
-            .arg(app.dir.path())
-            .output()
-    };
+    let tsgate = |args: &[&str]| tsgate_cli(&app, args);
     let purge = tsgate(&["purge"])?;
     let text = String::from_utf8_lossy(&purge.stdout);
     assert!(purge.status.success(), "{text}");
@@ -190,24 +189,24 @@ async fn purge_removes_entries_past_retention_and_the_chain_still_verifies() -> 
 async fn the_gateway_purges_expired_entries_by_itself() -> TestResult {
     let mut app = spawn_app().await;
     app.stop().await;
-    let store = tsgate::store::connect(&app.app.config.store.url).await?;
+    let store = tsgate::store::connect(&app.config().store.url).await?;
     append_entries(store.as_ref(), (0, [0; 32]), 3, thirteen_months_ago()).await?;
     store.close().await;
 
     let app = app.restart().await;
-    let mut anchor = app.app.store.access_log_anchor().await?;
+    let mut anchor = app.store().access_log_anchor().await?;
     for _ in 0..50 {
         if anchor.first_seq == 4 {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        anchor = app.app.store.access_log_anchor().await?;
+        anchor = app.store().access_log_anchor().await?;
     }
     assert_eq!(anchor.first_seq, 4, "the three expired entries were purged");
     for _ in 0..2 {
         assert_eq!(app.call_catalogue(As::Region).await.status, 200);
     }
-    let report = tsgate::store::verify_chain(app.app.store.as_ref()).await?;
+    let report = tsgate::store::verify_chain(app.store().as_ref()).await?;
     assert_eq!(
         report,
         tsgate::store::ChainReport::Intact {

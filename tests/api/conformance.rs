@@ -8,7 +8,10 @@ use tsgate::soap::envelope::{self, Payloads};
 use tsgate::soap::version::SoapVersion;
 use tsgate::soap::xml_limits::XmlLimits;
 
-use crate::helpers::{envelope as sample, spawn_app, Placeholders, TestApp, TestResult};
+use crate::helpers::{
+    envelope as sample, spawn_app, As, Reply, TestApp, TestResult, ASL_OPERATOR, MMG, OPERATOR,
+    PINCODE, SUBSTITUTE,
+};
 
 #[derive(Deserialize)]
 struct Manifest {
@@ -54,10 +57,11 @@ async fn every_asl_sample_gets_its_promised_answer() -> TestResult {
     Ok(())
 }
 
-/// Against the demo's Immuni simulator, over mutual TLS, as `tsgate demo` runs it.
+/// Against the built-in Immuni simulator, over mutual TLS, as `tsgate demo` runs it.
 #[tokio::test]
 async fn every_otp_sample_gets_its_promised_answer() -> TestResult {
     let app = spawn_app().await;
+    app.pin_clock_at_utc_noon();
     let cases = run_kit(&app, "otp", "/ws/InvioOTP").await?;
     assert!(cases >= 20);
     Ok(())
@@ -65,15 +69,18 @@ async fn every_otp_sample_gets_its_promised_answer() -> TestResult {
 
 /// "Descrizione esito" (seed 003 §3.4, §4.4.2) right after `codEsito`, in every reply: a `0000`
 /// says it was done, a `9999` says why not (its blocking message's text).
-fn assert_describes_its_outcome(body: &str, what: &str) {
-    let between = crate::helpers::between;
-    let code = between(body, "<ric:codEsito>", "</ric:codEsito>").unwrap_or_default();
-    let description = between(
-        body,
-        &format!("<ric:codEsito>{code}</ric:codEsito><ric:descrizioneEsito>"),
-        "</ric:descrizioneEsito>",
-    );
-    match (code, description) {
+fn assert_describes_its_outcome(reply: &Reply, what: &str) {
+    let payload = reply.payload().expect("a reply payload");
+    let names: Vec<&str> = payload.children.iter().map(|e| e.name.as_str()).collect();
+    let after_code = names
+        .iter()
+        .position(|n| *n == "codEsito")
+        .and_then(|at| names.get(at + 1));
+    let description = match after_code {
+        Some(&"descrizioneEsito") => reply.descrizione_esito(),
+        _ => None,
+    };
+    match (reply.cod_esito().unwrap_or_default(), description) {
         ("0000", Some(d)) => assert!(
             d == DESCRIZIONE_OK || d == "Codice OTP inviato correttamente al sistema Immuni",
             "a 0000 reply says it was done: {what}"
@@ -81,7 +88,7 @@ fn assert_describes_its_outcome(body: &str, what: &str) {
         ("0001", Some(d)) => assert!(d.ends_with("con avvisi (vedere ElencoMessaggi)"), "{what}"),
         ("9999", Some(d)) => assert_eq!(
             Some(d),
-            between(body, "<tipi:esito>", "</tipi:esito>"),
+            reply.messages().first().map(|m| m.text),
             "a refusal says why: {what}"
         ),
         _ => panic!("no descrizioneEsito after codEsito: {what}"),
@@ -100,7 +107,8 @@ fn every_sample_reply_is_valid_and_describes_its_outcome() -> TestResult {
             let path = entry?.path();
             let body = std::fs::read_to_string(&path)?;
             let what = path.display().to_string();
-            assert_describes_its_outcome(&body, &what);
+            let reply = Reply::new(200, Vec::new(), body.clone());
+            assert_describes_its_outcome(&reply, &what);
             envelope::read(
                 body.as_bytes(),
                 SoapVersion::V11,
@@ -109,7 +117,7 @@ fn every_sample_reply_is_valid_and_describes_its_outcome() -> TestResult {
                 Payloads::Any,
             )
             .map_err(|e| format!("{what} breaks the published schema: {e:?}"))?;
-            let code = crate::helpers::between(&body, "<ric:codEsito>", "</ric:codEsito>");
+            let code = reply.cod_esito();
             *seen
                 .entry(format!("{kit} {}", code.unwrap_or_default()))
                 .or_default() += 1;
@@ -131,17 +139,30 @@ async fn run_kit(
     path: &str,
 ) -> Result<usize, Box<dyn std::error::Error + Send + Sync>> {
     let manifest: Manifest = toml::from_str(&sample(&format!("{kit}/manifest.toml")))?;
-    let mut placeholders = Placeholders::default();
     for case in &manifest.case {
-        let mut body = placeholders.fill(&sample(&format!("{kit}/{}", case.file)));
-        if body.contains("{PATIENT}") {
-            body = body.replace("{PATIENT}", &app.patient().await);
-        }
         let content_type = case
             .content_type
             .as_deref()
             .unwrap_or("text/xml; charset=utf-8");
-        let reply = app.send_as(&case.caller, path, content_type, &body).await?;
+        let request = app
+            .request(&format!("{kit}/{}", case.file))
+            .to(path)
+            .content_type(content_type);
+        let reply = match case.caller.as_str() {
+            "region" => request.by(As::Region),
+            "card" => request.by(As::Card),
+            "anonymous" => request.by(As::Anonymous),
+            "operator" => request.by(As::User(OPERATOR)),
+            "mmg" => request.by(As::User(MMG)),
+            "substitute" => request.by(As::User(SUBSTITUTE)),
+            "asl" => request.by(As::User(ASL_OPERATOR)),
+            "wrong-pincode" => request
+                .by(As::User(OPERATOR))
+                .pincode(&format!("9{PINCODE}")),
+            other => panic!("{kit}/{}: no caller {other:?}", case.file),
+        }
+        .try_send()
+        .await?;
         let what = format!("{kit}/{} as {}: {}", case.file, case.caller, reply.body);
         assert_eq!(
             (reply.status, reply.outcome()),
@@ -149,14 +170,13 @@ async fn run_kit(
             "{what}"
         );
         if let Some(message) = &case.message {
-            let first = crate::helpers::between(&reply.body, "<tipi:codEsito>", "</tipi:codEsito>");
-            assert_eq!(first, Some(message.as_str()), "{what}");
+            assert_eq!(reply.message(), Some(message.as_str()), "{what}");
         }
         // Every request that reached identification has a transaction id; a schema Fault comes
         // before anyone is identified, so nothing is logged and no id is issued.
         if reply.status == 200 || case.outcome == "CREDENZIALI_INVALIDE" {
             assert!(
-                reply.body.contains("idTransazione>"),
+                reply.transaction_id().is_some(),
                 "answer without its id: {what}"
             );
         }
@@ -168,8 +188,8 @@ async fn run_kit(
             "replies use the request's SOAP version: {what}"
         );
         if reply.status == 200 {
-            assert_describes_its_outcome(&reply.body, &what);
-            let schemas = &app.app.schemas;
+            assert_describes_its_outcome(&reply, &what);
+            let schemas = app.schemas();
             let limits = XmlLimits::default();
             envelope::read(
                 reply.body.as_bytes(),

@@ -10,7 +10,8 @@ use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
 
 use crate::helpers::{
-    basic, catalogue_request_h2, envelope, spawn_app_with, As, TestApp, TestResult,
+    basic, catalogue_request_h2, envelope, parse_reply, seed, spawn_app_with, As, TestApp,
+    TestResult, OPERATOR,
 };
 
 /// Generous: the server's timeouts in these tests are a few hundred milliseconds.
@@ -181,13 +182,9 @@ async fn a_full_unauthenticated_budget_does_not_keep_out_certificate_holders() -
     );
     // A Basic + pincode caller is unauthenticated until its request is identified: also out.
     let refused = app
-        .post_basic(
-            &app.operator_id,
-            &app.operator_pincode,
-            "/ws/Servizi",
-            "text/xml; charset=utf-8",
-            &operator_envelope(),
-        )
+        .request(OPERATOR_SAMPLE)
+        .by(As::User(OPERATOR))
+        .try_send()
         .await;
     assert!(
         refused.is_err(),
@@ -204,18 +201,16 @@ async fn a_full_unauthenticated_budget_does_not_keep_out_certificate_holders() -
     drop(held.pop());
     assert!(metric_reaches_at_most(&app, "tsgate_connections_unauthenticated", 2.0).await);
     let mut operator = app.connect(As::Anonymous).await?;
-    let credentials = format!(
-        "Authorization: {}\r\n",
-        basic(&app.operator_id, &app.operator_password)
-    );
-    let reply =
-        keep_alive_request(&mut operator, &credentials, &operator_envelope_filled(&app)).await;
+    let credentials = format!("Authorization: {}\r\n", basic(OPERATOR.id, seed::PASSWORD));
+    let filled = String::from_utf8(app.request(OPERATOR_SAMPLE).body())?;
+    let reply = keep_alive_request(&mut operator, &credentials, &filled).await;
     assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
     assert_eq!(app.metric("tsgate_connections_unauthenticated"), 2.0);
     let mut another = app.connect(As::Anonymous).await?;
     let reply = keep_alive_request(&mut another, "", &envelope("servizi/ElencoServizi.xml")).await;
-    assert!(
-        reply.contains("CREDENZIALI_INVALIDE"),
+    assert_eq!(
+        parse_reply(reply.as_bytes())?.outcome(),
+        Some("CREDENZIALI_INVALIDE"),
         "served, and refused as anonymous: {reply}"
     );
     Ok(())
@@ -256,13 +251,7 @@ async fn metric_reaches_at_most(app: &TestApp, metric: &str, at_most: f64) -> bo
 }
 
 /// `ElencoServizi` with a `{PINCODE}` placeholder, for Basic + pincode.
-fn operator_envelope() -> String {
-    envelope("servizi/ElencoServizi-pincode.xml")
-}
-
-fn operator_envelope_filled(app: &TestApp) -> String {
-    operator_envelope().replace("{PINCODE}", &app.encrypted_pincode(&app.operator_pincode))
-}
+const OPERATOR_SAMPLE: &str = "servizi/ElencoServizi-pincode.xml";
 
 /// The README's rule for HTTP/1.1: hyper wants the next request's headers within
 /// `header_timeout_ms` of the previous reply, so with a shorter header deadline than the idle

@@ -9,11 +9,10 @@
 //! tests set a long interval and poll by hand (`refresh`), so that they show both the stale
 //! cache and its end without depending on timing; one runs the real polling.
 
-use tsgate::demo::{DEMO_MMG_ID, DEMO_REGION};
-use tsgate::services::sierologici::{PROFILE_MMG, SERVICE};
+use tsgate::domain::Profile;
 use tsgate::store::Store;
 
-use crate::helpers::{envelope, spawn_app_with, As, TestApp, TestResult};
+use crate::helpers::{seed, spawn_app_with, As, Reply, TestApp, TestResult, MMG, SUBSTITUTE};
 
 /// A gateway that polls the directory version only when a test says so. Regions may call
 /// Sierologici only with the extension on, so the tests turn it on to enable and disable one.
@@ -32,21 +31,33 @@ async fn polling_every(directory_refresh_ms: u64) -> TestApp {
 /// What the gateway's poller does every `store.directory_refresh_ms`; `true` if the version
 /// moved.
 async fn poll(app: &TestApp) -> bool {
-    app.app
-        .identity
-        .refresh_directory_version()
-        .await
-        .expect("directory version")
+    app.poll_directory().await
 }
 
-/// `tsgate <args> --dir <the app's directory>`, as an operator types it. Awaited, not blocked
+/// The region's patient list (the extension on, the region's permission decides).
+async fn list_as_region(app: &TestApp) -> Reply {
+    app.request("sierologici/ElencoAssistiti-regione.xml")
+        .by(As::Region)
+        .send()
+        .await
+}
+
+/// The MMG's own patient list (Basic + pincode).
+async fn list_as_mmg(app: &TestApp) -> Reply {
+    app.request("sierologici/ElencoAssistiti.xml")
+        .by(As::User(MMG))
+        .send()
+        .await
+}
+
+/// `tsgate <args> --config <the app's tsgate.toml>`, as an operator types it. Awaited, not blocked
 /// on: the gateway runs on this test's runtime, and a transaction it has open (the purge at
 /// start) must be able to finish while the CLI waits for SQLite's write lock.
 async fn cli(app: &TestApp, args: &[&str]) -> TestResult {
     let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_tsgate"))
         .args(args)
-        .arg("--dir")
-        .arg(app.dir.path())
+        .arg("--config")
+        .arg(app.dir.path().join("tsgate.toml"))
         .output()
         .await?;
     assert!(
@@ -68,10 +79,7 @@ async fn other_connection(app: &TestApp) -> std::sync::Arc<dyn Store> {
 #[tokio::test]
 async fn regions_enable_and_disable_take_effect_at_the_next_poll() -> TestResult {
     let app = polled_by_hand().await;
-    let body = app
-        .fill(&envelope("sierologici/ElencoAssistiti-regione.xml"))
-        .await;
-    let refused = app.soap(As::Region, SERVICE, &body).await;
+    let refused = list_as_region(&app).await;
     assert_eq!(
         refused.answer(),
         (Some("9999"), Some("9001")),
@@ -85,20 +93,20 @@ async fn regions_enable_and_disable_take_effect_at_the_next_poll() -> TestResult
             "regions",
             "enable",
             "--code",
-            DEMO_REGION,
+            seed::REGION,
             "--service",
-            SERVICE,
+            "Sierologici",
         ],
     )
     .await?;
     // Until the gateway polls, its cached permission stands (this is the documented bound).
-    let stale = app.soap(As::Region, SERVICE, &body).await;
+    let stale = list_as_region(&app).await;
     assert_eq!(stale.message(), Some("9001"), "{}", stale.body);
     assert!(
         poll(&app).await,
         "the CLI's change moved the directory version"
     );
-    let allowed = app.soap(As::Region, SERVICE, &body).await;
+    let allowed = list_as_region(&app).await;
     assert_eq!(allowed.outcome(), Some("0000"), "{}", allowed.body);
 
     cli(
@@ -107,14 +115,14 @@ async fn regions_enable_and_disable_take_effect_at_the_next_poll() -> TestResult
             "regions",
             "disable",
             "--code",
-            DEMO_REGION,
+            seed::REGION,
             "--service",
-            SERVICE,
+            "Sierologici",
         ],
     )
     .await?;
     assert!(poll(&app).await);
-    let refused = app.soap(As::Region, SERVICE, &body).await;
+    let refused = list_as_region(&app).await;
     assert_eq!(refused.answer(), (Some("9999"), Some("9001")));
     assert!(!poll(&app).await, "nothing changed since");
     Ok(())
@@ -123,29 +131,23 @@ async fn regions_enable_and_disable_take_effect_at_the_next_poll() -> TestResult
 #[tokio::test]
 async fn the_gateway_polls_the_directory_version_by_itself() -> TestResult {
     let app = polling_every(20).await;
-    let body = app
-        .fill(&envelope("sierologici/ElencoAssistiti-regione.xml"))
-        .await;
-    assert_eq!(
-        app.soap(As::Region, SERVICE, &body).await.message(),
-        Some("9001")
-    );
+    assert_eq!(list_as_region(&app).await.message(), Some("9001"));
     cli(
         &app,
         &[
             "regions",
             "enable",
             "--code",
-            DEMO_REGION,
+            seed::REGION,
             "--service",
-            SERVICE,
+            "Sierologici",
         ],
     )
     .await?;
     // Bounded: the poller runs every 20 ms; a loaded machine gets many times that.
     let mut outcome = None;
     for _ in 0..500 {
-        let reply = app.soap(As::Region, SERVICE, &body).await;
+        let reply = list_as_region(&app).await;
         outcome = reply.outcome().map(str::to_owned);
         if outcome.as_deref() == Some("0000") {
             break;
@@ -160,17 +162,16 @@ async fn the_gateway_polls_the_directory_version_by_itself() -> TestResult {
 async fn profile_changes_take_effect_on_the_next_request() -> TestResult {
     // Profiles are read on every request: no poll needed.
     let app = polled_by_hand().await;
-    let body = app.fill(&envelope("sierologici/ElencoAssistiti.xml")).await;
-    let first = app.soap_as_user(DEMO_MMG_ID, SERVICE, &body).await;
+    let first = list_as_mmg(&app).await;
     assert_eq!(first.outcome(), Some("0000"), "{}", first.body);
 
     // No CLI revokes a profile yet: the store operation, from another connection.
     other_connection(&app)
         .await
         .directory()
-        .revoke_profile(DEMO_MMG_ID, PROFILE_MMG)
+        .revoke_profile(MMG.id, Profile::SierologiciMmg.as_str())
         .await?;
-    let refused = app.soap_as_user(DEMO_MMG_ID, SERVICE, &body).await;
+    let refused = list_as_mmg(&app).await;
     assert_eq!(refused.answer(), (Some("9999"), Some("9001")));
 
     cli(
@@ -179,13 +180,13 @@ async fn profile_changes_take_effect_on_the_next_request() -> TestResult {
             "users",
             "grant",
             "--user-id",
-            DEMO_MMG_ID,
+            MMG.id,
             "--profile",
-            PROFILE_MMG,
+            Profile::SierologiciMmg.as_str(),
         ],
     )
     .await?;
-    let allowed = app.soap_as_user(DEMO_MMG_ID, SERVICE, &body).await;
+    let allowed = list_as_mmg(&app).await;
     assert_eq!(allowed.outcome(), Some("0000"), "{}", allowed.body);
     Ok(())
 }
@@ -194,13 +195,12 @@ async fn profile_changes_take_effect_on_the_next_request() -> TestResult {
 async fn a_new_password_or_a_disabled_user_ends_the_cached_verification_at_the_next_poll(
 ) -> TestResult {
     let app = polled_by_hand().await;
-    let body = app.fill(&envelope("sierologici/ElencoAssistiti.xml")).await;
     // Verified and remembered.
     for _ in 0..2 {
-        let reply = app.soap_as_user(DEMO_MMG_ID, SERVICE, &body).await;
+        let reply = list_as_mmg(&app).await;
         assert_eq!(reply.outcome(), Some("0000"), "{}", reply.body);
     }
-    assert!(!app.app.identity.credential_cache().is_empty());
+    assert!(app.remembers_credentials());
 
     // A new password, written by another process (no CLI changes passwords yet).
     let pool = sqlx::SqlitePool::connect(&format!(
@@ -208,18 +208,17 @@ async fn a_new_password_or_a_disabled_user_ends_the_cached_verification_at_the_n
         app.dir.path().join("tsgate.db").display()
     ))
     .await?;
-    let new_hash =
-        tsgate::identity::password::hash_secret("another password").map_err(|e| e.to_string())?;
+    let new_hash = seed::hash("another password");
     sqlx::query("UPDATE users SET password_hash = ? WHERE user_id = ?")
         .bind(&new_hash)
-        .bind(DEMO_MMG_ID)
+        .bind(MMG.id)
         .execute(&pool)
         .await?;
     // Until the gateway polls, the remembered verification stands (the documented bound).
-    let stale = app.soap_as_user(DEMO_MMG_ID, SERVICE, &body).await;
+    let stale = list_as_mmg(&app).await;
     assert_eq!(stale.outcome(), Some("0000"), "{}", stale.body);
     assert!(poll(&app).await, "the users table changed");
-    let refused = app.soap_as_user(DEMO_MMG_ID, SERVICE, &body).await;
+    let refused = list_as_mmg(&app).await;
     assert_eq!(
         refused.outcome(),
         Some("CREDENZIALI_INVALIDE"),
@@ -227,27 +226,27 @@ async fn a_new_password_or_a_disabled_user_ends_the_cached_verification_at_the_n
         refused.body
     );
 
-    // A hash of the same password again (the substitute's: the demo users share it), then the
+    // A hash of the same password again (the substitute's: the seeded users share it), then the
     // user disabled.
     let same_password_hash: String =
         sqlx::query_scalar("SELECT password_hash FROM users WHERE user_id = ?")
-            .bind(tsgate::demo::DEMO_SUBSTITUTE_ID)
+            .bind(SUBSTITUTE.id)
             .fetch_one(&pool)
             .await?;
     sqlx::query("UPDATE users SET password_hash = ? WHERE user_id = ?")
         .bind(&same_password_hash)
-        .bind(DEMO_MMG_ID)
+        .bind(MMG.id)
         .execute(&pool)
         .await?;
     assert!(poll(&app).await);
-    let allowed = app.soap_as_user(DEMO_MMG_ID, SERVICE, &body).await;
+    let allowed = list_as_mmg(&app).await;
     assert_eq!(allowed.outcome(), Some("0000"), "{}", allowed.body);
     sqlx::query("UPDATE users SET enabled = false WHERE user_id = ?")
-        .bind(DEMO_MMG_ID)
+        .bind(MMG.id)
         .execute(&pool)
         .await?;
     assert!(poll(&app).await);
-    let refused = app.soap_as_user(DEMO_MMG_ID, SERVICE, &body).await;
+    let refused = list_as_mmg(&app).await;
     assert_eq!(
         refused.outcome(),
         Some("CREDENZIALI_INVALIDE"),

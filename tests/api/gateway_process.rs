@@ -8,26 +8,23 @@
 //! - A second gateway on the same SQLite store refuses to start, with a clear message; the
 //!   first keeps serving; once the first is killed, a new one starts (no stale lock).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Stdio;
-use std::sync::Arc;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use chrono::{Timelike, Utc};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::process::{Child, Command};
-use tsgate::demo;
-use tsgate::pki::{files, pincode};
 
-use crate::helpers::{basic, client_config, envelope, parse_reply, As, Reply, TestResult};
+use crate::helpers::{
+    config_for, prepare, rome_day, write_config, As, Reply, Request, Target, TestResult, MMG,
+};
 
-/// A demo directory (certificates, users, registry, `tsgate.toml`) and how to call into it.
+/// A gateway's directory (certificates, seeded store, `tsgate.toml`) and how to call into it.
 struct Site {
     dir: tempfile::TempDir,
     port: u16,
-    password: String,
-    pincode: String,
-    patient: String,
+    previous_otp: Mutex<String>,
 }
 
 impl Site {
@@ -36,17 +33,13 @@ impl Site {
         let port = std::net::TcpListener::bind("127.0.0.1:0")?
             .local_addr()?
             .port();
-        let listen = format!("127.0.0.1:{port}").parse()?;
-        let prepared = demo::prepare(dir.path(), listen).await?;
+        let config = config_for(dir.path(), format!("127.0.0.1:{port}").parse()?);
+        prepare(dir.path(), &config).await?;
+        write_config(dir.path(), &config)?;
         Ok(Site {
-            patient: prepared
-                .mmg_patient
-                .clone()
-                .ok_or("the demo MMG has patients")?,
-            password: prepared.operator_password.clone(),
-            pincode: prepared.operator_pincode.clone(),
             dir,
             port,
+            previous_otp: Mutex::default(),
         })
     }
 
@@ -86,43 +79,19 @@ impl Site {
         Err("the gateway did not start listening".into())
     }
 
-    /// Sends a Sierologici sample as the demo MMG (Basic + pincode), placeholders filled.
+    /// Sends a Sierologici sample as the MMG (Basic + pincode), placeholders filled.
     async fn send(&self, sample: &str) -> Result<Reply, Box<dyn std::error::Error + Send + Sync>> {
-        let certs = self.dir.path().join("certs");
-        let encrypted = pincode::encrypt_for_certificate(
-            &files::read_text(&certs.join("pincode.pem"))?,
-            &self.pincode,
-        )?;
-        let today = tsgate::store::registry::rome_day(Utc::now()).to_string();
-        let body = envelope(&format!("sierologici/{sample}"))
-            .replace("{PINCODE}", &encrypted)
-            .replace("{PATIENT}", &self.patient)
-            .replace("{TODAY}", &today);
-        let request = format!(
-            "POST /ws/Sierologici HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/xml; charset=utf-8\r\nAuthorization: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            basic(demo::DEMO_MMG_ID, &self.password),
-            body.len()
-        );
-        exchange(&certs.join("ca.pem"), self.port, request.as_bytes()).await
+        let target = Target {
+            address: format!("127.0.0.1:{}", self.port).parse()?,
+            certs: self.dir.path().join("certs"),
+            today: rome_day(Utc::now()),
+            previous_otp: &self.previous_otp,
+        };
+        Ok(Request::sample(target, &format!("sierologici/{sample}"))
+            .by(As::User(MMG))
+            .try_send()
+            .await?)
     }
-}
-
-async fn exchange(
-    ca: &Path,
-    port: u16,
-    request: &[u8],
-) -> Result<Reply, Box<dyn std::error::Error + Send + Sync>> {
-    let config = client_config(ca, As::Anonymous, vec![b"http/1.1".to_vec()]);
-    let tcp = tokio::net::TcpStream::connect(("127.0.0.1", port)).await?;
-    let name = rustls::pki_types::ServerName::try_from("localhost")?;
-    let mut tls = tokio_rustls::TlsConnector::from(Arc::new(config))
-        .connect(name, tcp)
-        .await?;
-    tls.write_all(request).await?;
-    tls.flush().await?;
-    let mut raw = Vec::new();
-    tokio::time::timeout(Duration::from_secs(30), tls.read_to_end(&mut raw)).await??;
-    Ok(parse_reply(&raw)?)
 }
 
 /// A committed send: 200, `0000`, and its numeric id.
@@ -209,9 +178,10 @@ async fn numeric_ids_are_never_reused_across_kill_9_and_a_restart_in_the_same_se
 
     // Every acknowledged send is committed, under its own id.
     let list = site.send("ElencoTest.xml").await?;
+    let listed = list.texts("idTransazioneInvio");
     for id in &ids {
         assert!(
-            list.body.contains(&format!("idTransazioneInvio>{id}</")),
+            listed.contains(&id.to_string().as_str()),
             "send {id} is not listed"
         );
     }

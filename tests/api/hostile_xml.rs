@@ -8,9 +8,7 @@ mod shapes;
 use crate::helpers::{envelope, spawn_app, spawn_app_with, As, Reply, TestApp, TestResult};
 
 async fn send(app: &TestApp, who: As, body: &[u8]) -> Reply {
-    app.post(who, "/ws/Servizi", "text/xml; charset=utf-8", &[], body)
-        .await
-        .expect("HTTP exchange")
+    app.request_body("/ws/Servizi", body).by(who).send().await
 }
 
 async fn still_serving(app: &TestApp) {

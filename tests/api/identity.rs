@@ -3,16 +3,21 @@
 use tsgate::domain::{CodiceFiscale, RegionCode};
 use tsgate::pki::ca::Subject;
 
-use crate::helpers::{basic, envelope, spawn_app, As, TestResult};
+use crate::helpers::{basic, seed, spawn_app, As, Reply, TestResult, OPERATOR};
 
-const CATALOGUE: &str = "<ric:operazione>ElencoServizi</ric:operazione>";
+/// The catalogue lists its own operation: the call was served in full.
+fn lists_the_catalogue(reply: &Reply) -> bool {
+    reply.texts("operazione").contains(&"ElencoServizi")
+}
+
+const WITH_PINCODE: &str = "servizi/ElencoServizi-pincode.xml";
 
 #[tokio::test]
 async fn a_region_is_identified_by_its_certificate() -> TestResult {
     let app = spawn_app().await;
     let reply = app.call_catalogue(As::Region).await;
     assert_eq!(reply.status, 200, "{}", reply.body);
-    assert!(reply.body.contains(CATALOGUE));
+    assert!(lists_the_catalogue(&reply), "{}", reply.body);
     // A certificate for another region, freshly issued by the gateway CA, works too.
     let other = app.issue(
         &app.ca(),
@@ -47,22 +52,19 @@ async fn an_operator_is_identified_by_a_national_card_certificate() -> TestResul
 async fn an_operator_is_identified_by_basic_and_pincode() -> TestResult {
     let app = spawn_app().await;
     let reply = app
-        .soap_as_operator("Servizi", &envelope("servizi/ElencoServizi-pincode.xml"))
+        .request(WITH_PINCODE)
+        .by(As::User(OPERATOR))
+        .send()
         .await;
     assert_eq!(reply.status, 200, "{}", reply.body);
-    assert!(reply.body.contains(CATALOGUE));
+    assert!(lists_the_catalogue(&reply), "{}", reply.body);
     // Clients that encrypt a trailing newline are accepted.
-    let pin = app.encrypted_pincode(&format!("{}\n", app.operator_pincode));
-    let body = envelope("servizi/ElencoServizi-pincode.xml").replace("{PINCODE}", &pin);
-    let auth = basic(&app.operator_id, &app.operator_password);
     let reply = app
-        .post(
-            As::Anonymous,
-            "/ws/Servizi",
-            "text/xml",
-            &[("Authorization", &auth)],
-            body.as_bytes(),
-        )
+        .request(WITH_PINCODE)
+        .by(As::User(OPERATOR))
+        .content_type("text/xml")
+        .pincode(&format!("{}\n", seed::PINCODE))
+        .try_send()
         .await?;
     assert_eq!(reply.status, 200, "{}", reply.body);
     Ok(())
@@ -71,75 +73,54 @@ async fn an_operator_is_identified_by_basic_and_pincode() -> TestResult {
 #[tokio::test]
 async fn every_bad_credential_gets_the_same_fault() -> TestResult {
     let app = spawn_app().await;
-    let with_pin = envelope("servizi/ElencoServizi-pincode.xml");
-    let good_pin = app.encrypted_pincode(&app.operator_pincode);
-    let wrong_pin = app.encrypted_pincode("0000000000");
-    let good_auth = basic(&app.operator_id, &app.operator_password);
-    let cases: Vec<(&str, Option<String>, String)> = vec![
-        (
-            "no Authorization header",
-            None,
-            with_pin.replace("{PINCODE}", &good_pin),
-        ),
+    let with_pin = || app.request(WITH_PINCODE).content_type("text/xml");
+    let operator = As::User(OPERATOR);
+    let cases = vec![
+        ("no Authorization header", with_pin()),
         (
             "wrong password",
-            Some(basic(&app.operator_id, "sbagliata")),
-            with_pin.replace("{PINCODE}", &good_pin),
+            with_pin().header("Authorization", &basic(OPERATOR.id, "sbagliata")),
         ),
         (
             "unknown user",
-            Some(basic("NESSUNO", &app.operator_password)),
-            with_pin.replace("{PINCODE}", &good_pin),
+            with_pin().header("Authorization", &basic("NESSUNO", seed::PASSWORD)),
         ),
         (
             "wrong pincode",
-            Some(good_auth.clone()),
-            with_pin.replace("{PINCODE}", &wrong_pin),
+            with_pin().by(operator.clone()).pincode("0000000000"),
         ),
         (
             "undecryptable pincode",
-            Some(good_auth.clone()),
-            with_pin.replace("{PINCODE}", "QUJDRA=="),
+            with_pin().by(operator.clone()).set("{PINCODE}", "QUJDRA=="),
         ),
         (
             "pincode not base64",
-            Some(good_auth.clone()),
-            with_pin.replace("{PINCODE}", "%%%"),
+            with_pin().by(operator.clone()).set("{PINCODE}", "%%%"),
         ),
         (
             "missing pincode",
-            Some(good_auth.clone()),
-            envelope("servizi/ElencoServizi.xml"),
+            app.request("servizi/ElencoServizi.xml")
+                .content_type("text/xml")
+                .by(operator.clone()),
         ),
         (
             "malformed Basic",
-            Some("Basic ###".into()),
-            with_pin.replace("{PINCODE}", &good_pin),
+            with_pin().header("Authorization", "Basic ###"),
         ),
     ];
     let mut bodies = Vec::new();
-    for (why, auth, body) in cases {
-        let headers: Vec<(&str, &str)> =
-            auth.iter().map(|a| ("Authorization", a.as_str())).collect();
-        let reply = app
-            .post(
-                As::Anonymous,
-                "/ws/Servizi",
-                "text/xml",
-                &headers,
-                body.as_bytes(),
-            )
-            .await?;
+    for (why, request) in cases {
+        let reply = request.try_send().await?;
         assert_eq!(
             (reply.status, reply.outcome()),
             (500, Some("CREDENZIALI_INVALIDE")),
             "{why}: {}",
             reply.body
         );
-        assert!(
-            reply
-                .body
-                .contains("<faultstring xml:lang=\"it\">Credenziali invalide</faultstring>"),
+        let reason = reply.xml().find("faultstring");
+        assert_eq!(
+            reason.map(|r| (r.text.as_str(), r.attribute("xml:lang"))),
+            Some(("Credenziali invalide", Some("it"))),
             "{why}"
         );
         let tx = reply.transaction_id().unwrap_or_default().to_owned();
@@ -163,9 +144,11 @@ async fn certificates_that_name_no_caller_are_bad_credentials() -> TestResult {
         },
         30,
     );
-    let body = envelope("servizi/ElencoServizi.xml");
     assert!(app
-        .post(server, "/ws/Servizi", "text/xml", &[], body.as_bytes())
+        .request("servizi/ElencoServizi.xml")
+        .by(server)
+        .content_type("text/xml")
+        .try_send()
         .await
         .is_err());
     // A region-looking certificate from another trusted anchor cannot claim to be a region.
@@ -187,59 +170,30 @@ async fn certificates_that_name_no_caller_are_bad_credentials() -> TestResult {
 #[tokio::test]
 async fn remembered_credentials_never_admit_different_secrets() -> TestResult {
     let app = spawn_app().await;
-    let with_pin = envelope("servizi/ElencoServizi-pincode.xml");
-    let pin = app.encrypted_pincode(&app.operator_pincode);
-    let auth = basic(&app.operator_id, &app.operator_password);
-    let good = with_pin.replace("{PINCODE}", &pin);
+    // One encryption of the pincode, sent again and again, as a client that keeps it does.
+    let good = app.encrypted_pincode(seed::PINCODE);
+    let operator = || {
+        app.request(WITH_PINCODE)
+            .content_type("text/xml")
+            .by(As::User(OPERATOR))
+    };
     for _ in 0..3 {
-        let reply = app
-            .post(
-                As::Anonymous,
-                "/ws/Servizi",
-                "text/xml",
-                &[("Authorization", &auth)],
-                good.as_bytes(),
-            )
-            .await?;
+        let reply = operator().set("{PINCODE}", &good).try_send().await?;
         assert_eq!(reply.status, 200, "{}", reply.body);
     }
-    assert!(
-        !app.app.identity.credential_cache().is_empty(),
-        "the success was remembered"
-    );
-    let wrong_pin = with_pin.replace("{PINCODE}", &app.encrypted_pincode("0000000000"));
-    let reply = app
-        .post(
-            As::Anonymous,
-            "/ws/Servizi",
-            "text/xml",
-            &[("Authorization", &auth)],
-            wrong_pin.as_bytes(),
-        )
-        .await?;
+    assert!(app.remembers_credentials(), "the success was remembered");
+    let reply = operator().pincode("0000000000").try_send().await?;
     assert_eq!(reply.outcome(), Some("CREDENZIALI_INVALIDE"));
-    let wrong_password = basic(&app.operator_id, "sbagliata");
     let reply = app
-        .post(
-            As::Anonymous,
-            "/ws/Servizi",
-            "text/xml",
-            &[("Authorization", &wrong_password)],
-            good.as_bytes(),
-        )
+        .request(WITH_PINCODE)
+        .content_type("text/xml")
+        .header("Authorization", &basic(OPERATOR.id, "sbagliata"))
+        .set("{PINCODE}", &good)
+        .try_send()
         .await?;
     assert_eq!(reply.outcome(), Some("CREDENZIALI_INVALIDE"));
     // A fresh encryption of the right pincode is recognised without the argon2 checks.
-    let again = with_pin.replace("{PINCODE}", &app.encrypted_pincode(&app.operator_pincode));
-    let reply = app
-        .post(
-            As::Anonymous,
-            "/ws/Servizi",
-            "text/xml",
-            &[("Authorization", &auth)],
-            again.as_bytes(),
-        )
-        .await?;
+    let reply = operator().try_send().await?;
     assert_eq!(reply.status, 200);
     Ok(())
 }

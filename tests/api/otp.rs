@@ -5,20 +5,22 @@
 use std::time::Duration;
 
 use tsgate::config::ImmuniConfig;
-use tsgate::domain::{CodiceFiscale, RegionCode};
+use tsgate::domain::{CodiceFiscale, Profile, RegionCode};
 use tsgate::pki::ca::Subject;
 use tsgate::store::{AccessLogEntry, CallerKind};
 
-use crate::helpers::{envelope, spawn_app_with, Placeholders, Reply, TestApp, TestResult};
+use crate::helpers::{spawn_app_with, As, Reply, TestApp, TestResult, OPERATOR};
 use crate::immuni_upstream::{Behaviour, Upstream};
 
-const PATH: &str = "/ws/InvioOTP";
-const SOAP11: &str = "text/xml; charset=utf-8";
+const REGION: As = As::Region;
+const CARD: As = As::Card;
+const BY_PASSWORD: As = As::User(OPERATOR);
 
-/// A gateway whose upstream is `upstream`, with a short timeout for the hang cases.
+/// A gateway whose upstream is `upstream`, with a short timeout for the hang cases; its clock
+/// at noon, when Rome's today is the backend's too.
 async fn app_with(upstream: &Upstream, max_in_flight: usize) -> TestApp {
     let url = upstream.url.clone();
-    spawn_app_with(move |config| {
+    let app = spawn_app_with(move |config| {
         config.immuni = Some(ImmuniConfig {
             base_url: url,
             timeout_ms: 700,
@@ -27,24 +29,28 @@ async fn app_with(upstream: &Upstream, max_in_flight: usize) -> TestApp {
             ..ImmuniConfig::default()
         })
     })
-    .await
+    .await;
+    app.pin_clock_at_utc_noon();
+    app
 }
 
 /// Sends sample `file` of the kit as `who`, with fresh placeholders.
-async fn send(app: &TestApp, who: &str, file: &str) -> Reply {
-    let body = Placeholders::default().fill(&envelope(&format!("otp/{file}")));
-    app.send_as(who, PATH, SOAP11, &body)
-        .await
-        .expect("HTTP exchange")
+async fn send(app: &TestApp, who: As, file: &str) -> Reply {
+    app.request(&format!("otp/{file}")).by(who).send().await
 }
 
 fn message_code(reply: &Reply) -> Option<&str> {
-    crate::helpers::between(&reply.body, "<tipi:codEsito>", "</tipi:codEsito>")
+    reply.message()
+}
+
+/// The text of the reply's first message.
+fn message_text(reply: &Reply) -> &str {
+    reply.messages().first().map(|m| m.text).unwrap_or_default()
 }
 
 async fn entry_for(app: &TestApp, reply: &Reply) -> AccessLogEntry {
     let id = reply.transaction_id().expect("transaction id").to_owned();
-    let entries = app.app.store.read_access_log(0, 1000).await.expect("log");
+    let entries = app.store().read_access_log(0, 1000).await.expect("log");
     entries
         .into_iter()
         .find(|e| e.entry.transaction_id == id)
@@ -57,9 +63,9 @@ async fn each_access_mode_sends_and_is_logged_with_the_fields_of_the_spec() -> T
     let upstream = Upstream::start(Behaviour::Contract).await;
     let app = app_with(&upstream, 8).await;
 
-    let region = send(&app, "region", "InvioOTP-region.xml").await;
-    let card = send(&app, "card", "InvioOTP-card.xml").await;
-    let operator = send(&app, "operator", "InvioOTP-operator.xml").await;
+    let region = send(&app, REGION, "InvioOTP-region.xml").await;
+    let card = send(&app, CARD, "InvioOTP-card.xml").await;
+    let operator = send(&app, BY_PASSWORD, "InvioOTP-operator.xml").await;
     for reply in [&region, &card, &operator] {
         assert_eq!(
             (reply.status, reply.outcome()),
@@ -70,7 +76,7 @@ async fn each_access_mode_sends_and_is_logged_with_the_fields_of_the_spec() -> T
         // The outcome page shows an alphanumeric id: a UUID.
         let id = reply.transaction_id().unwrap_or_default();
         assert!(uuid::Uuid::parse_str(id).is_ok(), "{id}");
-        assert!(reply.body.contains("<ric:dataOra>"), "{}", reply.body);
+        assert!(reply.text("dataOra").is_some(), "{}", reply.body);
     }
     assert_eq!((upstream.received(), upstream.malformed()), (3, 0));
 
@@ -97,7 +103,7 @@ async fn each_access_mode_sends_and_is_logged_with_the_fields_of_the_spec() -> T
         assert_eq!(logged.declared_auth, None);
     }
     // A region's refusal is logged with the operator it named.
-    let refused = send(&app, "region", "otp-bad-check.xml").await;
+    let refused = send(&app, REGION, "otp-bad-check.xml").await;
     let logged = entry_for(&app, &refused).await;
     assert_eq!(
         (logged.outcome.as_str(), logged.operator_cf.as_deref()),
@@ -110,7 +116,6 @@ async fn each_access_mode_sends_and_is_logged_with_the_fields_of_the_spec() -> T
 async fn only_enabled_regions_and_operators_with_the_profile_may_send() -> TestResult {
     let upstream = Upstream::start(Behaviour::Contract).await;
     let app = app_with(&upstream, 8).await;
-    let body = Placeholders::default().fill(&envelope("otp/InvioOTP-region.xml"));
 
     // Region 130 has a valid certificate but is not enabled for InvioOTP.
     let region_130 = app.issue(
@@ -129,9 +134,11 @@ async fn only_enabled_regions_and_operators_with_the_profile_may_send() -> TestR
         },
         30,
     );
-    let card_body = Placeholders::default().fill(&envelope("otp/InvioOTP-card.xml"));
-    for (who, body) in [(region_130, &body), (stranger, &card_body)] {
-        let reply = app.post(who, PATH, SOAP11, &[], body.as_bytes()).await?;
+    for (who, sample) in [
+        (region_130, "otp/InvioOTP-region.xml"),
+        (stranger, "otp/InvioOTP-card.xml"),
+    ] {
+        let reply = app.request(sample).by(who).try_send().await?;
         assert_eq!(
             (reply.status, reply.outcome()),
             (200, Some("9999")),
@@ -140,7 +147,7 @@ async fn only_enabled_regions_and_operators_with_the_profile_may_send() -> TestR
         );
         assert_eq!(message_code(&reply), Some("9001"), "{}", reply.body);
         assert!(
-            reply.body.contains("Invio codice OTP"),
+            message_text(&reply).contains("Invio codice OTP"),
             "names the profile: {}",
             reply.body
         );
@@ -148,12 +155,11 @@ async fn only_enabled_regions_and_operators_with_the_profile_may_send() -> TestR
 
     // The demo operator loses the profile: refused too (after the credential cache expires,
     // the store is asked again; the card path reads profiles on each connection).
-    app.app
-        .store
+    app.store()
         .directory()
-        .revoke_profile("DEMOOP01", "Invio codice OTP")
+        .revoke_profile(OPERATOR.id, Profile::InvioCodiceOtp.as_str())
         .await?;
-    let reply = send(&app, "card", "InvioOTP-card.xml").await;
+    let reply = send(&app, CARD, "InvioOTP-card.xml").await;
     assert_eq!(message_code(&reply), Some("9001"), "{}", reply.body);
     assert_eq!(upstream.received(), 0, "no refused request went upstream");
     Ok(())
@@ -176,7 +182,7 @@ async fn every_upstream_answer_has_its_own_outcome_and_nothing_is_retried() -> T
     for (behaviour, code) in cases {
         upstream.set(behaviour);
         let before = upstream.received();
-        let reply = send(&app, "region", "InvioOTP-region.xml").await;
+        let reply = send(&app, REGION, "InvioOTP-region.xml").await;
         assert_eq!(
             (reply.status, reply.outcome(), message_code(&reply)),
             (200, Some("9999"), Some(code)),
@@ -192,7 +198,7 @@ async fn every_upstream_answer_has_its_own_outcome_and_nothing_is_retried() -> T
     }
     // After all that, the gateway still serves and the backend still gets well-formed calls.
     upstream.set(Behaviour::Contract);
-    let reply = send(&app, "region", "InvioOTP-region.xml").await;
+    let reply = send(&app, REGION, "InvioOTP-region.xml").await;
     assert_eq!(reply.outcome(), Some("0000"), "{}", reply.body);
     assert_eq!(upstream.malformed(), 0);
     Ok(())
@@ -210,9 +216,14 @@ async fn an_unreachable_backend_is_reported_as_not_sent() -> TestResult {
         })
     })
     .await;
-    let reply = send(&app, "operator", "InvioOTP-operator.xml").await;
+    app.pin_clock_at_utc_noon();
+    let reply = send(&app, BY_PASSWORD, "InvioOTP-operator.xml").await;
     assert_eq!(message_code(&reply), Some("2004"), "{}", reply.body);
-    assert!(reply.body.contains("non è stato inviato"), "{}", reply.body);
+    assert!(
+        message_text(&reply).contains("non è stato inviato"),
+        "{}",
+        reply.body
+    );
     Ok(())
 }
 
@@ -220,9 +231,9 @@ async fn an_unreachable_backend_is_reported_as_not_sent() -> TestResult {
 async fn uploads_beyond_the_concurrency_bound_wait_then_give_up_unsent() -> TestResult {
     let upstream = Upstream::start(Behaviour::Hang).await;
     let app = app_with(&upstream, 1).await;
-    let (first, second) = tokio::join!(send(&app, "region", "InvioOTP-region.xml"), async {
+    let (first, second) = tokio::join!(send(&app, REGION, "InvioOTP-region.xml"), async {
         tokio::time::sleep(Duration::from_millis(100)).await;
-        send(&app, "region", "InvioOTP-region.xml").await
+        send(&app, REGION, "InvioOTP-region.xml").await
     });
     assert_eq!(message_code(&first), Some("2006"), "{}", first.body);
     assert_eq!(message_code(&second), Some("2005"), "{}", second.body);
@@ -239,7 +250,7 @@ async fn uploads_reuse_pooled_keep_alive_connections() -> TestResult {
     let upstream = Upstream::start(Behaviour::Contract).await;
     let app = app_with(&upstream, 8).await;
     for _ in 0..20 {
-        let reply = send(&app, "region", "InvioOTP-region.xml").await;
+        let reply = send(&app, REGION, "InvioOTP-region.xml").await;
         assert_eq!(reply.outcome(), Some("0000"), "{}", reply.body);
     }
     assert_eq!((upstream.received(), upstream.connections()), (20, 1));
@@ -251,29 +262,25 @@ async fn the_gateways_own_checks_never_call_upstream() -> TestResult {
     let upstream = Upstream::start(Behaviour::Contract).await;
     let app = app_with(&upstream, 8).await;
     for (who, file, code) in [
-        ("region", "otp-too-short.xml", "1001"),
-        ("region", "otp-bad-alphabet.xml", "1002"),
-        ("region", "otp-bad-check.xml", "1003"),
-        ("region", "date-bad-format.xml", "1011"),
-        ("region", "date-future.xml", "1012"),
-        ("region", "date-too-old.xml", "1013"),
-        ("region", "region-without-cf.xml", "1021"),
-        ("region", "region-malformed-cf.xml", "1022"),
-        ("region", "region-cf-impossible-date.xml", "1022"),
-        (
-            "region",
-            "region-cf-impossible-date-wrong-letter.xml",
-            "1022",
-        ),
-        ("card", "card-cf-impossible-date.xml", "1022"),
-        ("card", "card-other-cf.xml", "1023"),
-        ("region", "region-without-auth-type.xml", "1031"),
-        ("card", "card-with-auth-type.xml", "1032"),
+        (REGION, "otp-too-short.xml", "1001"),
+        (REGION, "otp-bad-alphabet.xml", "1002"),
+        (REGION, "otp-bad-check.xml", "1003"),
+        (REGION, "date-bad-format.xml", "1011"),
+        (REGION, "date-future.xml", "1012"),
+        (REGION, "date-too-old.xml", "1013"),
+        (REGION, "region-without-cf.xml", "1021"),
+        (REGION, "region-malformed-cf.xml", "1022"),
+        (REGION, "region-cf-impossible-date.xml", "1022"),
+        (REGION, "region-cf-impossible-date-wrong-letter.xml", "1022"),
+        (CARD, "card-cf-impossible-date.xml", "1022"),
+        (CARD, "card-other-cf.xml", "1023"),
+        (REGION, "region-without-auth-type.xml", "1031"),
+        (CARD, "card-with-auth-type.xml", "1032"),
     ] {
         let reply = send(&app, who, file).await;
         assert_eq!(message_code(&reply), Some(code), "{file}: {}", reply.body);
         // Italian text for the operator, with the transaction id.
-        assert!(reply.body.contains("<tipi:esito>"), "{}", reply.body);
+        assert!(!message_text(&reply).is_empty(), "{}", reply.body);
         assert!(reply.transaction_id().is_some(), "{file}");
     }
     assert_eq!(upstream.received(), 0);
@@ -283,7 +290,7 @@ async fn the_gateways_own_checks_never_call_upstream() -> TestResult {
 #[tokio::test]
 async fn without_an_upstream_the_service_is_not_offered() -> TestResult {
     let app = spawn_app_with(|config| config.immuni = None).await;
-    let reply = send(&app, "region", "InvioOTP-region.xml").await;
+    let reply = send(&app, REGION, "InvioOTP-region.xml").await;
     assert_eq!(
         (reply.status, reply.outcome()),
         (404, Some("SERVIZIO_SCONOSCIUTO")),

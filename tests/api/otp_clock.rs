@@ -7,10 +7,8 @@ use chrono::{DateTime, NaiveDate, TimeDelta, TimeZone, Utc};
 use chrono_tz::Europe::Rome;
 use tsgate::config::ImmuniConfig;
 
-use crate::helpers::{between, envelope, spawn_app_with, Placeholders, Reply, TestApp, TestResult};
+use crate::helpers::{spawn_app_with, As, Reply, TestApp, TestResult};
 use crate::immuni_upstream::{Behaviour, Upstream};
-
-const PATH: &str = "/ws/InvioOTP";
 
 /// A gateway whose upstream is `upstream`, the backend's time zone `zone`.
 async fn app_with(upstream: &Upstream, zone: &str) -> TestApp {
@@ -40,19 +38,17 @@ fn day(y: i32, m: u32, d: u32) -> NaiveDate {
 
 /// The region sample, with `date` as the symptom-onset date.
 async fn send_dated(app: &TestApp, date: NaiveDate) -> Reply {
-    let template = envelope("otp/InvioOTP-region.xml")
-        .replace("{TODAY}", &date.format("%Y-%m-%d").to_string());
-    let body = Placeholders::default().fill(&template);
-    app.send_as("region", PATH, "text/xml; charset=utf-8", &body)
+    app.request("otp/InvioOTP-region.xml")
+        .by(As::Region)
+        .set("{TODAY}", &date.format("%Y-%m-%d").to_string())
+        .send()
         .await
-        .expect("HTTP exchange")
 }
 
+/// The first message's code and text.
 fn message(reply: &Reply) -> (Option<&str>, Option<&str>) {
-    (
-        between(&reply.body, "<tipi:codEsito>", "</tipi:codEsito>"),
-        between(&reply.body, "<tipi:esito>", "</tipi:esito>"),
-    )
+    let first = reply.messages().first().cloned();
+    (first.as_ref().map(|m| m.code), first.map(|m| m.text))
 }
 
 #[tokio::test]
@@ -65,7 +61,7 @@ async fn romes_today_before_the_backends_midnight_is_answered_here_and_not_sent(
         (rome(day(2026, 7, 16), 0, 30), day(2026, 7, 16), "02:00"),
         (rome(day(2026, 7, 16), 1, 30), day(2026, 7, 16), "02:00"),
     ] {
-        app.app.clock.pin(now);
+        app.pin_clock(now);
         let reply = send_dated(&app, today).await;
         let (code, text) = message(&reply);
         assert_eq!(
@@ -91,7 +87,7 @@ async fn once_the_backends_day_begins_the_same_date_is_judged_as_usual() -> Test
     // 01:00 in winter, 02:00 in summer: the backend's midnight. The test backend judges the
     // dates on the real clock, so its answer is not the point: that they are sent is.
     for now in [rome(day(2026, 1, 16), 1, 0), rome(day(2026, 7, 16), 2, 0)] {
-        app.app.clock.pin(now);
+        app.pin_clock(now);
         let today = now.with_timezone(&Rome).date_naive();
         let reply = send_dated(&app, today).await;
         assert_eq!(reply.status, 200, "{}", reply.body);
@@ -105,7 +101,7 @@ async fn once_the_backends_day_begins_the_same_date_is_judged_as_usual() -> Test
 async fn a_backend_configured_in_rome_gets_romes_today_at_once() -> TestResult {
     let upstream = Upstream::start(Behaviour::Contract).await;
     let app = app_with(&upstream, "Europe/Rome").await;
-    app.app.clock.pin(rome(day(2026, 1, 16), 0, 30));
+    app.pin_clock(rome(day(2026, 1, 16), 0, 30));
     let reply = send_dated(&app, day(2026, 1, 16)).await;
     assert_ne!(message(&reply).0, Some("1014"), "{}", reply.body);
     assert_eq!(upstream.received(), 1, "sent upstream");
@@ -119,9 +115,7 @@ async fn in_that_hour_the_backends_today_and_its_180_days_are_accepted_and_sent(
     let upstream = Upstream::start(Behaviour::Contract).await;
     let app = app_with(&upstream, "UTC").await;
     let backend_today = Utc::now().date_naive();
-    app.app
-        .clock
-        .pin(rome(backend_today + TimeDelta::days(1), 0, 30));
+    app.pin_clock(rome(backend_today + TimeDelta::days(1), 0, 30));
     for date in [backend_today, backend_today - TimeDelta::days(180)] {
         let reply = send_dated(&app, date).await;
         assert_eq!(reply.outcome(), Some("0000"), "{date}: {}", reply.body);

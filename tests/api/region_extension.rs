@@ -3,20 +3,20 @@
 //! region_callers_on_sierologici_asl = true` a region acts only for MMGs and ASLs of its own
 //! region, declares `tipoAutenticazione` as InvioOTP does, and the log keeps it.
 
-use tsgate::demo::{DEMO_ASL_CF, DEMO_MMG_CF, DEMO_REGION};
 use tsgate::store::{ChainedEntry, Mmg, Substitution};
 
-use crate::helpers::{envelope, spawn_app, spawn_app_with, As, Reply, TestApp, TestResult};
+use crate::helpers::{
+    seed, spawn_app, spawn_app_with, As, Reply, TestApp, TestResult, ASL_OPERATOR, MMG,
+};
 
-/// An MMG of Lombardia (030), not of the demo region.
+/// An MMG of Lombardia (030), not of region 120.
 const OTHER_REGION_MMG: &str = "RSSMRA70A01F205V";
 
-async fn as_region(app: &TestApp, service: &str, sample: &str) -> Reply {
-    let body = app.fill(&envelope(sample)).await;
-    app.soap(As::Region, service, &body).await
+async fn as_region(app: &TestApp, sample: &str) -> Reply {
+    app.request(sample).by(As::Region).send().await
 }
 
-/// The extension on, and the demo region enabled for both services.
+/// The extension on, and region 120 enabled for both services.
 async fn extended_app() -> TestApp {
     let app =
         spawn_app_with(|config| config.extensions.region_callers_on_sierologici_asl = true).await;
@@ -27,8 +27,7 @@ async fn extended_app() -> TestApp {
 
 async fn logged(app: &TestApp, reply: &Reply) -> ChainedEntry {
     let id = reply.transaction_id().expect("id");
-    app.app
-        .store
+    app.store()
         .read_access_log(0, 10_000)
         .await
         .expect("log")
@@ -42,18 +41,18 @@ async fn by_default_a_region_calls_neither_sierologici_nor_asl() -> TestResult {
     let app = spawn_app().await;
     app.enable_region("Sierologici").await;
     app.enable_region("ASL").await;
-    for (service, sample) in [
-        ("Sierologici", "sierologici/ElencoAssistiti-regione.xml"),
-        ("Sierologici", "sierologici/InvioTest-regione.xml"),
-        ("ASL", "asl/InvioNumeroTest-regione.xml"),
+    for sample in [
+        "sierologici/ElencoAssistiti-regione.xml",
+        "sierologici/InvioTest-regione.xml",
+        "asl/InvioNumeroTest-regione.xml",
     ] {
-        let reply = as_region(&app, service, sample).await;
+        let reply = as_region(&app, sample).await;
         assert_eq!(reply.answer(), (Some("9999"), Some("9001")), "{sample}");
     }
     let catalogue = app.call_catalogue(As::Region).await;
+    let services = catalogue.texts("nome");
     assert!(
-        !catalogue.body.contains("<ric:nome>Sierologici<")
-            && !catalogue.body.contains("<ric:nome>ASL<"),
+        !services.contains(&"Sierologici") && !services.contains(&"ASL"),
         "{}",
         catalogue.body
     );
@@ -65,14 +64,13 @@ async fn with_the_extension_a_region_acts_for_its_own_mmgs_and_the_log_keeps_the
 ) -> TestResult {
     let app = extended_app().await;
     let catalogue = app.call_catalogue(As::Region).await;
-    assert!(catalogue.body.contains("<ric:nome>Sierologici<"));
+    assert!(
+        catalogue.texts("nome").contains(&"Sierologici"),
+        "{}",
+        catalogue.body
+    );
 
-    let list = as_region(
-        &app,
-        "Sierologici",
-        "sierologici/ElencoAssistiti-regione.xml",
-    )
-    .await;
+    let list = as_region(&app, "sierologici/ElencoAssistiti-regione.xml").await;
     assert_eq!(list.outcome(), Some("0000"), "{}", list.body);
     let entry = logged(&app, &list).await.entry;
     assert_eq!(
@@ -82,34 +80,35 @@ async fn with_the_extension_a_region_acts_for_its_own_mmgs_and_the_log_keeps_the
             entry.declared_auth.as_deref(),
             entry.titolare_cf.as_deref()
         ),
-        (
-            Some(DEMO_REGION),
-            Some(DEMO_MMG_CF),
-            Some("SPID"),
-            Some(DEMO_MMG_CF)
-        )
+        (Some(seed::REGION), Some(MMG.cf), Some("SPID"), Some(MMG.cf))
     );
 
-    let sent = as_region(&app, "Sierologici", "sierologici/InvioTest-regione.xml").await;
+    let sent = as_region(&app, "sierologici/InvioTest-regione.xml").await;
     assert_eq!(sent.outcome(), Some("0000"), "{}", sent.body);
     assert_eq!(
         logged(&app, &sent).await.entry.declared_auth.as_deref(),
         Some("CNS")
     );
     let send_id = sent.transaction_id().expect("id").to_owned();
-    let listed = as_region(&app, "Sierologici", "sierologici/ElencoTest-regione.xml").await;
-    assert!(listed.body.contains(&send_id), "{}", listed.body);
-    let body = app
-        .fill(&envelope("sierologici/AnnullaTest-regione.xml"))
-        .await
-        .replace("{SEND_ID}", &send_id);
-    let cancelled = app.soap(As::Region, "Sierologici", &body).await;
+    let listed = as_region(&app, "sierologici/ElencoTest-regione.xml").await;
+    assert!(
+        listed
+            .texts("idTransazioneInvio")
+            .contains(&send_id.as_str()),
+        "{}",
+        listed.body
+    );
+    let cancelled = app
+        .request("sierologici/AnnullaTest-regione.xml")
+        .by(As::Region)
+        .set("{SEND_ID}", &send_id)
+        .send()
+        .await;
     assert_eq!(cancelled.outcome(), Some("0000"), "{}", cancelled.body);
 
     // Without the declared authentication: refused, and logged as refused.
     let bare = as_region(
         &app,
-        "Sierologici",
         "sierologici/ElencoAssistiti-regione-senza-autenticazione.xml",
     )
     .await;
@@ -117,7 +116,7 @@ async fn with_the_extension_a_region_acts_for_its_own_mmgs_and_the_log_keeps_the
     assert_eq!(logged(&app, &bare).await.entry.outcome, "9999");
 
     // A doctor of another region, as the operator or as the titolare.
-    let registry = app.app.store.registry();
+    let registry = app.store().registry();
     registry
         .upsert_mmgs(&[Mmg {
             cf: OTHER_REGION_MMG.into(),
@@ -129,7 +128,6 @@ async fn with_the_extension_a_region_acts_for_its_own_mmgs_and_the_log_keeps_the
         .await?;
     let other = as_region(
         &app,
-        "Sierologici",
         "sierologici/ElencoAssistiti-regione-altra-regione.xml",
     )
     .await;
@@ -142,14 +140,13 @@ async fn with_the_extension_a_region_acts_for_its_own_mmgs_and_the_log_keeps_the
     registry
         .add_substitution(&Substitution {
             titolare_cf: OTHER_REGION_MMG.into(),
-            substitute_cf: DEMO_MMG_CF.into(),
-            from: tsgate::store::registry::rome_day(chrono::Utc::now()),
-            to: tsgate::store::registry::rome_day(chrono::Utc::now()),
+            substitute_cf: MMG.cf.into(),
+            from: app.today(),
+            to: app.today(),
         })
         .await?;
     let other = as_region(
         &app,
-        "Sierologici",
         "sierologici/ElencoAssistiti-regione-titolare-altra-regione.xml",
     )
     .await;
@@ -168,15 +165,16 @@ async fn with_the_extension_a_region_acts_for_its_own_mmgs_and_the_log_keeps_the
             cf: odd.into(),
             surname: "BIANCHI".into(),
             name: "GIOVANNI".into(),
-            region_code: DEMO_REGION.into(),
-            asl_code: "201".into(),
+            region_code: seed::REGION.into(),
+            asl_code: seed::ASL.into(),
         }])
         .await?;
-    let body = app
-        .fill(&envelope("sierologici/ElencoAssistiti-regione.xml"))
-        .await
-        .replace(DEMO_MMG_CF, odd);
-    let warned = app.soap(As::Region, "Sierologici", &body).await;
+    let warned = app
+        .request("sierologici/ElencoAssistiti-regione.xml")
+        .by(As::Region)
+        .replace(MMG.cf, odd)
+        .send()
+        .await;
     assert_eq!(
         warned.answer(),
         (Some("0001"), Some("1002")),
@@ -189,18 +187,17 @@ async fn with_the_extension_a_region_acts_for_its_own_mmgs_and_the_log_keeps_the
 #[tokio::test]
 async fn with_the_extension_a_region_sends_counts_only_for_its_own_asls() -> TestResult {
     let app = extended_app().await;
-    let sent = as_region(&app, "ASL", "asl/InvioNumeroTest-regione.xml").await;
+    let sent = as_region(&app, "asl/InvioNumeroTest-regione.xml").await;
     assert_eq!(sent.outcome(), Some("0000"), "{}", sent.body);
     let entry = logged(&app, &sent).await.entry;
     assert_eq!(
         (entry.operator_cf.as_deref(), entry.declared_auth.as_deref()),
-        (Some(DEMO_ASL_CF), Some("SPID"))
+        (Some(ASL_OPERATOR.cf), Some("SPID"))
     );
     let counts = app
-        .app
-        .store
+        .store()
         .registry()
-        .asl_test_counts(DEMO_ASL_CF)
+        .asl_test_counts(ASL_OPERATOR.cf)
         .await?;
     assert_eq!(counts.len(), 1);
 
@@ -222,7 +219,7 @@ async fn with_the_extension_a_region_sends_counts_only_for_its_own_asls() -> Tes
             ("9999", "2009"),
         ),
     ] {
-        let reply = as_region(&app, "ASL", sample).await;
+        let reply = as_region(&app, sample).await;
         assert_eq!(
             reply.answer(),
             (Some(expected.0), Some(expected.1)),

@@ -15,7 +15,9 @@ use tokio_rustls::TlsConnector;
 use tsgate::domain::RegionCode;
 use tsgate::pki::ca::Subject;
 
-use crate::helpers::{catalogue_request_h2, envelope, spawn_app_with, As, TestApp, TestResult};
+use crate::helpers::{
+    catalogue_request_h2, envelope, parse_reply, spawn_app_with, As, Reply, TestApp, TestResult,
+};
 
 const PATIENCE: Duration = Duration::from_secs(10);
 
@@ -50,12 +52,19 @@ async fn revoke_and_wait_for_reload(app: &TestApp, serial: &str, who: &As) -> Te
             return Ok(());
         }
         // A fresh client (no session to resume): refused once the new CRL is in force.
-        let body = envelope("servizi/ElencoServizi.xml");
         let _ = app
-            .post(who.clone(), "/ws/Servizi", "text/xml", &[], body.as_bytes())
+            .request("servizi/ElencoServizi.xml")
+            .by(who.clone())
+            .content_type("text/xml")
+            .try_send()
             .await;
     }
     Err("the gateway did not reload the CRL".into())
+}
+
+/// The Fault says the certificate was revoked.
+fn says_revoked(reply: &Reply) -> bool {
+    reply.fault_reason().is_some_and(|r| r.contains("revocato"))
 }
 
 /// One request on a kept-alive HTTP/1.1 connection; the whole reply (head and body).
@@ -94,13 +103,16 @@ async fn the_next_request_on_an_open_connection_is_refused_once_its_certificate_
 
     revoke_and_wait_for_reload(&app, &serial, &who).await?;
 
-    let reply = request(&mut open).await?;
-    assert!(reply.starts_with("HTTP/1.1 500"), "{reply}");
-    assert!(reply.contains("CREDENZIALI_INVALIDE"), "{reply}");
-    assert!(reply.contains("revocato"), "says why: {reply}");
+    let raw = request(&mut open).await?;
+    assert!(raw.starts_with("HTTP/1.1 500"), "{raw}");
+    let reply = parse_reply(raw.as_bytes())?;
+    assert_eq!(reply.outcome(), Some("CREDENZIALI_INVALIDE"), "{raw}");
+    assert!(says_revoked(&reply), "says why: {raw}");
     assert!(
-        reply.to_ascii_lowercase().contains("connection: close"),
-        "{reply}"
+        reply
+            .header("connection")
+            .is_some_and(|c| c.eq_ignore_ascii_case("close")),
+        "{raw}"
     );
     let mut rest = Vec::new();
     let closed = tokio::time::timeout(PATIENCE, open.read_to_end(&mut rest)).await;
@@ -210,10 +222,11 @@ async fn over_http2_the_next_stream_is_refused_and_the_connection_goes_away() ->
     let body = http_body_util::BodyExt::collect(response.into_body())
         .await?
         .to_bytes();
-    let body = String::from_utf8_lossy(&body);
+    let reply = Reply::new(500, Vec::new(), String::from_utf8_lossy(&body).into_owned());
     assert!(
-        body.contains("CREDENZIALI_INVALIDE") && body.contains("revocato"),
-        "{body}"
+        reply.outcome() == Some("CREDENZIALI_INVALIDE") && says_revoked(&reply),
+        "{}",
+        reply.body
     );
     let ended = tokio::time::timeout(PATIENCE, connection).await;
     assert!(ended.is_ok(), "the gateway closed the HTTP/2 connection");

@@ -2,76 +2,63 @@
 //! a substitute (regions: region_extension.rs); each rule with its own message code; every
 //! transaction in the access log with CF medico and CF titolare.
 
-use chrono::{Duration, Utc};
-use tsgate::demo::{DEMO_MMG_CF, DEMO_MMG_ID, DEMO_SUBSTITUTE_CF, DEMO_SUBSTITUTE_ID};
-use tsgate::store::registry::rome_day;
+use chrono::Duration;
 use tsgate::store::{SentTestQuery, Substitution};
 
-use crate::helpers::{envelope, spawn_app, TestResult};
+use crate::helpers::{spawn_app, As, TestResult, MMG, PATIENT, SUBSTITUTE};
 
 const SERVICE: &str = "Sierologici";
 
 #[tokio::test]
 async fn a_send_is_listed_cancelled_once_and_then_no_longer_listed() -> TestResult {
     let app = spawn_app().await;
-    let sent = app.sierologici(DEMO_MMG_ID, "InvioTest.xml", "").await;
+    let sent = app.sierologici(MMG, "InvioTest.xml", "").await;
     assert_eq!(sent.outcome(), Some("0000"), "{}", sent.body);
     let send_id = sent.transaction_id().expect("id").to_owned();
     assert!(
         send_id.len() == 18 && send_id.bytes().all(|b| b.is_ascii_digit()),
         "{send_id}"
     );
-    assert!(sent.body.contains("<ric:dataOra>"));
+    assert!(sent.text("dataOra").is_some(), "{}", sent.body);
 
-    let listed = app.sierologici(DEMO_MMG_ID, "ElencoTest.xml", "").await;
+    let listed = app.sierologici(MMG, "ElencoTest.xml", "").await;
     assert_eq!(listed.outcome(), Some("0000"));
-    assert!(
-        listed
-            .body
-            .contains(&format!("<ric:idTransazioneInvio>{send_id}<")),
-        "{}",
+    let listed_send = listed
+        .elements("Test")
+        .into_iter()
+        .find(|t| t.child_text("idTransazioneInvio") == Some(send_id.as_str()));
+    assert_eq!(
+        listed_send.and_then(|t| t.child_text("inElenco")),
+        Some("true"),
+        "listed, on the list: {}",
         listed.body
     );
-    assert!(listed.body.contains("<ric:inElenco>true</ric:inElenco>"));
     let list_id = listed.transaction_id().expect("id").to_owned();
     assert!(list_id > send_id, "ids increase: {send_id} then {list_id}");
 
-    let cancelled = app
-        .sierologici(DEMO_MMG_ID, "AnnullaTest.xml", &send_id)
-        .await;
+    let cancelled = app.sierologici(MMG, "AnnullaTest.xml", &send_id).await;
     assert_eq!(cancelled.outcome(), Some("0000"), "{}", cancelled.body);
-    let again = app
-        .sierologici(DEMO_MMG_ID, "AnnullaTest.xml", &send_id)
-        .await;
+    let again = app.sierologici(MMG, "AnnullaTest.xml", &send_id).await;
     assert_eq!(again.answer(), (Some("9999"), Some("1013")));
 
-    let listed = app.sierologici(DEMO_MMG_ID, "ElencoTest.xml", "").await;
+    let listed = app.sierologici(MMG, "ElencoTest.xml", "").await;
     assert!(!listed.body.contains(&send_id), "{}", listed.body);
-    assert!(
-        listed.body.contains("<ric:ElencoTest></ric:ElencoTest>"),
-        "{}",
-        listed.body
-    );
+    assert!(listed.lists_nothing("ElencoTest"), "{}", listed.body);
     Ok(())
 }
 
 #[tokio::test]
 async fn an_off_list_test_is_recorded_and_marked() -> TestResult {
     let app = spawn_app().await;
-    let sent = app
-        .sierologici(DEMO_MMG_ID, "InvioTest-fuori-elenco.xml", "")
-        .await;
+    let sent = app.sierologici(MMG, "InvioTest-fuori-elenco.xml", "").await;
     assert_eq!(sent.answer(), (Some("0001"), Some("1015")));
-    assert!(sent
-        .body
-        .contains("<tipi:tipoErrore>Avviso</tipi:tipoErrore>"));
-    let today = rome_day(Utc::now());
+    assert_eq!(sent.messages()[0].kind, "Avviso", "{}", sent.body);
+    let today = app.today();
     let stored = app
-        .app
-        .store
+        .store()
         .registry()
         .sent_tests(&SentTestQuery {
-            titolare_cf: DEMO_MMG_CF.into(),
+            titolare_cf: MMG.cf.into(),
             sent_by: None,
             from: today,
             to: today,
@@ -80,7 +67,7 @@ async fn an_off_list_test_is_recorded_and_marked() -> TestResult {
     assert_eq!(stored.len(), 1);
     assert_eq!(stored[0].assistito_cf, "STP1234567890123");
     assert!(!stored[0].on_list);
-    assert_eq!(stored[0].doctor_cf, DEMO_MMG_CF);
+    assert_eq!(stored[0].doctor_cf, MMG.cf);
     assert_eq!(
         Some(stored[0].transaction_id.as_str()),
         sent.transaction_id()
@@ -91,9 +78,9 @@ async fn an_off_list_test_is_recorded_and_marked() -> TestResult {
 #[tokio::test]
 async fn the_titolare_may_cancel_any_send_a_substitute_only_their_own() -> TestResult {
     let app = spawn_app().await;
-    let by_titolare = app.sierologici(DEMO_MMG_ID, "InvioTest.xml", "").await;
+    let by_titolare = app.sierologici(MMG, "InvioTest.xml", "").await;
     let by_substitute = app
-        .sierologici(DEMO_SUBSTITUTE_ID, "InvioTest-sostituto.xml", "")
+        .sierologici(SUBSTITUTE, "InvioTest-sostituto.xml", "")
         .await;
     assert_eq!(
         by_substitute.outcome(),
@@ -107,43 +94,43 @@ async fn the_titolare_may_cancel_any_send_a_substitute_only_their_own() -> TestR
     );
 
     // The titolare sees both; the substitute only theirs.
-    let all = app.sierologici(DEMO_MMG_ID, "ElencoTest.xml", "").await;
-    assert!(all.body.contains(&titolare_id) && all.body.contains(&substitute_id));
-    assert!(all
-        .body
-        .contains(&format!("<ric:cfMedico>{DEMO_SUBSTITUTE_CF}<")));
+    let all = app.sierologici(MMG, "ElencoTest.xml", "").await;
+    let sends = all.texts("idTransazioneInvio");
+    assert!(
+        sends.contains(&titolare_id.as_str()) && sends.contains(&substitute_id.as_str()),
+        "{}",
+        all.body
+    );
+    assert!(
+        all.texts("cfMedico").contains(&SUBSTITUTE.cf),
+        "{}",
+        all.body
+    );
     let own = app
-        .sierologici(DEMO_SUBSTITUTE_ID, "ElencoTest-sostituto.xml", "")
+        .sierologici(SUBSTITUTE, "ElencoTest-sostituto.xml", "")
         .await;
     assert!(
-        own.body.contains(&substitute_id) && !own.body.contains(&titolare_id),
+        own.texts("idTransazioneInvio") == [substitute_id.as_str()]
+            && !own.body.contains(&titolare_id),
         "{}",
         own.body
     );
 
     // The substitute may not cancel the titolare's send; the titolare may cancel theirs.
     let refused = app
-        .sierologici(
-            DEMO_SUBSTITUTE_ID,
-            "AnnullaTest-sostituto.xml",
-            &titolare_id,
-        )
+        .sierologici(SUBSTITUTE, "AnnullaTest-sostituto.xml", &titolare_id)
         .await;
     assert_eq!(refused.answer(), (Some("9999"), Some("1012")));
     let done = app
-        .sierologici(DEMO_MMG_ID, "AnnullaTest.xml", &substitute_id)
+        .sierologici(MMG, "AnnullaTest.xml", &substitute_id)
         .await;
     assert_eq!(done.outcome(), Some("0000"), "{}", done.body);
     let again = app
-        .sierologici(
-            DEMO_SUBSTITUTE_ID,
-            "AnnullaTest-sostituto.xml",
-            &substitute_id,
-        )
+        .sierologici(SUBSTITUTE, "AnnullaTest-sostituto.xml", &substitute_id)
         .await;
     assert_eq!(again.answer(), (Some("9999"), Some("1013")));
     let unknown = app
-        .sierologici(DEMO_MMG_ID, "AnnullaTest.xml", "999999999999999999")
+        .sierologici(MMG, "AnnullaTest.xml", "999999999999999999")
         .await;
     assert_eq!(unknown.answer(), (Some("9999"), Some("1011")));
     Ok(())
@@ -152,36 +139,36 @@ async fn the_titolare_may_cancel_any_send_a_substitute_only_their_own() -> TestR
 #[tokio::test]
 async fn a_substitute_acts_only_when_authorised_and_within_the_dates() -> TestResult {
     let app = spawn_app().await;
-    let store = &app.app.store;
-    let today = rome_day(Utc::now());
+    let store = app.store();
+    let today = app.today();
 
     // Revoked: not a substitute at all.
     store
         .registry()
-        .revoke_substitution(DEMO_MMG_CF, DEMO_SUBSTITUTE_CF)
+        .revoke_substitution(MMG.cf, SUBSTITUTE.cf)
         .await?;
     let reply = app
-        .sierologici(DEMO_SUBSTITUTE_ID, "ElencoAssistiti-sostituto.xml", "")
+        .sierologici(SUBSTITUTE, "ElencoAssistiti-sostituto.xml", "")
         .await;
     assert_eq!(reply.answer(), (Some("9999"), Some("1007")));
 
     // Authorised, but the substitution ended yesterday.
     let ended = Substitution {
-        titolare_cf: DEMO_MMG_CF.into(),
-        substitute_cf: DEMO_SUBSTITUTE_CF.into(),
+        titolare_cf: MMG.cf.into(),
+        substitute_cf: SUBSTITUTE.cf.into(),
         from: today - Duration::days(10),
         to: today - Duration::days(1),
     };
     store.registry().add_substitution(&ended).await?;
     let reply = app
-        .sierologici(DEMO_SUBSTITUTE_ID, "ElencoAssistiti-sostituto.xml", "")
+        .sierologici(SUBSTITUTE, "ElencoAssistiti-sostituto.xml", "")
         .await;
     assert_eq!(reply.answer(), (Some("9999"), Some("1008")));
 
     // In force from today: the list works, but a test done before it started does not.
     store
         .registry()
-        .revoke_substitution(DEMO_MMG_CF, DEMO_SUBSTITUTE_CF)
+        .revoke_substitution(MMG.cf, SUBSTITUTE.cf)
         .await?;
     store
         .registry()
@@ -192,18 +179,23 @@ async fn a_substitute_acts_only_when_authorised_and_within_the_dates() -> TestRe
         })
         .await?;
     let reply = app
-        .sierologici(DEMO_SUBSTITUTE_ID, "ElencoAssistiti-sostituto.xml", "")
+        .sierologici(SUBSTITUTE, "ElencoAssistiti-sostituto.xml", "")
         .await;
     assert_eq!(reply.outcome(), Some("0000"), "{}", reply.body);
-    assert!(reply.body.contains(&app.patient().await));
-    let body = app
-        .fill(&envelope("sierologici/InvioTest-sostituto.xml"))
-        .await
+    assert!(
+        reply.texts("cfAssistito").contains(&PATIENT),
+        "{}",
+        reply.body
+    );
+    let reply = app
+        .request("sierologici/InvioTest-sostituto.xml")
+        .by(As::User(SUBSTITUTE))
         .replace(
             &format!("<req:dataTest>{today}<"),
             &format!("<req:dataTest>{}<", today - Duration::days(3)),
-        );
-    let reply = app.soap_as_user(DEMO_SUBSTITUTE_ID, SERVICE, &body).await;
+        )
+        .send()
+        .await;
     assert_eq!(reply.answer(), (Some("9999"), Some("1010")));
     Ok(())
 }
@@ -212,24 +204,19 @@ async fn a_substitute_acts_only_when_authorised_and_within_the_dates() -> TestRe
 async fn every_transaction_is_logged_with_cf_medico_and_cf_titolare() -> TestResult {
     let app = spawn_app().await;
     let ok = app
-        .sierologici(DEMO_SUBSTITUTE_ID, "InvioTest-sostituto.xml", "")
+        .sierologici(SUBSTITUTE, "InvioTest-sostituto.xml", "")
         .await;
-    let refused = app
-        .sierologici(DEMO_MMG_ID, "InvioTest-data-futura.xml", "")
-        .await;
+    let refused = app.sierologici(MMG, "InvioTest-data-futura.xml", "").await;
     // Replies leave only after their entry is committed: the log already has both.
-    let log = app.app.store.read_access_log(0, 10_000).await?;
-    for (reply, doctor, outcome) in [
-        (&ok, DEMO_SUBSTITUTE_CF, "0000"),
-        (&refused, DEMO_MMG_CF, "9999"),
-    ] {
+    let log = app.store().read_access_log(0, 10_000).await?;
+    for (reply, doctor, outcome) in [(&ok, SUBSTITUTE.cf, "0000"), (&refused, MMG.cf, "9999")] {
         let id = reply.transaction_id().expect("id");
         let entry = log
             .iter()
             .find(|e| e.entry.transaction_id == id)
             .unwrap_or_else(|| panic!("{id} is not in the access log"));
         assert_eq!(entry.entry.operator_cf.as_deref(), Some(doctor));
-        assert_eq!(entry.entry.titolare_cf.as_deref(), Some(DEMO_MMG_CF));
+        assert_eq!(entry.entry.titolare_cf.as_deref(), Some(MMG.cf));
         assert_eq!(
             (entry.entry.service.as_str(), entry.entry.outcome.as_str()),
             (SERVICE, outcome)
@@ -237,7 +224,7 @@ async fn every_transaction_is_logged_with_cf_medico_and_cf_titolare() -> TestRes
         assert_eq!(entry.entry.operation, "InvioTest");
     }
     assert!(matches!(
-        tsgate::store::verify_chain(app.app.store.as_ref()).await?,
+        tsgate::store::verify_chain(app.store().as_ref()).await?,
         tsgate::store::ChainReport::Intact { .. }
     ));
     Ok(())
@@ -248,7 +235,7 @@ async fn a_wrong_check_letter_on_the_patients_cf_is_blocking() -> TestResult {
     let app = spawn_app().await;
     // (The same fault on the operator's own CF only warns: see region_extension.rs.)
     let reply = app
-        .sierologici(DEMO_MMG_ID, "InvioTest-cf-assistito-controllo.xml", "")
+        .sierologici(MMG, "InvioTest-cf-assistito-controllo.xml", "")
         .await;
     assert_eq!(reply.answer(), (Some("9999"), Some("1005")));
     Ok(())
@@ -257,32 +244,40 @@ async fn a_wrong_check_letter_on_the_patients_cf_is_blocking() -> TestResult {
 #[tokio::test]
 async fn the_patient_list_shows_only_living_school_staff_of_the_titolare() -> TestResult {
     let app = spawn_app().await;
-    let expected = app.app.store.registry().patient_list(DEMO_MMG_CF).await?;
-    assert_eq!(expected.len(), 5, "the demo pins five staff patients");
-    let reply = app
-        .sierologici(DEMO_MMG_ID, "ElencoAssistiti.xml", "")
-        .await;
+    let expected = app.store().registry().patient_list(MMG.cf).await?;
+    assert_eq!(expected.len(), 5, "the MMG has five living staff patients");
+    let reply = app.sierologici(MMG, "ElencoAssistiti.xml", "").await;
     assert_eq!(reply.outcome(), Some("0000"));
-    assert_eq!(reply.body.matches("<ric:Assistito>").count(), 5);
+    let listed: Vec<(&str, &str)> = reply
+        .elements("Assistito")
+        .into_iter()
+        .map(|a| {
+            (
+                a.child_text("cfAssistito").unwrap_or_default(),
+                a.child_text("dataAggiornamento").unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(listed.len(), 5, "{}", reply.body);
     for p in &expected {
-        assert!(reply.body.contains(&format!("<ric:cfAssistito>{}<", p.cf)));
-        assert!(reply
-            .body
-            .contains(&format!("<ric:dataAggiornamento>{}<", p.updated_on)));
+        let updated_on = p.updated_on.to_string();
+        assert!(
+            listed.contains(&(p.cf.as_str(), updated_on.as_str())),
+            "{} updated on {updated_on}: {}",
+            p.cf,
+            reply.body
+        );
     }
     // One of them dies: they leave the list.
     let mut gone = app
-        .app
-        .store
+        .store()
         .registry()
         .find_assistito(&expected[0].cf)
         .await?
         .expect("in registry");
     gone.status = tsgate::store::AssistitoStatus::Deceduto;
-    app.app.store.registry().upsert_assistiti(&[gone]).await?;
-    let reply = app
-        .sierologici(DEMO_MMG_ID, "ElencoAssistiti.xml", "")
-        .await;
-    assert_eq!(reply.body.matches("<ric:Assistito>").count(), 4);
+    app.store().registry().upsert_assistiti(&[gone]).await?;
+    let reply = app.sierologici(MMG, "ElencoAssistiti.xml", "").await;
+    assert_eq!(reply.elements("Assistito").len(), 4, "{}", reply.body);
     Ok(())
 }

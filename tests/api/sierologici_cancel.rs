@@ -6,27 +6,22 @@ use std::sync::Arc;
 
 use sqlx::Connection;
 use tokio::task::JoinSet;
-use tsgate::demo::{DEMO_MMG_CF, DEMO_MMG_ID};
 
-use crate::helpers::{envelope, spawn_app, Reply, TestApp, TestResult};
-
-const SERVICE: &str = "Sierologici";
+use crate::helpers::{spawn_app, Reply, TestApp, TestResult, MMG, PATIENT};
 
 async fn send_test(app: &TestApp) -> String {
-    let body = app.fill(&envelope("sierologici/InvioTest.xml")).await;
-    let sent = app.soap_as_user(DEMO_MMG_ID, SERVICE, &body).await;
+    let sent = app.sierologici(MMG, "InvioTest.xml", "").await;
     assert_eq!(sent.outcome(), Some("0000"), "{}", sent.body);
     sent.transaction_id().expect("id").to_owned()
 }
 
 async fn cancel(app: &TestApp, send_id: &str) -> Reply {
-    app.sierologici(DEMO_MMG_ID, "AnnullaTest.xml", send_id)
-        .await
+    app.sierologici(MMG, "AnnullaTest.xml", send_id).await
 }
 
 /// Runs `sql` on the gateway's own SQLite database, as an administrator would.
 async fn on_database(app: &TestApp, sql: &str) -> TestResult {
-    let mut db = sqlx::SqliteConnection::connect(&app.app.config.store.url).await?;
+    let mut db = sqlx::SqliteConnection::connect(&app.config().store.url).await?;
     sqlx::raw_sql(sql).execute(&mut db).await?;
     db.close().await?;
     Ok(())
@@ -34,7 +29,7 @@ async fn on_database(app: &TestApp, sql: &str) -> TestResult {
 
 /// (cancelled?, the transaction that cancelled it) of a send, straight from the database.
 async fn stored_cancel(app: &TestApp, send_id: &str) -> Result<Option<String>, sqlx::Error> {
-    let mut db = sqlx::SqliteConnection::connect(&app.app.config.store.url).await?;
+    let mut db = sqlx::SqliteConnection::connect(&app.config().store.url).await?;
     let id: Option<String> = sqlx::query_scalar(
         "SELECT cancel_transaction_id FROM serology_tests WHERE transaction_id = ?",
     )
@@ -62,10 +57,9 @@ async fn a_cancel_whose_log_entry_fails_to_commit_cancels_nothing() -> TestResul
     assert_eq!(failed.outcome(), Some("SERVIZIO_NON_DISPONIBILE"));
     assert_eq!(stored_cancel(&app, &send_id).await?, None);
     let state = app
-        .app
-        .store
+        .store()
         .registry()
-        .find_serology_send(&send_id, DEMO_MMG_CF, &app.patient().await)
+        .find_serology_send(&send_id, MMG.cf, PATIENT)
         .await?
         .expect("the send is stored");
     assert!(!state.cancelled, "a cancel that was not logged was applied");
@@ -79,7 +73,7 @@ async fn a_cancel_whose_log_entry_fails_to_commit_cancels_nothing() -> TestResul
         stored_cancel(&app, &send_id).await?.as_deref(),
         Some(done_id)
     );
-    let log = app.app.store.read_access_log(0, 10_000).await?;
+    let log = app.store().read_access_log(0, 10_000).await?;
     let cancels: Vec<_> = log
         .iter()
         .filter(|e| e.entry.operation == "AnnullaTest")

@@ -1,6 +1,6 @@
 //! Per-client quotas: over quota → HTTP 429 with Retry-After and a Fault, recorded in the log.
 
-use crate::helpers::{envelope, spawn_app_with, As, TestResult};
+use crate::helpers::{spawn_app_with, As, TestResult};
 use tsgate::config::Quota;
 
 #[tokio::test]
@@ -19,15 +19,14 @@ async fn over_quota_is_429_with_retry_after() -> TestResult {
         );
     })
     .await;
-    let body = envelope("servizi/ElencoServizi.xml");
     for _ in 0..3 {
         assert_eq!(
-            app.soap(As::Region, "Servizi", &body).await.status,
+            app.call_catalogue(As::Region).await.status,
             200,
             "region override allows a burst of 3"
         );
     }
-    let reply = app.soap(As::Region, "Servizi", &body).await;
+    let reply = app.call_catalogue(As::Region).await;
     assert_eq!(
         (reply.status, reply.outcome()),
         (429, Some("LIMITE_RICHIESTE"))
@@ -40,12 +39,12 @@ async fn over_quota_is_429_with_retry_after() -> TestResult {
 
     // The card operator has its own bucket (default quota: burst 2).
     for _ in 0..2 {
-        assert_eq!(app.soap(As::Card, "Servizi", &body).await.status, 200);
+        assert_eq!(app.call_catalogue(As::Card).await.status, 200);
     }
-    assert_eq!(app.soap(As::Card, "Servizi", &body).await.status, 429);
+    assert_eq!(app.call_catalogue(As::Card).await.status, 429);
     assert_eq!(app.metric("tsgate_throttled_total"), 2.0);
 
-    let entries = app.app.store.read_access_log(0, 100).await?;
+    let entries = app.store().read_access_log(0, 100).await?;
     assert_eq!(
         entries
             .iter()

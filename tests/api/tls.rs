@@ -5,17 +5,14 @@ use time::{Duration, OffsetDateTime};
 use tsgate::domain::RegionCode;
 use tsgate::pki::ca::{CertificateAuthority, Subject};
 
-use crate::helpers::{envelope, spawn_app, spawn_app_with, As, TestApp, TestResult};
+use crate::helpers::{spawn_app, spawn_app_with, As, TestApp, TestResult};
 
 async fn refused(app: &TestApp, who: As) -> bool {
     match app
-        .post(
-            who,
-            "/ws/Servizi",
-            "text/xml",
-            &[],
-            envelope("servizi/ElencoServizi.xml").as_bytes(),
-        )
+        .request("servizi/ElencoServizi.xml")
+        .by(who)
+        .content_type("text/xml")
+        .try_send()
         .await
     {
         Ok(reply) => {
@@ -85,16 +82,7 @@ async fn a_revoked_certificate_fails_the_handshake_once_the_crl_is_updated() -> 
         cert_pem: issued.cert_pem.clone(),
         key_pem: issued.key_pem.clone(),
     };
-    assert_eq!(
-        app.soap(
-            who.clone(),
-            "Servizi",
-            &envelope("servizi/ElencoServizi.xml")
-        )
-        .await
-        .status,
-        200
-    );
+    assert_eq!(app.call_catalogue(who.clone()).await.status, 200);
 
     // `tsgate certs revoke` rewrites the CRL; the running gateway picks it up.
     let status = std::process::Command::new(env!("CARGO_BIN_EXE_tsgate"))

@@ -1,0 +1,206 @@
+//! What a test gateway's store holds before the test starts, written through the store's own
+//! API: four users (the users of `tsgate demo`, with the same ids and CFs, so the kits'
+//! manifests describe both), region 120 enabled for InvioOTP, and a small registry — two MMGs
+//! of ASL 201 with their school-staff patients, a patient who is not staff, one who died, and
+//! the substitution of the MMG by the substitute.
+
+use std::sync::LazyLock;
+
+use argon2::password_hash::{rand_core::OsRng, PasswordHasher, SaltString};
+use chrono::{NaiveDate, TimeDelta};
+use tsgate::domain::Profile;
+use tsgate::store::{
+    Asl, Assistito, AssistitoStatus, Mmg, Region, StaffMember, Store, Substitution, UserRecord,
+};
+
+/// The region of the region certificate (`As::Region`) and of every seeded user.
+pub const REGION: &str = "120";
+/// The ASL of the ASL operator and of both MMGs.
+pub const ASL: &str = "201";
+
+/// A seeded user: how they log in (Basic) and their codice fiscale.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct User {
+    pub id: &'static str,
+    pub cf: &'static str,
+}
+
+/// An operator with the InvioOTP profile; also the holder of the national card (`As::Card`).
+pub const OPERATOR: User = User {
+    id: "DEMOOP01",
+    cf: "RSSMRA80A01H501U",
+};
+/// A family doctor (Sierologici), titolare of [`PATIENTS`].
+pub const MMG: User = User {
+    id: "DEMOMMG01",
+    cf: "BNCGNN65C12H501E",
+};
+/// A doctor the MMG authorised as substitute, from 30 days before today to 60 days after.
+pub const SUBSTITUTE: User = User {
+    id: "DEMOSOST01",
+    cf: "VRDLCU75D52H501Z",
+};
+/// An operator of ASL 201 (the ASL service and the per-MMG file).
+pub const ASL_OPERATOR: User = User {
+    id: "DEMOASL01",
+    cf: "NREPLA82T50H501W",
+};
+
+/// Every user's password and pincode.
+pub const PASSWORD: &str = "test-password-1";
+pub const PINCODE: &str = "4815162342";
+
+/// The MMG's school-staff patients, in the order of their list (by surname).
+pub const PATIENTS: [&str; 5] = [
+    "BRNLRA70A41H501U",
+    "CLMMRC68B12H501B",
+    "DLCFNC72C53H501C",
+    "FRRGLI75D14H501L",
+    "GLLSRA80E55H501S",
+];
+/// `{PATIENT}` in the samples: the first of the MMG's list.
+pub const PATIENT: &str = PATIENTS[0];
+
+/// Another MMG of ASL 201, with two school-staff patients.
+const OTHER_MMG: &str = "MRNPLA66H12H501I";
+
+/// The argon2 hashes of [`PASSWORD`] and [`PINCODE`], computed once per test binary.
+static HASHES: LazyLock<(String, String)> = LazyLock::new(|| (hash(PASSWORD), hash(PINCODE)));
+
+/// An argon2id PHC string of `secret`, as the users table keeps it.
+pub fn hash(secret: &str) -> String {
+    argon2::Argon2::default()
+        .hash_password(secret.as_bytes(), &SaltString::generate(&mut OsRng))
+        .expect("argon2")
+        .to_string()
+}
+
+/// Seeds `store`; `today` (Europe/Rome) dates the substitution and the staff list.
+pub async fn seed(store: &dyn Store, today: NaiveDate) -> Result<(), tsgate::store::StoreError> {
+    let (password_hash, pincode_hash) = HASHES.clone();
+    let users = [
+        (OPERATOR, "Mario Rossi", Some(ASL), Profile::InvioCodiceOtp),
+        (MMG, "Giovanni Bianchi", None, Profile::SierologiciMmg),
+        (SUBSTITUTE, "Lucia Verdi", None, Profile::SierologiciMmg),
+        (
+            ASL_OPERATOR,
+            "Paola Neri",
+            Some(ASL),
+            Profile::AslNumeroTest,
+        ),
+    ];
+    let directory = store.directory();
+    for (user, name, asl, profile) in users {
+        directory
+            .add_user(&UserRecord {
+                user_id: user.id.into(),
+                cf: user.cf.into(),
+                display_name: name.into(),
+                password_hash: password_hash.clone(),
+                pincode_hash: pincode_hash.clone(),
+                asl: asl.map(Into::into),
+                region: Some(REGION.into()),
+                enabled: true,
+            })
+            .await?;
+        directory.grant_profile(user.id, profile.as_str()).await?;
+    }
+    directory.enable_region_service(REGION, "InvioOTP").await?;
+
+    let registry = store.registry();
+    registry
+        .upsert_regions(&[
+            Region {
+                code: REGION.into(),
+                name: "Lazio".into(),
+            },
+            Region {
+                code: "030".into(),
+                name: "Lombardia".into(),
+            },
+        ])
+        .await?;
+    let asl = |region: &str, code: &str, name: &str| Asl {
+        region_code: region.into(),
+        code: code.into(),
+        name: name.into(),
+    };
+    registry
+        .upsert_asls(&[
+            asl(REGION, ASL, "ASL Roma 1"),
+            asl(REGION, "202", "ASL Roma 2"),
+            asl("030", "301", "ATS Milano"),
+        ])
+        .await?;
+    let mmg = |cf: &str, surname: &str, name: &str| Mmg {
+        cf: cf.into(),
+        surname: surname.into(),
+        name: name.into(),
+        region_code: REGION.into(),
+        asl_code: ASL.into(),
+    };
+    registry
+        .upsert_mmgs(&[
+            mmg(MMG.cf, "BIANCHI", "GIOVANNI"),
+            mmg(OTHER_MMG, "MARINI", "PAOLO"),
+        ])
+        .await?;
+    let assistito = |cf: &str, surname: &str, name: &str, mmg: &str, status| Assistito {
+        cf: cf.into(),
+        name: name.into(),
+        surname: surname.into(),
+        region_code: REGION.into(),
+        asl_code: ASL.into(),
+        mmg_cf: Some(mmg.into()),
+        status,
+    };
+    let alive = AssistitoStatus::Vivo;
+    let names = [
+        ("BRUNO", "LAURA"),
+        ("COLOMBO", "MARCO"),
+        ("DE LUCA", "FRANCESCA"),
+        ("FERRARI", "LUIGI"),
+        ("GALLI", "SARA"),
+    ];
+    let mut assistiti: Vec<Assistito> = PATIENTS
+        .iter()
+        .zip(names)
+        .map(|(cf, (surname, name))| assistito(cf, surname, name, MMG.cf, alive))
+        .collect();
+    let deceased_staff = "SNTLSE79L47H501H";
+    assistiti.extend([
+        // Not on the staff list.
+        assistito("RSSGPP55P10H501B", "ROSSI", "GIUSEPPE", MMG.cf, alive),
+        // On it, but no longer alive: never listed.
+        assistito(
+            deceased_staff,
+            "SANTORO",
+            "ELISA",
+            MMG.cf,
+            AssistitoStatus::Deceduto,
+        ),
+        assistito("VRDMRC60M01H501F", "VERDI", "MARCO", OTHER_MMG, alive),
+        assistito("NREANN82A41H501V", "NERI", "ANNA", OTHER_MMG, alive),
+    ]);
+    registry.upsert_assistiti(&assistiti).await?;
+    let staff: Vec<StaffMember> = PATIENTS
+        .iter()
+        .chain(&[deceased_staff, "VRDMRC60M01H501F", "NREANN82A41H501V"])
+        .enumerate()
+        .map(|(i, cf)| StaffMember {
+            cf: (*cf).into(),
+            updated_on: today - TimeDelta::days(10 + i as i64),
+        })
+        .collect();
+    registry.upsert_school_staff(&staff).await?;
+    registry.match_school_staff().await?;
+    registry
+        .add_substitution(&Substitution {
+            titolare_cf: MMG.cf.into(),
+            substitute_cf: SUBSTITUTE.cf.into(),
+            from: today - TimeDelta::days(30),
+            to: today + TimeDelta::days(60),
+        })
+        .await?;
+    Ok(())
+}
