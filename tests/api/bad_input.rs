@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::helpers::{spawn_app, spawn_app_with, As, TestApp, TestResult};
+use crate::helpers::{parse_reply, spawn_app, spawn_app_with, As, TestApp, TestResult};
 
 async fn still_serving(app: &TestApp) {
     let reply = app.call_catalogue(As::Region).await;
@@ -166,7 +166,11 @@ async fn a_slow_body_is_408_and_slow_headers_are_cut_off() -> TestResult {
     tokio::time::timeout(Duration::from_secs(10), tls.read_to_end(&mut raw)).await??;
     let text = String::from_utf8_lossy(&raw);
     assert!(text.starts_with("HTTP/1.1 408"), "{text}");
-    assert!(text.contains("TEMPO_SCADUTO"));
+    assert_eq!(
+        parse_reply(&raw)?.outcome(),
+        Some("TEMPO_SCADUTO"),
+        "{text}"
+    );
 
     // Headers trickled in and never finished: the connection is closed, no handler runs.
     let mut tls = app.connect(As::Region).await?;

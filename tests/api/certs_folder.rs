@@ -4,9 +4,10 @@
 
 use std::path::Path;
 use std::process::{Command, Output};
+use std::sync::Mutex;
 use std::time::Duration;
 
-use crate::helpers::{envelope, exchange_at, As, TestResult};
+use crate::helpers::{rome_day, As, Request, Target, TestResult};
 
 fn tsgate(dir: &Path, args: &[&str]) -> std::io::Result<Output> {
     Command::new(env!("CARGO_BIN_EXE_tsgate"))
@@ -78,15 +79,17 @@ async fn a_folder_filled_by_certs_init_serves_region_calls() -> TestResult {
         .spawn()?;
 
     let address = format!("127.0.0.1:{port}").parse()?;
-    let body = envelope("servizi/ElencoServizi.xml");
-    let request = format!(
-        "POST /ws/Servizi HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/xml; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    let certs = dir.path().join("certs");
+    let previous_otp = Mutex::default();
     let mut attempts = 0;
     let reply = loop {
-        match exchange_at(address, &certs, As::Region, request.as_bytes()).await {
+        let target = Target {
+            address,
+            certs: dir.path().join("certs"),
+            today: rome_day(chrono::Utc::now()),
+            previous_otp: &previous_otp,
+        };
+        let catalogue = Request::sample(target, "servizi/ElencoServizi.xml").by(As::Region);
+        match catalogue.try_send().await {
             Ok(reply) => break reply,
             Err(_) if attempts < 300 => {
                 attempts += 1;
