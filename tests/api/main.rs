@@ -8,6 +8,7 @@ mod bad_input;
 mod certs_folder;
 mod conformance;
 mod connections;
+mod demo;
 mod directory_changes;
 mod gateway_process;
 mod helpers;

@@ -1,0 +1,108 @@
+//! `tsgate demo`'s directory (the other tests have a fixture of their own): once prepared, a
+//! gateway on it serves a region, the operator and the demo MMG with the secrets the demo wrote;
+//! prepared again, it reuses what exists — the same CA, the same secrets, the same registry.
+
+use std::net::SocketAddr;
+use std::sync::Mutex;
+
+use tsgate::demo::{self, Demo};
+use tsgate::startup::Application;
+
+use crate::helpers::{basic, rome_day, As, Reply, Request, Target, TestResult};
+
+/// A gateway serving the demo directory: its address, and how to stop it.
+struct Served {
+    address: SocketAddr,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+async fn serve(demo: &Demo) -> Result<Served, crate::helpers::BoxError> {
+    let application = Application::build(demo.config.clone()).await?;
+    let address = application.local_addr()?;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(application.run_until(async {
+        let _ = stopped.await;
+    }));
+    Ok(Served {
+        address,
+        stop,
+        task,
+    })
+}
+
+/// Sample `sample` to the demo gateway at `address`, as `user` with the demo's secrets, or as
+/// region 120 when `user` is `None`.
+async fn call(demo: &Demo, address: SocketAddr, sample: &str, user: Option<&str>) -> Reply {
+    let previous_otp = Mutex::default();
+    let target = Target {
+        address,
+        certs: demo.dir.join("certs"),
+        today: rome_day(chrono::Utc::now()),
+        previous_otp: &previous_otp,
+    };
+    let request = Request::sample(target, sample)
+        .pincode(&demo.operator_pincode)
+        .set("{PATIENT}", demo.mmg_patient.as_deref().unwrap_or_default());
+    match user {
+        Some(user) => request.header("Authorization", &basic(user, &demo.operator_password)),
+        None => request.by(As::Region),
+    }
+    .send()
+    .await
+}
+
+/// A region, the operator and the demo MMG are each served.
+async fn assert_serves_its_callers(demo: &Demo, address: SocketAddr) {
+    let region = call(demo, address, "servizi/ElencoServizi.xml", None).await;
+    assert_eq!(region.cod_esito(), Some("0000"), "{}", region.body);
+    let operator = call(
+        demo,
+        address,
+        "servizi/ElencoServizi-pincode.xml",
+        Some(demo::DEMO_OPERATOR_ID),
+    )
+    .await;
+    assert_eq!(operator.cod_esito(), Some("0000"), "{}", operator.body);
+    let patients = call(
+        demo,
+        address,
+        "sierologici/ElencoAssistiti.xml",
+        Some(demo::DEMO_MMG_ID),
+    )
+    .await;
+    assert_eq!(patients.cod_esito(), Some("0000"), "{}", patients.body);
+    assert_eq!(
+        patients.texts("cfAssistito").len(),
+        5,
+        "the demo pins five staff patients: {}",
+        patients.body
+    );
+}
+
+#[tokio::test]
+async fn the_demo_directory_serves_its_callers_and_is_reused_as_it_is() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let listen = "127.0.0.1:0".parse()?;
+    let first = demo::prepare(dir.path(), listen).await?;
+    assert!(first.mmg_patient.is_some(), "the demo MMG has patients");
+    let ca = std::fs::read_to_string(dir.path().join("certs/ca.pem"))?;
+    let served = serve(&first).await?;
+    assert_serves_its_callers(&first, served.address).await;
+    let _ = served.stop.send(());
+    served.task.await??;
+
+    let again = demo::prepare(dir.path(), listen).await?;
+    assert_eq!(
+        (&again.operator_password, &again.operator_pincode),
+        (&first.operator_password, &first.operator_pincode)
+    );
+    assert_eq!(again.mmg_patient, first.mmg_patient);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("certs/ca.pem"))?,
+        ca
+    );
+    let served = serve(&again).await?;
+    assert_serves_its_callers(&again, served.address).await;
+    Ok(())
+}
