@@ -284,7 +284,7 @@ async fn no_otp_and_no_symptom_date_reach_a_disk_a_log_or_the_metrics() -> TestR
         }
     }
     // The access log did record each of those transactions.
-    let entries = app.store().read_access_log(0, 1000).await?;
+    let entries = app.access_log().await;
     assert!(
         entries
             .iter()

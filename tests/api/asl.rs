@@ -78,7 +78,7 @@ async fn the_per_mmg_file_lists_the_operators_asl_and_every_download_is_logged()
     let region = app.get_with(As::Region, PATH, &[]).await?;
     assert_eq!(region.status, 403);
 
-    let log = app.store().read_access_log(0, 10_000).await?;
+    let log = app.access_log().await;
     let downloads: Vec<_> = log
         .iter()
         .filter(|e| e.entry.operation == "ScaricoAssistitiPerMedico")

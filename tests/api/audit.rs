@@ -24,7 +24,7 @@ async fn each_identified_request_leaves_one_entry_with_its_transaction_id() -> T
         .await;
     assert_eq!(malformed.status, 400);
 
-    let entries = app.store().read_access_log(0, 100).await?;
+    let entries = app.access_log().await;
     assert_eq!(entries.len(), 4, "one entry per identified request");
     let by_tx = |reply: &crate::helpers::Reply| {
         let tx = reply.transaction_id().unwrap_or_default().to_owned();

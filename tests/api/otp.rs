@@ -7,7 +7,7 @@ use std::time::Duration;
 use tsgate::config::ImmuniConfig;
 use tsgate::domain::{CodiceFiscale, Profile, RegionCode};
 use tsgate::pki::ca::Subject;
-use tsgate::store::{AccessLogEntry, CallerKind};
+use tsgate::store::CallerKind;
 
 use crate::helpers::{spawn_app_with, As, Reply, TestApp, TestResult, OPERATOR};
 use crate::immuni_upstream::{Behaviour, Upstream};
@@ -48,16 +48,6 @@ fn message_text(reply: &Reply) -> &str {
     reply.messages().first().map(|m| m.text).unwrap_or_default()
 }
 
-async fn entry_for(app: &TestApp, reply: &Reply) -> AccessLogEntry {
-    let id = reply.transaction_id().expect("transaction id").to_owned();
-    let entries = app.store().read_access_log(0, 1000).await.expect("log");
-    entries
-        .into_iter()
-        .find(|e| e.entry.transaction_id == id)
-        .map(|e| e.entry)
-        .expect("one entry per transaction")
-}
-
 #[tokio::test]
 async fn each_access_mode_sends_and_is_logged_with_the_fields_of_the_spec() -> TestResult {
     let upstream = Upstream::start(Behaviour::Contract).await;
@@ -82,7 +72,7 @@ async fn each_access_mode_sends_and_is_logged_with_the_fields_of_the_spec() -> T
 
     // Seed 004 §2.5: region id, operator CF, ms timestamp, operation, outcome, transaction id —
     // and for a region, the authentication it declared.
-    let logged = entry_for(&app, &region).await;
+    let logged = app.logged(&region).await;
     assert_eq!(logged.caller_kind, CallerKind::Region);
     assert_eq!(logged.region.as_deref(), Some("120"));
     assert_eq!(logged.operator_cf.as_deref(), Some("RSSMRA80A01H501U"));
@@ -96,7 +86,7 @@ async fn each_access_mode_sends_and_is_logged_with_the_fields_of_the_spec() -> T
         (&card, CallerKind::OperatorCertificate),
         (&operator, CallerKind::OperatorPassword),
     ] {
-        let logged = entry_for(&app, reply).await;
+        let logged = app.logged(reply).await;
         assert_eq!(logged.caller_kind, kind);
         assert_eq!(logged.region, None);
         assert_eq!(logged.operator_cf.as_deref(), Some("RSSMRA80A01H501U"));
@@ -104,7 +94,7 @@ async fn each_access_mode_sends_and_is_logged_with_the_fields_of_the_spec() -> T
     }
     // A region's refusal is logged with the operator it named.
     let refused = send(&app, REGION, "otp-bad-check.xml").await;
-    let logged = entry_for(&app, &refused).await;
+    let logged = app.logged(&refused).await;
     assert_eq!(
         (logged.outcome.as_str(), logged.operator_cf.as_deref()),
         ("9999", Some("RSSMRA80A01H501U"))

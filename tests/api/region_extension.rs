@@ -3,7 +3,7 @@
 //! region_callers_on_sierologici_asl = true` a region acts only for MMGs and ASLs of its own
 //! region, declares `tipoAutenticazione` as InvioOTP does, and the log keeps it.
 
-use tsgate::store::{ChainedEntry, Mmg, Substitution};
+use tsgate::store::{Mmg, Substitution};
 
 use crate::helpers::{
     seed, spawn_app, spawn_app_with, As, Reply, TestApp, TestResult, ASL_OPERATOR, MMG,
@@ -23,17 +23,6 @@ async fn extended_app() -> TestApp {
     app.enable_region("Sierologici").await;
     app.enable_region("ASL").await;
     app
-}
-
-async fn logged(app: &TestApp, reply: &Reply) -> ChainedEntry {
-    let id = reply.transaction_id().expect("id");
-    app.store()
-        .read_access_log(0, 10_000)
-        .await
-        .expect("log")
-        .into_iter()
-        .find(|e| e.entry.transaction_id == id)
-        .unwrap_or_else(|| panic!("{id} is not in the access log"))
 }
 
 #[tokio::test]
@@ -72,7 +61,7 @@ async fn with_the_extension_a_region_acts_for_its_own_mmgs_and_the_log_keeps_the
 
     let list = as_region(&app, "sierologici/ElencoAssistiti-regione.xml").await;
     assert_eq!(list.outcome(), Some("0000"), "{}", list.body);
-    let entry = logged(&app, &list).await.entry;
+    let entry = app.logged(&list).await;
     assert_eq!(
         (
             entry.region.as_deref(),
@@ -86,7 +75,7 @@ async fn with_the_extension_a_region_acts_for_its_own_mmgs_and_the_log_keeps_the
     let sent = as_region(&app, "sierologici/InvioTest-regione.xml").await;
     assert_eq!(sent.outcome(), Some("0000"), "{}", sent.body);
     assert_eq!(
-        logged(&app, &sent).await.entry.declared_auth.as_deref(),
+        app.logged(&sent).await.declared_auth.as_deref(),
         Some("CNS")
     );
     let send_id = sent.transaction_id().expect("id").to_owned();
@@ -113,7 +102,7 @@ async fn with_the_extension_a_region_acts_for_its_own_mmgs_and_the_log_keeps_the
     )
     .await;
     assert_eq!(bare.answer(), (Some("9999"), Some("1017")));
-    assert_eq!(logged(&app, &bare).await.entry.outcome, "9999");
+    assert_eq!(app.logged(&bare).await.outcome, "9999");
 
     // A doctor of another region, as the operator or as the titolare.
     let registry = app.store().registry();
@@ -189,7 +178,7 @@ async fn with_the_extension_a_region_sends_counts_only_for_its_own_asls() -> Tes
     let app = extended_app().await;
     let sent = as_region(&app, "asl/InvioNumeroTest-regione.xml").await;
     assert_eq!(sent.outcome(), Some("0000"), "{}", sent.body);
-    let entry = logged(&app, &sent).await.entry;
+    let entry = app.logged(&sent).await;
     assert_eq!(
         (entry.operator_cf.as_deref(), entry.declared_auth.as_deref()),
         (Some(ASL_OPERATOR.cf), Some("SPID"))

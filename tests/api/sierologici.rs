@@ -208,7 +208,7 @@ async fn every_transaction_is_logged_with_cf_medico_and_cf_titolare() -> TestRes
         .await;
     let refused = app.sierologici(MMG, "InvioTest-data-futura.xml", "").await;
     // Replies leave only after their entry is committed: the log already has both.
-    let log = app.store().read_access_log(0, 10_000).await?;
+    let log = app.access_log().await;
     for (reply, doctor, outcome) in [(&ok, SUBSTITUTE.cf, "0000"), (&refused, MMG.cf, "9999")] {
         let id = reply.transaction_id().expect("id");
         let entry = log

@@ -73,7 +73,7 @@ async fn a_cancel_whose_log_entry_fails_to_commit_cancels_nothing() -> TestResul
         stored_cancel(&app, &send_id).await?.as_deref(),
         Some(done_id)
     );
-    let log = app.store().read_access_log(0, 10_000).await?;
+    let log = app.access_log().await;
     let cancels: Vec<_> = log
         .iter()
         .filter(|e| e.entry.operation == "AnnullaTest")

@@ -44,7 +44,7 @@ async fn over_quota_is_429_with_retry_after() -> TestResult {
     assert_eq!(app.call_catalogue(As::Card).await.status, 429);
     assert_eq!(app.metric("tsgate_throttled_total"), 2.0);
 
-    let entries = app.store().read_access_log(0, 100).await?;
+    let entries = app.access_log().await;
     assert_eq!(
         entries
             .iter()

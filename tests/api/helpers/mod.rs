@@ -25,7 +25,7 @@ use tsgate::immuni::simulator::{self, Simulator};
 use tsgate::pki::ca::{CertificateAuthority, Subject};
 use tsgate::pki::files;
 use tsgate::startup::{App, Application};
-use tsgate::store::Store;
+use tsgate::store::{AccessLogEntry, ChainedEntry, Store};
 
 pub use client::{basic, client_config, exchange_at, parse_reply, As};
 pub use reply::Reply;
@@ -210,6 +210,25 @@ impl TestApp {
     /// The settings it runs with (also in `DIR/tsgate.toml`).
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// The whole access log, oldest entry first.
+    pub async fn access_log(&self) -> Vec<ChainedEntry> {
+        self.store()
+            .read_access_log(0, 100_000)
+            .await
+            .expect("access log")
+    }
+
+    /// The access-log entry of `reply`'s transaction.
+    pub async fn logged(&self, reply: &Reply) -> AccessLogEntry {
+        let id = reply.transaction_id().expect("a transaction id");
+        self.access_log()
+            .await
+            .into_iter()
+            .find(|e| e.entry.transaction_id == id)
+            .unwrap_or_else(|| panic!("{id} is not in the access log"))
+            .entry
     }
 
     /// The compiled schemas it validates with.
