@@ -4,10 +4,9 @@
 
 use std::path::Path;
 use std::process::{Command, Output};
-use std::sync::Mutex;
 use std::time::Duration;
 
-use crate::helpers::{rome_day, As, Request, Target, TestResult};
+use crate::helpers::{As, Request, Target, TestResult};
 
 fn tsgate(dir: &Path, args: &[&str]) -> std::io::Result<Output> {
     Command::new(env!("CARGO_BIN_EXE_tsgate"))
@@ -79,16 +78,10 @@ async fn a_folder_filled_by_certs_init_serves_region_calls() -> TestResult {
         .spawn()?;
 
     let address = format!("127.0.0.1:{port}").parse()?;
-    let previous_otp = Mutex::default();
+    let target = Target::new(address, &dir.path().join("certs"));
     let mut attempts = 0;
     let reply = loop {
-        let target = Target {
-            address,
-            certs: dir.path().join("certs"),
-            today: rome_day(chrono::Utc::now()),
-            previous_otp: &previous_otp,
-        };
-        let catalogue = Request::sample(target, "servizi/ElencoServizi.xml").by(As::Region);
+        let catalogue = Request::sample(target.clone(), "servizi/ElencoServizi.xml").by(As::Region);
         match catalogue.try_send().await {
             Ok(reply) => break reply,
             Err(_) if attempts < 300 => {

@@ -3,12 +3,11 @@
 //! prepared again, it reuses what exists — the same CA, the same secrets, the same registry.
 
 use std::net::SocketAddr;
-use std::sync::Mutex;
 
 use tsgate::demo::{self, Demo};
 use tsgate::startup::Application;
 
-use crate::helpers::{basic, rome_day, As, Reply, Request, Target, TestResult};
+use crate::helpers::{basic, As, Reply, Request, Target, TestResult};
 
 /// A gateway serving the demo directory: its address, and how to stop it.
 struct Served {
@@ -34,13 +33,7 @@ async fn serve(demo: &Demo) -> Result<Served, crate::helpers::BoxError> {
 /// Sample `sample` to the demo gateway at `address`, as `user` with the demo's secrets, or as
 /// region 120 when `user` is `None`.
 async fn call(demo: &Demo, address: SocketAddr, sample: &str, user: Option<&str>) -> Reply {
-    let previous_otp = Mutex::default();
-    let target = Target {
-        address,
-        certs: demo.dir.join("certs"),
-        today: rome_day(chrono::Utc::now()),
-        previous_otp: &previous_otp,
-    };
+    let target = Target::new(address, &demo.dir.join("certs"));
     let request = Request::sample(target, sample)
         .pincode(&demo.operator_pincode)
         .set("{PATIENT}", demo.mmg_patient.as_deref().unwrap_or_default());

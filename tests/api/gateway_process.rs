@@ -10,21 +10,19 @@
 
 use std::path::PathBuf;
 use std::process::Stdio;
-use std::sync::Mutex;
 use std::time::Duration;
 
 use chrono::{Timelike, Utc};
 use tokio::process::{Child, Command};
 
 use crate::helpers::{
-    config_for, prepare, rome_day, write_config, As, Reply, Request, Target, TestResult, MMG,
+    config_for, prepare, write_config, As, Reply, Request, Target, TestResult, MMG,
 };
 
 /// A gateway's directory (certificates, seeded store, `tsgate.toml`) and how to call into it.
 struct Site {
     dir: tempfile::TempDir,
     port: u16,
-    previous_otp: Mutex<String>,
 }
 
 impl Site {
@@ -36,11 +34,7 @@ impl Site {
         let config = config_for(dir.path(), format!("127.0.0.1:{port}").parse()?);
         prepare(dir.path(), &config).await?;
         write_config(dir.path(), &config)?;
-        Ok(Site {
-            dir,
-            port,
-            previous_otp: Mutex::default(),
-        })
+        Ok(Site { dir, port })
     }
 
     fn config(&self) -> PathBuf {
@@ -81,12 +75,10 @@ impl Site {
 
     /// Sends a Sierologici sample as the MMG (Basic + pincode), placeholders filled.
     async fn send(&self, sample: &str) -> Result<Reply, Box<dyn std::error::Error + Send + Sync>> {
-        let target = Target {
-            address: format!("127.0.0.1:{}", self.port).parse()?,
-            certs: self.dir.path().join("certs"),
-            today: rome_day(Utc::now()),
-            previous_otp: &self.previous_otp,
-        };
+        let target = Target::new(
+            format!("127.0.0.1:{}", self.port).parse()?,
+            &self.dir.path().join("certs"),
+        );
         Ok(Request::sample(target, &format!("sierologici/{sample}"))
             .by(As::User(MMG))
             .try_send()

@@ -153,7 +153,7 @@ pub struct TestApp {
     gateway: Arc<App>,
     config: Config,
     /// The OTP of the last request filled (`{OTP_PREVIOUS}`).
-    previous_otp: Mutex<String>,
+    previous_otp: Arc<Mutex<String>>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     pub server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
     _simulator: Simulator,
@@ -192,7 +192,7 @@ async fn start(dir: tempfile::TempDir, config: Config, simulator: Simulator) -> 
         dir,
         gateway,
         config,
-        previous_otp: Mutex::default(),
+        previous_otp: Arc::default(),
         shutdown: Some(tx),
         server: Some(server),
         _simulator: simulator,
@@ -296,22 +296,22 @@ impl TestApp {
 
     // --- requests -----------------------------------------------------------------------------
 
-    fn target(&self) -> Target<'_> {
+    fn target(&self) -> Target {
         Target {
             address: self.address,
             certs: self.certs(),
             today: self.today(),
-            previous_otp: &self.previous_otp,
+            previous_otp: self.previous_otp.clone(),
         }
     }
 
     /// Sample `sample` of `tests/envelopes/`, to its service, placeholders filled when sent.
-    pub fn request(&self, sample: &str) -> Request<'_> {
+    pub fn request(&self, sample: &str) -> Request {
         Request::sample(self.target(), sample)
     }
 
     /// `body` as it is, to `path`.
-    pub fn request_body(&self, path: &str, body: impl Into<Vec<u8>>) -> Request<'_> {
+    pub fn request_body(&self, path: &str, body: impl Into<Vec<u8>>) -> Request {
         Request::raw(self.target(), path, body)
     }
 

@@ -4,7 +4,7 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use chrono::{NaiveDate, TimeDelta};
 use tsgate::pki::{files, pincode};
@@ -22,14 +22,27 @@ pub fn envelope(path: &str) -> String {
 }
 
 /// Where requests go and what their placeholders are filled with.
-pub struct Target<'a> {
+#[derive(Clone)]
+pub struct Target {
     pub address: SocketAddr,
     /// The gateway's `certs/`: its CA, the client certificates, the pincode certificate.
     pub certs: PathBuf,
     /// The gateway's today (Europe/Rome).
     pub today: NaiveDate,
     /// The OTP the last filled request carried (`{OTP_PREVIOUS}` sends it again).
-    pub previous_otp: &'a Mutex<String>,
+    pub previous_otp: Arc<Mutex<String>>,
+}
+
+impl Target {
+    /// A gateway at `address` with its certificates in `certs`, on the system clock.
+    pub fn new(address: SocketAddr, certs: &Path) -> Target {
+        Target {
+            address,
+            certs: certs.to_owned(),
+            today: super::rome_day(chrono::Utc::now()),
+            previous_otp: Arc::default(),
+        }
+    }
 }
 
 enum Body {
@@ -41,8 +54,8 @@ enum Body {
 
 /// A request being built; [`Request::send`] fills it and sends it.
 #[must_use = "a request does nothing until it is sent"]
-pub struct Request<'a> {
-    target: Target<'a>,
+pub struct Request {
+    target: Target,
     path: String,
     who: As,
     content_type: String,
@@ -53,9 +66,9 @@ pub struct Request<'a> {
     edits: Vec<(String, String)>,
 }
 
-impl<'a> Request<'a> {
+impl Request {
     /// Sample `sample` (e.g. `sierologici/InvioTest.xml`), to the service of its folder.
-    pub fn sample(target: Target<'a>, sample: &str) -> Request<'a> {
+    pub fn sample(target: Target, sample: &str) -> Request {
         let service = match sample.split('/').next() {
             Some("servizi") => "Servizi",
             Some("otp") => "InvioOTP",
@@ -71,11 +84,11 @@ impl<'a> Request<'a> {
     }
 
     /// `body` as it is, to `path`.
-    pub fn raw(target: Target<'a>, path: &str, body: impl Into<Vec<u8>>) -> Request<'a> {
+    pub fn raw(target: Target, path: &str, body: impl Into<Vec<u8>>) -> Request {
         Request::new(target, path, Body::Raw(body.into()))
     }
 
-    fn new(target: Target<'a>, path: &str, body: Body) -> Request<'a> {
+    fn new(target: Target, path: &str, body: Body) -> Request {
         Request {
             target,
             path: path.to_owned(),
@@ -184,7 +197,7 @@ pub fn encrypt_pincode(certs: &Path, plain: &str) -> String {
 /// `{PATIENT}`, the dates `{TODAY}`, `{YESTERDAY}`, `{TOMORROW}`, `{WINDOW_EDGE}` (180 days
 /// before today) and `{TOO_OLD}` (181), and `{OTP}`, `{OTP_AS_TYPED}` (a fresh OTP as an
 /// operator types it) and `{OTP_PREVIOUS}`.
-fn fill(template: &str, target: &Target<'_>, pincode: &str) -> String {
+fn fill(template: &str, target: &Target, pincode: &str) -> String {
     let day = |days: i64| {
         (target.today + TimeDelta::days(days))
             .format("%Y-%m-%d")
