@@ -9,7 +9,7 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
 use serde::{Deserialize, Serialize};
 
-use crate::immuni::BackendTimeZone;
+use crate::clock::BackendTimeZone;
 
 /// Sections of the file; only `TSGATE_*` variables naming one of these are read, so unrelated
 /// variables (such as `TSGATE_TEST_PG_URL`) never break start-up.
@@ -257,6 +257,12 @@ impl Default for LogConfig {
     }
 }
 
+/// The envelope reader's shape limits when `[server]` sets none (see `soap::xml_limits`).
+pub const MAX_XML_DEPTH: usize = 32;
+pub const MAX_XML_ATTRIBUTES: usize = 32;
+pub const MAX_XML_NAMESPACE_DECLARATIONS: usize = 32;
+pub const MAX_XML_NAME_BYTES: usize = 256;
+
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum LogFormat {
@@ -266,7 +272,6 @@ pub enum LogFormat {
 
 mod defaults {
     use super::LogFormat;
-    use crate::soap::xml_limits::XmlLimits;
     pub fn admin_listen() -> std::net::SocketAddr {
         std::net::SocketAddr::from(([127, 0, 0, 1], 9090))
     }
@@ -304,16 +309,16 @@ mod defaults {
         5_000
     }
     pub fn max_xml_depth() -> usize {
-        XmlLimits::default().max_depth
+        super::MAX_XML_DEPTH
     }
     pub fn max_xml_attributes() -> usize {
-        XmlLimits::default().max_attributes
+        super::MAX_XML_ATTRIBUTES
     }
     pub fn max_xml_namespace_declarations() -> usize {
-        XmlLimits::default().max_namespace_declarations
+        super::MAX_XML_NAMESPACE_DECLARATIONS
     }
     pub fn max_xml_name_bytes() -> usize {
-        XmlLimits::default().max_name_bytes
+        super::MAX_XML_NAME_BYTES
     }
     pub fn access_log_batch() -> usize {
         512

@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 
 pub mod admin;
+pub mod audit;
 pub mod cli;
 pub mod clock;
 pub mod config;
@@ -17,7 +18,6 @@ pub mod immuni;
 pub mod issuer_lease;
 pub mod metrics;
 pub mod pki;
-pub mod publication;
 pub mod registry;
 pub mod server;
 pub mod services;

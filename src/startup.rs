@@ -1,4 +1,5 @@
-//! Builds the whole gateway from a `Config`: store, access-log writer, schemas, TLS, listener.
+//! The composition root: builds the whole gateway from a `Config` — store, access-log writer,
+//! schemas, the SOAP [`Gateway`], TLS, listeners — and runs it. Nothing else builds these.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -11,41 +12,24 @@ use tokio::net::TcpListener;
 
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::domain::TransactionIds;
 use crate::identity::{directory_version, Identity};
 use crate::issuer_lease;
 use crate::metrics::Metrics;
 use crate::pki::{files, PincodeKey};
-use crate::publication::Publication;
 use crate::server::tls::TlsSetup;
-use crate::server::{accept, admin, tls, tls_reload, PeerIdentityReader};
-use crate::services::{self, Catalogue, SCHEMA_FILES};
+use crate::server::{accept, admin, tls, tls_reload, PeerIdentityReader, Server};
 use crate::soap::envelope_reader::{EnvelopeReader, INLINE_MAX_BYTES};
+use crate::soap::publication::Publication;
 use crate::soap::throttle::Throttle;
 use crate::soap::xml_limits::XmlLimits;
-use crate::store::{self, retention, AccessLogWriter, Lease, Store, StoreLock, WriterHandle};
+use crate::soap::{Catalogue, Gateway, SCHEMA_FILES};
+use crate::store::{self, retention, AccessLogWriter, Lease, StoreLock, WriterHandle};
 use crate::xsd::SchemaSet;
 
-/// Everything a request needs, shared by all connections.
-pub struct App {
-    pub config: Config,
-    pub schemas: Arc<SchemaSet>,
-    pub envelope_reader: EnvelopeReader,
-    pub catalogue: Catalogue,
-    pub store: Arc<dyn Store>,
-    pub access_log: AccessLogWriter,
-    pub throttle: Throttle,
-    pub identity: Arc<Identity>,
-    pub metrics: Metrics,
-    pub publication: Publication,
-    pub peer_reader: PeerIdentityReader,
-    pub transaction_ids: Arc<TransactionIds>,
-    /// The clock the OTP date rules read (tests pin it).
-    pub clock: Clock,
-}
-
 pub struct Application {
-    app: Arc<App>,
+    config: Config,
+    schemas: Arc<SchemaSet>,
+    server: Arc<Server>,
     listener: TcpListener,
     admin_listener: TcpListener,
     tls: TlsSetup,
@@ -76,7 +60,7 @@ impl Application {
             XmlLimits::from_config(&config.server),
             INLINE_MAX_BYTES,
         );
-        let catalogue = Catalogue::new(services::all(&config).context("services set-up")?);
+        let catalogue = Catalogue::from_config(&config).context("services set-up")?;
         match &config.immuni {
             Some(immuni) => tracing::info!(upstream = %immuni.base_url, "InvioOTP offered"),
             None => tracing::warn!("no [immuni] configuration: InvioOTP is not offered"),
@@ -114,23 +98,27 @@ impl Application {
         let admin_listener = TcpListener::bind(config.server.admin_listen)
             .await
             .with_context(|| format!("cannot listen on {} (admin)", config.server.admin_listen))?;
-        let app = App {
-            schemas,
+        let gateway = Gateway {
             envelope_reader,
             catalogue,
+            publication: Publication::new(&config.server.public_url),
             store,
             access_log,
             throttle: Throttle::new(&config.throttle),
             identity,
-            metrics,
-            publication: Publication::new(&config.server.public_url),
-            peer_reader,
+            metrics: Arc::new(metrics),
             transaction_ids: Arc::new(transaction_ids),
             clock: Clock::default(),
-            config,
+        };
+        let server = Server {
+            settings: config.server.clone(),
+            peer_reader,
+            gateway: Arc::new(gateway),
         };
         Ok(Application {
-            app: Arc::new(app),
+            config,
+            schemas,
+            server: Arc::new(server),
             listener,
             admin_listener,
             tls: tls_setup,
@@ -150,35 +138,53 @@ impl Application {
         self.admin_listener.local_addr()
     }
 
-    pub fn app(&self) -> &Arc<App> {
-        &self.app
+    /// What the SOAP pipeline works with (tests reach the store and the clock through it).
+    pub fn gateway(&self) -> &Arc<Gateway> {
+        &self.server.gateway
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The compiled schemas the envelope reader validates with.
+    pub fn schemas(&self) -> &Arc<SchemaSet> {
+        &self.schemas
     }
 
     /// Serves until `shutdown` resolves; then finishes in-flight requests and flushes the log.
     pub async fn run_until(self, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+        let config = &self.config;
+        let gateway = self.server.gateway.clone();
         let (tls_tx, tls_rx) = tokio::sync::watch::channel(self.tls);
         let reloader = tokio::spawn(tls_reload::watch_files(
-            self.app.config.tls.clone(),
-            Duration::from_millis(self.app.config.tls.reload_interval_ms.max(100)),
+            config.tls.clone(),
+            Duration::from_millis(config.tls.reload_interval_ms.max(100)),
             self.sessions,
             tls_tx,
         ));
-        let admin = tokio::spawn(admin::serve(self.admin_listener, self.app.clone()));
-        let app = self.app.clone();
-        let janitor = tokio::spawn(async move {
-            let mut tick = tokio::time::interval(Duration::from_secs(10));
-            loop {
-                tick.tick().await;
-                app.throttle.forget_idle();
-            }
-        });
+        let admin = tokio::spawn(admin::serve(
+            self.admin_listener,
+            gateway.metrics.clone(),
+            Duration::from_millis(config.server.header_timeout_ms),
+        ));
+        let janitor = {
+            let gateway = gateway.clone();
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(Duration::from_secs(10));
+                loop {
+                    tick.tick().await;
+                    gateway.throttle.forget_idle();
+                }
+            })
+        };
         let directory_refresh = tokio::spawn(directory_version::keep_refreshing(
-            self.app.identity.clone(),
-            Duration::from_millis(self.app.config.store.directory_refresh_ms.max(10)),
+            gateway.identity.clone(),
+            Duration::from_millis(config.store.directory_refresh_ms.max(10)),
         ));
         let retention = tokio::spawn(retention::keep_purging(
-            self.app.store.clone(),
-            self.app.config.store.access_log_retention_months,
+            gateway.store.clone(),
+            config.store.access_log_retention_months,
         ));
         let lease = Arc::new(Mutex::new(self.issuer_lease));
         let lease_keeper = lease
@@ -187,13 +193,13 @@ impl Application {
             .expires
             .then(|| {
                 tokio::spawn(issuer_lease::keep(
-                    self.app.store.clone(),
-                    self.app.transaction_ids.clone(),
+                    gateway.store.clone(),
+                    gateway.transaction_ids.clone(),
                     lease.clone(),
                 ))
             });
-        let store = self.app.store.clone();
-        accept::serve(self.listener, tls_rx, self.app, shutdown).await;
+        let store = gateway.store.clone();
+        accept::serve(self.listener, tls_rx, self.server, shutdown).await;
         if let Some(keeper) = lease_keeper {
             keeper.abort();
         }

@@ -29,7 +29,7 @@ impl Profile {
     ];
 
     /// The name as the users table, the CLI and the access messages spell it.
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             Profile::InvioCodiceOtp => "Invio codice OTP",
             Profile::SierologiciMmg => "Sierologici MMG",

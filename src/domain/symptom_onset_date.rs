@@ -61,6 +61,12 @@ impl SymptomOnsetDate {
         today: Today,
         window_days: u32,
     ) -> Result<SymptomOnsetDate, SymptomDateError> {
+        SymptomOnsetDate::judge(SymptomOnsetDate::read(text)?, today, window_days)
+    }
+
+    /// The calendar day `text` names (`yyyy-MM-dd` exactly), not yet judged: a request reads
+    /// it at the edge, the use case judges it against its today.
+    pub fn read(text: &str) -> Result<NaiveDate, SymptomDateError> {
         let text = text.trim();
         let shape_ok = text.len() == 10
             && text.bytes().enumerate().all(|(i, b)| match i {
@@ -70,8 +76,15 @@ impl SymptomOnsetDate {
         if !shape_ok {
             return Err(SymptomDateError::Format);
         }
-        let date =
-            NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| SymptomDateError::Format)?;
+        NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| SymptomDateError::Format)
+    }
+
+    /// `date` checked against `today` and the window of `window_days`.
+    pub fn judge(
+        date: NaiveDate,
+        today: Today,
+        window_days: u32,
+    ) -> Result<SymptomOnsetDate, SymptomDateError> {
         if date > today.rome {
             return Err(SymptomDateError::Future);
         }

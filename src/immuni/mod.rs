@@ -1,9 +1,7 @@
 //! The Immuni OTP backend, seen from the gateway: the upstream client `InvioOTP` uploads with,
 //! and a simulator of the backend for the demo sandbox. The contract is `docs/immuni-upstream.md`.
 
-pub mod backend_calendar;
 pub mod client;
 pub mod simulator;
 
-pub use backend_calendar::BackendTimeZone;
 pub use client::{ImmuniClient, Upload};

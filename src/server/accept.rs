@@ -19,7 +19,8 @@ use super::budget::UnauthenticatedBudget;
 use super::certificate_check::CertificateCheck;
 use super::connection::{ConnectionState, IdleTimeouts};
 use super::tls::{failure_reason, TlsSetup};
-use crate::startup::App;
+use super::Server;
+use crate::config::ServerConfig;
 
 /// How long a connection the gateway decided to close (idle, certificate refused) may take to
 /// finish what it is sending before it is dropped: an HTTP/2 client that never answers the
@@ -31,19 +32,19 @@ const CLOSE_GRACE: Duration = Duration::from_secs(2);
 pub async fn serve(
     listener: TcpListener,
     tls: watch::Receiver<TlsSetup>,
-    app: Arc<App>,
+    server: Arc<Server>,
     shutdown: impl Future<Output = ()>,
 ) {
-    let server = &app.config.server;
-    let max_connections = server.max_connections;
+    let (settings, metrics) = (&server.settings, &server.gateway.metrics);
+    let max_connections = settings.max_connections;
     let slots = Arc::new(Semaphore::new(max_connections));
     let budget = UnauthenticatedBudget::new(
-        server.max_unauthenticated_connections,
-        server.max_unauthenticated_per_address,
-        app.metrics.connections_unauthenticated.clone(),
+        settings.max_unauthenticated_connections,
+        settings.max_unauthenticated_per_address,
+        metrics.connections_unauthenticated.clone(),
     );
     let (stop, stopping) = watch::channel(false);
-    let http = Arc::new(http_builder(&app));
+    let http = Arc::new(http_builder(settings));
     tokio::pin!(shutdown);
     loop {
         let (tcp, remote) = tokio::select! {
@@ -59,7 +60,7 @@ pub async fn serve(
             () = &mut shutdown => break,
         };
         let Ok(slot) = slots.clone().try_acquire_owned() else {
-            app.metrics.connection_refused("connection_cap");
+            metrics.connection_refused("connection_cap");
             tracing::warn!(%remote, "connection cap reached; connection closed");
             continue;
         };
@@ -67,16 +68,16 @@ pub async fn serve(
             tcp,
             remote,
             tls: tls.clone(),
-            app: app.clone(),
+            server: server.clone(),
             budget: budget.clone(),
             stopping: stopping.clone(),
         };
         let http = http.clone();
         tokio::spawn(async move {
-            let app = accepted.app.clone();
-            app.metrics.connections_open.inc();
+            let metrics = accepted.server.gateway.metrics.clone();
+            metrics.connections_open.inc();
             connection(accepted, &http).await;
-            app.metrics.connections_open.dec();
+            metrics.connections_open.dec();
             drop(slot);
         });
     }
@@ -84,7 +85,7 @@ pub async fn serve(
     let open = max_connections.saturating_sub(slots.available_permits());
     tracing::info!(open, "shutting down: waiting for in-flight requests");
     let _ = stop.send(true);
-    let grace = Duration::from_millis(app.config.server.shutdown_grace_ms);
+    let grace = Duration::from_millis(settings.shutdown_grace_ms);
     let all = u32::try_from(max_connections).unwrap_or(u32::MAX);
     if tokio::time::timeout(grace, slots.acquire_many(all))
         .await
@@ -99,7 +100,7 @@ struct Accepted {
     tcp: TcpStream,
     remote: SocketAddr,
     tls: watch::Receiver<TlsSetup>,
-    app: Arc<App>,
+    server: Arc<Server>,
     budget: Arc<UnauthenticatedBudget>,
     stopping: watch::Receiver<bool>,
 }
@@ -109,24 +110,25 @@ async fn connection(accepted: Accepted, http: &auto::Builder<TokioExecutor>) {
         tcp,
         remote,
         mut tls,
-        app,
+        server,
         budget,
         mut stopping,
     } = accepted;
     let _ = tcp.set_nodelay(true);
     // The set-up in force now: certificate and CRL changes after this are checked per request.
     let setup = tls.borrow_and_update().clone();
-    let handshake = Duration::from_millis(app.config.server.handshake_timeout_ms);
+    let (settings, metrics) = (&server.settings, &server.gateway.metrics);
+    let handshake = Duration::from_millis(settings.handshake_timeout_ms);
     let stream = match tokio::time::timeout(handshake, setup.acceptor.accept(tcp)).await {
         Ok(Ok(stream)) => stream,
         Ok(Err(error)) => {
             let reason = failure_reason(&error);
-            app.metrics.handshake_failed(reason);
+            metrics.handshake_failed(reason);
             tracing::info!(reason, "TLS handshake failed");
             return;
         }
         Err(_) => {
-            app.metrics.handshake_failed("timeout");
+            metrics.handshake_failed("timeout");
             return;
         }
     };
@@ -139,7 +141,8 @@ async fn connection(accepted: Accepted, http: &auto::Builder<TokioExecutor>) {
     });
     let resumed = session.handshake_kind() == Some(HandshakeKind::Resumed);
     let peer = Arc::new(
-        app.peer_reader
+        server
+            .peer_reader
             .read(chain.as_ref().and_then(|c| c.first()).map(|c| c.as_ref())),
     );
     let (certificate, unauthenticated) = match chain {
@@ -150,7 +153,7 @@ async fn connection(accepted: Accepted, http: &auto::Builder<TokioExecutor>) {
                 setup.verified.remember(check.chain());
             } else {
                 if let Some(reason) = check.verify_now() {
-                    app.metrics.handshake_failed(reason);
+                    metrics.handshake_failed(reason);
                     tracing::info!(reason, "resumed TLS session refused");
                     return;
                 }
@@ -160,7 +163,7 @@ async fn connection(accepted: Accepted, http: &auto::Builder<TokioExecutor>) {
         None => match budget.admit(remote.ip()) {
             Ok(slot) => (None, Some(slot)),
             Err(over) => {
-                app.metrics.connection_refused(over.label());
+                metrics.connection_refused(over.label());
                 tracing::warn!(%remote, reason = over.label(), "unauthenticated connection refused");
                 return;
             }
@@ -168,12 +171,12 @@ async fn connection(accepted: Accepted, http: &auto::Builder<TokioExecutor>) {
     };
     let state = ConnectionState::new(certificate, unauthenticated);
     let service = {
-        let (app, state) = (app.clone(), state.clone());
-        service_fn(move |request| state.clone().serve(app.clone(), peer.clone(), request))
+        let (server, state) = (server.clone(), state.clone());
+        service_fn(move |request| state.clone().serve(server.clone(), peer.clone(), request))
     };
     let conn = http.serve_connection(TokioIo::new(stream), service);
     tokio::pin!(conn);
-    let timeouts = IdleTimeouts::from_config(&app.config.server);
+    let timeouts = IdleTimeouts::from_config(settings);
     let grace = tokio::select! {
         result = conn.as_mut() => {
             if let Err(error) = result {
@@ -182,12 +185,12 @@ async fn connection(accepted: Accepted, http: &auto::Builder<TokioExecutor>) {
             return;
         }
         reason = state.close_wanted(timeouts) => {
-            app.metrics.connection_closed(reason.label());
+            metrics.connection_closed(reason.label());
             tracing::debug!(%remote, reason = reason.label(), "closing connection");
             CLOSE_GRACE
         }
         _ = stopping.wait_for(|stop| *stop) => {
-            Duration::from_millis(app.config.server.shutdown_grace_ms)
+            Duration::from_millis(settings.shutdown_grace_ms)
         }
     };
     conn.as_mut().graceful_shutdown();
@@ -196,8 +199,7 @@ async fn connection(accepted: Accepted, http: &auto::Builder<TokioExecutor>) {
     }
 }
 
-fn http_builder(app: &App) -> auto::Builder<TokioExecutor> {
-    let server = &app.config.server;
+fn http_builder(server: &ServerConfig) -> auto::Builder<TokioExecutor> {
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder
         .http1()

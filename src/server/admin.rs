@@ -14,19 +14,20 @@ use hyper_util::server::conn::auto;
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 
+use crate::metrics::Metrics;
 use crate::soap::respond::{http_response, HttpResponse};
-use crate::startup::App;
 
 /// Connections served at once; a scraper needs one.
 const MAX_ADMIN_CONNECTIONS: usize = 16;
 
 /// Serves until the task is aborted (which ends its connections too).
-pub async fn serve(listener: TcpListener, app: Arc<App>) {
+/// `header_timeout`: how long a request's headers may take.
+pub async fn serve(listener: TcpListener, metrics: Arc<Metrics>, header_timeout: Duration) {
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder
         .http1()
         .timer(TokioTimer::new())
-        .header_read_timeout(Duration::from_millis(app.config.server.header_timeout_ms));
+        .header_read_timeout(header_timeout);
     let builder = Arc::new(builder);
     let mut connections = JoinSet::new();
     loop {
@@ -38,20 +39,23 @@ pub async fn serve(listener: TcpListener, app: Arc<App>) {
         if connections.len() >= MAX_ADMIN_CONNECTIONS {
             continue;
         }
-        let (app, builder) = (app.clone(), builder.clone());
+        let (metrics, builder) = (metrics.clone(), builder.clone());
         connections.spawn(async move {
-            let service = service_fn(move |request| route(app.clone(), request));
+            let service = service_fn(move |request| route(metrics.clone(), request));
             let _ = builder.serve_connection(TokioIo::new(tcp), service).await;
         });
     }
 }
 
-async fn route(app: Arc<App>, request: Request<Incoming>) -> Result<HttpResponse, Infallible> {
+async fn route(
+    metrics: Arc<Metrics>,
+    request: Request<Incoming>,
+) -> Result<HttpResponse, Infallible> {
     Ok(match (request.method(), request.uri().path()) {
         (&Method::GET, "/metrics") => http_response(
             StatusCode::OK,
             "application/openmetrics-text; version=1.0.0; charset=utf-8",
-            app.metrics.render(),
+            metrics.render(),
             None,
         ),
         (&Method::GET, "/health") => http_response(

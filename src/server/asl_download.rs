@@ -14,13 +14,13 @@ use chrono::{DurationRound, TimeDelta, Utc};
 use http::{header, HeaderValue, StatusCode};
 
 use super::connection;
+use crate::audit::{self, Draft, Requester};
 use crate::domain::TransactionIdKind;
 use crate::identity::{Credentials, Peer, Refused};
 use crate::services::asl::assistiti_per_mmg::{self, assistiti_per_mmg, OPERATION};
 use crate::services::asl::SERVICE;
-use crate::soap::record::{self, Draft, Subject};
 use crate::soap::respond::{http_response, HttpResponse};
-use crate::startup::App;
+use crate::soap::Gateway;
 use crate::store::AccessLogEntry;
 
 pub const PATH: &str = "/asl/assistiti-per-mmg.csv";
@@ -28,7 +28,7 @@ pub const PATH: &str = "/asl/assistiti-per-mmg.csv";
 pub const PINCODE_HEADER: &str = "x-tsgate-pincode";
 
 pub async fn handle(
-    app: &App,
+    app: &Gateway,
     peer: &Peer,
     authorization: Option<&str>,
     pincode: Option<&str>,
@@ -50,7 +50,7 @@ pub async fn handle(
         }
         Err(Refused::Credentials { kind, claimed_id }) => {
             let entry = draft.entry(
-                Subject::Refused {
+                Requester::Refused {
                     kind,
                     claimed_id: &claimed_id,
                 },
@@ -75,7 +75,7 @@ pub async fn handle(
             None => return unavailable(),
         },
     };
-    let entry = draft.entry(Subject::Caller(&caller), now_millis(), outcome);
+    let entry = draft.entry(Requester::Identified(&caller), now_millis(), outcome);
     finish(app, &draft, entry, status, body).await
 }
 
@@ -89,13 +89,13 @@ fn csv(rows: &[(String, i64)]) -> String {
 }
 
 async fn finish(
-    app: &App,
+    app: &Gateway,
     draft: &Draft<'_>,
     entry: AccessLogEntry,
     status: StatusCode,
     body: String,
 ) -> HttpResponse {
-    if record::commit(app, entry).await.is_err() {
+    if audit::commit(&app.access_log, entry).await.is_err() {
         return unavailable();
     }
     let content_type = if status == StatusCode::OK {

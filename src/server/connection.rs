@@ -20,13 +20,12 @@ use tokio::time::Instant;
 
 use super::budget::UnauthenticatedSlot;
 use super::certificate_check::CertificateCheck;
-use super::router;
+use super::{router, Server};
 use crate::config::ServerConfig;
 use crate::identity::{Caller, Peer};
 use crate::soap::fault::Fault;
 use crate::soap::respond;
 use crate::soap::SoapVersion;
-use crate::startup::App;
 
 tokio::task_local! {
     /// The connection a request arrived on, while the request is handled.
@@ -149,13 +148,13 @@ impl ConnectionState {
     /// otherwise routed; the connection counts as busy until the response body is sent.
     pub async fn serve(
         self: Arc<Self>,
-        app: Arc<App>,
+        server: Arc<Server>,
         peer: Arc<Peer>,
         request: Request<Incoming>,
     ) -> Result<Response<TrackedBody>, Infallible> {
         let in_flight = InFlight::start(self.clone());
         if let Some(reason) = self.certificate_refusal() {
-            app.metrics.reject(reason);
+            server.gateway.metrics.reject(reason);
             tracing::info!(
                 reason,
                 "request refused: the client certificate is no longer accepted"
@@ -169,7 +168,7 @@ impl ConnectionState {
             }));
         }
         let response = CURRENT
-            .scope(self.clone(), router::route(app, peer, request))
+            .scope(self.clone(), router::route(server, peer, request))
             .await?;
         Ok(response.map(|body| TrackedBody {
             body,

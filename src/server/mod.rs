@@ -16,3 +16,16 @@ pub mod tls;
 pub mod tls_reload;
 
 pub use peer_identity::PeerIdentityReader;
+
+use std::sync::Arc;
+
+use crate::config::ServerConfig;
+use crate::soap::Gateway;
+
+/// What every connection shares: the HTTP settings, the reader of client certificates, and
+/// the gateway its requests go to.
+pub struct Server {
+    pub settings: ServerConfig,
+    pub peer_reader: PeerIdentityReader,
+    pub gateway: Arc<Gateway>,
+}

@@ -9,16 +9,15 @@ use http::{header, Method, Request, StatusCode};
 use hyper::body::Incoming;
 
 use super::body::{self, BodyError};
-use super::{asl_download, connection};
+use super::{asl_download, connection, Server};
 use crate::identity::Peer;
 use crate::soap::fault::Fault;
 use crate::soap::pipeline::{self, SoapCall};
 use crate::soap::respond::{http_response, HttpResponse};
 use crate::soap::SoapVersion;
-use crate::startup::App;
 
 pub async fn route(
-    app: Arc<App>,
+    server: Arc<Server>,
     peer: Arc<Peer>,
     request: Request<Incoming>,
 ) -> Result<HttpResponse, Infallible> {
@@ -34,13 +33,13 @@ pub async fn route(
             "{\"status\":\"ok\"}".into(),
         ),
         (&Method::GET, p) if p.starts_with("/xsd/") => {
-            match app.publication.xsd(&p["/xsd/".len()..]) {
+            match server.gateway.publication.xsd(&p["/xsd/".len()..]) {
                 Some(xsd) => text(StatusCode::OK, "text/xml; charset=utf-8", xsd.to_owned()),
                 None => not_found(),
             }
         }
         (&Method::GET, p) if p.starts_with("/ws/") && wants_wsdl => {
-            match app.publication.wsdl(&p["/ws/".len()..]) {
+            match server.gateway.publication.wsdl(&p["/ws/".len()..]) {
                 Some(wsdl) => text(StatusCode::OK, "text/xml; charset=utf-8", wsdl.to_owned()),
                 None => not_found(),
             }
@@ -48,14 +47,14 @@ pub async fn route(
         (&Method::GET, asl_download::PATH) => {
             let header = |name: &str| request.headers().get(name).and_then(|v| v.to_str().ok());
             asl_download::handle(
-                &app,
+                &server.gateway,
                 &peer,
                 header(header::AUTHORIZATION.as_str()),
                 header(asl_download::PINCODE_HEADER),
             )
             .await
         }
-        (&Method::POST, p) if p.starts_with("/ws/") => soap(&app, &peer, request).await,
+        (&Method::POST, p) if p.starts_with("/ws/") => soap(&server, &peer, request).await,
         (_, p) if p.starts_with("/ws/") => {
             let mut response = text(
                 StatusCode::METHOD_NOT_ALLOWED,
@@ -72,25 +71,25 @@ pub async fn route(
     Ok(response)
 }
 
-async fn soap(app: &App, peer: &Peer, request: Request<Incoming>) -> HttpResponse {
+async fn soap(server: &Server, peer: &Peer, request: Request<Incoming>) -> HttpResponse {
     let (parts, incoming) = request.into_parts();
     let header = |name: header::HeaderName| parts.headers.get(name).and_then(|v| v.to_str().ok());
     let content_type = header(header::CONTENT_TYPE);
     // Faults before the envelope is read use the version the Content-Type announces.
     let version = SoapVersion::from_content_type(content_type).unwrap_or(SoapVersion::V11);
     let declared_length = header(header::CONTENT_LENGTH).and_then(|v| v.parse().ok());
-    let server = &app.config.server;
+    let (app, settings) = (server.gateway.as_ref(), &server.settings);
     let body = match body::read(
         incoming,
         declared_length,
-        server.max_body_bytes,
-        Duration::from_millis(server.body_timeout_ms),
+        settings.max_body_bytes,
+        Duration::from_millis(settings.body_timeout_ms),
     )
     .await
     {
         Ok(body) => body,
         Err(BodyError::TooLarge) => {
-            return pipeline::refuse(app, version, Fault::too_large(server.max_body_bytes))
+            return pipeline::refuse(app, version, Fault::too_large(settings.max_body_bytes))
         }
         Err(BodyError::TimedOut) => return pipeline::refuse(app, version, Fault::body_timeout()),
         Err(BodyError::Broken) => return pipeline::refuse(app, version, Fault::body_broken()),

@@ -7,17 +7,17 @@ use std::time::Instant;
 use bytes::Bytes;
 use chrono::{DurationRound, TimeDelta, Utc};
 
+use super::catalogue::Call;
 use super::envelope;
 use super::fault::Fault;
-use super::record::{self, Draft, Subject};
 use super::respond::{self, HttpResponse};
 use super::throttle::retry_after_seconds;
 use super::version::SoapVersion;
-use super::{authorize, xml};
+use super::{authorize, reply, xml, Gateway};
+use crate::audit::{self, Draft, Requester};
 use crate::identity::{Caller, Credentials, Peer, Refused};
 use crate::metrics::{CallerKindLabels, RequestLabels, ServiceLabels};
 use crate::services::Context;
-use crate::startup::App;
 
 /// What the HTTP layer hands over for a `POST /ws/<service>`.
 pub struct SoapCall<'a> {
@@ -30,7 +30,7 @@ pub struct SoapCall<'a> {
     pub identified: fn(&Caller),
 }
 
-pub async fn handle(app: &App, peer: &Peer, call: SoapCall<'_>) -> HttpResponse {
+pub async fn handle(app: &Gateway, peer: &Peer, call: SoapCall<'_>) -> HttpResponse {
     let started = Instant::now();
     let version = match SoapVersion::from_content_type(call.content_type) {
         Ok(version) => version,
@@ -95,7 +95,7 @@ pub async fn handle(app: &App, peer: &Peer, call: SoapCall<'_>) -> HttpResponse 
         Err(Refused::Credentials { kind, claimed_id }) => {
             let fault = Fault::credentials().with_transaction(draft.transaction_id);
             let entry = draft.entry(
-                Subject::Refused {
+                Requester::Refused {
                     kind,
                     claimed_id: &claimed_id,
                 },
@@ -107,15 +107,15 @@ pub async fn handle(app: &App, peer: &Peer, call: SoapCall<'_>) -> HttpResponse 
         Err(Refused::Unavailable) => return refuse(app, version, Fault::unavailable()),
     };
     let context = Context {
-        app,
+        store: app.store.as_ref(),
         caller: &caller,
-        service,
         transaction_id: draft.transaction_id,
         held: Default::default(),
+        now: app.clock.now(),
     };
 
     // 4. authorize, 5. throttle, 6. dispatch
-    let mut reply = if !authorize::may_call(&caller, service, spec) {
+    let mut outcome = if !authorize::may_call(&caller, service, spec) {
         authorize::refusal(service, spec)
     } else if let Err(wait) = app.throttle.check(&caller.throttle_key()) {
         app.metrics
@@ -126,26 +126,33 @@ pub async fn handle(app: &App, peer: &Peer, call: SoapCall<'_>) -> HttpResponse 
             .inc();
         let fault =
             Fault::throttled(retry_after_seconds(wait)).with_transaction(draft.transaction_id);
-        let entry = draft.entry(Subject::Caller(&caller), now_millis(), "throttled");
+        let entry = draft.entry(Requester::Identified(&caller), now_millis(), "throttled");
         return finish_with_fault(app, version, &draft, entry, fault, started).await;
     } else {
-        operation.invoke(&context, payload).await
+        let call = Call {
+            payload,
+            catalogue: &app.catalogue,
+            publication: &app.publication,
+        };
+        operation.invoke(&context, call).await
     };
 
     // 7. record, 8. respond
     let at = now_millis();
-    let entry = draft.answered(&caller, at, reply.cod_esito, reply.audit.as_deref());
-    let write = reply.write.take().map(|write| *write);
-    let recorded = record::commit_with(app, entry, write).await;
+    let code = outcome.esito.code();
+    let entry = draft.answered(&caller, at, code, &outcome.audit);
+    let write = outcome.write.take();
+    let recorded = audit::commit_with(&app.access_log, entry, write).await;
     // Only now may another request take the locks this one decided under.
     drop(context);
     // A Fault for an uncommitted transaction carries no id: an id a client sees is always one
     // the access log holds, so none can be seen twice (a restart continues after the log's).
-    if let Err(fault) = recorded {
-        return refuse(app, version, fault);
+    if recorded.is_err() {
+        return refuse(app, version, Fault::unavailable());
     }
-    count(app, &draft, reply.cod_esito, started);
-    let xml = reply.to_xml(
+    count(app, &draft, code, started);
+    let xml = reply::to_xml(
+        &outcome,
         spec.response,
         &draft.transaction_id.to_string(),
         &xml::rome_millis(at),
@@ -155,7 +162,7 @@ pub async fn handle(app: &App, peer: &Peer, call: SoapCall<'_>) -> HttpResponse 
 
 /// A Fault for a request that reached identification: recorded like any other outcome.
 async fn finish_with_fault(
-    app: &App,
+    app: &Gateway,
     version: SoapVersion,
     draft: &Draft<'_>,
     entry: crate::store::AccessLogEntry,
@@ -163,15 +170,15 @@ async fn finish_with_fault(
     started: Instant,
 ) -> HttpResponse {
     let outcome = entry.outcome.clone();
-    if let Err(unavailable) = record::commit(app, entry).await {
-        return refuse(app, version, unavailable);
+    if audit::commit(&app.access_log, entry).await.is_err() {
+        return refuse(app, version, Fault::unavailable());
     }
     count(app, draft, &outcome, started);
     respond::fault(version, &fault)
 }
 
 /// A request refused before a caller was known: counted by reason, answered with its Fault.
-pub fn refuse(app: &App, version: SoapVersion, fault: Fault) -> HttpResponse {
+pub fn refuse(app: &Gateway, version: SoapVersion, fault: Fault) -> HttpResponse {
     app.metrics.reject(&fault.label());
     tracing::info!(
         code = fault.detail_code,
@@ -181,7 +188,7 @@ pub fn refuse(app: &App, version: SoapVersion, fault: Fault) -> HttpResponse {
     respond::fault(version, &fault)
 }
 
-fn count(app: &App, draft: &Draft<'_>, outcome: &str, started: Instant) {
+fn count(app: &Gateway, draft: &Draft<'_>, outcome: &str, started: Instant) {
     app.metrics
         .requests
         .get_or_create(&RequestLabels {

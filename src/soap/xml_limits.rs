@@ -1,7 +1,7 @@
 //! The shape limits the envelope reader enforces (`[server]` configuration): each one refused
 //! with its own Fault, before the work it bounds is done.
 
-use crate::config::ServerConfig;
+use crate::config::{self, ServerConfig};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct XmlLimits {
@@ -40,10 +40,10 @@ impl Default for XmlLimits {
     /// The configuration's defaults.
     fn default() -> XmlLimits {
         XmlLimits {
-            max_depth: 32,
-            max_attributes: 32,
-            max_namespace_declarations: 32,
-            max_name_bytes: 256,
+            max_depth: config::MAX_XML_DEPTH,
+            max_attributes: config::MAX_XML_ATTRIBUTES,
+            max_namespace_declarations: config::MAX_XML_NAMESPACE_DECLARATIONS,
+            max_name_bytes: config::MAX_XML_NAME_BYTES,
         }
     }
 }

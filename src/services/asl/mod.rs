@@ -1,39 +1,34 @@
 //! `ASL`: the services for ASL operators (docs/services/asl.md, from seed 003 §4): sending the
-//! number of serology tests done in a day (`InvioNumeroTest`, SOAP; regional systems only with the
+//! number of serology tests done in a day (`InvioNumeroTest`; regional systems only with the
 //! extension `region_callers_on_sierologici_asl`) and downloading the file
 //! of state-school-staff assistiti per MMG of the operator's own ASL ([`assistiti_per_mmg`],
 //! served over HTTP GET, each download recorded in the access log).
 
 pub mod assistiti_per_mmg;
-mod invio_numero_test;
+mod codice;
+mod invio_numero;
 
-use std::sync::Arc;
+pub use codice::Codice;
+pub use invio_numero::{invio_numero_test, InvioNumeroTestRequest};
 
-use super::{Access, ServiceSpec, TransactionIdKind};
+use super::Access;
 use crate::config::ExtensionsConfig;
-
-pub const REQUEST_NS: &str = "urn:tsgate:ws:asl:richiesta";
-pub const RESPONSE_NS: &str = "urn:tsgate:ws:asl:ricevuta";
+use crate::domain::Profile;
 
 /// The profile an ASL operator needs (regions, only with the extension on, need
 /// `tsgate regions enable --service ASL`).
-pub const PROFILE_ASL: &str = "ASL Numero test";
+pub const PROFILE: Profile = Profile::AslNumeroTest;
+/// [`PROFILE`]'s name.
+pub const PROFILE_ASL: &str = PROFILE.as_str();
 
 pub const SERVICE: &str = "ASL";
 
-/// The service; regions may call it only with the extension `region_callers_on_sierologici_asl`.
-pub fn service(extensions: &ExtensionsConfig) -> ServiceSpec {
-    let access = if extensions.region_callers_on_sierologici_asl {
-        Access::Profile(PROFILE_ASL)
+/// Who may call `InvioNumeroTest`: regions only with the extension
+/// `region_callers_on_sierologici_asl`.
+pub fn access(extensions: &ExtensionsConfig) -> Access {
+    if extensions.region_callers_on_sierologici_asl {
+        Access::Profile(PROFILE)
     } else {
-        Access::OperatorProfile(PROFILE_ASL)
-    };
-    ServiceSpec {
-        name: SERVICE,
-        description:
-            "Servizi per le ASL: invio del numero di test sierologici eseguiti nella giornata",
-        wsdl: "ASL.wsdl",
-        transaction_ids: TransactionIdKind::Numeric,
-        operations: vec![Arc::new(invio_numero_test::InvioNumeroTest::new(access))],
+        Access::OperatorProfile(PROFILE)
     }
 }

@@ -4,7 +4,7 @@
 use chrono::NaiveTime;
 
 use crate::immuni::Upload;
-use crate::services::Reply;
+use crate::services::Outcome;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Esito {
@@ -110,15 +110,15 @@ impl Esito {
         }
     }
 
-    /// The reply: `0000` (`0001` with warnings) on success, else `9999` with one blocking
+    /// The outcome: `0000` (`0001` with warnings) on success, else `9999` with one blocking
     /// message.
-    pub fn reply(self, window_days: u32, warnings: &[Esito]) -> Reply {
+    pub fn outcome(self, window_days: u32, warnings: &[Esito]) -> Outcome {
         if self != Esito::Inviato {
-            return Reply::rejected(self.code(), self.text(window_days));
+            return Outcome::rejected(self.code(), self.text(window_days));
         }
         warnings.iter().fold(
-            Reply::ok(String::new()).with_description(self.text(window_days)),
-            |reply, warning| reply.with_warning(warning.code(), warning.text(window_days)),
+            Outcome::ok(()).with_description(self.text(window_days)),
+            |outcome, warning| outcome.with_warning(warning.code(), warning.text(window_days)),
         )
     }
 }

@@ -1,70 +1,49 @@
 //! `InvioOTP`: check who acts, the code and the date; upload once; turn the backend's answer
 //! into the outcome. Nothing of the request outlives it.
 
-use async_trait::async_trait;
-
 use super::esiti::Esito;
-use super::request;
-use super::{PROFILE, REQUEST_NS, RESPONSE_NS};
-use crate::immuni::{BackendTimeZone, ImmuniClient};
-use crate::services::{Access, Context, Operation, OperationSpec, Reply};
-use crate::soap::Element;
+use super::request::{self, InvioOtpRequest};
+use crate::clock::BackendTimeZone;
+use crate::config::ImmuniConfig;
+use crate::immuni::client::{ClientError, ImmuniClient};
+use crate::services::{Context, Outcome};
 
+/// The operation with what it needs: the upstream and the date rules' settings.
 pub struct InvioOtp {
-    spec: OperationSpec,
     upstream: ImmuniClient,
     window_days: u32,
     backend_zone: BackendTimeZone,
 }
 
 impl InvioOtp {
-    pub fn new(
-        upstream: ImmuniClient,
-        window_days: u32,
-        backend_zone: BackendTimeZone,
-    ) -> InvioOtp {
-        InvioOtp {
-            spec: OperationSpec {
-                name: "InvioOTP",
-                request: (REQUEST_NS, "InvioOTPRichiesta"),
-                response: (RESPONSE_NS, "InvioOTPRicevuta"),
-                access: Access::Profile(PROFILE),
-            },
-            upstream,
-            window_days,
-            backend_zone,
-        }
-    }
-}
-
-#[async_trait]
-impl Operation for InvioOtp {
-    fn spec(&self) -> &OperationSpec {
-        &self.spec
+    pub fn new(config: &ImmuniConfig) -> Result<InvioOtp, ClientError> {
+        Ok(InvioOtp {
+            upstream: ImmuniClient::new(config)?,
+            window_days: config.symptom_window_days,
+            backend_zone: config.backend_time_zone,
+        })
     }
 
-    async fn invoke(&self, ctx: &Context<'_>, payload: &Element) -> Reply {
-        let now = ctx.app.clock.now();
-        let parsed = request::parse(
-            payload,
+    pub async fn invio_otp(&self, ctx: &Context<'_>, request: &InvioOtpRequest) -> Outcome {
+        let checked = request::check(
+            request,
             ctx.caller,
-            now,
+            ctx.now,
             self.backend_zone,
             self.window_days,
         );
-        let (request, audit) = match parsed {
-            Ok(parsed) => parsed,
+        let (checked, audit) = match checked {
+            Ok(checked) => checked,
             Err(refused) => {
                 return refused
                     .esito
-                    .reply(self.window_days, &[])
+                    .outcome(self.window_days, &[])
                     .with_audit(refused.audit)
             }
         };
-        let upload = self.upstream.upload(&request.otp, request.date).await;
-        let esito = Esito::from_upload(upload);
-        esito
-            .reply(self.window_days, &request.warnings)
+        let upload = self.upstream.upload(&checked.otp, checked.date).await;
+        Esito::from_upload(upload)
+            .outcome(self.window_days, &checked.warnings)
             .with_audit(audit)
     }
 }

@@ -8,33 +8,17 @@ mod esiti;
 mod invio_otp;
 mod request;
 
-use std::sync::Arc;
-
-use super::{ServiceSpec, TransactionIdKind};
-use crate::config::ImmuniConfig;
-use crate::immuni::client::{ClientError, ImmuniClient};
-
 pub use esiti::Esito;
-pub use request::DeclaredAuth;
+pub use invio_otp::InvioOtp;
+pub use request::InvioOtpRequest;
 
-pub const REQUEST_NS: &str = "urn:tsgate:ws:otp:richiesta";
-pub const RESPONSE_NS: &str = "urn:tsgate:ws:otp:ricevuta";
+use super::Access;
+use crate::domain::Profile;
+
 pub const SERVICE: &str = "InvioOTP";
 /// The profile an operator must hold (docs/services/invio-otp.md, from seed 000: "Sistema TS –
 /// Invio codice OTP").
-pub const PROFILE: &str = "Invio codice OTP";
+pub const PROFILE: &str = Profile::InvioCodiceOtp.as_str();
 
-pub fn service(config: &ImmuniConfig) -> Result<ServiceSpec, ClientError> {
-    let client = ImmuniClient::new(config)?;
-    Ok(ServiceSpec {
-        name: SERVICE,
-        description: "Invio del codice OTP dell'app Immuni e della data di inizio sintomi",
-        wsdl: "InvioOTP.wsdl",
-        transaction_ids: TransactionIdKind::Alphanumeric,
-        operations: vec![Arc::new(invio_otp::InvioOtp::new(
-            client,
-            config.symptom_window_days,
-            config.backend_time_zone,
-        ))],
-    })
-}
+/// Operators holding [`PROFILE`], and regions enabled for the service.
+pub const ACCESS: Access = Access::Profile(Profile::InvioCodiceOtp);

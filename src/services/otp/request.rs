@@ -1,51 +1,45 @@
-//! The typed `InvioOTPRichiesta`: parsed from the (schema-valid) payload and the caller, in the
-//! order an operator fixes things — who acts, then the code, then the date. The OTP and the
-//! date exist only inside this value; its `Debug` shows neither.
+//! The typed `InvioOTPRichiesta`, and its checks in the order an operator fixes things — who
+//! acts, then the code, then the date. The OTP and the date exist only inside these values;
+//! their `Debug` shows neither.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 use super::esiti::Esito;
-use crate::domain::codice_fiscale::CfError;
-use crate::domain::{CodiceFiscale, Otp, OtpError, SymptomDateError, SymptomOnsetDate};
+use crate::clock::BackendTimeZone;
+use crate::domain::{
+    OperatorCf, OperatorCfError, Otp, OtpError, SymptomDateError, SymptomOnsetDate,
+};
 use crate::identity::Caller;
-use crate::immuni::BackendTimeZone;
+use crate::services::declared_auth::{SentDeclaredAuth, UnknownDeclaredAuth};
 use crate::services::Audit;
-use crate::soap::Element;
 
-/// The strong authentication a region declares for its operator (docs/services/invio-otp.md, from
-/// seed 004 Table 1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DeclaredAuth {
-    TwoFactor,
-    Cns,
-    Cie,
-    Spid,
-}
-
-impl DeclaredAuth {
-    pub fn parse(text: &str) -> Option<DeclaredAuth> {
-        match text {
-            "2FA" => Some(DeclaredAuth::TwoFactor),
-            "CNS" => Some(DeclaredAuth::Cns),
-            "CIE" => Some(DeclaredAuth::Cie),
-            "SPID" => Some(DeclaredAuth::Spid),
-            _ => None,
-        }
-    }
-
-    /// The spelling of the schema, as the access log keeps it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DeclaredAuth::TwoFactor => "2FA",
-            DeclaredAuth::Cns => "CNS",
-            DeclaredAuth::Cie => "CIE",
-            DeclaredAuth::Spid => "SPID",
-        }
-    }
-}
-
-#[derive(Debug)]
+/// The request as read at the edge: each field parsed, or why not.
+#[derive(Clone, PartialEq, Eq)]
 pub struct InvioOtpRequest {
+    /// `cfOperatore`, if sent.
+    pub operator_cf: Option<Result<OperatorCf, OperatorCfError>>,
+    /// `tipoAutenticazione`.
+    pub declared_auth: SentDeclaredAuth,
+    /// `codiceOTP`.
+    pub otp: Result<Otp, OtpError>,
+    /// `dataInizioSintomi`, read as a day (judged against today by the use case).
+    pub symptom_onset: Result<NaiveDate, SymptomDateError>,
+}
+
+impl std::fmt::Debug for InvioOtpRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InvioOtpRequest")
+            .field("operator_cf", &self.operator_cf)
+            .field("declared_auth", &self.declared_auth)
+            .field("otp", &"<redacted>")
+            .field("symptom_onset", &"<redacted>")
+            .finish()
+    }
+}
+
+/// A request whose checks passed: what goes upstream.
+#[derive(Debug)]
+pub struct Checked {
     pub otp: Otp,
     pub date: SymptomOnsetDate,
     /// Warnings to return with a success (a bad check letter on the operator's CF).
@@ -62,62 +56,55 @@ pub struct Refused {
 /// Who acts and how they say they authenticated, then the code, then the date.
 /// `audit` is filled as soon as the acting operator is known, so refusals are logged with it.
 /// The date is judged at `now` in Rome's calendar and the backend's (`backend_zone`).
-pub fn parse(
-    payload: &Element,
+pub fn check(
+    request: &InvioOtpRequest,
     caller: &Caller,
     now: DateTime<Utc>,
     backend_zone: BackendTimeZone,
     window_days: u32,
-) -> Result<(InvioOtpRequest, Audit), Refused> {
+) -> Result<(Checked, Audit), Refused> {
     let mut audit = Audit::default();
     let mut warnings = Vec::new();
     let refuse = |esito: Esito, audit: &Audit| Refused {
         esito,
         audit: audit.clone(),
     };
-    let cf_text = payload.child_text("cfOperatore");
-    let auth_text = payload.child_text("tipoAutenticazione");
     match caller {
         Caller::Region { .. } => {
-            let cf = cf_text.ok_or_else(|| refuse(Esito::CfOperatoreMancante, &audit))?;
-            let cf = match CodiceFiscale::parse(cf) {
-                Ok(cf) => cf.to_string(),
-                Err(CfError::CheckCharacter { .. }) => {
-                    warnings.push(Esito::AvvisoCfOperatore);
-                    cf.trim().to_ascii_uppercase()
-                }
-                Err(CfError::Shape | CfError::BirthDate) => {
-                    return Err(refuse(Esito::CfOperatoreErrato, &audit))
-                }
+            let cf = match &request.operator_cf {
+                None => return Err(refuse(Esito::CfOperatoreMancante, &audit)),
+                Some(Err(_)) => return Err(refuse(Esito::CfOperatoreErrato, &audit)),
+                Some(Ok(cf)) => cf,
             };
-            audit.operator_cf = Some(cf);
-            let auth =
-                auth_text.ok_or_else(|| refuse(Esito::TipoAutenticazioneMancante, &audit))?;
-            let auth = DeclaredAuth::parse(auth)
-                .ok_or_else(|| refuse(Esito::TipoAutenticazioneSconosciuto, &audit))?;
-            audit.declared_auth = Some(auth.as_str().to_owned());
+            if cf.wrong_check_character().is_some() {
+                warnings.push(Esito::AvvisoCfOperatore);
+            }
+            audit.operator_cf = Some(cf.to_string());
+            let auth = match request.declared_auth {
+                None => return Err(refuse(Esito::TipoAutenticazioneMancante, &audit)),
+                Some(Err(UnknownDeclaredAuth)) => {
+                    return Err(refuse(Esito::TipoAutenticazioneSconosciuto, &audit))
+                }
+                Some(Ok(auth)) => auth,
+            };
+            audit.declared_auth = Some(auth);
         }
         Caller::Operator { cf: own, .. } => {
-            if let Some(cf) = cf_text {
+            match &request.operator_cf {
                 // Not a codice fiscale at all (shape, impossible birth date): the same answer
                 // as a region's; a real CF must then be the operator's own.
-                if matches!(
-                    CodiceFiscale::parse(cf),
-                    Err(CfError::Shape | CfError::BirthDate)
-                ) {
-                    return Err(refuse(Esito::CfOperatoreErrato, &audit));
+                Some(Err(_)) => return Err(refuse(Esito::CfOperatoreErrato, &audit)),
+                Some(Ok(cf)) if !cf.is(own) => {
+                    return Err(refuse(Esito::CfOperatoreDiverso, &audit))
                 }
-                if !cf.trim().eq_ignore_ascii_case(own.as_str()) {
-                    return Err(refuse(Esito::CfOperatoreDiverso, &audit));
-                }
+                Some(Ok(_)) | None => {}
             }
-            if auth_text.is_some() {
+            if request.declared_auth.is_some() {
                 return Err(refuse(Esito::TipoAutenticazioneNonAmmesso, &audit));
             }
         }
     }
-    // Both are schema-required; a missing one reads as empty and fails its own check.
-    let otp = Otp::parse(payload.child_text("codiceOTP").unwrap_or_default()).map_err(|e| {
+    let otp = request.otp.clone().map_err(|e| {
         let esito = match e {
             OtpError::Length => Esito::OtpLunghezza,
             OtpError::Alphabet => Esito::OtpCaratteri,
@@ -125,21 +112,23 @@ pub fn parse(
         };
         refuse(esito, &audit)
     })?;
-    let date_text = payload.child_text("dataInizioSintomi").unwrap_or_default();
     let today = backend_zone.today(now);
-    let date = SymptomOnsetDate::parse(date_text, today, window_days).map_err(|e| {
-        let esito = match e {
-            SymptomDateError::Format => Esito::DataFormato,
-            SymptomDateError::Future => Esito::DataFutura,
-            SymptomDateError::NotYetUpstream => Esito::DataNonAncoraValidaPerImmuni {
-                dalle: backend_zone.next_backend_day_in_rome(now),
-            },
-            SymptomDateError::TooOld => Esito::DataTroppoVecchia,
-        };
-        refuse(esito, &audit)
-    })?;
+    let date = request
+        .symptom_onset
+        .and_then(|day| SymptomOnsetDate::judge(day, today, window_days))
+        .map_err(|e| {
+            let esito = match e {
+                SymptomDateError::Format => Esito::DataFormato,
+                SymptomDateError::Future => Esito::DataFutura,
+                SymptomDateError::NotYetUpstream => Esito::DataNonAncoraValidaPerImmuni {
+                    dalle: backend_zone.next_backend_day_in_rome(now),
+                },
+                SymptomDateError::TooOld => Esito::DataTroppoVecchia,
+            };
+            refuse(esito, &audit)
+        })?;
     Ok((
-        InvioOtpRequest {
+        Checked {
             otp,
             date,
             warnings,

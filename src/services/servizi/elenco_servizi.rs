@@ -1,66 +1,50 @@
-//! `ElencoServizi`: lists, for each service, the operations this caller is allowed to use.
+//! `ElencoServizi`: lists, for each service offered, the operations this caller is allowed to
+//! use; a service with none is left out.
 
-use std::fmt::Write;
+use crate::services::{Access, Context, Outcome};
 
-use async_trait::async_trait;
-
-use super::{REQUEST_NS, RESPONSE_NS};
-use crate::services::{Access, Context, Operation, OperationSpec, Reply};
-use crate::soap::authorize;
-use crate::soap::xml::leaf;
-use crate::soap::Element;
-
-pub struct ElencoServizi {
-    spec: OperationSpec,
+/// A service as the catalogue offers it, with who may call each operation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OfferedService {
+    pub name: &'static str,
+    pub description: &'static str,
+    pub operations: Vec<OfferedOperation>,
 }
 
-impl ElencoServizi {
-    pub fn new() -> ElencoServizi {
-        ElencoServizi {
-            spec: OperationSpec {
-                name: "ElencoServizi",
-                request: (REQUEST_NS, "ElencoServiziRichiesta"),
-                response: (RESPONSE_NS, "ElencoServiziRicevuta"),
-                access: Access::AnyCaller,
-            },
-        }
-    }
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OfferedOperation {
+    pub name: &'static str,
+    pub access: Access,
 }
 
-#[async_trait]
-impl Operation for ElencoServizi {
-    fn spec(&self) -> &OperationSpec {
-        &self.spec
-    }
+/// A service the caller may use, with the operations they may call (in catalogue order).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedService {
+    pub name: &'static str,
+    pub description: &'static str,
+    pub operations: Vec<&'static str>,
+}
 
-    async fn invoke(&self, ctx: &Context<'_>, _payload: &Element) -> Reply {
-        let mut body = String::from("<ric:ElencoServizi>");
-        for service in ctx.app.catalogue.services() {
-            let allowed: Vec<&str> = service
+/// `offered`: every service the gateway offers, in catalogue order.
+pub fn elenco_servizi(
+    ctx: &Context<'_>,
+    offered: &[OfferedService],
+) -> Outcome<Vec<ListedService>> {
+    let listed = offered
+        .iter()
+        .filter_map(|service| {
+            let operations: Vec<&'static str> = service
                 .operations
                 .iter()
-                .filter(|op| authorize::may_call(ctx.caller, service, op.spec()))
-                .map(|op| op.spec().name)
+                .filter(|op| op.access.allows(ctx.caller, service.name))
+                .map(|op| op.name)
                 .collect();
-            if allowed.is_empty() {
-                continue;
-            }
-            body.push_str("<ric:Servizio>");
-            leaf(&mut body, "ric", "nome", service.name);
-            leaf(&mut body, "ric", "descrizione", service.description);
-            leaf(
-                &mut body,
-                "ric",
-                "wsdl",
-                &ctx.app.publication.wsdl_url(service.name),
-            );
-            body.push_str("<ric:ElencoOperazioni>");
-            for name in allowed {
-                leaf(&mut body, "ric", "operazione", name);
-            }
-            body.push_str("</ric:ElencoOperazioni></ric:Servizio>");
-        }
-        let _ = write!(body, "</ric:ElencoServizi>");
-        Reply::ok(body)
-    }
+            (!operations.is_empty()).then_some(ListedService {
+                name: service.name,
+                description: service.description,
+                operations,
+            })
+        })
+        .collect();
+    Outcome::ok(listed)
 }

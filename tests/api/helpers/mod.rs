@@ -24,8 +24,10 @@ use tsgate::config::{
 use tsgate::immuni::simulator::{self, Simulator};
 use tsgate::pki::ca::{CertificateAuthority, Subject};
 use tsgate::pki::files;
-use tsgate::startup::{App, Application};
+use tsgate::soap::Gateway;
+use tsgate::startup::Application;
 use tsgate::store::{AccessLogEntry, ChainedEntry, Store};
+use tsgate::xsd::SchemaSet;
 
 pub use client::{basic, client_config, exchange_at, parse_reply, As};
 pub use reply::Reply;
@@ -150,7 +152,8 @@ pub struct TestApp {
     /// The admin listener (`/metrics`), plain HTTP on loopback.
     pub admin: SocketAddr,
     pub dir: tempfile::TempDir,
-    gateway: Arc<App>,
+    gateway: Arc<Gateway>,
+    schemas: Arc<SchemaSet>,
     config: Config,
     /// The OTP of the last request filled (`{OTP_PREVIOUS}`).
     previous_otp: Arc<Mutex<String>>,
@@ -181,7 +184,8 @@ async fn start(dir: tempfile::TempDir, config: Config, simulator: Simulator) -> 
         .expect("gateway starts");
     let address = application.local_addr().expect("bound");
     let admin = application.admin_addr().expect("admin bound");
-    let gateway = application.app().clone();
+    let gateway = application.gateway().clone();
+    let schemas = application.schemas().clone();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(application.run_until(async {
         let _ = rx.await;
@@ -191,6 +195,7 @@ async fn start(dir: tempfile::TempDir, config: Config, simulator: Simulator) -> 
         admin,
         dir,
         gateway,
+        schemas,
         config,
         previous_otp: Arc::default(),
         shutdown: Some(tx),
@@ -232,8 +237,8 @@ impl TestApp {
     }
 
     /// The compiled schemas it validates with.
-    pub fn schemas(&self) -> &tsgate::xsd::SchemaSet {
-        &self.gateway.schemas
+    pub fn schemas(&self) -> &SchemaSet {
+        &self.schemas
     }
 
     /// What the gateway's poller does every `store.directory_refresh_ms`; `true` if the

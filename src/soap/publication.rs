@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use crate::services::{SCHEMA_FILES, WSDL_FILES};
+use super::catalogue::{SCHEMA_FILES, WSDL_FILES};
 
 /// The address written in the WSDL files as shipped.
 const SHIPPED_BASE: &str = "https://localhost:8443";

@@ -1,10 +1,14 @@
 //! The wall clock the date rules read. It reads the system clock, unless a test pinned it: the
 //! date rules that depend on the hour (the Immuni backend's "today", see
-//! `immuni::backend_calendar`) are tested at a chosen instant, through the real server.
+//! [`backend_calendar`]) are tested at a chosen instant, through the real server.
+
+pub mod backend_calendar;
 
 use std::sync::RwLock;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
+
+pub use backend_calendar::BackendTimeZone;
 
 #[derive(Debug, Default)]
 pub struct Clock {
@@ -36,6 +40,11 @@ impl Clock {
             Err(poisoned) => *poisoned.into_inner() = value,
         }
     }
+}
+
+/// The day `at` falls on in Europe/Rome, the calendar the operators' dates are in.
+pub fn rome_day(at: DateTime<Utc>) -> NaiveDate {
+    at.with_timezone(&chrono_tz::Europe::Rome).date_naive()
 }
 
 #[cfg(test)]

@@ -1,0 +1,100 @@
+//! The access-log entry of a request (docs/access-log.md): drafted when the request arrives,
+//! completed with who called and what the outcome was, and committed through the group-commit
+//! writer — with the data the transaction writes — before any reply leaves. A transport (the
+//! SOAP pipeline, the CSV download) answers "service unavailable" when the commit fails, never
+//! a reply the log does not know about.
+
+use chrono::{DateTime, Utc};
+
+use crate::domain::TransactionId;
+use crate::identity::Caller;
+use crate::services::Audit;
+use crate::store::{AccessLogEntry, AccessLogWriter, CallerKind, TransactionWrite};
+
+/// The parts of an entry known before the caller is.
+pub struct Draft<'a> {
+    pub service: &'a str,
+    pub operation: &'a str,
+    pub transaction_id: TransactionId,
+}
+
+/// Who the entry is about: an identified caller, or what a refused one claimed to be.
+pub enum Requester<'a> {
+    Identified(&'a Caller),
+    Refused {
+        kind: CallerKind,
+        claimed_id: &'a str,
+    },
+}
+
+/// The entry was not committed: nothing of the transaction may be acknowledged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NotRecorded;
+
+impl Draft<'_> {
+    pub fn entry(
+        &self,
+        requester: Requester<'_>,
+        at: DateTime<Utc>,
+        outcome: &str,
+    ) -> AccessLogEntry {
+        let (caller_kind, caller_id, region, operator_cf) = match requester {
+            Requester::Identified(caller) => (
+                caller.kind(),
+                caller.id(),
+                caller.region().map(|code| code.to_string()),
+                caller.operator_cf().map(|cf| cf.to_string()),
+            ),
+            Requester::Refused { kind, claimed_id } => (kind, claimed_id.to_owned(), None, None),
+        };
+        AccessLogEntry {
+            transaction_id: self.transaction_id.to_string(),
+            at,
+            caller_kind,
+            caller_id,
+            region,
+            operator_cf,
+            titolare_cf: None,
+            declared_auth: None,
+            service: self.service.to_owned(),
+            operation: self.operation.to_owned(),
+            outcome: outcome.to_owned(),
+        }
+    }
+
+    /// The entry of an identified caller whose request an operation answered, with what the
+    /// request tells the log (see [`Audit`]).
+    pub fn answered(
+        &self,
+        caller: &Caller,
+        at: DateTime<Utc>,
+        outcome: &str,
+        audit: &Audit,
+    ) -> AccessLogEntry {
+        let mut entry = self.entry(Requester::Identified(caller), at, outcome);
+        if audit.operator_cf.is_some() {
+            entry.operator_cf.clone_from(&audit.operator_cf);
+        }
+        entry.titolare_cf.clone_from(&audit.titolare_cf);
+        entry.declared_auth = audit.declared_auth.map(|auth| auth.as_str().to_owned());
+        entry
+    }
+}
+
+pub async fn commit(log: &AccessLogWriter, entry: AccessLogEntry) -> Result<(), NotRecorded> {
+    commit_with(log, entry, None).await
+}
+
+/// [`commit`], with the data the transaction writes committed in the same transaction.
+pub async fn commit_with(
+    log: &AccessLogWriter,
+    entry: AccessLogEntry,
+    write: Option<TransactionWrite>,
+) -> Result<(), NotRecorded> {
+    let transaction_id = entry.transaction_id.clone();
+    log.record_with(entry, write).await.map(|_| ()).map_err(|error| {
+        // The id was not shown to the caller, and may be issued again after a restart.
+        tracing::error!(%error, uncommitted_transaction_id = %transaction_id, "access-log commit failed; reply withheld");
+        NotRecorded
+    })
+}

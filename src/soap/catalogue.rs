@@ -1,0 +1,161 @@
+//! The SOAP services the gateway offers: each service's WSDL, its operations (one SOAP adapter
+//! each, by request root element) and who may call them; the published WSDL and XSD files.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use super::adapters;
+use super::publication::Publication;
+use super::Element;
+use crate::config::Config;
+use crate::domain::TransactionIdKind;
+use crate::immuni::client::ClientError;
+use crate::services::servizi::{OfferedOperation, OfferedService};
+use crate::services::{Access, Context, Outcome};
+
+pub struct OperationSpec {
+    pub name: &'static str,
+    /// The request root element: (namespace, local name).
+    pub request: (&'static str, &'static str),
+    /// The response root element: (namespace, local name).
+    pub response: (&'static str, &'static str),
+    pub access: Access,
+}
+
+/// What an adapter reads besides the use case's context: the payload, and — for the
+/// catalogue operation only — what the gateway publishes.
+pub struct Call<'a> {
+    pub payload: &'a Element,
+    pub catalogue: &'a Catalogue,
+    pub publication: &'a Publication,
+}
+
+/// One SOAP operation: reads the (already schema-valid) payload into the typed request, calls
+/// the use case, and writes its outcome's payload as the response elements (with the `ric:`
+/// prefix) that follow the outcome header.
+#[async_trait]
+pub trait Operation: Send + Sync {
+    fn spec(&self) -> &OperationSpec;
+    async fn invoke(&self, ctx: &Context<'_>, call: Call<'_>) -> Outcome<String>;
+}
+
+pub struct ServiceSpec {
+    /// The path segment: `/ws/<name>`.
+    pub name: &'static str,
+    pub description: &'static str,
+    /// The WSDL file under `wsdl/`.
+    pub wsdl: &'static str,
+    /// The shape of the ids this service's replies carry.
+    pub transaction_ids: TransactionIdKind,
+    pub operations: Vec<Arc<dyn Operation>>,
+}
+
+impl ServiceSpec {
+    /// The operation whose request element is the payload root.
+    pub fn operation_for(&self, namespace: &str, name: &str) -> Option<&Arc<dyn Operation>> {
+        self.operations
+            .iter()
+            .find(|op| op.spec().request == (namespace, name))
+    }
+
+    fn offered(&self) -> OfferedService {
+        OfferedService {
+            name: self.name,
+            description: self.description,
+            operations: self
+                .operations
+                .iter()
+                .map(|op| OfferedOperation {
+                    name: op.spec().name,
+                    access: op.spec().access,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Find a service by its path segment, an operation by its payload.
+pub struct Catalogue {
+    services: Vec<ServiceSpec>,
+    /// The same services as the use cases see them (for `ElencoServizi`).
+    offered: Vec<OfferedService>,
+}
+
+impl Catalogue {
+    pub fn new(services: Vec<ServiceSpec>) -> Catalogue {
+        let offered = services.iter().map(ServiceSpec::offered).collect();
+        Catalogue { services, offered }
+    }
+
+    /// Every service the configuration offers, in catalogue order. `InvioOTP` needs its
+    /// upstream (`[immuni]`); without it it is not offered.
+    pub fn from_config(config: &Config) -> Result<Catalogue, ClientError> {
+        let mut services = vec![adapters::servizi::service()];
+        if let Some(immuni) = &config.immuni {
+            services.push(adapters::otp::service(immuni)?);
+        }
+        services.push(adapters::sierologici::service(&config.extensions));
+        services.push(adapters::asl::service(&config.extensions));
+        Ok(Catalogue::new(services))
+    }
+
+    pub fn service(&self, name: &str) -> Option<&ServiceSpec> {
+        self.services.iter().find(|s| s.name == name)
+    }
+
+    pub fn services(&self) -> &[ServiceSpec] {
+        &self.services
+    }
+
+    pub fn offered(&self) -> &[OfferedService] {
+        &self.offered
+    }
+}
+
+/// The published files, embedded so the binary serves them from anywhere: (file name, text).
+pub const SCHEMA_FILES: &[(&str, &str)] = &[
+    ("tipi.xsd", include_str!("../../xsd/tipi.xsd")),
+    (
+        "servizi-richiesta.xsd",
+        include_str!("../../xsd/servizi-richiesta.xsd"),
+    ),
+    (
+        "servizi-ricevuta.xsd",
+        include_str!("../../xsd/servizi-ricevuta.xsd"),
+    ),
+    (
+        "otp-richiesta.xsd",
+        include_str!("../../xsd/otp-richiesta.xsd"),
+    ),
+    (
+        "otp-ricevuta.xsd",
+        include_str!("../../xsd/otp-ricevuta.xsd"),
+    ),
+    (
+        "sierologici-richiesta.xsd",
+        include_str!("../../xsd/sierologici-richiesta.xsd"),
+    ),
+    (
+        "sierologici-ricevuta.xsd",
+        include_str!("../../xsd/sierologici-ricevuta.xsd"),
+    ),
+    (
+        "asl-richiesta.xsd",
+        include_str!("../../xsd/asl-richiesta.xsd"),
+    ),
+    (
+        "asl-ricevuta.xsd",
+        include_str!("../../xsd/asl-ricevuta.xsd"),
+    ),
+];
+
+pub const WSDL_FILES: &[(&str, &str)] = &[
+    ("Servizi.wsdl", include_str!("../../wsdl/Servizi.wsdl")),
+    ("InvioOTP.wsdl", include_str!("../../wsdl/InvioOTP.wsdl")),
+    (
+        "Sierologici.wsdl",
+        include_str!("../../wsdl/Sierologici.wsdl"),
+    ),
+    ("ASL.wsdl", include_str!("../../wsdl/ASL.wsdl")),
+];
