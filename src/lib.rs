@@ -1,9 +1,11 @@
 //! tsgate — a SOAP/XML cooperative web-service gateway for the Sistema Tessera Sanitaria
-//! COVID-19 services. `server` is the network path of a request, `soap` its stage pipeline,
-//! `identity` who is calling, `services` the operations, `admin` the administrative rules the
-//! CLI applies, `store` persistence, `registry` the CSV files of the registry of
+//! COVID-19 services. `server` is the network path of a request, `soap` its stage pipeline and
+//! SOAP adapters, `identity` who is calling, `services` the use cases (typed request → typed
+//! outcome, no transport), `audit` the access-log entry of a request, `admin` the administrative
+//! rules the CLI applies, `store` persistence, `registry` the CSV files of the registry of
 //! assistiti (import and synthetic generation), `xsd` our own schema validator, `immuni` the
-//! upstream of the OTP service.
+//! upstream of the OTP service; `startup` builds them all. Dependencies point down the layers of
+//! the README's "Architecture" (checked by `tests/layering.rs`).
 #![forbid(unsafe_code)]
 
 pub mod admin;
