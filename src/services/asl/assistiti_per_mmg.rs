@@ -7,6 +7,7 @@
 use super::PROFILE_ASL;
 use crate::domain::Profile;
 use crate::identity::Caller;
+use crate::services::access;
 use crate::store::Store;
 
 /// The operation's name in the access log.
@@ -34,7 +35,9 @@ impl Refusal {
     /// failed and nothing is recorded.
     pub fn code(self) -> Option<&'static str> {
         match self {
-            Refusal::NotAnOperator | Refusal::MissingProfile | Refusal::NoAsl => Some("9001"),
+            Refusal::NotAnOperator | Refusal::MissingProfile | Refusal::NoAsl => {
+                Some(access::NON_AUTORIZZATO)
+            }
             Refusal::Unavailable => None,
         }
     }
