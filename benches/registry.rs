@@ -20,6 +20,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{NaiveDate, Utc};
+use tsgate::domain::{CodiceFiscale, OperatorCf};
 use tsgate::store::sqlite::SqliteStore;
 use tsgate::store::{
     AccessLogEntry, AccessLogWriter, CallerKind, NewSerologyTest, Store, TransactionWrite,
@@ -81,6 +82,10 @@ async fn main() -> anyhow::Result<()> {
     let mmgs: Vec<String> = sqlx::query_scalar("SELECT cf FROM mmg ORDER BY random() LIMIT 2000")
         .fetch_all(sqlite.pool())
         .await?;
+    let mmgs: Vec<OperatorCf> = mmgs
+        .iter()
+        .map(|cf| OperatorCf::parse(cf))
+        .collect::<Result<_, _>>()?;
     println!(
         "registry: {assistiti} assistiti, sampling {} MMGs",
         mmgs.len()
@@ -92,7 +97,7 @@ async fn main() -> anyhow::Result<()> {
     let mut patients = 0;
     for cf in &mmgs {
         let started = Instant::now();
-        patients += store.registry().patient_list(cf).await?.len();
+        patients += store.patients().patient_list(cf).await?.len();
         samples.push(started.elapsed());
     }
     println!(
@@ -120,10 +125,10 @@ async fn main() -> anyhow::Result<()> {
                         transaction_id: format!("bench-{}-{task}-{i}", std::process::id()),
                         at: Utc::now(),
                         caller_kind: CallerKind::OperatorPassword,
-                        caller_id: titolare.clone(),
+                        caller_id: titolare.to_string(),
                         region: None,
-                        operator_cf: Some(titolare.clone()),
-                        titolare_cf: Some(titolare.clone()),
+                        operator_cf: Some(titolare.to_string()),
+                        titolare_cf: Some(titolare.to_string()),
                         declared_auth: None,
                         service: "Sierologici".into(),
                         operation: "InvioTest".into(),
@@ -133,7 +138,7 @@ async fn main() -> anyhow::Result<()> {
                         test_date: NaiveDate::from_ymd_opt(2020, 9, 14).unwrap_or_default(),
                         doctor_cf: titolare.clone(),
                         titolare_cf: titolare.clone(),
-                        assistito_cf: "STP1234567890123".into(),
+                        assistito_cf: CodiceFiscale::parse("STP1234567890123").unwrap(),
                         on_list: false,
                     });
                     let sent = Instant::now();

@@ -12,7 +12,7 @@ use crate::config::{
     Config, ExtensionsConfig, ImmuniConfig, LogConfig, LogFormat, PincodeConfig, ServerConfig,
     StoreConfig, ThrottleConfig, TlsConfig,
 };
-use crate::domain::{CodiceFiscale, Otp, RegionCode};
+use crate::domain::{AslCode, CodiceFiscale, OperatorCf, Otp, Profile, RegionCode};
 use crate::identity::password::hash_secret;
 use crate::immuni::simulator::{self, Simulator};
 use crate::pki::ca::Subject;
@@ -164,22 +164,22 @@ pub async fn prepare(dir: &Path, listen: SocketAddr) -> anyhow::Result<Demo> {
     seed_operator(store.as_ref(), &cf, &operator_password, &operator_pincode).await?;
     store
         .directory()
-        .grant_profile(DEMO_OPERATOR_ID, otp::PROFILE)
+        .grant_profile(DEMO_OPERATOR_ID, Profile::parse(otp::PROFILE)?)
         .await
         .context("granting the demo operator the OTP profile")?;
     store
         .directory()
-        .enable_region_service(DEMO_REGION, otp::SERVICE)
+        .enable_region_service(region, otp::SERVICE)
         .await
         .context("enabling the demo region for InvioOTP")?;
     seed_registry(store.as_ref(), dir, &operator_password, &operator_pincode).await?;
     let mmg_patient = store
-        .registry()
-        .patient_list(DEMO_MMG_CF)
+        .patients()
+        .patient_list(&OperatorCf::parse(DEMO_MMG_CF)?)
         .await?
         .into_iter()
         .next()
-        .map(|p| p.cf);
+        .map(|p| p.cf.to_string());
     // Paths in the written file are relative to DIR, so `tsgate serve --config DIR/tsgate.toml` works from anywhere.
     std::fs::write(
         dir.join("tsgate.toml"),
@@ -234,7 +234,9 @@ async fn seed_registry(
     password: &str,
     pincode: &str,
 ) -> anyhow::Result<()> {
-    if store.registry().find_mmg(DEMO_MMG_CF).await?.is_none() {
+    let mmg_cf = OperatorCf::parse(DEMO_MMG_CF)?;
+    let substitute_cf = OperatorCf::parse(DEMO_SUBSTITUTE_CF)?;
+    if store.patients().find_mmg(&mmg_cf).await?.is_none() {
         let csv = dir.join("registry");
         let mut options = crate::registry::GenerateOptions::new(DEMO_ASSISTITI);
         options.patients_per_mmg = 150;
@@ -279,32 +281,35 @@ async fn seed_registry(
     for (user_id, cf, name, asl, profile) in users {
         let user = UserRecord {
             user_id: user_id.into(),
-            cf: cf.into(),
+            cf: CodiceFiscale::parse(cf)?,
             display_name: name.into(),
             password_hash: password_hash.clone(),
             pincode_hash: pincode_hash.clone(),
-            asl: asl.map(Into::into),
-            region: Some(DEMO_REGION.into()),
+            asl: asl.map(AslCode::parse).transpose()?,
+            region: Some(RegionCode::parse(DEMO_REGION)?),
             enabled: true,
         };
         match store.directory().add_user(&user).await {
             Ok(()) | Err(StoreError::Duplicate { .. }) => {}
             Err(e) => return Err(e.into()),
         }
-        store.directory().grant_profile(user_id, profile).await?;
+        store
+            .directory()
+            .grant_profile(user_id, Profile::parse(profile)?)
+            .await?;
     }
     if store
-        .registry()
-        .substitutions(DEMO_MMG_CF, Some(DEMO_SUBSTITUTE_CF))
+        .substitutions()
+        .of_titolare(&mmg_cf, Some(&substitute_cf))
         .await?
         .is_empty()
     {
-        let today = crate::store::registry::rome_day(chrono::Utc::now());
+        let today = crate::clock::rome_day(chrono::Utc::now());
         store
-            .registry()
-            .add_substitution(&crate::store::Substitution {
-                titolare_cf: DEMO_MMG_CF.into(),
-                substitute_cf: DEMO_SUBSTITUTE_CF.into(),
+            .substitutions()
+            .add(&crate::store::Substitution {
+                titolare_cf: mmg_cf,
+                substitute_cf,
                 from: today - chrono::Duration::days(30),
                 to: today + chrono::Duration::days(60),
             })
@@ -342,12 +347,12 @@ async fn seed_operator(
 ) -> anyhow::Result<()> {
     let user = UserRecord {
         user_id: DEMO_OPERATOR_ID.into(),
-        cf: cf.to_string(),
+        cf: cf.clone(),
         display_name: "Mario Rossi (operatore demo)".into(),
         password_hash: hash_secret(password).map_err(|e| anyhow::anyhow!("hash: {e}"))?,
         pincode_hash: hash_secret(pincode).map_err(|e| anyhow::anyhow!("hash: {e}"))?,
-        asl: Some("201".into()),
-        region: Some(DEMO_REGION.into()),
+        asl: Some(AslCode::parse("201")?),
+        region: Some(RegionCode::parse(DEMO_REGION)?),
         enabled: true,
     };
     match store.directory().add_user(&user).await {

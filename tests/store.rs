@@ -18,14 +18,33 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, PgPool};
 use tokio::sync::Semaphore;
 
+use tsgate::domain::{AslCode, CodiceFiscale, OperatorCf, Profile, RegionCode};
 use tsgate::store::access_log::verify_chain_paged;
 use tsgate::store::postgres::PostgresStore;
 use tsgate::store::{
-    self, verify_chain, AccessLogAnchor, AccessLogEntry, AccessLogWriter, CallerKind, ChainProblem,
-    ChainReport, ChainedEntry, RecordError, SentTestQuery, Store, StoreError, UserRecord,
+    self, verify_chain, AccessLog, AccessLogAnchor, AccessLogEntry, AccessLogWriter, CallerKind,
+    ChainProblem, ChainReport, ChainedEntry, RecordError, SentTestQuery, Store, StoreError,
+    UserRecord,
 };
 
 const PG_ENV: &str = "TSGATE_TEST_PG_URL";
+
+/// A codice fiscale the test knows to be valid.
+fn cf(text: &str) -> CodiceFiscale {
+    CodiceFiscale::parse(text).expect("a valid codice fiscale")
+}
+
+fn operator(text: &str) -> OperatorCf {
+    OperatorCf::parse(text).expect("an operator's codice fiscale")
+}
+
+fn region(text: &str) -> RegionCode {
+    RegionCode::parse(text).expect("a region code")
+}
+
+fn asl(text: &str) -> AslCode {
+    AslCode::parse(text).expect("an ASL code")
+}
 
 // --- harness ----------------------------------------------------------------------------------
 
@@ -323,7 +342,8 @@ fn entry(i: i64, at: DateTime<Utc>) -> AccessLogEntry {
 /// Appends `count` entries directly (no writer), one minute apart from `start`.
 async fn append_entries(store: &dyn Store, count: i64, start: DateTime<Utc>) -> Vec<ChainedEntry> {
     let (mut seq, mut prev) = store
-        .access_log_head()
+        .access_log()
+        .head()
         .await
         .expect("head")
         .unwrap_or((0, [0; 32]));
@@ -336,17 +356,17 @@ async fn append_entries(store: &dyn Store, count: i64, start: DateTime<Utc>) -> 
         prev = chained.hash;
         batch.push(chained);
         if batch.len() == 1000 {
-            store.append_access_log(&batch).await.expect("append");
+            store.access_log().append(&batch).await.expect("append");
             all.append(&mut batch);
         }
     }
-    store.append_access_log(&batch).await.expect("append");
+    store.access_log().append(&batch).await.expect("append");
     all.append(&mut batch);
     all
 }
 
 async fn read_all(store: &dyn Store) -> Vec<ChainedEntry> {
-    store.read_access_log(0, 1_000_000).await.expect("read")
+    store.access_log().read(0, 1_000_000).await.expect("read")
 }
 
 fn intact(entries: u64, first_seq: i64, last_seq: i64) -> ChainReport {
@@ -420,7 +440,12 @@ async fn many_entries_verify_intact(db: Arc<TestDb>) {
         intact(25_000, 1, 25_000),
         "page size does not change the verdict"
     );
-    let head = store.access_log_head().await.expect("head").expect("some");
+    let head = store
+        .access_log()
+        .head()
+        .await
+        .expect("head")
+        .expect("some");
     assert_eq!(head.0, 25_000);
 }
 
@@ -428,7 +453,7 @@ async fn entries_round_trip_exactly(db: Arc<TestDb>) {
     let store = &*db.store;
     let written = append_entries(store, 30, base_time()).await;
     assert_eq!(read_all(store).await, written);
-    let page = store.read_access_log(10, 5).await.expect("read");
+    let page = store.access_log().read(10, 5).await.expect("read");
     assert_eq!(
         page.iter().map(|e| e.seq).collect::<Vec<_>>(),
         vec![11, 12, 13, 14, 15]
@@ -438,7 +463,7 @@ async fn entries_round_trip_exactly(db: Arc<TestDb>) {
         "the first entry links to zeros"
     );
     assert_eq!(
-        store.access_log_anchor().await.expect("anchor"),
+        store.access_log().anchor().await.expect("anchor"),
         AccessLogAnchor::GENESIS
     );
 }
@@ -452,7 +477,8 @@ async fn append_is_all_or_nothing(db: Arc<TestDb>) {
     let seven = ChainedEntry::link(7, six.hash, entry(7, base_time()));
     let stale_five = ChainedEntry::link(5, head, entry(5, base_time()));
     let failed = store
-        .append_access_log(&[six, seven, stale_five])
+        .access_log()
+        .append(&[six, seven, stale_five])
         .await
         .expect_err("seq 5 is taken");
     assert!(
@@ -460,7 +486,7 @@ async fn append_is_all_or_nothing(db: Arc<TestDb>) {
         "unexpected error: {failed:?}"
     );
     assert_eq!(
-        store.access_log_head().await.expect("head"),
+        store.access_log().head().await.expect("head"),
         Some((5, head))
     );
     assert_eq!(verify(store).await, intact(5, 1, 5));
@@ -555,8 +581,8 @@ async fn unreadable_row_is_reported_as_altered(db: Arc<TestDb>) {
     db.tamper("UPDATE access_log SET hash = 'not hex' WHERE seq = 8")
         .await;
     assert!(matches!(
-        store.read_access_log(0, 100).await,
-        Err(StoreError::CorruptRow { seq: 8, .. })
+        store.access_log().read(0, 100).await,
+        Err(StoreError::CorruptAccessLogRow { seq: 8, .. })
     ));
     assert_eq!(verify(store).await, broken(8, ChainProblem::Altered));
     db.tamper("UPDATE access_log SET outcome = 'x' WHERE seq = 4")
@@ -648,11 +674,15 @@ async fn purge_keeps_the_chain_verifiable(db: Arc<TestDb>) {
     let cutoff = now - chrono::Duration::days(365);
 
     assert_eq!(
-        store.purge_access_log_before(cutoff).await.expect("purge"),
+        store
+            .access_log()
+            .purge_before(cutoff)
+            .await
+            .expect("purge"),
         10
     );
     assert_eq!(
-        store.access_log_anchor().await.expect("anchor"),
+        store.access_log().anchor().await.expect("anchor"),
         AccessLogAnchor {
             first_seq: 11,
             prev_hash: old[9].hash
@@ -660,7 +690,11 @@ async fn purge_keeps_the_chain_verifiable(db: Arc<TestDb>) {
     );
     assert_eq!(verify(store).await, intact(10, 11, 20));
     assert_eq!(
-        store.purge_access_log_before(cutoff).await.expect("purge"),
+        store
+            .access_log()
+            .purge_before(cutoff)
+            .await
+            .expect("purge"),
         0,
         "nothing older is left"
     );
@@ -690,7 +724,8 @@ async fn purge_of_everything_keeps_the_head(db: Arc<TestDb>) {
     let store = &*db.store;
     assert_eq!(
         store
-            .purge_access_log_before(Utc::now())
+            .access_log()
+            .purge_before(Utc::now())
             .await
             .expect("purge"),
         0,
@@ -699,13 +734,14 @@ async fn purge_of_everything_keeps_the_head(db: Arc<TestDb>) {
     let written = append_entries(store, 6, base_time()).await;
     assert_eq!(
         store
-            .purge_access_log_before(Utc::now())
+            .access_log()
+            .purge_before(Utc::now())
             .await
             .expect("purge"),
         6
     );
     assert_eq!(
-        store.access_log_head().await.expect("head"),
+        store.access_log().head().await.expect("head"),
         Some((6, written[5].hash)),
         "numbering never restarts"
     );
@@ -721,7 +757,7 @@ async fn purge_of_everything_keeps_the_head(db: Arc<TestDb>) {
     );
     handle.shutdown().await;
     assert_eq!(verify(&*reopened).await, intact(1, 7, 7));
-    let seven = reopened.read_access_log(0, 10).await.expect("read");
+    let seven = reopened.access_log().read(0, 10).await.expect("read");
     assert_eq!(seven[0].prev_hash, written[5].hash);
     reopened.close().await;
 }
@@ -826,11 +862,11 @@ async fn failed_commit_fails_the_batch_and_the_chain_recovers(db: Arc<TestDb>) {
 fn user(id: &str, cf: &str) -> UserRecord {
     UserRecord {
         user_id: id.to_owned(),
-        cf: cf.to_owned(),
+        cf: crate::cf(cf),
         display_name: format!("User {id}"),
         password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".to_owned(),
         pincode_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdDI$aGFzaDI".to_owned(),
-        asl: Some("201".to_owned()),
+        asl: Some(asl("201")),
         region: None,
         enabled: true,
     }
@@ -841,9 +877,9 @@ async fn users_round_trip_and_duplicates_are_refused(db: Arc<TestDb>) {
     let alice = user("alice", "RSSMRA80A01H501U");
     let bob = UserRecord {
         asl: None,
-        region: Some("080".to_owned()),
+        region: Some(region("080")),
         enabled: false,
-        ..user("bob", "VRDLGI70B02F205X")
+        ..user("bob", "VRDLGI70B02F205J")
     };
     store.directory().add_user(&alice).await.expect("add alice");
     store.directory().add_user(&bob).await.expect("add bob");
@@ -863,7 +899,7 @@ async fn users_round_trip_and_duplicates_are_refused(db: Arc<TestDb>) {
     assert_eq!(
         store
             .directory()
-            .find_user_by_cf("VRDLGI70B02F205X")
+            .find_user_by_cf(&cf("VRDLGI70B02F205J"))
             .await
             .expect("find"),
         Some(bob)
@@ -871,7 +907,7 @@ async fn users_round_trip_and_duplicates_are_refused(db: Arc<TestDb>) {
     assert_eq!(
         store
             .directory()
-            .find_user_by_cf("XXXXXX00X00X000X")
+            .find_user_by_cf(&cf("BNCGNN75C03L219Z"))
             .await
             .expect("find"),
         None
@@ -879,7 +915,7 @@ async fn users_round_trip_and_duplicates_are_refused(db: Arc<TestDb>) {
 
     let same_id = store
         .directory()
-        .add_user(&user("alice", "BNCGNN75C03L219Y"))
+        .add_user(&user("alice", "BNCGNN75C03L219Z"))
         .await
         .expect_err("duplicate id");
     assert!(
@@ -916,17 +952,17 @@ async fn profiles_and_region_services(db: Arc<TestDb>) {
         .is_empty());
     store
         .directory()
-        .grant_profile("alice", "operatore-asl")
+        .grant_profile("alice", Profile::SierologiciMmg)
         .await
         .expect("grant");
     store
         .directory()
-        .grant_profile("alice", "amministratore-asl")
+        .grant_profile("alice", Profile::AslNumeroTest)
         .await
         .expect("grant");
     store
         .directory()
-        .grant_profile("alice", "operatore-asl")
+        .grant_profile("alice", Profile::SierologiciMmg)
         .await
         .expect("grant twice is a no-op");
     assert_eq!(
@@ -935,16 +971,17 @@ async fn profiles_and_region_services(db: Arc<TestDb>) {
             .profiles_of("alice")
             .await
             .expect("profiles"),
-        vec!["amministratore-asl", "operatore-asl"]
+        vec![Profile::AslNumeroTest, Profile::SierologiciMmg],
+        "sorted by name"
     );
     store
         .directory()
-        .revoke_profile("alice", "operatore-asl")
+        .revoke_profile("alice", Profile::SierologiciMmg)
         .await
         .expect("revoke");
     store
         .directory()
-        .revoke_profile("alice", "never-held")
+        .revoke_profile("alice", Profile::InvioCodiceOtp)
         .await
         .expect("revoke is a no-op");
     assert_eq!(
@@ -953,11 +990,11 @@ async fn profiles_and_region_services(db: Arc<TestDb>) {
             .profiles_of("alice")
             .await
             .expect("profiles"),
-        vec!["amministratore-asl"]
+        vec![Profile::AslNumeroTest]
     );
     let nobody = store
         .directory()
-        .grant_profile("nobody", "operatore-asl")
+        .grant_profile("nobody", Profile::SierologiciMmg)
         .await
         .expect_err("unknown user");
     assert!(
@@ -967,52 +1004,52 @@ async fn profiles_and_region_services(db: Arc<TestDb>) {
 
     assert!(store
         .directory()
-        .region_services("080")
+        .region_services(region("080"))
         .await
         .expect("list")
         .is_empty());
     store
         .directory()
-        .enable_region_service("080", "OtpService")
+        .enable_region_service(region("080"), "OtpService")
         .await
         .expect("enable");
     store
         .directory()
-        .enable_region_service("080", "ElencoScuole")
+        .enable_region_service(region("080"), "ElencoScuole")
         .await
         .expect("enable");
     store
         .directory()
-        .enable_region_service("080", "OtpService")
+        .enable_region_service(region("080"), "OtpService")
         .await
         .expect("enable twice");
     store
         .directory()
-        .enable_region_service("120", "OtpService")
+        .enable_region_service(region("120"), "OtpService")
         .await
         .expect("enable");
     assert_eq!(
         store
             .directory()
-            .region_services("080")
+            .region_services(region("080"))
             .await
             .expect("list"),
         vec!["ElencoScuole", "OtpService"]
     );
     store
         .directory()
-        .disable_region_service("080", "OtpService")
+        .disable_region_service(region("080"), "OtpService")
         .await
         .expect("disable");
     store
         .directory()
-        .disable_region_service("080", "Unknown")
+        .disable_region_service(region("080"), "Unknown")
         .await
         .expect("disable is a no-op");
     assert_eq!(
         store
             .directory()
-            .region_services("080")
+            .region_services(region("080"))
             .await
             .expect("list"),
         vec!["ElencoScuole"]
@@ -1020,7 +1057,7 @@ async fn profiles_and_region_services(db: Arc<TestDb>) {
     assert_eq!(
         store
             .directory()
-            .region_services("120")
+            .region_services(region("120"))
             .await
             .expect("list"),
         vec!["OtpService"]
@@ -1122,7 +1159,36 @@ impl Store for Instrumented {
     async fn close(&self) {
         self.inner.close().await
     }
-    async fn append_access_log_with(
+    fn access_log(&self) -> &dyn AccessLog {
+        self
+    }
+    fn directory(&self) -> &dyn tsgate::store::Directory {
+        self.inner.directory()
+    }
+    fn patients(&self) -> &dyn tsgate::store::Patients {
+        self.inner.patients()
+    }
+    fn staging(&self) -> &dyn tsgate::store::Staging {
+        self.inner.staging()
+    }
+    fn substitutions(&self) -> &dyn tsgate::store::Substitutions {
+        self.inner.substitutions()
+    }
+    fn serology(&self) -> &dyn tsgate::store::Serology {
+        self.inner.serology()
+    }
+    fn asl_counts(&self) -> &dyn tsgate::store::AslCounts {
+        self.inner.asl_counts()
+    }
+    fn issuers(&self) -> &dyn tsgate::store::Issuers {
+        self.inner.issuers()
+    }
+}
+
+/// Appends pass through the holds and failures the test asks for.
+#[async_trait]
+impl AccessLog for Instrumented {
+    async fn append_with(
         &self,
         batch: &[ChainedEntry],
         writes: &[tsgate::store::PendingWrite],
@@ -1137,32 +1203,19 @@ impl Store for Instrumented {
                 source: sqlx::Error::PoolTimedOut,
             });
         }
-        self.inner.append_access_log_with(batch, writes).await
+        self.inner.access_log().append_with(batch, writes).await
     }
-    async fn access_log_head(&self) -> Result<Option<(i64, [u8; 32])>, StoreError> {
-        self.inner.access_log_head().await
+    async fn head(&self) -> Result<Option<(i64, [u8; 32])>, StoreError> {
+        self.inner.access_log().head().await
     }
-    async fn access_log_anchor(&self) -> Result<AccessLogAnchor, StoreError> {
-        self.inner.access_log_anchor().await
+    async fn anchor(&self) -> Result<AccessLogAnchor, StoreError> {
+        self.inner.access_log().anchor().await
     }
-    async fn read_access_log(
-        &self,
-        after: i64,
-        limit: i64,
-    ) -> Result<Vec<ChainedEntry>, StoreError> {
-        self.inner.read_access_log(after, limit).await
+    async fn read(&self, after: i64, limit: i64) -> Result<Vec<ChainedEntry>, StoreError> {
+        self.inner.access_log().read(after, limit).await
     }
-    async fn purge_access_log_before(&self, cutoff: DateTime<Utc>) -> Result<u64, StoreError> {
-        self.inner.purge_access_log_before(cutoff).await
-    }
-    fn directory(&self) -> &dyn tsgate::store::Directory {
-        self.inner.directory()
-    }
-    fn registry(&self) -> &dyn tsgate::store::Registry {
-        self.inner.registry()
-    }
-    fn issuers(&self) -> &dyn tsgate::store::Issuers {
-        self.inner.issuers()
+    async fn purge_before(&self, cutoff: DateTime<Utc>) -> Result<u64, StoreError> {
+        self.inner.access_log().purge_before(cutoff).await
     }
 }
 
@@ -1254,25 +1307,25 @@ async fn registry_import_matches_staff_and_serves_the_lists(db: Arc<TestDb>) {
     assert_eq!(second.staff.matched, first.staff.matched);
 
     let list = store
-        .registry()
-        .patient_list(PINNED_MMG)
+        .patients()
+        .patient_list(&operator(PINNED_MMG))
         .await
         .expect("list");
     assert_eq!(list.len(), 7);
     assert!(list.windows(2).all(|w| w[0].surname <= w[1].surname));
     assert!(store
-        .registry()
-        .is_on_list(PINNED_MMG, &list[0].cf)
+        .patients()
+        .is_on_list(&operator(PINNED_MMG), &list[0].cf)
         .await
         .expect("on list"));
     assert!(!store
-        .registry()
-        .is_on_list("RSSMRA80A01H501U", &list[0].cf)
+        .patients()
+        .is_on_list(&operator("RSSMRA80A01H501U"), &list[0].cf)
         .await
         .expect("on list"));
     let mmg = store
-        .registry()
-        .find_mmg(PINNED_MMG)
+        .patients()
+        .find_mmg(&operator(PINNED_MMG))
         .await
         .expect("mmg")
         .expect("known");
@@ -1281,20 +1334,22 @@ async fn registry_import_matches_staff_and_serves_the_lists(db: Arc<TestDb>) {
         ("120", "201")
     );
     let assistito = store
-        .registry()
+        .patients()
         .find_assistito(&list[0].cf)
         .await
         .expect("assistito")
         .expect("known");
-    assert_eq!(assistito.mmg_cf.as_deref(), Some(PINNED_MMG));
+    assert_eq!(assistito.mmg_cf, Some(operator(PINNED_MMG)));
     let per_mmg = store
-        .registry()
-        .staff_per_mmg("120", "201")
+        .patients()
+        .staff_per_mmg(region("120"), asl("201"))
         .await
         .expect("per MMG");
-    assert!(per_mmg.contains(&(PINNED_MMG.to_owned(), 7)), "{per_mmg:?}");
+    assert!(per_mmg.contains(&(operator(PINNED_MMG), 7)), "{per_mmg:?}");
     assert!(
-        per_mmg.windows(2).all(|w| w[0].0 < w[1].0),
+        per_mmg
+            .windows(2)
+            .all(|w| w[0].0.as_str() < w[1].0.as_str()),
         "one row per MMG, by CF"
     );
 
@@ -1302,20 +1357,20 @@ async fn registry_import_matches_staff_and_serves_the_lists(db: Arc<TestDb>) {
     let mut gone = assistito;
     gone.status = tsgate::store::AssistitoStatus::Deceduto;
     store
-        .registry()
+        .patients()
         .upsert_assistiti(&[gone])
         .await
         .expect("update");
     assert_eq!(
         store
-            .registry()
-            .patient_list(PINNED_MMG)
+            .patients()
+            .patient_list(&operator(PINNED_MMG))
             .await
             .expect("list")
             .len(),
         6
     );
-    let rematched = store.registry().match_school_staff().await.expect("match");
+    let rematched = store.staging().match_school_staff().await.expect("match");
     assert_eq!(rematched.removed, 1);
 }
 
@@ -1332,7 +1387,7 @@ async fn a_bad_assistiti_file_imports_nothing_of_itself(db: Arc<TestDb>) {
     let file = dir.path().join("assistiti.csv");
     let original = std::fs::read_to_string(&file).expect("read");
     let lines: Vec<&str> = original.lines().collect();
-    let first_cf = lines[1].split(';').next().expect("cf");
+    let first_cf = cf(lines[1].split(';').next().expect("cf"));
     let renamed = {
         let mut fields: Vec<&str> = lines[1].split(';').collect();
         fields[1] = "RENAMED";
@@ -1340,8 +1395,8 @@ async fn a_bad_assistiti_file_imports_nothing_of_itself(db: Arc<TestDb>) {
     };
     let name_of_first = || async {
         store
-            .registry()
-            .find_assistito(first_cf)
+            .patients()
+            .find_assistito(&first_cf)
             .await
             .expect("lookup")
             .expect("known")
@@ -1383,8 +1438,8 @@ async fn a_bad_assistiti_file_imports_nothing_of_itself(db: Arc<TestDb>) {
     // Nothing was left staged.
     assert_eq!(
         store
-            .registry()
-            .purge_abandoned_staging(Utc::now() + chrono::Duration::days(1))
+            .staging()
+            .purge_abandoned(Utc::now() + chrono::Duration::days(1))
             .await
             .expect("purge"),
         0
@@ -1402,33 +1457,34 @@ async fn a_bad_assistiti_file_imports_nothing_of_itself(db: Arc<TestDb>) {
 /// Two imports staging at the same time (same line numbers) each apply only their own rows;
 /// rows an interrupted import left a day ago are removed by the next import.
 async fn imports_stage_apart_and_abandoned_staging_is_removed(db: Arc<TestDb>) {
-    use tsgate::store::{StagedApply, StagedAssistito, Staging};
-    let registry = db.store.registry();
-    let row = |line: u64, cf: &str, name: &str| StagedAssistito {
+    use tsgate::store::{StagedApply, StagedAssistito, StagedImport};
+    let staging = db.store.staging();
+    let patients = db.store.patients();
+    let row = |line: u64, text: &str, name: &str| StagedAssistito {
         line,
         assistito: tsgate::store::Assistito {
-            cf: cf.into(),
+            cf: cf(text),
             name: name.into(),
             surname: "ROSSI".into(),
-            region_code: "120".into(),
-            asl_code: "201".into(),
+            region_code: region("120"),
+            asl_code: asl("201"),
             mmg_cf: None,
             status: tsgate::store::AssistitoStatus::Vivo,
         },
     };
     let now = Utc::now();
-    let abandoned = Staging::begin(now - chrono::Duration::days(2));
-    let first = Staging::begin(now);
-    let second = Staging::begin(now);
-    registry
+    let abandoned = StagedImport::begin(now - chrono::Duration::days(2));
+    let first = StagedImport::begin(now);
+    let second = StagedImport::begin(now);
+    staging
         .stage_assistiti(&abandoned, &[row(2, "BNCGNN65C12H501E", "LEFT")])
         .await
         .expect("stage");
-    registry
+    staging
         .stage_assistiti(&first, &[row(2, "RSSMRA80A01H501U", "MARIO")])
         .await
         .expect("stage");
-    registry
+    staging
         .stage_assistiti(
             &second,
             &[
@@ -1439,15 +1495,12 @@ async fn imports_stage_apart_and_abandoned_staging_is_removed(db: Arc<TestDb>) {
         .await
         .expect("stage");
     assert_eq!(
-        registry
-            .apply_staged_assistiti(&first)
-            .await
-            .expect("apply"),
+        staging.apply_staged_assistiti(&first).await.expect("apply"),
         StagedApply::Applied { rows: 1 }
     );
-    let name = |cf: &'static str| async move {
-        registry
-            .find_assistito(cf)
+    let name = |text: &'static str| async move {
+        patients
+            .find_assistito(&cf(text))
             .await
             .expect("lookup")
             .map(|a| a.name)
@@ -1459,7 +1512,7 @@ async fn imports_stage_apart_and_abandoned_staging_is_removed(db: Arc<TestDb>) {
         "the other import's rows wait"
     );
     assert_eq!(
-        registry
+        staging
             .apply_staged_assistiti(&second)
             .await
             .expect("apply"),
@@ -1480,8 +1533,8 @@ async fn imports_stage_apart_and_abandoned_staging_is_removed(db: Arc<TestDb>) {
         .await
         .expect("import");
     assert_eq!(
-        registry
-            .purge_abandoned_staging(Utc::now() + chrono::Duration::days(1))
+        staging
+            .purge_abandoned(Utc::now() + chrono::Duration::days(1))
             .await
             .expect("purge"),
         0
@@ -1492,8 +1545,8 @@ async fn substitutions_round_trip(db: Arc<TestDb>) {
     let store = &*db.store;
     let day = |d: u32| chrono::NaiveDate::from_ymd_opt(2020, 9, d).expect("date");
     let first = tsgate::store::Substitution {
-        titolare_cf: PINNED_MMG.into(),
-        substitute_cf: "VRDLCU75D52H501Z".into(),
+        titolare_cf: operator(PINNED_MMG),
+        substitute_cf: operator("VRDLCU75D52H501Z"),
         from: day(1),
         to: day(15),
     };
@@ -1502,19 +1555,11 @@ async fn substitutions_round_trip(db: Arc<TestDb>) {
         to: day(30),
         ..first.clone()
     };
-    store
-        .registry()
-        .add_substitution(&first)
-        .await
-        .expect("add");
-    store
-        .registry()
-        .add_substitution(&later)
-        .await
-        .expect("add");
+    store.substitutions().add(&first).await.expect("add");
+    store.substitutions().add(&later).await.expect("add");
     let duplicate = store
-        .registry()
-        .add_substitution(&first)
+        .substitutions()
+        .add(&first)
         .await
         .expect_err("duplicate");
     assert!(
@@ -1522,31 +1567,31 @@ async fn substitutions_round_trip(db: Arc<TestDb>) {
         "{duplicate:?}"
     );
     let all = store
-        .registry()
-        .substitutions(PINNED_MMG, None)
+        .substitutions()
+        .of_titolare(&operator(PINNED_MMG), None)
         .await
         .expect("list");
     assert_eq!(all, vec![first.clone(), later.clone()]);
     assert!(first.covers(day(1)) && first.covers(day(15)) && !first.covers(day(16)));
     assert_eq!(
         store
-            .registry()
-            .substitutions(PINNED_MMG, Some("RSSMRA80A01H501U"))
+            .substitutions()
+            .of_titolare(&operator(PINNED_MMG), Some(&operator("RSSMRA80A01H501U")))
             .await
             .expect("list"),
         vec![]
     );
     assert_eq!(
         store
-            .registry()
-            .revoke_substitution(PINNED_MMG, "VRDLCU75D52H501Z")
+            .substitutions()
+            .revoke(&operator(PINNED_MMG), &operator("VRDLCU75D52H501Z"))
             .await
             .expect("revoke"),
         2
     );
     assert!(store
-        .registry()
-        .substitutions(PINNED_MMG, None)
+        .substitutions()
+        .of_titolare(&operator(PINNED_MMG), None)
         .await
         .expect("list")
         .is_empty());
@@ -1555,9 +1600,9 @@ async fn substitutions_round_trip(db: Arc<TestDb>) {
 fn serology(doctor: &str, assistito: &str) -> tsgate::store::TransactionWrite {
     tsgate::store::TransactionWrite::SerologyTest(tsgate::store::NewSerologyTest {
         test_date: chrono::NaiveDate::from_ymd_opt(2021, 3, 1).expect("date"),
-        doctor_cf: doctor.into(),
-        titolare_cf: PINNED_MMG.into(),
-        assistito_cf: assistito.into(),
+        doctor_cf: operator(doctor),
+        titolare_cf: operator(PINNED_MMG),
+        assistito_cf: cf(assistito),
         on_list: doctor == PINNED_MMG,
     })
 }
@@ -1584,9 +1629,9 @@ async fn serology_tests_commit_with_their_entry_and_cancel_by_rule(db: Arc<TestD
         task.await.expect("task").expect("recorded");
     }
     let count = tsgate::store::TransactionWrite::AslTestCount(tsgate::store::NewAslTestCount {
-        operator_cf: "NREPLA82T50H501W".into(),
-        region_code: Some("120".into()),
-        asl_code: Some("201".into()),
+        operator_cf: operator("NREPLA82T50H501W"),
+        region_code: Some(region("120")),
+        asl_code: Some(asl("201")),
         test_date: chrono::NaiveDate::from_ymd_opt(2021, 3, 1).expect("date"),
         tests: 12,
     });
@@ -1597,8 +1642,8 @@ async fn serology_tests_commit_with_their_entry_and_cancel_by_rule(db: Arc<TestD
     handle.shutdown().await;
     assert_eq!(
         store
-            .registry()
-            .asl_test_counts("NREPLA82T50H501W")
+            .asl_counts()
+            .sent_by(&operator("NREPLA82T50H501W"))
             .await
             .expect("counts"),
         vec![(
@@ -1609,13 +1654,13 @@ async fn serology_tests_commit_with_their_entry_and_cancel_by_rule(db: Arc<TestD
 
     let day = base_time().date_naive();
     let query = |sent_by: Option<&str>| SentTestQuery {
-        titolare_cf: PINNED_MMG.into(),
-        sent_by: sent_by.map(Into::into),
+        titolare_cf: operator(PINNED_MMG),
+        sent_by: sent_by.map(operator),
         from: day,
         to: day,
     };
     let all = store
-        .registry()
+        .serology()
         .sent_tests(&query(None))
         .await
         .expect("list");
@@ -1628,19 +1673,19 @@ async fn serology_tests_commit_with_their_entry_and_cancel_by_rule(db: Arc<TestD
     assert_eq!(all[0].sent_on, day);
     assert!(all[0].on_list && !all[1].on_list);
     let own = store
-        .registry()
+        .serology()
         .sent_tests(&query(Some(substitute)))
         .await
         .expect("list");
     assert_eq!(own.len(), 1);
-    assert_eq!(own[0].doctor_cf, substitute);
+    assert_eq!(own[0].doctor_cf, operator(substitute));
     let earlier = SentTestQuery {
         from: day - chrono::Duration::days(10),
         to: day - chrono::Duration::days(1),
         ..query(None)
     };
     assert!(store
-        .registry()
+        .serology()
         .sent_tests(&earlier)
         .await
         .expect("list")
@@ -1650,8 +1695,8 @@ async fn serology_tests_commit_with_their_entry_and_cancel_by_rule(db: Arc<TestD
         let store = store.clone();
         async move {
             store
-                .registry()
-                .find_serology_send(id, PINNED_MMG, patient)
+                .serology()
+                .find_send(id, &operator(PINNED_MMG), &cf(patient))
                 .await
                 .expect("find")
         }
@@ -1660,7 +1705,7 @@ async fn serology_tests_commit_with_their_entry_and_cancel_by_rule(db: Arc<TestD
     assert_eq!(
         find("TX00000002").await,
         Some(tsgate::store::SendState {
-            doctor_cf: substitute.into(),
+            doctor_cf: operator(substitute),
             cancelled: false
         })
     );
@@ -1675,7 +1720,7 @@ async fn serology_tests_commit_with_their_entry_and_cancel_by_rule(db: Arc<TestD
     handle.shutdown().await;
     assert!(find("TX00000001").await.expect("stored").cancelled);
     let left = store
-        .registry()
+        .serology()
         .sent_tests(&query(None))
         .await
         .expect("list");
@@ -1690,8 +1735,8 @@ async fn serology_tests_commit_with_their_entry_and_cancel_by_rule(db: Arc<TestD
 fn cancel_of(send_id: &str) -> tsgate::store::TransactionWrite {
     tsgate::store::TransactionWrite::SerologyCancel(tsgate::store::SerologyCancel {
         send_transaction_id: send_id.into(),
-        titolare_cf: PINNED_MMG.into(),
-        assistito_cf: "RSSMRA80A01H501U".into(),
+        titolare_cf: operator(PINNED_MMG),
+        assistito_cf: cf("RSSMRA80A01H501U"),
     })
 }
 
@@ -1699,9 +1744,9 @@ fn cancel_of(send_id: &str) -> tsgate::store::TransactionWrite {
 async fn is_cancelled(store: &dyn Store, send_id: &'static str) -> bool {
     let day = base_time().date_naive();
     let listed = store
-        .registry()
+        .serology()
         .sent_tests(&SentTestQuery {
-            titolare_cf: PINNED_MMG.into(),
+            titolare_cf: operator(PINNED_MMG),
             sent_by: None,
             from: day,
             to: day,
@@ -1709,8 +1754,8 @@ async fn is_cancelled(store: &dyn Store, send_id: &'static str) -> bool {
         .await
         .expect("list");
     let found = store
-        .registry()
-        .find_serology_send(send_id, PINNED_MMG, "RSSMRA80A01H501U")
+        .serology()
+        .find_send(send_id, &operator(PINNED_MMG), &cf("RSSMRA80A01H501U"))
         .await
         .expect("find")
         .expect("the send is stored");
@@ -1733,7 +1778,8 @@ async fn a_cancel_commits_with_its_entry_or_not_at_all(db: Arc<TestDb>) {
     };
     let first = ChainedEntry::link(1, [0; 32], entry(1, base_time()));
     store
-        .append_access_log_with(
+        .access_log()
+        .append_with(
             std::slice::from_ref(&first),
             &[pending(
                 "TX00000001",
@@ -1746,7 +1792,8 @@ async fn a_cancel_commits_with_its_entry_or_not_at_all(db: Arc<TestDb>) {
 
     // The log entry fails (its seq is taken): the cancel is not applied.
     let failed = store
-        .append_access_log_with(
+        .access_log()
+        .append_with(
             std::slice::from_ref(&first),
             &[pending("TX00000002", cancel_of("TX00000001"))],
         )
@@ -1755,7 +1802,8 @@ async fn a_cancel_commits_with_its_entry_or_not_at_all(db: Arc<TestDb>) {
     assert!(!is_cancelled(store, "TX00000001").await);
     // A later statement of the batch fails after the cancel ran: it is rolled back too.
     let failed = store
-        .append_access_log_with(
+        .access_log()
+        .append_with(
             std::slice::from_ref(&second),
             &[
                 pending("TX00000002", cancel_of("TX00000001")),
@@ -1766,14 +1814,15 @@ async fn a_cancel_commits_with_its_entry_or_not_at_all(db: Arc<TestDb>) {
     assert!(failed.is_err());
     assert!(!is_cancelled(store, "TX00000001").await);
     assert_eq!(
-        store.access_log_head().await.expect("head").map(|h| h.0),
+        store.access_log().head().await.expect("head").map(|h| h.0),
         Some(1)
     );
 
     // Two cancels of one send in one batch: the database refuses the second, so the batch.
     let third = ChainedEntry::link(3, second.hash, entry(3, base_time()));
     let failed = store
-        .append_access_log_with(
+        .access_log()
+        .append_with(
             &[second.clone(), third.clone()],
             &[
                 pending("TX00000002", cancel_of("TX00000001")),
@@ -1786,7 +1835,8 @@ async fn a_cancel_commits_with_its_entry_or_not_at_all(db: Arc<TestDb>) {
 
     // One cancel commits; a later one (decided on a stale read) fails its own commit.
     store
-        .append_access_log_with(
+        .access_log()
+        .append_with(
             std::slice::from_ref(&second),
             &[pending("TX00000002", cancel_of("TX00000001"))],
         )
@@ -1794,11 +1844,12 @@ async fn a_cancel_commits_with_its_entry_or_not_at_all(db: Arc<TestDb>) {
         .expect("the cancel");
     assert!(is_cancelled(store, "TX00000001").await);
     let failed = store
-        .append_access_log_with(&[third], &[pending("TX00000003", cancel_of("TX00000001"))])
+        .access_log()
+        .append_with(&[third], &[pending("TX00000003", cancel_of("TX00000001"))])
         .await;
     assert!(failed.is_err(), "a test was cancelled twice");
     assert_eq!(
-        store.access_log_head().await.expect("head").map(|h| h.0),
+        store.access_log().head().await.expect("head").map(|h| h.0),
         Some(2)
     );
 }
@@ -1814,19 +1865,21 @@ async fn a_failing_write_fails_its_whole_batch(db: Arc<TestDb>) {
     };
     // Two tests under one transaction id: the second violates the key, nothing is stored.
     let failed = store
-        .append_access_log_with(
+        .access_log()
+        .append_with(
             &[first.clone(), second.clone()],
             &[write("TX00000001"), write("TX00000001")],
         )
         .await;
     assert!(failed.is_err());
-    assert_eq!(store.access_log_head().await.expect("head"), None);
+    assert_eq!(store.access_log().head().await.expect("head"), None);
     store
-        .append_access_log_with(&[first, second], &[write("TX00000001")])
+        .access_log()
+        .append_with(&[first, second], &[write("TX00000001")])
         .await
         .expect("append");
     assert_eq!(
-        store.access_log_head().await.expect("head").map(|h| h.0),
+        store.access_log().head().await.expect("head").map(|h| h.0),
         Some(2)
     );
 }
@@ -1851,7 +1904,8 @@ async fn a_failed_commit_names_the_key_that_conflicted(db: Arc<TestDb>) {
         write: serology(PINNED_MMG, "RSSMRA80A01H501U"),
     };
     let message = store
-        .append_access_log_with(
+        .access_log()
+        .append_with(
             &[first.clone(), second.clone()],
             &[write("261130120000000001"), write("261130120000000001")],
         )
@@ -1863,11 +1917,13 @@ async fn a_failed_commit_names_the_key_that_conflicted(db: Arc<TestDb>) {
         "{message}"
     );
     store
-        .append_access_log_with(std::slice::from_ref(&first), &[])
+        .access_log()
+        .append_with(std::slice::from_ref(&first), &[])
         .await
         .expect("append");
     let message = store
-        .append_access_log_with(&[first], &[])
+        .access_log()
+        .append_with(&[first], &[])
         .await
         .expect_err("seq 1 is taken")
         .to_string();
@@ -1896,7 +1952,7 @@ async fn a_restart_continues_after_the_highest_numeric_id(db: Arc<TestDb>) {
         prev = linked.hash;
         batch.push(linked);
     }
-    db.store.append_access_log(&batch).await.expect("append");
+    db.store.access_log().append(&batch).await.expect("append");
     assert_eq!(
         issuers.highest_numeric_id().await.expect("read"),
         Some(261_130_120_001_000_003)
@@ -1991,18 +2047,24 @@ async fn the_directory_version_moves_with_every_change(db: Arc<TestDb>) {
         .await
         .expect("add");
     moved(directory.version().await.expect("version"), "adding a user");
-    directory.grant_profile("U1", "P").await.expect("grant");
+    directory
+        .grant_profile("U1", Profile::InvioCodiceOtp)
+        .await
+        .expect("grant");
     moved(
         directory.version().await.expect("version"),
         "granting a profile",
     );
-    directory.revoke_profile("U1", "P").await.expect("revoke");
+    directory
+        .revoke_profile("U1", Profile::InvioCodiceOtp)
+        .await
+        .expect("revoke");
     moved(
         directory.version().await.expect("version"),
         "revoking a profile",
     );
     directory
-        .enable_region_service("120", "Sierologici")
+        .enable_region_service(region("120"), "Sierologici")
         .await
         .expect("enable");
     moved(
@@ -2010,7 +2072,7 @@ async fn the_directory_version_moves_with_every_change(db: Arc<TestDb>) {
         "enabling a region",
     );
     directory
-        .disable_region_service("120", "Sierologici")
+        .disable_region_service(region("120"), "Sierologici")
         .await
         .expect("disable");
     moved(
@@ -2023,5 +2085,156 @@ async fn the_directory_version_moves_with_every_change(db: Arc<TestDb>) {
     moved(
         directory.version().await.expect("version"),
         "changing a user",
+    );
+}
+
+// --- corruption ---------------------------------------------------------------------------------
+
+on_both_backends!(
+    a_tampered_anchor_is_a_corrupt_anchor,
+    stored_values_that_do_not_parse_are_corrupt_rows,
+);
+
+/// The anchor tampered beyond decoding: reading it, and the head of an empty log, say so.
+async fn a_tampered_anchor_is_a_corrupt_anchor(db: Arc<TestDb>) {
+    let store = &*db.store;
+    db.tamper("UPDATE access_log_anchor SET prev_hash = 'not hex' WHERE id = 1")
+        .await;
+    for error in [
+        store.access_log().anchor().await.expect_err("anchor"),
+        store.access_log().head().await.expect_err("head"),
+        verify_chain(store).await.expect_err("verify"),
+    ] {
+        assert!(
+            matches!(&error, StoreError::CorruptAnchor { detail } if detail.contains("not hex")),
+            "{error:?}"
+        );
+    }
+}
+
+/// The table, row, column and value of a [`StoreError::CorruptRow`].
+fn corrupt_cell(error: StoreError) -> (&'static str, String, &'static str, String) {
+    match error {
+        StoreError::CorruptRow {
+            table,
+            key,
+            column,
+            value,
+            ..
+        } => (table, key, column, value),
+        other => panic!("expected a corrupt row, got {other:?}"),
+    }
+}
+
+fn cell(
+    table: &'static str,
+    key: &str,
+    column: &'static str,
+    value: &str,
+) -> (&'static str, String, &'static str, String) {
+    (table, key.to_owned(), column, value.to_owned())
+}
+
+/// Every value the store parses when it reads it back — dates, CFs, region and ASL codes,
+/// profile names — is a [`StoreError::CorruptRow`] naming where it is when it does not parse.
+async fn stored_values_that_do_not_parse_are_corrupt_rows(db: Arc<TestDb>) {
+    let db = &*db;
+    let store = &*db.store;
+    let write = |sql: &'static str| async move { db.exec_guarded(sql).await.expect(sql) };
+
+    // A user's region, and a profile name the gateway does not know.
+    store
+        .directory()
+        .add_user(&user("alice", "RSSMRA80A01H501U"))
+        .await
+        .expect("add");
+    write("UPDATE users SET region = '12' WHERE user_id = 'alice'").await;
+    let error = store
+        .directory()
+        .find_user("alice")
+        .await
+        .expect_err("region");
+    assert_eq!(
+        error.to_string(),
+        "users row \"alice\": region \"12\" is not a 3-digit region code"
+    );
+    assert_eq!(corrupt_cell(error), cell("users", "alice", "region", "12"));
+    write("INSERT INTO user_profiles (user_id, profile) VALUES ('alice', 'operatore-asl')").await;
+    let error = store
+        .directory()
+        .profiles_of("alice")
+        .await
+        .expect_err("profile");
+    assert_eq!(
+        corrupt_cell(error),
+        cell("user_profiles", "alice", "profile", "operatore-asl")
+    );
+
+    // An MMG whose CF is not one, and another whose ASL code is not one.
+    write(
+        "INSERT INTO mmg (cf, surname, name, region_code, asl_code) \
+         VALUES ('NOT A CF', 'ROSSI', 'MARIO', '120', '201')",
+    )
+    .await;
+    let error = store
+        .patients()
+        .staff_per_mmg(region("120"), asl("201"))
+        .await
+        .expect_err("MMG CF");
+    assert_eq!(
+        corrupt_cell(error),
+        cell("mmg", "NOT A CF", "cf", "NOT A CF")
+    );
+    write(
+        "INSERT INTO mmg (cf, surname, name, region_code, asl_code) \
+         VALUES ('BNCGNN65C12H501E', 'BIANCHI', 'GIOVANNI', '120', 'ASL1')",
+    )
+    .await;
+    let error = store
+        .patients()
+        .find_mmg(&operator("BNCGNN65C12H501E"))
+        .await
+        .expect_err("ASL code");
+    assert_eq!(
+        corrupt_cell(error),
+        cell("mmg", "BNCGNN65C12H501E", "asl_code", "ASL1")
+    );
+
+    // A substitution whose dates are not dates.
+    write(
+        "INSERT INTO substitutes (titolare_cf, substitute_cf, valid_from, valid_to) \
+         VALUES ('BNCGNN65C12H501E', 'VRDLCU75D52H501Z', '2020-13-01', '2020-13-02')",
+    )
+    .await;
+    let error = store
+        .substitutions()
+        .of_titolare(&operator("BNCGNN65C12H501E"), None)
+        .await
+        .expect_err("date");
+    assert_eq!(
+        corrupt_cell(error),
+        cell(
+            "substitutes",
+            "BNCGNN65C12H501E → VRDLCU75D52H501Z from 2020-13-01",
+            "valid_from",
+            "2020-13-01"
+        )
+    );
+
+    // A serology test sent by a doctor whose CF is not one.
+    write(
+        "INSERT INTO serology_tests (transaction_id, test_date, doctor_cf, titolare_cf, \
+         assistito_cf, on_list, sent_at_ms, sent_on) VALUES ('T1', '2021-03-01', 'NOT A CF', \
+         'BNCGNN65C12H501E', 'RSSMRA80A01H501U', false, 0, '2021-03-01')",
+    )
+    .await;
+    let error = store
+        .serology()
+        .find_send("T1", &operator("BNCGNN65C12H501E"), &cf("RSSMRA80A01H501U"))
+        .await
+        .expect_err("doctor CF");
+    assert_eq!(
+        corrupt_cell(error),
+        cell("serology_tests", "T1", "doctor_cf", "NOT A CF")
     );
 }

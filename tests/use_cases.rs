@@ -106,9 +106,12 @@ async fn world() -> World {
     let store = tsgate::store::connect(&url).await.expect("store");
     let now = Utc::now();
     let today = rome_day(now);
-    let registry = store.registry();
+    let registry = store.patients();
+    let code3 = |code: &str| RegionCode::parse(code).expect("region code");
+    let asl3 = |code: &str| AslCode::parse(code).expect("ASL code");
+    let doctor = |cf: &str| OperatorCf::parse(cf).expect("a doctor's CF");
     let region = |code: &str, name: &str| Region {
-        code: code.into(),
+        code: code3(code),
         name: name.into(),
     };
     registry
@@ -116,8 +119,8 @@ async fn world() -> World {
         .await
         .expect("regions");
     let asl = |region_code: &str, code: &str| Asl {
-        region_code: region_code.into(),
-        code: code.into(),
+        region_code: code3(region_code),
+        code: asl3(code),
         name: format!("ASL {code}"),
     };
     registry
@@ -125,11 +128,11 @@ async fn world() -> World {
         .await
         .expect("ASLs");
     let mmg = |cf: &str, region_code: &str, asl_code: &str| Mmg {
-        cf: cf.into(),
+        cf: doctor(cf),
         surname: "MEDICO".into(),
         name: cf[..3].into(),
-        region_code: region_code.into(),
-        asl_code: asl_code.into(),
+        region_code: code3(region_code),
+        asl_code: asl3(asl_code),
     };
     registry
         .upsert_mmgs(&[
@@ -141,30 +144,36 @@ async fn world() -> World {
         .await
         .expect("MMGs");
     let patient = |cf: &str, surname: &str| Assistito {
-        cf: cf.into(),
+        cf: CodiceFiscale::parse(cf).expect("a patient's CF"),
         name: "PAZIENTE".into(),
         surname: surname.into(),
-        region_code: "120".into(),
-        asl_code: "201".into(),
-        mmg_cf: Some(TITOLARE.into()),
+        region_code: code3("120"),
+        asl_code: asl3("201"),
+        mmg_cf: Some(doctor(TITOLARE)),
         status: AssistitoStatus::Vivo,
     };
     registry
         .upsert_assistiti(&[patient(IN_ELENCO, "NERI"), patient(FUORI_ELENCO, "GALLI")])
         .await
         .expect("patients");
-    registry
+    store
+        .staging()
         .upsert_school_staff(&[StaffMember {
-            cf: IN_ELENCO.into(),
+            cf: CodiceFiscale::parse(IN_ELENCO).expect("a patient's CF"),
             updated_on: today,
         }])
         .await
         .expect("staff");
-    registry.match_school_staff().await.expect("staff matched");
-    registry
-        .add_substitution(&Substitution {
-            titolare_cf: TITOLARE.into(),
-            substitute_cf: SOSTITUTO.into(),
+    store
+        .staging()
+        .match_school_staff()
+        .await
+        .expect("staff matched");
+    store
+        .substitutions()
+        .add(&Substitution {
+            titolare_cf: doctor(TITOLARE),
+            substitute_cf: doctor(SOSTITUTO),
             from: today - Days::new(5),
             to: today + Days::new(5),
         })
@@ -172,12 +181,12 @@ async fn world() -> World {
         .expect("substitution");
     let user = |id: &str, cf: &str, asl: Option<&str>| UserRecord {
         user_id: id.into(),
-        cf: cf.into(),
+        cf: CodiceFiscale::parse(cf).expect("a user's CF"),
         display_name: id.into(),
         password_hash: String::new(),
         pincode_hash: String::new(),
-        asl: asl.map(Into::into),
-        region: Some("120".into()),
+        asl: asl.map(asl3),
+        region: Some(code3("120")),
         enabled: true,
     };
     let directory = store.directory();
@@ -248,7 +257,7 @@ async fn a_titolare_and_their_substitute_list_the_titolare_s_staff_patients() {
             .payload
             .unwrap_or_default()
             .into_iter()
-            .map(|p| p.cf)
+            .map(|p| p.cf.to_string())
             .collect();
         assert_eq!(listed, [IN_ELENCO], "only staff are listed ({doctor})");
         assert_eq!(outcome.audit.titolare_cf.as_deref(), Some(TITOLARE));
@@ -350,7 +359,7 @@ async fn a_test_sent_is_written_with_its_entry_and_an_off_list_patient_is_a_warn
                 (test.doctor_cf.as_str(), test.titolare_cf.as_str()),
                 (TITOLARE, TITOLARE)
             );
-            assert_eq!(test.assistito_cf, IN_ELENCO);
+            assert_eq!(test.assistito_cf.as_str(), IN_ELENCO);
             assert!(test.on_list);
         }
         other => panic!("{other:?}"),
@@ -426,7 +435,7 @@ async fn sends_are_listed_and_cancelled_once_by_who_may() {
     let tests = outcome.payload.unwrap_or_default();
     assert_eq!(tests.len(), 1);
     assert_eq!(tests[0].transaction_id, send_id.to_string());
-    assert_eq!(tests[0].doctor_cf, TITOLARE);
+    assert_eq!(tests[0].doctor_cf.as_str(), TITOLARE);
     let outcome =
         sierologici::elenco_test(&world.context(&sostituto, 3), &listed(SOSTITUTO, -1, 0)).await;
     assert_eq!(
@@ -502,9 +511,12 @@ async fn an_asl_operator_sends_the_day_s_count_for_their_own_asl() {
     assert_eq!(codes(&outcome), ("0000", vec![]));
     match &outcome.write {
         Some(TransactionWrite::AslTestCount(count)) => {
-            assert_eq!(count.operator_cf, OPERATORE_ASL);
+            assert_eq!(count.operator_cf.as_str(), OPERATORE_ASL);
             assert_eq!(
-                (count.region_code.as_deref(), count.asl_code.as_deref()),
+                (
+                    count.region_code.as_ref().map(RegionCode::as_str),
+                    count.asl_code.as_ref().map(AslCode::as_str)
+                ),
                 (Some("120"), Some("201"))
             );
             assert_eq!(count.tests, 42);

@@ -22,7 +22,7 @@ pub async fn enable(
     self::service(service)?;
     store
         .directory()
-        .enable_region_service(region.as_str(), service)
+        .enable_region_service(region, service)
         .await?;
     Ok(())
 }
@@ -37,7 +37,7 @@ pub async fn disable(
     self::service(service)?;
     store
         .directory()
-        .disable_region_service(region.as_str(), service)
+        .disable_region_service(region, service)
         .await?;
     Ok(())
 }
@@ -65,13 +65,13 @@ mod tests {
         enable(store.as_ref(), region, "Sierologici").await?;
         enable(store.as_ref(), region, "ASL").await?;
         assert_eq!(
-            store.directory().region_services("120").await?,
+            store.directory().region_services(region).await?,
             vec!["ASL".to_owned(), "Sierologici".to_owned()]
         );
         disable(store.as_ref(), region, "ASL").await?;
         disable(store.as_ref(), region, "ASL").await?;
         assert_eq!(
-            store.directory().region_services("120").await?,
+            store.directory().region_services(region).await?,
             vec!["Sierologici".to_owned()]
         );
 

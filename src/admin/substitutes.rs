@@ -60,18 +60,18 @@ impl NewSubstitution {
 pub async fn add(store: &dyn Store, substitution: &NewSubstitution) -> Result<(), SubstituteError> {
     let titolare = &substitution.titolare;
     if store
-        .registry()
-        .find_mmg(titolare.as_str())
+        .patients()
+        .find_mmg(&titolare.clone().into())
         .await?
         .is_none()
     {
         return Err(SubstituteError::NotAnMmg(titolare.clone()));
     }
     store
-        .registry()
-        .add_substitution(&Substitution {
-            titolare_cf: titolare.to_string(),
-            substitute_cf: substitution.substitute.to_string(),
+        .substitutions()
+        .add(&Substitution {
+            titolare_cf: titolare.clone().into(),
+            substitute_cf: substitution.substitute.clone().into(),
             from: substitution.from,
             to: substitution.to,
         })
@@ -85,8 +85,8 @@ pub async fn list(
     titolare: &CodiceFiscale,
 ) -> Result<Vec<Substitution>, SubstituteError> {
     Ok(store
-        .registry()
-        .substitutions(titolare.as_str(), None)
+        .substitutions()
+        .of_titolare(&titolare.clone().into(), None)
         .await?)
 }
 
@@ -98,8 +98,8 @@ pub async fn revoke(
     substitute: &CodiceFiscale,
 ) -> Result<u64, SubstituteError> {
     let removed = store
-        .registry()
-        .revoke_substitution(titolare.as_str(), substitute.as_str())
+        .substitutions()
+        .revoke(&titolare.clone().into(), &substitute.clone().into())
         .await?;
     if removed == 0 {
         return Err(SubstituteError::NoAuthorisation {
@@ -113,6 +113,7 @@ pub async fn revoke(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::{AslCode, RegionCode};
     use crate::store::{self, Asl, Mmg, Region};
 
     const TITOLARE: &str = "BNCGNN65C12H501E";
@@ -122,6 +123,10 @@ mod tests {
         CodiceFiscale::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"))
     }
 
+    fn code<T, E: std::fmt::Display>(parsed: Result<T, E>) -> T {
+        parsed.unwrap_or_else(|e| panic!("{e}"))
+    }
+
     fn day(text: &str) -> NaiveDate {
         text.parse().unwrap_or_else(|e| panic!("{text}: {e}"))
     }
@@ -129,27 +134,28 @@ mod tests {
     /// A store whose registry has one MMG, the titolare.
     async fn with_titolare() -> Result<std::sync::Arc<dyn Store>, StoreError> {
         let store = store::connect("sqlite::memory:").await?;
-        let registry = store.registry();
-        registry
+        let patients = store.patients();
+        let (region, asl) = (code(RegionCode::parse("120")), code(AslCode::parse("201")));
+        patients
             .upsert_regions(&[Region {
-                code: "120".into(),
+                code: region,
                 name: "Lazio".into(),
             }])
             .await?;
-        registry
+        patients
             .upsert_asls(&[Asl {
-                region_code: "120".into(),
-                code: "201".into(),
+                region_code: region,
+                code: asl,
                 name: "Roma 1".into(),
             }])
             .await?;
-        registry
+        patients
             .upsert_mmgs(&[Mmg {
-                cf: TITOLARE.into(),
+                cf: cf(TITOLARE).into(),
                 surname: "BIANCHI".into(),
                 name: "GIOVANNI".into(),
-                region_code: "120".into(),
-                asl_code: "201".into(),
+                region_code: region,
+                asl_code: asl,
             }])
             .await?;
         Ok(store)

@@ -132,19 +132,19 @@ pub async fn add_user(
         .directory()
         .add_user(&UserRecord {
             user_id: user.user_id.clone(),
-            cf: user.cf.to_string(),
+            cf: user.cf,
             display_name: user.display_name,
             password_hash: hash(&password)?,
             pincode_hash: hash(&pincode)?,
-            asl: user.asl.map(|asl| asl.to_string()),
-            region: user.region.map(|region| region.to_string()),
+            asl: user.asl,
+            region: user.region,
             enabled: true,
         })
         .await?;
     for profile in user.profiles {
         store
             .directory()
-            .grant_profile(&user.user_id, profile.as_str())
+            .grant_profile(&user.user_id, profile)
             .await?;
     }
     Ok(AddedUser {
@@ -163,10 +163,7 @@ pub async fn grant_profile(
     if store.directory().find_user(user_id).await?.is_none() {
         return Err(UserError::NoSuchUser(user_id.to_owned()));
     }
-    store
-        .directory()
-        .grant_profile(user_id, profile.as_str())
-        .await?;
+    store.directory().grant_profile(user_id, profile).await?;
     Ok(())
 }
 
@@ -261,8 +258,8 @@ mod tests {
         assert_eq!(
             (
                 user.cf.as_str(),
-                user.region.as_deref(),
-                user.asl.as_deref()
+                user.region.as_ref().map(RegionCode::as_str),
+                user.asl.as_ref().map(AslCode::as_str)
             ),
             ("RSSMRA80A01H501U", Some("120"), Some("201"))
         );
@@ -270,7 +267,7 @@ mod tests {
         assert!(!user.password_hash.contains("segreto"));
         assert_eq!(
             store.directory().profiles_of("ASL02").await?,
-            vec!["ASL Numero test".to_owned()]
+            vec![Profile::AslNumeroTest]
         );
 
         let twice = add_user(store.as_ref(), form(&profiles).parse()?, Secrets::default()).await;
@@ -292,7 +289,7 @@ mod tests {
         }
         assert_eq!(
             store.directory().profiles_of("ASL02").await?,
-            vec!["Invio codice OTP".to_owned()]
+            vec![Profile::InvioCodiceOtp]
         );
         let nobody = grant_profile(store.as_ref(), "NOBODY", Profile::InvioCodiceOtp).await;
         assert!(matches!(nobody, Err(UserError::NoSuchUser(id)) if id == "NOBODY"));

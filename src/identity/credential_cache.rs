@@ -119,7 +119,7 @@ mod tests {
     fn user() -> UserRecord {
         UserRecord {
             user_id: "U1".into(),
-            cf: "RSSMRA80A01H501U".into(),
+            cf: crate::domain::CodiceFiscale::parse("RSSMRA80A01H501U").expect("a valid CF"),
             display_name: String::new(),
             password_hash: String::new(),
             pincode_hash: String::new(),

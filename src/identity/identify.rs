@@ -99,7 +99,7 @@ impl Identity {
         let user = self
             .store
             .directory()
-            .find_user_by_cf(cf.as_str())
+            .find_user_by_cf(cf)
             .await
             .map_err(unreadable("users table"))?;
         let (user_id, profiles) = match user {
@@ -139,13 +139,9 @@ impl Identity {
                 kind: CallerKind::OperatorPassword,
                 claimed_id: user_id.chars().take(64).collect(),
             })?;
-        let cf = CodiceFiscale::parse(&user.cf).map_err(|error| {
-            tracing::error!(%error, "the users table holds a malformed codice fiscale");
-            Refused::Unavailable
-        })?;
         let profiles = self.profiles_of(&user.user_id).await?;
         Ok(Caller::Operator {
-            cf,
+            cf: user.cf,
             user_id: Some(user.user_id),
             method: OperatorAuth::Password,
             profiles,
@@ -195,23 +191,11 @@ impl Identity {
     }
 
     async fn profiles_of(&self, user_id: &str) -> Result<Vec<Profile>, Refused> {
-        let names = self
-            .store
+        self.store
             .directory()
             .profiles_of(user_id)
             .await
-            .map_err(unreadable("profiles"))?;
-        Ok(names
-            .iter()
-            .filter_map(|name| match Profile::parse(name) {
-                Ok(profile) => Some(profile),
-                Err(error) => {
-                    // Opens nothing, as before profiles were typed.
-                    tracing::warn!(%error, user_id, "unknown profile in the users table");
-                    None
-                }
-            })
-            .collect())
+            .map_err(unreadable("profiles"))
     }
 }
 
@@ -248,7 +232,7 @@ mod tests {
             .directory()
             .add_user(&UserRecord {
                 user_id: "OP1".into(),
-                cf: CF.into(),
+                cf: CodiceFiscale::parse(CF).expect("CF"),
                 display_name: String::new(),
                 password_hash: hash_secret("password").expect("hash"),
                 pincode_hash: hash_secret("1234567890").expect("hash"),
@@ -258,13 +242,11 @@ mod tests {
             })
             .await
             .expect("user");
-        for profile in ["ASL Numero test", "no longer a profile"] {
-            store
-                .directory()
-                .grant_profile("OP1", profile)
-                .await
-                .expect("grant");
-        }
+        store
+            .directory()
+            .grant_profile("OP1", Profile::AslNumeroTest)
+            .await
+            .expect("grant");
         let version = store.directory().version().await.expect("version");
         let key = PincodeKey::from_pem(&key).expect("key");
         Fixture {
@@ -336,7 +318,7 @@ mod tests {
         let code = RegionCode::parse("120").expect("code");
         f.store
             .directory()
-            .enable_region_service("120", "ASL")
+            .enable_region_service(code, "ASL")
             .await
             .expect("enable");
         let region = Peer::Region { code };

@@ -35,11 +35,7 @@ impl RegionPermissions {
                 return Ok(services.clone());
             }
         }
-        let services: Arc<[String]> = store
-            .directory()
-            .region_services(region.as_str())
-            .await?
-            .into();
+        let services: Arc<[String]> = store.directory().region_services(region).await?.into();
         self.lock().insert(region, (version, services.clone()));
         Ok(services)
     }

@@ -5,7 +5,7 @@
 //! again is safe.
 //!
 //! The assistiti file, the large one, is staged first and applied in one transaction in CF
-//! order (see [`Registry::apply_staged_assistiti`]): in file order its random CFs made a
+//! order (see [`Staging::apply_staged_assistiti`]): in file order its random CFs made a
 //! 10-million-row import rewrite the table hundreds of times. It is applied whole or not at
 //! all, and a CF on two of its lines refuses it, naming both.
 
@@ -17,10 +17,10 @@ use anyhow::{bail, Context};
 use chrono::NaiveDate;
 
 use super::*;
-use crate::domain::CodiceFiscale;
+use crate::domain::{AslCode, CodiceFiscale, RegionCode};
 use crate::store::{
-    Asl, Assistito, AssistitoStatus, Mmg, Municipality, Region, Registry, StaffMatch, StaffMember,
-    StagedApply, StagedAssistito, Staging, Store,
+    Asl, Assistito, AssistitoStatus, Mmg, Municipality, Region, StaffMatch, StaffMember,
+    StagedApply, StagedAssistito, StagedImport, Staging, Store,
 };
 
 /// Rows per transaction.
@@ -37,12 +37,12 @@ pub async fn import(store: &dyn Store, dir: &Path) -> anyhow::Result<ImportSumma
     let mut summary = ImportSummary::default();
     let mut found = false;
     macro_rules! load {
-        ($file:expr, $header:expr, $fields:expr, $parse:expr, $upsert:ident) => {
+        ($file:expr, $header:expr, $fields:expr, $parse:expr, $concern:ident.$upsert:ident) => {
             let path = dir.join($file);
             if path.exists() {
                 found = true;
                 let rows = load_file(&path, $header, $fields, $parse, |batch| async move {
-                    store.registry().$upsert(&batch).await
+                    store.$concern().$upsert(&batch).await
                 })
                 .await?;
                 summary.files.push(($file, rows));
@@ -54,21 +54,21 @@ pub async fn import(store: &dyn Store, dir: &Path) -> anyhow::Result<ImportSumma
         REGIONI_HEADER,
         2,
         |_, f: &[&str]| Ok(Region {
-            code: code3(f[0])?,
+            code: region_code(f[0])?,
             name: f[1].to_owned()
         }),
-        upsert_regions
+        patients.upsert_regions
     );
     load!(
         ASL,
         ASL_HEADER,
         3,
         |_, f: &[&str]| Ok(Asl {
-            region_code: code3(f[0])?,
-            code: code3(f[1])?,
+            region_code: region_code(f[0])?,
+            code: asl_code(f[1])?,
             name: f[2].to_owned()
         }),
-        upsert_asls
+        patients.upsert_asls
     );
     load!(
         COMUNI,
@@ -78,28 +78,28 @@ pub async fn import(store: &dyn Store, dir: &Path) -> anyhow::Result<ImportSumma
             code: f[0].to_ascii_uppercase(),
             name: f[1].to_owned(),
             province: f[2].to_ascii_uppercase(),
-            region_code: code3(f[3])?,
-            asl_code: code3(f[4])?,
+            region_code: region_code(f[3])?,
+            asl_code: asl_code(f[4])?,
         }),
-        upsert_municipalities
+        patients.upsert_municipalities
     );
     load!(
         MMG,
         MMG_HEADER,
         5,
         |_, f: &[&str]| Ok(Mmg {
-            cf: cf(f[0])?,
+            cf: cf(f[0])?.into(),
             surname: f[1].to_owned(),
             name: f[2].to_owned(),
-            region_code: code3(f[3])?,
-            asl_code: code3(f[4])?,
+            region_code: region_code(f[3])?,
+            asl_code: asl_code(f[4])?,
         }),
-        upsert_mmgs
+        patients.upsert_mmgs
     );
     let path = dir.join(ASSISTITI);
     if path.exists() {
         found = true;
-        let rows = import_assistiti(store.registry(), &path).await?;
+        let rows = import_assistiti(store.staging(), &path).await?;
         summary.files.push((ASSISTITI, rows));
     }
     load!(
@@ -111,12 +111,12 @@ pub async fn import(store: &dyn Store, dir: &Path) -> anyhow::Result<ImportSumma
             updated_on: NaiveDate::parse_from_str(f[1], "%Y-%m-%d")
                 .with_context(|| format!("data_aggiornamento {:?} is not yyyy-mm-dd", f[1]))?,
         }),
-        upsert_school_staff
+        staging.upsert_school_staff
     );
     if !found {
         bail!("{} holds none of the registry files ({REGIONI}, {ASL}, {COMUNI}, {MMG}, {ASSISTITI}, {PERSONALE})", dir.display());
     }
-    summary.staff = store.registry().match_school_staff().await?;
+    summary.staff = store.staging().match_school_staff().await?;
     Ok(summary)
 }
 
@@ -125,10 +125,10 @@ const ABANDONED_AFTER: chrono::TimeDelta = chrono::TimeDelta::hours(24);
 
 /// Stages the assistiti file under its own id, then applies it whole; its staged rows are
 /// removed either way (and those an interrupted import left a day or more ago).
-async fn import_assistiti(registry: &dyn Registry, path: &Path) -> anyhow::Result<u64> {
-    let staging = Staging::begin(chrono::Utc::now());
-    registry
-        .purge_abandoned_staging(staging.started - ABANDONED_AFTER)
+async fn import_assistiti(staging: &dyn Staging, path: &Path) -> anyhow::Result<u64> {
+    let import = StagedImport::begin(chrono::Utc::now());
+    staging
+        .purge_abandoned(import.started - ABANDONED_AFTER)
         .await?;
     let applied = async {
         let rows = load_file(
@@ -141,18 +141,18 @@ async fn import_assistiti(registry: &dyn Registry, path: &Path) -> anyhow::Resul
                     assistito: assistito(f)?,
                 })
             },
-            |batch| async move { registry.stage_assistiti(&staging, &batch).await },
+            |batch| async move { staging.stage_assistiti(&import, &batch).await },
         )
         .await?;
-        let applied = registry
-            .apply_staged_assistiti(&staging)
+        let applied = staging
+            .apply_staged_assistiti(&import)
             .await
             .with_context(|| format!("{}: applying the staged rows", path.display()))?;
         anyhow::Ok((rows, applied))
     }
     .await;
     // Patients' names wait in the staging table only while their import runs.
-    let cleared = registry.clear_staged_assistiti(&staging).await;
+    let cleared = staging.clear_staged_assistiti(&import).await;
     let (rows, applied) = applied?;
     cleared?;
     match applied {
@@ -174,12 +174,12 @@ fn assistito(f: &[&str]) -> anyhow::Result<Assistito> {
         cf: cf(f[0])?,
         name: f[1].to_owned(),
         surname: f[2].to_owned(),
-        region_code: code3(f[3])?,
-        asl_code: code3(f[4])?,
+        region_code: region_code(f[3])?,
+        asl_code: asl_code(f[4])?,
         mmg_cf: if f[5].is_empty() {
             None
         } else {
-            Some(cf(f[5])?)
+            Some(cf(f[5])?.into())
         },
         status: AssistitoStatus::parse(f[6])
             .with_context(|| format!("unknown stato {:?}: vivo, deceduto or emigrato", f[6]))?,
@@ -245,18 +245,16 @@ where
     Ok(rows)
 }
 
-fn cf(text: &str) -> anyhow::Result<String> {
-    CodiceFiscale::parse(text)
-        .map(|c| c.to_string())
-        .with_context(|| format!("codice fiscale {text:?} is not valid"))
+fn cf(text: &str) -> anyhow::Result<CodiceFiscale> {
+    CodiceFiscale::parse(text).with_context(|| format!("codice fiscale {text:?} is not valid"))
 }
 
-fn code3(text: &str) -> anyhow::Result<String> {
-    if text.len() == 3 && text.bytes().all(|b| b.is_ascii_digit()) {
-        Ok(text.to_owned())
-    } else {
-        bail!("{text:?} is not a 3-digit code")
-    }
+fn region_code(text: &str) -> anyhow::Result<RegionCode> {
+    RegionCode::parse(text).with_context(|| format!("{text:?} is not a 3-digit code"))
+}
+
+fn asl_code(text: &str) -> anyhow::Result<AslCode> {
+    AslCode::parse(text).with_context(|| format!("{text:?} is not a 3-digit code"))
 }
 
 #[cfg(test)]
@@ -266,7 +264,10 @@ mod tests {
     #[test]
     fn a_cf_whose_birth_date_cannot_exist_is_refused_like_any_malformed_cf() {
         assert_eq!(
-            cf("rssmra80a01h501u").ok().as_deref(),
+            cf("rssmra80a01h501u")
+                .ok()
+                .as_ref()
+                .map(CodiceFiscale::as_str),
             Some("RSSMRA80A01H501U")
         );
         // 30 February and day 32 (judged before the check letter), and no CF at all.

@@ -15,7 +15,7 @@ use http::{header, HeaderValue, StatusCode};
 
 use super::connection;
 use crate::audit::{self, Draft, Requester};
-use crate::domain::TransactionIdKind;
+use crate::domain::{OperatorCf, TransactionIdKind};
 use crate::identity::{Credentials, Peer, Refused};
 use crate::services::asl::assistiti_per_mmg::{self, assistiti_per_mmg, OPERATION};
 use crate::services::asl::SERVICE;
@@ -79,7 +79,7 @@ pub async fn handle(
     finish(app, &draft, entry, status, body).await
 }
 
-fn csv(rows: &[(String, i64)]) -> String {
+fn csv(rows: &[(OperatorCf, i64)]) -> String {
     let mut csv = String::with_capacity(32 + rows.len() * 24);
     csv.push_str("cf_medico;numero_assistiti\n");
     for (mmg, count) in rows {

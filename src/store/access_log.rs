@@ -138,9 +138,8 @@ impl AccessLogAnchor {
 
     /// Decodes the stored anchor row.
     pub(crate) fn from_stored(first_seq: i64, prev_hash: &str) -> Result<Self, StoreError> {
-        let prev_hash = decode_hash(prev_hash).ok_or_else(|| StoreError::CorruptRow {
-            seq: first_seq,
-            detail: "the anchor's prev_hash is not 64 hex digits".to_owned(),
+        let prev_hash = decode_hash(prev_hash).ok_or_else(|| StoreError::CorruptAnchor {
+            detail: format!("prev_hash {:?} is not 64 hex digits", truncated(prev_hash)),
         })?;
         Ok(AccessLogAnchor {
             first_seq,
@@ -223,60 +222,9 @@ pub fn entry_hash(seq: i64, prev_hash: &[u8; 32], entry: &AccessLogEntry) -> [u8
     hash
 }
 
-/// An access-log row as stored (hashes in hex, time in ms), shared by both backends.
-#[derive(Debug, sqlx::FromRow)]
-pub(crate) struct AccessLogRow {
-    pub seq: i64,
-    pub transaction_id: String,
-    pub at_ms: i64,
-    pub caller_kind: String,
-    pub caller_id: String,
-    pub region: Option<String>,
-    pub operator_cf: Option<String>,
-    pub titolare_cf: Option<String>,
-    pub declared_auth: Option<String>,
-    pub service: String,
-    pub operation: String,
-    pub outcome: String,
-    pub prev_hash: String,
-    pub hash: String,
-}
-
-/// The column list matching [`AccessLogRow`], in insert order.
-pub(crate) const ACCESS_LOG_COLUMNS: &str = "seq, transaction_id, at_ms, caller_kind, caller_id, \
-     region, operator_cf, titolare_cf, declared_auth, service, operation, outcome, prev_hash, hash";
-
-impl AccessLogRow {
-    pub fn into_chained(self) -> Result<ChainedEntry, StoreError> {
-        let seq = self.seq;
-        let corrupt = |detail: String| StoreError::CorruptRow { seq, detail };
-        let at = DateTime::from_timestamp_millis(self.at_ms)
-            .ok_or_else(|| corrupt(format!("time {} ms is out of range", self.at_ms)))?;
-        let caller_kind = CallerKind::parse(&self.caller_kind)
-            .ok_or_else(|| corrupt(format!("unknown caller kind {:?}", self.caller_kind)))?;
-        let prev_hash = decode_hash(&self.prev_hash)
-            .ok_or_else(|| corrupt("prev_hash is not 64 hex digits".to_owned()))?;
-        let hash = decode_hash(&self.hash)
-            .ok_or_else(|| corrupt("hash is not 64 hex digits".to_owned()))?;
-        Ok(ChainedEntry {
-            seq,
-            entry: AccessLogEntry {
-                transaction_id: self.transaction_id,
-                at,
-                caller_kind,
-                caller_id: self.caller_id,
-                region: self.region,
-                operator_cf: self.operator_cf,
-                titolare_cf: self.titolare_cf,
-                declared_auth: self.declared_auth,
-                service: self.service,
-                operation: self.operation,
-                outcome: self.outcome,
-            },
-            prev_hash,
-            hash,
-        })
-    }
+/// The start of a stored value, for an error message.
+fn truncated(value: &str) -> String {
+    value.chars().take(64).collect()
 }
 
 /// Parses a stored 64-hex-digit hash.
@@ -375,13 +323,13 @@ pub async fn verify_chain(store: &dyn Store) -> Result<ChainReport, StoreError> 
 /// [`verify_chain`] with an explicit page size (tests use small pages to cross boundaries).
 pub async fn verify_chain_paged(store: &dyn Store, page: i64) -> Result<ChainReport, StoreError> {
     let page = page.max(1);
-    let mut anchor = store.access_log_anchor().await?;
+    let mut anchor = store.access_log().anchor().await?;
     let mut first_page = read_page(store, anchor.first_seq - 1, page).await?;
     // A purge between reading the anchor and the first page moves the start; read it again
     // rather than report entries a legitimate purge removed as missing.
     if let Some(Ok(first)) = first_page.first() {
         if first.seq != anchor.first_seq {
-            let again = store.access_log_anchor().await?;
+            let again = store.access_log().anchor().await?;
             if again != anchor {
                 anchor = again;
                 first_page = read_page(store, anchor.first_seq - 1, page).await?;
@@ -461,14 +409,14 @@ async fn read_page(
     after_seq: i64,
     limit: i64,
 ) -> Result<Vec<Result<ChainedEntry, i64>>, StoreError> {
-    match store.read_access_log(after_seq, limit).await {
+    match store.access_log().read(after_seq, limit).await {
         Ok(entries) => Ok(entries.into_iter().map(Ok).collect()),
         // Some row in the page is unreadable: re-read it one row at a time to locate it.
-        Err(StoreError::CorruptRow { .. }) => {
+        Err(StoreError::CorruptAccessLogRow { .. }) => {
             let mut rows = Vec::new();
             let mut after = after_seq;
             while (rows.len() as i64) < limit {
-                match store.read_access_log(after, 1).await {
+                match store.access_log().read(after, 1).await {
                     Ok(mut one) => match one.pop() {
                         Some(entry) => {
                             after = entry.seq;
@@ -476,7 +424,7 @@ async fn read_page(
                         }
                         None => break,
                     },
-                    Err(StoreError::CorruptRow { seq, .. }) => {
+                    Err(StoreError::CorruptAccessLogRow { seq, .. }) => {
                         after = seq;
                         rows.push(Err(seq));
                     }

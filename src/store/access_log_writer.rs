@@ -81,7 +81,7 @@ impl AccessLogWriter {
         store: Arc<dyn Store>,
         max_batch: usize,
     ) -> Result<(AccessLogWriter, WriterHandle), StoreError> {
-        let head = store.access_log_head().await?.unwrap_or((0, [0; 32]));
+        let head = store.access_log().head().await?.unwrap_or((0, [0; 32]));
         let (tx, rx) = mpsc::channel(QUEUE_CAPACITY);
         let counters = Arc::new(Counters::default());
         let task = Task {
@@ -228,7 +228,7 @@ impl Task {
                         linked
                     })
                     .collect();
-                match self.store.append_access_log_with(&chained, writes).await {
+                match self.store.access_log().append_with(&chained, writes).await {
                     Ok(()) => {
                         if let Some(last) = chained.last() {
                             self.head = Some((last.seq, last.hash));
@@ -273,7 +273,12 @@ impl Task {
         match self.head {
             Some(head) => Ok(head),
             None => {
-                let head = self.store.access_log_head().await?.unwrap_or((0, [0; 32]));
+                let head = self
+                    .store
+                    .access_log()
+                    .head()
+                    .await?
+                    .unwrap_or((0, [0; 32]));
                 self.head = Some(head);
                 Ok(head)
             }

@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use sqlx::{PgPool, SqlitePool};
 
+use super::columns::StoredRow;
 use super::StoreError;
 use crate::domain::IssuerSlot;
 
@@ -55,9 +56,8 @@ const HIGHEST_NUMERIC_POSTGRES: &str = "SELECT transaction_id FROM access_log \
 
 fn parse_id(text: Option<String>) -> Result<Option<u64>, StoreError> {
     text.map(|t| {
-        t.parse().map_err(|_| StoreError::CorruptRow {
-            seq: 0,
-            detail: format!("transaction id {t:?} is not a number"),
+        t.parse().map_err(|_| {
+            StoredRow::new("access_log", &t).corrupt("transaction_id", &t, "an 18-digit number")
         })
     })
     .transpose()

@@ -1,42 +1,59 @@
-//! Persistent state of the gateway: the access log, the users/authorisation tables and, through
-//! [`Registry`], the registry of assistiti the services read.
+//! Persistent state of the gateway, one trait per concern, each reached through [`Store`]:
+//! the access log ([`AccessLog`]), users and region permissions ([`Directory`]), the registry
+//! of assistiti ([`Patients`]) and what its import stages ([`Staging`]), the substitutes
+//! titolari authorise ([`Substitutions`]), serology tests ([`Serology`]), ASLs' daily counts
+//! ([`AslCounts`]) and the issuer slots of transaction ids ([`Issuers`]).
 //!
-//! One [`Store`] trait, two backends that pass the same tests: SQLite (embedded default, a file
-//! under `./data`) and PostgreSQL (production). Queries are built at run time (no compile-time
-//! database needed to build the crate); each backend embeds its own migrations.
+//! Two backends that pass the same tests: SQLite (embedded default, a file under `./data`) and
+//! PostgreSQL (production). Each concern's SQL is plain constants in its file, written once
+//! with `$n` parameters (which SQLite also reads), and implemented once for both backends'
+//! pools ([`backend`]); only what truly differs is written per backend. Queries are built at run
+//! time (no compile-time database needed to build the crate); each backend embeds its own
+//! migrations.
 //!
 //! Nothing is acknowledged before it is durable: SQLite runs with `synchronous=FULL`, and every
-//! write method returns only after its transaction committed.
+//! write method returns only after its transaction committed. Every value read back is parsed
+//! again: a stored value that does not parse is a corruption error naming where it is.
 
 pub mod access_log;
+pub mod access_log_table;
 pub mod access_log_writer;
+pub mod asl_counts;
+pub mod backend;
+mod columns;
+pub mod directory;
 pub mod issuers;
+pub mod patients;
 pub mod postgres;
 pub mod process_lock;
-pub mod registry;
 pub mod retention;
+pub mod serology;
 pub mod sqlite;
-pub mod users;
+pub mod staging;
+pub mod substitutions;
+pub mod transaction_writes;
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
 
 pub use access_log::{
     verify_chain, AccessLogAnchor, AccessLogEntry, CallerKind, ChainProblem, ChainReport,
     ChainedEntry,
 };
+pub use access_log_table::AccessLog;
 pub use access_log_writer::{AccessLogWriter, RecordError, WriterHandle, WriterStats};
+pub use asl_counts::{AslCounts, NewAslTestCount};
+pub use directory::{Directory, UserRecord};
 pub use issuers::{Issuers, Lease};
-pub use process_lock::StoreLock;
-pub use registry::{
-    Asl, Assistito, AssistitoStatus, ListedPatient, Mmg, Municipality, NewAslTestCount,
-    NewSerologyTest, PendingWrite, Region, Registry, SendState, SentTest, SentTestQuery,
-    SerologyCancel, StaffMatch, StaffMember, StagedApply, StagedAssistito, Staging, Substitution,
-    TransactionWrite,
+pub use patients::{
+    Asl, Assistito, AssistitoStatus, ListedPatient, Mmg, Municipality, Patients, Region,
 };
-pub use users::{Directory, UserRecord};
+pub use process_lock::StoreLock;
+pub use serology::{NewSerologyTest, SendState, SentTest, SentTestQuery, Serology, SerologyCancel};
+pub use staging::{StaffMatch, StaffMember, StagedApply, StagedAssistito, StagedImport, Staging};
+pub use substitutions::{Substitution, Substitutions};
+pub use transaction_writes::{PendingWrite, TransactionWrite};
 
 /// Everything the gateway keeps between requests. Used as `Arc<dyn Store>`.
 #[async_trait]
@@ -47,53 +64,28 @@ pub trait Store: Send + Sync {
     /// Closes the connection pool, waiting for in-flight queries; later calls fail.
     async fn close(&self);
 
-    // --- access log -------------------------------------------------------------------------
-
-    /// Appends already-chained entries in ONE transaction: all of them are stored or none.
-    /// Entries must continue the chain (see [`access_log_writer`], the only caller in the
-    /// gateway); a seq already taken fails the whole batch.
-    async fn append_access_log(&self, batch: &[ChainedEntry]) -> Result<(), StoreError> {
-        self.append_access_log_with(batch, &[]).await
-    }
-
-    /// Like [`Store::append_access_log`], and in the same transaction the data those
-    /// transactions write (a serology test sent, an ASL's daily count): the group commit
-    /// acknowledges both together or neither.
-    async fn append_access_log_with(
-        &self,
-        batch: &[ChainedEntry],
-        writes: &[PendingWrite],
-    ) -> Result<(), StoreError>;
-
-    /// Seq and hash of the last entry of the chain, `None` for a log never written.
-    /// When a purge removed every entry, the head is still known from the anchor
-    /// (`anchor.first_seq - 1`, `anchor.prev_hash`), so numbering never restarts.
-    async fn access_log_head(&self) -> Result<Option<(i64, [u8; 32])>, StoreError>;
-
-    /// Where the retained chain starts: the seq of the first retained entry and the hash it
-    /// must link to. `(1, zeros)` until the first purge.
-    async fn access_log_anchor(&self) -> Result<AccessLogAnchor, StoreError>;
-
-    /// Up to `limit` entries with `seq > after_seq`, ordered by seq. A row that cannot be
-    /// decoded (tampered beyond parsing) yields [`StoreError::CorruptRow`].
-    async fn read_access_log(
-        &self,
-        after_seq: i64,
-        limit: i64,
-    ) -> Result<Vec<ChainedEntry>, StoreError>;
-
-    /// Deletes the oldest entries, up to (not including) the first entry whose time is at or
-    /// after `cutoff`, and moves the anchor in the same transaction so the retained chain still
-    /// verifies. Only a prefix is removed: the chain never gets a hole. Returns how many
-    /// entries were deleted.
-    async fn purge_access_log_before(&self, cutoff: DateTime<Utc>) -> Result<u64, StoreError>;
+    /// The hash-chained access log, and the data transactions write with their entries.
+    fn access_log(&self) -> &dyn AccessLog;
 
     /// Users, their profiles, and the services each region may call.
     fn directory(&self) -> &dyn Directory;
 
-    /// The registry of assistiti, substitutes, serology tests and ASL counts (docs/registry.md),
-    /// kept in the same database.
-    fn registry(&self) -> &dyn Registry;
+    /// The registry of assistiti: regions, ASLs, MMGs, patients and their lists
+    /// (docs/registry.md).
+    fn patients(&self) -> &dyn Patients;
+
+    /// What a registry import stages: the assistiti file and the school-staff list.
+    fn staging(&self) -> &dyn Staging;
+
+    /// The substitutes each titolare authorises.
+    fn substitutions(&self) -> &dyn Substitutions;
+
+    /// The serology tests sent and cancelled.
+    fn serology(&self) -> &dyn Serology;
+
+    /// The ASLs' daily counts of tests.
+    fn asl_counts(&self) -> &dyn AslCounts;
+
     /// Issuer slots of numeric transaction ids, and the highest one committed.
     fn issuers(&self) -> &dyn Issuers;
 }
@@ -183,7 +175,25 @@ pub enum StoreError {
     /// A stored access-log row cannot be decoded (bad hex, unknown caller kind, ...):
     /// only tampering or a foreign writer produces this.
     #[error("access-log entry {seq} is unreadable: {detail}")]
-    CorruptRow { seq: i64, detail: String },
+    CorruptAccessLogRow { seq: i64, detail: String },
+
+    /// The anchor of the retained chain cannot be decoded.
+    #[error("the access-log anchor is unreadable: {detail}")]
+    CorruptAnchor { detail: String },
+
+    /// A stored value of another table does not parse as what its column holds (a date, a
+    /// codice fiscale, a region or ASL code, a profile name, a status, a transaction id): only
+    /// tampering or a foreign writer produces this, since every write path parses first.
+    #[error("{table} row {key:?}: {column} {value:?} is not {expected}")]
+    CorruptRow {
+        table: &'static str,
+        /// What identifies the row (its key, as stored).
+        key: String,
+        column: &'static str,
+        value: String,
+        /// What the column holds, e.g. "a valid codice fiscale".
+        expected: &'static str,
+    },
 }
 
 impl StoreError {

@@ -24,7 +24,7 @@ pub async fn purge_expired(
     months: u32,
 ) -> Result<(u64, DateTime<Utc>), StoreError> {
     let cutoff = cutoff(Utc::now(), months).unwrap_or(DateTime::<Utc>::MIN_UTC);
-    let purged = store.purge_access_log_before(cutoff).await?;
+    let purged = store.access_log().purge_before(cutoff).await?;
     Ok((purged, cutoff))
 }
 

@@ -13,12 +13,13 @@ use chrono::{DateTime, Utc};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::{QueryBuilder, Row, Sqlite};
+use sqlx::{QueryBuilder, Sqlite};
 
-use super::access_log::{decode_hash, AccessLogRow, ACCESS_LOG_COLUMNS};
-use super::registry::sqlite_queries as Q;
+use super::access_log_table::{self, push_entries};
+use super::transaction_writes::push_write;
 use super::{
-    AccessLogAnchor, ChainedEntry, Directory, Issuers, PendingWrite, Registry, Store, StoreError,
+    AccessLog, AccessLogAnchor, AslCounts, ChainedEntry, Directory, Issuers, Patients,
+    PendingWrite, Serology, Staging, Store, StoreError, Substitutions,
 };
 
 const BACKEND: &str = "sqlite";
@@ -111,7 +112,42 @@ impl Store for SqliteStore {
         self.pool.close().await;
     }
 
-    async fn append_access_log_with(
+    fn access_log(&self) -> &dyn AccessLog {
+        &self.pool
+    }
+
+    fn directory(&self) -> &dyn Directory {
+        &self.pool
+    }
+
+    fn patients(&self) -> &dyn Patients {
+        &self.pool
+    }
+
+    fn staging(&self) -> &dyn Staging {
+        &self.pool
+    }
+
+    fn substitutions(&self) -> &dyn Substitutions {
+        &self.pool
+    }
+
+    fn serology(&self) -> &dyn Serology {
+        &self.pool
+    }
+
+    fn asl_counts(&self) -> &dyn AslCounts {
+        &self.pool
+    }
+
+    fn issuers(&self) -> &dyn Issuers {
+        &self.pool
+    }
+}
+
+#[async_trait]
+impl AccessLog for SqlitePool {
+    async fn append_with(
         &self,
         batch: &[ChainedEntry],
         writes: &[PendingWrite],
@@ -125,37 +161,15 @@ impl Store for SqliteStore {
         // the largest cost of a recorded request after the fsync itself.
         let mut query: QueryBuilder<Sqlite> = QueryBuilder::new("BEGIN IMMEDIATE; ");
         for chunk in batch.chunks(INSERT_CHUNK) {
-            query.push(format_args!(
-                "INSERT INTO access_log ({ACCESS_LOG_COLUMNS}) "
-            ));
-            query.push_values(chunk, |mut row, e| {
-                row.push_bind(e.seq)
-                    .push_bind(&e.entry.transaction_id)
-                    .push_bind(e.entry.at_ms())
-                    .push_bind(e.entry.caller_kind.as_str())
-                    .push_bind(&e.entry.caller_id)
-                    .push_bind(&e.entry.region)
-                    .push_bind(&e.entry.operator_cf)
-                    .push_bind(&e.entry.titolare_cf)
-                    .push_bind(&e.entry.declared_auth)
-                    .push_bind(&e.entry.service)
-                    .push_bind(&e.entry.operation)
-                    .push_bind(&e.entry.outcome)
-                    .push_bind(hex::encode(e.prev_hash))
-                    .push_bind(hex::encode(e.hash));
-            });
+            push_entries(&mut query, chunk);
             query.push("; ");
         }
         for write in writes {
-            Q::push_write(&mut query, write);
+            push_write(&mut query, write);
             query.push("; ");
         }
         query.push("COMMIT");
-        let mut conn = self
-            .pool
-            .acquire()
-            .await
-            .map_err(StoreError::query(context))?;
+        let mut conn = self.acquire().await.map_err(StoreError::query(context))?;
         let result = query.build().execute(&mut *conn).await;
         if result.is_err() {
             // A statement failed after BEGIN: end the transaction before the connection goes
@@ -169,50 +183,21 @@ impl Store for SqliteStore {
             .map_err(StoreError::conflict_or_query(context))
     }
 
-    async fn access_log_head(&self) -> Result<Option<(i64, [u8; 32])>, StoreError> {
-        let context = "reading the access-log head failed";
-        let last = sqlx::query("SELECT seq, hash FROM access_log ORDER BY seq DESC LIMIT 1")
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(StoreError::query(context))?;
-        match last {
-            Some(row) => {
-                let seq: i64 = row.try_get("seq").map_err(StoreError::query(context))?;
-                let hash: String = row.try_get("hash").map_err(StoreError::query(context))?;
-                let hash = decode_hash(&hash).ok_or_else(|| StoreError::CorruptRow {
-                    seq,
-                    detail: "hash is not 64 hex digits".to_owned(),
-                })?;
-                Ok(Some((seq, hash)))
-            }
-            None => Ok(self.access_log_anchor().await?.head()),
-        }
+    async fn head(&self) -> Result<Option<(i64, [u8; 32])>, StoreError> {
+        access_log_table::head(self).await
     }
 
-    async fn access_log_anchor(&self) -> Result<AccessLogAnchor, StoreError> {
-        read_anchor(&self.pool).await
+    async fn anchor(&self) -> Result<AccessLogAnchor, StoreError> {
+        access_log_table::anchor(self).await
     }
 
-    async fn read_access_log(
-        &self,
-        after_seq: i64,
-        limit: i64,
-    ) -> Result<Vec<ChainedEntry>, StoreError> {
-        let rows: Vec<AccessLogRow> = sqlx::query_as(&format!(
-            "SELECT {ACCESS_LOG_COLUMNS} FROM access_log WHERE seq > ? ORDER BY seq LIMIT ?"
-        ))
-        .bind(after_seq)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(StoreError::query("reading the access log failed"))?;
-        rows.into_iter().map(AccessLogRow::into_chained).collect()
+    async fn read(&self, after_seq: i64, limit: i64) -> Result<Vec<ChainedEntry>, StoreError> {
+        access_log_table::read(self, after_seq, limit).await
     }
 
-    async fn purge_access_log_before(&self, cutoff: DateTime<Utc>) -> Result<u64, StoreError> {
+    async fn purge_before(&self, cutoff: DateTime<Utc>) -> Result<u64, StoreError> {
         let context = "purging the access log failed";
         let mut tx = self
-            .pool
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(StoreError::query(context))?;
@@ -222,81 +207,15 @@ impl Store for SqliteStore {
             .execute(&mut *tx)
             .await
             .map_err(StoreError::query(context))?;
-
-        let first_kept: Option<i64> =
-            sqlx::query_scalar("SELECT seq FROM access_log WHERE at_ms >= ? ORDER BY seq LIMIT 1")
-                .bind(cutoff.timestamp_millis())
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(StoreError::query(context))?;
-        let new_anchor = match first_kept {
-            Some(seq) => {
-                let prev: String =
-                    sqlx::query_scalar("SELECT prev_hash FROM access_log WHERE seq = ?")
-                        .bind(seq)
-                        .fetch_one(&mut *tx)
-                        .await
-                        .map_err(StoreError::query(context))?;
-                (seq, prev)
-            }
-            None => {
-                // Every entry is older than the cutoff: keep the head in the anchor.
-                let last: Option<(i64, String)> =
-                    sqlx::query_as("SELECT seq, hash FROM access_log ORDER BY seq DESC LIMIT 1")
-                        .fetch_optional(&mut *tx)
-                        .await
-                        .map_err(StoreError::query(context))?;
-                match last {
-                    Some((seq, hash)) => (seq + 1, hash),
-                    // Nothing to purge; dropping the transaction rolls back the marker.
-                    None => return Ok(0),
-                }
-            }
-        };
-
-        let deleted = sqlx::query("DELETE FROM access_log WHERE seq < ?")
-            .bind(new_anchor.0)
-            .execute(&mut *tx)
-            .await
-            .map_err(StoreError::query(context))?
-            .rows_affected();
-        if deleted > 0 {
-            sqlx::query("UPDATE access_log_anchor SET first_seq = ?, prev_hash = ? WHERE id = 1")
-                .bind(new_anchor.0)
-                .bind(&new_anchor.1)
-                .execute(&mut *tx)
-                .await
-                .map_err(StoreError::query(context))?;
-        }
+        let (deleted, first_seq) = access_log_table::purge_prefix(&mut tx, cutoff).await?;
         sqlx::query("DELETE FROM purge_in_progress")
             .execute(&mut *tx)
             .await
             .map_err(StoreError::query(context))?;
         tx.commit().await.map_err(StoreError::query(context))?;
         if deleted > 0 {
-            tracing::info!(deleted, first_seq = new_anchor.0, "purged the access log");
+            tracing::info!(deleted, first_seq, "purged the access log");
         }
         Ok(deleted)
     }
-
-    fn directory(&self) -> &dyn Directory {
-        &self.pool
-    }
-
-    fn registry(&self) -> &dyn Registry {
-        &self.pool
-    }
-
-    fn issuers(&self) -> &dyn Issuers {
-        &self.pool
-    }
-}
-
-async fn read_anchor(pool: &SqlitePool) -> Result<AccessLogAnchor, StoreError> {
-    let (first_seq, prev_hash): (i64, String) =
-        sqlx::query_as("SELECT first_seq, prev_hash FROM access_log_anchor WHERE id = 1")
-            .fetch_one(pool)
-            .await
-            .map_err(StoreError::query("reading the access-log anchor failed"))?;
-    AccessLogAnchor::from_stored(first_seq, &prev_hash)
 }

@@ -1,6 +1,7 @@
 //! The ASL services (seed 003 §4): the daily count over SOAP, and the per-MMG file of the
 //! operator's own ASL, whose every download — granted or refused — is in the access log.
 
+use tsgate::domain::{AslCode, OperatorCf, RegionCode};
 use tsgate::server::asl_download::{PATH, PINCODE_HEADER};
 
 use crate::helpers::{basic, seed, spawn_app, As, TestResult, ASL_OPERATOR, MMG, PINCODE};
@@ -18,8 +19,8 @@ async fn the_daily_count_is_recorded_with_its_transaction() -> TestResult {
     assert!(id.bytes().all(|b| b.is_ascii_digit()));
     let counts = app
         .store()
-        .registry()
-        .asl_test_counts(ASL_OPERATOR.cf)
+        .asl_counts()
+        .sent_by(&OperatorCf::parse(ASL_OPERATOR.cf)?)
         .await?;
     assert_eq!(counts.len(), 1);
     assert_eq!(counts[0].1, 42);
@@ -51,8 +52,8 @@ async fn the_per_mmg_file_lists_the_operators_asl_and_every_download_is_logged()
     assert!(rows.contains(&(MMG.cf, 5)), "{}", reply.body);
     let expected = app
         .store()
-        .registry()
-        .staff_per_mmg(seed::REGION, seed::ASL)
+        .patients()
+        .staff_per_mmg(RegionCode::parse(seed::REGION)?, AslCode::parse(seed::ASL)?)
         .await?;
     assert_eq!(rows.len(), expected.len());
     let granted_id = reply.header("x-transaction-id").expect("id").to_owned();

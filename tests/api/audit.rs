@@ -149,7 +149,7 @@ async fn append_entries(
         prev = chained.hash;
         batch.push(chained);
     }
-    store.append_access_log(&batch).await?;
+    store.access_log().append(&batch).await?;
     Ok((seq, prev))
 }
 
@@ -194,13 +194,13 @@ async fn the_gateway_purges_expired_entries_by_itself() -> TestResult {
     store.close().await;
 
     let app = app.restart().await;
-    let mut anchor = app.store().access_log_anchor().await?;
+    let mut anchor = app.store().access_log().anchor().await?;
     for _ in 0..50 {
         if anchor.first_seq == 4 {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        anchor = app.store().access_log_anchor().await?;
+        anchor = app.store().access_log().anchor().await?;
     }
     assert_eq!(anchor.first_seq, 4, "the three expired entries were purged");
     for _ in 0..2 {

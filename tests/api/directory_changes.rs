@@ -169,7 +169,7 @@ async fn profile_changes_take_effect_on_the_next_request() -> TestResult {
     other_connection(&app)
         .await
         .directory()
-        .revoke_profile(MMG.id, Profile::SierologiciMmg.as_str())
+        .revoke_profile(MMG.id, Profile::SierologiciMmg)
         .await?;
     let refused = list_as_mmg(&app).await;
     assert_eq!(refused.answer(), (Some("9999"), Some("9001")));

@@ -147,7 +147,7 @@ async fn only_enabled_regions_and_operators_with_the_profile_may_send() -> TestR
     // the store is asked again; the card path reads profiles on each connection).
     app.store()
         .directory()
-        .revoke_profile(OPERATOR.id, Profile::InvioCodiceOtp.as_str())
+        .revoke_profile(OPERATOR.id, Profile::InvioCodiceOtp)
         .await?;
     let reply = send(&app, CARD, "InvioOTP-card.xml").await;
     assert_eq!(message_code(&reply), Some("9001"), "{}", reply.body);

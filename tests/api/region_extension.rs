@@ -3,6 +3,7 @@
 //! region_callers_on_sierologici_asl = true` a region acts only for MMGs and ASLs of its own
 //! region, declares `tipoAutenticazione` as InvioOTP does, and the log keeps it.
 
+use tsgate::domain::{AslCode, OperatorCf, RegionCode};
 use tsgate::store::{Mmg, Substitution};
 
 use crate::helpers::{
@@ -105,14 +106,14 @@ async fn with_the_extension_a_region_acts_for_its_own_mmgs_and_the_log_keeps_the
     assert_eq!(app.logged(&bare).await.outcome, "9999");
 
     // A doctor of another region, as the operator or as the titolare.
-    let registry = app.store().registry();
-    registry
+    let patients = app.store().patients();
+    patients
         .upsert_mmgs(&[Mmg {
-            cf: OTHER_REGION_MMG.into(),
+            cf: OperatorCf::parse(OTHER_REGION_MMG)?,
             surname: "ROSSI".into(),
             name: "MARIO".into(),
-            region_code: "030".into(),
-            asl_code: "301".into(),
+            region_code: RegionCode::parse("030")?,
+            asl_code: AslCode::parse("301")?,
         }])
         .await?;
     let other = as_region(
@@ -126,10 +127,11 @@ async fn with_the_extension_a_region_acts_for_its_own_mmgs_and_the_log_keeps_the
         "{}",
         other.body
     );
-    registry
-        .add_substitution(&Substitution {
-            titolare_cf: OTHER_REGION_MMG.into(),
-            substitute_cf: MMG.cf.into(),
+    app.store()
+        .substitutions()
+        .add(&Substitution {
+            titolare_cf: OperatorCf::parse(OTHER_REGION_MMG)?,
+            substitute_cf: OperatorCf::parse(MMG.cf)?,
             from: app.today(),
             to: app.today(),
         })
@@ -149,13 +151,13 @@ async fn with_the_extension_a_region_acts_for_its_own_mmgs_and_the_log_keeps_the
     // A doctor whose registered CF has a wrong check letter (as some legacy records do): the
     // region's call only warns.
     let odd = "BNCGNN65C12H501X";
-    registry
+    patients
         .upsert_mmgs(&[Mmg {
-            cf: odd.into(),
+            cf: OperatorCf::parse(odd)?,
             surname: "BIANCHI".into(),
             name: "GIOVANNI".into(),
-            region_code: seed::REGION.into(),
-            asl_code: seed::ASL.into(),
+            region_code: RegionCode::parse(seed::REGION)?,
+            asl_code: AslCode::parse(seed::ASL)?,
         }])
         .await?;
     let warned = app
@@ -185,8 +187,8 @@ async fn with_the_extension_a_region_sends_counts_only_for_its_own_asls() -> Tes
     );
     let counts = app
         .store()
-        .registry()
-        .asl_test_counts(ASL_OPERATOR.cf)
+        .asl_counts()
+        .sent_by(&OperatorCf::parse(ASL_OPERATOR.cf)?)
         .await?;
     assert_eq!(counts.len(), 1);
 

@@ -3,6 +3,7 @@
 //! transaction in the access log with CF medico and CF titolare.
 
 use chrono::Duration;
+use tsgate::domain::OperatorCf;
 use tsgate::store::{SentTestQuery, Substitution};
 
 use crate::helpers::{spawn_app, As, TestResult, MMG, PATIENT, SUBSTITUTE};
@@ -56,18 +57,18 @@ async fn an_off_list_test_is_recorded_and_marked() -> TestResult {
     let today = app.today();
     let stored = app
         .store()
-        .registry()
+        .serology()
         .sent_tests(&SentTestQuery {
-            titolare_cf: MMG.cf.into(),
+            titolare_cf: OperatorCf::parse(MMG.cf)?,
             sent_by: None,
             from: today,
             to: today,
         })
         .await?;
     assert_eq!(stored.len(), 1);
-    assert_eq!(stored[0].assistito_cf, "STP1234567890123");
+    assert_eq!(stored[0].assistito_cf.as_str(), "STP1234567890123");
     assert!(!stored[0].on_list);
-    assert_eq!(stored[0].doctor_cf, MMG.cf);
+    assert_eq!(stored[0].doctor_cf.as_str(), MMG.cf);
     assert_eq!(
         Some(stored[0].transaction_id.as_str()),
         sent.transaction_id()
@@ -143,10 +144,11 @@ async fn a_substitute_acts_only_when_authorised_and_within_the_dates() -> TestRe
     let today = app.today();
 
     // Revoked: not a substitute at all.
-    store
-        .registry()
-        .revoke_substitution(MMG.cf, SUBSTITUTE.cf)
-        .await?;
+    let (titolare, substitute) = (
+        OperatorCf::parse(MMG.cf)?,
+        OperatorCf::parse(SUBSTITUTE.cf)?,
+    );
+    store.substitutions().revoke(&titolare, &substitute).await?;
     let reply = app
         .sierologici(SUBSTITUTE, "ElencoAssistiti-sostituto.xml", "")
         .await;
@@ -154,25 +156,22 @@ async fn a_substitute_acts_only_when_authorised_and_within_the_dates() -> TestRe
 
     // Authorised, but the substitution ended yesterday.
     let ended = Substitution {
-        titolare_cf: MMG.cf.into(),
-        substitute_cf: SUBSTITUTE.cf.into(),
+        titolare_cf: titolare.clone(),
+        substitute_cf: substitute.clone(),
         from: today - Duration::days(10),
         to: today - Duration::days(1),
     };
-    store.registry().add_substitution(&ended).await?;
+    store.substitutions().add(&ended).await?;
     let reply = app
         .sierologici(SUBSTITUTE, "ElencoAssistiti-sostituto.xml", "")
         .await;
     assert_eq!(reply.answer(), (Some("9999"), Some("1008")));
 
     // In force from today: the list works, but a test done before it started does not.
+    store.substitutions().revoke(&titolare, &substitute).await?;
     store
-        .registry()
-        .revoke_substitution(MMG.cf, SUBSTITUTE.cf)
-        .await?;
-    store
-        .registry()
-        .add_substitution(&Substitution {
+        .substitutions()
+        .add(&Substitution {
             from: today,
             to: today + Duration::days(5),
             ..ended
@@ -244,7 +243,11 @@ async fn a_wrong_check_letter_on_the_patients_cf_is_blocking() -> TestResult {
 #[tokio::test]
 async fn the_patient_list_shows_only_living_school_staff_of_the_titolare() -> TestResult {
     let app = spawn_app().await;
-    let expected = app.store().registry().patient_list(MMG.cf).await?;
+    let expected = app
+        .store()
+        .patients()
+        .patient_list(&OperatorCf::parse(MMG.cf)?)
+        .await?;
     assert_eq!(expected.len(), 5, "the MMG has five living staff patients");
     let reply = app.sierologici(MMG, "ElencoAssistiti.xml", "").await;
     assert_eq!(reply.outcome(), Some("0000"));
@@ -271,12 +274,12 @@ async fn the_patient_list_shows_only_living_school_staff_of_the_titolare() -> Te
     // One of them dies: they leave the list.
     let mut gone = app
         .store()
-        .registry()
+        .patients()
         .find_assistito(&expected[0].cf)
         .await?
         .expect("in registry");
     gone.status = tsgate::store::AssistitoStatus::Deceduto;
-    app.store().registry().upsert_assistiti(&[gone]).await?;
+    app.store().patients().upsert_assistiti(&[gone]).await?;
     let reply = app.sierologici(MMG, "ElencoAssistiti.xml", "").await;
     assert_eq!(reply.elements("Assistito").len(), 4, "{}", reply.body);
     Ok(())

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use sqlx::Connection;
 use tokio::task::JoinSet;
+use tsgate::domain::{CodiceFiscale, OperatorCf};
 
 use crate::helpers::{spawn_app, Reply, TestApp, TestResult, MMG, PATIENT};
 
@@ -58,8 +59,12 @@ async fn a_cancel_whose_log_entry_fails_to_commit_cancels_nothing() -> TestResul
     assert_eq!(stored_cancel(&app, &send_id).await?, None);
     let state = app
         .store()
-        .registry()
-        .find_serology_send(&send_id, MMG.cf, PATIENT)
+        .serology()
+        .find_send(
+            &send_id,
+            &OperatorCf::parse(MMG.cf)?,
+            &CodiceFiscale::parse(PATIENT)?,
+        )
         .await?
         .expect("the send is stored");
     assert!(!state.cancelled, "a cancel that was not logged was applied");

@@ -3,6 +3,7 @@
 //! send new ones — and the titolare sees and may cancel every send for their patients.
 
 use chrono::Duration;
+use tsgate::domain::OperatorCf;
 use tsgate::store::Substitution;
 
 use crate::helpers::{spawn_app, TestApp, TestResult, User, MMG, SUBSTITUTE};
@@ -15,13 +16,17 @@ async fn sent(app: &TestApp, user: User, sample: &str) -> String {
 
 /// Replaces the substitute's authorisations with one from `from` to `to` days from today.
 async fn authorise_substitute(app: &TestApp, from: i64, to: i64) -> TestResult {
-    let registry = app.store().registry();
-    registry.revoke_substitution(MMG.cf, SUBSTITUTE.cf).await?;
+    let substitutions = app.store().substitutions();
+    let (titolare, substitute) = (
+        OperatorCf::parse(MMG.cf)?,
+        OperatorCf::parse(SUBSTITUTE.cf)?,
+    );
+    substitutions.revoke(&titolare, &substitute).await?;
     let today = app.today();
-    registry
-        .add_substitution(&Substitution {
-            titolare_cf: MMG.cf.into(),
-            substitute_cf: SUBSTITUTE.cf.into(),
+    substitutions
+        .add(&Substitution {
+            titolare_cf: titolare,
+            substitute_cf: substitute,
             from: today + Duration::days(from),
             to: today + Duration::days(to),
         })
@@ -116,8 +121,11 @@ async fn before_the_substitution_begins_or_once_revoked_the_substitute_reads_not
 
     // Revoked: no longer the titolare's substitute at all.
     app.store()
-        .registry()
-        .revoke_substitution(MMG.cf, SUBSTITUTE.cf)
+        .substitutions()
+        .revoke(
+            &OperatorCf::parse(MMG.cf)?,
+            &OperatorCf::parse(SUBSTITUTE.cf)?,
+        )
         .await?;
     let list = app
         .sierologici(SUBSTITUTE, "ElencoTest-sostituto.xml", "")

@@ -5,7 +5,7 @@
 //! every download, granted or refused, in the access log.
 
 use super::PROFILE_ASL;
-use crate::domain::Profile;
+use crate::domain::{OperatorCf, Profile};
 use crate::identity::Caller;
 use crate::services::access;
 use crate::store::Store;
@@ -47,27 +47,23 @@ impl Refusal {
 pub async fn assistiti_per_mmg(
     store: &dyn Store,
     caller: &Caller,
-) -> Result<Vec<(String, i64)>, Refusal> {
+) -> Result<Vec<(OperatorCf, i64)>, Refusal> {
     let Caller::Operator { cf, .. } = caller else {
         return Err(Refusal::NotAnOperator);
     };
     if !caller.holds(Profile::AslNumeroTest) {
         return Err(Refusal::MissingProfile);
     }
-    let user = store
-        .directory()
-        .find_user_by_cf(cf.as_str())
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "users table unreadable");
-            Refusal::Unavailable
-        })?;
+    let user = store.directory().find_user_by_cf(cf).await.map_err(|e| {
+        tracing::error!(error = %e, "users table unreadable");
+        Refusal::Unavailable
+    })?;
     let Some((Some(region), Some(asl))) = user.map(|u| (u.region, u.asl)) else {
         return Err(Refusal::NoAsl);
     };
     store
-        .registry()
-        .staff_per_mmg(&region, &asl)
+        .patients()
+        .staff_per_mmg(region, asl)
         .await
         .map_err(|e| {
             tracing::error!(error = %e, "registry unreadable");

@@ -63,7 +63,7 @@ async fn handle(ctx: &Context<'_>, request: &InvioNumeroTestRequest) -> Result<O
             let user = ctx
                 .store
                 .directory()
-                .find_user_by_cf(cf.as_str())
+                .find_user_by_cf(cf)
                 .await
                 .map_err(unavailable)?;
             match user.and_then(|u| Some((u.region, u.asl?))) {
@@ -78,18 +78,23 @@ async fn handle(ctx: &Context<'_>, request: &InvioNumeroTestRequest) -> Result<O
             let Some(asl) = &request.asl else {
                 return Err(Codice::CodAslMancante);
             };
-            let region = code.to_string();
-            let asl = asl.text();
-            let known = ctx
-                .store
-                .registry()
-                .find_asl(&region, &asl)
-                .await
-                .map_err(unavailable)?;
-            if known.is_none() {
-                return Err(Codice::AslNonDellaRegione { asl, region });
-            }
-            (Some(region), asl)
+            // The registry holds only 3-digit codes: another is no ASL of the region.
+            let known = match asl {
+                Field::Valid(asl) => ctx
+                    .store
+                    .patients()
+                    .find_asl(*code, *asl)
+                    .await
+                    .map_err(unavailable)?,
+                Field::Malformed { .. } => None,
+            };
+            let Some(known) = known else {
+                return Err(Codice::AslNonDellaRegione {
+                    asl: asl.text(),
+                    region: code.to_string(),
+                });
+            };
+            (Some(*code), known.code)
         }
     };
     let test_date = request.test_date.ok_or(Codice::DataTestNonValida)?;
@@ -104,7 +109,7 @@ async fn handle(ctx: &Context<'_>, request: &InvioNumeroTestRequest) -> Result<O
     }
     Ok(
         outcome.with_write(TransactionWrite::AslTestCount(NewAslTestCount {
-            operator_cf: operator.to_string(),
+            operator_cf: operator,
             region_code: region,
             asl_code: Some(asl),
             test_date,

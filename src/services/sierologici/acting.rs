@@ -141,8 +141,8 @@ pub async fn acting(
         Field::Malformed { .. } => return Err(Codice::CfTitolareMalformato),
     };
     let Some(titolare_mmg) = store
-        .registry()
-        .find_mmg(titolare.as_str())
+        .patients()
+        .find_mmg(&titolare)
         .await
         .map_err(unavailable)?
     else {
@@ -153,14 +153,14 @@ pub async fn acting(
     let same = doctor.as_str() == titolare.as_str();
     if let Some(region) = &region {
         let doctor_region = if same {
-            Some(titolare_mmg.region_code.clone())
+            Some(titolare_mmg.region_code.to_string())
         } else {
             store
-                .registry()
-                .find_mmg(doctor.as_str())
+                .patients()
+                .find_mmg(&doctor)
                 .await
                 .map_err(unavailable)?
-                .map(|mmg| mmg.region_code)
+                .map(|mmg| mmg.region_code.to_string())
         };
         if doctor_region.as_ref() != Some(region) {
             return Err(Codice::MedicoNonDellaRegione {
@@ -168,7 +168,7 @@ pub async fn acting(
                 region: region.clone(),
             });
         }
-        if &titolare_mmg.region_code != region {
+        if titolare_mmg.region_code.as_str() != region {
             return Err(Codice::TitolareNonDellaRegione {
                 titolare: titolare.to_string(),
                 region: region.clone(),
@@ -179,8 +179,8 @@ pub async fn acting(
         Vec::new()
     } else {
         let authorised = store
-            .registry()
-            .substitutions(titolare.as_str(), Some(doctor.as_str()))
+            .substitutions()
+            .of_titolare(&titolare, Some(&doctor))
             .await
             .map_err(unavailable)?;
         if authorised.is_empty() {

@@ -51,8 +51,8 @@ async fn handle(
     ctx.held.hold(locks.lock(send_id).await);
     let send = ctx
         .store
-        .registry()
-        .find_serology_send(send_id, acting.titolare.as_str(), assistito.as_str())
+        .serology()
+        .find_send(send_id, &acting.titolare, &assistito)
         .await
         .map_err(acting::unavailable)?;
     let Some(send) = send else {
@@ -62,7 +62,7 @@ async fn handle(
             titolare: acting.titolare.to_string(),
         });
     };
-    if acting.as_substitute() && send.doctor_cf != acting.doctor.as_str() {
+    if acting.as_substitute() && send.doctor_cf.as_str() != acting.doctor.as_str() {
         return Err(Codice::AnnullaNonMittente {
             send_id: send_id.to_owned(),
         });
@@ -76,8 +76,8 @@ async fn handle(
         .finish(Outcome::ok(()))
         .with_write(TransactionWrite::SerologyCancel(SerologyCancel {
             send_transaction_id: send_id.to_owned(),
-            titolare_cf: acting.titolare.to_string(),
-            assistito_cf: assistito.to_string(),
+            titolare_cf: acting.titolare.clone(),
+            assistito_cf: assistito,
         })))
 }
 

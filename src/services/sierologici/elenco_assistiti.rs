@@ -25,8 +25,8 @@ async fn handle(
     let acting = acting::acting(ctx, &request.acting, Need::InForce).await?;
     let patients = ctx
         .store
-        .registry()
-        .patient_list(acting.titolare.as_str())
+        .patients()
+        .patient_list(&acting.titolare)
         .await
         .map_err(acting::unavailable)?;
     Ok(acting.finish(Outcome::ok(patients)))

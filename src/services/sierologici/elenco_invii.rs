@@ -39,10 +39,10 @@ async fn handle(
     }
     let tests = ctx
         .store
-        .registry()
+        .serology()
         .sent_tests(&SentTestQuery {
-            titolare_cf: acting.titolare.to_string(),
-            sent_by: acting.as_substitute().then(|| acting.doctor.to_string()),
+            titolare_cf: acting.titolare.clone(),
+            sent_by: acting.as_substitute().then(|| acting.doctor.clone()),
             from,
             to,
         })

@@ -42,8 +42,8 @@ async fn handle(ctx: &Context<'_>, request: &InvioTestRequest) -> Result<Outcome
     }
     let on_list = ctx
         .store
-        .registry()
-        .is_on_list(acting.titolare.as_str(), assistito.as_str())
+        .patients()
+        .is_on_list(&acting.titolare, &assistito)
         .await
         .map_err(acting::unavailable)?;
     let mut outcome = acting.finish(Outcome::ok(()));
@@ -56,9 +56,9 @@ async fn handle(ctx: &Context<'_>, request: &InvioTestRequest) -> Result<Outcome
     Ok(
         outcome.with_write(TransactionWrite::SerologyTest(NewSerologyTest {
             test_date,
-            doctor_cf: acting.doctor.to_string(),
-            titolare_cf: acting.titolare.to_string(),
-            assistito_cf: assistito.to_string(),
+            doctor_cf: acting.doctor.clone(),
+            titolare_cf: acting.titolare.clone(),
+            assistito_cf: assistito.clone(),
             on_list,
         })),
     )

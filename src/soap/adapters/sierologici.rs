@@ -144,7 +144,7 @@ fn patients_xml(patients: &[ListedPatient]) -> String {
     body.push_str("<ric:ElencoAssistiti>");
     for p in patients {
         body.push_str("<ric:Assistito>");
-        leaf(&mut body, "ric", "cfAssistito", &p.cf);
+        leaf(&mut body, "ric", "cfAssistito", p.cf.as_str());
         leaf(&mut body, "ric", "nome", &p.name);
         leaf(&mut body, "ric", "cognome", &p.surname);
         leaf(
@@ -164,7 +164,7 @@ fn tests_xml(tests: &[SentTest]) -> String {
     body.push_str("<ric:ElencoTest>");
     for t in tests {
         body.push_str("<ric:Test>");
-        leaf(&mut body, "ric", "cfAssistito", &t.assistito_cf);
+        leaf(&mut body, "ric", "cfAssistito", t.assistito_cf.as_str());
         if let (Some(name), Some(surname)) = (&t.name, &t.surname) {
             leaf(&mut body, "ric", "nome", name);
             leaf(&mut body, "ric", "cognome", surname);
@@ -172,7 +172,7 @@ fn tests_xml(tests: &[SentTest]) -> String {
         leaf(&mut body, "ric", "dataTest", &t.test_date.to_string());
         leaf(&mut body, "ric", "idTransazioneInvio", &t.transaction_id);
         leaf(&mut body, "ric", "dataInserimento", &t.sent_on.to_string());
-        leaf(&mut body, "ric", "cfMedico", &t.doctor_cf);
+        leaf(&mut body, "ric", "cfMedico", t.doctor_cf.as_str());
         leaf(
             &mut body,
             "ric",

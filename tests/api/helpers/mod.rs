@@ -220,7 +220,8 @@ impl TestApp {
     /// The whole access log, oldest entry first.
     pub async fn access_log(&self) -> Vec<ChainedEntry> {
         self.store()
-            .read_access_log(0, 100_000)
+            .access_log()
+            .read(0, 100_000)
             .await
             .expect("access log")
     }
@@ -293,7 +294,10 @@ impl TestApp {
     pub async fn enable_region(&self, service: &str) {
         self.store()
             .directory()
-            .enable_region_service(seed::REGION, service)
+            .enable_region_service(
+                tsgate::domain::RegionCode::parse(seed::REGION).expect("region"),
+                service,
+            )
             .await
             .expect("enable region");
         self.poll_directory().await;

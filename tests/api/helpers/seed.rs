@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 
 use argon2::password_hash::{rand_core::OsRng, PasswordHasher, SaltString};
 use chrono::{NaiveDate, TimeDelta};
-use tsgate::domain::Profile;
+use tsgate::domain::{AslCode, CodiceFiscale, OperatorCf, Profile, RegionCode};
 use tsgate::store::{
     Asl, Assistito, AssistitoStatus, Mmg, Region, StaffMember, Store, Substitution, UserRecord,
 };
@@ -75,6 +75,22 @@ pub fn hash(secret: &str) -> String {
         .to_string()
 }
 
+fn cf(text: &str) -> CodiceFiscale {
+    CodiceFiscale::parse(text).expect("a valid codice fiscale")
+}
+
+fn doctor(text: &str) -> OperatorCf {
+    OperatorCf::parse(text).expect("a doctor's codice fiscale")
+}
+
+fn region(text: &str) -> RegionCode {
+    RegionCode::parse(text).expect("a region code")
+}
+
+fn asl_code(text: &str) -> AslCode {
+    AslCode::parse(text).expect("an ASL code")
+}
+
 /// Seeds `store`; `today` (Europe/Rome) dates the substitution and the staff list.
 pub async fn seed(store: &dyn Store, today: NaiveDate) -> Result<(), tsgate::store::StoreError> {
     let (password_hash, pincode_hash) = HASHES.clone();
@@ -94,38 +110,40 @@ pub async fn seed(store: &dyn Store, today: NaiveDate) -> Result<(), tsgate::sto
         directory
             .add_user(&UserRecord {
                 user_id: user.id.into(),
-                cf: user.cf.into(),
+                cf: cf(user.cf),
                 display_name: name.into(),
                 password_hash: password_hash.clone(),
                 pincode_hash: pincode_hash.clone(),
-                asl: asl.map(Into::into),
-                region: Some(REGION.into()),
+                asl: asl.map(asl_code),
+                region: Some(region(REGION)),
                 enabled: true,
             })
             .await?;
-        directory.grant_profile(user.id, profile.as_str()).await?;
+        directory.grant_profile(user.id, profile).await?;
     }
-    directory.enable_region_service(REGION, "InvioOTP").await?;
+    directory
+        .enable_region_service(region(REGION), "InvioOTP")
+        .await?;
 
-    let registry = store.registry();
-    registry
+    let patients = store.patients();
+    patients
         .upsert_regions(&[
             Region {
-                code: REGION.into(),
+                code: region(REGION),
                 name: "Lazio".into(),
             },
             Region {
-                code: "030".into(),
+                code: region("030"),
                 name: "Lombardia".into(),
             },
         ])
         .await?;
-    let asl = |region: &str, code: &str, name: &str| Asl {
-        region_code: region.into(),
-        code: code.into(),
+    let asl = |region_code: &str, code: &str, name: &str| Asl {
+        region_code: region(region_code),
+        code: asl_code(code),
         name: name.into(),
     };
-    registry
+    patients
         .upsert_asls(&[
             asl(REGION, ASL, "ASL Roma 1"),
             asl(REGION, "202", "ASL Roma 2"),
@@ -133,25 +151,25 @@ pub async fn seed(store: &dyn Store, today: NaiveDate) -> Result<(), tsgate::sto
         ])
         .await?;
     let mmg = |cf: &str, surname: &str, name: &str| Mmg {
-        cf: cf.into(),
+        cf: doctor(cf),
         surname: surname.into(),
         name: name.into(),
-        region_code: REGION.into(),
-        asl_code: ASL.into(),
+        region_code: region(REGION),
+        asl_code: asl_code(ASL),
     };
-    registry
+    patients
         .upsert_mmgs(&[
             mmg(MMG.cf, "BIANCHI", "GIOVANNI"),
             mmg(OTHER_MMG, "MARINI", "PAOLO"),
         ])
         .await?;
-    let assistito = |cf: &str, surname: &str, name: &str, mmg: &str, status| Assistito {
-        cf: cf.into(),
+    let assistito = |text: &str, surname: &str, name: &str, mmg: &str, status| Assistito {
+        cf: cf(text),
         name: name.into(),
         surname: surname.into(),
-        region_code: REGION.into(),
-        asl_code: ASL.into(),
-        mmg_cf: Some(mmg.into()),
+        region_code: region(REGION),
+        asl_code: asl_code(ASL),
+        mmg_cf: Some(doctor(mmg)),
         status,
     };
     let alive = AssistitoStatus::Vivo;
@@ -182,22 +200,23 @@ pub async fn seed(store: &dyn Store, today: NaiveDate) -> Result<(), tsgate::sto
         assistito("VRDMRC60M01H501F", "VERDI", "MARCO", OTHER_MMG, alive),
         assistito("NREANN82A41H501V", "NERI", "ANNA", OTHER_MMG, alive),
     ]);
-    registry.upsert_assistiti(&assistiti).await?;
+    patients.upsert_assistiti(&assistiti).await?;
     let staff: Vec<StaffMember> = PATIENTS
         .iter()
         .chain(&[deceased_staff, "VRDMRC60M01H501F", "NREANN82A41H501V"])
         .enumerate()
-        .map(|(i, cf)| StaffMember {
-            cf: (*cf).into(),
+        .map(|(i, text)| StaffMember {
+            cf: cf(text),
             updated_on: today - TimeDelta::days(10 + i as i64),
         })
         .collect();
-    registry.upsert_school_staff(&staff).await?;
-    registry.match_school_staff().await?;
-    registry
-        .add_substitution(&Substitution {
-            titolare_cf: MMG.cf.into(),
-            substitute_cf: SUBSTITUTE.cf.into(),
+    store.staging().upsert_school_staff(&staff).await?;
+    store.staging().match_school_staff().await?;
+    store
+        .substitutions()
+        .add(&Substitution {
+            titolare_cf: doctor(MMG.cf),
+            substitute_cf: doctor(SUBSTITUTE.cf),
             from: today - TimeDelta::days(30),
             to: today + TimeDelta::days(60),
         })

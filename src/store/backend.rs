@@ -1,0 +1,150 @@
+//! What the query code shared by both backends needs from one: the sqlx traits for the value
+//! types it binds and reads, and how a write transaction begins. Each concern implements its
+//! trait once, for `Pool<DB>` with `DB: Backend`, and the same code serves SQLite and
+//! PostgreSQL (the SQL is written with `$n` parameters, which SQLite also reads).
+//!
+//! Rust does not carry a trait's `where` clauses to its users, so each of those impls repeats
+//! the bounds of [`Backend`]'s documentation; the compiler checks them once per backend.
+
+use sqlx::postgres::PgQueryResult;
+use sqlx::query::Query;
+use sqlx::sqlite::SqliteQueryResult;
+use sqlx::{Database, Executor, IntoArguments, Pool, Postgres, Sqlite, Transaction};
+
+use super::StoreError;
+
+/// A database the store runs on. The shared implementations also require, for `DB: Backend`:
+///
+/// ```text
+/// for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+/// for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+/// for<'q> &'q str / String / i64 / bool: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+/// usize: ColumnIndex<DB::Row>,
+/// ```
+pub trait Backend: Database {
+    /// How a write transaction begins: SQLite takes the write lock up front (`BEGIN
+    /// IMMEDIATE`), so a transaction waits for it instead of failing half-way.
+    const BEGIN_WRITE: &'static str;
+
+    /// How many rows a statement changed (sqlx has no backend-neutral accessor).
+    fn rows_affected(result: &Self::QueryResult) -> u64;
+}
+
+impl Backend for Sqlite {
+    const BEGIN_WRITE: &'static str = "BEGIN IMMEDIATE";
+
+    fn rows_affected(result: &SqliteQueryResult) -> u64 {
+        result.rows_affected()
+    }
+}
+
+impl Backend for Postgres {
+    const BEGIN_WRITE: &'static str = "BEGIN";
+
+    fn rows_affected(result: &PgQueryResult) -> u64 {
+        result.rows_affected()
+    }
+}
+
+/// Rows per multi-row INSERT: at most 10 binds a row, under both backends' limits.
+const CHUNK: usize = 1000;
+
+/// Begins a write transaction.
+pub(crate) async fn begin<DB: Backend>(
+    pool: &Pool<DB>,
+    context: &'static str,
+) -> Result<Transaction<'static, DB>, StoreError> {
+    pool.begin_with(DB::BEGIN_WRITE)
+        .await
+        .map_err(StoreError::query(context))
+}
+
+/// A query whose arguments live as long as its SQL text.
+pub(crate) type Statement<'q, DB> = Query<'q, DB, <DB as Database>::Arguments<'q>>;
+
+/// A multi-row INSERT: the statement up to `VALUES`, how many values a row has, and what
+/// follows the rows (e.g. `ON CONFLICT …`, or nothing).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Insert {
+    pub into: &'static str,
+    pub columns: usize,
+    pub suffix: &'static str,
+}
+
+/// Inserts `rows` with `insert` in one transaction, [`CHUNK`] rows a statement; `bind` binds
+/// one row's values.
+///
+/// The statement text is built here rather than with sqlx's `QueryBuilder`, whose arguments
+/// cannot outlive the builder in code generic over the backend.
+pub(crate) async fn insert_chunked<DB, T>(
+    pool: &Pool<DB>,
+    context: &'static str,
+    rows: &[T],
+    insert: Insert,
+    bind: impl for<'q> Fn(Statement<'q, DB>, &'q T) -> Statement<'q, DB>,
+) -> Result<(), StoreError>
+where
+    DB: Backend,
+    T: Sync,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+{
+    let mut tx = begin(pool, context).await?;
+    for chunk in rows.chunks(CHUNK) {
+        let sql = values_statement(insert, chunk.len());
+        let mut query = sqlx::query(&sql);
+        for row in chunk {
+            query = bind(query, row);
+        }
+        query
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::query(context))?;
+    }
+    tx.commit().await.map_err(StoreError::query(context))
+}
+
+/// `into VALUES ($1, $2), ($3, $4) suffix` for `rows` rows.
+fn values_statement(insert: Insert, rows: usize) -> String {
+    let Insert {
+        into,
+        columns,
+        suffix,
+    } = insert;
+    let mut sql = String::with_capacity(into.len() + suffix.len() + rows * columns * 7);
+    sql.push_str(into);
+    sql.push_str(" VALUES ");
+    for row in 0..rows {
+        sql.push_str(if row == 0 { "(" } else { ", (" });
+        for column in 0..columns {
+            if column > 0 {
+                sql.push_str(", ");
+            }
+            sql.push('$');
+            sql.push_str(&(row * columns + column + 1).to_string());
+        }
+        sql.push(')');
+    }
+    sql.push_str(suffix);
+    sql
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_are_numbered_row_after_row() {
+        assert_eq!(
+            values_statement(
+                Insert {
+                    into: "INSERT INTO t (a, b)",
+                    columns: 2,
+                    suffix: " ON CONFLICT DO NOTHING"
+                },
+                2
+            ),
+            "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4) ON CONFLICT DO NOTHING"
+        );
+    }
+}

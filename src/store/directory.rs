@@ -1,0 +1,289 @@
+//! Users, their profiles, and which services each region may call.
+//!
+//! The store keeps credentials only as PHC strings produced by the gateway (argon2); it never
+//! sees a password or a pincode.
+
+use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Pool, Type};
+
+use super::backend::Backend;
+use super::columns::StoredRow;
+use super::StoreError;
+use crate::domain::{AslCode, CodiceFiscale, Profile, RegionCode};
+
+/// Who may call what. Reached through [`super::Store::directory`].
+#[async_trait::async_trait]
+pub trait Directory: Send + Sync {
+    /// Registers a user; an existing user id or CF is [`StoreError::Duplicate`].
+    async fn add_user(&self, user: &UserRecord) -> Result<(), StoreError>;
+
+    /// Looks a user up by login id.
+    async fn find_user(&self, user_id: &str) -> Result<Option<UserRecord>, StoreError>;
+
+    /// Looks a user up by codice fiscale (how a CNS certificate identifies a person).
+    async fn find_user_by_cf(&self, cf: &CodiceFiscale) -> Result<Option<UserRecord>, StoreError>;
+
+    /// Grants a profile; granting it again is a no-op. An unknown user is
+    /// [`StoreError::NotFound`].
+    async fn grant_profile(&self, user_id: &str, profile: Profile) -> Result<(), StoreError>;
+
+    /// Revokes a profile; revoking one not held is a no-op.
+    async fn revoke_profile(&self, user_id: &str, profile: Profile) -> Result<(), StoreError>;
+
+    /// The user's profiles, sorted by name. A stored name that is not a [`Profile`] is
+    /// [`StoreError::CorruptRow`].
+    async fn profiles_of(&self, user_id: &str) -> Result<Vec<Profile>, StoreError>;
+
+    /// Lets a region call a service; enabling it again is a no-op.
+    async fn enable_region_service(
+        &self,
+        region: RegionCode,
+        service: &str,
+    ) -> Result<(), StoreError>;
+
+    /// Withdraws a region's permission; disabling one not enabled is a no-op.
+    async fn disable_region_service(
+        &self,
+        region: RegionCode,
+        service: &str,
+    ) -> Result<(), StoreError>;
+
+    /// The services a region may call, sorted.
+    async fn region_services(&self, region: RegionCode) -> Result<Vec<String>, StoreError>;
+
+    /// A number that every change to users, profiles or region services increases (database
+    /// triggers, whoever writes): what gateways poll to know their caches are stale.
+    async fn version(&self) -> Result<i64, StoreError>;
+}
+
+/// A person who may use the web application or call services as an operator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRecord {
+    pub user_id: String,
+    /// Codice fiscale: how a CNS certificate identifies the same person. Unique; checked
+    /// strictly before it is stored (`tsgate users add`).
+    pub cf: CodiceFiscale,
+    pub display_name: String,
+    /// PHC string of the password hash.
+    pub password_hash: String,
+    /// PHC string of the pincode hash.
+    pub pincode_hash: String,
+    /// The ASL the user belongs to, for ASL staff.
+    pub asl: Option<AslCode>,
+    /// The region the user belongs to, for regional staff.
+    pub region: Option<RegionCode>,
+    /// A disabled user is kept (for the logs) but cannot authenticate.
+    pub enabled: bool,
+}
+
+/// Maps a failed user insert: a taken user id or CF is [`StoreError::Duplicate`], saying which.
+fn add_user_error(user: &UserRecord) -> impl FnOnce(sqlx::Error) -> StoreError + '_ {
+    move |source| match source.as_database_error() {
+        Some(db) if db.is_unique_violation() => {
+            // PostgreSQL names the constraint; SQLite names the column in its message.
+            let cf_taken = match db.constraint() {
+                Some(constraint) => constraint == "users_cf_key",
+                None => db.message().contains("users.cf"),
+            };
+            if cf_taken {
+                StoreError::Duplicate {
+                    what: "user with codice fiscale",
+                    key: user.cf.to_string(),
+                }
+            } else {
+                StoreError::Duplicate {
+                    what: "user",
+                    key: user.user_id.clone(),
+                }
+            }
+        }
+        _ => StoreError::Query {
+            context: "adding a user failed",
+            source,
+        },
+    }
+}
+
+const ADD_USER: &str = "INSERT INTO users \
+     (user_id, cf, display_name, password_hash, pincode_hash, asl, region, enabled) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+
+const FIND_USER: &str = "SELECT user_id, cf, display_name, password_hash, pincode_hash, asl, \
+     region, enabled FROM users WHERE user_id = $1";
+
+const FIND_USER_BY_CF: &str = "SELECT user_id, cf, display_name, password_hash, pincode_hash, \
+     asl, region, enabled FROM users WHERE cf = $1";
+
+const GRANT_PROFILE: &str =
+    "INSERT INTO user_profiles (user_id, profile) VALUES ($1, $2) ON CONFLICT DO NOTHING";
+
+const REVOKE_PROFILE: &str = "DELETE FROM user_profiles WHERE user_id = $1 AND profile = $2";
+
+const PROFILES_OF: &str = "SELECT profile FROM user_profiles WHERE user_id = $1 ORDER BY profile";
+
+const ENABLE_REGION_SERVICE: &str =
+    "INSERT INTO region_services (region_code, service) VALUES ($1, $2) ON CONFLICT DO NOTHING";
+
+const DISABLE_REGION_SERVICE: &str =
+    "DELETE FROM region_services WHERE region_code = $1 AND service = $2";
+
+const REGION_SERVICES: &str =
+    "SELECT service FROM region_services WHERE region_code = $1 ORDER BY service";
+
+const VERSION: &str = "SELECT version FROM directory_version WHERE id = 1";
+
+/// A users row as stored.
+type UserRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    bool,
+);
+
+fn user_record(row: UserRow) -> Result<UserRecord, StoreError> {
+    let (user_id, cf, display_name, password_hash, pincode_hash, asl, region, enabled) = row;
+    let stored = StoredRow::new("users", &user_id);
+    Ok(UserRecord {
+        cf: stored.cf("cf", &cf)?,
+        asl: stored.optional("asl", asl.as_deref(), StoredRow::asl)?,
+        region: stored.optional("region", region.as_deref(), StoredRow::region)?,
+        user_id,
+        display_name,
+        password_hash,
+        pincode_hash,
+        enabled,
+    })
+}
+
+#[async_trait::async_trait]
+impl<DB: Backend> Directory for Pool<DB>
+where
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'c> &'c Pool<DB>: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<&'q str>: Encode<'q, DB>,
+    for<'q> Option<String>: Decode<'q, DB>,
+    for<'q> String: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> i64: Decode<'q, DB> + Type<DB>,
+    for<'q> bool: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    usize: ColumnIndex<DB::Row>,
+{
+    async fn add_user(&self, user: &UserRecord) -> Result<(), StoreError> {
+        sqlx::query(ADD_USER)
+            .bind(user.user_id.as_str())
+            .bind(user.cf.as_str())
+            .bind(user.display_name.as_str())
+            .bind(user.password_hash.as_str())
+            .bind(user.pincode_hash.as_str())
+            .bind(user.asl.as_ref().map(AslCode::as_str))
+            .bind(user.region.as_ref().map(RegionCode::as_str))
+            .bind(user.enabled)
+            .execute(self)
+            .await
+            .map_err(add_user_error(user))?;
+        Ok(())
+    }
+
+    async fn find_user(&self, user_id: &str) -> Result<Option<UserRecord>, StoreError> {
+        let row: Option<UserRow> = sqlx::query_as(FIND_USER)
+            .bind(user_id)
+            .fetch_optional(self)
+            .await
+            .map_err(StoreError::query("looking up a user by id failed"))?;
+        row.map(user_record).transpose()
+    }
+
+    async fn find_user_by_cf(&self, cf: &CodiceFiscale) -> Result<Option<UserRecord>, StoreError> {
+        let row: Option<UserRow> = sqlx::query_as(FIND_USER_BY_CF)
+            .bind(cf.as_str())
+            .fetch_optional(self)
+            .await
+            .map_err(StoreError::query("looking up a user by CF failed"))?;
+        row.map(user_record).transpose()
+    }
+
+    async fn grant_profile(&self, user_id: &str, profile: Profile) -> Result<(), StoreError> {
+        sqlx::query(GRANT_PROFILE)
+            .bind(user_id)
+            .bind(profile.as_str())
+            .execute(self)
+            .await
+            .map_err(StoreError::keyed(
+                "granting a profile failed",
+                "profile grant",
+                "user",
+                user_id,
+            ))?;
+        Ok(())
+    }
+
+    async fn revoke_profile(&self, user_id: &str, profile: Profile) -> Result<(), StoreError> {
+        sqlx::query(REVOKE_PROFILE)
+            .bind(user_id)
+            .bind(profile.as_str())
+            .execute(self)
+            .await
+            .map_err(StoreError::query("revoking a profile failed"))?;
+        Ok(())
+    }
+
+    async fn profiles_of(&self, user_id: &str) -> Result<Vec<Profile>, StoreError> {
+        let names: Vec<String> = sqlx::query_scalar(PROFILES_OF)
+            .bind(user_id)
+            .fetch_all(self)
+            .await
+            .map_err(StoreError::query("listing a user's profiles failed"))?;
+        let stored = StoredRow::new("user_profiles", user_id);
+        names
+            .iter()
+            .map(|name| stored.profile("profile", name))
+            .collect()
+    }
+
+    async fn enable_region_service(
+        &self,
+        region: RegionCode,
+        service: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query(ENABLE_REGION_SERVICE)
+            .bind(region.as_str())
+            .bind(service)
+            .execute(self)
+            .await
+            .map_err(StoreError::query("enabling a service for a region failed"))?;
+        Ok(())
+    }
+
+    async fn disable_region_service(
+        &self,
+        region: RegionCode,
+        service: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query(DISABLE_REGION_SERVICE)
+            .bind(region.as_str())
+            .bind(service)
+            .execute(self)
+            .await
+            .map_err(StoreError::query("disabling a service for a region failed"))?;
+        Ok(())
+    }
+
+    async fn region_services(&self, region: RegionCode) -> Result<Vec<String>, StoreError> {
+        sqlx::query_scalar(REGION_SERVICES)
+            .bind(region.as_str())
+            .fetch_all(self)
+            .await
+            .map_err(StoreError::query("listing a region's services failed"))
+    }
+
+    async fn version(&self) -> Result<i64, StoreError> {
+        sqlx::query_scalar(VERSION)
+            .fetch_one(self)
+            .await
+            .map_err(StoreError::query("reading the directory version failed"))
+    }
+}

@@ -1,0 +1,163 @@
+//! The serology tests doctors send (docs/services/sierologici.md, from seed 003 §3.4): what a
+//! cancel reads of a send (§3.4.3) and the list of sent tests (§3.4.4). Sends and cancels are
+//! written with their access-log entry ([`super::TransactionWrite`]).
+
+use chrono::NaiveDate;
+use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Pool, Row, Type};
+
+use super::backend::Backend;
+use super::columns::{day, StoredRow};
+use super::StoreError;
+use crate::domain::{CodiceFiscale, OperatorCf};
+
+/// A serology test as the doctor sends it (§3.4.2); id and time come from the transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewSerologyTest {
+    pub test_date: NaiveDate,
+    /// Who did the test: the titolare or a substitute, whose check letter may be wrong.
+    pub doctor_cf: OperatorCf,
+    /// A registered MMG.
+    pub titolare_cf: OperatorCf,
+    pub assistito_cf: CodiceFiscale,
+    pub on_list: bool,
+}
+
+/// The cancellation of a send (§3.4.3), decided by the operation from a [`SendState`] it read;
+/// the time and the cancelling transaction's id come from the transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SerologyCancel {
+    /// The transaction id of the send, as the request names it.
+    pub send_transaction_id: String,
+    pub titolare_cf: OperatorCf,
+    pub assistito_cf: CodiceFiscale,
+}
+
+/// A test as the list of sent tests shows it (§3.4.4).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentTest {
+    pub transaction_id: String,
+    pub assistito_cf: CodiceFiscale,
+    /// `None` when the CF is not in the registry.
+    pub name: Option<String>,
+    pub surname: Option<String>,
+    pub test_date: NaiveDate,
+    pub sent_on: NaiveDate,
+    pub doctor_cf: OperatorCf,
+    pub on_list: bool,
+}
+
+/// A send as a cancel request finds it (§3.4.3): who sent it, and whether it is cancelled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendState {
+    pub doctor_cf: OperatorCf,
+    pub cancelled: bool,
+}
+
+/// Which tests a list shows: all of a titolare's, or only those one doctor sent for them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentTestQuery {
+    pub titolare_cf: OperatorCf,
+    /// `Some(substitute)`: only what that doctor entered.
+    pub sent_by: Option<OperatorCf>,
+    /// Dates the tests were sent (Europe/Rome), inclusive.
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+/// Reached through [`super::Store::serology`].
+#[async_trait::async_trait]
+pub trait Serology: Send + Sync {
+    /// The send `transaction_id` for that titolare and assistito, if there is one. A cancel
+    /// reads it, decides, and writes its [`SerologyCancel`] with its access-log entry; the
+    /// database refuses to cancel a test twice, so a decision made on a stale read fails its
+    /// commit instead of being acknowledged.
+    async fn find_send(
+        &self,
+        transaction_id: &str,
+        titolare: &OperatorCf,
+        assistito: &CodiceFiscale,
+    ) -> Result<Option<SendState>, StoreError>;
+
+    /// Tests sent for a titolare in a date range, not cancelled, in the order they were sent.
+    async fn sent_tests(&self, query: &SentTestQuery) -> Result<Vec<SentTest>, StoreError>;
+}
+
+const FIND_SEND: &str = "SELECT doctor_cf, cancelled_at_ms FROM serology_tests \
+     WHERE transaction_id = $1 AND titolare_cf = $2 AND assistito_cf = $3";
+
+const SENT_TESTS: &str = "SELECT t.transaction_id, t.assistito_cf, a.name, a.surname, \
+     t.test_date, t.sent_on, t.doctor_cf, t.on_list FROM serology_tests t \
+     LEFT JOIN assistiti a ON a.cf = t.assistito_cf \
+     WHERE t.titolare_cf = $1 AND t.sent_on >= $2 AND t.sent_on <= $3 \
+     AND t.cancelled_at_ms IS NULL AND ($4 IS NULL OR t.doctor_cf = $4) \
+     ORDER BY t.sent_at_ms, t.transaction_id";
+
+#[async_trait::async_trait]
+impl<DB: Backend> Serology for Pool<DB>
+where
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'c> &'c Pool<DB>: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<&'q str>: Encode<'q, DB>,
+    for<'q> Option<String>: Decode<'q, DB>,
+    for<'q> Option<i64>: Decode<'q, DB>,
+    for<'q> String: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> bool: Decode<'q, DB> + Type<DB>,
+    usize: ColumnIndex<DB::Row>,
+{
+    async fn find_send(
+        &self,
+        transaction_id: &str,
+        titolare: &OperatorCf,
+        assistito: &CodiceFiscale,
+    ) -> Result<Option<SendState>, StoreError> {
+        let found: Option<(String, Option<i64>)> = sqlx::query_as(FIND_SEND)
+            .bind(transaction_id)
+            .bind(titolare.as_str())
+            .bind(assistito.as_str())
+            .fetch_optional(self)
+            .await
+            .map_err(StoreError::query("looking up a serology send failed"))?;
+        let Some((doctor_cf, cancelled_at)) = found else {
+            return Ok(None);
+        };
+        Ok(Some(SendState {
+            doctor_cf: StoredRow::new("serology_tests", transaction_id)
+                .operator_cf("doctor_cf", &doctor_cf)?,
+            cancelled: cancelled_at.is_some(),
+        }))
+    }
+
+    async fn sent_tests(&self, query: &SentTestQuery) -> Result<Vec<SentTest>, StoreError> {
+        let context = "listing sent serology tests failed";
+        let rows = sqlx::query(SENT_TESTS)
+            .bind(query.titolare_cf.as_str())
+            .bind(day(query.from))
+            .bind(day(query.to))
+            .bind(query.sent_by.as_ref().map(OperatorCf::as_str))
+            .fetch_all(self)
+            .await
+            .map_err(StoreError::query(context))?;
+        rows.into_iter()
+            .map(|row| {
+                let text = |i: usize| -> Result<String, StoreError> {
+                    row.try_get(i).map_err(StoreError::query(context))
+                };
+                let transaction_id = text(0)?;
+                let stored = StoredRow::new("serology_tests", &transaction_id);
+                Ok(SentTest {
+                    assistito_cf: stored.cf("assistito_cf", &text(1)?)?,
+                    name: row.try_get(2).map_err(StoreError::query(context))?,
+                    surname: row.try_get(3).map_err(StoreError::query(context))?,
+                    test_date: stored.day("test_date", &text(4)?)?,
+                    sent_on: stored.day("sent_on", &text(5)?)?,
+                    doctor_cf: stored.operator_cf("doctor_cf", &text(6)?)?,
+                    on_list: row.try_get(7).map_err(StoreError::query(context))?,
+                    transaction_id,
+                })
+            })
+            .collect()
+    }
+}
