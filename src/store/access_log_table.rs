@@ -73,6 +73,16 @@ const DELETE_BEFORE: &str = "DELETE FROM access_log WHERE seq < $1";
 const MOVE_ANCHOR: &str =
     "UPDATE access_log_anchor SET first_seq = $1, prev_hash = $2 WHERE id = 1";
 
+// How a purge gets past the append-only guard, which differs: SQLite's triggers let deletes
+// through while a marker row exists (removed before the commit, so never seen outside the
+// purge); PostgreSQL's trigger while the transaction set `tsgate.purge` (SET LOCAL), and the
+// anchor row's lock serialises concurrent purges.
+pub(crate) const SQLITE_PURGE_MARKER: &str = "INSERT INTO purge_in_progress (id) VALUES (1)";
+pub(crate) const SQLITE_PURGE_MARKER_REMOVED: &str = "DELETE FROM purge_in_progress";
+pub(crate) const POSTGRES_PURGE_ON: &str = "SELECT set_config('tsgate.purge', 'on', true)";
+pub(crate) const POSTGRES_LOCK_ANCHOR: &str =
+    "SELECT first_seq FROM access_log_anchor WHERE id = 1 FOR UPDATE";
+
 /// Pushes the VALUES of `entries` onto an [`INSERT_ENTRIES`] statement.
 pub(crate) fn push_entries<'q, DB>(query: &mut QueryBuilder<'q, DB>, entries: &'q [ChainedEntry])
 where

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{Postgres, QueryBuilder};
 
-use super::access_log_table::{self, push_entries};
+use super::access_log_table::{self, push_entries, POSTGRES_LOCK_ANCHOR, POSTGRES_PURGE_ON};
 use super::transaction_writes::push_write;
 use super::{
     AccessLog, AccessLogAnchor, AslCounts, ChainedEntry, Directory, Issuers, Patients,
@@ -158,13 +158,11 @@ impl AccessLog for PgPool {
     async fn purge_before(&self, cutoff: DateTime<Utc>) -> Result<u64, StoreError> {
         let context = "purging the access log failed";
         let mut tx = self.begin().await.map_err(StoreError::query(context))?;
-        // Lets the append-only trigger through, for this transaction only (SET LOCAL).
-        sqlx::query("SELECT set_config('tsgate.purge', 'on', true)")
+        sqlx::query(POSTGRES_PURGE_ON)
             .execute(&mut *tx)
             .await
             .map_err(StoreError::query(context))?;
-        // Serialises concurrent purges: each computes its prefix from what the previous left.
-        sqlx::query("SELECT first_seq FROM access_log_anchor WHERE id = 1 FOR UPDATE")
+        sqlx::query(POSTGRES_LOCK_ANCHOR)
             .execute(&mut *tx)
             .await
             .map_err(StoreError::query(context))?;

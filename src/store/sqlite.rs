@@ -15,7 +15,10 @@ use sqlx::sqlite::{
 };
 use sqlx::{QueryBuilder, Sqlite};
 
-use super::access_log_table::{self, push_entries};
+use super::access_log_table::{
+    self, push_entries, SQLITE_PURGE_MARKER, SQLITE_PURGE_MARKER_REMOVED,
+};
+use super::backend;
 use super::transaction_writes::push_write;
 use super::{
     AccessLog, AccessLogAnchor, AslCounts, ChainedEntry, Directory, Issuers, Patients,
@@ -197,18 +200,13 @@ impl AccessLog for SqlitePool {
 
     async fn purge_before(&self, cutoff: DateTime<Utc>) -> Result<u64, StoreError> {
         let context = "purging the access log failed";
-        let mut tx = self
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(StoreError::query(context))?;
-        // The marker is what the append-only trigger lets deletes through for; it is removed
-        // before commit, so it is never visible outside this transaction.
-        sqlx::query("INSERT INTO purge_in_progress (id) VALUES (1)")
+        let mut tx = backend::begin(self, context).await?;
+        sqlx::query(SQLITE_PURGE_MARKER)
             .execute(&mut *tx)
             .await
             .map_err(StoreError::query(context))?;
         let (deleted, first_seq) = access_log_table::purge_prefix(&mut tx, cutoff).await?;
-        sqlx::query("DELETE FROM purge_in_progress")
+        sqlx::query(SQLITE_PURGE_MARKER_REMOVED)
             .execute(&mut *tx)
             .await
             .map_err(StoreError::query(context))?;
