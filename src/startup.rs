@@ -17,7 +17,7 @@ use crate::issuer_lease;
 use crate::metrics::Metrics;
 use crate::pki::{files, PincodeKey};
 use crate::server::tls::TlsSetup;
-use crate::server::{accept, admin, tls, tls_reload, PeerIdentityReader, Server};
+use crate::server::{accept, metrics_listener, tls, tls_reload, PeerIdentityReader, Server};
 use crate::soap::envelope_reader::{EnvelopeReader, INLINE_MAX_BYTES};
 use crate::soap::publication::Publication;
 use crate::soap::throttle::Throttle;
@@ -163,7 +163,7 @@ impl Application {
             self.sessions,
             tls_tx,
         ));
-        let admin = tokio::spawn(admin::serve(
+        let metrics_listener = tokio::spawn(metrics_listener::serve(
             self.admin_listener,
             gateway.metrics.clone(),
             Duration::from_millis(config.server.header_timeout_ms),
@@ -203,7 +203,7 @@ impl Application {
         if let Some(keeper) = lease_keeper {
             keeper.abort();
         }
-        admin.abort();
+        metrics_listener.abort();
         retention.abort();
         directory_refresh.abort();
         janitor.abort();

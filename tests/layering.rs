@@ -26,11 +26,6 @@ const LAYERS: &[&[&str]] = &[
     &["cli", "main", "lib"],
 ];
 
-/// References that break the rule until another branch of issue #9 is merged: (file, module it
-/// refers to), each with a comment saying whose move removes it. Empty now: keep it so. An
-/// entry that no longer occurs fails the test, so the list can only shrink.
-const KNOWN_UNTIL_MERGE: &[(&str, &str)] = &[];
-
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 struct Reference {
     file: String,
@@ -48,7 +43,6 @@ fn no_module_refers_to_a_higher_layer() {
 
     let mut unplaced = BTreeSet::new();
     let mut violations = Vec::new();
-    let mut known_seen = BTreeSet::new();
     for path in &files {
         let file = path
             .strip_prefix(root)
@@ -70,10 +64,6 @@ fn no_module_refers_to_a_higher_layer() {
                 continue;
             };
             if to_layer <= from_layer {
-                continue;
-            }
-            if KNOWN_UNTIL_MERGE.contains(&(file.as_str(), to.as_str())) {
-                known_seen.insert((file.clone(), to.clone()));
                 continue;
             }
             violations.push(Reference {
@@ -101,14 +91,6 @@ fn no_module_refers_to_a_higher_layer() {
             layer(&v.to).unwrap_or_default()
         )
     }));
-    problems.extend(
-        KNOWN_UNTIL_MERGE
-            .iter()
-            .filter(|(file, to)| !known_seen.contains(&((*file).to_owned(), (*to).to_owned())))
-            .map(|(file, to)| {
-                format!("{file} no longer refers to `{to}`: remove it from KNOWN_UNTIL_MERGE")
-            }),
-    );
     assert!(
         problems.is_empty(),
         "dependencies must point down the layers:\n{}",

@@ -2093,6 +2093,7 @@ async fn the_directory_version_moves_with_every_change(db: Arc<TestDb>) {
 on_both_backends!(
     a_tampered_anchor_is_a_corrupt_anchor,
     stored_values_that_do_not_parse_are_corrupt_rows,
+    legacy_directory_values_are_made_typed_by_the_migration,
 );
 
 /// The anchor tampered beyond decoding: reading it, and the head of an empty log, say so.
@@ -2236,5 +2237,52 @@ async fn stored_values_that_do_not_parse_are_corrupt_rows(db: Arc<TestDb>) {
     assert_eq!(
         corrupt_cell(error),
         cell("serology_tests", "T1", "doctor_cf", "NOT A CF")
+    );
+}
+
+/// What earlier CLIs stored unparsed (any `--profile`, `--region`, `--asl`) becomes what it meant,
+/// so such a user still identifies: the migration's statements, run again over such rows.
+async fn legacy_directory_values_are_made_typed_by_the_migration(db: Arc<TestDb>) {
+    let store = &*db.store;
+    for (id, cf) in [("alice", "RSSMRA80A01H501U"), ("bob", "BNCGNN65C12H501E")] {
+        store
+            .directory()
+            .add_user(&user(id, cf))
+            .await
+            .expect("add");
+    }
+    let legacy = "UPDATE users SET region = ' 120 ', asl = 'ASL1' WHERE user_id = 'alice'; \
+                  UPDATE users SET region = '12', asl = '201' WHERE user_id = 'bob'; \
+                  INSERT INTO user_profiles (user_id, profile) VALUES \
+                  ('alice', 'operatore-asl'), ('alice', 'Sierologici MMG');";
+    db.exec_guarded(legacy).await.expect("legacy rows");
+    let migration = if db.is_postgres() {
+        include_str!("../migrations/postgres/0008_directory_typed_values.sql")
+    } else {
+        include_str!("../migrations/sqlite/0007_directory_typed_values.sql")
+    };
+    db.exec_guarded(migration).await.expect("migration");
+
+    let alice = store.directory().find_user("alice").await.expect("alice");
+    let alice = alice.expect("alice is there");
+    assert_eq!(
+        (alice.region.map(|r| r.to_string()), alice.asl),
+        (Some("120".to_owned()), None),
+        "spaces trimmed, a code that is not 3 digits dropped"
+    );
+    let bob = store.directory().find_user("bob").await.expect("bob");
+    let bob = bob.expect("bob is there");
+    assert_eq!(
+        (bob.region, bob.asl.map(|a| a.to_string())),
+        (None, Some("201".to_owned()))
+    );
+    assert_eq!(
+        store
+            .directory()
+            .profiles_of("alice")
+            .await
+            .expect("profiles"),
+        vec![Profile::SierologiciMmg],
+        "a name no operation knows granted nothing, and is gone"
     );
 }

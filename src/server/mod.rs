@@ -4,12 +4,12 @@
 //! checked again after a reload) → route. `/metrics` is served apart, on the admin listener.
 
 pub mod accept;
-pub mod admin;
 pub mod asl_download;
 pub mod body;
 pub mod budget;
 pub mod certificate_check;
 pub mod connection;
+pub mod metrics_listener;
 pub mod peer_identity;
 pub mod router;
 pub mod tls;

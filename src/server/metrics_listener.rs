@@ -1,4 +1,4 @@
-//! The admin listener: `/metrics` (and `/health`) over plain HTTP on `server.admin_listen`,
+//! The metrics listener: `/metrics` (and `/health`) over plain HTTP on `server.admin_listen`,
 //! loopback by default, apart from the public port — the way production proxies keep their
 //! admin port. The public port answers `/metrics` with 404.
 

@@ -1,0 +1,12 @@
+-- Every write now parses profile names and region/ASL codes, and the store reads a value that
+-- does not parse as corruption. Earlier CLIs stored `users add --profile/--region/--asl` as
+-- typed: make those rows say what they always meant. A profile name no operation knows granted
+-- nothing; a region or ASL code that is not 3 digits (after trimming) matched no registry row.
+DELETE FROM user_profiles
+ WHERE profile NOT IN ('Invio codice OTP', 'Sierologici MMG', 'ASL Numero test');
+UPDATE users SET region = trim(region) WHERE region IS NOT NULL AND region <> trim(region);
+UPDATE users SET asl = trim(asl) WHERE asl IS NOT NULL AND asl <> trim(asl);
+UPDATE users SET region = NULL
+ WHERE region IS NOT NULL AND (length(region) <> 3 OR region GLOB '*[^0-9]*');
+UPDATE users SET asl = NULL
+ WHERE asl IS NOT NULL AND (length(asl) <> 3 OR asl GLOB '*[^0-9]*');
