@@ -28,12 +28,12 @@ pub const PATH: &str = "/asl/assistiti-per-mmg.csv";
 pub const PINCODE_HEADER: &str = "x-tsgate-pincode";
 
 pub async fn handle(
-    app: &Gateway,
+    gateway: &Gateway,
     peer: &Peer,
     authorization: Option<&str>,
     pincode: Option<&str>,
 ) -> HttpResponse {
-    let Ok(transaction_id) = app.transaction_ids.issue(TransactionIdKind::Numeric) else {
+    let Ok(transaction_id) = gateway.transaction_ids.issue(TransactionIdKind::Numeric) else {
         tracing::error!("no transaction id can be issued; download refused");
         return unavailable();
     };
@@ -43,7 +43,7 @@ pub async fn handle(
         transaction_id,
     };
     let credentials = Credentials::from_http(peer, authorization, pincode);
-    let caller = match app.identity.identify(&credentials).await {
+    let caller = match gateway.identity.identify(&credentials).await {
         Ok(caller) => {
             connection::caller_identified(&caller);
             caller
@@ -58,7 +58,7 @@ pub async fn handle(
                 "fault_credenziali_invalide",
             );
             return finish(
-                app,
+                gateway,
                 &draft,
                 entry,
                 StatusCode::UNAUTHORIZED,
@@ -68,7 +68,7 @@ pub async fn handle(
         }
         Err(Refused::Unavailable) => return unavailable(),
     };
-    let (status, outcome, body) = match assistiti_per_mmg(app.store.as_ref(), &caller).await {
+    let (status, outcome, body) = match assistiti_per_mmg(gateway.store.as_ref(), &caller).await {
         Ok(rows) => (StatusCode::OK, assistiti_per_mmg::GRANTED, csv(&rows)),
         Err(refusal) => match refusal.code() {
             Some(code) => (StatusCode::FORBIDDEN, code, format!("{refusal}\n")),
@@ -76,7 +76,7 @@ pub async fn handle(
         },
     };
     let entry = draft.entry(Requester::Identified(&caller), now_millis(), outcome);
-    finish(app, &draft, entry, status, body).await
+    finish(gateway, &draft, entry, status, body).await
 }
 
 fn csv(rows: &[(OperatorCf, i64)]) -> String {
@@ -89,13 +89,13 @@ fn csv(rows: &[(OperatorCf, i64)]) -> String {
 }
 
 async fn finish(
-    app: &Gateway,
+    gateway: &Gateway,
     draft: &Draft<'_>,
     entry: AccessLogEntry,
     status: StatusCode,
     body: String,
 ) -> HttpResponse {
-    if audit::commit(&app.access_log, entry).await.is_err() {
+    if audit::commit(&gateway.access_log, entry).await.is_err() {
         return unavailable();
     }
     let content_type = if status == StatusCode::OK {

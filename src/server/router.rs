@@ -78,7 +78,7 @@ async fn soap(server: &Server, peer: &Peer, request: Request<Incoming>) -> HttpR
     // Faults before the envelope is read use the version the Content-Type announces.
     let version = SoapVersion::from_content_type(content_type).unwrap_or(SoapVersion::V11);
     let declared_length = header(header::CONTENT_LENGTH).and_then(|v| v.parse().ok());
-    let (app, settings) = (server.gateway.as_ref(), &server.settings);
+    let (gateway, settings) = (server.gateway.as_ref(), &server.settings);
     let body = match body::read(
         incoming,
         declared_length,
@@ -89,10 +89,12 @@ async fn soap(server: &Server, peer: &Peer, request: Request<Incoming>) -> HttpR
     {
         Ok(body) => body,
         Err(BodyError::TooLarge) => {
-            return pipeline::refuse(app, version, Fault::too_large(settings.max_body_bytes))
+            return pipeline::refuse(gateway, version, Fault::too_large(settings.max_body_bytes))
         }
-        Err(BodyError::TimedOut) => return pipeline::refuse(app, version, Fault::body_timeout()),
-        Err(BodyError::Broken) => return pipeline::refuse(app, version, Fault::body_broken()),
+        Err(BodyError::TimedOut) => {
+            return pipeline::refuse(gateway, version, Fault::body_timeout())
+        }
+        Err(BodyError::Broken) => return pipeline::refuse(gateway, version, Fault::body_broken()),
     };
     let call = SoapCall {
         service: &parts.uri.path()["/ws/".len()..],
@@ -101,7 +103,7 @@ async fn soap(server: &Server, peer: &Peer, request: Request<Incoming>) -> HttpR
         body,
         identified: connection::caller_identified,
     };
-    pipeline::handle(app, peer, call).await
+    pipeline::handle(gateway, peer, call).await
 }
 
 fn text(status: StatusCode, content_type: &'static str, body: String) -> HttpResponse {

@@ -30,14 +30,14 @@ pub struct SoapCall<'a> {
     pub identified: fn(&Caller),
 }
 
-pub async fn handle(app: &Gateway, peer: &Peer, call: SoapCall<'_>) -> HttpResponse {
+pub async fn handle(gateway: &Gateway, peer: &Peer, call: SoapCall<'_>) -> HttpResponse {
     let started = Instant::now();
     let version = match SoapVersion::from_content_type(call.content_type) {
         Ok(version) => version,
-        Err(why) => return refuse(app, SoapVersion::V11, Fault::content_type(why)),
+        Err(why) => return refuse(gateway, SoapVersion::V11, Fault::content_type(why)),
     };
-    let Some(service) = app.catalogue.service(call.service) else {
-        return refuse(app, version, Fault::unknown_service(call.service));
+    let Some(service) = gateway.catalogue.service(call.service) else {
+        return refuse(gateway, version, Fault::unknown_service(call.service));
     };
 
     // 1–2. envelope + schema; the payload must be one of this service's operations
@@ -46,7 +46,7 @@ pub async fn handle(app: &Gateway, peer: &Peer, call: SoapCall<'_>) -> HttpRespo
         .iter()
         .map(|operation| operation.spec().request)
         .collect();
-    let envelope = match app
+    let envelope = match gateway
         .envelope_reader
         .read(call.body, version, &requests)
         .await
@@ -54,28 +54,28 @@ pub async fn handle(app: &Gateway, peer: &Peer, call: SoapCall<'_>) -> HttpRespo
         Ok(envelope) => envelope,
         Err(envelope::EnvelopeError::UnknownOperation { namespace, name }) => {
             return refuse(
-                app,
+                gateway,
                 version,
                 Fault::unknown_operation(service.name, &namespace, &name),
             );
         }
         // Faults answer in the version the Content-Type announced, which is what the client reads.
-        Err(error) => return refuse(app, version, Fault::from_envelope(&error)),
+        Err(error) => return refuse(gateway, version, Fault::from_envelope(&error)),
     };
     let payload = &envelope.payload;
     let Some(operation) = service.operation_for(&payload.namespace, &payload.name) else {
         return refuse(
-            app,
+            gateway,
             version,
             Fault::unknown_operation(service.name, &payload.namespace, &payload.name),
         );
     };
     let spec = operation.spec();
-    let transaction_id = match app.transaction_ids.issue(service.transaction_ids) {
+    let transaction_id = match gateway.transaction_ids.issue(service.transaction_ids) {
         Ok(id) => id,
         Err(error) => {
             tracing::error!(%error, "no transaction id can be issued; request refused");
-            return refuse(app, version, Fault::unavailable());
+            return refuse(gateway, version, Fault::unavailable());
         }
     };
     let draft = Draft {
@@ -87,7 +87,7 @@ pub async fn handle(app: &Gateway, peer: &Peer, call: SoapCall<'_>) -> HttpRespo
     // 3. identify
     let credentials =
         Credentials::from_http(peer, call.authorization, payload.child_text("pinCode"));
-    let caller = match app.identity.identify(&credentials).await {
+    let caller = match gateway.identity.identify(&credentials).await {
         Ok(caller) => {
             (call.identified)(&caller);
             caller
@@ -102,23 +102,24 @@ pub async fn handle(app: &Gateway, peer: &Peer, call: SoapCall<'_>) -> HttpRespo
                 now_millis(),
                 &fault.label(),
             );
-            return finish_with_fault(app, version, &draft, entry, fault, started).await;
+            return finish_with_fault(gateway, version, &draft, entry, fault, started).await;
         }
-        Err(Refused::Unavailable) => return refuse(app, version, Fault::unavailable()),
+        Err(Refused::Unavailable) => return refuse(gateway, version, Fault::unavailable()),
     };
     let context = Context {
-        store: app.store.as_ref(),
+        store: gateway.store.as_ref(),
         caller: &caller,
         transaction_id: draft.transaction_id,
         held: Default::default(),
-        now: app.clock.now(),
+        now: gateway.clock.now(),
     };
 
     // 4. authorize, 5. throttle, 6. dispatch
     let mut outcome = if !authorize::may_call(&caller, service, spec) {
         authorize::refusal(service, spec)
-    } else if let Err(wait) = app.throttle.check(&caller.throttle_key()) {
-        app.metrics
+    } else if let Err(wait) = gateway.throttle.check(&caller.throttle_key()) {
+        gateway
+            .metrics
             .throttled
             .get_or_create(&CallerKindLabels {
                 caller_kind: caller.kind().as_str().to_owned(),
@@ -127,12 +128,12 @@ pub async fn handle(app: &Gateway, peer: &Peer, call: SoapCall<'_>) -> HttpRespo
         let fault =
             Fault::throttled(retry_after_seconds(wait)).with_transaction(draft.transaction_id);
         let entry = draft.entry(Requester::Identified(&caller), now_millis(), "throttled");
-        return finish_with_fault(app, version, &draft, entry, fault, started).await;
+        return finish_with_fault(gateway, version, &draft, entry, fault, started).await;
     } else {
         let call = Call {
             payload,
-            catalogue: &app.catalogue,
-            publication: &app.publication,
+            catalogue: &gateway.catalogue,
+            publication: &gateway.publication,
         };
         operation.invoke(&context, call).await
     };
@@ -142,15 +143,15 @@ pub async fn handle(app: &Gateway, peer: &Peer, call: SoapCall<'_>) -> HttpRespo
     let code = outcome.esito.code();
     let entry = draft.answered(&caller, at, code, &outcome.audit);
     let write = outcome.write.take();
-    let recorded = audit::commit_with(&app.access_log, entry, write).await;
+    let recorded = audit::commit_with(&gateway.access_log, entry, write).await;
     // Only now may another request take the locks this one decided under.
     drop(context);
     // A Fault for an uncommitted transaction carries no id: an id a client sees is always one
     // the access log holds, so none can be seen twice (a restart continues after the log's).
     if recorded.is_err() {
-        return refuse(app, version, Fault::unavailable());
+        return refuse(gateway, version, Fault::unavailable());
     }
-    count(app, &draft, code, started);
+    count(gateway, &draft, code, started);
     let xml = reply::to_xml(
         &outcome,
         spec.response,
@@ -162,7 +163,7 @@ pub async fn handle(app: &Gateway, peer: &Peer, call: SoapCall<'_>) -> HttpRespo
 
 /// A Fault for a request that reached identification: recorded like any other outcome.
 async fn finish_with_fault(
-    app: &Gateway,
+    gateway: &Gateway,
     version: SoapVersion,
     draft: &Draft<'_>,
     entry: crate::store::AccessLogEntry,
@@ -170,16 +171,16 @@ async fn finish_with_fault(
     started: Instant,
 ) -> HttpResponse {
     let outcome = entry.outcome.clone();
-    if audit::commit(&app.access_log, entry).await.is_err() {
-        return refuse(app, version, Fault::unavailable());
+    if audit::commit(&gateway.access_log, entry).await.is_err() {
+        return refuse(gateway, version, Fault::unavailable());
     }
-    count(app, draft, &outcome, started);
+    count(gateway, draft, &outcome, started);
     respond::fault(version, &fault)
 }
 
 /// A request refused before a caller was known: counted by reason, answered with its Fault.
-pub fn refuse(app: &Gateway, version: SoapVersion, fault: Fault) -> HttpResponse {
-    app.metrics.reject(&fault.label());
+pub fn refuse(gateway: &Gateway, version: SoapVersion, fault: Fault) -> HttpResponse {
+    gateway.metrics.reject(&fault.label());
     tracing::info!(
         code = fault.detail_code,
         status = fault.status.as_u16(),
@@ -188,8 +189,9 @@ pub fn refuse(app: &Gateway, version: SoapVersion, fault: Fault) -> HttpResponse
     respond::fault(version, &fault)
 }
 
-fn count(app: &Gateway, draft: &Draft<'_>, outcome: &str, started: Instant) {
-    app.metrics
+fn count(gateway: &Gateway, draft: &Draft<'_>, outcome: &str, started: Instant) {
+    gateway
+        .metrics
         .requests
         .get_or_create(&RequestLabels {
             service: draft.service.to_owned(),
@@ -197,7 +199,8 @@ fn count(app: &Gateway, draft: &Draft<'_>, outcome: &str, started: Instant) {
             outcome: outcome.to_owned(),
         })
         .inc();
-    app.metrics
+    gateway
+        .metrics
         .latency
         .get_or_create(&ServiceLabels {
             service: draft.service.to_owned(),
