@@ -61,14 +61,37 @@ impl HeldUntilRecorded {
     }
 }
 
+/// Every service tsgate has, in catalogue order: the one list the catalogue (which offers those
+/// the configuration enables) and `tsgate regions enable` (which accepts any) both read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Service {
+    Servizi,
+    InvioOtp,
+    Sierologici,
+    Asl,
+}
+
+impl Service {
+    pub const ALL: [Service; 4] = [
+        Service::Servizi,
+        Service::InvioOtp,
+        Service::Sierologici,
+        Service::Asl,
+    ];
+
+    /// The name clients see: the path segment `/ws/<name>`, the access log's `service`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Service::Servizi => servizi::SERVICE,
+            Service::InvioOtp => otp::SERVICE,
+            Service::Sierologici => sierologici::SERVICE,
+            Service::Asl => asl::SERVICE,
+        }
+    }
+}
+
 /// The name of every service tsgate has, configured here or not (for `tsgate regions enable`),
 /// in catalogue order.
 pub fn names() -> impl Iterator<Item = &'static str> {
-    [
-        servizi::SERVICE,
-        otp::SERVICE,
-        sierologici::SERVICE,
-        asl::SERVICE,
-    ]
-    .into_iter()
+    Service::ALL.into_iter().map(Service::name)
 }

@@ -12,7 +12,7 @@ use crate::config::Config;
 use crate::domain::TransactionIdKind;
 use crate::immuni::client::ClientError;
 use crate::services::servizi::{OfferedOperation, OfferedService};
-use crate::services::{Access, Context, Outcome};
+use crate::services::{Access, Context, Outcome, Service};
 
 pub struct OperationSpec {
     pub name: &'static str,
@@ -91,12 +91,21 @@ impl Catalogue {
     /// Every service the configuration offers, in catalogue order. `InvioOTP` needs its
     /// upstream (`[immuni]`); without it it is not offered.
     pub fn from_config(config: &Config) -> Result<Catalogue, ClientError> {
-        let mut services = vec![adapters::servizi::service()];
-        if let Some(immuni) = &config.immuni {
-            services.push(adapters::otp::service(immuni)?);
+        let mut services = Vec::with_capacity(Service::ALL.len());
+        for service in Service::ALL {
+            match service {
+                Service::Servizi => services.push(adapters::servizi::service()),
+                Service::InvioOtp => {
+                    if let Some(immuni) = &config.immuni {
+                        services.push(adapters::otp::service(immuni)?);
+                    }
+                }
+                Service::Sierologici => {
+                    services.push(adapters::sierologici::service(&config.extensions));
+                }
+                Service::Asl => services.push(adapters::asl::service(&config.extensions)),
+            }
         }
-        services.push(adapters::sierologici::service(&config.extensions));
-        services.push(adapters::asl::service(&config.extensions));
         Ok(Catalogue::new(services))
     }
 
