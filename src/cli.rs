@@ -286,7 +286,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Demo { dir, listen } => {
             // Before the directory is touched: a second demo must not rewrite the first's files.
-            let store_url = Config::with_env_overrides(&demo::config_for(&dir, listen))?
+            let store_url = Config::with_env_overrides(&Config::in_directory(&dir, listen))?
                 .store
                 .url;
             let store_lock = StoreLock::acquire(&store_url)?;
@@ -365,7 +365,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
 async fn open_store(target: &Target) -> anyhow::Result<std::sync::Arc<dyn Store>> {
     let demo_store = |dir: &Path| -> anyhow::Result<String> {
         Ok(
-            Config::with_env_overrides(&demo::config_for(dir, "127.0.0.1:8443".parse()?))?
+            Config::with_env_overrides(&Config::in_directory(dir, "127.0.0.1:8443".parse()?))?
                 .store
                 .url,
         )

@@ -360,6 +360,66 @@ mod defaults {
 pub struct ConfigError(String);
 
 impl Config {
+    /// The settings of a gateway whose files all live under `dir` (`certs/` as `tsgate certs
+    /// init` fills it, `tsgate.db`), listening on `listen`, `/metrics` on a free loopback port,
+    /// human-readable logs, everything else at its default. The demo starts from it, and so do
+    /// the tests' gateways.
+    pub fn in_directory(dir: &Path, listen: SocketAddr) -> Config {
+        let certs = dir.join("certs");
+        let host = if listen.ip().is_loopback() || listen.ip().is_unspecified() {
+            "localhost".to_owned()
+        } else {
+            listen.ip().to_string()
+        };
+        Config {
+            server: ServerConfig {
+                listen,
+                public_url: format!("https://{host}:{}", listen.port()),
+                admin_listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+                max_connections: defaults::max_connections(),
+                max_unauthenticated_connections: defaults::max_unauthenticated_connections(),
+                max_unauthenticated_per_address: defaults::max_unauthenticated_per_address(),
+                handshake_timeout_ms: defaults::handshake_timeout_ms(),
+                header_timeout_ms: defaults::header_timeout_ms(),
+                body_timeout_ms: defaults::body_timeout_ms(),
+                max_body_bytes: defaults::max_body_bytes(),
+                first_request_timeout_ms: defaults::first_request_timeout_ms(),
+                idle_timeout_ms: defaults::idle_timeout_ms(),
+                shutdown_grace_ms: defaults::shutdown_grace_ms(),
+                max_xml_depth: defaults::max_xml_depth(),
+                max_xml_attributes: defaults::max_xml_attributes(),
+                max_xml_namespace_declarations: defaults::max_xml_namespace_declarations(),
+                max_xml_name_bytes: defaults::max_xml_name_bytes(),
+            },
+            tls: TlsConfig {
+                certificate: certs.join("server.pem"),
+                key: certs.join("server-key.pem"),
+                client_ca: certs.join("ca.pem"),
+                crls: vec![certs.join("crl.pem")],
+                card_trust_anchors: vec![certs.join("card-ca.pem")],
+                reload_interval_ms: defaults::tls_reload_interval_ms(),
+            },
+            pincode: PincodeConfig {
+                certificate: certs.join("pincode.pem"),
+                key: certs.join("pincode-key.pem"),
+            },
+            store: StoreConfig {
+                url: format!("sqlite://{}", dir.join("tsgate.db").display()),
+                access_log_batch: defaults::access_log_batch(),
+                access_log_retention_months: defaults::access_log_retention_months(),
+                directory_refresh_ms: defaults::directory_refresh_ms(),
+            },
+            throttle: ThrottleConfig::default(),
+            immuni: None,
+            // What the seeds say: regions call neither Sierologici nor ASL.
+            extensions: ExtensionsConfig::default(),
+            log: LogConfig {
+                format: LogFormat::Pretty,
+                level: defaults::log_level(),
+            },
+        }
+    }
+
     /// Reads `file`, then applies `TSGATE_*` variables on top.
     pub fn load(file: &Path) -> Result<Config, ConfigError> {
         if !file.exists() {

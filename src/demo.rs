@@ -8,10 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 
 use crate::admin::users::{generate_password, generate_pincode};
-use crate::config::{
-    Config, ExtensionsConfig, ImmuniConfig, LogConfig, LogFormat, PincodeConfig, ServerConfig,
-    StoreConfig, ThrottleConfig, TlsConfig,
-};
+use crate::config::{Config, ImmuniConfig};
 use crate::domain::{AslCode, CodiceFiscale, OperatorCf, Otp, Profile, RegionCode};
 use crate::identity::password::hash_secret;
 use crate::immuni::simulator::{self, Simulator};
@@ -51,69 +48,11 @@ pub struct Demo {
     pub mmg_patient: Option<String>,
 }
 
-pub fn config_for(dir: &Path, listen: SocketAddr) -> Config {
-    let certs = dir.join("certs");
-    let host = if listen.ip().is_loopback() || listen.ip().is_unspecified() {
-        "localhost".to_owned()
-    } else {
-        listen.ip().to_string()
-    };
-    let limits = crate::soap::xml_limits::XmlLimits::default();
-    Config {
-        server: ServerConfig {
-            listen,
-            public_url: format!("https://{host}:{}", listen.port()),
-            // A free loopback port: the banner prints the one the gateway got.
-            admin_listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-            max_connections: 10_000,
-            max_unauthenticated_connections: 1_000,
-            max_unauthenticated_per_address: 64,
-            handshake_timeout_ms: 10_000,
-            header_timeout_ms: 10_000,
-            body_timeout_ms: 30_000,
-            max_body_bytes: 1024 * 1024,
-            first_request_timeout_ms: 10_000,
-            idle_timeout_ms: 60_000,
-            shutdown_grace_ms: 30_000,
-            max_xml_depth: limits.max_depth,
-            max_xml_attributes: limits.max_attributes,
-            max_xml_namespace_declarations: limits.max_namespace_declarations,
-            max_xml_name_bytes: limits.max_name_bytes,
-        },
-        tls: TlsConfig {
-            certificate: certs.join("server.pem"),
-            key: certs.join("server-key.pem"),
-            client_ca: certs.join("ca.pem"),
-            crls: vec![certs.join("crl.pem")],
-            card_trust_anchors: vec![certs.join("card-ca.pem")],
-            reload_interval_ms: 5_000,
-        },
-        pincode: PincodeConfig {
-            certificate: certs.join("pincode.pem"),
-            key: certs.join("pincode-key.pem"),
-        },
-        store: StoreConfig {
-            url: format!("sqlite://{}", dir.join("tsgate.db").display()),
-            access_log_batch: 512,
-            access_log_retention_months: 12,
-            directory_refresh_ms: 1_000,
-        },
-        throttle: ThrottleConfig::default(),
-        immuni: None,
-        // What the seeds say: regions call neither Sierologici nor ASL.
-        extensions: ExtensionsConfig::default(),
-        log: LogConfig {
-            format: LogFormat::Pretty,
-            level: "info".into(),
-        },
-    }
-}
-
 /// Creates (or reuses) everything under `dir`.
 pub async fn prepare(dir: &Path, listen: SocketAddr) -> anyhow::Result<Demo> {
     let certs = dir.join("certs");
     // `TSGATE_*` variables apply to the demo too (e.g. TSGATE_STORE_URL for PostgreSQL).
-    let config = Config::with_env_overrides(&config_for(dir, listen))?;
+    let config = Config::with_env_overrides(&Config::in_directory(dir, listen))?;
 
     let mut folder = CertsFolder::open(&certs)?;
     let ca = folder.ca("ca", "tsgate demo CA")?;
@@ -183,7 +122,7 @@ pub async fn prepare(dir: &Path, listen: SocketAddr) -> anyhow::Result<Demo> {
     // Paths in the written file are relative to DIR, so `tsgate serve --config DIR/tsgate.toml` works from anywhere.
     std::fs::write(
         dir.join("tsgate.toml"),
-        toml::to_string_pretty(&config_for(Path::new(""), listen))?,
+        toml::to_string_pretty(&Config::in_directory(Path::new(""), listen))?,
     )?;
     write_samples(dir, &config)?;
     let mut config = config;

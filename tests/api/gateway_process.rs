@@ -15,9 +15,7 @@ use std::time::Duration;
 use chrono::{Timelike, Utc};
 use tokio::process::{Child, Command};
 
-use crate::helpers::{
-    config_for, prepare, write_config, As, Reply, Request, Target, TestResult, MMG,
-};
+use crate::helpers::{prepare, write_config, As, Reply, Request, Target, TestResult, MMG};
 
 /// A gateway's directory (certificates, seeded store, `tsgate.toml`) and how to call into it.
 struct Site {
@@ -31,7 +29,8 @@ impl Site {
         let port = std::net::TcpListener::bind("127.0.0.1:0")?
             .local_addr()?
             .port();
-        let config = config_for(dir.path(), format!("127.0.0.1:{port}").parse()?);
+        let config =
+            tsgate::config::Config::in_directory(dir.path(), format!("127.0.0.1:{port}").parse()?);
         prepare(dir.path(), &config).await?;
         write_config(dir.path(), &config)?;
         Ok(Site { dir, port })

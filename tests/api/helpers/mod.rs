@@ -17,10 +17,7 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDate, Utc};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
-use tsgate::config::{
-    Config, ExtensionsConfig, ImmuniConfig, LogConfig, LogFormat, PincodeConfig, ServerConfig,
-    StoreConfig, ThrottleConfig, TlsConfig,
-};
+use tsgate::config::{Config, ImmuniConfig};
 use tsgate::immuni::simulator::{self, Simulator};
 use tsgate::pki::ca::{CertificateAuthority, Subject};
 use tsgate::pki::files;
@@ -52,62 +49,8 @@ pub fn catalogue_request_h2() -> http::Result<http::Request<http_body_util::Full
         ))))
 }
 
-/// Europe/Rome's date at `at`: "today" for the services.
-pub fn rome_day(at: DateTime<Utc>) -> NaiveDate {
-    at.with_timezone(&chrono_tz::Europe::Rome).date_naive()
-}
-
-/// The settings of a test gateway in `dir` (no Immuni backend yet).
-pub fn config_for(dir: &Path, listen: SocketAddr) -> Config {
-    let certs = dir.join("certs");
-    let limits = tsgate::soap::xml_limits::XmlLimits::default();
-    Config {
-        server: ServerConfig {
-            listen,
-            public_url: format!("https://localhost:{}", listen.port()),
-            admin_listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-            max_connections: 10_000,
-            max_unauthenticated_connections: 1_000,
-            max_unauthenticated_per_address: 64,
-            handshake_timeout_ms: 10_000,
-            header_timeout_ms: 10_000,
-            body_timeout_ms: 30_000,
-            max_body_bytes: 1024 * 1024,
-            first_request_timeout_ms: 10_000,
-            idle_timeout_ms: 60_000,
-            shutdown_grace_ms: 30_000,
-            max_xml_depth: limits.max_depth,
-            max_xml_attributes: limits.max_attributes,
-            max_xml_namespace_declarations: limits.max_namespace_declarations,
-            max_xml_name_bytes: limits.max_name_bytes,
-        },
-        tls: TlsConfig {
-            certificate: certs.join("server.pem"),
-            key: certs.join("server-key.pem"),
-            client_ca: certs.join("ca.pem"),
-            crls: vec![certs.join("crl.pem")],
-            card_trust_anchors: vec![certs.join("card-ca.pem")],
-            reload_interval_ms: 5_000,
-        },
-        pincode: PincodeConfig {
-            certificate: certs.join("pincode.pem"),
-            key: certs.join("pincode-key.pem"),
-        },
-        store: StoreConfig {
-            url: format!("sqlite://{}", dir.join("tsgate.db").display()),
-            access_log_batch: 512,
-            access_log_retention_months: 12,
-            directory_refresh_ms: 1_000,
-        },
-        throttle: ThrottleConfig::default(),
-        immuni: None,
-        extensions: ExtensionsConfig::default(),
-        log: LogConfig {
-            format: LogFormat::Pretty,
-            level: "info".into(),
-        },
-    }
-}
+/// Europe/Rome's date at `at`: "today" for the services (the services' own function).
+pub use tsgate::clock::rome_day;
 
 /// Fills `dir` for a gateway: its certificates, and its store seeded.
 pub async fn prepare(dir: &Path, config: &Config) -> Result<(), BoxError> {
@@ -169,7 +112,7 @@ pub async fn spawn_app() -> TestApp {
 /// Starts a test gateway; `tweak` adjusts its settings first.
 pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut config = config_for(dir.path(), SocketAddr::from(([127, 0, 0, 1], 0)));
+    let mut config = Config::in_directory(dir.path(), SocketAddr::from(([127, 0, 0, 1], 0)));
     prepare(dir.path(), &config).await.expect("test set-up");
     let (simulator, immuni) = start_simulator(&dir.path().join("certs")).await;
     config.immuni = Some(immuni);
