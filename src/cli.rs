@@ -1,24 +1,25 @@
-//! The command line: `demo`, `serve`, and the administration commands operators and tests use.
-//! It only parses arguments and prints: the administrative rules are in [`crate::admin`].
+//! The command line: `demo`, `serve`, and the administration commands operators and tests use
+//! (those acting as a security administrator are in [`administration`]). It only parses
+//! arguments and prints: the administrative rules are in [`crate::admin`].
 
-use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{bail, Context};
+use anyhow::bail;
 use clap::{Args, Parser, Subcommand};
 
 use crate::admin::substitutes::NewSubstitution;
-use crate::admin::users::{Secrets, UserForm};
-use crate::admin::{regions, substitutes, users};
+use crate::admin::{regions, substitutes};
 use crate::config::Config;
-use crate::domain::{CodiceFiscale, Profile, RegionCode};
+use crate::domain::{CodiceFiscale, RegionCode};
 use crate::pki::ca::{read_crl, CertificateAuthority, Subject};
 use crate::pki::{files, folder, pincode};
 use crate::startup::{shutdown_signal, Application};
 use crate::store::{self, retention, ChainReport, Store, StoreLock};
 use crate::{demo, telemetry};
+
+mod administration;
 
 #[derive(Parser)]
 #[command(
@@ -45,9 +46,15 @@ enum Command {
         #[arg(long)]
         config: PathBuf,
     },
-    /// Manage users (operators) and their profiles.
+    /// Manage the operators of your ASL and their profiles, as its security administrator.
     #[command(subcommand)]
-    Users(UsersCommand),
+    Users(administration::UsersCommand),
+    /// Manage the security administrators, as the central security administrator.
+    #[command(subcommand)]
+    Admins(administration::AdminsCommand),
+    /// Create the first central security administrator (`admin bootstrap`).
+    #[command(subcommand)]
+    Admin(administration::AdminCommand),
     /// Enable or disable a region for a service.
     #[command(subcommand)]
     Regions(RegionsCommand),
@@ -92,43 +99,6 @@ struct Target {
     /// A configuration file (as used by `tsgate serve`).
     #[arg(long)]
     config: Option<PathBuf>,
-}
-
-#[derive(Subcommand)]
-enum UsersCommand {
-    /// Add an operator; prints the password and pincode when they are generated.
-    Add {
-        #[command(flatten)]
-        target: Target,
-        #[arg(long)]
-        user_id: String,
-        #[arg(long)]
-        cf: String,
-        #[arg(long, default_value = "")]
-        name: String,
-        /// Profile to grant (repeatable), e.g. "Invio codice OTP".
-        #[arg(long)]
-        profile: Vec<String>,
-        #[arg(long)]
-        asl: Option<String>,
-        #[arg(long)]
-        region: Option<String>,
-        /// Read the password from this environment variable instead of generating one.
-        #[arg(long)]
-        password_env: Option<String>,
-        /// Read the pincode from this environment variable instead of generating one.
-        #[arg(long)]
-        pincode_env: Option<String>,
-    },
-    /// Grant a profile to an existing user.
-    Grant {
-        #[command(flatten)]
-        target: Target,
-        #[arg(long)]
-        user_id: String,
-        #[arg(long)]
-        profile: String,
-    },
 }
 
 #[derive(Subcommand)]
@@ -307,7 +277,9 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             );
             application.run_until(shutdown_signal()).await?;
         }
-        Command::Users(command) => users(command).await?,
+        Command::Users(command) => administration::users(command).await?,
+        Command::Admins(command) => administration::admins(command).await?,
+        Command::Admin(command) => administration::admin(command).await?,
         Command::Regions(command) => regions(command).await?,
         Command::Certs(command) => certs(command)?,
         Command::Registry(command) => registry(command).await?,
@@ -377,67 +349,6 @@ async fn open_store(target: &Target) -> anyhow::Result<std::sync::Arc<dyn Store>
         (Some(_), Some(_)) => bail!("give either --dir or --config"),
     };
     Ok(store::connect(&url).await?)
-}
-
-async fn users(command: UsersCommand) -> anyhow::Result<()> {
-    match command {
-        UsersCommand::Add {
-            target,
-            user_id,
-            cf,
-            name,
-            profile,
-            asl,
-            region,
-            password_env,
-            pincode_env,
-        } => {
-            let new_user = UserForm {
-                user_id: &user_id,
-                cf: &cf,
-                display_name: &name,
-                profiles: &profile,
-                region: region.as_deref(),
-                asl: asl.as_deref(),
-            }
-            .parse()
-            .map_err(|e| anyhow::anyhow!("--{}: {e}", e.field()))?;
-            let from_env = |var: &Option<String>| -> anyhow::Result<Option<String>> {
-                var.as_ref()
-                    .map(|v| {
-                        std::env::var(v)
-                            .with_context(|| format!("environment variable {v} is not set"))
-                    })
-                    .transpose()
-            };
-            let secrets = Secrets {
-                password: from_env(&password_env)?,
-                pincode: from_env(&pincode_env)?,
-            };
-            let store = open_store(&target).await?;
-            let added = users::add_user(store.as_ref(), new_user, secrets).await?;
-            let mut out = std::io::stdout().lock();
-            writeln!(out, "user {} added", added.user_id)?;
-            if let Some(password) = &added.generated_password {
-                writeln!(out, "password={password}")?;
-            }
-            if let Some(pincode) = &added.generated_pincode {
-                writeln!(out, "pincode={pincode}")?;
-            }
-        }
-        UsersCommand::Grant {
-            target,
-            user_id,
-            profile,
-        } => {
-            let profile =
-                Profile::parse(&profile).map_err(|e| anyhow::anyhow!("--profile: {e}"))?;
-            let store = open_store(&target).await?;
-            users::grant_profile(store.as_ref(), &user_id, profile).await?;
-            println!("profile \"{profile}\" granted to {user_id}");
-        }
-    }
-    Ok(())
 }
 
 async fn regions(command: RegionsCommand) -> anyhow::Result<()> {

@@ -1,6 +1,7 @@
 //! `tsgate demo`: a working local gateway with one command. The first run creates DIR with a
-//! development CA, server/region/card certificates, the pincode encryption key, a demo operator
-//! and the SQLite database; later runs reuse what exists. Secrets are generated here, never shipped.
+//! development CA, server/region/card certificates, the pincode encryption key, a demo operator,
+//! the demo's security administrators and the SQLite database; later runs reuse what exists.
+//! Secrets are generated here, never shipped.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -16,7 +17,9 @@ use crate::pki::ca::Subject;
 use crate::pki::folder::CertsFolder;
 use crate::pki::{files, pincode};
 use crate::services::otp;
-use crate::store::{self, Store, StoreError, UserRecord};
+use crate::store::{
+    self, AdministratorRecord, AdministratorScope, Store, StoreError, UserRecord,
+};
 
 pub const DEMO_REGION: &str = "120";
 pub const DEMO_OPERATOR_ID: &str = "DEMOOP01";
@@ -33,6 +36,13 @@ pub const DEMO_SUBSTITUTE_CF: &str = "VRDLCU75D52H501Z";
 pub const DEMO_ASL_ID: &str = "DEMOASL01";
 pub const DEMO_ASL_CF: &str = "NREPLA82T50H501W";
 pub const DEMO_ASL: &str = "201";
+/// The demo's central security administrator, who manages the ASLs' administrators.
+pub const DEMO_CENTRAL_ADMIN_ID: &str = "ADMINCENTRALE";
+pub const DEMO_CENTRAL_ADMIN_CF: &str = "GLLLRA70M41H501E";
+/// The security administrator of ASL 201 (region 120), who manages its operators — every demo
+/// user.
+pub const DEMO_ASL_ADMIN_ID: &str = "ADMINASL201";
+pub const DEMO_ASL_ADMIN_CF: &str = "FRRMRC75P12H501H";
 /// Assistiti in the demo's generated registry.
 pub const DEMO_ASSISTITI: u64 = 2000;
 
@@ -44,6 +54,8 @@ pub struct Demo {
     pub simulator: Option<Simulator>,
     pub operator_password: String,
     pub operator_pincode: String,
+    /// The password of the central security administrator, then of ASL 201's.
+    pub admin_passwords: (String, String),
     /// One of the demo MMG's school-staff patients.
     pub mmg_patient: Option<String>,
 }
@@ -112,6 +124,7 @@ pub async fn prepare(dir: &Path, listen: SocketAddr) -> anyhow::Result<Demo> {
         .await
         .context("enabling the demo region for InvioOTP")?;
     seed_registry(store.as_ref(), dir, &operator_password, &operator_pincode).await?;
+    let admin_passwords = seed_administrators(store.as_ref(), dir).await?;
     let mmg_patient = store
         .patients()
         .patient_list(&OperatorCf::parse(DEMO_MMG_CF)?)
@@ -140,6 +153,7 @@ pub async fn prepare(dir: &Path, listen: SocketAddr) -> anyhow::Result<Demo> {
         simulator,
         operator_password,
         operator_pincode,
+        admin_passwords,
         mmg_patient,
     })
 }
@@ -199,14 +213,14 @@ async fn seed_registry(
             DEMO_MMG_ID,
             DEMO_MMG_CF,
             "Giovanni Bianchi (MMG demo)",
-            None,
+            Some(DEMO_ASL),
             crate::services::sierologici::PROFILE_MMG,
         ),
         (
             DEMO_SUBSTITUTE_ID,
             DEMO_SUBSTITUTE_CF,
             "Lucia Verdi (sostituta demo)",
-            None,
+            Some(DEMO_ASL),
             crate::services::sierologici::PROFILE_MMG,
         ),
         (
@@ -255,6 +269,56 @@ async fn seed_registry(
             .await?;
     }
     Ok(())
+}
+
+/// The central administrator (bootstrapped as `tsgate admin bootstrap` does) and ASL 201's, with
+/// passwords kept in `administrator-credentials.txt` (mode 0600); returns those passwords.
+async fn seed_administrators(store: &dyn Store, dir: &Path) -> anyhow::Result<(String, String)> {
+    let path = dir.join("administrator-credentials.txt");
+    let text = std::fs::read_to_string(&path).unwrap_or_default();
+    let field = |key: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(key).map(|v| v.trim().to_owned()))
+    };
+    let central_key = format!("{DEMO_CENTRAL_ADMIN_ID}.password=");
+    let asl_key = format!("{DEMO_ASL_ADMIN_ID}.password=");
+    let (central, asl) = match (field(&central_key), field(&asl_key)) {
+        (Some(central), Some(asl)) => (central, asl),
+        _ => {
+            let passwords = (generate_password(), generate_password());
+            files::write_secret(
+                &path,
+                &format!("{central_key}{}\n{asl_key}{}\n", passwords.0, passwords.1),
+            )?;
+            passwords
+        }
+    };
+    let hash = |secret: &str| hash_secret(secret).map_err(|e| anyhow::anyhow!("hash: {e}"));
+    let central_record = AdministratorRecord {
+        admin_id: DEMO_CENTRAL_ADMIN_ID.into(),
+        cf: CodiceFiscale::parse(DEMO_CENTRAL_ADMIN_CF)?,
+        display_name: "Laura Gialli (amministratrice centrale demo)".into(),
+        password_hash: hash(&central)?,
+        scope: AdministratorScope::Central,
+        enabled: true,
+    };
+    // Once per database, as `admin bootstrap`: a later run finds it done.
+    store.administrators().bootstrap(&central_record).await?;
+    let asl_record = AdministratorRecord {
+        admin_id: DEMO_ASL_ADMIN_ID.into(),
+        cf: CodiceFiscale::parse(DEMO_ASL_ADMIN_CF)?,
+        display_name: "Marco Ferri (amministratore ASL 201 demo)".into(),
+        password_hash: hash(&asl)?,
+        scope: AdministratorScope::Asl {
+            region: RegionCode::parse(DEMO_REGION)?,
+            asl: AslCode::parse(DEMO_ASL)?,
+        },
+        enabled: true,
+    };
+    match store.administrators().add(&asl_record).await {
+        Ok(()) | Err(StoreError::Duplicate { .. }) => Ok((central, asl)),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// The demo operator's password and pincode live in `operator-credentials.txt` (mode 0600).
@@ -418,7 +482,14 @@ pub fn banner(demo: &Demo, admin: SocketAddr) -> String {
          (one of them is {patient}); {DEMO_SUBSTITUTE_ID} ({DEMO_SUBSTITUTE_CF}) is their authorised substitute, and\n\
          {DEMO_ASL_ID} ({DEMO_ASL_CF}) an operator of ASL {DEMO_ASL}. They share the operator's password and pincode.\n\
          \n  curl --cacert {d}/certs/ca.pem -u '{DEMO_MMG_ID}:{password}' \\\n    -H 'Content-Type: text/xml; charset=utf-8' -H 'SOAPAction: \"urn:tsgate:ws:sierologici/ElencoAssistiti\"' \\\n    --data-binary @{d}/samples/ElencoAssistiti-mmg.xml {url}/ws/Sierologici\n\
+         \nAdministration: {DEMO_ASL_ADMIN_ID} is the security administrator of ASL {DEMO_ASL} (every demo user is\n\
+         of it), {DEMO_CENTRAL_ADMIN_ID} the central one; their passwords are in {d}/administrator-credentials.txt.\n\
+         Each command acts as one of them (--as), with the password in TSGATE_ADMIN_PASSWORD (or typed when asked):\n\
+         \n  TSGATE_ADMIN_PASSWORD='{asl_admin_password}' cargo run --release -- users list --as {DEMO_ASL_ADMIN_ID} --dir {d}\n\
+         \n  TSGATE_ADMIN_PASSWORD='{central_admin_password}' cargo run --release -- admins list --as {DEMO_CENTRAL_ADMIN_ID} --dir {d}\n\
          \nStop with Ctrl-C.\n",
+        central_admin_password = demo.admin_passwords.0,
+        asl_admin_password = demo.admin_passwords.1,
         password = demo.operator_password,
         upstream = match (&demo.simulator, &demo.config.immuni) {
             (Some(simulator), _) => format!(

@@ -302,6 +302,9 @@ on_both_backends!(
     failed_commit_fails_the_batch_and_the_chain_recovers,
     users_round_trip_and_duplicates_are_refused,
     profiles_and_region_services,
+    users_are_edited_enabled_and_listed_by_asl,
+    administrators_round_trip_and_bootstrap_happens_once,
+    old_otp_profile_grants_are_renamed_by_the_migration,
 );
 
 // --- helpers ----------------------------------------------------------------------------------
@@ -1064,6 +1067,182 @@ async fn profiles_and_region_services(db: Arc<TestDb>) {
     );
 }
 
+async fn users_are_edited_enabled_and_listed_by_asl(db: Arc<TestDb>) {
+    let store = &*db.store;
+    let directory = store.directory();
+    let of = |id: &str, cf: &str, asl_code: &str| UserRecord {
+        region: Some(region("120")),
+        asl: Some(asl(asl_code)),
+        ..user(id, cf)
+    };
+    for record in [
+        of("bob", "VRDLGI70B02F205J", "201"),
+        of("alice", "RSSMRA80A01H501U", "201"),
+        of("carol", "BNCGNN75C03L219Z", "202"),
+        UserRecord {
+            region: None,
+            ..user("dave", "BNCGNN65C12H501E")
+        },
+    ] {
+        directory.add_user(&record).await.expect("add");
+    }
+    let ids = |users: Vec<UserRecord>| users.into_iter().map(|u| u.user_id).collect::<Vec<_>>();
+    let asl_201 = Some((region("120"), asl("201")));
+    assert_eq!(
+        ids(directory.list_users(asl_201).await.expect("list")),
+        ["alice", "bob"]
+    );
+    assert_eq!(
+        ids(directory.list_users(None).await.expect("list")),
+        ["alice", "bob", "carol", "dave"]
+    );
+    assert!(directory
+        .list_users(Some((region("030"), asl("201"))))
+        .await
+        .expect("list")
+        .is_empty());
+
+    assert!(directory
+        .edit_user("alice", &cf("RSSMRA80A01H501U"), "Alice Rossi")
+        .await
+        .expect("edit"));
+    assert!(!directory
+        .edit_user("nobody", &cf("RSSMRA80A01H501U"), "x")
+        .await
+        .expect("edit nobody"));
+    let taken = directory
+        .edit_user("alice", &cf("VRDLGI70B02F205J"), "Alice")
+        .await
+        .expect_err("bob's CF");
+    assert!(
+        matches!(&taken, StoreError::Duplicate { key, .. } if key == "VRDLGI70B02F205J"),
+        "{taken:?}"
+    );
+    let before = directory.version().await.expect("version");
+    assert!(directory
+        .set_user_enabled("alice", false)
+        .await
+        .expect("disable"));
+    assert!(!directory
+        .set_user_enabled("nobody", false)
+        .await
+        .expect("disable nobody"));
+    assert!(directory.version().await.expect("version") > before);
+    let alice = directory.find_user("alice").await.expect("find");
+    assert_eq!(
+        alice.map(|a| (a.display_name, a.enabled)),
+        Some(("Alice Rossi".to_owned(), false))
+    );
+}
+
+async fn administrators_round_trip_and_bootstrap_happens_once(db: Arc<TestDb>) {
+    use tsgate::store::{AdministratorRecord, AdministratorScope};
+    let store = &*db.store;
+    let admins = store.administrators();
+    let central = AdministratorRecord {
+        admin_id: "central".into(),
+        cf: cf("RSSMRA80A01H501U"),
+        display_name: "Central".into(),
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+        scope: AdministratorScope::Central,
+        enabled: true,
+    };
+    assert!(admins.bootstrap(&central).await.expect("bootstrap"));
+    let second = AdministratorRecord {
+        admin_id: "second".into(),
+        ..central.clone()
+    };
+    assert!(!admins.bootstrap(&second).await.expect("bootstrap again"));
+    assert_eq!(admins.find("second").await.expect("find"), None);
+
+    let of_asl = |id: &str, asl_code: &str| AdministratorRecord {
+        admin_id: id.into(),
+        scope: AdministratorScope::Asl {
+            region: region("120"),
+            asl: asl(asl_code),
+        },
+        ..central.clone()
+    };
+    admins.add(&of_asl("asl202", "202")).await.expect("add");
+    admins.add(&of_asl("asl201", "201")).await.expect("add");
+    let taken = admins
+        .add(&of_asl("asl201", "203"))
+        .await
+        .expect_err("same id");
+    assert!(
+        matches!(&taken, StoreError::Duplicate { key, .. } if key == "asl201"),
+        "{taken:?}"
+    );
+    assert_eq!(
+        admins.find("asl201").await.expect("find"),
+        Some(of_asl("asl201", "201"))
+    );
+    let listed = admins.list().await.expect("list");
+    assert_eq!(
+        listed.iter().map(|a| a.admin_id.as_str()).collect::<Vec<_>>(),
+        ["central", "asl201", "asl202"],
+        "central first, then by ASL"
+    );
+    assert!(admins.set_enabled("asl201", false).await.expect("disable"));
+    assert!(!admins.set_enabled("nobody", false).await.expect("nobody"));
+    assert!(admins
+        .find("asl201")
+        .await
+        .expect("find")
+        .is_some_and(|a| !a.enabled));
+
+    db.exec_guarded("UPDATE administrators SET asl = 'A01' WHERE admin_id = 'asl202'")
+        .await
+        .expect("tamper");
+    let corrupt = admins.find("asl202").await.expect_err("corrupt");
+    assert!(
+        matches!(&corrupt, StoreError::CorruptRow { table: "administrators", column: "asl", .. }),
+        "{corrupt:?}"
+    );
+}
+
+/// Grants of the OTP profile under its earlier name ("Invio codice OTP") keep granting it, under
+/// the catalogue's name: the migration's statements, run again over such rows.
+async fn old_otp_profile_grants_are_renamed_by_the_migration(db: Arc<TestDb>) {
+    let store = &*db.store;
+    for (id, cf) in [("alice", "RSSMRA80A01H501U"), ("bob", "BNCGNN65C12H501E")] {
+        store
+            .directory()
+            .add_user(&user(id, cf))
+            .await
+            .expect("add");
+    }
+    store
+        .directory()
+        .grant_profile("bob", Profile::InvioCodiceOtp)
+        .await
+        .expect("grant");
+    let old = "INSERT INTO user_profiles (user_id, profile) VALUES \
+               ('alice', 'Invio codice OTP'), ('alice', 'Sierologici MMG'), \
+               ('bob', 'Invio codice OTP');";
+    db.exec_guarded(old).await.expect("old rows");
+    let migration = if db.is_postgres() {
+        include_str!("../migrations/postgres/0009_roles_and_profile_catalogue.sql")
+    } else {
+        include_str!("../migrations/sqlite/0008_roles_and_profile_catalogue.sql")
+    };
+    let renames = migration
+        .split("-- Security administrators")
+        .next()
+        .expect("the rename comes first");
+    db.exec_guarded(renames).await.expect("migration");
+    for (id, expected) in [
+        ("alice", vec![Profile::SierologiciMmg, Profile::InvioCodiceOtp]),
+        ("bob", vec![Profile::InvioCodiceOtp]),
+    ] {
+        assert_eq!(
+            store.directory().profiles_of(id).await.expect("profiles"),
+            expected,
+            "{id}"
+        );
+    }
+}
+
 // --- connect() --------------------------------------------------------------------------------
 
 #[tokio::test]
@@ -1161,6 +1340,9 @@ impl Store for Instrumented {
     }
     fn access_log(&self) -> &dyn AccessLog {
         self
+    }
+    fn administrators(&self) -> &dyn tsgate::store::Administrators {
+        self.inner.administrators()
     }
     fn directory(&self) -> &dyn tsgate::store::Directory {
         self.inner.directory()

@@ -1,8 +1,12 @@
 //! The administrative rules, whoever asks — the command line today, the web administration
-//! next: operators and their profiles ([`users`]), which services a region may call
-//! ([`regions`]), and titolari's substitutes ([`substitutes`]). Each function checks its rules,
-//! writes through the store, and answers with a typed result or error; printing is the caller's.
+//! next: security administrators and what each may do ([`administrators`]), operators and their
+//! profiles ([`users`]), which services a region may call ([`regions`]), and titolari's
+//! substitutes ([`substitutes`]). Each function checks its rules, writes through the store, and
+//! answers with a typed result or error; printing is the caller's. Actions on operators and
+//! administrators are reported in one place ([`report`]).
 
+pub mod administrators;
 pub mod regions;
+pub mod report;
 pub mod substitutes;
 pub mod users;

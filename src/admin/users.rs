@@ -1,5 +1,8 @@
-//! Operators: adding one (with a generated password and pincode unless chosen) and granting
-//! profiles. Credentials are stored only as argon2 hashes ([`crate::identity::password`]).
+//! Operators, as their ASL's security administrator manages them: registering one (with a
+//! generated password and pincode unless chosen), editing, disabling and enabling them,
+//! granting and revoking profiles, listing and showing them. Every function takes the acting
+//! [`Administrator`] and refuses an operator of another ASL ([`Refusal`]) before it changes
+//! anything. Credentials are stored only as argon2 hashes ([`crate::identity::password`]).
 
 use rand::distr::{Alphanumeric, SampleString};
 use rand::Rng;
@@ -10,6 +13,9 @@ use crate::domain::{
 };
 use crate::identity::password::hash_secret;
 use crate::store::{Store, StoreError, UserRecord};
+
+use super::administrators::{error_of, report_result, Actor, Administrator, Refusal};
+use super::report::Action;
 
 /// A new operator as typed (command-line flags, a form), before it is checked.
 #[derive(Debug, Default)]
@@ -107,6 +113,8 @@ pub struct AddedUser {
 
 #[derive(Debug, thiserror::Error)]
 pub enum UserError {
+    #[error(transparent)]
+    Refused(#[from] Refusal),
     #[error("no user '{0}'")]
     NoSuchUser(String),
     #[error("hashing a secret failed: {0}")]
@@ -116,55 +124,226 @@ pub enum UserError {
     Store(#[from] StoreError),
 }
 
-/// Registers `user` with its profiles. A password of 16 letters and digits and a pincode of 10
-/// digits are generated unless `secrets` gives them.
+/// Registers `user` with its profiles in `actor`'s ASL: a region or ASL given must be theirs,
+/// and is theirs when not given. A password of 16 letters and digits and a pincode of 10 digits
+/// are generated unless `secrets` gives them.
 pub async fn add_user(
     store: &dyn Store,
+    actor: &Administrator,
     user: NewUser,
     secrets: Secrets,
 ) -> Result<AddedUser, UserError> {
-    let generated_password = secrets.password.is_none();
-    let generated_pincode = secrets.pincode.is_none();
-    let password = secrets.password.unwrap_or_else(generate_password);
-    let pincode = secrets.pincode.unwrap_or_else(generate_pincode);
-    let hash = |secret: &str| hash_secret(secret).map_err(|e| UserError::Hash(e.to_string()));
-    store
-        .directory()
-        .add_user(&UserRecord {
-            user_id: user.user_id.clone(),
-            cf: user.cf,
-            display_name: user.display_name,
-            password_hash: hash(&password)?,
-            pincode_hash: hash(&pincode)?,
-            asl: user.asl,
-            region: user.region,
-            enabled: true,
-        })
-        .await?;
-    for profile in user.profiles {
+    let user_id = user.user_id.clone();
+    let outcome = async {
+        let (region, asl) = actor.operators_asl()?;
+        actor.require_operator_of(
+            &user.user_id,
+            Some(user.region.unwrap_or(region)),
+            Some(user.asl.unwrap_or(asl)),
+        )?;
+        let generated_password = secrets.password.is_none();
+        let generated_pincode = secrets.pincode.is_none();
+        let password = secrets.password.unwrap_or_else(generate_password);
+        let pincode = secrets.pincode.unwrap_or_else(generate_pincode);
+        let hash = |secret: &str| hash_secret(secret).map_err(|e| UserError::Hash(e.to_string()));
         store
             .directory()
-            .grant_profile(&user.user_id, profile)
+            .add_user(&UserRecord {
+                user_id: user.user_id.clone(),
+                cf: user.cf,
+                display_name: user.display_name,
+                password_hash: hash(&password)?,
+                pincode_hash: hash(&pincode)?,
+                asl: Some(asl),
+                region: Some(region),
+                enabled: true,
+            })
             .await?;
+        for profile in user.profiles {
+            store
+                .directory()
+                .grant_profile(&user.user_id, profile)
+                .await?;
+        }
+        Ok(AddedUser {
+            user_id: user.user_id,
+            generated_password: generated_password.then_some(password),
+            generated_pincode: generated_pincode.then_some(pincode),
+        })
     }
-    Ok(AddedUser {
-        user_id: user.user_id,
-        generated_password: generated_password.then_some(password),
-        generated_pincode: generated_pincode.then_some(pincode),
-    })
+    .await;
+    report(store, actor, Action::AddUser, &user_id, None, error_of(&outcome)).await;
+    outcome
 }
 
-/// Grants `profile` to an existing user; granting it again changes nothing.
+/// An operator as an administrator sees them: no credential, not even hashed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserView {
+    pub user_id: String,
+    pub cf: CodiceFiscale,
+    pub display_name: String,
+    pub region: Option<RegionCode>,
+    pub asl: Option<AslCode>,
+    pub enabled: bool,
+    pub profiles: Vec<Profile>,
+}
+
+/// What `users edit` changes: the fields given.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserEdit {
+    pub cf: Option<CodiceFiscale>,
+    pub display_name: Option<String>,
+}
+
+/// The operators of `actor`'s ASL, by id.
+pub async fn list(store: &dyn Store, actor: &Administrator) -> Result<Vec<UserView>, UserError> {
+    let asl = actor.operators_asl()?;
+    let mut views = Vec::new();
+    for user in store.directory().list_users(Some(asl)).await? {
+        views.push(view(store, user).await?);
+    }
+    Ok(views)
+}
+
+/// One operator of `actor`'s ASL.
+pub async fn show(
+    store: &dyn Store,
+    actor: &Administrator,
+    user_id: &str,
+) -> Result<UserView, UserError> {
+    let user = operator_of(store, actor, user_id).await?;
+    view(store, user).await
+}
+
+/// Changes an operator's CF and/or name (as `edit` gives them).
+pub async fn edit(
+    store: &dyn Store,
+    actor: &Administrator,
+    user_id: &str,
+    edit: UserEdit,
+) -> Result<(), UserError> {
+    let outcome = async {
+        let user = operator_of(store, actor, user_id).await?;
+        let cf = edit.cf.unwrap_or(user.cf);
+        let display_name = edit.display_name.unwrap_or(user.display_name);
+        if !store
+            .directory()
+            .edit_user(user_id, &cf, &display_name)
+            .await?
+        {
+            return Err(no_such_user(user_id));
+        }
+        Ok(())
+    }
+    .await;
+    report(store, actor, Action::EditUser, user_id, None, error_of(&outcome)).await;
+    outcome
+}
+
+/// Disables (`enabled` false) or enables an operator: a running gateway refuses or accepts their
+/// credentials again within `store.directory_refresh_ms` (the directory version).
+pub async fn set_enabled(
+    store: &dyn Store,
+    actor: &Administrator,
+    user_id: &str,
+    enabled: bool,
+) -> Result<(), UserError> {
+    let outcome = async {
+        operator_of(store, actor, user_id).await?;
+        if !store.directory().set_user_enabled(user_id, enabled).await? {
+            return Err(no_such_user(user_id));
+        }
+        Ok(())
+    }
+    .await;
+    let action = if enabled {
+        Action::EnableUser
+    } else {
+        Action::DisableUser
+    };
+    report(store, actor, action, user_id, None, error_of(&outcome)).await;
+    outcome
+}
+
+/// Grants `profile` to an operator; granting it again changes nothing.
 pub async fn grant_profile(
     store: &dyn Store,
+    actor: &Administrator,
     user_id: &str,
     profile: Profile,
 ) -> Result<(), UserError> {
-    if store.directory().find_user(user_id).await?.is_none() {
-        return Err(UserError::NoSuchUser(user_id.to_owned()));
+    let outcome = async {
+        operator_of(store, actor, user_id).await?;
+        store.directory().grant_profile(user_id, profile).await?;
+        Ok(())
     }
-    store.directory().grant_profile(user_id, profile).await?;
-    Ok(())
+    .await;
+    let detail = Some(profile.as_str());
+    report(store, actor, Action::Grant, user_id, detail, error_of(&outcome)).await;
+    outcome
+}
+
+/// Revokes `profile` from an operator; revoking one not held changes nothing.
+pub async fn revoke_profile(
+    store: &dyn Store,
+    actor: &Administrator,
+    user_id: &str,
+    profile: Profile,
+) -> Result<(), UserError> {
+    let outcome = async {
+        operator_of(store, actor, user_id).await?;
+        store.directory().revoke_profile(user_id, profile).await?;
+        Ok(())
+    }
+    .await;
+    let detail = Some(profile.as_str());
+    report(store, actor, Action::Revoke, user_id, detail, error_of(&outcome)).await;
+    outcome
+}
+
+/// The operator `user_id` if `actor` administers them.
+async fn operator_of(
+    store: &dyn Store,
+    actor: &Administrator,
+    user_id: &str,
+) -> Result<UserRecord, UserError> {
+    actor.operators_asl()?;
+    let user = store
+        .directory()
+        .find_user(user_id)
+        .await?
+        .ok_or_else(|| no_such_user(user_id))?;
+    actor.require_operator_of(user_id, user.region, user.asl)?;
+    Ok(user)
+}
+
+async fn view(store: &dyn Store, user: UserRecord) -> Result<UserView, UserError> {
+    let profiles = store.directory().profiles_of(&user.user_id).await?;
+    Ok(UserView {
+        user_id: user.user_id,
+        cf: user.cf,
+        display_name: user.display_name,
+        region: user.region,
+        asl: user.asl,
+        enabled: user.enabled,
+        profiles,
+    })
+}
+
+fn no_such_user(user_id: &str) -> UserError {
+    UserError::NoSuchUser(user_id.chars().take(64).collect())
+}
+
+async fn report(
+    store: &dyn Store,
+    actor: &Administrator,
+    action: Action,
+    target: &str,
+    detail: Option<&str>,
+    error: Option<&dyn std::fmt::Display>,
+) {
+    let actor = Actor::Administrator(actor.clone());
+    report_result(store, &actor, action, target, detail, error).await;
 }
 
 /// 16 letters and digits.
@@ -239,16 +418,25 @@ mod tests {
             .is_ok_and(|u| u.region.is_none() && u.asl.is_none()));
     }
 
+    fn asl_admin(asl: &str) -> Administrator {
+        let scope = crate::store::AdministratorScope::Asl {
+            region: RegionCode::parse("120").unwrap_or_else(|e| panic!("{e}")),
+            asl: AslCode::parse(asl).unwrap_or_else(|e| panic!("{e}")),
+        };
+        Administrator::for_tests(&format!("admin{asl}"), scope)
+    }
+
     #[tokio::test]
     async fn a_user_is_stored_with_hashes_profiles_and_codes(
     ) -> Result<(), Box<dyn std::error::Error>> {
         let store = store::connect("sqlite::memory:").await?;
+        let admin = asl_admin("201");
         let profiles = vec!["ASL Numero test".to_owned()];
         let chosen = Secrets {
             password: Some("segreto".into()),
             pincode: None,
         };
-        let added = add_user(store.as_ref(), form(&profiles).parse()?, chosen).await?;
+        let added = add_user(store.as_ref(), &admin, form(&profiles).parse()?, chosen).await?;
         assert_eq!(added.generated_password, None, "chosen, not generated");
         let pincode = added.generated_pincode.unwrap_or_default();
         assert!(pincode.len() == 10 && pincode.bytes().all(|b| b.is_ascii_digit()));
@@ -270,7 +458,8 @@ mod tests {
             vec![Profile::AslNumeroTest]
         );
 
-        let twice = add_user(store.as_ref(), form(&profiles).parse()?, Secrets::default()).await;
+        let new = form(&profiles).parse()?;
+        let twice = add_user(store.as_ref(), &admin, new, Secrets::default()).await;
         assert!(matches!(
             twice,
             Err(UserError::Store(StoreError::Duplicate { .. }))
@@ -279,19 +468,68 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn profiles_are_granted_only_to_existing_users() -> Result<(), Box<dyn std::error::Error>>
-    {
+    async fn an_asl_administrator_acts_on_their_asls_operators_only(
+    ) -> Result<(), Box<dyn std::error::Error>> {
         let store = store::connect("sqlite::memory:").await?;
-        let new = form(&[]).parse()?;
-        add_user(store.as_ref(), new, Secrets::default()).await?;
+        let (own, other) = (asl_admin("201"), asl_admin("202"));
+        let central =
+            Administrator::for_tests("central", crate::store::AdministratorScope::Central);
+        let unscoped = UserForm {
+            region: None,
+            asl: None,
+            ..form(&[])
+        };
+        add_user(store.as_ref(), &own, unscoped.parse()?, Secrets::default()).await?;
         for _ in 0..2 {
-            grant_profile(store.as_ref(), "ASL02", Profile::InvioCodiceOtp).await?;
+            grant_profile(store.as_ref(), &own, "ASL02", Profile::InvioCodiceOtp).await?;
         }
+        let shown = show(store.as_ref(), &own, "ASL02").await?;
         assert_eq!(
-            store.directory().profiles_of("ASL02").await?,
-            vec![Profile::InvioCodiceOtp]
+            (shown.region, shown.asl, shown.profiles),
+            (
+                Some(RegionCode::parse("120")?),
+                Some(AslCode::parse("201")?),
+                vec![Profile::InvioCodiceOtp]
+            ),
+            "registered in the administrator's ASL"
         );
-        let nobody = grant_profile(store.as_ref(), "NOBODY", Profile::InvioCodiceOtp).await;
+
+        let refused = set_enabled(store.as_ref(), &other, "ASL02", false).await;
+        let message = refused.err().map(|e| e.to_string()).unwrap_or_default();
+        assert_eq!(
+            message,
+            "administrator 'admin202' (ASL 202 of region 120) may not act on user 'ASL02' \
+             (ASL 201 of region 120): an ASL's security administrator administers only the \
+             operators of that ASL"
+        );
+        assert!(matches!(
+            grant_profile(store.as_ref(), &central, "ASL02", Profile::SierologiciMmg).await,
+            Err(UserError::Refused(Refusal::CentralOnOperators { .. }))
+        ));
+        let elsewhere = add_user(store.as_ref(), &other, form(&[]).parse()?, Secrets::default());
+        assert!(matches!(
+            elsewhere.await,
+            Err(UserError::Refused(Refusal::OutOfScope { .. }))
+        ));
+        assert!(list(store.as_ref(), &other).await?.is_empty());
+        assert!(store.directory().find_user("ASL02").await?.is_some_and(|u| u.enabled));
+
+        set_enabled(store.as_ref(), &own, "ASL02", false).await?;
+        let edit_name = UserEdit {
+            cf: None,
+            display_name: Some("Mario Rossi Bis".into()),
+        };
+        edit(store.as_ref(), &own, "ASL02", edit_name).await?;
+        revoke_profile(store.as_ref(), &own, "ASL02", Profile::InvioCodiceOtp).await?;
+        let listed = list(store.as_ref(), &own).await?;
+        assert_eq!(
+            listed
+                .iter()
+                .map(|u| (u.display_name.as_str(), u.enabled, u.profiles.len()))
+                .collect::<Vec<_>>(),
+            vec![("Mario Rossi Bis", false, 0)]
+        );
+        let nobody = grant_profile(store.as_ref(), &own, "NOBODY", Profile::InvioCodiceOtp).await;
         assert!(matches!(nobody, Err(UserError::NoSuchUser(id)) if id == "NOBODY"));
         Ok(())
     }

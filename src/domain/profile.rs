@@ -1,6 +1,7 @@
-//! The profiles an operator may hold: each opens one service's operations to them (seed 000's
-//! profile names; docs/services/). A name outside this list is refused where it is typed (the
-//! CLI) and is corruption where it is read (the store).
+//! The catalogue of profiles an operator may hold: each opens one service's operations to them
+//! (seed 000 names the OTP one «Sistema TS-Invio codice OTP»; docs/services/). A name outside
+//! this list is refused where it is typed (the CLI) and is corruption where it is read (the
+//! store).
 
 use std::fmt;
 
@@ -31,7 +32,7 @@ impl Profile {
     /// The name as the users table, the CLI and the access messages spell it.
     pub const fn as_str(self) -> &'static str {
         match self {
-            Profile::InvioCodiceOtp => "Invio codice OTP",
+            Profile::InvioCodiceOtp => "Sistema TS-Invio codice OTP",
             Profile::SierologiciMmg => "Sierologici MMG",
             Profile::AslNumeroTest => "ASL Numero test",
         }
@@ -47,7 +48,7 @@ impl Profile {
             })
     }
 
-    /// `"Invio codice OTP", "Sierologici MMG", …` for messages.
+    /// `"Sistema TS-Invio codice OTP", "Sierologici MMG", …` for messages.
     fn list() -> String {
         Profile::ALL
             .iter()
@@ -72,7 +73,13 @@ mod tests {
         for profile in Profile::ALL {
             assert_eq!(Profile::parse(profile.as_str()), Ok(profile));
         }
-        for bad in ["", "invio codice otp", "Invio codice OTP ", "operatore-asl"] {
+        for bad in [
+            "",
+            "Invio codice OTP",
+            "sistema ts-invio codice otp",
+            "Sistema TS-Invio codice OTP ",
+            "operatore-asl",
+        ] {
             let error = Profile::parse(bad).err();
             assert!(
                 error

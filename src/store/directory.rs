@@ -19,6 +19,24 @@ pub trait Directory: Send + Sync {
     /// Looks a user up by login id.
     async fn find_user(&self, user_id: &str) -> Result<Option<UserRecord>, StoreError>;
 
+    /// Changes a user's codice fiscale and name; `false` if there is no such user. A CF another
+    /// user has is [`StoreError::Duplicate`].
+    async fn edit_user(
+        &self,
+        user_id: &str,
+        cf: &CodiceFiscale,
+        display_name: &str,
+    ) -> Result<bool, StoreError>;
+
+    /// Enables or disables a user; `false` if there is no such user.
+    async fn set_user_enabled(&self, user_id: &str, enabled: bool) -> Result<bool, StoreError>;
+
+    /// The users of one ASL (of one region), or every user when `asl` is `None`, by id.
+    async fn list_users(
+        &self,
+        asl: Option<(RegionCode, AslCode)>,
+    ) -> Result<Vec<UserRecord>, StoreError>;
+
     /// Looks a user up by codice fiscale (how a CNS certificate identifies a person).
     async fn find_user_by_cf(&self, cf: &CodiceFiscale) -> Result<Option<UserRecord>, StoreError>;
 
@@ -77,6 +95,15 @@ pub struct UserRecord {
 
 /// Maps a failed user insert: a taken user id or CF is [`StoreError::Duplicate`], saying which.
 fn add_user_error(user: &UserRecord) -> impl FnOnce(sqlx::Error) -> StoreError + '_ {
+    user_write_error(&user.user_id, &user.cf, "adding a user failed")
+}
+
+/// Maps a failed users write: a taken user id or CF is [`StoreError::Duplicate`], saying which.
+fn user_write_error<'a>(
+    user_id: &'a str,
+    cf: &'a CodiceFiscale,
+    context: &'static str,
+) -> impl FnOnce(sqlx::Error) -> StoreError + 'a {
     move |source| match source.as_database_error() {
         Some(db) if db.is_unique_violation() => {
             // PostgreSQL names the constraint; SQLite names the column in its message.
@@ -87,19 +114,16 @@ fn add_user_error(user: &UserRecord) -> impl FnOnce(sqlx::Error) -> StoreError +
             if cf_taken {
                 StoreError::Duplicate {
                     what: "user with codice fiscale",
-                    key: user.cf.to_string(),
+                    key: cf.to_string(),
                 }
             } else {
                 StoreError::Duplicate {
                     what: "user",
-                    key: user.user_id.clone(),
+                    key: user_id.to_owned(),
                 }
             }
         }
-        _ => StoreError::Query {
-            context: "adding a user failed",
-            source,
-        },
+        _ => StoreError::Query { context, source },
     }
 }
 
@@ -109,6 +133,14 @@ const ADD_USER: &str = "INSERT INTO users \
 
 const FIND_USER: &str = "SELECT user_id, cf, display_name, password_hash, pincode_hash, asl, \
      region, enabled FROM users WHERE user_id = $1";
+
+const EDIT_USER: &str = "UPDATE users SET cf = $2, display_name = $3 WHERE user_id = $1";
+
+const SET_USER_ENABLED: &str = "UPDATE users SET enabled = $2 WHERE user_id = $1";
+
+const LIST_USERS: &str = "SELECT user_id, cf, display_name, password_hash, pincode_hash, asl, \
+     region, enabled FROM users \
+     WHERE ($1 IS NULL OR (region = $1 AND asl = $2)) ORDER BY user_id";
 
 const FIND_USER_BY_CF: &str = "SELECT user_id, cf, display_name, password_hash, pincode_hash, \
      asl, region, enabled FROM users WHERE cf = $1";
@@ -195,6 +227,45 @@ where
             .await
             .map_err(StoreError::query("looking up a user by id failed"))?;
         row.map(user_record).transpose()
+    }
+
+    async fn edit_user(
+        &self,
+        user_id: &str,
+        cf: &CodiceFiscale,
+        display_name: &str,
+    ) -> Result<bool, StoreError> {
+        let result = sqlx::query(EDIT_USER)
+            .bind(user_id)
+            .bind(cf.as_str())
+            .bind(display_name)
+            .execute(self)
+            .await
+            .map_err(user_write_error(user_id, cf, "editing a user failed"))?;
+        Ok(DB::rows_affected(&result) == 1)
+    }
+
+    async fn set_user_enabled(&self, user_id: &str, enabled: bool) -> Result<bool, StoreError> {
+        let result = sqlx::query(SET_USER_ENABLED)
+            .bind(user_id)
+            .bind(enabled)
+            .execute(self)
+            .await
+            .map_err(StoreError::query("enabling or disabling a user failed"))?;
+        Ok(DB::rows_affected(&result) == 1)
+    }
+
+    async fn list_users(
+        &self,
+        asl: Option<(RegionCode, AslCode)>,
+    ) -> Result<Vec<UserRecord>, StoreError> {
+        let rows: Vec<UserRow> = sqlx::query_as(LIST_USERS)
+            .bind(asl.as_ref().map(|(region, _)| region.as_str()))
+            .bind(asl.as_ref().map(|(_, asl)| asl.as_str()))
+            .fetch_all(self)
+            .await
+            .map_err(StoreError::query("listing users failed"))?;
+        rows.into_iter().map(user_record).collect()
     }
 
     async fn find_user_by_cf(&self, cf: &CodiceFiscale) -> Result<Option<UserRecord>, StoreError> {

@@ -1,5 +1,6 @@
 //! Persistent state of the gateway, one trait per concern, each reached through [`Store`]:
-//! the access log ([`AccessLog`]), users and region permissions ([`Directory`]), the registry
+//! the access log ([`AccessLog`]), security administrators ([`Administrators`]), users and
+//! region permissions ([`Directory`]), the registry
 //! of assistiti ([`Patients`]) and what its import stages ([`Staging`]), the substitutes
 //! titolari authorise ([`Substitutions`]), serology tests ([`Serology`]), ASLs' daily counts
 //! ([`AslCounts`]) and the issuer slots of transaction ids ([`Issuers`]).
@@ -18,6 +19,7 @@
 pub mod access_log;
 pub mod access_log_table;
 pub mod access_log_writer;
+pub mod administrators;
 pub mod asl_counts;
 pub mod backend;
 mod columns;
@@ -43,6 +45,7 @@ pub use access_log::{
 };
 pub use access_log_table::AccessLog;
 pub use access_log_writer::{AccessLogWriter, RecordError, WriterHandle, WriterStats};
+pub use administrators::{AdministratorRecord, AdministratorScope, Administrators};
 pub use asl_counts::{AslCounts, NewAslTestCount};
 pub use directory::{Directory, UserRecord};
 pub use issuers::{Issuers, Lease};
@@ -66,6 +69,9 @@ pub trait Store: Send + Sync {
 
     /// The hash-chained access log, and the data transactions write with their entries.
     fn access_log(&self) -> &dyn AccessLog;
+
+    /// The security administrators, central and of each ASL.
+    fn administrators(&self) -> &dyn Administrators;
 
     /// Users, their profiles, and the services each region may call.
     fn directory(&self) -> &dyn Directory;

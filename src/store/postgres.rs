@@ -13,7 +13,7 @@ use sqlx::{Postgres, QueryBuilder};
 use super::access_log_table::{self, push_entries, POSTGRES_LOCK_ANCHOR, POSTGRES_PURGE_ON};
 use super::transaction_writes::push_write;
 use super::{
-    AccessLog, AccessLogAnchor, AslCounts, ChainedEntry, Directory, Issuers, Patients,
+    AccessLog, AccessLogAnchor, Administrators, AslCounts, ChainedEntry, Directory, Issuers, Patients,
     PendingWrite, Serology, Staging, Store, StoreError, Substitutions,
 };
 
@@ -76,6 +76,10 @@ impl Store for PostgresStore {
     }
 
     fn access_log(&self) -> &dyn AccessLog {
+        &self.pool
+    }
+
+    fn administrators(&self) -> &dyn Administrators {
         &self.pool
     }
 

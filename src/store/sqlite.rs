@@ -21,7 +21,7 @@ use super::access_log_table::{
 use super::backend;
 use super::transaction_writes::push_write;
 use super::{
-    AccessLog, AccessLogAnchor, AslCounts, ChainedEntry, Directory, Issuers, Patients,
+    AccessLog, AccessLogAnchor, Administrators, AslCounts, ChainedEntry, Directory, Issuers, Patients,
     PendingWrite, Serology, Staging, Store, StoreError, Substitutions,
 };
 
@@ -116,6 +116,10 @@ impl Store for SqliteStore {
     }
 
     fn access_log(&self) -> &dyn AccessLog {
+        &self.pool
+    }
+
+    fn administrators(&self) -> &dyn Administrators {
         &self.pool
     }
 

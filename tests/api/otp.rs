@@ -137,7 +137,7 @@ async fn only_enabled_regions_and_operators_with_the_profile_may_send() -> TestR
         );
         assert_eq!(message_code(&reply), Some("9001"), "{}", reply.body);
         assert!(
-            message_text(&reply).contains("Invio codice OTP"),
+            message_text(&reply).contains("\"Sistema TS-Invio codice OTP\""),
             "names the profile: {}",
             reply.body
         );

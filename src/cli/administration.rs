@@ -1,0 +1,498 @@
+//! `tsgate users …`, `tsgate admins …` and `tsgate admin bootstrap`: each command (but the
+//! bootstrap) acts *as* a security administrator (`--as ID`, the password from
+//! `TSGATE_ADMIN_PASSWORD` or asked on the terminal, never an argument), so the scoping rules of
+//! [`crate::admin`] apply as they will on the web. Arguments are checked before the store is
+//! opened; `--json` prints lists and records for scripts.
+
+use std::io::{IsTerminal as _, Write as _};
+
+use anyhow::{anyhow, bail, Context};
+use clap::{Args, Subcommand};
+use serde_json::json;
+
+use super::{open_store, Target};
+use crate::admin::administrators::{
+    self, describe, AdministratorForm, Administrator,
+};
+use crate::admin::users::{self, Secrets, UserEdit, UserForm, UserView};
+use crate::domain::{CodiceFiscale, Profile};
+use crate::store::{AdministratorRecord, AdministratorScope, Store};
+
+/// Where the acting administrator's password is read from (else it is asked on the terminal).
+pub const PASSWORD_ENV: &str = "TSGATE_ADMIN_PASSWORD";
+
+/// The acting administrator and the gateway they administer.
+#[derive(Args)]
+pub struct Acting {
+    /// The acting security administrator's id (password: TSGATE_ADMIN_PASSWORD, or asked).
+    #[arg(long = "as", value_name = "ADMIN_ID")]
+    admin: String,
+    #[command(flatten)]
+    target: Target,
+}
+
+#[derive(Subcommand)]
+pub enum UsersCommand {
+    /// Register an operator of your ASL; prints the password and pincode when generated.
+    Add {
+        #[command(flatten)]
+        acting: Acting,
+        #[arg(long)]
+        user_id: String,
+        #[arg(long)]
+        cf: String,
+        #[arg(long, default_value = "")]
+        name: String,
+        /// Profile to grant (repeatable), e.g. "Sistema TS-Invio codice OTP".
+        #[arg(long)]
+        profile: Vec<String>,
+        /// Your ASL's code; any other is refused (default: yours).
+        #[arg(long)]
+        asl: Option<String>,
+        /// Your ASL's region; any other is refused (default: yours).
+        #[arg(long)]
+        region: Option<String>,
+        /// Read the password from this environment variable instead of generating one.
+        #[arg(long)]
+        password_env: Option<String>,
+        /// Read the pincode from this environment variable instead of generating one.
+        #[arg(long)]
+        pincode_env: Option<String>,
+    },
+    /// Change an operator's codice fiscale or name.
+    Edit {
+        #[command(flatten)]
+        acting: Acting,
+        #[arg(long)]
+        user_id: String,
+        #[arg(long)]
+        cf: Option<String>,
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// The operators of your ASL.
+    List {
+        #[command(flatten)]
+        acting: Acting,
+        #[arg(long)]
+        json: bool,
+    },
+    /// One operator of your ASL, with their profiles.
+    Show {
+        #[command(flatten)]
+        acting: Acting,
+        #[arg(long)]
+        user_id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Disable an operator: a running gateway refuses them within store.directory_refresh_ms.
+    Disable {
+        #[command(flatten)]
+        acting: Acting,
+        #[arg(long)]
+        user_id: String,
+    },
+    /// Enable a disabled operator again.
+    Enable {
+        #[command(flatten)]
+        acting: Acting,
+        #[arg(long)]
+        user_id: String,
+    },
+    /// Grant a profile to an operator of your ASL.
+    Grant {
+        #[command(flatten)]
+        acting: Acting,
+        #[arg(long)]
+        user_id: String,
+        #[arg(long)]
+        profile: String,
+    },
+    /// Revoke a profile from an operator of your ASL.
+    Revoke {
+        #[command(flatten)]
+        acting: Acting,
+        #[arg(long)]
+        user_id: String,
+        #[arg(long)]
+        profile: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum AdminsCommand {
+    /// Register a security administrator (the central administrator only): of an ASL with
+    /// --region and --asl, central without them. Prints the generated password once.
+    Add {
+        #[command(flatten)]
+        acting: Acting,
+        #[arg(long)]
+        admin_id: String,
+        #[arg(long)]
+        cf: String,
+        #[arg(long, default_value = "")]
+        name: String,
+        #[arg(long)]
+        region: Option<String>,
+        #[arg(long)]
+        asl: Option<String>,
+    },
+    /// Every security administrator (the central administrator only).
+    List {
+        #[command(flatten)]
+        acting: Acting,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Disable a security administrator (the central administrator only).
+    Disable {
+        #[command(flatten)]
+        acting: Acting,
+        #[arg(long)]
+        admin_id: String,
+    },
+    /// Enable a disabled security administrator again (the central administrator only).
+    Enable {
+        #[command(flatten)]
+        acting: Acting,
+        #[arg(long)]
+        admin_id: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum AdminCommand {
+    /// Create the first central security administrator, once per database; prints their
+    /// password once. Refused when one was bootstrapped already.
+    Bootstrap {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long)]
+        admin_id: String,
+        #[arg(long)]
+        cf: String,
+        #[arg(long, default_value = "")]
+        name: String,
+    },
+}
+
+pub async fn users(command: UsersCommand) -> anyhow::Result<()> {
+    match command {
+        UsersCommand::Add {
+            acting,
+            user_id,
+            cf,
+            name,
+            profile,
+            asl,
+            region,
+            password_env,
+            pincode_env,
+        } => {
+            let new_user = UserForm {
+                user_id: &user_id,
+                cf: &cf,
+                display_name: &name,
+                profiles: &profile,
+                region: region.as_deref(),
+                asl: asl.as_deref(),
+            }
+            .parse()
+            .map_err(|e| anyhow!("--{}: {e}", e.field()))?;
+            let secrets = Secrets {
+                password: from_env(&password_env)?,
+                pincode: from_env(&pincode_env)?,
+            };
+            let (store, admin) = act(&acting).await?;
+            let added = users::add_user(store.as_ref(), &admin, new_user, secrets).await?;
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "user {} added", added.user_id)?;
+            if let Some(password) = &added.generated_password {
+                writeln!(out, "password={password}")?;
+            }
+            if let Some(pincode) = &added.generated_pincode {
+                writeln!(out, "pincode={pincode}")?;
+            }
+        }
+        UsersCommand::Edit {
+            acting,
+            user_id,
+            cf,
+            name,
+        } => {
+            if cf.is_none() && name.is_none() {
+                bail!("nothing to change: give --cf and/or --name");
+            }
+            let edit = UserEdit {
+                cf: cf.as_deref().map(|cf| parse_cf("cf", cf)).transpose()?,
+                display_name: name,
+            };
+            let (store, admin) = act(&acting).await?;
+            users::edit(store.as_ref(), &admin, &user_id, edit).await?;
+            println!("user {user_id} changed");
+        }
+        UsersCommand::List { acting, json } => {
+            let (store, admin) = act(&acting).await?;
+            let listed = users::list(store.as_ref(), &admin).await?;
+            if json {
+                let all: Vec<_> = listed.iter().map(user_json).collect();
+                println!("{}", serde_json::Value::Array(all));
+            } else {
+                for user in &listed {
+                    println!("{}", user_line(user));
+                }
+            }
+        }
+        UsersCommand::Show {
+            acting,
+            user_id,
+            json,
+        } => {
+            let (store, admin) = act(&acting).await?;
+            let user = users::show(store.as_ref(), &admin, &user_id).await?;
+            if json {
+                println!("{}", user_json(&user));
+            } else {
+                print_user(&user)?;
+            }
+        }
+        UsersCommand::Disable { acting, user_id } => {
+            let (store, admin) = act(&acting).await?;
+            users::set_enabled(store.as_ref(), &admin, &user_id, false).await?;
+            println!(
+                "user {user_id} disabled; a running gateway refuses them within \
+                 store.directory_refresh_ms"
+            );
+        }
+        UsersCommand::Enable { acting, user_id } => {
+            let (store, admin) = act(&acting).await?;
+            users::set_enabled(store.as_ref(), &admin, &user_id, true).await?;
+            println!("user {user_id} enabled");
+        }
+        UsersCommand::Grant {
+            acting,
+            user_id,
+            profile,
+        } => {
+            let profile = parse_profile(&profile)?;
+            let (store, admin) = act(&acting).await?;
+            users::grant_profile(store.as_ref(), &admin, &user_id, profile).await?;
+            println!("profile \"{profile}\" granted to {user_id}");
+        }
+        UsersCommand::Revoke {
+            acting,
+            user_id,
+            profile,
+        } => {
+            let profile = parse_profile(&profile)?;
+            let (store, admin) = act(&acting).await?;
+            users::revoke_profile(store.as_ref(), &admin, &user_id, profile).await?;
+            println!("profile \"{profile}\" revoked from {user_id}");
+        }
+    }
+    Ok(())
+}
+
+pub async fn admins(command: AdminsCommand) -> anyhow::Result<()> {
+    match command {
+        AdminsCommand::Add {
+            acting,
+            admin_id,
+            cf,
+            name,
+            region,
+            asl,
+        } => {
+            let new = AdministratorForm {
+                admin_id: &admin_id,
+                cf: &cf,
+                display_name: &name,
+                region: region.as_deref(),
+                asl: asl.as_deref(),
+            }
+            .parse()
+            .map_err(|e| anyhow!("--{}: {e}", e.field()))?;
+            let scope = describe(&new.scope);
+            let (store, admin) = act(&acting).await?;
+            let added = administrators::add(store.as_ref(), &admin, new, None).await?;
+            println!("administrator {} ({scope}) added", added.admin_id);
+            println!("password={}", added.password);
+        }
+        AdminsCommand::List { acting, json } => {
+            let (store, admin) = act(&acting).await?;
+            let listed = administrators::list(store.as_ref(), &admin).await?;
+            if json {
+                let all: Vec<_> = listed.iter().map(admin_json).collect();
+                println!("{}", serde_json::Value::Array(all));
+            } else {
+                for record in &listed {
+                    println!(
+                        "{};{};{};{};{}",
+                        record.admin_id,
+                        record.cf,
+                        record.display_name,
+                        describe(&record.scope),
+                        if record.enabled { "enabled" } else { "disabled" }
+                    );
+                }
+            }
+        }
+        AdminsCommand::Disable { acting, admin_id } => {
+            let (store, admin) = act(&acting).await?;
+            administrators::set_enabled(store.as_ref(), &admin, &admin_id, false).await?;
+            println!("administrator {admin_id} disabled");
+        }
+        AdminsCommand::Enable { acting, admin_id } => {
+            let (store, admin) = act(&acting).await?;
+            administrators::set_enabled(store.as_ref(), &admin, &admin_id, true).await?;
+            println!("administrator {admin_id} enabled");
+        }
+    }
+    Ok(())
+}
+
+pub async fn admin(command: AdminCommand) -> anyhow::Result<()> {
+    match command {
+        AdminCommand::Bootstrap {
+            target,
+            admin_id,
+            cf,
+            name,
+        } => {
+            if admin_id.trim().is_empty() {
+                bail!("--admin-id: the administrator id must not be empty");
+            }
+            let cf = parse_cf("cf", &cf)?;
+            let store = open_store(&target).await?;
+            let added = administrators::bootstrap(store.as_ref(), &admin_id, cf, &name).await?;
+            println!("central security administrator {} created", added.admin_id);
+            println!("password={}", added.password);
+            println!(
+                "(shown only now; act as them with --as {} and the password in {PASSWORD_ENV} \
+                 or typed when asked)",
+                added.admin_id
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Opens the store and authenticates the acting administrator.
+async fn act(acting: &Acting) -> anyhow::Result<(std::sync::Arc<dyn Store>, Administrator)> {
+    let password = admin_password(&acting.admin)?;
+    let store = open_store(&acting.target).await?;
+    let admin = administrators::authenticate(store.as_ref(), &acting.admin, &password)
+        .await
+        .map_err(|e| anyhow!("--as {}: {e}", acting.admin))?;
+    Ok((store, admin))
+}
+
+/// The acting administrator's password: [`PASSWORD_ENV`], or typed on the terminal without echo.
+fn admin_password(admin_id: &str) -> anyhow::Result<String> {
+    match std::env::var(PASSWORD_ENV) {
+        Ok(password) if password.is_empty() => bail!("{PASSWORD_ENV} is set but empty"),
+        Ok(password) => return Ok(password),
+        Err(std::env::VarError::NotUnicode(_)) => bail!("{PASSWORD_ENV} is not valid UTF-8"),
+        Err(std::env::VarError::NotPresent) => {}
+    }
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        bail!(
+            "the password of administrator {admin_id}: set {PASSWORD_ENV}, or run on a terminal \
+             to type it"
+        );
+    }
+    let stty = |mode: &str| {
+        std::process::Command::new("stty")
+            .arg(mode)
+            .status()
+            .is_ok_and(|status| status.success())
+    };
+    if !stty("-echo") {
+        bail!("cannot turn the terminal's echo off to ask for the password: set {PASSWORD_ENV}");
+    }
+    eprint!("password of administrator {admin_id}: ");
+    let mut line = String::new();
+    let read = stdin.read_line(&mut line);
+    stty("echo");
+    eprintln!();
+    read.context("reading the password")?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+fn from_env(var: &Option<String>) -> anyhow::Result<Option<String>> {
+    var.as_ref()
+        .map(|v| std::env::var(v).with_context(|| format!("environment variable {v} is not set")))
+        .transpose()
+}
+
+fn parse_cf(flag: &str, text: &str) -> anyhow::Result<CodiceFiscale> {
+    CodiceFiscale::parse(text).map_err(|e| anyhow!("--{flag}: {e}"))
+}
+
+fn parse_profile(name: &str) -> anyhow::Result<Profile> {
+    Profile::parse(name).map_err(|e| anyhow!("--profile: {e}"))
+}
+
+fn user_json(user: &UserView) -> serde_json::Value {
+    json!({
+        "user_id": user.user_id,
+        "cf": user.cf.as_str(),
+        "name": user.display_name,
+        "region": user.region.as_ref().map(|r| r.as_str()),
+        "asl": user.asl.as_ref().map(|a| a.as_str()),
+        "enabled": user.enabled,
+        "profiles": user.profiles.iter().map(|p| p.as_str()).collect::<Vec<_>>(),
+    })
+}
+
+/// `id;cf;name;region;asl;enabled|disabled;profile|profile`.
+fn user_line(user: &UserView) -> String {
+    format!(
+        "{};{};{};{};{};{};{}",
+        user.user_id,
+        user.cf,
+        user.display_name,
+        user.region.as_ref().map(|r| r.as_str()).unwrap_or(""),
+        user.asl.as_ref().map(|a| a.as_str()).unwrap_or(""),
+        if user.enabled { "enabled" } else { "disabled" },
+        user.profiles
+            .iter()
+            .map(|p| p.as_str())
+            .collect::<Vec<_>>()
+            .join("|")
+    )
+}
+
+fn print_user(user: &UserView) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "user id:  {}", user.user_id)?;
+    writeln!(out, "cf:       {}", user.cf)?;
+    writeln!(out, "name:     {}", user.display_name)?;
+    let code = |c: Option<&str>| c.unwrap_or("-").to_owned();
+    writeln!(out, "region:   {}", code(user.region.as_ref().map(|r| r.as_str())))?;
+    writeln!(out, "asl:      {}", code(user.asl.as_ref().map(|a| a.as_str())))?;
+    let state = if user.enabled { "enabled" } else { "disabled" };
+    writeln!(out, "state:    {state}")?;
+    for profile in &user.profiles {
+        writeln!(out, "profile:  {profile}")?;
+    }
+    Ok(())
+}
+
+fn admin_json(record: &AdministratorRecord) -> serde_json::Value {
+    let (region, asl) = match &record.scope {
+        AdministratorScope::Central => (None, None),
+        AdministratorScope::Asl { region, asl } => (Some(region.as_str()), Some(asl.as_str())),
+    };
+    json!({
+        "admin_id": record.admin_id,
+        "cf": record.cf.as_str(),
+        "name": record.display_name,
+        "central": region.is_none(),
+        "region": region,
+        "asl": asl,
+        "enabled": record.enabled,
+    })
+}
