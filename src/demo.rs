@@ -17,9 +17,7 @@ use crate::pki::ca::Subject;
 use crate::pki::folder::CertsFolder;
 use crate::pki::{files, pincode};
 use crate::services::otp;
-use crate::store::{
-    self, AdministratorRecord, AdministratorScope, Store, StoreError, UserRecord,
-};
+use crate::store::{self, AdministratorRecord, AdministratorScope, Store, StoreError, UserRecord};
 
 pub const DEMO_REGION: &str = "120";
 pub const DEMO_OPERATOR_ID: &str = "DEMOOP01";

@@ -1179,7 +1179,10 @@ async fn administrators_round_trip_and_bootstrap_happens_once(db: Arc<TestDb>) {
     );
     let listed = admins.list().await.expect("list");
     assert_eq!(
-        listed.iter().map(|a| a.admin_id.as_str()).collect::<Vec<_>>(),
+        listed
+            .iter()
+            .map(|a| a.admin_id.as_str())
+            .collect::<Vec<_>>(),
         ["central", "asl201", "asl202"],
         "central first, then by ASL"
     );
@@ -1196,7 +1199,14 @@ async fn administrators_round_trip_and_bootstrap_happens_once(db: Arc<TestDb>) {
         .expect("tamper");
     let corrupt = admins.find("asl202").await.expect_err("corrupt");
     assert!(
-        matches!(&corrupt, StoreError::CorruptRow { table: "administrators", column: "asl", .. }),
+        matches!(
+            &corrupt,
+            StoreError::CorruptRow {
+                table: "administrators",
+                column: "asl",
+                ..
+            }
+        ),
         "{corrupt:?}"
     );
 }
@@ -1232,7 +1242,10 @@ async fn old_otp_profile_grants_are_renamed_by_the_migration(db: Arc<TestDb>) {
         .expect("the rename comes first");
     db.exec_guarded(renames).await.expect("migration");
     for (id, expected) in [
-        ("alice", vec![Profile::SierologiciMmg, Profile::InvioCodiceOtp]),
+        (
+            "alice",
+            vec![Profile::SierologiciMmg, Profile::InvioCodiceOtp],
+        ),
         ("bob", vec![Profile::InvioCodiceOtp]),
     ] {
         assert_eq!(

@@ -286,7 +286,15 @@ pub async fn bootstrap(
         Err(e) => Err(e.into()),
     };
     let error = error_of(&outcome);
-    report_result(store, &Actor::Bootstrap, Action::Bootstrap, admin_id, None, error).await;
+    report_result(
+        store,
+        &Actor::Bootstrap,
+        Action::Bootstrap,
+        admin_id,
+        None,
+        error,
+    )
+    .await;
     outcome.map(|()| AddedAdministrator {
         admin_id: admin_id.to_owned(),
         password,
@@ -320,7 +328,15 @@ pub async fn add(
     .await;
     let actor_ = Actor::Administrator(actor.clone());
     let error = error_of(&outcome);
-    report_result(store, &actor_, Action::AddAdministrator, &new.admin_id, None, error).await;
+    report_result(
+        store,
+        &actor_,
+        Action::AddAdministrator,
+        &new.admin_id,
+        None,
+        error,
+    )
+    .await;
     outcome.map(|password| AddedAdministrator {
         admin_id: new.admin_id,
         password,
@@ -412,7 +428,10 @@ mod tests {
         let first = bootstrap(store.as_ref(), "central", cf("RSSMRA80A01H501U"), "C").await?;
         assert_eq!(first.password.len(), 16);
         let again = bootstrap(store.as_ref(), "other", cf("RSSMRA80A01H501U"), "C").await;
-        assert!(matches!(again, Err(AdministratorError::AlreadyBootstrapped)));
+        assert!(matches!(
+            again,
+            Err(AdministratorError::AlreadyBootstrapped)
+        ));
         assert!(store.administrators().find("other").await?.is_none());
 
         let wrong = authenticate(store.as_ref(), "central", "wrong").await;
@@ -436,7 +455,10 @@ mod tests {
         );
         let refused = list(store.as_ref(), &asl_admin).await;
         assert!(
-            matches!(&refused, Err(AdministratorError::Refused(Refusal::NotCentral { .. }))),
+            matches!(
+                &refused,
+                Err(AdministratorError::Refused(Refusal::NotCentral { .. }))
+            ),
             "{refused:?}"
         );
         assert!(matches!(
@@ -469,7 +491,10 @@ mod tests {
             Some("region")
         );
         assert_eq!(
-            form(Some("120"), Some("2O1")).parse().err().map(|e| e.field()),
+            form(Some("120"), Some("2O1"))
+                .parse()
+                .err()
+                .map(|e| e.field()),
             Some("asl")
         );
         assert!(form(None, None)

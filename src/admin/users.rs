@@ -172,7 +172,15 @@ pub async fn add_user(
         })
     }
     .await;
-    report(store, actor, Action::AddUser, &user_id, None, error_of(&outcome)).await;
+    report(
+        store,
+        actor,
+        Action::AddUser,
+        &user_id,
+        None,
+        error_of(&outcome),
+    )
+    .await;
     outcome
 }
 
@@ -236,7 +244,15 @@ pub async fn edit(
         Ok(())
     }
     .await;
-    report(store, actor, Action::EditUser, user_id, None, error_of(&outcome)).await;
+    report(
+        store,
+        actor,
+        Action::EditUser,
+        user_id,
+        None,
+        error_of(&outcome),
+    )
+    .await;
     outcome
 }
 
@@ -279,7 +295,15 @@ pub async fn grant_profile(
     }
     .await;
     let detail = Some(profile.as_str());
-    report(store, actor, Action::Grant, user_id, detail, error_of(&outcome)).await;
+    report(
+        store,
+        actor,
+        Action::Grant,
+        user_id,
+        detail,
+        error_of(&outcome),
+    )
+    .await;
     outcome
 }
 
@@ -297,7 +321,15 @@ pub async fn revoke_profile(
     }
     .await;
     let detail = Some(profile.as_str());
-    report(store, actor, Action::Revoke, user_id, detail, error_of(&outcome)).await;
+    report(
+        store,
+        actor,
+        Action::Revoke,
+        user_id,
+        detail,
+        error_of(&outcome),
+    )
+    .await;
     outcome
 }
 
@@ -506,13 +538,22 @@ mod tests {
             grant_profile(store.as_ref(), &central, "ASL02", Profile::SierologiciMmg).await,
             Err(UserError::Refused(Refusal::CentralOnOperators { .. }))
         ));
-        let elsewhere = add_user(store.as_ref(), &other, form(&[]).parse()?, Secrets::default());
+        let elsewhere = add_user(
+            store.as_ref(),
+            &other,
+            form(&[]).parse()?,
+            Secrets::default(),
+        );
         assert!(matches!(
             elsewhere.await,
             Err(UserError::Refused(Refusal::OutOfScope { .. }))
         ));
         assert!(list(store.as_ref(), &other).await?.is_empty());
-        assert!(store.directory().find_user("ASL02").await?.is_some_and(|u| u.enabled));
+        assert!(store
+            .directory()
+            .find_user("ASL02")
+            .await?
+            .is_some_and(|u| u.enabled));
 
         set_enabled(store.as_ref(), &own, "ASL02", false).await?;
         let edit_name = UserEdit {

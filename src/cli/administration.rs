@@ -11,9 +11,7 @@ use clap::{Args, Subcommand};
 use serde_json::json;
 
 use super::{open_store, Target};
-use crate::admin::administrators::{
-    self, describe, AdministratorForm, Administrator,
-};
+use crate::admin::administrators::{self, describe, Administrator, AdministratorForm};
 use crate::admin::users::{self, Secrets, UserEdit, UserForm, UserView};
 use crate::domain::{CodiceFiscale, Profile};
 use crate::store::{AdministratorRecord, AdministratorScope, Store};
@@ -333,7 +331,11 @@ pub async fn admins(command: AdminsCommand) -> anyhow::Result<()> {
                         record.cf,
                         record.display_name,
                         describe(&record.scope),
-                        if record.enabled { "enabled" } else { "disabled" }
+                        if record.enabled {
+                            "enabled"
+                        } else {
+                            "disabled"
+                        }
                     );
                 }
             }
@@ -471,8 +473,16 @@ fn print_user(user: &UserView) -> std::io::Result<()> {
     writeln!(out, "cf:       {}", user.cf)?;
     writeln!(out, "name:     {}", user.display_name)?;
     let code = |c: Option<&str>| c.unwrap_or("-").to_owned();
-    writeln!(out, "region:   {}", code(user.region.as_ref().map(|r| r.as_str())))?;
-    writeln!(out, "asl:      {}", code(user.asl.as_ref().map(|a| a.as_str())))?;
+    writeln!(
+        out,
+        "region:   {}",
+        code(user.region.as_ref().map(|r| r.as_str()))
+    )?;
+    writeln!(
+        out,
+        "asl:      {}",
+        code(user.asl.as_ref().map(|a| a.as_str()))
+    )?;
     let state = if user.enabled { "enabled" } else { "disabled" };
     writeln!(out, "state:    {state}")?;
     for profile in &user.profiles {

@@ -147,7 +147,10 @@ where
         let marked = sqlx::query(MARK_BOOTSTRAPPED).execute(&mut *tx).await;
         match marked {
             Ok(_) => {}
-            Err(e) if e.as_database_error().is_some_and(|db| db.is_unique_violation()) => {
+            Err(e)
+                if e.as_database_error()
+                    .is_some_and(|db| db.is_unique_violation()) =>
+            {
                 return Ok(false);
             }
             Err(source) => return Err(StoreError::query(CONTEXT)(source)),
@@ -191,7 +194,9 @@ where
             .bind(enabled)
             .execute(self)
             .await
-            .map_err(StoreError::query("enabling or disabling an administrator failed"))?;
+            .map_err(StoreError::query(
+                "enabling or disabling an administrator failed",
+            ))?;
         Ok(DB::rows_affected(&result) == 1)
     }
 }

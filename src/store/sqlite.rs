@@ -21,8 +21,8 @@ use super::access_log_table::{
 use super::backend;
 use super::transaction_writes::push_write;
 use super::{
-    AccessLog, AccessLogAnchor, Administrators, AslCounts, ChainedEntry, Directory, Issuers, Patients,
-    PendingWrite, Serology, Staging, Store, StoreError, Substitutions,
+    AccessLog, AccessLogAnchor, Administrators, AslCounts, ChainedEntry, Directory, Issuers,
+    Patients, PendingWrite, Serology, Staging, Store, StoreError, Substitutions,
 };
 
 const BACKEND: &str = "sqlite";

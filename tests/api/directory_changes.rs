@@ -1,7 +1,7 @@
 //! Administrative changes reach a running gateway: `tsgate regions enable/disable` and `tsgate
-//! users grant`, run as the real CLI process against a live gateway's SQLite store (which the
-//! gateway's store lock allows), and changes to a user's row made by another connection — a
-//! revoked profile, a new password, a disabled user. Region permissions used to be cached for
+//! users grant/revoke/disable/enable` (as ASL 201's security administrator), run as the real
+//! CLI process against a live gateway's SQLite store (which the gateway's store lock allows),
+//! and a new password written to a user's row by another connection. Region permissions used to be cached for
 //! 10 s without a word, and a verified password stayed good for 60 s after it changed.
 //!
 //! What the gateway caches (region permissions, verified passwords) is dropped when the store's
@@ -10,7 +10,6 @@
 //! cache and its end without depending on timing; one runs the real polling.
 
 use tsgate::domain::Profile;
-use tsgate::store::Store;
 
 use crate::helpers::{seed, spawn_app_with, As, Reply, TestApp, TestResult, MMG, SUBSTITUTE};
 
@@ -50,7 +49,8 @@ async fn list_as_mmg(app: &TestApp) -> Reply {
         .await
 }
 
-/// `tsgate <args> --config <the app's tsgate.toml>`, as an operator types it. Awaited, not blocked
+/// `tsgate <args> --config <the app's tsgate.toml>`, as an operator types it (the acting
+/// administrator's password in `TSGATE_ADMIN_PASSWORD`). Awaited, not blocked
 /// on: the gateway runs on this test's runtime, and a transaction it has open (the purge at
 /// start) must be able to finish while the CLI waits for SQLite's write lock.
 async fn cli(app: &TestApp, args: &[&str]) -> TestResult {
@@ -58,6 +58,7 @@ async fn cli(app: &TestApp, args: &[&str]) -> TestResult {
         .args(args)
         .arg("--config")
         .arg(app.dir.path().join("tsgate.toml"))
+        .env("TSGATE_ADMIN_PASSWORD", seed::PASSWORD)
         .output()
         .await?;
     assert!(
@@ -66,14 +67,6 @@ async fn cli(app: &TestApp, args: &[&str]) -> TestResult {
         String::from_utf8_lossy(&output.stderr)
     );
     Ok(())
-}
-
-/// Another connection to the app's database, as a second process has.
-async fn other_connection(app: &TestApp) -> std::sync::Arc<dyn Store> {
-    let url = format!("sqlite://{}", app.dir.path().join("tsgate.db").display());
-    tsgate::store::connect(&url)
-        .await
-        .expect("second connection")
 }
 
 #[tokio::test]
@@ -165,12 +158,20 @@ async fn profile_changes_take_effect_on_the_next_request() -> TestResult {
     let first = list_as_mmg(&app).await;
     assert_eq!(first.outcome(), Some("0000"), "{}", first.body);
 
-    // No CLI revokes a profile yet: the store operation, from another connection.
-    other_connection(&app)
-        .await
-        .directory()
-        .revoke_profile(MMG.id, Profile::SierologiciMmg)
-        .await?;
+    cli(
+        &app,
+        &[
+            "users",
+            "revoke",
+            "--as",
+            seed::ASL_ADMIN,
+            "--user-id",
+            MMG.id,
+            "--profile",
+            Profile::SierologiciMmg.as_str(),
+        ],
+    )
+    .await?;
     let refused = list_as_mmg(&app).await;
     assert_eq!(refused.answer(), (Some("9999"), Some("9001")));
 
@@ -179,6 +180,8 @@ async fn profile_changes_take_effect_on_the_next_request() -> TestResult {
         &[
             "users",
             "grant",
+            "--as",
+            seed::ASL_ADMIN,
             "--user-id",
             MMG.id,
             "--profile",
@@ -241,10 +244,17 @@ async fn a_new_password_or_a_disabled_user_ends_the_cached_verification_at_the_n
     assert!(poll(&app).await);
     let allowed = list_as_mmg(&app).await;
     assert_eq!(allowed.outcome(), Some("0000"), "{}", allowed.body);
-    sqlx::query("UPDATE users SET enabled = false WHERE user_id = ?")
-        .bind(MMG.id)
-        .execute(&pool)
-        .await?;
+    let as_admin = |action| {
+        [
+            "users",
+            action,
+            "--as",
+            seed::ASL_ADMIN,
+            "--user-id",
+            MMG.id,
+        ]
+    };
+    cli(&app, &as_admin("disable")).await?;
     assert!(poll(&app).await);
     let refused = list_as_mmg(&app).await;
     assert_eq!(
@@ -253,5 +263,9 @@ async fn a_new_password_or_a_disabled_user_ends_the_cached_verification_at_the_n
         "{}",
         refused.body
     );
+    cli(&app, &as_admin("enable")).await?;
+    assert!(poll(&app).await);
+    let allowed = list_as_mmg(&app).await;
+    assert_eq!(allowed.outcome(), Some("0000"), "{}", allowed.body);
     Ok(())
 }

@@ -1,24 +1,107 @@
-//! `tsgate users add` and `users grant` as an administrator types them, on a fresh demo-layout
-//! directory (no gateway running): typed fields are checked before the store is touched, and a
-//! malformed one is refused naming its flag.
+//! `tsgate admin bootstrap`, `tsgate admins …` and `tsgate users …` as administrators type them,
+//! on a fresh demo-layout directory (no gateway running): typed fields are checked before the
+//! store is touched, a malformed one is refused naming its flag, and every command acts as an
+//! administrator within their scope — ASL 201's administrator on ASL 201's operators only.
 
 use std::path::Path;
 use std::process::{Command, Output};
 
 use crate::helpers::TestResult;
 
-fn tsgate(dir: &Path, args: &[&str]) -> std::io::Result<Output> {
-    Command::new(env!("CARGO_BIN_EXE_tsgate"))
-        .args(args)
-        .arg("--dir")
-        .arg(dir)
-        .output()
+const CENTRAL_CF: &str = "GLLLRA70M41H501E";
+
+/// `tsgate <args> --dir <dir>`, with `password` in `TSGATE_ADMIN_PASSWORD` if given.
+fn tsgate(dir: &Path, password: Option<&str>, args: &[&str]) -> std::io::Result<Output> {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_tsgate"));
+    command.args(args).arg("--dir").arg(dir);
+    command.env_remove("TSGATE_ADMIN_PASSWORD");
+    if let Some(password) = password {
+        command.env("TSGATE_ADMIN_PASSWORD", password);
+    }
+    command.output()
 }
 
-fn users_add(dir: &Path, extra: &[&str]) -> std::io::Result<Output> {
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Runs `args`, which must succeed; returns what it printed.
+fn ok(dir: &Path, password: Option<&str>, args: &[&str]) -> Result<String, String> {
+    let output = tsgate(dir, password, args).map_err(|e| e.to_string())?;
+    if !output.status.success() {
+        return Err(format!("tsgate {args:?} failed: {}", stderr(&output)));
+    }
+    Ok(stdout(&output))
+}
+
+/// Runs `args`, which must fail; returns its error output.
+fn refused(dir: &Path, password: Option<&str>, args: &[&str]) -> Result<String, String> {
+    let output = tsgate(dir, password, args).map_err(|e| e.to_string())?;
+    if output.status.success() {
+        return Err(format!("tsgate {args:?} succeeded: {}", stdout(&output)));
+    }
+    Ok(stderr(&output))
+}
+
+fn password_in(printed: &str) -> Result<String, String> {
+    printed
+        .lines()
+        .find_map(|l| l.strip_prefix("password="))
+        .map(str::to_owned)
+        .ok_or_else(|| format!("no password printed: {printed}"))
+}
+
+/// A directory with a central administrator and the administrators of ASLs 201 and 202 (region
+/// 120); returns their passwords.
+fn administered(dir: &Path) -> Result<[String; 3], String> {
+    let bootstrap = [
+        "admin",
+        "bootstrap",
+        "--admin-id",
+        "CENTRALE",
+        "--cf",
+        CENTRAL_CF,
+    ];
+    let central = password_in(&ok(dir, None, &bootstrap)?)?;
+    let mut asl_passwords = Vec::new();
+    for (id, asl) in [("ADMIN201", "201"), ("ADMIN202", "202")] {
+        let args = [
+            "admins",
+            "add",
+            "--as",
+            "CENTRALE",
+            "--admin-id",
+            id,
+            "--cf",
+            "FRRMRC75P12H501H",
+            "--region",
+            "120",
+            "--asl",
+            asl,
+        ];
+        let printed = ok(dir, Some(&central), &args)?;
+        assert!(
+            printed.contains(&format!(
+                "administrator {id} (ASL {asl} of region 120) added"
+            )),
+            "{printed}"
+        );
+        asl_passwords.push(password_in(&printed)?);
+    }
+    let [asl_201, asl_202] = <[String; 2]>::try_from(asl_passwords).map_err(|_| "two")?;
+    Ok([central, asl_201, asl_202])
+}
+
+fn users_add<'a>(extra: &[&'a str]) -> Vec<&'a str> {
     let mut args = vec![
         "users",
         "add",
+        "--as",
+        "ADMIN201",
         "--user-id",
         "ASL02",
         "--cf",
@@ -27,7 +110,7 @@ fn users_add(dir: &Path, extra: &[&str]) -> std::io::Result<Output> {
         "ASL Numero test",
     ];
     args.extend_from_slice(extra);
-    tsgate(dir, &args)
+    args
 }
 
 #[test]
@@ -44,14 +127,46 @@ fn malformed_region_asl_or_profile_is_refused_naming_the_flag() -> TestResult {
         ),
         (
             &["--profile", "operatore"][..],
-            "--profile: unknown profile",
+            "--profile: unknown profile \"operatore\": the profiles are \"Sistema TS-Invio codice \
+             OTP\", \"Sierologici MMG\", \"ASL Numero test\"",
+        ),
+        (
+            &["--profile", "Invio codice OTP"][..],
+            "--profile: unknown profile \"Invio codice OTP\"",
         ),
     ] {
-        let output = users_add(dir.path(), extra)?;
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(!output.status.success(), "{extra:?} was accepted");
-        assert!(stderr.contains(expected), "{extra:?}: {stderr}");
+        let message = refused(dir.path(), Some("any"), &users_add(extra))?;
+        assert!(message.contains(expected), "{extra:?}: {message}");
     }
+    let no_as = refused(dir.path(), None, &["users", "list"])?;
+    assert!(no_as.contains("--as <ADMIN_ID>"), "{no_as}");
+    let bad_cf = [
+        "admin",
+        "bootstrap",
+        "--admin-id",
+        "C",
+        "--cf",
+        "RSSMRA80A01H501",
+    ];
+    let message = refused(dir.path(), None, &bad_cf)?;
+    assert!(message.contains("--cf: "), "{message}");
+    let half = [
+        "admins",
+        "add",
+        "--as",
+        "C",
+        "--admin-id",
+        "A",
+        "--cf",
+        CENTRAL_CF,
+        "--region",
+        "120",
+    ];
+    let message = refused(dir.path(), Some("any"), &half)?;
+    assert!(
+        message.contains("--region: an ASL's administrator needs both the region and the ASL code"),
+        "{message}"
+    );
     assert!(
         !dir.path().join("tsgate.db").exists(),
         "refused before the store was opened"
@@ -60,42 +175,207 @@ fn malformed_region_asl_or_profile_is_refused_naming_the_flag() -> TestResult {
 }
 
 #[test]
-fn a_user_is_added_with_generated_secrets_and_granted_profiles() -> TestResult {
+fn the_central_administrator_is_bootstrapped_once_and_authenticates() -> TestResult {
     let dir = tempfile::tempdir()?;
-    let output = users_add(dir.path(), &["--region", "120", "--asl", "201"])?;
-    let stdout = String::from_utf8_lossy(&output.stdout);
+    let [central, ..] = administered(dir.path())?;
+    let again = [
+        "admin",
+        "bootstrap",
+        "--admin-id",
+        "ALTRO",
+        "--cf",
+        CENTRAL_CF,
+    ];
+    let message = refused(dir.path(), None, &again)?;
     assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+        message.contains("a central administrator was bootstrapped already"),
+        "{message}"
     );
-    assert!(stdout.contains("user ASL02 added"), "{stdout}");
-    let password = stdout.lines().find_map(|l| l.strip_prefix("password="));
-    let pincode = stdout.lines().find_map(|l| l.strip_prefix("pincode="));
-    assert!(password.is_some_and(|p| p.len() == 16), "{stdout}");
+
+    let list = ["admins", "list", "--as", "CENTRALE", "--json"];
+    let listed: serde_json::Value = serde_json::from_str(&ok(dir.path(), Some(&central), &list)?)?;
+    let ids: Vec<_> = listed
+        .as_array()
+        .map(|all| all.iter().filter_map(|a| a["admin_id"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(ids, ["CENTRALE", "ADMIN201", "ADMIN202"], "{listed}");
+    assert_eq!(listed[0]["central"], true);
+    assert_eq!(listed[1]["asl"], "201");
+
+    let wrong = refused(dir.path(), Some("wrong"), &list)?;
+    assert!(
+        wrong.contains("--as CENTRALE: invalid administrator id or password"),
+        "{wrong}"
+    );
+    let nobody = refused(
+        dir.path(),
+        Some(&central),
+        &["admins", "list", "--as", "NOBODY"],
+    )?;
+    assert!(
+        nobody.contains("invalid administrator id or password"),
+        "{nobody}"
+    );
+    let no_password = refused(dir.path(), None, &list)?;
+    assert!(
+        no_password.contains("set TSGATE_ADMIN_PASSWORD, or run on a terminal"),
+        "{no_password}"
+    );
+
+    // Disabled, the administrator no longer authenticates.
+    let disable = [
+        "admins",
+        "disable",
+        "--as",
+        "CENTRALE",
+        "--admin-id",
+        "ADMIN202",
+    ];
+    ok(dir.path(), Some(&central), &disable)?;
+    let listed = ok(
+        dir.path(),
+        Some(&central),
+        &["admins", "list", "--as", "CENTRALE"],
+    )?;
+    assert!(
+        listed.contains("ADMIN202;FRRMRC75P12H501H;;ASL 202 of region 120;disabled"),
+        "{listed}"
+    );
+    Ok(())
+}
+
+#[test]
+fn an_asl_administrator_manages_their_asls_operators_and_no_one_elses() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let [central, asl_201, asl_202] = administered(dir.path())?;
+    let as_201 = Some(asl_201.as_str());
+
+    let added = ok(dir.path(), as_201, &users_add(&["--name", "Mario Rossi"]))?;
+    assert!(added.contains("user ASL02 added"), "{added}");
+    let password = added.lines().find_map(|l| l.strip_prefix("password="));
+    let pincode = added.lines().find_map(|l| l.strip_prefix("pincode="));
+    assert!(password.is_some_and(|p| p.len() == 16), "{added}");
     assert!(
         pincode.is_some_and(|p| p.len() == 10 && p.bytes().all(|b| b.is_ascii_digit())),
-        "{stdout}"
+        "{added}"
+    );
+    let again = refused(dir.path(), as_201, &users_add(&[]))?;
+    assert!(again.contains("already exists"), "{again}");
+    let elsewhere = refused(dir.path(), as_201, &users_add(&["--asl", "202"]))?;
+    assert!(
+        elsewhere.contains("may not act on user 'ASL02'"),
+        "{elsewhere}"
     );
 
-    let again = users_add(dir.path(), &[])?;
-    assert!(!again.status.success(), "the same user id twice");
-
-    let grant = ["users", "grant", "--user-id", "ASL02", "--profile"];
-    let granted = tsgate(dir.path(), &[&grant[..], &["Invio codice OTP"]].concat())?;
-    assert!(String::from_utf8_lossy(&granted.stdout)
-        .contains("profile \"Invio codice OTP\" granted to ASL02"));
-    let unknown = tsgate(
-        dir.path(),
-        &[
-            "users",
-            "grant",
-            "--user-id",
-            "NOBODY",
-            "--profile",
-            "Invio codice OTP",
-        ],
+    let user = |action: &str| {
+        vec![
+            "users".to_owned(),
+            action.to_owned(),
+            "--as".to_owned(),
+            "ADMIN201".to_owned(),
+            "--user-id".to_owned(),
+            "ASL02".to_owned(),
+        ]
+    };
+    let run = |args: &[String], password: Option<&str>| {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        ok(dir.path(), password, &args)
+    };
+    let with = |mut args: Vec<String>, extra: &[&str]| {
+        args.extend(extra.iter().map(|s| (*s).to_owned()));
+        args
+    };
+    let granted = run(
+        &with(user("grant"), &["--profile", "Sistema TS-Invio codice OTP"]),
+        as_201,
     )?;
-    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no user 'NOBODY'"));
+    assert!(
+        granted.contains("profile \"Sistema TS-Invio codice OTP\" granted to ASL02"),
+        "{granted}"
+    );
+    run(
+        &with(user("revoke"), &["--profile", "ASL Numero test"]),
+        as_201,
+    )?;
+    run(&with(user("edit"), &["--name", "Mario Rossi Bis"]), as_201)?;
+    run(&user("disable"), as_201)?;
+    let shown: serde_json::Value =
+        serde_json::from_str(&run(&with(user("show"), &["--json"]), as_201)?)?;
+    assert_eq!(
+        shown,
+        serde_json::json!({
+            "user_id": "ASL02",
+            "cf": "RSSMRA80A01H501U",
+            "name": "Mario Rossi Bis",
+            "region": "120",
+            "asl": "201",
+            "enabled": false,
+            "profiles": ["Sistema TS-Invio codice OTP"],
+        })
+    );
+    run(&user("enable"), as_201)?;
+    let listed = ok(
+        dir.path(),
+        as_201,
+        &["users", "list", "--as", "ADMIN201", "--json"],
+    )?;
+    let listed: serde_json::Value = serde_json::from_str(&listed)?;
+    assert_eq!(listed[0]["enabled"], true, "{listed}");
+    assert_eq!(listed.as_array().map(Vec::len), Some(1));
+
+    // ASL 202's administrator: refused on ASL 201's operator, whatever the action; their list
+    // is empty.
+    let expected = "tsgate: administrator 'ADMIN202' (ASL 202 of region 120) may not act on \
+                    user 'ASL02' (ASL 201 of region 120): an ASL's security administrator \
+                    administers only the operators of that ASL";
+    for action in [
+        &["disable"][..],
+        &["enable"],
+        &["show"],
+        &["edit", "--name", "X"],
+        &["grant", "--profile", "Sierologici MMG"],
+        &["revoke", "--profile", "Sierologici MMG"],
+    ] {
+        let mut args = vec!["users", action[0], "--as", "ADMIN202", "--user-id", "ASL02"];
+        args.extend_from_slice(&action[1..]);
+        let message = refused(dir.path(), Some(&asl_202), &args)?;
+        assert_eq!(message.trim(), expected, "{action:?}");
+    }
+    let theirs = ok(
+        dir.path(),
+        Some(&asl_202),
+        &["users", "list", "--as", "ADMIN202", "--json"],
+    )?;
+    assert_eq!(theirs.trim(), "[]");
+    let still = run(&with(user("show"), &["--json"]), as_201)?;
+    assert!(still.contains("\"Mario Rossi Bis\""), "unchanged: {still}");
+
+    // The central administrator manages administrators, not operators; an ASL's does not
+    // manage administrators.
+    let central_on_user = ["users", "disable", "--as", "CENTRALE", "--user-id", "ASL02"];
+    let message = refused(dir.path(), Some(&central), &central_on_user)?;
+    assert!(
+        message.contains("is the central security administrator: operators are administered by their ASL's security administrator"),
+        "{message}"
+    );
+    let message = refused(dir.path(), as_201, &["admins", "list", "--as", "ADMIN201"])?;
+    assert!(
+        message.contains(
+            "administrator 'ADMIN201' (ASL 201 of region 120) may not manage administrators"
+        ),
+        "{message}"
+    );
+    let nobody = [
+        "users",
+        "grant",
+        "--as",
+        "ADMIN201",
+        "--user-id",
+        "NOBODY",
+        "--profile",
+        "Sierologici MMG",
+    ];
+    let message = refused(dir.path(), as_201, &nobody)?;
+    assert!(message.contains("no user 'NOBODY'"), "{message}");
     Ok(())
 }

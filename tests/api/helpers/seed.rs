@@ -10,7 +10,8 @@ use argon2::password_hash::{rand_core::OsRng, PasswordHasher, SaltString};
 use chrono::{NaiveDate, TimeDelta};
 use tsgate::domain::{AslCode, CodiceFiscale, OperatorCf, Profile, RegionCode};
 use tsgate::store::{
-    Asl, Assistito, AssistitoStatus, Mmg, Region, StaffMember, Store, Substitution, UserRecord,
+    AdministratorRecord, AdministratorScope, Asl, Assistito, AssistitoStatus, Mmg, Region,
+    StaffMember, Store, Substitution, UserRecord,
 };
 
 /// The region of the region certificate (`As::Region`) and of every seeded user.
@@ -64,6 +65,12 @@ pub const PATIENT: &str = PATIENTS[0];
 /// Another MMG of ASL 201, with two school-staff patients.
 const OTHER_MMG: &str = "MRNPLA66H12H501I";
 
+/// The security administrators: the central one, ASL 201's (every seeded user's) and ASL 202's
+/// (of no seeded user). Their password is [`PASSWORD`].
+pub const CENTRAL_ADMIN: &str = "ADMINCENTRALE";
+pub const ASL_ADMIN: &str = "ADMIN201";
+pub const OTHER_ASL_ADMIN: &str = "ADMIN202";
+
 /// The argon2 hashes of [`PASSWORD`] and [`PINCODE`], computed once per test binary.
 static HASHES: LazyLock<(String, String)> = LazyLock::new(|| (hash(PASSWORD), hash(PINCODE)));
 
@@ -96,8 +103,13 @@ pub async fn seed(store: &dyn Store, today: NaiveDate) -> Result<(), tsgate::sto
     let (password_hash, pincode_hash) = HASHES.clone();
     let users = [
         (OPERATOR, "Mario Rossi", Some(ASL), Profile::InvioCodiceOtp),
-        (MMG, "Giovanni Bianchi", None, Profile::SierologiciMmg),
-        (SUBSTITUTE, "Lucia Verdi", None, Profile::SierologiciMmg),
+        (MMG, "Giovanni Bianchi", Some(ASL), Profile::SierologiciMmg),
+        (
+            SUBSTITUTE,
+            "Lucia Verdi",
+            Some(ASL),
+            Profile::SierologiciMmg,
+        ),
         (
             ASL_OPERATOR,
             "Paola Neri",
@@ -105,6 +117,29 @@ pub async fn seed(store: &dyn Store, today: NaiveDate) -> Result<(), tsgate::sto
             Profile::AslNumeroTest,
         ),
     ];
+    for (id, asl) in [
+        (CENTRAL_ADMIN, None),
+        (ASL_ADMIN, Some(ASL)),
+        (OTHER_ASL_ADMIN, Some("202")),
+    ] {
+        store
+            .administrators()
+            .add(&AdministratorRecord {
+                admin_id: id.into(),
+                cf: cf("GLLLRA70M41H501E"),
+                display_name: format!("Amministratore {id}"),
+                password_hash: password_hash.clone(),
+                scope: match asl {
+                    None => AdministratorScope::Central,
+                    Some(code) => AdministratorScope::Asl {
+                        region: region(REGION),
+                        asl: asl_code(code),
+                    },
+                },
+                enabled: true,
+            })
+            .await?;
+    }
     let directory = store.directory();
     for (user, name, asl, profile) in users {
         directory
