@@ -91,6 +91,28 @@ async fn the_demo_directory_serves_its_callers_and_is_reused_as_it_is() -> TestR
         (&first.operator_password, &first.operator_pincode)
     );
     assert_eq!(again.mmg_patient, first.mmg_patient);
+    assert_eq!(again.admin_passwords, first.admin_passwords);
+    let store = tsgate::store::connect(&again.config.store.url).await?;
+    for (id, password) in [
+        (demo::DEMO_CENTRAL_ADMIN_ID, &again.admin_passwords.0),
+        (demo::DEMO_ASL_ADMIN_ID, &again.admin_passwords.1),
+    ] {
+        tsgate::admin::administrators::authenticate(store.as_ref(), id, password).await?;
+    }
+    let operators = tsgate::store::Directory::list_users(
+        store.directory(),
+        Some((
+            tsgate::domain::RegionCode::parse(demo::DEMO_REGION)?,
+            tsgate::domain::AslCode::parse(demo::DEMO_ASL)?,
+        )),
+    )
+    .await?;
+    assert_eq!(
+        operators.len(),
+        4,
+        "ASL 201's administrator has every demo user"
+    );
+    store.close().await;
     assert_eq!(
         std::fs::read_to_string(dir.path().join("certs/ca.pem"))?,
         ca
