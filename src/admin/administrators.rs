@@ -89,11 +89,13 @@ impl Administrator {
     }
 }
 
-/// Who acted: an administrator, or whoever ran `tsgate admin bootstrap` on the gateway's host.
+/// Who acted: an administrator, whoever ran `tsgate admin bootstrap` on the gateway's host, or
+/// someone who gave an administrator's id and not their password.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Actor {
     Administrator(Administrator),
     Bootstrap,
+    Unauthenticated { claimed_id: String },
 }
 
 impl fmt::Display for Actor {
@@ -101,6 +103,9 @@ impl fmt::Display for Actor {
         match self {
             Actor::Administrator(admin) => write!(f, "administrator {} ({})", admin.id, admin.cf),
             Actor::Bootstrap => f.write_str("bootstrap (command line)"),
+            Actor::Unauthenticated { claimed_id } => {
+                write!(f, "unauthenticated, as administrator {claimed_id:?}")
+            }
         }
     }
 }
@@ -235,7 +240,7 @@ pub enum AdministratorError {
 }
 
 /// The administrator `admin_id` if `password` is theirs and they are enabled; otherwise
-/// [`Refusal::Credentials`], after an argon2 check whatever the case.
+/// [`Refusal::Credentials`], after an argon2 check whatever the case, and reported.
 pub async fn authenticate(
     store: &dyn Store,
     admin_id: &str,
@@ -253,7 +258,24 @@ pub async fn authenticate(
             cf: record.cf,
             scope: record.scope,
         }),
-        _ => Err(Refusal::Credentials.into()),
+        _ => {
+            let claimed_id: String = admin_id.chars().take(64).collect();
+            let actor = Actor::Unauthenticated {
+                claimed_id: claimed_id.clone(),
+            };
+            let refusal = Refusal::Credentials;
+            let error = Some(&refusal as &dyn fmt::Display);
+            report_result(
+                store,
+                &actor,
+                Action::Authenticate,
+                &claimed_id,
+                None,
+                error,
+            )
+            .await;
+            Err(refusal.into())
+        }
     }
 }
 

@@ -10,6 +10,8 @@ use super::administrators::Actor;
 /// What an administrator did or tried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
+    /// An administrator's id and password checked (reported when refused).
+    Authenticate,
     Bootstrap,
     AddAdministrator,
     DisableAdministrator,
@@ -25,6 +27,7 @@ pub enum Action {
 impl Action {
     pub const fn as_str(self) -> &'static str {
         match self {
+            Action::Authenticate => "authenticate",
             Action::Bootstrap => "bootstrap",
             Action::AddAdministrator => "administrator add",
             Action::DisableAdministrator => "administrator disable",
