@@ -19,6 +19,7 @@ const SECTIONS: &[&str] = &[
     "pincode",
     "store",
     "throttle",
+    "auth",
     "log",
     "immuni",
     "extensions",
@@ -33,6 +34,8 @@ pub struct Config {
     pub store: StoreConfig,
     #[serde(default)]
     pub throttle: ThrottleConfig,
+    #[serde(default)]
+    pub auth: AuthConfig,
     #[serde(default)]
     pub log: LogConfig,
     /// The Immuni OTP backend. Without it the `InvioOTP` service is not offered.
@@ -180,6 +183,42 @@ impl Default for Quota {
         Quota {
             per_second: 50,
             burst: 100,
+        }
+    }
+}
+
+/// Failed credentials (a wrong password or pincode, on any channel): when an account locks, and
+/// how many failures one client address may make before it is refused without any check.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AuthConfig {
+    /// Consecutive failures that lock an account; a success resets the count.
+    #[serde(default = "defaults::max_failures")]
+    pub max_failures: u32,
+    /// How long a locked account stays locked unless an administrator unlocks it first
+    /// (`tsgate users unlock`). Fractions are allowed (`0.5` is 30 seconds).
+    #[serde(default = "defaults::lockout_minutes")]
+    pub lockout_minutes: f64,
+    /// Failed attempts one client address may make in a row before it is refused at once, with
+    /// no password check at all (an IPv6 address counts by its /64)...
+    #[serde(default = "defaults::address_failure_burst")]
+    pub address_failure_burst: u32,
+    /// ...and how many more it regains per minute.
+    #[serde(default = "defaults::address_failures_per_minute")]
+    pub address_failures_per_minute: u32,
+    /// Upper bound on remembered addresses; those back to a full budget are forgotten first.
+    #[serde(default = "defaults::max_tracked_addresses")]
+    pub max_tracked_addresses: usize,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        AuthConfig {
+            max_failures: defaults::max_failures(),
+            lockout_minutes: defaults::lockout_minutes(),
+            address_failure_burst: defaults::address_failure_burst(),
+            address_failures_per_minute: defaults::address_failures_per_minute(),
+            max_tracked_addresses: defaults::max_tracked_addresses(),
         }
     }
 }
@@ -332,6 +371,21 @@ mod defaults {
     pub fn max_tracked_clients() -> usize {
         100_000
     }
+    pub fn max_failures() -> u32 {
+        5
+    }
+    pub fn lockout_minutes() -> f64 {
+        15.0
+    }
+    pub fn address_failure_burst() -> u32 {
+        20
+    }
+    pub fn address_failures_per_minute() -> u32 {
+        10
+    }
+    pub fn max_tracked_addresses() -> usize {
+        100_000
+    }
     pub fn immuni_timeout_ms() -> u64 {
         10_000
     }
@@ -410,6 +464,7 @@ impl Config {
                 directory_refresh_ms: defaults::directory_refresh_ms(),
             },
             throttle: ThrottleConfig::default(),
+            auth: AuthConfig::default(),
             immuni: None,
             // What the seeds say: regions call neither Sierologici nor ASL.
             extensions: ExtensionsConfig::default(),
@@ -486,6 +541,22 @@ impl Config {
             return Err(ConfigError(
                 "server.max_unauthenticated_connections and server.max_unauthenticated_per_address must be at least 1".into(),
             ));
+        }
+        let auth = &self.auth;
+        if auth.max_failures == 0
+            || auth.address_failure_burst == 0
+            || auth.address_failures_per_minute == 0
+            || auth.max_tracked_addresses == 0
+        {
+            return Err(ConfigError(
+                "auth.max_failures, auth.address_failure_burst, auth.address_failures_per_minute and auth.max_tracked_addresses must be at least 1".into(),
+            ));
+        }
+        if !(auth.lockout_minutes.is_finite() && auth.lockout_minutes > 0.0) {
+            return Err(ConfigError(format!(
+                "auth.lockout_minutes must be a positive number of minutes, not {}",
+                auth.lockout_minutes
+            )));
         }
         Ok(())
     }

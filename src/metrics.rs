@@ -51,6 +51,12 @@ pub struct Metrics {
     pub connections_refused: Family<ReasonLabels, Counter>,
     /// Connections the gateway closed: idle, no first request, certificate no longer accepted.
     pub connections_closed: Family<ReasonLabels, Counter>,
+    /// Accounts locked by consecutive failed credentials.
+    pub account_lockouts: Counter,
+    /// Full password + pincode checks run (two argon2 verifications each).
+    pub password_checks: Counter,
+    /// Password attempts refused before any check: their address spent its failure budget.
+    pub credentials_throttled: Counter,
 }
 
 impl Metrics {
@@ -67,6 +73,9 @@ impl Metrics {
         let connections_unauthenticated = Gauge::default();
         let connections_refused = Family::<ReasonLabels, Counter>::default();
         let connections_closed = Family::<ReasonLabels, Counter>::default();
+        let account_lockouts = Counter::default();
+        let password_checks = Counter::default();
+        let credentials_throttled = Counter::default();
         registry.register(
             "requests",
             "SOAP requests that reached identification, by service, operation and outcome",
@@ -112,6 +121,21 @@ impl Metrics {
             "Connections the gateway closed by reason: no first request, idle, certificate no longer accepted",
             connections_closed.clone(),
         );
+        registry.register(
+            "account_lockouts",
+            "Accounts locked after auth.max_failures consecutive failed credentials",
+            account_lockouts.clone(),
+        );
+        registry.register(
+            "password_checks",
+            "Full password and pincode checks run (argon2), successful or not",
+            password_checks.clone(),
+        );
+        registry.register(
+            "credentials_throttled",
+            "Password attempts refused before any check, their client address having spent its failure budget",
+            credentials_throttled.clone(),
+        );
         Metrics {
             registry,
             requests,
@@ -123,6 +147,9 @@ impl Metrics {
             connections_unauthenticated,
             connections_refused,
             connections_closed,
+            account_lockouts,
+            password_checks,
+            credentials_throttled,
         }
     }
 

@@ -86,12 +86,19 @@ impl Application {
                 .context("access-log writer")?;
         let mut metrics = Metrics::new();
         metrics.watch_access_log(access_log.clone());
+        let metrics = Arc::new(metrics);
         let directory_version = store
             .directory()
             .version()
             .await
             .context("directory version")?;
-        let identity = Arc::new(Identity::new(store.clone(), pincode, directory_version));
+        let identity = Arc::new(Identity::new(
+            store.clone(),
+            pincode,
+            directory_version,
+            &config.auth,
+            metrics.clone(),
+        ));
         let listener = TcpListener::bind(config.server.listen)
             .await
             .with_context(|| format!("cannot listen on {}", config.server.listen))?;
@@ -106,7 +113,7 @@ impl Application {
             access_log,
             throttle: Throttle::new(&config.throttle),
             identity,
-            metrics: Arc::new(metrics),
+            metrics,
             transaction_ids: Arc::new(transaction_ids),
             clock: Clock::default(),
         };

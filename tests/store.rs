@@ -1378,6 +1378,9 @@ impl Store for Instrumented {
     fn issuers(&self) -> &dyn tsgate::store::Issuers {
         self.inner.issuers()
     }
+    fn credential_failures(&self) -> &dyn tsgate::store::CredentialFailures {
+        self.inner.credential_failures()
+    }
 }
 
 /// Appends pass through the holds and failures the test asks for.
@@ -2480,4 +2483,124 @@ async fn legacy_directory_values_are_made_typed_by_the_migration(db: Arc<TestDb>
         vec![Profile::SierologiciMmg],
         "a name no operation knows granted nothing, and is gone"
     );
+}
+
+// --- failed credentials and account locks (issue #10) -----------------------------------------
+
+on_both_backends!(
+    failures_lock_an_account_and_a_lock_expires,
+    concurrent_failures_are_all_counted,
+);
+
+fn lockout(max_failures: u32, minutes: i64) -> tsgate::store::LockoutPolicy {
+    tsgate::store::LockoutPolicy {
+        max_failures,
+        lock_for: chrono::Duration::minutes(minutes),
+    }
+}
+
+async fn failures_lock_an_account_and_a_lock_expires(db: Arc<TestDb>) {
+    let store = &*db.store;
+    store
+        .directory()
+        .add_user(&user("alice", "RSSMRA80A01H501U"))
+        .await
+        .expect("add");
+    let failures = store.credential_failures();
+    let (policy, now) = (lockout(3, 15), base_time());
+    assert_eq!(
+        failures.count("alice").await.expect("count"),
+        Default::default()
+    );
+    for n in 1..=2u32 {
+        let recorded = failures
+            .record_failure("alice", now, policy)
+            .await
+            .expect("failure");
+        assert_eq!((recorded.count.failures, recorded.locked_now), (n, false));
+        assert!(!recorded.count.locked_at(now));
+    }
+    let third = failures
+        .record_failure("alice", now, policy)
+        .await
+        .expect("failure");
+    let until = now + chrono::Duration::minutes(15);
+    assert!(third.locked_now);
+    assert_eq!(third.count.locked_until, Some(until));
+    // Failures while locked are counted but neither extend the lock nor lock it again.
+    let later = now + chrono::Duration::minutes(5);
+    let fourth = failures
+        .record_failure("alice", later, policy)
+        .await
+        .expect("failure");
+    assert_eq!(
+        (
+            fourth.count.failures,
+            fourth.count.locked_until,
+            fourth.locked_now
+        ),
+        (4, Some(until), false)
+    );
+    let count = failures.count("alice").await.expect("count");
+    assert!(count.locked_at(later) && !count.locked_at(until));
+    // After the lock, failures count from one again.
+    let after = until + chrono::Duration::seconds(1);
+    let fresh = failures
+        .record_failure("alice", after, policy)
+        .await
+        .expect("failure");
+    assert_eq!((fresh.count.failures, fresh.count.locked_until), (1, None));
+    // A success or an administrator clears it; clearing nothing says so.
+    assert!(failures.clear("alice").await.expect("clear"));
+    assert!(!failures.clear("alice").await.expect("clear"));
+    assert_eq!(
+        failures.count("alice").await.expect("count"),
+        Default::default()
+    );
+    // The count goes with its user.
+    failures
+        .record_failure("alice", now, policy)
+        .await
+        .expect("failure");
+    db.exec_guarded("DELETE FROM users WHERE user_id = 'alice'")
+        .await
+        .expect("delete");
+    assert_eq!(
+        failures.count("alice").await.expect("count"),
+        Default::default()
+    );
+}
+
+async fn concurrent_failures_are_all_counted(db: Arc<TestDb>) {
+    let store = db.store.clone();
+    store
+        .directory()
+        .add_user(&user("alice", "RSSMRA80A01H501U"))
+        .await
+        .expect("add");
+    let (policy, now) = (lockout(5, 15), base_time());
+    let tasks: Vec<_> = (0..20)
+        .map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                store
+                    .credential_failures()
+                    .record_failure("alice", now, policy)
+                    .await
+                    .expect("failure")
+            })
+        })
+        .collect();
+    let mut locked_now = 0;
+    for task in tasks {
+        locked_now += usize::from(task.await.expect("task").locked_now);
+    }
+    let count = store
+        .credential_failures()
+        .count("alice")
+        .await
+        .expect("count");
+    assert_eq!(count.failures, 20, "every failure counted");
+    assert_eq!(locked_now, 1, "exactly one failure locked the account");
+    assert!(count.locked_at(now));
 }

@@ -1,8 +1,9 @@
 //! What a request offers to prove who sends it, whatever its transport: the connection's
-//! [`Peer`], HTTP Basic, and the encrypted pincode as sent (SOAP: the `pinCode` element; the CSV
-//! download: the `X-TSGate-PinCode` header).
+//! [`Peer`] and client address, HTTP Basic, and the encrypted pincode as sent (SOAP: the
+//! `pinCode` element; the CSV download: the `X-TSGate-PinCode` header).
 
 use std::fmt;
+use std::net::IpAddr;
 
 use base64::Engine;
 
@@ -10,6 +11,8 @@ use super::Peer;
 
 pub struct Credentials<'a> {
     pub peer: &'a Peer,
+    /// Where the connection comes from: failed passwords are counted per address.
+    pub client: IpAddr,
     /// HTTP Basic, read only on a connection without a client certificate (which decides).
     pub basic: Option<Basic>,
     /// The encrypted pincode (base64) as sent, trimmed; `None` when absent or empty.
@@ -20,6 +23,7 @@ impl<'a> Credentials<'a> {
     /// From an HTTP request: its `Authorization` header and the pincode it carries.
     pub fn from_http(
         peer: &'a Peer,
+        client: IpAddr,
         authorization: Option<&str>,
         pincode: Option<&'a str>,
     ) -> Credentials<'a> {
@@ -29,6 +33,7 @@ impl<'a> Credentials<'a> {
         };
         Credentials {
             peer,
+            client,
             basic,
             pincode: pincode.map(str::trim).filter(|pin| !pin.is_empty()),
         }
@@ -70,6 +75,8 @@ impl fmt::Debug for Basic {
 mod tests {
     use super::*;
 
+    const LOCAL: IpAddr = IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
+
     fn basic(user_id: &str, password: &str) -> Basic {
         Basic {
             user_id: user_id.into(),
@@ -91,13 +98,13 @@ mod tests {
     #[test]
     fn a_certificate_decides_and_an_empty_pincode_is_none() {
         let header = Some("Basic dXNlcjpwYTpzcw==");
-        let anonymous = Credentials::from_http(&Peer::Anonymous, header, Some("  "));
+        let anonymous = Credentials::from_http(&Peer::Anonymous, LOCAL, header, Some("  "));
         assert_eq!(anonymous.basic, Some(basic("user", "pa:ss")));
         assert_eq!(anonymous.pincode, None);
         let card = Peer::Unrecognised {
             subject: "CN=x".into(),
         };
-        let with_certificate = Credentials::from_http(&card, header, Some(" abc\n"));
+        let with_certificate = Credentials::from_http(&card, LOCAL, header, Some(" abc\n"));
         assert_eq!(with_certificate.basic, None);
         assert_eq!(with_certificate.pincode, Some("abc"));
     }

@@ -9,18 +9,24 @@
 //! download and the command line all ask [`Identity`]; it answers and leaves to the transport
 //! what follows (a connection that proved a password leaves the unauthenticated budget).
 
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use chrono::Utc;
+
+use super::address_failures::AddressFailures;
 use super::credential_cache::{CredentialCache, Pincode};
 use super::credentials::{Basic, Credentials};
 use super::directory_version::DirectoryVersion;
 use super::password::verify_secrets;
 use super::region_permissions::RegionPermissions;
 use super::{Caller, OperatorAuth, Peer};
+use crate::config::AuthConfig;
 use crate::domain::{CodiceFiscale, Profile};
+use crate::metrics::Metrics;
 use crate::pki::PincodeKey;
-use crate::store::{CallerKind, Store, StoreError, UserRecord};
+use crate::store::{CallerKind, FailureCount, LockoutPolicy, Store, StoreError, UserRecord};
 
 /// How long a verified password and pincode are remembered, and how many at most.
 const VERIFIED_FOR: Duration = Duration::from_secs(60);
@@ -29,33 +35,63 @@ const MAX_VERIFIED: usize = 10_000;
 /// Why identification failed. `Credentials` keeps what was claimed, for the access log only.
 #[derive(Debug)]
 pub enum Refused {
+    /// Wrong, unknown, disabled or locked: the caller is never told which.
     Credentials {
         kind: CallerKind,
         claimed_id: String,
     },
+    /// The client address spent its budget of failed credentials: refused before any check,
+    /// it may try again after `retry_after`.
+    Throttled { retry_after: Duration },
     /// The users table could not be read: nothing can be decided.
     Unavailable,
 }
 
-/// Everything identification reads: the users table, the pincode key, and what is cached
-/// about callers under the directory version.
+/// Everything identification reads: the users table, the pincode key, what is cached about
+/// callers under the directory version, and the failed credentials per account and address.
 pub struct Identity {
     store: Arc<dyn Store>,
     pincode: PincodeKey,
     credential_cache: CredentialCache,
     region_permissions: RegionPermissions,
     directory_version: DirectoryVersion,
+    lockout: LockoutPolicy,
+    address_failures: AddressFailures,
+    metrics: Arc<Metrics>,
+}
+
+/// What the full check of a password and pincode found.
+enum Checked {
+    Verified(UserRecord),
+    /// Refused; `known` if the user id names a user (whose failures are then counted).
+    Failed {
+        known: bool,
+    },
 }
 
 impl Identity {
-    /// `directory_version` is the store's, read at start-up.
-    pub fn new(store: Arc<dyn Store>, pincode: PincodeKey, directory_version: i64) -> Identity {
+    /// `directory_version` is the store's, read at start-up; `auth` says when failures lock an
+    /// account and how many an address may make.
+    pub fn new(
+        store: Arc<dyn Store>,
+        pincode: PincodeKey,
+        directory_version: i64,
+        auth: &AuthConfig,
+        metrics: Arc<Metrics>,
+    ) -> Identity {
         Identity {
             store,
             pincode,
             credential_cache: CredentialCache::new(VERIFIED_FOR, MAX_VERIFIED),
             region_permissions: RegionPermissions::new(),
             directory_version: DirectoryVersion::new(directory_version),
+            lockout: lockout_policy(auth),
+            address_failures: AddressFailures::new(
+                auth.address_failure_burst,
+                auth.address_failures_per_minute,
+                auth.max_tracked_addresses,
+            ),
+            metrics,
         }
     }
 
@@ -79,8 +115,12 @@ impl Identity {
                 claimed_id: subject.chars().take(128).collect(),
             }),
             Peer::Anonymous => {
-                self.password_holder(credentials.basic.as_ref(), credentials.pincode)
-                    .await
+                self.password_holder(
+                    credentials.client,
+                    credentials.basic.as_ref(),
+                    credentials.pincode,
+                )
+                .await
             }
         }
     }
@@ -123,8 +163,13 @@ impl Identity {
         })
     }
 
+    /// Basic + pincode. In order: a remembered verification (one HMAC); the address's failure
+    /// budget, before anything costly; the account's lock; the full check. A locked account is
+    /// checked in full too and refused whatever it sent, so it answers as a wrong password does,
+    /// in the same time.
     async fn password_holder(
         &self,
+        client: IpAddr,
         basic: Option<&Basic>,
         sent_pincode: Option<&str>,
     ) -> Result<Caller, Refused> {
@@ -132,13 +177,42 @@ impl Identity {
             .map(|b| (b.user_id.as_str(), b.password.as_str()))
             .unwrap_or_default();
         let sent_pincode = sent_pincode.unwrap_or("");
-        let user = self
-            .verified_user(user_id, password, sent_pincode)
-            .await?
-            .ok_or_else(|| Refused::Credentials {
-                kind: CallerKind::OperatorPassword,
-                claimed_id: user_id.chars().take(64).collect(),
-            })?;
+        let cache = &self.credential_cache;
+        // Read before the user row: a verification counts only while this is the version seen.
+        let version = self.directory_version.current();
+        let as_sent = cache.fingerprint(user_id, password, Pincode::AsSent(sent_pincode));
+        let remembered = cache.get(&as_sent, version);
+        if remembered.is_none() {
+            self.within_failure_budget(client)?;
+        }
+        let count = self.failure_count(user_id).await?;
+        let locked = count.locked_at(Utc::now());
+        let checked = match remembered {
+            Some(user) if !locked => Checked::Verified(user),
+            remembered => {
+                if remembered.is_some() {
+                    self.within_failure_budget(client)?;
+                }
+                self.check(user_id, password, sent_pincode, version, !locked)
+                    .await?
+            }
+        };
+        let user = match checked {
+            Checked::Verified(user) if !locked => user,
+            Checked::Verified(_) => {
+                self.failed(client, Some(user_id)).await;
+                return Err(refused_password(user_id));
+            }
+            Checked::Failed { known } => {
+                self.failed(client, known.then_some(user_id)).await;
+                return Err(refused_password(user_id));
+            }
+        };
+        if count.failures > 0 {
+            if let Err(error) = self.store.credential_failures().clear(user_id).await {
+                tracing::warn!(%error, "a success could not reset the failure count");
+            }
+        }
         let profiles = self.profiles_of(&user.user_id).await?;
         Ok(Caller::Operator {
             cf: user.cf,
@@ -148,27 +222,28 @@ impl Identity {
         })
     }
 
-    /// The user whose password and pincode these are, from the cache or by the full check.
-    async fn verified_user(
+    /// The full check: the pincode decrypted, both argon2 verifications. `use_cache`: whether a
+    /// verification remembered for the decrypted pincode may stand in (not for a locked account,
+    /// whose every answer must cost what a wrong password costs).
+    async fn check(
         &self,
         user_id: &str,
         password: &str,
         sent_pincode: &str,
-    ) -> Result<Option<UserRecord>, Refused> {
+        version: i64,
+        use_cache: bool,
+    ) -> Result<Checked, Refused> {
         let cache = &self.credential_cache;
-        // Read before the user row: a verification counts only while this is the version seen.
-        let version = self.directory_version.current();
         let as_sent = cache.fingerprint(user_id, password, Pincode::AsSent(sent_pincode));
-        if let Some(user) = cache.get(&as_sent, version) {
-            return Ok(Some(user));
-        }
         let pincode = self.pincode.decrypt(sent_pincode).ok();
         let decrypted = pincode
             .as_deref()
             .map(|p| cache.fingerprint(user_id, password, Pincode::Decrypted(p)));
-        if let Some(user) = decrypted.and_then(|fp| cache.get(&fp, version)) {
-            cache.remember(&[as_sent], &user, version);
-            return Ok(Some(user));
+        if use_cache {
+            if let Some(user) = decrypted.and_then(|fp| cache.get(&fp, version)) {
+                cache.remember(&[as_sent], &user, version);
+                return Ok(Checked::Verified(user));
+            }
         }
         let user = if user_id.is_empty() {
             None
@@ -179,15 +254,62 @@ impl Identity {
                 .await
                 .map_err(unreadable("users table"))?
         };
+        let known = user.is_some();
         // Always run both argon2 checks, so every failure costs the same time.
+        self.metrics.password_checks.inc();
         let ok = verify_secrets(user.clone(), password.to_owned(), pincode).await;
         Ok(match (user, decrypted) {
             (Some(user), Some(decrypted)) if ok && user.enabled => {
-                cache.remember(&[as_sent, decrypted], &user, version);
-                Some(user)
+                if use_cache {
+                    cache.remember(&[as_sent, decrypted], &user, version);
+                }
+                Checked::Verified(user)
             }
-            _ => None,
+            _ => Checked::Failed { known },
         })
+    }
+
+    /// Refuses at once when `client` has no failed attempt left to spend.
+    fn within_failure_budget(&self, client: IpAddr) -> Result<(), Refused> {
+        self.address_failures.check(client).map_err(|retry_after| {
+            self.metrics.credentials_throttled.inc();
+            Refused::Throttled { retry_after }
+        })
+    }
+
+    async fn failure_count(&self, user_id: &str) -> Result<FailureCount, Refused> {
+        if user_id.is_empty() {
+            return Ok(FailureCount::default());
+        }
+        self.store
+            .credential_failures()
+            .count(user_id)
+            .await
+            .map_err(unreadable("credential failures"))
+    }
+
+    /// Counts a failure against the address and, if it names one, the account.
+    async fn failed(&self, client: IpAddr, user_id: Option<&str>) {
+        self.address_failures.failed(client);
+        let Some(user_id) = user_id else { return };
+        let recorded = self
+            .store
+            .credential_failures()
+            .record_failure(user_id, Utc::now(), self.lockout)
+            .await;
+        match recorded {
+            Ok(recorded) if recorded.locked_now => {
+                self.metrics.account_lockouts.inc();
+                tracing::warn!(
+                    user_id,
+                    failures = recorded.count.failures,
+                    until = ?recorded.count.locked_until,
+                    "account locked after consecutive failed credentials"
+                );
+            }
+            Ok(_) => {}
+            Err(error) => tracing::error!(%error, "a credential failure could not be counted"),
+        }
     }
 
     async fn profiles_of(&self, user_id: &str) -> Result<Vec<Profile>, Refused> {
@@ -196,6 +318,22 @@ impl Identity {
             .profiles_of(user_id)
             .await
             .map_err(unreadable("profiles"))
+    }
+}
+
+fn refused_password(user_id: &str) -> Refused {
+    Refused::Credentials {
+        kind: CallerKind::OperatorPassword,
+        claimed_id: user_id.chars().take(64).collect(),
+    }
+}
+
+/// The lock policy of `auth`: the length in whole milliseconds, at least one.
+pub fn lockout_policy(auth: &AuthConfig) -> LockoutPolicy {
+    let millis = (auth.lockout_minutes * 60_000.0).clamp(1.0, 1e12);
+    LockoutPolicy {
+        max_failures: auth.max_failures,
+        lock_for: chrono::Duration::milliseconds(millis as i64),
     }
 }
 
@@ -217,15 +355,21 @@ mod tests {
     use crate::store;
 
     const CF: &str = "RSSMRA80A01H501U";
+    const LOCAL: IpAddr = IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
 
     struct Fixture {
         identity: Identity,
         store: Arc<dyn Store>,
+        metrics: Arc<Metrics>,
         /// The pincode certificate clients encrypt with.
         certificate: String,
     }
 
     async fn fixture() -> Fixture {
+        fixture_with(AuthConfig::default()).await
+    }
+
+    async fn fixture_with(auth: AuthConfig) -> Fixture {
         let store = store::connect("sqlite::memory:").await.expect("store");
         let (certificate, key) = pincode::generate("test pincode").expect("pincode key");
         store
@@ -249,9 +393,11 @@ mod tests {
             .expect("grant");
         let version = store.directory().version().await.expect("version");
         let key = PincodeKey::from_pem(&key).expect("key");
+        let metrics = Arc::new(Metrics::new());
         Fixture {
-            identity: Identity::new(store.clone(), key, version),
+            identity: Identity::new(store.clone(), key, version, &auth, metrics.clone()),
             store,
+            metrics,
             certificate,
         }
     }
@@ -269,7 +415,8 @@ mod tests {
         let f = fixture().await;
         let pin = pincode::encrypt_for_certificate(&f.certificate, "1234567890").expect("pin");
         let header = authorization("OP1", "password");
-        let credentials = Credentials::from_http(&Peer::Anonymous, Some(&header), Some(&pin));
+        let credentials =
+            Credentials::from_http(&Peer::Anonymous, LOCAL, Some(&header), Some(&pin));
         let caller = f.identity.identify(&credentials).await.expect("identified");
         assert_eq!(
             caller,
@@ -289,7 +436,8 @@ mod tests {
             (header.clone(), "AAAA", "OP1"),
             (authorization("NOBODY", "password"), pin.as_str(), "NOBODY"),
         ] {
-            let credentials = Credentials::from_http(&Peer::Anonymous, Some(&header), Some(pin));
+            let credentials =
+                Credentials::from_http(&Peer::Anonymous, LOCAL, Some(&header), Some(pin));
             match f.identity.identify(&credentials).await {
                 Err(Refused::Credentials { kind, claimed_id }) => {
                     assert_eq!(
@@ -309,7 +457,7 @@ mod tests {
         let card = Peer::Card { cf: cf.clone() };
         let caller = f
             .identity
-            .identify(&Credentials::from_http(&card, None, None))
+            .identify(&Credentials::from_http(&card, LOCAL, None, None))
             .await
             .expect("card holder");
         assert_eq!(caller.kind(), CallerKind::OperatorCertificate);
@@ -324,7 +472,7 @@ mod tests {
         let region = Peer::Region { code };
         let caller = f
             .identity
-            .identify(&Credentials::from_http(&region, None, None))
+            .identify(&Credentials::from_http(&region, LOCAL, None, None))
             .await;
         assert!(
             matches!(&caller, Ok(Caller::Region { enabled_services, .. }) if enabled_services[..] == ["ASL".to_owned()]),
@@ -336,12 +484,142 @@ mod tests {
         };
         assert!(matches!(
             f.identity
-                .identify(&Credentials::from_http(&unknown, None, None))
+                .identify(&Credentials::from_http(&unknown, LOCAL, None, None))
                 .await,
             Err(Refused::Credentials {
                 kind: CallerKind::OperatorCertificate,
                 ..
             })
+        ));
+    }
+
+    async fn identify_as(
+        f: &Fixture,
+        client: IpAddr,
+        password: &str,
+        pin: &str,
+    ) -> Result<Caller, Refused> {
+        let header = authorization("OP1", password);
+        let credentials =
+            Credentials::from_http(&Peer::Anonymous, client, Some(&header), Some(pin));
+        f.identity.identify(&credentials).await
+    }
+
+    fn many_addresses() -> AuthConfig {
+        AuthConfig {
+            max_failures: 3,
+            ..AuthConfig::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn consecutive_failures_lock_the_account_even_against_the_right_password() {
+        let f = fixture_with(many_addresses()).await;
+        let pin = pincode::encrypt_for_certificate(&f.certificate, "1234567890").expect("pin");
+        // A success resets the count: two failures, a success, two failures do not lock.
+        for round in 0..2 {
+            for _ in 0..2 {
+                let refused = identify_as(&f, LOCAL, "wrong", &pin).await;
+                assert!(
+                    matches!(refused, Err(Refused::Credentials { .. })),
+                    "{round}"
+                );
+            }
+            assert!(
+                identify_as(&f, LOCAL, "password", &pin).await.is_ok(),
+                "{round}"
+            );
+        }
+        assert_eq!(f.metrics.account_lockouts.get(), 0);
+        for _ in 0..3 {
+            assert!(identify_as(&f, LOCAL, "wrong", &pin).await.is_err());
+        }
+        assert_eq!(f.metrics.account_lockouts.get(), 1);
+        // Locked: the right password (remembered by the cache, too) is refused as a wrong one,
+        // after the full check.
+        let checks = f.metrics.password_checks.get();
+        match identify_as(&f, LOCAL, "password", &pin).await {
+            Err(Refused::Credentials { kind, claimed_id }) => {
+                assert_eq!(
+                    (kind, claimed_id.as_str()),
+                    (CallerKind::OperatorPassword, "OP1")
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(f.metrics.password_checks.get(), checks + 1, "argon2 ran");
+        assert_eq!(
+            f.metrics.account_lockouts.get(),
+            1,
+            "one lock, not one per failure"
+        );
+
+        assert!(f
+            .store
+            .credential_failures()
+            .clear("OP1")
+            .await
+            .expect("unlock"));
+        assert!(identify_as(&f, LOCAL, "password", &pin).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn a_lock_expires() {
+        let f = fixture_with(AuthConfig {
+            max_failures: 1,
+            lockout_minutes: 0.002, // 120 ms
+            ..AuthConfig::default()
+        })
+        .await;
+        let pin = pincode::encrypt_for_certificate(&f.certificate, "1234567890").expect("pin");
+        assert!(identify_as(&f, LOCAL, "wrong", &pin).await.is_err());
+        assert!(
+            identify_as(&f, LOCAL, "password", &pin).await.is_err(),
+            "locked"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert!(identify_as(&f, LOCAL, "password", &pin).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn a_spent_address_is_refused_without_any_check() {
+        let f = fixture_with(AuthConfig {
+            max_failures: 100,
+            address_failure_burst: 4,
+            address_failures_per_minute: 1,
+            ..AuthConfig::default()
+        })
+        .await;
+        let pin = pincode::encrypt_for_certificate(&f.certificate, "1234567890").expect("pin");
+        assert!(identify_as(&f, LOCAL, "password", &pin).await.is_ok());
+        for _ in 0..4 {
+            assert!(matches!(
+                identify_as(&f, LOCAL, "wrong", &pin).await,
+                Err(Refused::Credentials { .. })
+            ));
+        }
+        let checks = f.metrics.password_checks.get();
+        // Encrypted anew (as most clients do): nothing remembered matches it.
+        let fresh = pincode::encrypt_for_certificate(&f.certificate, "1234567890").expect("pin");
+        for password in ["wrong", "password"] {
+            match identify_as(&f, LOCAL, password, &fresh).await {
+                Err(Refused::Throttled { retry_after }) => {
+                    assert!(retry_after > Duration::from_secs(50), "{retry_after:?}");
+                }
+                other => panic!("{password}: {other:?}"),
+            }
+        }
+        assert_eq!(f.metrics.password_checks.get(), checks, "no argon2 ran");
+        assert_eq!(f.metrics.credentials_throttled.get(), 2);
+        // The pincode as sent and the password were verified before: the cache still answers,
+        // and another address still has its budget.
+        let header = authorization("OP1", "password");
+        let first = Credentials::from_http(&Peer::Anonymous, LOCAL, Some(&header), Some(&pin));
+        assert!(f.identity.identify(&first).await.is_ok());
+        let elsewhere = IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 9));
+        assert!(matches!(
+            identify_as(&f, elsewhere, "wrong", &pin).await,
+            Err(Refused::Credentials { .. })
         ));
     }
 }

@@ -2,8 +2,11 @@
 //! command line. [`Identity::identify`] turns [`Credentials`] (the connection's [`Peer`], HTTP
 //! Basic, the encrypted pincode) into a [`Caller`] or a [`Refused`]; it owns password hashing,
 //! the cache of verified credentials and the region permissions, both kept under the directory
-//! version. It knows no transport: what a success means for a connection is the caller's call.
+//! version, and counts failed credentials per account (locks, in the store) and per client
+//! address (a budget spent before any costly check). It knows no transport: what a success
+//! means for a connection is the caller's call.
 
+pub mod address_failures;
 pub mod caller;
 pub mod credential_cache;
 pub mod credentials;

@@ -170,9 +170,14 @@ async fn connection(accepted: Accepted, http: &auto::Builder<TokioExecutor>) {
         },
     };
     let state = ConnectionState::new(certificate, unauthenticated);
+    let client = remote.ip();
     let service = {
         let (server, state) = (server.clone(), state.clone());
-        service_fn(move |request| state.clone().serve(server.clone(), peer.clone(), request))
+        service_fn(move |request| {
+            state
+                .clone()
+                .serve(server.clone(), peer.clone(), client, request)
+        })
     };
     let conn = http.serve_connection(TokioIo::new(stream), service);
     tokio::pin!(conn);

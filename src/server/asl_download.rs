@@ -9,6 +9,8 @@
 //! `cf_medico;numero_assistiti`, one row per MMG of the ASL (zero included), by CF.
 
 use std::fmt::Write;
+use std::net::IpAddr;
+use std::time::Duration;
 
 use chrono::{DurationRound, TimeDelta, Utc};
 use http::{header, HeaderValue, StatusCode};
@@ -20,6 +22,7 @@ use crate::identity::{Credentials, Peer, Refused};
 use crate::services::asl::assistiti_per_mmg::{self, assistiti_per_mmg, OPERATION};
 use crate::services::asl::SERVICE;
 use crate::soap::respond::{http_response, HttpResponse};
+use crate::soap::throttle::retry_after_seconds;
 use crate::soap::Gateway;
 use crate::store::AccessLogEntry;
 
@@ -30,6 +33,7 @@ pub const PINCODE_HEADER: &str = "x-tsgate-pincode";
 pub async fn handle(
     gateway: &Gateway,
     peer: &Peer,
+    client: IpAddr,
     authorization: Option<&str>,
     pincode: Option<&str>,
 ) -> HttpResponse {
@@ -42,7 +46,7 @@ pub async fn handle(
         operation: OPERATION,
         transaction_id,
     };
-    let credentials = Credentials::from_http(peer, authorization, pincode);
+    let credentials = Credentials::from_http(peer, client, authorization, pincode);
     let caller = match gateway.identity.identify(&credentials).await {
         Ok(caller) => {
             connection::caller_identified(&caller);
@@ -66,6 +70,7 @@ pub async fn handle(
             )
             .await;
         }
+        Err(Refused::Throttled { retry_after }) => return too_many_failures(gateway, retry_after),
         Err(Refused::Unavailable) => return unavailable(),
     };
     let (status, outcome, body) = match assistiti_per_mmg(gateway.store.as_ref(), &caller).await {
@@ -113,6 +118,23 @@ async fn finish(
             HeaderValue::from_static("Basic realm=\"tsgate\""),
         );
     }
+    response
+}
+
+/// The client address spent its budget of failed credentials: refused before any check, and,
+/// like a SOAP request refused so, not in the access log.
+fn too_many_failures(gateway: &Gateway, retry_after: Duration) -> HttpResponse {
+    gateway.metrics.reject("fault_tentativi_falliti");
+    let seconds = retry_after_seconds(retry_after);
+    let mut response = http_response(
+        StatusCode::TOO_MANY_REQUESTS,
+        "text/plain; charset=utf-8",
+        format!("Troppi tentativi di autenticazione falliti: riprovare tra {seconds} secondi\n"),
+        None,
+    );
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
     response
 }
 

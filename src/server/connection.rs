@@ -5,6 +5,7 @@
 //! close it.
 
 use std::convert::Infallible;
+use std::net::IpAddr;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -150,6 +151,7 @@ impl ConnectionState {
         self: Arc<Self>,
         server: Arc<Server>,
         peer: Arc<Peer>,
+        client: IpAddr,
         request: Request<Incoming>,
     ) -> Result<Response<TrackedBody>, Infallible> {
         let in_flight = InFlight::start(self.clone());
@@ -168,7 +170,7 @@ impl ConnectionState {
             }));
         }
         let response = CURRENT
-            .scope(self.clone(), router::route(server, peer, request))
+            .scope(self.clone(), router::route(server, peer, client, request))
             .await?;
         Ok(response.map(|body| TrackedBody {
             body,

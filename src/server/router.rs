@@ -2,6 +2,7 @@
 //! `/health` (which says only that the gateway answers). `/metrics` is on the admin listener.
 
 use std::convert::Infallible;
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -19,6 +20,7 @@ use crate::soap::SoapVersion;
 pub async fn route(
     server: Arc<Server>,
     peer: Arc<Peer>,
+    client: IpAddr,
     request: Request<Incoming>,
 ) -> Result<HttpResponse, Infallible> {
     let path = request.uri().path().to_owned();
@@ -49,12 +51,13 @@ pub async fn route(
             asl_download::handle(
                 &server.gateway,
                 &peer,
+                client,
                 header(header::AUTHORIZATION.as_str()),
                 header(asl_download::PINCODE_HEADER),
             )
             .await
         }
-        (&Method::POST, p) if p.starts_with("/ws/") => soap(&server, &peer, request).await,
+        (&Method::POST, p) if p.starts_with("/ws/") => soap(&server, &peer, client, request).await,
         (_, p) if p.starts_with("/ws/") => {
             let mut response = text(
                 StatusCode::METHOD_NOT_ALLOWED,
@@ -71,7 +74,12 @@ pub async fn route(
     Ok(response)
 }
 
-async fn soap(server: &Server, peer: &Peer, request: Request<Incoming>) -> HttpResponse {
+async fn soap(
+    server: &Server,
+    peer: &Peer,
+    client: IpAddr,
+    request: Request<Incoming>,
+) -> HttpResponse {
     let (parts, incoming) = request.into_parts();
     let header = |name: header::HeaderName| parts.headers.get(name).and_then(|v| v.to_str().ok());
     let content_type = header(header::CONTENT_TYPE);
@@ -99,6 +107,7 @@ async fn soap(server: &Server, peer: &Peer, request: Request<Incoming>) -> HttpR
     let call = SoapCall {
         service: &parts.uri.path()["/ws/".len()..],
         content_type,
+        client,
         authorization: header(header::AUTHORIZATION),
         body,
         identified: connection::caller_identified,

@@ -131,6 +131,22 @@ impl Fault {
         fault
     }
 
+    /// Too many failed credentials from the client's address: refused before any check. Its
+    /// own detail code, so a client (and `tsgate_rejected_requests_total`) can tell it from the
+    /// per-caller rate limit.
+    pub fn credentials_throttled(retry_after_seconds: u64) -> Fault {
+        let mut fault = Fault::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            FaultCode::Client,
+            "TENTATIVI_FALLITI",
+            format!(
+                "Troppi tentativi di autenticazione falliti: riprovare tra {retry_after_seconds} secondi"
+            ),
+        );
+        fault.retry_after_seconds = Some(retry_after_seconds);
+        fault
+    }
+
     pub fn unavailable() -> Fault {
         Fault::new(
             StatusCode::SERVICE_UNAVAILABLE,

@@ -2,6 +2,7 @@
 //! envelope (with schema validation, same pass) → identify → authorize → throttle → dispatch →
 //! record → respond.
 
+use std::net::IpAddr;
 use std::time::Instant;
 
 use bytes::Bytes;
@@ -23,6 +24,8 @@ use crate::services::Context;
 pub struct SoapCall<'a> {
     pub service: &'a str,
     pub content_type: Option<&'a str>,
+    /// The connection's client address: failed credentials are counted per address.
+    pub client: IpAddr,
     pub authorization: Option<&'a str>,
     pub body: Bytes,
     /// Told the caller as soon as it is identified (the server then takes a connection that
@@ -85,8 +88,12 @@ pub async fn handle(gateway: &Gateway, peer: &Peer, call: SoapCall<'_>) -> HttpR
     };
 
     // 3. identify
-    let credentials =
-        Credentials::from_http(peer, call.authorization, payload.child_text("pinCode"));
+    let credentials = Credentials::from_http(
+        peer,
+        call.client,
+        call.authorization,
+        payload.child_text("pinCode"),
+    );
     let caller = match gateway.identity.identify(&credentials).await {
         Ok(caller) => {
             (call.identified)(&caller);
@@ -103,6 +110,11 @@ pub async fn handle(gateway: &Gateway, peer: &Peer, call: SoapCall<'_>) -> HttpR
                 &fault.label(),
             );
             return finish_with_fault(gateway, version, &draft, entry, fault, started).await;
+        }
+        // Not in the access log: refused before any check, like a malformed request.
+        Err(Refused::Throttled { retry_after }) => {
+            let fault = Fault::credentials_throttled(retry_after_seconds(retry_after));
+            return refuse(gateway, version, fault);
         }
         Err(Refused::Unavailable) => return refuse(gateway, version, Fault::unavailable()),
     };

@@ -23,6 +23,7 @@ pub mod administrators;
 pub mod asl_counts;
 pub mod backend;
 mod columns;
+pub mod credential_failures;
 pub mod directory;
 pub mod issuers;
 pub mod patients;
@@ -47,6 +48,7 @@ pub use access_log_table::AccessLog;
 pub use access_log_writer::{AccessLogWriter, RecordError, WriterHandle, WriterStats};
 pub use administrators::{AdministratorRecord, AdministratorScope, Administrators};
 pub use asl_counts::{AslCounts, NewAslTestCount};
+pub use credential_failures::{CredentialFailures, FailureCount, FailureRecorded, LockoutPolicy};
 pub use directory::{Directory, UserRecord};
 pub use issuers::{Issuers, Lease};
 pub use patients::{
@@ -94,6 +96,9 @@ pub trait Store: Send + Sync {
 
     /// Issuer slots of numeric transaction ids, and the highest one committed.
     fn issuers(&self) -> &dyn Issuers;
+
+    /// Failed credentials per account, and account locks.
+    fn credential_failures(&self) -> &dyn CredentialFailures;
 }
 
 /// Why a store operation failed. Messages never contain credentials from the URL.

@@ -13,8 +13,9 @@ use sqlx::{Postgres, QueryBuilder};
 use super::access_log_table::{self, push_entries, POSTGRES_LOCK_ANCHOR, POSTGRES_PURGE_ON};
 use super::transaction_writes::push_write;
 use super::{
-    AccessLog, AccessLogAnchor, Administrators, AslCounts, ChainedEntry, Directory, Issuers,
-    Patients, PendingWrite, Serology, Staging, Store, StoreError, Substitutions,
+    AccessLog, AccessLogAnchor, Administrators, AslCounts, ChainedEntry, CredentialFailures,
+    Directory, Issuers, Patients, PendingWrite, Serology, Staging, Store, StoreError,
+    Substitutions,
 };
 
 const BACKEND: &str = "postgres";
@@ -108,6 +109,10 @@ impl Store for PostgresStore {
     }
 
     fn issuers(&self) -> &dyn Issuers {
+        &self.pool
+    }
+
+    fn credential_failures(&self) -> &dyn CredentialFailures {
         &self.pool
     }
 }

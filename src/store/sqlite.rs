@@ -21,8 +21,9 @@ use super::access_log_table::{
 use super::backend;
 use super::transaction_writes::push_write;
 use super::{
-    AccessLog, AccessLogAnchor, Administrators, AslCounts, ChainedEntry, Directory, Issuers,
-    Patients, PendingWrite, Serology, Staging, Store, StoreError, Substitutions,
+    AccessLog, AccessLogAnchor, Administrators, AslCounts, ChainedEntry, CredentialFailures,
+    Directory, Issuers, Patients, PendingWrite, Serology, Staging, Store, StoreError,
+    Substitutions,
 };
 
 const BACKEND: &str = "sqlite";
@@ -148,6 +149,10 @@ impl Store for SqliteStore {
     }
 
     fn issuers(&self) -> &dyn Issuers {
+        &self.pool
+    }
+
+    fn credential_failures(&self) -> &dyn CredentialFailures {
         &self.pool
     }
 }
