@@ -22,6 +22,7 @@ pub enum Action {
     EnableUser,
     Grant,
     Revoke,
+    Unlock,
 }
 
 impl Action {
@@ -38,6 +39,7 @@ impl Action {
             Action::EnableUser => "user enable",
             Action::Grant => "profile grant",
             Action::Revoke => "profile revoke",
+            Action::Unlock => "user unlock",
         }
     }
 }

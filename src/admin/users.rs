@@ -1,8 +1,8 @@
 //! Operators, as their ASL's security administrator manages them: registering one (with a
 //! generated password and pincode unless chosen), editing, disabling and enabling them,
-//! granting and revoking profiles, listing and showing them. Every function takes the acting
-//! [`Administrator`] and refuses an operator of another ASL ([`Refusal`]) before it changes
-//! anything. Credentials are stored only as argon2 hashes ([`crate::identity::password`]).
+//! granting and revoking profiles, listing and showing them, unlocking an account that failed
+//! credentials locked. Every function takes the acting [`Administrator`] and refuses an
+//! operator of another ASL ([`Refusal`]) before it changes anything. Credentials are stored only as argon2 hashes ([`crate::identity::password`]).
 
 use rand::distr::{Alphanumeric, SampleString};
 use rand::Rng;
@@ -378,6 +378,45 @@ async fn report(
     report_result(store, &actor, action, target, detail, error).await;
 }
 
+/// What an unlock found: the user's lock (if it was still in force) and failures, now forgotten.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unlocked {
+    pub was_locked_until: Option<chrono::DateTime<chrono::Utc>>,
+    pub failures: u32,
+}
+
+/// Lifts an operator's lock (after `auth.max_failures` failed credentials) and forgets their
+/// failures: their next attempt is checked as any other. In force on every gateway at once
+/// (the lock is read from the store on each password attempt).
+pub async fn unlock(
+    store: &dyn Store,
+    actor: &Administrator,
+    user_id: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Unlocked, UserError> {
+    let outcome = async {
+        operator_of(store, actor, user_id).await?;
+        let failures = store.credential_failures();
+        let count = failures.count(user_id).await?;
+        failures.clear(user_id).await?;
+        Ok(Unlocked {
+            was_locked_until: count.locked_until.filter(|_| count.locked_at(now)),
+            failures: count.failures,
+        })
+    }
+    .await;
+    report(
+        store,
+        actor,
+        Action::Unlock,
+        user_id,
+        None,
+        error_of(&outcome),
+    )
+    .await;
+    outcome
+}
+
 /// 16 letters and digits.
 pub fn generate_password() -> String {
     Alphanumeric.sample_string(&mut rand::rng(), 16)
@@ -571,6 +610,54 @@ mod tests {
             vec![("Mario Rossi Bis", false, 0)]
         );
         let nobody = grant_profile(store.as_ref(), &own, "NOBODY", Profile::InvioCodiceOtp).await;
+        assert!(matches!(nobody, Err(UserError::NoSuchUser(id)) if id == "NOBODY"));
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn unlock_lifts_a_lock_in_the_administrators_asl_only(
+    ) -> Result<(), Box<dyn std::error::Error>> {
+        let store = store::connect("sqlite::memory:").await?;
+        let (own, other) = (asl_admin("201"), asl_admin("202"));
+        add_user(store.as_ref(), &own, form(&[]).parse()?, Secrets::default()).await?;
+        // The store keeps milliseconds.
+        let now = chrono::DateTime::from_timestamp_millis(chrono::Utc::now().timestamp_millis())
+            .ok_or("now")?;
+        let policy = crate::store::LockoutPolicy {
+            max_failures: 2,
+            lock_for: chrono::Duration::minutes(15),
+        };
+        for _ in 0..3 {
+            store
+                .credential_failures()
+                .record_failure("ASL02", now, policy)
+                .await?;
+        }
+        assert!(matches!(
+            unlock(store.as_ref(), &other, "ASL02", now).await,
+            Err(UserError::Refused(Refusal::OutOfScope { .. }))
+        ));
+        assert!(store
+            .credential_failures()
+            .count("ASL02")
+            .await?
+            .locked_at(now));
+        let unlocked = unlock(store.as_ref(), &own, "ASL02", now).await?;
+        assert_eq!(
+            unlocked,
+            Unlocked {
+                was_locked_until: Some(now + policy.lock_for),
+                failures: 3
+            }
+        );
+        assert!(!store
+            .credential_failures()
+            .count("ASL02")
+            .await?
+            .locked_at(now));
+        let again = unlock(store.as_ref(), &own, "ASL02", now).await?;
+        assert_eq!((again.was_locked_until, again.failures), (None, 0));
+        let nobody = unlock(store.as_ref(), &own, "NOBODY", now).await;
         assert!(matches!(nobody, Err(UserError::NoSuchUser(id)) if id == "NOBODY"));
         Ok(())
     }

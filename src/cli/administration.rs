@@ -116,6 +116,13 @@ pub enum UsersCommand {
         #[arg(long)]
         profile: String,
     },
+    /// Unlock an operator of your ASL locked by failed credentials (and forget the failures).
+    Unlock {
+        #[command(flatten)]
+        acting: Acting,
+        #[arg(long)]
+        user_id: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -288,6 +295,26 @@ pub async fn users(command: UsersCommand) -> anyhow::Result<()> {
             users::revoke_profile(store.as_ref(), &admin, &user_id, profile).await?;
             println!("profile \"{profile}\" revoked from {user_id}");
         }
+        UsersCommand::Unlock { acting, user_id } => unlock(&acting, &user_id).await?,
+    }
+    Ok(())
+}
+
+/// `tsgate users unlock`: says until when the account was locked, and after how many failures.
+async fn unlock(acting: &Acting, user_id: &str) -> anyhow::Result<()> {
+    let (store, admin) = act(acting).await?;
+    let unlocked = users::unlock(store.as_ref(), &admin, user_id, chrono::Utc::now()).await?;
+    match unlocked.was_locked_until {
+        Some(until) => println!(
+            "user {user_id} unlocked (it was locked until {}, after {} failed attempts)",
+            until.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            unlocked.failures
+        ),
+        None if unlocked.failures > 0 => println!(
+            "user {user_id} was not locked; its {} failed attempts are forgotten",
+            unlocked.failures
+        ),
+        None => println!("user {user_id} was not locked"),
     }
     Ok(())
 }

@@ -16,6 +16,7 @@ mod hostile_xml;
 mod identity;
 mod immuni_upstream;
 mod lifecycle;
+mod lockout;
 mod otp;
 mod otp_clock;
 mod publication;
