@@ -5,7 +5,8 @@
 //!   checked against the users table (argon2 hashes).
 //!
 //! A client certificate, when present, decides; Basic is read only on connections without one.
-//! Every failure gives the caller the same answer ("Credenziali invalide"). SOAP, the CSV
+//! Every failure gives the caller the same answer ("Credenziali invalide"), a locked account's
+//! included; only an address that spent its budget of failures is told so, before any check. SOAP, the CSV
 //! download and the command line all ask [`Identity`]; it answers and leaves to the transport
 //! what follows (a connection that proved a password leaves the unauthenticated budget).
 
