@@ -133,6 +133,9 @@ async fn main() -> anyhow::Result<()> {
                         service: "Sierologici".into(),
                         operation: "InvioTest".into(),
                         outcome: "0000".into(),
+                        client_address: None,
+                        target: None,
+                        detail: None,
                     };
                     let write = TransactionWrite::SerologyTest(NewSerologyTest {
                         test_date: NaiveDate::from_ymd_opt(2020, 9, 14).unwrap_or_default(),

@@ -317,10 +317,12 @@ fn base_time() -> DateTime<Utc> {
 
 /// A varied entry: every caller kind, and optional fields None, Some("") and Some(value).
 fn entry(i: i64, at: DateTime<Utc>) -> AccessLogEntry {
-    let kind = match i % 3 {
+    let kind = match i % 5 {
         0 => CallerKind::Region,
         1 => CallerKind::OperatorCertificate,
-        _ => CallerKind::OperatorPassword,
+        2 => CallerKind::OperatorPassword,
+        3 => CallerKind::Administrator,
+        _ => CallerKind::Cli,
     };
     let optional = |n: i64, value: &str| match (i + n) % 3 {
         0 => None,
@@ -339,6 +341,9 @@ fn entry(i: i64, at: DateTime<Utc>) -> AccessLogEntry {
         service: "OtpService".to_owned(),
         operation: "inviaOtp".to_owned(),
         outcome: if i % 5 == 0 { "9999" } else { "0000" }.to_owned(),
+        client_address: optional(2, "192.0.2.7"),
+        target: optional(0, "ASL02"),
+        detail: optional(1, "profile ASL Numero test"),
     }
 }
 

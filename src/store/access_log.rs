@@ -27,6 +27,10 @@ pub enum CallerKind {
     OperatorCertificate,
     /// A person, by user id, password and pincode.
     OperatorPassword,
+    /// A security administrator, for an administrative action.
+    Administrator,
+    /// The command line when no administrator acts; the caller id is the OS user.
+    Cli,
 }
 
 impl CallerKind {
@@ -36,6 +40,8 @@ impl CallerKind {
             CallerKind::Region => "region",
             CallerKind::OperatorCertificate => "operator-certificate",
             CallerKind::OperatorPassword => "operator-password",
+            CallerKind::Administrator => "administrator",
+            CallerKind::Cli => "cli",
         }
     }
 
@@ -45,6 +51,8 @@ impl CallerKind {
             "region" => Some(CallerKind::Region),
             "operator-certificate" => Some(CallerKind::OperatorCertificate),
             "operator-password" => Some(CallerKind::OperatorPassword),
+            "administrator" => Some(CallerKind::Administrator),
+            "cli" => Some(CallerKind::Cli),
             _ => None,
         }
     }
@@ -75,8 +83,17 @@ pub struct AccessLogEntry {
     pub declared_auth: Option<String>,
     pub service: String,
     pub operation: String,
-    /// e.g. `"0000"`, `"9999"`, `"fault:credentials"`, `"fault:schema"`, `"throttled"`.
+    /// e.g. `"0000"`, `"9999"`, `"fault:credentials"`, `"fault:schema"`, `"throttled"`; for an
+    /// administrative action `"ok"` or `"refused: <reason>"`.
     pub outcome: String,
+    /// The client's IP address, for a remote request; `None` for the command line and for
+    /// entries written before it was recorded.
+    pub client_address: Option<String>,
+    /// Whom an administrative action was on (a user id, a region code, a CF, a certificate
+    /// serial); `None` for SOAP transactions.
+    pub target: Option<String>,
+    /// What else an administrative action says (the profile granted, the service, the period).
+    pub detail: Option<String>,
 }
 
 impl AccessLogEntry {
@@ -167,15 +184,20 @@ const CANONICAL_TAG: &[u8] = b"tsgate/access-log/v1";
 /// transaction_id, caller_kind (as_str), caller_id      each a string
 /// region, operator_cf, titolare_cf                     each an optional string
 /// service, operation, outcome                          each a string
-/// declared_auth                   only when present: 0x01 then string
+/// tail                            see below
+///
+/// tail = nothing              when declared_auth, client_address, target, detail are all None
+///      | 0x01 string          when only declared_auth is present
+///      | 0x02 optional string ×4   declared_auth, client_address, target, detail, otherwise
 ///
 /// string           = u64 big-endian byte length, then the UTF-8 bytes
 /// optional string  = 0x00 for None | 0x01 then string   (so None differs from Some(""))
 /// ```
 ///
 /// Every variable-length field carries its length, so no two different entries encode alike.
-/// `declared_auth` came later: an entry without it encodes exactly as before, so chains written
-/// before it existed still verify, and one with it is longer, so the two never coincide.
+/// The tail's fields came later: an entry without them encodes exactly as before, so chains
+/// written before they existed still verify; the tail's first byte says which form follows, so
+/// no two forms coincide.
 pub fn canonical_bytes(seq: i64, prev_hash: &[u8; 32], entry: &AccessLogEntry) -> Vec<u8> {
     let mut out = Vec::with_capacity(
         CANONICAL_TAG.len() + 48 + 9 * 9 + entry.transaction_id.len() + entry.caller_id.len(),
@@ -193,7 +215,19 @@ pub fn canonical_bytes(seq: i64, prev_hash: &[u8; 32], entry: &AccessLogEntry) -
     put_str(&mut out, &entry.service);
     put_str(&mut out, &entry.operation);
     put_str(&mut out, &entry.outcome);
-    if let Some(declared_auth) = entry.declared_auth.as_deref() {
+    let later = [
+        entry.client_address.as_deref(),
+        entry.target.as_deref(),
+        entry.detail.as_deref(),
+    ];
+    if later.iter().any(Option::is_some) {
+        out.push(2);
+        put_opt(&mut out, entry.declared_auth.as_deref());
+        for field in later {
+            put_opt(&mut out, field);
+        }
+    } else if let Some(declared_auth) = entry.declared_auth.as_deref() {
+        // The form of declared_auth's migration (0002): 0x01 then the string.
         put_opt(&mut out, Some(declared_auth));
     }
     out
@@ -454,6 +488,9 @@ mod tests {
             service: "OtpService".into(),
             operation: "inviaOtp".into(),
             outcome: "0000".into(),
+            client_address: None,
+            target: None,
+            detail: None,
         }
     }
 
@@ -463,6 +500,8 @@ mod tests {
             CallerKind::Region,
             CallerKind::OperatorCertificate,
             CallerKind::OperatorPassword,
+            CallerKind::Administrator,
+            CallerKind::Cli,
         ] {
             assert_eq!(CallerKind::parse(kind.as_str()), Some(kind));
         }
@@ -536,6 +575,18 @@ mod tests {
                 ..sample()
             },
             AccessLogEntry {
+                client_address: Some("X".into()),
+                ..sample()
+            },
+            AccessLogEntry {
+                target: Some("X".into()),
+                ..sample()
+            },
+            AccessLogEntry {
+                detail: Some("X".into()),
+                ..sample()
+            },
+            AccessLogEntry {
                 service: "S".into(),
                 ..sample()
             },
@@ -567,6 +618,46 @@ mod tests {
         // The old encoding ends with the outcome; the new field only ever appends.
         assert!(without.ends_with(sample().outcome.as_bytes()));
         assert!(with.starts_with(&without) && with.len() > without.len());
+    }
+
+    #[test]
+    fn entries_without_the_later_fields_encode_as_before_they_existed() {
+        // The encoding of an entry with declared_auth, as written since migration 0002.
+        let mut v1 = canonical_bytes(1, &[0; 32], &sample());
+        v1.push(1);
+        put_str(&mut v1, "SPID");
+        let spid = AccessLogEntry {
+            declared_auth: Some("SPID".into()),
+            ..sample()
+        };
+        assert_eq!(canonical_bytes(1, &[0; 32], &spid), v1);
+
+        // The later fields, alone or together, each encode differently from all the others.
+        let forms = [
+            sample(),
+            spid.clone(),
+            AccessLogEntry {
+                client_address: Some("SPID".into()),
+                ..sample()
+            },
+            AccessLogEntry {
+                target: Some("SPID".into()),
+                ..sample()
+            },
+            AccessLogEntry {
+                detail: Some("SPID".into()),
+                ..sample()
+            },
+            AccessLogEntry {
+                client_address: Some("10.0.0.1".into()),
+                ..spid
+            },
+        ];
+        let encoded: std::collections::HashSet<_> = forms
+            .iter()
+            .map(|entry| canonical_bytes(1, &[0; 32], entry))
+            .collect();
+        assert_eq!(encoded.len(), forms.len());
     }
 
     #[test]

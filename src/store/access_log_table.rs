@@ -54,11 +54,22 @@ pub trait AccessLog: Send + Sync {
 
 pub(crate) const INSERT_ENTRIES: &str = "INSERT INTO access_log (seq, transaction_id, at_ms, \
      caller_kind, caller_id, region, operator_cf, titolare_cf, declared_auth, service, \
-     operation, outcome, prev_hash, hash) ";
+     operation, outcome, client_address, target, detail, prev_hash, hash) ";
 
-const READ: &str = "SELECT seq, transaction_id, at_ms, caller_kind, caller_id, region, \
-     operator_cf, titolare_cf, declared_auth, service, operation, outcome, prev_hash, hash \
-     FROM access_log WHERE seq > $1 ORDER BY seq LIMIT $2";
+/// The columns of a row, in [`AccessLogRow`]'s order.
+macro_rules! columns {
+    () => {
+        "seq, transaction_id, at_ms, caller_kind, caller_id, region, operator_cf, titolare_cf, \
+         declared_auth, service, operation, outcome, client_address, target, detail, prev_hash, \
+         hash"
+    };
+}
+
+const READ: &str = concat!(
+    "SELECT ",
+    columns!(),
+    " FROM access_log WHERE seq > $1 ORDER BY seq LIMIT $2"
+);
 
 const LAST_ENTRY: &str = "SELECT seq, hash FROM access_log ORDER BY seq DESC LIMIT 1";
 
@@ -106,6 +117,9 @@ where
             .push_bind(e.entry.service.as_str())
             .push_bind(e.entry.operation.as_str())
             .push_bind(e.entry.outcome.as_str())
+            .push_bind(e.entry.client_address.as_deref())
+            .push_bind(e.entry.target.as_deref())
+            .push_bind(e.entry.detail.as_deref())
             .push_bind(hex::encode(e.prev_hash))
             .push_bind(hex::encode(e.hash));
     });
@@ -126,6 +140,9 @@ struct AccessLogRow {
     service: String,
     operation: String,
     outcome: String,
+    client_address: Option<String>,
+    target: Option<String>,
+    detail: Option<String>,
     prev_hash: String,
     hash: String,
 }
@@ -156,6 +173,9 @@ impl AccessLogRow {
                 service: self.service,
                 operation: self.operation,
                 outcome: self.outcome,
+                client_address: self.client_address,
+                target: self.target,
+                detail: self.detail,
             },
             prev_hash,
             hash,

@@ -211,37 +211,11 @@ impl Task {
 
     /// Chains and commits one batch, then answers each of its callers.
     async fn commit(&mut self, batch: &mut Batch) {
-        let Batch {
-            entries,
-            writes,
-            acks,
-        } = batch;
-        let result = match self.current_head().await {
-            Ok((last_seq, last_hash)) => {
-                let mut prev = last_hash;
-                let chained: Vec<ChainedEntry> = entries
-                    .drain(..)
-                    .zip(last_seq + 1..)
-                    .map(|(entry, seq)| {
-                        let linked = ChainedEntry::link(seq, prev, entry);
-                        prev = linked.hash;
-                        linked
-                    })
-                    .collect();
-                match self.store.access_log().append_with(&chained, writes).await {
-                    Ok(()) => {
-                        if let Some(last) = chained.last() {
-                            self.head = Some((last.seq, last.hash));
-                        }
-                        Ok(chained.first().map_or(0, |first| first.seq))
-                    }
-                    Err(error) => Err(error),
-                }
-            }
-            Err(error) => Err(error),
-        };
-        entries.clear();
-        writes.clear();
+        let entries = std::mem::take(&mut batch.entries);
+        let result =
+            append_at_head(self.store.as_ref(), &mut self.head, entries, &batch.writes).await;
+        batch.writes.clear();
+        let acks = &mut batch.acks;
 
         match result {
             Ok(first_seq) => {
@@ -261,26 +235,73 @@ impl Task {
                 for ack in acks.drain(..) {
                     let _ = ack.send(Err(RecordError::CommitFailed(error.clone())));
                 }
-                // The transaction rolled back as a whole, but re-read what the store holds
-                // rather than trust our copy (another writer may have moved the head).
-                self.head = None;
             }
         }
     }
+}
 
-    /// The head to chain onto, re-read from the store after a failure.
-    async fn current_head(&mut self) -> Result<(i64, [u8; 32]), StoreError> {
-        match self.head {
-            Some(head) => Ok(head),
+/// How many times [`append_at_head`] chains a batch again after another writer took its seqs.
+const CHAIN_ATTEMPTS: usize = 16;
+
+/// Chains `entries` onto the head of the log and appends them, with `writes`, in one
+/// transaction; returns the first entry's seq. `head` caches the head between calls (`None`:
+/// read it from the store) and is kept current.
+///
+/// A gateway's writer is the only writer of its process, but the command line appends from its
+/// own (an administrative action while the gateway runs). Both chain onto the head they read,
+/// and the database refuses a seq already taken: the batch that lost the race is chained again
+/// onto the new head and retried, so the chain stays one line. A conflict while the head did
+/// not move is another key (a transaction's data) and fails the batch.
+pub async fn append_at_head(
+    store: &dyn Store,
+    head: &mut Option<(i64, [u8; 32])>,
+    mut entries: Vec<AccessLogEntry>,
+    writes: &[PendingWrite],
+) -> Result<i64, StoreError> {
+    let mut attempt = 1;
+    loop {
+        let (last_seq, last_hash) = match *head {
+            Some(known) => known,
             None => {
-                let head = self
-                    .store
-                    .access_log()
-                    .head()
-                    .await?
-                    .unwrap_or((0, [0; 32]));
-                self.head = Some(head);
-                Ok(head)
+                let read = store.access_log().head().await?.unwrap_or((0, [0; 32]));
+                *head = Some(read);
+                read
+            }
+        };
+        let mut prev = last_hash;
+        let chained: Vec<ChainedEntry> = entries
+            .drain(..)
+            .zip(last_seq + 1..)
+            .map(|(entry, seq)| {
+                let linked = ChainedEntry::link(seq, prev, entry);
+                prev = linked.hash;
+                linked
+            })
+            .collect();
+        match store.access_log().append_with(&chained, writes).await {
+            Ok(()) => {
+                if let Some(last) = chained.last() {
+                    *head = Some((last.seq, last.hash));
+                }
+                return Ok(last_seq + 1);
+            }
+            Err(error) => {
+                // The transaction rolled back as a whole; re-read what the store holds rather
+                // than trust our copy.
+                *head = None;
+                if !matches!(error, StoreError::Conflict { .. }) || attempt >= CHAIN_ATTEMPTS {
+                    return Err(error);
+                }
+                match store.access_log().head().await {
+                    Ok(Some(moved)) if moved.0 != last_seq => *head = Some(moved),
+                    _ => return Err(error),
+                }
+                tracing::debug!(
+                    attempt,
+                    "another writer appended to the access log first; chaining again"
+                );
+                attempt += 1;
+                entries = chained.into_iter().map(|linked| linked.entry).collect();
             }
         }
     }

@@ -45,7 +45,9 @@ pub use access_log::{
     ChainedEntry,
 };
 pub use access_log_table::AccessLog;
-pub use access_log_writer::{AccessLogWriter, RecordError, WriterHandle, WriterStats};
+pub use access_log_writer::{
+    append_at_head, AccessLogWriter, RecordError, WriterHandle, WriterStats,
+};
 pub use administrators::{AdministratorRecord, AdministratorScope, Administrators};
 pub use asl_counts::{AslCounts, NewAslTestCount};
 pub use credential_failures::{CredentialFailures, FailureCount, FailureRecorded, LockoutPolicy};

@@ -31,7 +31,7 @@ const BACKEND: &str = "sqlite";
 /// How long a connection waits for another's write lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Rows per INSERT statement: 14 binds a row stays well under SQLite's 32766-variable limit.
+/// Rows per INSERT statement: 17 binds a row stays well under SQLite's 32766-variable limit.
 const INSERT_CHUNK: usize = 500;
 
 /// The SQLite-backed [`Store`].

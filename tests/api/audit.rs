@@ -144,6 +144,9 @@ async fn append_entries(
             service: "InvioOTP".into(),
             operation: "InvioOTP".into(),
             outcome: "0000".into(),
+            client_address: None,
+            target: None,
+            detail: None,
         };
         let chained = tsgate::store::ChainedEntry::link(seq, prev, entry);
         prev = chained.hash;

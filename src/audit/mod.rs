@@ -2,7 +2,14 @@
 //! completed with who called and what the outcome was, and committed through the group-commit
 //! writer — with the data the transaction writes — before any reply leaves. A transport (the
 //! SOAP pipeline, the CSV download) answers "service unavailable" when the commit fails, never
-//! a reply the log does not know about.
+//! a reply the log does not know about. Administrative actions have their entries in
+//! [`admin`].
+
+pub mod admin;
+
+pub use admin::{
+    record_admin_action, Actor, AdminAction, AdminActionNotRecorded, AdminOperation, AdminOutcome,
+};
 
 use chrono::{DateTime, Utc};
 
@@ -59,6 +66,9 @@ impl Draft<'_> {
             service: self.service.to_owned(),
             operation: self.operation.to_owned(),
             outcome: outcome.to_owned(),
+            client_address: None,
+            target: None,
+            detail: None,
         }
     }
 
