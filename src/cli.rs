@@ -2,21 +2,24 @@
 //! (those acting as a security administrator are in [`administration`]). It only parses
 //! arguments and prints: the administrative rules are in [`crate::admin`].
 
+use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::bail;
+use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand};
 
 use crate::admin::substitutes::NewSubstitution;
 use crate::admin::{regions, substitutes};
+use crate::audit::{record_admin_action, Actor, AdminAction, AdminOperation, AdminOutcome};
 use crate::config::Config;
 use crate::domain::{CodiceFiscale, RegionCode};
 use crate::pki::ca::{read_crl, CertificateAuthority, Subject};
 use crate::pki::{files, folder, pincode};
 use crate::startup::{shutdown_signal, Application};
-use crate::store::{self, retention, ChainReport, Store, StoreLock};
+use crate::store::{self, retention, AccessLogFilter, ChainReport, ChainedEntry, Store, StoreLock};
 use crate::{demo, telemetry};
 
 mod administration;
@@ -229,6 +232,61 @@ enum AuditCommand {
         #[command(flatten)]
         target: Target,
     },
+    /// The entries an auditor asks for, oldest first: who acted, what, on whom, when, with what
+    /// outcome, from where. Every filter given must match.
+    Show {
+        #[command(flatten)]
+        target: Target,
+        /// Who acted: a caller id (region code, user id, administrator id, the OS user of a
+        /// command-line action) or an operator's CF.
+        #[arg(long)]
+        actor: Option<String>,
+        /// On whom an administrative action was (user id, region code, CF, serial...).
+        #[arg(long = "target")]
+        on: Option<String>,
+        /// The operation: an administrative one (user-create, user-grant, region-enable,
+        /// substitute-add, registry-import, purge...) or a SOAP one (InvioOTP...).
+        #[arg(long)]
+        operation: Option<String>,
+        /// From this time, inclusive: RFC 3339 (2026-11-30T08:00:00Z) or a day (2026-11-30, UTC).
+        #[arg(long, value_parser = parse_from)]
+        from: Option<DateTime<Utc>>,
+        /// Up to this time, inclusive: RFC 3339, or a day (through its end, UTC).
+        #[arg(long, value_parser = parse_to)]
+        to: Option<DateTime<Utc>>,
+        /// Show at most this many entries.
+        #[arg(long, default_value_t = 1000)]
+        limit: u64,
+        /// One JSON object a line instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `--from`: a time, or the start of a day (UTC).
+fn parse_from(text: &str) -> Result<DateTime<Utc>, String> {
+    parse_time(text, 0)
+}
+
+/// `--to`: a time, or the end of a day (UTC), given as the start of the next one (exclusive).
+fn parse_to(text: &str) -> Result<DateTime<Utc>, String> {
+    parse_time(text, 1)
+}
+
+/// RFC 3339, or `yyyy-mm-dd` plus `days` at midnight UTC. A time is returned one millisecond
+/// later when `days` is 1, so that it is included by the exclusive bound.
+fn parse_time(text: &str, days: i64) -> Result<DateTime<Utc>, String> {
+    if let Ok(at) = DateTime::parse_from_rfc3339(text) {
+        return Ok(at.with_timezone(&Utc) + chrono::TimeDelta::milliseconds(days));
+    }
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .and_then(|day| day.checked_add_days(chrono::Days::new(days as u64)))
+        .and_then(|day| day.and_hms_opt(0, 0, 0))
+        .map(|midnight| midnight.and_utc())
+        .ok_or_else(|| {
+            format!("'{text}' is neither a time (2026-11-30T08:00:00Z) nor a day (2026-11-30)")
+        })
 }
 
 pub fn main() -> ExitCode {
@@ -284,6 +342,31 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Certs(command) => certs(command)?,
         Command::Registry(command) => registry(command).await?,
         Command::Substitutes(command) => substitutes(command).await?,
+        Command::Audit(AuditCommand::Show {
+            target,
+            actor,
+            on,
+            operation,
+            from,
+            to,
+            limit,
+            json,
+        }) => {
+            if let (Some(from), Some(to)) = (from, to) {
+                if from >= to {
+                    bail!("--from must be before --to");
+                }
+            }
+            let filter = AccessLogFilter {
+                actor,
+                target: on,
+                operation,
+                from,
+                until: to,
+            };
+            let store = open_store(&target).await?;
+            show_entries(store.as_ref(), &filter, limit, json).await?;
+        }
         Command::Audit(AuditCommand::Verify { target }) => {
             let store = open_store(&target).await?;
             return Ok(match store::verify_chain(store.as_ref()).await? {
@@ -302,7 +385,22 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             keep_months,
         } => {
             let store = open_store(&target).await?;
-            let (purged, cutoff) = retention::purge_expired(store.as_ref(), keep_months).await?;
+            let purged = retention::purge_expired(store.as_ref(), keep_months).await;
+            let detail = match &purged {
+                Ok((count, cutoff)) => format!(
+                    "keep {keep_months} months: {count} entries older than {} removed",
+                    cutoff.format("%Y-%m-%d %H:%M:%S UTC")
+                ),
+                Err(_) => format!("keep {keep_months} months"),
+            };
+            let (purged, cutoff) = audited(
+                store.as_ref(),
+                AdminOperation::Purge,
+                None,
+                Some(detail),
+                purged.map_err(anyhow::Error::from),
+            )
+            .await?;
             println!(
                 "removed {purged} access-log entries older than {}",
                 cutoff.format("%Y-%m-%d %H:%M:%S UTC")
@@ -351,6 +449,36 @@ async fn open_store(target: &Target) -> anyhow::Result<std::sync::Arc<dyn Store>
     Ok(store::connect(&url).await?)
 }
 
+/// Records an administrative attempt of the command line in the access log — done or refused —
+/// and hands back its result. An action done but not recorded is reported as an error.
+async fn audited<T>(
+    store: &dyn Store,
+    operation: AdminOperation,
+    target: Option<String>,
+    detail: Option<String>,
+    result: anyhow::Result<T>,
+) -> anyhow::Result<T> {
+    let outcome = match &result {
+        Ok(_) => AdminOutcome::Done,
+        Err(error) => AdminOutcome::Refused(format!("{error:#}")),
+    };
+    let action = AdminAction {
+        actor: Actor::cli(),
+        operation,
+        target,
+        detail,
+        outcome,
+        client_address: None,
+    };
+    match record_admin_action(store, &action).await {
+        Ok(_) => result,
+        Err(not_recorded) => {
+            let done = if result.is_ok() { "done" } else { "refused" };
+            Err(anyhow::Error::new(not_recorded).context(format!("{operation} was {done}")))
+        }
+    }
+}
+
 async fn regions(command: RegionsCommand) -> anyhow::Result<()> {
     let (target, code, service, enable) = match command {
         RegionsCommand::Enable {
@@ -367,13 +495,23 @@ async fn regions(command: RegionsCommand) -> anyhow::Result<()> {
     let code = RegionCode::parse(&code).map_err(|e| anyhow::anyhow!("--code: {e}"))?;
     let service = regions::service(&service)?;
     let store = open_store(&target).await?;
-    if enable {
-        regions::enable(store.as_ref(), code, service).await?;
-        println!("region {code} enabled for {service}");
+    let (operation, done) = if enable {
+        let enabled = regions::enable(store.as_ref(), code, service).await;
+        (AdminOperation::RegionEnable, enabled)
     } else {
-        regions::disable(store.as_ref(), code, service).await?;
-        println!("region {code} disabled for {service}");
-    }
+        let disabled = regions::disable(store.as_ref(), code, service).await;
+        (AdminOperation::RegionDisable, disabled)
+    };
+    audited(
+        store.as_ref(),
+        operation,
+        Some(code.to_string()),
+        Some(format!("service {service}")),
+        done.map_err(anyhow::Error::from),
+    )
+    .await?;
+    let done = if enable { "enabled" } else { "disabled" };
+    println!("region {code} {done} for {service}");
     Ok(())
 }
 
@@ -382,7 +520,23 @@ async fn registry(command: RegistryCommand) -> anyhow::Result<()> {
         RegistryCommand::Import { target, from } => {
             let store = open_store(&target).await?;
             let started = std::time::Instant::now();
-            let summary = crate::registry::import(store.as_ref(), &from).await?;
+            let summary = crate::registry::import(store.as_ref(), &from).await;
+            let detail = summary.as_ref().ok().map(|summary| {
+                let files: Vec<String> = summary
+                    .files
+                    .iter()
+                    .map(|(file, rows)| format!("{file}: {rows} rows"))
+                    .collect();
+                files.join(", ")
+            });
+            let summary = audited(
+                store.as_ref(),
+                AdminOperation::RegistryImport,
+                Some(from.display().to_string()),
+                detail,
+                summary,
+            )
+            .await?;
             for (file, rows) in &summary.files {
                 println!("{file}: {rows} rows");
             }
@@ -439,7 +593,15 @@ async fn substitutes(command: SubstitutesCommand) -> anyhow::Result<()> {
             let substitution =
                 NewSubstitution::new(titolare.clone(), substitute.clone(), from, to)?;
             let store = open_store(&target).await?;
-            substitutes::add(store.as_ref(), &substitution).await?;
+            let added = substitutes::add(store.as_ref(), &substitution).await;
+            audited(
+                store.as_ref(),
+                AdminOperation::SubstituteAdd,
+                Some(substitute.to_string()),
+                Some(format!("titolare {titolare}, from {from} to {to}")),
+                added.map_err(anyhow::Error::from),
+            )
+            .await?;
             println!("{substitute} may act for {titolare} from {from} to {to}");
         }
         SubstitutesCommand::List { target, titolare } => {
@@ -457,7 +619,15 @@ async fn substitutes(command: SubstitutesCommand) -> anyhow::Result<()> {
             let titolare = parse_cf("titolare", &titolare)?;
             let substitute = parse_cf("substitute", &substitute)?;
             let store = open_store(&target).await?;
-            let removed = substitutes::revoke(store.as_ref(), &titolare, &substitute).await?;
+            let removed = substitutes::revoke(store.as_ref(), &titolare, &substitute).await;
+            let removed = audited(
+                store.as_ref(),
+                AdminOperation::SubstituteRevoke,
+                Some(substitute.to_string()),
+                Some(format!("titolare {titolare}")),
+                removed.map_err(anyhow::Error::from),
+            )
+            .await?;
             println!("{removed} authorisation(s) of {substitute} by {titolare} revoked");
         }
     }
@@ -536,6 +706,87 @@ fn certs(command: CertsCommand) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// How many entries `audit show` reads at a time: memory stays bounded on a large log.
+const SHOW_PAGE: i64 = 1000;
+
+/// Prints the entries `filter` selects, at most `limit`, page by page.
+async fn show_entries(
+    store: &dyn Store,
+    filter: &AccessLogFilter,
+    limit: u64,
+    json: bool,
+) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    let (mut after, mut left) = (0, limit);
+    while left > 0 {
+        let page = store
+            .access_log()
+            .search(filter, after, SHOW_PAGE.min(left as i64))
+            .await?;
+        let Some(last) = page.last() else { break };
+        after = last.seq;
+        left -= page.len() as u64;
+        for chained in &page {
+            if json {
+                writeln!(out, "{}", entry_json(chained))?;
+            } else {
+                writeln!(out, "{}", entry_line(chained))?;
+            }
+        }
+        if (page.len() as i64) < SHOW_PAGE {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// One entry on one line: seq, time, who, what, on whom, outcome, detail, from where.
+fn entry_line(chained: &ChainedEntry) -> String {
+    let entry = &chained.entry;
+    let who = match &entry.operator_cf {
+        Some(cf) if *cf != entry.caller_id => {
+            format!("{} {} ({cf})", entry.caller_kind, entry.caller_id)
+        }
+        _ => format!("{} {}", entry.caller_kind, entry.caller_id),
+    };
+    let or_dash = |value: &Option<String>| value.clone().unwrap_or_else(|| "-".to_owned());
+    format!(
+        "{}\t{}\t{who}\t{} {}\t{}\t{}\t{}\t{}",
+        chained.seq,
+        entry.at.format("%Y-%m-%dT%H:%M:%S%.3fZ"),
+        entry.service,
+        entry.operation,
+        or_dash(&entry.target),
+        entry.outcome,
+        or_dash(&entry.detail),
+        or_dash(&entry.client_address),
+    )
+}
+
+/// One entry as a JSON object, every field by name.
+fn entry_json(chained: &ChainedEntry) -> serde_json::Value {
+    let entry = &chained.entry;
+    serde_json::json!({
+        "seq": chained.seq,
+        "at": entry.at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+        "at_ms": entry.at_ms(),
+        "transaction_id": entry.transaction_id,
+        "caller_kind": entry.caller_kind.as_str(),
+        "caller_id": entry.caller_id,
+        "region": entry.region,
+        "operator_cf": entry.operator_cf,
+        "titolare_cf": entry.titolare_cf,
+        "declared_auth": entry.declared_auth,
+        "service": entry.service,
+        "operation": entry.operation,
+        "target": entry.target,
+        "outcome": entry.outcome,
+        "detail": entry.detail,
+        "client_address": entry.client_address,
+        "hash": hex::encode(chained.hash),
+    })
 }
 
 fn load_ca(dir: &Path) -> anyhow::Result<CertificateAuthority> {

@@ -23,14 +23,30 @@ pub enum Actor {
 }
 
 impl Actor {
-    /// The command line, as the OS user running it (`USER`, `LOGNAME` or `USERNAME`).
+    /// The command line, as the OS user running it (`USER`, `LOGNAME` or `USERNAME`, else the
+    /// process's uid).
     pub fn cli() -> Actor {
         let os_user = ["USER", "LOGNAME", "USERNAME"]
             .iter()
             .find_map(|var| std::env::var(var).ok().filter(|name| !name.is_empty()))
+            .or_else(process_uid)
             .unwrap_or_else(|| "unknown".to_owned());
         Actor::Cli { os_user }
     }
+}
+
+/// `uid N` of this process, when no variable names the user (a service, a container).
+#[cfg(unix)]
+fn process_uid() -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/proc/self")
+        .ok()
+        .map(|meta| format!("uid {}", meta.uid()))
+}
+
+#[cfg(not(unix))]
+fn process_uid() -> Option<String> {
+    None
 }
 
 /// What was done. The stored spelling ([`AdminOperation::as_str`]) is what `tsgate audit show

@@ -45,11 +45,36 @@ pub trait AccessLog: Send + Sync {
     /// decoded (tampered beyond parsing) yields [`StoreError::CorruptAccessLogRow`].
     async fn read(&self, after_seq: i64, limit: i64) -> Result<Vec<ChainedEntry>, StoreError>;
 
+    /// Up to `limit` entries with `seq > after_seq` that `filter` selects, ordered by seq: what
+    /// `tsgate audit show` pages through.
+    async fn search(
+        &self,
+        filter: &AccessLogFilter,
+        after_seq: i64,
+        limit: i64,
+    ) -> Result<Vec<ChainedEntry>, StoreError>;
+
     /// Deletes the oldest entries, up to (not including) the first entry whose time is at or
     /// after `cutoff`, and moves the anchor in the same transaction so the retained chain still
     /// verifies. Only a prefix is removed: the chain never gets a hole. Returns how many
     /// entries were deleted.
     async fn purge_before(&self, cutoff: DateTime<Utc>) -> Result<u64, StoreError>;
+}
+
+/// Which entries an auditor asks for; every part given must match (`None`: any).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AccessLogFilter {
+    /// Who acted: the caller id (region code, user id, administrator id, OS user) or the
+    /// operator's CF.
+    pub actor: Option<String>,
+    /// On whom an administrative action was.
+    pub target: Option<String>,
+    /// The operation (`user-grant`, `InvioOTP`...).
+    pub operation: Option<String>,
+    /// From this time, inclusive.
+    pub from: Option<DateTime<Utc>>,
+    /// Up to this time, exclusive.
+    pub until: Option<DateTime<Utc>>,
 }
 
 pub(crate) const INSERT_ENTRIES: &str = "INSERT INTO access_log (seq, transaction_id, at_ms, \
@@ -203,6 +228,74 @@ where
         .fetch_all(pool)
         .await
         .map_err(StoreError::query("reading the access log failed"))?;
+    rows.into_iter().map(AccessLogRow::into_chained).collect()
+}
+
+/// [`AccessLog::search`], for either backend. Each condition is one an index of migration
+/// 0009 (SQLite) / 0010 (PostgreSQL) serves.
+pub(crate) async fn search<DB>(
+    pool: &Pool<DB>,
+    filter: &AccessLogFilter,
+    after_seq: i64,
+    limit: i64,
+) -> Result<Vec<ChainedEntry>, StoreError>
+where
+    DB: Backend,
+    for<'c> &'c Pool<DB>: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'q> String: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> &'q str: ColumnIndex<DB::Row>,
+{
+    // The statement text is built here and bound in the same order (see backend.rs on why not
+    // sqlx's QueryBuilder in generic code). `$n` placeholders suit both backends; SQLite numbers
+    // them by first appearance, so they appear in increasing order.
+    let mut sql = String::from(concat!(
+        "SELECT ",
+        columns!(),
+        " FROM access_log WHERE seq > $1"
+    ));
+    let mut texts: Vec<&str> = Vec::new();
+    let mut times: Vec<i64> = Vec::new();
+    if let Some(actor) = filter.actor.as_deref() {
+        sql.push_str(&format!(
+            " AND (caller_id = ${n} OR operator_cf = ${n})",
+            n = 2 + texts.len()
+        ));
+        texts.push(actor);
+    }
+    if let Some(target) = filter.target.as_deref() {
+        sql.push_str(&format!(" AND target = ${}", 2 + texts.len()));
+        texts.push(target);
+    }
+    if let Some(operation) = filter.operation.as_deref() {
+        sql.push_str(&format!(" AND operation = ${}", 2 + texts.len()));
+        texts.push(operation);
+    }
+    if let Some(from) = filter.from {
+        times.push(from.timestamp_millis());
+        sql.push_str(&format!(" AND at_ms >= ${}", 1 + texts.len() + times.len()));
+    }
+    if let Some(until) = filter.until {
+        times.push(until.timestamp_millis());
+        sql.push_str(&format!(" AND at_ms < ${}", 1 + texts.len() + times.len()));
+    }
+    sql.push_str(&format!(
+        " ORDER BY seq LIMIT ${}",
+        2 + texts.len() + times.len()
+    ));
+    let mut query = sqlx::query_as::<DB, AccessLogRow>(&sql).bind(after_seq);
+    for text in texts {
+        query = query.bind(text.to_owned());
+    }
+    for time in times {
+        query = query.bind(time);
+    }
+    let rows: Vec<AccessLogRow> = query
+        .bind(limit)
+        .fetch_all(pool)
+        .await
+        .map_err(StoreError::query("searching the access log failed"))?;
     rows.into_iter().map(AccessLogRow::into_chained).collect()
 }
 

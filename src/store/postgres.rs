@@ -10,7 +10,9 @@ use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{Postgres, QueryBuilder};
 
-use super::access_log_table::{self, push_entries, POSTGRES_LOCK_ANCHOR, POSTGRES_PURGE_ON};
+use super::access_log_table::{
+    self, push_entries, AccessLogFilter, POSTGRES_LOCK_ANCHOR, POSTGRES_PURGE_ON,
+};
 use super::transaction_writes::push_write;
 use super::{
     AccessLog, AccessLogAnchor, Administrators, AslCounts, ChainedEntry, CredentialFailures,
@@ -162,6 +164,15 @@ impl AccessLog for PgPool {
 
     async fn read(&self, after_seq: i64, limit: i64) -> Result<Vec<ChainedEntry>, StoreError> {
         access_log_table::read(self, after_seq, limit).await
+    }
+
+    async fn search(
+        &self,
+        filter: &AccessLogFilter,
+        after_seq: i64,
+        limit: i64,
+    ) -> Result<Vec<ChainedEntry>, StoreError> {
+        access_log_table::search(self, filter, after_seq, limit).await
     }
 
     async fn purge_before(&self, cutoff: DateTime<Utc>) -> Result<u64, StoreError> {

@@ -16,7 +16,7 @@ use sqlx::sqlite::{
 use sqlx::{QueryBuilder, Sqlite};
 
 use super::access_log_table::{
-    self, push_entries, SQLITE_PURGE_MARKER, SQLITE_PURGE_MARKER_REMOVED,
+    self, push_entries, AccessLogFilter, SQLITE_PURGE_MARKER, SQLITE_PURGE_MARKER_REMOVED,
 };
 use super::backend;
 use super::transaction_writes::push_write;
@@ -205,6 +205,15 @@ impl AccessLog for SqlitePool {
 
     async fn read(&self, after_seq: i64, limit: i64) -> Result<Vec<ChainedEntry>, StoreError> {
         access_log_table::read(self, after_seq, limit).await
+    }
+
+    async fn search(
+        &self,
+        filter: &AccessLogFilter,
+        after_seq: i64,
+        limit: i64,
+    ) -> Result<Vec<ChainedEntry>, StoreError> {
+        access_log_table::search(self, filter, after_seq, limit).await
     }
 
     async fn purge_before(&self, cutoff: DateTime<Utc>) -> Result<u64, StoreError> {
