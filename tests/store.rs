@@ -22,9 +22,9 @@ use tsgate::domain::{AslCode, CodiceFiscale, OperatorCf, Profile, RegionCode};
 use tsgate::store::access_log::verify_chain_paged;
 use tsgate::store::postgres::PostgresStore;
 use tsgate::store::{
-    self, verify_chain, AccessLog, AccessLogAnchor, AccessLogEntry, AccessLogWriter, CallerKind,
-    ChainProblem, ChainReport, ChainedEntry, RecordError, SentTestQuery, Store, StoreError,
-    UserRecord,
+    self, verify_chain, AccessLog, AccessLogAnchor, AccessLogEntry, AccessLogFilter,
+    AccessLogWriter, CallerKind, ChainProblem, ChainReport, ChainedEntry, RecordError,
+    SentTestQuery, Store, StoreError, UserRecord,
 };
 
 const PG_ENV: &str = "TSGATE_TEST_PG_URL";
@@ -305,6 +305,9 @@ on_both_backends!(
     users_are_edited_enabled_and_listed_by_asl,
     administrators_round_trip_and_bootstrap_happens_once,
     old_otp_profile_grants_are_renamed_by_the_migration,
+    tampered_admin_entry_fails_verification,
+    admin_appends_while_the_writer_runs_keep_one_chain,
+    search_filters_by_actor_target_operation_and_time,
 );
 
 // --- helpers ----------------------------------------------------------------------------------
@@ -1416,6 +1419,14 @@ impl AccessLog for Instrumented {
     }
     async fn read(&self, after: i64, limit: i64) -> Result<Vec<ChainedEntry>, StoreError> {
         self.inner.access_log().read(after, limit).await
+    }
+    async fn search(
+        &self,
+        filter: &AccessLogFilter,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<ChainedEntry>, StoreError> {
+        self.inner.access_log().search(filter, after, limit).await
     }
     async fn purge_before(&self, cutoff: DateTime<Utc>) -> Result<u64, StoreError> {
         self.inner.access_log().purge_before(cutoff).await
@@ -2608,4 +2619,185 @@ async fn concurrent_failures_are_all_counted(db: Arc<TestDb>) {
     assert_eq!(count.failures, 20, "every failure counted");
     assert_eq!(locked_now, 1, "exactly one failure locked the account");
     assert!(count.locked_at(now));
+}
+
+// --- administrative actions ---------------------------------------------------------------------
+
+/// An administrative action by the command line on `target`.
+fn admin_action(
+    operation: tsgate::audit::AdminOperation,
+    target: &str,
+) -> tsgate::audit::AdminAction {
+    tsgate::audit::AdminAction {
+        actor: tsgate::audit::Actor::Cli {
+            os_user: "auditor-test".into(),
+        },
+        operation,
+        target: Some(target.into()),
+        detail: Some("profile ASL Numero test".into()),
+        outcome: tsgate::audit::AdminOutcome::Done,
+        client_address: Some("192.0.2.9".parse().expect("an address")),
+    }
+}
+
+/// Entries written before the new columns (all NULL) and administrative entries (all set) verify
+/// side by side; altering any new column of an administrative row is caught at that row.
+async fn tampered_admin_entry_fails_verification(db: Arc<TestDb>) {
+    use tsgate::audit::{record_admin_action, AdminOperation};
+    let store = &*db.store;
+    append_entries(store, 3, base_time()).await;
+    let grant = admin_action(AdminOperation::UserGrant, "ASL02");
+    assert_eq!(record_admin_action(store, &grant).await.expect("record"), 4);
+    let region = admin_action(AdminOperation::RegionEnable, "120");
+    assert_eq!(
+        record_admin_action(store, &region).await.expect("record"),
+        5
+    );
+    assert_eq!(verify(store).await, intact(5, 1, 5));
+
+    for (tampering, undo) in [
+        ("target = 'ASL03'", "target = 'ASL02'"),
+        ("outcome = 'refused: no'", "outcome = 'ok'"),
+        ("client_address = NULL", "client_address = '192.0.2.9'"),
+        (
+            "detail = 'profile Invio codice OTP'",
+            "detail = 'profile ASL Numero test'",
+        ),
+        ("operation = 'user-revoke'", "operation = 'user-grant'"),
+        ("caller_id = 'someone-else'", "caller_id = 'auditor-test'"),
+    ] {
+        db.tamper(&format!("UPDATE access_log SET {tampering} WHERE seq = 4"))
+            .await;
+        assert_eq!(
+            verify(store).await,
+            broken(4, ChainProblem::Altered),
+            "{tampering}"
+        );
+        db.tamper(&format!("UPDATE access_log SET {undo} WHERE seq = 4"))
+            .await;
+        assert_eq!(verify(store).await, intact(5, 1, 5), "{undo}");
+    }
+}
+
+/// The command line appends from its own process while a gateway's writer runs: whoever loses
+/// the race for a seq chains again onto the new head, so nothing is refused and the chain stays
+/// one line. Here the "command line" is a second store on the same database.
+async fn admin_appends_while_the_writer_runs_keep_one_chain(db: Arc<TestDb>) {
+    use tsgate::audit::{record_admin_action, AdminOperation};
+    let (writer, handle) = AccessLogWriter::start(db.store.clone(), 16)
+        .await
+        .expect("start writer");
+    assert_eq!(
+        writer.record(entry(1, base_time())).await.expect("record"),
+        1
+    );
+
+    // The writer's cached head (1) is now stale: its next batch must chain after the CLI's.
+    let cli = db.open_again().await;
+    let seq = record_admin_action(cli.as_ref(), &admin_action(AdminOperation::UserCreate, "A"))
+        .await
+        .expect("CLI append");
+    assert_eq!(seq, 2);
+    assert_eq!(
+        writer.record(entry(3, base_time())).await.expect("record"),
+        3
+    );
+
+    // Both at once, many times.
+    let gateway = (0..60).map(|i| {
+        let writer = writer.clone();
+        tokio::spawn(async move { writer.record(entry(10 + i, base_time())).await })
+    });
+    let gateway: Vec<_> = gateway.collect();
+    let command_line = (0..20).map(|i| {
+        let cli = cli.clone();
+        tokio::spawn(async move {
+            let action = admin_action(AdminOperation::UserGrant, &format!("U{i}"));
+            record_admin_action(cli.as_ref(), &action).await
+        })
+    });
+    let command_line: Vec<_> = command_line.collect();
+    for task in gateway {
+        task.await.expect("task").expect("gateway entry recorded");
+    }
+    for task in command_line {
+        task.await.expect("task").expect("CLI entry recorded");
+    }
+    handle.shutdown().await;
+    cli.close().await;
+    assert_eq!(verify(&*db.store).await, intact(83, 1, 83));
+}
+
+/// `audit show`'s questions: by actor (caller id or operator CF), target, operation and period.
+async fn search_filters_by_actor_target_operation_and_time(db: Arc<TestDb>) {
+    use tsgate::audit::{record_admin_action, AdminOperation};
+    let store = &*db.store;
+    append_entries(store, 10, base_time()).await;
+    for (operation, target) in [
+        (AdminOperation::UserCreate, "OP-A"),
+        (AdminOperation::UserGrant, "OP-A"),
+        (AdminOperation::UserGrant, "OP-B"),
+    ] {
+        record_admin_action(store, &admin_action(operation, target))
+            .await
+            .expect("record");
+    }
+    let seqs = |filter: AccessLogFilter, after: i64, limit: i64| async move {
+        store
+            .access_log()
+            .search(&filter, after, limit)
+            .await
+            .expect("search")
+            .iter()
+            .map(|e| e.seq)
+            .collect::<Vec<_>>()
+    };
+    let by = |actor: Option<&str>, target: Option<&str>, operation: Option<&str>| AccessLogFilter {
+        actor: actor.map(Into::into),
+        target: target.map(Into::into),
+        operation: operation.map(Into::into),
+        ..AccessLogFilter::default()
+    };
+    assert_eq!(
+        seqs(by(Some("auditor-test"), None, None), 0, 100).await,
+        [11, 12, 13]
+    );
+    assert_eq!(seqs(by(None, Some("OP-A"), None), 0, 100).await, [11, 12]);
+    assert_eq!(
+        seqs(by(None, None, Some("user-grant")), 0, 100).await,
+        [12, 13]
+    );
+    assert_eq!(
+        seqs(
+            by(Some("auditor-test"), Some("OP-A"), Some("user-grant")),
+            0,
+            100
+        )
+        .await,
+        [12]
+    );
+    // Paging: after a seq, at most a limit.
+    assert_eq!(
+        seqs(by(Some("auditor-test"), None, None), 11, 1).await,
+        [12]
+    );
+    // The operator's CF is an actor too (entries 2, 5, 8 of the fixture carry it).
+    let with_cf: Vec<i64> = (1..=10)
+        .filter(|i| entry(*i, base_time()).operator_cf.as_deref() == Some("RSSMRA80A01H501U"))
+        .collect();
+    assert_eq!(
+        seqs(by(Some("RSSMRA80A01H501U"), None, None), 0, 100).await,
+        with_cf
+    );
+    // The period: the fixture's entries are a minute apart from base_time; from is inclusive,
+    // until exclusive.
+    let period = AccessLogFilter {
+        from: Some(base_time() + chrono::Duration::minutes(2)),
+        until: Some(base_time() + chrono::Duration::minutes(5)),
+        ..AccessLogFilter::default()
+    };
+    assert_eq!(seqs(period, 0, 100).await, [3, 4, 5]);
+    assert!(seqs(by(Some("nobody"), None, None), 0, 100)
+        .await
+        .is_empty());
 }
