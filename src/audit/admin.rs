@@ -214,7 +214,9 @@ impl AdminAction {
             service: ADMIN_SERVICE.to_owned(),
             operation: self.operation.as_str().to_owned(),
             outcome: self.outcome.stored(),
-            client_address: self.client_address.map(|address| address.to_string()),
+            client_address: self
+                .client_address
+                .map(|address| address.to_canonical().to_string()),
             target: self.target.clone(),
             detail: self.detail.clone(),
         }

@@ -11,6 +11,8 @@ pub use admin::{
     record_admin_action, Actor, AdminAction, AdminActionNotRecorded, AdminOperation, AdminOutcome,
 };
 
+use std::net::IpAddr;
+
 use chrono::{DateTime, Utc};
 
 use crate::domain::TransactionId;
@@ -23,6 +25,8 @@ pub struct Draft<'a> {
     pub service: &'a str,
     pub operation: &'a str,
     pub transaction_id: TransactionId,
+    /// The client's address, for a request that came over the network.
+    pub client: Option<IpAddr>,
 }
 
 /// Who the entry is about: an identified caller, or what a refused one claimed to be.
@@ -66,7 +70,9 @@ impl Draft<'_> {
             service: self.service.to_owned(),
             operation: self.operation.to_owned(),
             outcome: outcome.to_owned(),
-            client_address: None,
+            client_address: self
+                .client
+                .map(|address| address.to_canonical().to_string()),
             target: None,
             detail: None,
         }

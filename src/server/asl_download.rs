@@ -45,6 +45,7 @@ pub async fn handle(
         service: SERVICE,
         operation: OPERATION,
         transaction_id,
+        client: Some(client),
     };
     let credentials = Credentials::from_http(peer, client, authorization, pincode);
     let caller = match gateway.identity.identify(&credentials).await {

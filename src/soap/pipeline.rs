@@ -24,7 +24,8 @@ use crate::services::Context;
 pub struct SoapCall<'a> {
     pub service: &'a str,
     pub content_type: Option<&'a str>,
-    /// The connection's client address: failed credentials are counted per address.
+    /// The connection's client address: failed credentials are counted per address, and it is
+    /// recorded with the transaction in the access log.
     pub client: IpAddr,
     pub authorization: Option<&'a str>,
     pub body: Bytes,
@@ -85,6 +86,7 @@ pub async fn handle(gateway: &Gateway, peer: &Peer, call: SoapCall<'_>) -> HttpR
         service: service.name,
         operation: spec.name,
         transaction_id,
+        client: Some(call.client),
     };
 
     // 3. identify

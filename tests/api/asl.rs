@@ -96,5 +96,13 @@ async fn the_per_mmg_file_lists_the_operators_asl_and_every_download_is_logged()
         ),
         (Some(ASL_OPERATOR.cf), "0000")
     );
+    // Each download, granted or refused, carries the client's address (the test connects
+    // over loopback).
+    assert!(
+        downloads
+            .iter()
+            .all(|e| e.entry.client_address.as_deref() == Some("127.0.0.1")),
+        "{downloads:?}"
+    );
     Ok(())
 }

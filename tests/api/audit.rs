@@ -53,7 +53,20 @@ async fn each_identified_request_leaves_one_entry_with_its_transaction_id() -> T
     let operator = by_tx(&operator).ok_or("operator entry")?;
     assert_eq!(operator.caller_kind, CallerKind::OperatorPassword);
     assert_eq!(operator.caller_id, OPERATOR.id);
+    // The client's address is recorded for every transaction, identified or refused.
+    for entry in [&region, &card, &operator] {
+        assert_eq!(
+            entry.client_address.as_deref(),
+            Some("127.0.0.1"),
+            "{entry:?}"
+        );
+        assert_eq!(
+            (entry.target.as_deref(), entry.detail.as_deref()),
+            (None, None)
+        );
+    }
     let refused = by_tx(&refused).ok_or("refused entry")?;
+    assert_eq!(refused.client_address.as_deref(), Some("127.0.0.1"));
     assert_eq!(refused.outcome, "fault_credenziali_invalide");
     assert_eq!(
         refused.at.timestamp_subsec_nanos() % 1_000_000,
@@ -175,7 +188,8 @@ async fn purge_removes_entries_past_retention_and_the_chain_still_verifies() -> 
     let text = String::from_utf8_lossy(&purge.stdout);
     assert!(purge.status.success(), "{text}");
     assert!(text.contains("removed 3 access-log entries"), "{text}");
-    assert!(text.contains("intact: 2 entries, from 4 to 5"), "{text}");
+    // Entries 4 and 5 remain, and the purge's own administrative entry is 6.
+    assert!(text.contains("intact: 3 entries, from 4 to 6"), "{text}");
     let again = tsgate(&["purge"])?;
     assert!(String::from_utf8_lossy(&again.stdout).contains("removed 0"));
     let verify = tsgate(&["audit", "verify"])?;

@@ -2,6 +2,7 @@
 //! raw HTTP and the sample envelopes of `tests/envelopes/`.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed set-up is a failed test
 
+mod admin_audit;
 mod asl;
 mod audit;
 mod bad_input;
