@@ -80,6 +80,7 @@ impl World {
             service: sierologici::SERVICE,
             operation: "InvioTest",
             transaction_id: TransactionId::Numeric(transaction_id),
+            client: None,
         };
         let entry = draft.answered(caller, self.now, outcome.esito.code(), &outcome.audit);
         audit::commit_with(&log, entry, outcome.write.clone())
