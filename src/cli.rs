@@ -254,6 +254,11 @@ enum AuditCommand {
         /// Up to this time, inclusive: RFC 3339, or a day (through its end, UTC).
         #[arg(long, value_parser = parse_to)]
         to: Option<DateTime<Utc>>,
+        /// Administrative actions only (implied by --target and by an administrative
+        /// --operation). Without it, give a period for a large log: SOAP transactions are found
+        /// by time.
+        #[arg(long)]
+        admin: bool,
         /// Show at most this many entries.
         #[arg(long, default_value_t = 1000)]
         limit: u64,
@@ -349,6 +354,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             operation,
             from,
             to,
+            admin,
             limit,
             json,
         }) => {
@@ -357,7 +363,14 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
                     bail!("--from must be before --to");
                 }
             }
+            let administrative = admin
+                || on.is_some()
+                || operation
+                    .as_deref()
+                    .and_then(AdminOperation::parse)
+                    .is_some();
             let filter = AccessLogFilter {
+                administrative,
                 actor,
                 target: on,
                 operation,
@@ -473,8 +486,11 @@ async fn audited<T>(
     match record_admin_action(store, &action).await {
         Ok(_) => result,
         Err(not_recorded) => {
-            let done = if result.is_ok() { "done" } else { "refused" };
-            Err(anyhow::Error::new(not_recorded).context(format!("{operation} was {done}")))
+            let not_recorded = format!("{:#}", anyhow::Error::new(not_recorded));
+            match result {
+                Ok(_) => bail!("{operation} was done, but {not_recorded}"),
+                Err(refused) => bail!("{refused:#}; and {not_recorded}"),
+            }
         }
     }
 }

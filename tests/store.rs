@@ -2797,6 +2797,28 @@ async fn search_filters_by_actor_target_operation_and_time(db: Arc<TestDb>) {
         ..AccessLogFilter::default()
     };
     assert_eq!(seqs(period, 0, 100).await, [3, 4, 5]);
+    // Administrative actions only: the same questions, on the partial indexes.
+    let admin = |filter: AccessLogFilter| AccessLogFilter {
+        administrative: true,
+        ..filter
+    };
+    assert_eq!(
+        seqs(admin(by(Some("auditor-test"), None, None)), 0, 100).await,
+        [11, 12, 13]
+    );
+    assert!(
+        seqs(admin(by(Some("RSSMRA80A01H501U"), None, None)), 0, 100)
+            .await
+            .is_empty()
+    );
+    assert_eq!(
+        seqs(admin(by(None, Some("OP-A"), Some("user-grant"))), 0, 100).await,
+        [12]
+    );
+    assert_eq!(
+        seqs(admin(AccessLogFilter::default()), 11, 100).await,
+        [12, 13]
+    );
     assert!(seqs(by(Some("nobody"), None, None), 0, 100)
         .await
         .is_empty());

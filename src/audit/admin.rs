@@ -8,10 +8,8 @@ use std::net::IpAddr;
 
 use chrono::{DateTime, Utc};
 
+use crate::store::access_log::ADMIN_SERVICE;
 use crate::store::{append_at_head, AccessLogEntry, CallerKind, Store, StoreError};
-
-/// The `service` column of every administrative entry, apart from the SOAP services' names.
-pub const ADMIN_SERVICE: &str = "admin";
 
 /// Who performs an administrative action.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -64,6 +64,10 @@ impl fmt::Display for CallerKind {
     }
 }
 
+/// The `service` of every administrative entry, apart from the SOAP services' names; the
+/// administrative indexes (migration 0009/0010) hold only entries with it.
+pub const ADMIN_SERVICE: &str = "admin";
+
 /// What one request yields; built by the gateway's `record` stage.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccessLogEntry {

@@ -8,7 +8,9 @@ use sqlx::{
     ColumnIndex, Decode, Encode, Executor, IntoArguments, Pool, QueryBuilder, Transaction, Type,
 };
 
-use super::access_log::{decode_hash, AccessLogAnchor, AccessLogEntry, CallerKind, ChainedEntry};
+use super::access_log::{
+    decode_hash, AccessLogAnchor, AccessLogEntry, CallerKind, ChainedEntry, ADMIN_SERVICE,
+};
 use super::backend::Backend;
 use super::{PendingWrite, StoreError};
 
@@ -64,6 +66,8 @@ pub trait AccessLog: Send + Sync {
 /// Which entries an auditor asks for; every part given must match (`None`: any).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AccessLogFilter {
+    /// Administrative actions only (the partial indexes of migration 0009/0010 serve these).
+    pub administrative: bool,
     /// Who acted: the caller id (region code, user id, administrator id, OS user) or the
     /// operator's CF.
     pub actor: Option<String>,
@@ -255,13 +259,24 @@ where
         columns!(),
         " FROM access_log WHERE seq > $1"
     ));
+    if filter.administrative {
+        // A literal, not a bind, so that the planner matches the partial indexes' predicate.
+        sql.push_str(&format!(" AND service = '{ADMIN_SERVICE}'"));
+    }
     let mut texts: Vec<&str> = Vec::new();
     let mut times: Vec<i64> = Vec::new();
     if let Some(actor) = filter.actor.as_deref() {
-        sql.push_str(&format!(
-            " AND (caller_id = ${n} OR operator_cf = ${n})",
-            n = 2 + texts.len()
-        ));
+        let n = 2 + texts.len();
+        if filter.administrative {
+            // Each half on its partial index (an OR of the two would scan).
+            sql.push_str(&format!(
+                " AND seq IN (SELECT seq FROM access_log WHERE service = '{ADMIN_SERVICE}' \
+                 AND caller_id = ${n} UNION ALL SELECT seq FROM access_log \
+                 WHERE service = '{ADMIN_SERVICE}' AND operator_cf = ${n})"
+            ));
+        } else {
+            sql.push_str(&format!(" AND (caller_id = ${n} OR operator_cf = ${n})"));
+        }
         texts.push(actor);
     }
     if let Some(target) = filter.target.as_deref() {

@@ -7,14 +7,16 @@ use std::process::Output;
 
 use crate::helpers::{spawn_app, As, TestApp, TestResult, MMG, OPERATOR, SUBSTITUTE};
 
-/// `tsgate <args> --config DIR/tsgate.toml`, as an administrator runs it on the gateway's host.
-fn tsgate(app: &TestApp, args: &[&str]) -> std::io::Result<Output> {
-    std::process::Command::new(env!("CARGO_BIN_EXE_tsgate"))
+/// `tsgate <args> --config DIR/tsgate.toml`, as an administrator runs it on the gateway's host;
+/// awaited, so the gateway on this test's runtime goes on serving meanwhile.
+async fn tsgate(app: &TestApp, args: &[&str]) -> std::io::Result<Output> {
+    tokio::process::Command::new(env!("CARGO_BIN_EXE_tsgate"))
         .args(args)
         .arg("--config")
         .arg(app.dir.path().join("tsgate.toml"))
         .env("USER", "auditor")
         .output()
+        .await
 }
 
 fn stdout(output: &Output) -> String {
@@ -22,13 +24,13 @@ fn stdout(output: &Output) -> String {
 }
 
 /// The entries `audit show --json <filters>` prints.
-fn show(
+async fn show(
     app: &TestApp,
     filters: &[&str],
 ) -> Result<Vec<serde_json::Value>, crate::helpers::BoxError> {
     let mut args = vec!["audit", "show", "--json"];
     args.extend_from_slice(filters);
-    let output = tsgate(app, &args)?;
+    let output = tsgate(app, &args).await?;
     assert!(
         output.status.success(),
         "{}",
@@ -50,10 +52,11 @@ async fn every_administrative_action_is_in_audit_show_and_the_chain_stays_intact
     assert_eq!(app.call_catalogue(As::Region).await.status, 200);
 
     let registry = tempfile::tempdir()?;
-    let generated = std::process::Command::new(env!("CARGO_BIN_EXE_tsgate"))
+    let generated = tokio::process::Command::new(env!("CARGO_BIN_EXE_tsgate"))
         .args(["registry", "generate", "--assistiti", "30", "--out"])
         .arg(registry.path())
-        .output()?;
+        .output()
+        .await?;
     assert!(
         generated.status.success(),
         "{}",
@@ -204,7 +207,7 @@ async fn every_administrative_action_is_in_audit_show_and_the_chain_stays_intact
     ];
     let mut printed = String::new();
     for (args, _, _, done) in &actions {
-        let output = tsgate(&app, args)?;
+        let output = tsgate(&app, args).await?;
         printed.push_str(&stdout(&output));
         assert_eq!(
             output.status.success(),
@@ -217,7 +220,7 @@ async fn every_administrative_action_is_in_audit_show_and_the_chain_stays_intact
         assert_eq!(app.call_catalogue(As::Region).await.status, 200);
     }
 
-    let logged = show(&app, &["--actor", "auditor"])?;
+    let logged = show(&app, &["--actor", "auditor"]).await?;
     assert_eq!(logged.len(), actions.len(), "{logged:#?}");
     for ((args, operation, target, done), entry) in actions.iter().zip(&logged) {
         assert_eq!(
@@ -237,7 +240,7 @@ async fn every_administrative_action_is_in_audit_show_and_the_chain_stays_intact
         assert!(entry["client_address"].is_null(), "a local action");
     }
     // No secret in any of it: the generated password and pincode are printed, never logged.
-    let everything = stdout(&tsgate(&app, &["audit", "show", "--json"])?);
+    let everything = stdout(&tsgate(&app, &["audit", "show", "--json"]).await?);
     for secret in ["password=", "pincode="] {
         let value = printed
             .lines()
@@ -247,7 +250,7 @@ async fn every_administrative_action_is_in_audit_show_and_the_chain_stays_intact
     }
 
     // As an auditor asks: on whom, which operation, which period.
-    let on_aud01 = show(&app, &["--target", "AUD01"])?;
+    let on_aud01 = show(&app, &["--target", "AUD01"]).await?;
     assert_eq!(
         on_aud01
             .iter()
@@ -255,7 +258,7 @@ async fn every_administrative_action_is_in_audit_show_and_the_chain_stays_intact
             .collect::<Vec<_>>(),
         ["user-create", "user-grant"]
     );
-    let grants = show(&app, &["--operation", "user-grant", "--target", "NOBODY"])?;
+    let grants = show(&app, &["--operation", "user-grant", "--target", "NOBODY"]).await?;
     assert_eq!(grants.len(), 1);
     assert!(field(&grants[0], "outcome").contains("no user 'NOBODY'"));
     let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
@@ -263,22 +266,22 @@ async fn every_administrative_action_is_in_audit_show_and_the_chain_stays_intact
         show(
             &app,
             &["--actor", "auditor", "--from", &today, "--to", &today]
-        )?
+        )
+        .await?
         .len(),
         actions.len()
     );
-    assert!(show(&app, &["--actor", "auditor", "--to", "2020-01-01"])?.is_empty());
-    let text = stdout(&tsgate(
-        &app,
-        &["audit", "show", "--operation", "region-disable"],
-    )?);
+    assert!(show(&app, &["--actor", "auditor", "--to", "2020-01-01"])
+        .await?
+        .is_empty());
+    let text = stdout(&tsgate(&app, &["audit", "show", "--operation", "region-disable"]).await?);
     assert!(
         text.contains("cli auditor\tadmin region-disable\t130\tok\tservice Sierologici"),
         "{text}"
     );
 
     // Everything the gateway and the command line wrote is one intact chain.
-    let verify = tsgate(&app, &["audit", "verify"])?;
+    let verify = tsgate(&app, &["audit", "verify"]).await?;
     assert!(verify.status.success(), "{}", stdout(&verify));
     let entries = app.access_log().await.len();
     assert!(
