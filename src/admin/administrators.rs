@@ -6,6 +6,7 @@
 
 use std::fmt;
 
+use crate::audit::AdminActionNotRecorded;
 use crate::domain::{AslCode, AslCodeError, CfError, CodiceFiscale, RegionCode, RegionCodeError};
 use crate::identity::password::{hash_secret, verify_password};
 use crate::store::{AdministratorRecord, AdministratorScope, Store, StoreError};
@@ -237,6 +238,9 @@ pub enum AdministratorError {
     /// A taken id is [`StoreError::Duplicate`].
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The action (or its refusal) could not be recorded in the access log.
+    #[error(transparent)]
+    NotRecorded(#[from] AdminActionNotRecorded),
 }
 
 /// The administrator `admin_id` if `password` is theirs and they are enabled; otherwise
@@ -273,7 +277,7 @@ pub async fn authenticate(
                 None,
                 error,
             )
-            .await;
+            .await?;
             Err(refusal.into())
         }
     }
@@ -316,7 +320,7 @@ pub async fn bootstrap(
         None,
         error,
     )
-    .await;
+    .await?;
     outcome.map(|()| AddedAdministrator {
         admin_id: admin_id.to_owned(),
         password,
@@ -358,7 +362,7 @@ pub async fn add(
         None,
         error,
     )
-    .await;
+    .await?;
     outcome.map(|password| AddedAdministrator {
         admin_id: new.admin_id,
         password,
@@ -405,7 +409,7 @@ pub async fn set_enabled(
         Action::DisableAdministrator
     };
     let actor_ = Actor::Administrator(actor.clone());
-    report_result(store, &actor_, action, admin_id, None, error_of(&outcome)).await;
+    report_result(store, &actor_, action, admin_id, None, error_of(&outcome)).await?;
     outcome
 }
 
@@ -421,12 +425,12 @@ pub(super) async fn report_result(
     target: &str,
     detail: Option<&str>,
     error: Option<&dyn fmt::Display>,
-) {
+) -> Result<(), AdminActionNotRecorded> {
     let outcome = match error {
         None => Ok(()),
         Some(error) => Err(error),
     };
-    administrative_action(store, actor, action, target, detail, outcome).await;
+    administrative_action(store, actor, action, target, detail, outcome).await
 }
 
 /// `outcome`'s error, to report.

@@ -1,8 +1,9 @@
-//! Where every administrative action and refusal is reported, done or not: one function, so that
-//! recording them in the hash-chained access log (issue #10, item 6) is one call here.
+//! Where every administrative action and refusal is reported, done or not: one function, which
+//! records it in the hash-chained access log ([`crate::audit::record_admin_action`]) and logs it.
 
 use std::fmt;
 
+use crate::audit::{self, AdminAction, AdminActionNotRecorded, AdminOperation, AdminOutcome};
 use crate::store::Store;
 
 use super::administrators::Actor;
@@ -44,6 +45,42 @@ impl Action {
     }
 }
 
+impl Action {
+    /// The operation the access log records.
+    pub const fn operation(self) -> AdminOperation {
+        match self {
+            Action::Authenticate => AdminOperation::AdminAuthenticate,
+            Action::Bootstrap => AdminOperation::AdminBootstrap,
+            Action::AddAdministrator => AdminOperation::AdminCreate,
+            Action::DisableAdministrator => AdminOperation::AdminDisable,
+            Action::EnableAdministrator => AdminOperation::AdminEnable,
+            Action::AddUser => AdminOperation::UserCreate,
+            Action::EditUser => AdminOperation::UserEdit,
+            Action::DisableUser => AdminOperation::UserDisable,
+            Action::EnableUser => AdminOperation::UserEnable,
+            Action::Grant => AdminOperation::UserGrant,
+            Action::Revoke => AdminOperation::UserRevoke,
+            Action::Unlock => AdminOperation::UserUnlock,
+        }
+    }
+}
+
+/// Who the access log names: the administrator (their id and CF); the id a refused login claimed;
+/// the command line and its OS user for the bootstrap, when no administrator exists yet.
+fn audit_actor(actor: &Actor) -> audit::Actor {
+    match actor {
+        Actor::Administrator(admin) => audit::Actor::Administrator {
+            id: admin.id().to_owned(),
+            cf: Some(admin.cf().to_string()),
+        },
+        Actor::Unauthenticated { claimed_id } => audit::Actor::Administrator {
+            id: claimed_id.clone(),
+            cf: None,
+        },
+        Actor::Bootstrap => audit::Actor::cli(),
+    }
+}
+
 impl fmt::Display for Action {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -51,16 +88,17 @@ impl fmt::Display for Action {
 }
 
 /// Reports that `actor` did `action` on `target` (a user or administrator id; `detail`, e.g.
-/// the profile), or was refused with `outcome`'s error. Today a log line (no secret is ever
-/// passed here); the access-log record is wired in here.
+/// the profile), or was refused with `outcome`'s error: recorded in the access log, and a log
+/// line (no secret is ever passed here). An action that could not be recorded must not be
+/// acknowledged: the caller fails with the error.
 pub async fn administrative_action(
-    _store: &dyn Store,
+    store: &dyn Store,
     actor: &Actor,
     action: Action,
     target: &str,
     detail: Option<&str>,
     outcome: Result<(), &dyn fmt::Display>,
-) {
+) -> Result<(), AdminActionNotRecorded> {
     match outcome {
         Ok(()) => tracing::info!(
             actor = %actor,
@@ -78,4 +116,21 @@ pub async fn administrative_action(
             "administrative action refused or failed"
         ),
     }
+    let record = AdminAction {
+        actor: audit_actor(actor),
+        operation: action.operation(),
+        target: Some(target.to_owned()),
+        detail: detail.map(str::to_owned),
+        outcome: match outcome {
+            Ok(()) => AdminOutcome::Done,
+            Err(error) => AdminOutcome::Refused(error.to_string()),
+        },
+        client_address: None,
+    };
+    audit::record_admin_action(store, &record)
+        .await
+        .map(drop)
+        .inspect_err(|error| {
+            tracing::error!(%error, action = action.as_str(), target, "administrative action not recorded");
+        })
 }

@@ -7,6 +7,7 @@
 use rand::distr::{Alphanumeric, SampleString};
 use rand::Rng;
 
+use crate::audit::AdminActionNotRecorded;
 use crate::domain::{
     AslCode, AslCodeError, CfError, CodiceFiscale, Profile, RegionCode, RegionCodeError,
     UnknownProfile,
@@ -122,6 +123,9 @@ pub enum UserError {
     /// An existing user id or CF is [`StoreError::Duplicate`].
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The action (or its refusal) could not be recorded in the access log.
+    #[error(transparent)]
+    NotRecorded(#[from] AdminActionNotRecorded),
 }
 
 /// Registers `user` with its profiles in `actor`'s ASL: a region or ASL given must be theirs,
@@ -180,7 +184,7 @@ pub async fn add_user(
         None,
         error_of(&outcome),
     )
-    .await;
+    .await?;
     outcome
 }
 
@@ -252,7 +256,7 @@ pub async fn edit(
         None,
         error_of(&outcome),
     )
-    .await;
+    .await?;
     outcome
 }
 
@@ -277,7 +281,7 @@ pub async fn set_enabled(
     } else {
         Action::DisableUser
     };
-    report(store, actor, action, user_id, None, error_of(&outcome)).await;
+    report(store, actor, action, user_id, None, error_of(&outcome)).await?;
     outcome
 }
 
@@ -303,7 +307,7 @@ pub async fn grant_profile(
         detail,
         error_of(&outcome),
     )
-    .await;
+    .await?;
     outcome
 }
 
@@ -329,7 +333,7 @@ pub async fn revoke_profile(
         detail,
         error_of(&outcome),
     )
-    .await;
+    .await?;
     outcome
 }
 
@@ -373,9 +377,9 @@ async fn report(
     target: &str,
     detail: Option<&str>,
     error: Option<&dyn std::fmt::Display>,
-) {
+) -> Result<(), AdminActionNotRecorded> {
     let actor = Actor::Administrator(actor.clone());
-    report_result(store, &actor, action, target, detail, error).await;
+    report_result(store, &actor, action, target, detail, error).await
 }
 
 /// What an unlock found: the user's lock (if it was still in force) and failures, now forgotten.
@@ -413,7 +417,7 @@ pub async fn unlock(
         None,
         error_of(&outcome),
     )
-    .await;
+    .await?;
     outcome
 }
 

@@ -60,6 +60,8 @@ pub enum AdminOperation {
     UserResetPassword,
     UserResetPincode,
     UserUnlock,
+    AdminAuthenticate,
+    AdminBootstrap,
     AdminCreate,
     AdminEdit,
     AdminDisable,
@@ -76,7 +78,7 @@ pub enum AdminOperation {
 }
 
 impl AdminOperation {
-    pub const ALL: [AdminOperation; 22] = [
+    pub const ALL: [AdminOperation; 24] = [
         AdminOperation::UserCreate,
         AdminOperation::UserEdit,
         AdminOperation::UserDisable,
@@ -86,6 +88,8 @@ impl AdminOperation {
         AdminOperation::UserResetPassword,
         AdminOperation::UserResetPincode,
         AdminOperation::UserUnlock,
+        AdminOperation::AdminAuthenticate,
+        AdminOperation::AdminBootstrap,
         AdminOperation::AdminCreate,
         AdminOperation::AdminEdit,
         AdminOperation::AdminDisable,
@@ -113,6 +117,8 @@ impl AdminOperation {
             AdminOperation::UserResetPassword => "user-reset-password",
             AdminOperation::UserResetPincode => "user-reset-pincode",
             AdminOperation::UserUnlock => "user-unlock",
+            AdminOperation::AdminAuthenticate => "admin-authenticate",
+            AdminOperation::AdminBootstrap => "admin-bootstrap",
             AdminOperation::AdminCreate => "admin-create",
             AdminOperation::AdminEdit => "admin-edit",
             AdminOperation::AdminDisable => "admin-disable",

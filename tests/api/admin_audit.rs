@@ -5,18 +5,23 @@
 
 use std::process::Output;
 
-use crate::helpers::{spawn_app, As, TestApp, TestResult, MMG, OPERATOR, SUBSTITUTE};
+use crate::helpers::{seed, spawn_app, As, BoxError, TestApp, TestResult, MMG, SUBSTITUTE};
 
-/// `tsgate <args> --config DIR/tsgate.toml`, as an administrator runs it on the gateway's host;
-/// awaited, so the gateway on this test's runtime goes on serving meanwhile.
-async fn tsgate(app: &TestApp, args: &[&str]) -> std::io::Result<Output> {
-    tokio::process::Command::new(env!("CARGO_BIN_EXE_tsgate"))
+/// `tsgate <args> --config DIR/tsgate.toml`, as an administrator runs it on the gateway's host
+/// (as OS user `auditor`, with `password` in `TSGATE_ADMIN_PASSWORD`); awaited, so the gateway on
+/// this test's runtime goes on serving meanwhile.
+async fn tsgate(app: &TestApp, password: Option<&str>, args: &[&str]) -> std::io::Result<Output> {
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_tsgate"));
+    command
         .args(args)
         .arg("--config")
         .arg(app.dir.path().join("tsgate.toml"))
         .env("USER", "auditor")
-        .output()
-        .await
+        .env_remove("TSGATE_ADMIN_PASSWORD");
+    if let Some(password) = password {
+        command.env("TSGATE_ADMIN_PASSWORD", password);
+    }
+    command.output().await
 }
 
 fn stdout(output: &Output) -> String {
@@ -24,13 +29,10 @@ fn stdout(output: &Output) -> String {
 }
 
 /// The entries `audit show --json <filters>` prints.
-async fn show(
-    app: &TestApp,
-    filters: &[&str],
-) -> Result<Vec<serde_json::Value>, crate::helpers::BoxError> {
+async fn show(app: &TestApp, filters: &[&str]) -> Result<Vec<serde_json::Value>, BoxError> {
     let mut args = vec!["audit", "show", "--json"];
     args.extend_from_slice(filters);
-    let output = tsgate(app, &args).await?;
+    let output = tsgate(app, None, &args).await?;
     assert!(
         output.status.success(),
         "{}",
@@ -45,6 +47,39 @@ async fn show(
 fn field<'a>(entry: &'a serde_json::Value, name: &str) -> &'a str {
     entry[name].as_str().unwrap_or_default()
 }
+
+/// One administrative command and what the log must say of it.
+struct Step<'a> {
+    args: Vec<&'a str>,
+    password: Option<String>,
+    /// `caller_kind caller_id`, as `audit show` names the actor.
+    actor: &'a str,
+    operation: &'a str,
+    target: &'a str,
+    done: bool,
+}
+
+fn step<'a>(
+    args: &[&'a str],
+    password: Option<&str>,
+    actor: &'a str,
+    operation: &'a str,
+    target: &'a str,
+    done: bool,
+) -> Step<'a> {
+    Step {
+        args: args.to_vec(),
+        password: password.map(str::to_owned),
+        actor,
+        operation,
+        target,
+        done,
+    }
+}
+
+const NEW_OPERATOR_CF: &str = "BNCLRA85M41H501Z";
+const CENTRAL_CF: &str = "GLLLRA70M41H501E";
+const ASL_ADMIN_CF: &str = "FRRMRC75P12H501H";
 
 #[tokio::test]
 async fn every_administrative_action_is_in_audit_show_and_the_chain_stays_intact() -> TestResult {
@@ -65,61 +100,231 @@ async fn every_administrative_action_is_in_audit_show_and_the_chain_stays_intact
     let registry_dir = registry.path().display().to_string();
     let missing_dir = registry.path().join("nowhere").display().to_string();
 
-    // (arguments, operation, target, done): each action while the gateway runs and answers.
-    let actions: Vec<(Vec<&str>, &str, &str, bool)> = vec![
-        (
-            vec![
-                "users",
-                "add",
-                "--user-id",
-                "AUD01",
+    // The seeded administrators act (their password is the seed's); the bootstrap is refused,
+    // one central administrator existing already.
+    let mut printed = String::new();
+    let (central, asl) = (Some(seed::PASSWORD), Some(seed::PASSWORD));
+    let by_asl = "administrator ADMIN201";
+    let cli = "cli auditor";
+    let by_central = "administrator ADMINCENTRALE";
+    let steps = [
+        // The first bootstrap of this database (the seed added administrators directly), then
+        // a second one, refused.
+        step(
+            &[
+                "admin",
+                "bootstrap",
+                "--admin-id",
+                "CENTRALE2",
                 "--cf",
-                "BNCLRA85M41H501Z",
-                "--profile",
-                "ASL Numero test",
+                CENTRAL_CF,
+            ],
+            None,
+            cli,
+            "admin-bootstrap",
+            "CENTRALE2",
+            true,
+        ),
+        step(
+            &[
+                "admin",
+                "bootstrap",
+                "--admin-id",
+                "CENTRALE2",
+                "--cf",
+                CENTRAL_CF,
+            ],
+            None,
+            cli,
+            "admin-bootstrap",
+            "CENTRALE2",
+            false,
+        ),
+        step(
+            &[
+                "admins",
+                "add",
+                "--as",
+                "ADMINCENTRALE",
+                "--admin-id",
+                "ADMIN203",
+                "--cf",
+                ASL_ADMIN_CF,
                 "--region",
                 "120",
                 "--asl",
-                "201",
+                "203",
             ],
+            central,
+            by_central,
+            "admin-create",
+            "ADMIN203",
+            true,
+        ),
+        step(
+            &[
+                "users",
+                "add",
+                "--as",
+                "ADMIN201",
+                "--user-id",
+                "AUD01",
+                "--cf",
+                NEW_OPERATOR_CF,
+                "--profile",
+                "ASL Numero test",
+            ],
+            asl,
+            by_asl,
             "user-create",
             "AUD01",
             true,
         ),
-        (
-            vec!["users", "add", "--user-id", "AUD02", "--cf", OPERATOR.cf],
+        // Another ASL's operator: refused by the scope, and recorded.
+        step(
+            &[
+                "users",
+                "add",
+                "--as",
+                "ADMIN201",
+                "--user-id",
+                "AUD02",
+                "--cf",
+                "VRDLCU75D52H501Z",
+                "--asl",
+                "202",
+            ],
+            asl,
+            by_asl,
             "user-create",
             "AUD02",
             false,
         ),
-        (
-            vec![
+        step(
+            &[
+                "users",
+                "edit",
+                "--as",
+                "ADMIN201",
+                "--user-id",
+                "AUD01",
+                "--name",
+                "Laura Bianchi",
+            ],
+            asl,
+            by_asl,
+            "user-edit",
+            "AUD01",
+            true,
+        ),
+        step(
+            &[
                 "users",
                 "grant",
+                "--as",
+                "ADMIN201",
                 "--user-id",
                 "AUD01",
                 "--profile",
-                "Invio codice OTP",
+                "Sistema TS-Invio codice OTP",
             ],
+            asl,
+            by_asl,
             "user-grant",
             "AUD01",
             true,
         ),
-        (
-            vec![
+        step(
+            &[
                 "users",
                 "grant",
+                "--as",
+                "ADMIN201",
                 "--user-id",
                 "NOBODY",
                 "--profile",
-                "Invio codice OTP",
+                "Sistema TS-Invio codice OTP",
             ],
+            asl,
+            by_asl,
             "user-grant",
             "NOBODY",
             false,
         ),
-        (
-            vec![
+        step(
+            &[
+                "users",
+                "revoke",
+                "--as",
+                "ADMIN201",
+                "--user-id",
+                "AUD01",
+                "--profile",
+                "Sistema TS-Invio codice OTP",
+            ],
+            asl,
+            by_asl,
+            "user-revoke",
+            "AUD01",
+            true,
+        ),
+        step(
+            &["users", "disable", "--as", "ADMIN201", "--user-id", "AUD01"],
+            asl,
+            by_asl,
+            "user-disable",
+            "AUD01",
+            true,
+        ),
+        step(
+            &["users", "enable", "--as", "ADMIN201", "--user-id", "AUD01"],
+            asl,
+            by_asl,
+            "user-enable",
+            "AUD01",
+            true,
+        ),
+        // A wrong password: the attempt is recorded under the id it claimed.
+        step(
+            &["users", "list", "--as", "ADMIN201"],
+            Some("wrong"),
+            "administrator ADMIN201",
+            "admin-authenticate",
+            "ADMIN201",
+            false,
+        ),
+        step(
+            &[
+                "admins",
+                "disable",
+                "--as",
+                "ADMINCENTRALE",
+                "--admin-id",
+                "ADMIN203",
+            ],
+            central,
+            by_central,
+            "admin-disable",
+            "ADMIN203",
+            true,
+        ),
+        step(
+            &[
+                "admins",
+                "enable",
+                "--as",
+                "ADMINCENTRALE",
+                "--admin-id",
+                "ADMIN203",
+            ],
+            central,
+            by_central,
+            "admin-enable",
+            "ADMIN203",
+            true,
+        ),
+        step(
+            &[
                 "regions",
                 "enable",
                 "--code",
@@ -127,12 +332,14 @@ async fn every_administrative_action_is_in_audit_show_and_the_chain_stays_intact
                 "--service",
                 "Sierologici",
             ],
+            None,
+            cli,
             "region-enable",
             "130",
             true,
         ),
-        (
-            vec![
+        step(
+            &[
                 "regions",
                 "disable",
                 "--code",
@@ -140,29 +347,34 @@ async fn every_administrative_action_is_in_audit_show_and_the_chain_stays_intact
                 "--service",
                 "Sierologici",
             ],
+            None,
+            cli,
             "region-disable",
             "130",
             true,
         ),
-        (
-            vec![
+        step(
+            &[
                 "substitutes",
                 "add",
                 "--titolare",
                 MMG.cf,
                 "--substitute",
-                "BNCLRA85M41H501Z",
+                NEW_OPERATOR_CF,
                 "--from",
                 "2020-09-01",
                 "--to",
                 "2020-09-30",
             ],
+            None,
+            cli,
             "substitute-add",
-            "BNCLRA85M41H501Z",
+            NEW_OPERATOR_CF,
             true,
         ),
-        (
-            vec![
+        // The titolare is no MMG: refused by the rule, and recorded.
+        step(
+            &[
                 "substitutes",
                 "add",
                 "--titolare",
@@ -174,45 +386,53 @@ async fn every_administrative_action_is_in_audit_show_and_the_chain_stays_intact
                 "--to",
                 "2020-09-30",
             ],
+            None,
+            cli,
             "substitute-add",
             MMG.cf,
             false,
         ),
-        (
-            vec![
+        step(
+            &[
                 "substitutes",
                 "revoke",
                 "--titolare",
                 MMG.cf,
                 "--substitute",
-                "BNCLRA85M41H501Z",
+                NEW_OPERATOR_CF,
             ],
+            None,
+            cli,
             "substitute-revoke",
-            "BNCLRA85M41H501Z",
+            NEW_OPERATOR_CF,
             true,
         ),
-        (
-            vec!["registry", "import", "--from", &registry_dir],
+        step(
+            &["registry", "import", "--from", &registry_dir],
+            None,
+            cli,
             "registry-import",
             &registry_dir,
             true,
         ),
-        (
-            vec!["registry", "import", "--from", &missing_dir],
+        step(
+            &["registry", "import", "--from", &missing_dir],
+            None,
+            cli,
             "registry-import",
             &missing_dir,
             false,
         ),
-        (vec!["purge"], "purge", "", true),
+        step(&["purge"], None, cli, "purge", "", true),
     ];
-    let mut printed = String::new();
-    for (args, _, _, done) in &actions {
-        let output = tsgate(&app, args).await?;
+    for step in &steps {
+        let output = tsgate(&app, step.password.as_deref(), &step.args).await?;
         printed.push_str(&stdout(&output));
         assert_eq!(
             output.status.success(),
-            *done,
-            "{args:?}: {}{}",
+            step.done,
+            "{:?}: {}{}",
+            step.args,
             stdout(&output),
             String::from_utf8_lossy(&output.stderr)
         );
@@ -220,44 +440,68 @@ async fn every_administrative_action_is_in_audit_show_and_the_chain_stays_intact
         assert_eq!(app.call_catalogue(As::Region).await.status, 200);
     }
 
-    let logged = show(&app, &["--actor", "auditor"]).await?;
-    assert_eq!(logged.len(), actions.len(), "{logged:#?}");
-    for ((args, operation, target, done), entry) in actions.iter().zip(&logged) {
+    let logged = show(&app, &["--admin"]).await?;
+    let expected: Vec<&Step> = steps.iter().collect();
+    assert_eq!(logged.len(), expected.len(), "{logged:#?}");
+    for (step, entry) in expected.iter().zip(&logged) {
+        let actor = format!(
+            "{} {}",
+            field(entry, "caller_kind"),
+            field(entry, "caller_id")
+        );
         assert_eq!(
             (
-                field(entry, "caller_kind"),
+                actor.as_str(),
                 field(entry, "service"),
                 field(entry, "operation"),
-                entry["target"].as_str().unwrap_or(""),
+                field(entry, "target"),
             ),
-            ("cli", "admin", *operation, *target),
-            "{args:?}"
+            (step.actor, "admin", step.operation, step.target),
+            "{:?}",
+            step.args
         );
         let outcome = field(entry, "outcome");
-        assert_eq!(outcome == "ok", *done, "{args:?}: {outcome}");
-        assert!(*done || outcome.starts_with("refused: "), "{outcome}");
+        assert_eq!(outcome == "ok", step.done, "{:?}: {outcome}", step.args);
+        assert!(step.done || outcome.starts_with("refused: "), "{outcome}");
         assert!(entry["at_ms"].as_i64().is_some_and(|ms| ms > 0));
         assert!(entry["client_address"].is_null(), "a local action");
     }
-    // No secret in any of it: the generated password and pincode are printed, never logged.
-    let everything = stdout(&tsgate(&app, &["audit", "show", "--json"]).await?);
-    for secret in ["password=", "pincode="] {
-        let value = printed
-            .lines()
-            .find_map(|line| line.strip_prefix(secret))
-            .ok_or(secret)?;
-        assert!(!everything.contains(value), "{secret} logged");
+    // An administrator is named with their CF too.
+    assert_eq!(field(&logged[2], "operator_cf"), CENTRAL_CF);
+    // No secret in any of it: the generated passwords and pincode are printed, never logged.
+    let everything = stdout(&tsgate(&app, None, &["audit", "show", "--json"]).await?);
+    let secrets: Vec<&str> = printed
+        .lines()
+        .filter_map(|line| {
+            line.strip_prefix("password=")
+                .or(line.strip_prefix("pincode="))
+        })
+        .collect();
+    assert!(secrets.len() >= 3, "{printed}");
+    for secret in secrets {
+        assert!(!everything.contains(secret), "a secret is logged");
     }
 
-    // As an auditor asks: on whom, which operation, which period.
+    // As an auditor asks: who, on whom, which operation, which period.
     let on_aud01 = show(&app, &["--target", "AUD01"]).await?;
     assert_eq!(
         on_aud01
             .iter()
             .map(|e| field(e, "operation"))
             .collect::<Vec<_>>(),
-        ["user-create", "user-grant"]
+        [
+            "user-create",
+            "user-edit",
+            "user-grant",
+            "user-revoke",
+            "user-disable",
+            "user-enable"
+        ]
     );
+    let central_acts = show(&app, &["--actor", "ADMINCENTRALE"]).await?;
+    assert_eq!(central_acts.len(), 3, "{central_acts:#?}");
+    // The seeded administrators share one CF: it finds what all of them did.
+    assert_eq!(show(&app, &["--actor", CENTRAL_CF]).await?.len(), 11);
     let grants = show(&app, &["--operation", "user-grant", "--target", "NOBODY"]).await?;
     assert_eq!(grants.len(), 1);
     assert!(field(&grants[0], "outcome").contains("no user 'NOBODY'"));
@@ -269,19 +513,26 @@ async fn every_administrative_action_is_in_audit_show_and_the_chain_stays_intact
         )
         .await?
         .len(),
-        actions.len()
+        10
     );
-    assert!(show(&app, &["--actor", "auditor", "--to", "2020-01-01"])
+    assert!(show(&app, &["--admin", "--to", "2020-01-01"])
         .await?
         .is_empty());
-    let text = stdout(&tsgate(&app, &["audit", "show", "--operation", "region-disable"]).await?);
+    let text = stdout(
+        &tsgate(
+            &app,
+            None,
+            &["audit", "show", "--operation", "region-disable"],
+        )
+        .await?,
+    );
     assert!(
         text.contains("cli auditor\tadmin region-disable\t130\tok\tservice Sierologici"),
         "{text}"
     );
 
     // Everything the gateway and the command line wrote is one intact chain.
-    let verify = tsgate(&app, &["audit", "verify"]).await?;
+    let verify = tsgate(&app, None, &["audit", "verify"]).await?;
     assert!(verify.status.success(), "{}", stdout(&verify));
     let entries = app.access_log().await.len();
     assert!(
