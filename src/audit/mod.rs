@@ -114,3 +114,35 @@ pub async fn commit_with(
         NotRecorded
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry_from(client: Option<IpAddr>) -> AccessLogEntry {
+        let draft = Draft {
+            service: "Servizi",
+            operation: "ElencoServizi",
+            transaction_id: TransactionId::Numeric(1),
+            client,
+        };
+        let refused = Requester::Refused {
+            kind: CallerKind::OperatorPassword,
+            claimed_id: "someone",
+        };
+        draft.entry(refused, Utc::now(), "fault_credenziali_invalide")
+    }
+
+    #[test]
+    fn the_client_address_is_recorded_in_its_plain_form() -> Result<(), std::net::AddrParseError> {
+        let v4 = entry_from(Some("192.0.2.7".parse()?));
+        assert_eq!(v4.client_address.as_deref(), Some("192.0.2.7"));
+        // A dual-stack listener sees IPv4 clients as IPv4-mapped IPv6: logged as IPv4.
+        let mapped = entry_from(Some("::ffff:192.0.2.7".parse()?));
+        assert_eq!(mapped.client_address.as_deref(), Some("192.0.2.7"));
+        let v6 = entry_from(Some("2001:db8::1".parse()?));
+        assert_eq!(v6.client_address.as_deref(), Some("2001:db8::1"));
+        assert_eq!(entry_from(None).client_address, None);
+        Ok(())
+    }
+}
