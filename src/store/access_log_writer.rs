@@ -240,8 +240,9 @@ impl Task {
     }
 }
 
-/// How many times [`append_at_head`] chains a batch again after another writer took its seqs.
-const CHAIN_ATTEMPTS: usize = 16;
+/// How many times [`append_at_head`] chains a batch again after another writer took its seqs:
+/// each loss means another writer's batch went in, so this bounds a contention, not a failure.
+const CHAIN_ATTEMPTS: u64 = 64;
 
 /// Chains `entries` onto the head of the log and appends them, with `writes`, in one
 /// transaction; returns the first entry's seq. `head` caches the head between calls (`None`:
@@ -295,6 +296,11 @@ pub async fn append_at_head(
                 match store.access_log().head().await {
                     Ok(Some(moved)) if moved.0 != last_seq => *head = Some(moved),
                     _ => return Err(error),
+                }
+                if attempt > 2 {
+                    // Several writers keep colliding: spread their next tries apart.
+                    let pause = rand::random_range(0..attempt.min(10));
+                    tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
                 }
                 tracing::debug!(
                     attempt,
