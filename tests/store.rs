@@ -23,8 +23,9 @@ use tsgate::store::access_log::verify_chain_paged;
 use tsgate::store::postgres::PostgresStore;
 use tsgate::store::{
     self, verify_chain, AccessLog, AccessLogAnchor, AccessLogEntry, AccessLogFilter,
-    AccessLogWriter, CallerKind, ChainProblem, ChainReport, ChainedEntry, RecordError,
-    SentTestQuery, Store, StoreError, UserRecord,
+    AccessLogWriter, CallerKind, CertificateKind, CertificateRecord, CertificateStatus,
+    ChainProblem, ChainReport, ChainedEntry, RecordError, SentTestQuery, Store, StoreError,
+    UserRecord,
 };
 
 const PG_ENV: &str = "TSGATE_TEST_PG_URL";
@@ -308,7 +309,95 @@ on_both_backends!(
     tampered_admin_entry_fails_verification,
     admin_appends_while_the_writer_runs_keep_one_chain,
     search_filters_by_actor_target_operation_and_time,
+    certificate_register_records_renewals_and_revocations,
 );
+
+// --- certificate register -----------------------------------------------------------------------
+
+fn certificate(serial: &str, days_left: i64, replaces: Option<&str>) -> CertificateRecord {
+    let issued = base_time();
+    CertificateRecord {
+        serial: serial.to_owned(),
+        kind: CertificateKind::Region,
+        subject: "CN=SAR-120, OU=SAR, O=tsgate".to_owned(),
+        region: Some(region("120")),
+        not_before: issued - chrono::Duration::days(1),
+        not_after: issued + chrono::Duration::days(days_left),
+        issued_at: issued,
+        revoked_at: None,
+        replaces: replaces.map(str::to_owned),
+    }
+}
+
+async fn certificate_register_records_renewals_and_revocations(db: Arc<TestDb>) {
+    let register = db.store.certificates();
+    let old = certificate("0a11", 20, None);
+    let renewed = certificate("0b22", 400, Some("0a11"));
+    let server = CertificateRecord {
+        kind: CertificateKind::Server,
+        subject: "CN=localhost".to_owned(),
+        region: None,
+        ..certificate("0c33", 800, None)
+    };
+    register.record(&renewed).await.expect("record");
+    register.record(&old).await.expect("record");
+    register.record(&server).await.expect("record");
+    let duplicate = register.record(&old).await.expect_err("same serial twice");
+    assert!(
+        matches!(&duplicate, StoreError::Duplicate { what: "certificate", key } if key == "0a11"),
+        "{duplicate:?}"
+    );
+    assert_eq!(
+        register.list().await.expect("list"),
+        [old.clone(), renewed.clone(), server.clone()],
+        "soonest expiry first"
+    );
+    assert_eq!(register.find("0b22").await.expect("find"), Some(renewed));
+    assert_eq!(register.find("ffff").await.expect("find"), None);
+
+    let now = base_time();
+    assert_eq!(old.status(now), CertificateStatus::Valid);
+    assert_eq!(
+        old.status(now + chrono::Duration::days(21)),
+        CertificateStatus::Expired
+    );
+    let at = now + chrono::Duration::hours(1);
+    assert!(register.revoke("0a11", at).await.expect("revoke"));
+    assert!(!register.revoke("0a11", at).await.expect("again: no-op"));
+    let revoked = register.find("0a11").await.expect("find").expect("there");
+    assert_eq!(revoked.revoked_at, Some(at));
+    assert_eq!(revoked.status(at), CertificateStatus::Revoked);
+    let unknown = register
+        .revoke("ffff", at)
+        .await
+        .expect_err("unknown serial");
+    assert!(
+        matches!(
+            &unknown,
+            StoreError::NotFound {
+                what: "certificate",
+                ..
+            }
+        ),
+        "{unknown:?}"
+    );
+
+    db.exec_guarded("UPDATE certificates SET kind = 'wizard' WHERE serial = '0c33'")
+        .await
+        .expect("a foreign writer");
+    let corrupt = register.find("0c33").await.expect_err("unknown kind");
+    assert!(
+        matches!(
+            &corrupt,
+            StoreError::CorruptRow {
+                table: "certificates",
+                column: "kind",
+                ..
+            }
+        ),
+        "{corrupt:?}"
+    );
+}
 
 // --- helpers ----------------------------------------------------------------------------------
 
@@ -1388,6 +1477,9 @@ impl Store for Instrumented {
     }
     fn credential_failures(&self) -> &dyn tsgate::store::CredentialFailures {
         self.inner.credential_failures()
+    }
+    fn certificates(&self) -> &dyn tsgate::store::Certificates {
+        self.inner.certificates()
     }
 }
 

@@ -3,7 +3,8 @@
 //! region permissions ([`Directory`]), the registry
 //! of assistiti ([`Patients`]) and what its import stages ([`Staging`]), the substitutes
 //! titolari authorise ([`Substitutions`]), serology tests ([`Serology`]), ASLs' daily counts
-//! ([`AslCounts`]) and the issuer slots of transaction ids ([`Issuers`]).
+//! ([`AslCounts`]), the issuer slots of transaction ids ([`Issuers`]) and the certificates the
+//! gateway CA issued ([`Certificates`]).
 //!
 //! Two backends that pass the same tests: SQLite (embedded default, a file under `./data`) and
 //! PostgreSQL (production). Each concern's SQL is plain constants in its file, written once
@@ -22,6 +23,7 @@ pub mod access_log_writer;
 pub mod administrators;
 pub mod asl_counts;
 pub mod backend;
+pub mod certificates;
 mod columns;
 pub mod credential_failures;
 pub mod directory;
@@ -50,6 +52,7 @@ pub use access_log_writer::{
 };
 pub use administrators::{AdministratorRecord, AdministratorScope, Administrators};
 pub use asl_counts::{AslCounts, NewAslTestCount};
+pub use certificates::{CertificateKind, CertificateRecord, CertificateStatus, Certificates};
 pub use credential_failures::{CredentialFailures, FailureCount, FailureRecorded, LockoutPolicy};
 pub use directory::{Directory, UserRecord};
 pub use issuers::{Issuers, Lease};
@@ -101,6 +104,9 @@ pub trait Store: Send + Sync {
 
     /// Failed credentials per account, and account locks.
     fn credential_failures(&self) -> &dyn CredentialFailures;
+
+    /// The register of certificates the gateway CA has issued.
+    fn certificates(&self) -> &dyn Certificates;
 }
 
 /// Why a store operation failed. Messages never contain credentials from the URL.
