@@ -7,19 +7,24 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::bail;
+use anyhow::{bail, Context};
 use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand};
 
+use crate::admin::certificates::{self, CaFiles, RevocationTarget};
 use crate::admin::substitutes::NewSubstitution;
 use crate::admin::{regions, substitutes};
 use crate::audit::{record_admin_action, Actor, AdminAction, AdminOperation, AdminOutcome};
 use crate::config::Config;
 use crate::domain::{CodiceFiscale, RegionCode};
-use crate::pki::ca::{read_crl, CertificateAuthority, Subject};
+use crate::pki::ca::Subject;
+use crate::pki::IssuedCertificate;
 use crate::pki::{files, folder, pincode};
 use crate::startup::{shutdown_signal, Application};
-use crate::store::{self, retention, AccessLogFilter, ChainReport, ChainedEntry, Store, StoreLock};
+use crate::store::{
+    self, retention, AccessLogFilter, CertificateRecord, CertificateStatus, ChainReport,
+    ChainedEntry, Store, StoreLock,
+};
 use crate::{demo, telemetry};
 
 mod administration;
@@ -61,7 +66,7 @@ enum Command {
     /// Enable or disable a region for a service.
     #[command(subcommand)]
     Regions(RegionsCommand),
-    /// Issue and revoke certificates with the gateway CA.
+    /// The gateway CA's certificates: issue, renew, revoke, list (the register), the CRL.
     #[command(subcommand)]
     Certs(CertsCommand),
     /// Check the integrity of the access log.
@@ -127,7 +132,8 @@ enum RegionsCommand {
 #[derive(Subcommand)]
 enum CertsCommand {
     /// Fill a deployment's certificate folder with what is missing: the gateway CA, its CRL, the
-    /// server certificate for --host, the pincode encryption key. Never overwrites a file.
+    /// server certificate for --host, the pincode encryption key. Never overwrites a file. The
+    /// server certificate enters the register when the gateway first starts.
     Init {
         /// The folder (the production example's paths are under `certs/`).
         #[arg(long, default_value = "certs")]
@@ -136,11 +142,13 @@ enum CertsCommand {
         #[arg(long, required = true)]
         host: Vec<String>,
     },
-    /// Issue a certificate: `region --code 120`, `operator --cf CF`, or `server --host H`.
+    /// Issue a certificate and record it in the register: `region --code 120`,
+    /// `operator --cf CF`, or `server --host H`.
     Issue {
-        /// Folder with ca.pem, ca-key.pem and crl.pem (`data/demo/certs` for the demo).
-        #[arg(long, default_value = "certs")]
-        ca_dir: PathBuf,
+        #[command(flatten)]
+        target: Target,
+        #[command(flatten)]
+        ca: CaDir,
         /// region | operator | server
         kind: String,
         #[arg(long)]
@@ -157,15 +165,64 @@ enum CertsCommand {
         #[arg(long)]
         out: PathBuf,
     },
-    /// Add a serial number to the CRL (a running gateway applies it within
-    /// tls.reload_interval_ms).
-    Revoke {
-        /// Folder with ca.pem, ca-key.pem and crl.pem (`data/demo/certs` for the demo).
-        #[arg(long, default_value = "certs")]
-        ca_dir: PathBuf,
+    /// Issue a region a new certificate before its current one expires; the current one stays
+    /// valid until it expires or is revoked.
+    Renew {
+        #[command(flatten)]
+        target: Target,
+        #[command(flatten)]
+        ca: CaDir,
+        /// The region's 3-digit code.
         #[arg(long)]
-        serial: String,
+        code: String,
+        #[arg(long, default_value_t = 825)]
+        days: i64,
+        /// Output prefix: writes PREFIX.pem and PREFIX-key.pem.
+        #[arg(long)]
+        out: PathBuf,
     },
+    /// Revoke one certificate (--serial) or every valid certificate of a region (--code): the
+    /// CRL is signed again and a running gateway applies it within tls.reload_interval_ms,
+    /// open connections included.
+    Revoke {
+        #[command(flatten)]
+        target: Target,
+        #[command(flatten)]
+        ca: CaDir,
+        #[arg(long, required_unless_present = "code", conflicts_with = "code")]
+        serial: Option<String>,
+        #[arg(long)]
+        code: Option<String>,
+    },
+    /// The register: every certificate the gateway CA issued, with its status.
+    List {
+        #[command(flatten)]
+        target: Target,
+        #[command(flatten)]
+        ca: CaDir,
+        /// Only the valid certificates that expire within DAYS.
+        #[arg(long, value_name = "DAYS")]
+        expiring: Option<u32>,
+        /// One JSON array instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Sign the CRL again now (a gateway with `pki.ca_key` does it by itself before it runs out).
+    Crl {
+        #[command(flatten)]
+        target: Target,
+        #[command(flatten)]
+        ca: CaDir,
+    },
+}
+
+/// Where the gateway CA's files are, when not where the configuration says.
+#[derive(Args)]
+struct CaDir {
+    /// Folder with ca.pem, ca-key.pem and crl.pem; default: the configuration's
+    /// `tls.client_ca`, `pki.ca_key` and CRL (`DIR/certs` for the demo).
+    #[arg(long)]
+    ca_dir: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -344,7 +401,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Admins(command) => administration::admins(command).await?,
         Command::Admin(command) => administration::admin(command).await?,
         Command::Regions(command) => regions(command).await?,
-        Command::Certs(command) => certs(command)?,
+        Command::Certs(command) => certs(command).await?,
         Command::Registry(command) => registry(command).await?,
         Command::Substitutes(command) => substitutes(command).await?,
         Command::Audit(AuditCommand::Show {
@@ -445,14 +502,16 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The configuration of the demo in `dir` (as `tsgate demo --dir DIR` runs it by default).
+fn demo_config(dir: &Path) -> anyhow::Result<Config> {
+    Ok(Config::with_env_overrides(&Config::in_directory(
+        dir,
+        "127.0.0.1:8443".parse()?,
+    ))?)
+}
+
 async fn open_store(target: &Target) -> anyhow::Result<std::sync::Arc<dyn Store>> {
-    let demo_store = |dir: &Path| -> anyhow::Result<String> {
-        Ok(
-            Config::with_env_overrides(&Config::in_directory(dir, "127.0.0.1:8443".parse()?))?
-                .store
-                .url,
-        )
-    };
+    let demo_store = |dir: &Path| -> anyhow::Result<String> { Ok(demo_config(dir)?.store.url) };
     let url = match (&target.dir, &target.config) {
         (Some(dir), None) => demo_store(dir)?,
         (None, Some(file)) => Config::load(file)?.store.url,
@@ -650,7 +709,7 @@ async fn substitutes(command: SubstitutesCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn certs(command: CertsCommand) -> anyhow::Result<()> {
+async fn certs(command: CertsCommand) -> anyhow::Result<()> {
     match command {
         CertsCommand::Init { dir, host } => {
             let filled = folder::init_gateway(&dir, host)?;
@@ -662,7 +721,8 @@ fn certs(command: CertsCommand) -> anyhow::Result<()> {
             }
         }
         CertsCommand::Issue {
-            ca_dir,
+            target,
+            ca,
             kind,
             code,
             cf,
@@ -671,11 +731,9 @@ fn certs(command: CertsCommand) -> anyhow::Result<()> {
             days,
             out,
         } => {
-            let ca = load_ca(&ca_dir)?;
             let subject = match kind.as_str() {
                 "region" => Subject::Region {
-                    code: RegionCode::parse(code.as_deref().unwrap_or(""))
-                        .map_err(|e| anyhow::anyhow!("--code: {e}"))?,
+                    code: parse_region_code(code.as_deref())?,
                 },
                 "operator" => Subject::Operator {
                     cf: CodiceFiscale::parse(cf.as_deref().unwrap_or(""))
@@ -688,38 +746,192 @@ fn certs(command: CertsCommand) -> anyhow::Result<()> {
                     bail!("unknown certificate kind '{other}': use region, operator or server")
                 }
             };
-            let issued = ca.issue(&subject, days)?;
-            let cert_path = out.with_extension("pem");
-            let key_path = PathBuf::from(format!("{}-key.pem", out.display()));
-            files::write_secret(&key_path, &issued.key_pem)?;
-            std::fs::write(&cert_path, &issued.cert_pem)?;
+            let (store, files) = certs_target(&target, &ca).await?;
+            let (issued, record) =
+                certificates::issue(store.as_ref(), &files, &subject, days).await?;
+            let cert_path = write_issued(&out, &issued)?;
             println!(
-                "issued {} (serial {})",
+                "issued {} (serial {}, valid until {})",
                 cert_path.display(),
-                issued.serial_hex
+                record.serial,
+                record.not_after.format("%Y-%m-%d")
             );
         }
-        CertsCommand::Revoke { ca_dir, serial } => {
-            let serial = serial.trim().to_ascii_lowercase();
-            if serial.is_empty() || hex::decode(&serial).is_err() {
-                bail!("--serial must be hexadecimal, as printed by `certs issue`");
-            }
-            let ca = load_ca(&ca_dir)?;
-            let crl_path = ca_dir.join("crl.pem");
-            let (mut revoked, number) = if crl_path.exists() {
-                read_crl(&files::read_text(&crl_path)?)?
-            } else {
-                (Vec::new(), 0)
-            };
-            if !revoked.contains(&serial) {
-                revoked.push(serial.clone());
-            }
-            std::fs::write(&crl_path, ca.crl(&revoked, number + 1, 30)?)?;
+        CertsCommand::Renew {
+            target,
+            ca,
+            code,
+            days,
+            out,
+        } => {
+            let code = parse_region_code(Some(&code))?;
+            let (store, files) = certs_target(&target, &ca).await?;
+            let renewal = certificates::renew_region(store.as_ref(), &files, code, days).await?;
+            let cert_path = write_issued(&out, &renewal.issued)?;
             println!(
-                "serial {serial} revoked; {} updated; a running gateway applies it within tls.reload_interval_ms",
-                crl_path.display()
+                "issued {} (serial {}, valid until {}); it renews serial {}, which stays valid until {} unless revoked",
+                cert_path.display(),
+                renewal.record.serial,
+                renewal.record.not_after.format("%Y-%m-%d"),
+                renewal.renewed.serial,
+                renewal.renewed.not_after.format("%Y-%m-%d")
             );
         }
+        CertsCommand::Revoke {
+            target,
+            ca,
+            serial,
+            code,
+        } => {
+            let revocation = match (serial, code) {
+                (Some(serial), None) => RevocationTarget::Serial(
+                    certificates::parse_serial(&serial)
+                        .map_err(|e| anyhow::anyhow!("--serial: {e}"))?,
+                ),
+                (None, Some(code)) => RevocationTarget::Region(parse_region_code(Some(&code))?),
+                _ => bail!("give either --serial or --code"),
+            };
+            let (store, files) = certs_target(&target, &ca).await?;
+            for revoked in certificates::revoke(store.as_ref(), &files, revocation).await? {
+                let note = match (revoked.already_in_crl, revoked.registered) {
+                    (true, _) => " (the CRL listed it already)",
+                    (false, false) => " (not in the register: issued before it existed)",
+                    (false, true) => "",
+                };
+                println!("serial {} revoked{note}", revoked.serial);
+            }
+            println!(
+                "{} updated; a running gateway applies it within tls.reload_interval_ms",
+                files.crl.display()
+            );
+        }
+        CertsCommand::List {
+            target,
+            ca,
+            expiring,
+            json,
+        } => {
+            let (store, files) = certs_target(&target, &ca).await?;
+            let now = chrono::Utc::now();
+            let crl = files.read_crl()?;
+            let mut listed = certificates::list(store.as_ref(), Some(&crl), now).await?;
+            if let Some(days) = expiring {
+                listed = certificates::expiring_within(listed, now, days);
+            }
+            print_certificates(&listed, now, json)?;
+        }
+        CertsCommand::Crl { target, ca } => {
+            let (_store, files) = certs_target(&target, &ca).await?;
+            let ca = files.load()?;
+            let crl = files.read_crl()?;
+            files
+                .write_crl(&ca.resign_crl(&crl, time::Duration::try_from(files.crl_valid_for)?)?)?;
+            println!(
+                "{} signed again (number {}, valid {} s)",
+                files.crl.display(),
+                crl.number + 1,
+                files.crl_valid_for.as_secs()
+            );
+        }
+    }
+    Ok(())
+}
+
+fn parse_region_code(code: Option<&str>) -> anyhow::Result<RegionCode> {
+    let Some(code) = code else {
+        bail!("--code: a region certificate needs the region's 3-digit code");
+    };
+    RegionCode::parse(code).map_err(|e| anyhow::anyhow!("--code: {e}"))
+}
+
+/// The store and the CA files a `certs` command works on. The register is in the gateway's
+/// store, so the gateway must be named.
+async fn certs_target(
+    target: &Target,
+    ca: &CaDir,
+) -> anyhow::Result<(std::sync::Arc<dyn Store>, CaFiles)> {
+    let config = match (&target.dir, &target.config) {
+        (Some(dir), None) => demo_config(dir)?,
+        (None, Some(file)) => Config::load(file)?,
+        (None, None) => bail!(
+            "give --config FILE (or --dir DIR for a demo): the certificate register is in the gateway's store"
+        ),
+        (Some(_), Some(_)) => bail!("give either --dir or --config"),
+    };
+    let mut files = CaFiles::from_config(&config);
+    if let Some(dir) = &ca.ca_dir {
+        files = CaFiles {
+            crl_url: files.crl_url,
+            crl_valid_for: files.crl_valid_for,
+            ..CaFiles::in_dir(dir)
+        };
+    }
+    let store = store::connect(&config.store.url)
+        .await
+        .with_context(|| format!("store {}", crate::startup::redact_url(&config.store.url)))?;
+    Ok((store, files))
+}
+
+/// Writes PREFIX.pem and PREFIX-key.pem (the key readable by the owner only).
+fn write_issued(out: &Path, issued: &IssuedCertificate) -> anyhow::Result<PathBuf> {
+    let cert_path = out.with_extension("pem");
+    let key_path = PathBuf::from(format!("{}-key.pem", out.display()));
+    files::write_secret(&key_path, &issued.key_pem)
+        .with_context(|| format!("cannot write {}", key_path.display()))?;
+    std::fs::write(&cert_path, &issued.cert_pem)
+        .with_context(|| format!("cannot write {}", cert_path.display()))?;
+    Ok(cert_path)
+}
+
+fn print_certificates(
+    listed: &[(CertificateRecord, CertificateStatus)],
+    now: chrono::DateTime<chrono::Utc>,
+    json: bool,
+) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let time = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let mut out = std::io::stdout().lock();
+    if json {
+        let rows: Vec<serde_json::Value> = listed
+            .iter()
+            .map(|(c, status)| {
+                serde_json::json!({
+                    "serial": c.serial,
+                    "kind": c.kind.as_str(),
+                    "subject": c.subject,
+                    "region": c.region.map(|r| r.to_string()),
+                    "not_before": time(c.not_before),
+                    "not_after": time(c.not_after),
+                    "issued_at": time(c.issued_at),
+                    "revoked_at": c.revoked_at.map(time),
+                    "replaces": c.replaces,
+                    "status": status.as_str(),
+                    "seconds_to_expiry": (c.not_after - now).num_seconds(),
+                })
+            })
+            .collect();
+        writeln!(out, "{}", serde_json::to_string_pretty(&rows)?)?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "{:<32}  {:<8}  {:<6}  {:<20}  {:<7}  {:<32}  subject",
+        "serial", "kind", "region", "not after", "status", "replaces"
+    )?;
+    for (c, status) in listed {
+        writeln!(
+            out,
+            "{:<32}  {:<8}  {:<6}  {:<20}  {:<7}  {:<32}  {}",
+            c.serial,
+            c.kind.as_str(),
+            c.region
+                .map(|r| r.to_string())
+                .unwrap_or_else(|| "-".into()),
+            time(c.not_after),
+            status.as_str(),
+            c.replaces.as_deref().unwrap_or("-"),
+            c.subject
+        )?;
     }
     Ok(())
 }
@@ -803,10 +1015,4 @@ fn entry_json(chained: &ChainedEntry) -> serde_json::Value {
         "client_address": entry.client_address,
         "hash": hex::encode(chained.hash),
     })
-}
-
-fn load_ca(dir: &Path) -> anyhow::Result<CertificateAuthority> {
-    let cert = files::read_text(&dir.join("ca.pem"))?;
-    let key = files::read_text(&dir.join("ca-key.pem"))?;
-    Ok(CertificateAuthority::load(&cert, &key)?)
 }

@@ -23,6 +23,7 @@ const SECTIONS: &[&str] = &[
     "log",
     "immuni",
     "extensions",
+    "pki",
 ];
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -44,6 +45,77 @@ pub struct Config {
     /// Behaviour beyond the seeds, each off unless turned on.
     #[serde(default)]
     pub extensions: ExtensionsConfig,
+    /// The gateway CA's upkeep: its CRL, where it is published, certificate expiry warnings.
+    #[serde(default)]
+    pub pki: PkiConfig,
+}
+
+/// The gateway CA's upkeep while the gateway serves (README "Certificates").
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PkiConfig {
+    /// The gateway CA's private key (its certificate is `tls.client_ca`). With it the gateway
+    /// re-signs the CRL before it runs out; without it, run `tsgate certs crl` in time.
+    #[serde(default)]
+    pub ca_key: Option<PathBuf>,
+    /// The CRL the gateway CA signs; default: the first of `tls.crls`.
+    #[serde(default)]
+    pub crl: Option<PathBuf>,
+    /// How long a CRL signed by the gateway (or `tsgate certs`) is valid.
+    #[serde(default = "defaults::crl_valid_secs")]
+    pub crl_valid_secs: u64,
+    /// The CRL is signed again once less than this fraction of its validity remains.
+    #[serde(default = "defaults::crl_resign_remaining")]
+    pub crl_resign_remaining: f64,
+    /// How often the CRL's remaining validity and the register's expiries are looked at.
+    #[serde(default = "defaults::pki_check_interval_ms")]
+    pub check_interval_ms: u64,
+    /// The CRL's public address, named in the certificates issued from now on; default:
+    /// `server.public_url` + `pki/gateway-ca.crl` (where the public listener serves it).
+    #[serde(default)]
+    pub crl_url: Option<String>,
+    /// A certificate of the register this close to its expiry is warned about in the log.
+    #[serde(default = "defaults::expiry_warning_days")]
+    pub expiry_warning_days: u32,
+}
+
+impl Default for PkiConfig {
+    fn default() -> Self {
+        PkiConfig {
+            ca_key: None,
+            crl: None,
+            crl_valid_secs: defaults::crl_valid_secs(),
+            crl_resign_remaining: defaults::crl_resign_remaining(),
+            check_interval_ms: defaults::pki_check_interval_ms(),
+            crl_url: None,
+            expiry_warning_days: defaults::expiry_warning_days(),
+        }
+    }
+}
+
+/// Where the public listener serves the gateway CA's CRL (DER).
+pub const CRL_PATH: &str = "/pki/gateway-ca.crl";
+
+impl Config {
+    /// The gateway CA's CRL file: `pki.crl`, or the first of `tls.crls`.
+    pub fn gateway_crl(&self) -> Option<&Path> {
+        self.pki
+            .crl
+            .as_deref()
+            .or(self.tls.crls.first().map(PathBuf::as_path))
+    }
+
+    /// The address certificates name as their CRL distribution point.
+    pub fn crl_url(&self) -> String {
+        match &self.pki.crl_url {
+            Some(url) => url.clone(),
+            None => format!(
+                "{}{}",
+                self.server.public_url.trim_end_matches('/'),
+                CRL_PATH
+            ),
+        }
+    }
 }
 
 /// Extensions beyond the seeds: off by default, so a gateway does what the seeds say.
@@ -117,6 +189,10 @@ pub struct TlsConfig {
     /// Extra trust anchors for operators' national health cards (TS-CNS / CNS issuers).
     #[serde(default)]
     pub card_trust_anchors: Vec<PathBuf>,
+    /// Gateway CAs being rotated out: the certificates they issued are still accepted (and read
+    /// as regions) until they are removed from here (README "Rotating the gateway CA").
+    #[serde(default)]
+    pub previous_client_cas: Vec<PathBuf>,
     /// How often the files above are checked for changes (a new CRL applies without restart).
     #[serde(default = "defaults::tls_reload_interval_ms")]
     pub reload_interval_ms: u64,
@@ -344,6 +420,18 @@ mod defaults {
     pub fn shutdown_grace_ms() -> u64 {
         30_000
     }
+    pub fn crl_valid_secs() -> u64 {
+        30 * 24 * 3600
+    }
+    pub fn crl_resign_remaining() -> f64 {
+        0.5
+    }
+    pub fn pki_check_interval_ms() -> u64 {
+        60_000
+    }
+    pub fn expiry_warning_days() -> u32 {
+        30
+    }
     pub fn tls_reload_interval_ms() -> u64 {
         5_000
     }
@@ -451,6 +539,7 @@ impl Config {
                 client_ca: certs.join("ca.pem"),
                 crls: vec![certs.join("crl.pem")],
                 card_trust_anchors: vec![certs.join("card-ca.pem")],
+                previous_client_cas: Vec::new(),
                 reload_interval_ms: defaults::tls_reload_interval_ms(),
             },
             pincode: PincodeConfig {
@@ -468,6 +557,11 @@ impl Config {
             immuni: None,
             // What the seeds say: regions call neither Sierologici nor ASL.
             extensions: ExtensionsConfig::default(),
+            // The CA's key is at hand: the gateway keeps the CRL signed.
+            pki: PkiConfig {
+                ca_key: Some(certs.join("ca-key.pem")),
+                ..PkiConfig::default()
+            },
             log: LogConfig {
                 format: LogFormat::Pretty,
                 level: defaults::log_level(),
@@ -573,6 +667,11 @@ impl Config {
         fix(&mut self.tls.client_ca);
         self.tls.crls.iter_mut().for_each(fix);
         self.tls.card_trust_anchors.iter_mut().for_each(fix);
+        self.tls.previous_client_cas.iter_mut().for_each(fix);
+        [&mut self.pki.ca_key, &mut self.pki.crl]
+            .into_iter()
+            .flatten()
+            .for_each(fix);
         fix(&mut self.pincode.certificate);
         fix(&mut self.pincode.key);
         if let Some(immuni) = &mut self.immuni {

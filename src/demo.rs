@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
+use crate::admin::certificates;
 use crate::admin::users::{generate_password, generate_pincode};
 use crate::config::{Config, ImmuniConfig};
 use crate::domain::{AslCode, CodiceFiscale, OperatorCf, Otp, Profile, RegionCode};
@@ -17,7 +18,9 @@ use crate::pki::ca::Subject;
 use crate::pki::folder::CertsFolder;
 use crate::pki::{files, pincode};
 use crate::services::otp;
-use crate::store::{self, AdministratorRecord, AdministratorScope, Store, StoreError, UserRecord};
+use crate::store::{
+    self, AdministratorRecord, AdministratorScope, CertificateKind, Store, StoreError, UserRecord,
+};
 
 pub const DEMO_REGION: &str = "120";
 pub const DEMO_OPERATOR_ID: &str = "DEMOOP01";
@@ -58,6 +61,20 @@ pub struct Demo {
     pub mmg_patient: Option<String>,
 }
 
+/// Records the certificates the demo CA issued in the register (once: a reused directory's are
+/// already there).
+async fn register_certificates(store: &dyn Store, certs: &Path) -> anyhow::Result<()> {
+    for (file, kind) in [
+        ("server.pem".to_owned(), CertificateKind::Server),
+        (format!("region-{DEMO_REGION}.pem"), CertificateKind::Region),
+    ] {
+        certificates::register(store, &files::read_text(&certs.join(file))?, kind)
+            .await
+            .context("recording the demo's certificates in the register")?;
+    }
+    Ok(())
+}
+
 /// Creates (or reuses) everything under `dir`.
 pub async fn prepare(dir: &Path, listen: SocketAddr) -> anyhow::Result<Demo> {
     let certs = dir.join("certs");
@@ -65,7 +82,9 @@ pub async fn prepare(dir: &Path, listen: SocketAddr) -> anyhow::Result<Demo> {
     let config = Config::with_env_overrides(&Config::in_directory(dir, listen))?;
 
     let mut folder = CertsFolder::open(&certs)?;
-    let ca = folder.ca("ca", "tsgate demo CA")?;
+    let ca = folder
+        .ca("ca", "tsgate demo CA")?
+        .with_crl_url(Some(config.crl_url()));
     folder.crl(&ca)?;
     folder.issued(
         &ca,
@@ -110,6 +129,7 @@ pub async fn prepare(dir: &Path, listen: SocketAddr) -> anyhow::Result<Demo> {
 
     let (operator_password, operator_pincode) = load_or_create_operator_secrets(dir)?;
     let store = store::connect(&config.store.url).await?;
+    register_certificates(store.as_ref(), &certs).await?;
     seed_operator(store.as_ref(), &cf, &operator_password, &operator_pincode).await?;
     store
         .directory()

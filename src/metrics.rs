@@ -1,6 +1,9 @@
 //! Prometheus metrics, one family per question an operator asks: how many requests by service,
 //! operation and outcome; how long they took; who was throttled; why TLS handshakes failed; why
-//! requests were refused before a caller was known; how the access log's group commits go.
+//! requests were refused before a caller was known; how the access log's group commits go;
+//! how long each certificate of the gateway CA's register has left.
+
+use std::sync::{Arc, Mutex, PoisonError};
 
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric};
@@ -33,6 +36,41 @@ pub struct ReasonLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct CertificateLabels {
+    pub serial: String,
+    /// region, server, client or operator.
+    pub kind: String,
+    /// The region code of a region certificate, empty otherwise.
+    pub region: String,
+}
+
+/// One certificate of the register whose expiry is exposed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CertificateExpiry {
+    pub labels: CertificateLabels,
+    /// Its notAfter, seconds since the epoch.
+    pub not_after_unix: i64,
+}
+
+/// The certificates whose seconds to expiry `/metrics` shows; the register's watcher replaces
+/// them (`admin::certificates::watch_expiries`), each scrape computes the seconds from now.
+#[derive(Clone, Debug, Default)]
+pub struct CertificateExpiries(Arc<Mutex<Vec<CertificateExpiry>>>);
+
+impl CertificateExpiries {
+    pub fn replace(&self, certificates: Vec<CertificateExpiry>) {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = certificates;
+    }
+
+    fn snapshot(&self) -> Vec<CertificateExpiry> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct CallerKindLabels {
     pub caller_kind: String,
 }
@@ -57,6 +95,8 @@ pub struct Metrics {
     pub password_checks: Counter,
     /// Password attempts refused before any check: their address spent its failure budget.
     pub credentials_throttled: Counter,
+    /// The register's certificates that are neither revoked nor expired.
+    pub certificate_expiries: CertificateExpiries,
 }
 
 impl Metrics {
@@ -136,8 +176,13 @@ impl Metrics {
             "Password attempts refused before any check, their client address having spent its failure budget",
             credentials_throttled.clone(),
         );
+        let certificate_expiries = CertificateExpiries::default();
+        registry.register_collector(Box::new(ExpiryCollector {
+            certificates: certificate_expiries.clone(),
+        }));
         Metrics {
             registry,
+            certificate_expiries,
             requests,
             latency,
             throttled,
@@ -249,6 +294,33 @@ impl Collector for AccessLogCollector {
             None,
             queued.metric_type(),
         )?)
+    }
+}
+
+/// Seconds to expiry of each certificate, computed at the scrape.
+#[derive(Debug)]
+struct ExpiryCollector {
+    certificates: CertificateExpiries,
+}
+
+impl Collector for ExpiryCollector {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let certificates = self.certificates.snapshot();
+        if certificates.is_empty() {
+            return Ok(());
+        }
+        let now = chrono::Utc::now().timestamp();
+        let mut family = encoder.encode_descriptor(
+            "certificate_expiry_seconds",
+            "Seconds until each valid certificate of the gateway CA's register expires",
+            None,
+            prometheus_client::metrics::MetricType::Gauge,
+        )?;
+        for certificate in &certificates {
+            let gauge = ConstGauge::new(certificate.not_after_unix - now);
+            gauge.encode(family.encode_family(&certificate.labels)?)?;
+        }
+        Ok(())
     }
 }
 

@@ -10,6 +10,7 @@ use anyhow::Context as _;
 use rustls::server::StoresServerSessions;
 use tokio::net::TcpListener;
 
+use crate::admin::certificates::{self, CaFiles};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::identity::{directory_version, Identity};
@@ -23,7 +24,9 @@ use crate::soap::publication::Publication;
 use crate::soap::throttle::Throttle;
 use crate::soap::xml_limits::XmlLimits;
 use crate::soap::{Catalogue, Gateway, SCHEMA_FILES};
-use crate::store::{self, retention, AccessLogWriter, Lease, StoreLock, WriterHandle};
+use crate::store::{
+    self, retention, AccessLogWriter, CertificateKind, Lease, StoreLock, WriterHandle,
+};
 use crate::xsd::SchemaSet;
 
 pub struct Application {
@@ -71,12 +74,18 @@ impl Application {
             .into_iter()
             .next()
             .context("gateway CA file is empty")?;
-        let peer_reader = PeerIdentityReader::new(&ca_der).map_err(anyhow::Error::msg)?;
+        let mut peer_reader = PeerIdentityReader::new(&ca_der).map_err(anyhow::Error::msg)?;
+        for previous in &config.tls.previous_client_cas {
+            for ca in files::certificates(previous)? {
+                peer_reader.also_trust(&ca).map_err(anyhow::Error::msg)?;
+            }
+        }
         let pincode = PincodeKey::from_pem(&files::read_text(&config.pincode.key)?)
             .with_context(|| format!("pincode key {}", config.pincode.key.display()))?;
         let store = store::connect(&config.store.url)
             .await
             .with_context(|| format!("store {}", redact_url(&config.store.url)))?;
+        register_server_certificate(store.as_ref(), &config).await;
         let (transaction_ids, issuer_lease) = issuer_lease::start(store.as_ref())
             .await
             .context("numeric transaction ids")?;
@@ -121,6 +130,7 @@ impl Application {
             settings: config.server.clone(),
             peer_reader,
             gateway: Arc::new(gateway),
+            crl_file: config.gateway_crl().map(|p| p.to_path_buf()),
         };
         Ok(Application {
             config,
@@ -205,12 +215,25 @@ impl Application {
                     lease.clone(),
                 ))
             });
+        let pki_upkeep = tokio::spawn(certificates::keep_up(
+            gateway.store.clone(),
+            config
+                .pki
+                .ca_key
+                .is_some()
+                .then(|| CaFiles::from_config(config)),
+            config.pki.crl_resign_remaining,
+            Duration::from_millis(config.pki.check_interval_ms.max(10)),
+            gateway.metrics.certificate_expiries.clone(),
+            config.pki.expiry_warning_days,
+        ));
         let store = gateway.store.clone();
         accept::serve(self.listener, tls_rx, self.server, shutdown).await;
         if let Some(keeper) = lease_keeper {
             keeper.abort();
         }
         metrics_listener.abort();
+        pki_upkeep.abort();
         retention.abort();
         directory_refresh.abort();
         janitor.abort();
@@ -220,6 +243,29 @@ impl Application {
         issuer_lease::release(store.as_ref(), &lease).await;
         drop(self.store_lock);
         Ok(())
+    }
+}
+
+/// Records the server certificate in the register if the gateway CA issued it and it is not
+/// there yet (`tsgate certs init` has no store to record it in). A failure is only logged: the
+/// register is an inventory, serving does not depend on it.
+async fn register_server_certificate(store: &dyn store::Store, config: &Config) {
+    let issued_here = || -> anyhow::Result<Option<String>> {
+        let cert = files::read_text(&config.tls.certificate)?;
+        let ca = files::read_text(&config.tls.client_ca)?;
+        let issuer = crate::pki::ca::describe(&cert)?.issuer_der;
+        Ok((issuer == crate::pki::ca::subject_der(&ca)?).then_some(cert))
+    };
+    let outcome = match issued_here() {
+        Ok(Some(cert)) => certificates::register(store, &cert, CertificateKind::Server)
+            .await
+            .map(|_| ())
+            .map_err(anyhow::Error::from),
+        Ok(None) => Ok(()),
+        Err(error) => Err(error),
+    };
+    if let Err(error) = outcome {
+        tracing::warn!(error = %format!("{error:#}"), "cannot record the server certificate in the register");
     }
 }
 

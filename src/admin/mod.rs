@@ -6,6 +6,7 @@
 //! administrators are reported in one place ([`report`]).
 
 pub mod administrators;
+pub mod certificates;
 pub mod regions;
 pub mod report;
 pub mod substitutes;

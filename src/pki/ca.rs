@@ -6,9 +6,9 @@
 //! - operator card: subject serialNumber `TINIT-<CF>` (as on TS-CNS / CNS cards).
 
 use rcgen::{
-    BasicConstraints, CertificateParams, CertificateRevocationListParams, DistinguishedName,
-    DnType, DnValue, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyIdMethod, KeyPair, KeyUsagePurpose,
-    RevokedCertParams, SanType, SerialNumber,
+    BasicConstraints, CertificateParams, CertificateRevocationListParams, CrlDistributionPoint,
+    DistinguishedName, DnType, DnValue, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyIdMethod,
+    KeyPair, KeyUsagePurpose, RevokedCertParams, SanType, SerialNumber,
 };
 use time::{Duration, OffsetDateTime};
 
@@ -22,6 +22,8 @@ pub const REGION_CN_PREFIX: &str = "SAR-";
 pub struct CertificateAuthority {
     issuer: Issuer<'static, KeyPair>,
     cert_pem: String,
+    /// Where the CRL is published: named in every certificate issued from now on.
+    crl_url: Option<String>,
 }
 
 pub enum Subject {
@@ -41,11 +43,38 @@ pub enum Subject {
     },
 }
 
+impl Subject {
+    /// What `tsgate certs issue` calls this kind of certificate.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Subject::Server { .. } => "server",
+            Subject::Client { .. } => "client",
+            Subject::Region { .. } => "region",
+            Subject::Operator { .. } => "operator",
+        }
+    }
+}
+
 pub struct IssuedCertificate {
     pub cert_pem: String,
     pub key_pem: String,
     /// Hex serial number, as `certs revoke` takes it.
     pub serial_hex: String,
+}
+
+/// What a CRL holds: revoked serials (hex) with their revocation times, its number and dates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CrlContents {
+    pub revoked: Vec<(String, OffsetDateTime)>,
+    pub number: u64,
+    pub this_update: OffsetDateTime,
+    pub next_update: Option<OffsetDateTime>,
+}
+
+impl CrlContents {
+    pub fn lists(&self, serial: &str) -> bool {
+        self.revoked.iter().any(|(s, _)| s == serial)
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -56,6 +85,8 @@ pub enum CaError {
     Serial(String),
     #[error("existing CRL is unreadable: {0}")]
     Crl(String),
+    #[error("certificate is unreadable: {0}")]
+    Certificate(String),
 }
 
 impl CertificateAuthority {
@@ -81,6 +112,7 @@ impl CertificateAuthority {
         Ok(CertificateAuthority {
             cert_pem: cert.pem(),
             issuer: Issuer::new(params, key),
+            crl_url: None,
         })
     }
 
@@ -89,7 +121,14 @@ impl CertificateAuthority {
         Ok(CertificateAuthority {
             issuer: Issuer::from_ca_cert_pem(cert_pem, key)?,
             cert_pem: cert_pem.to_owned(),
+            crl_url: None,
         })
+    }
+
+    /// Names `url` as the CRL distribution point of the certificates this CA issues from now on.
+    pub fn with_crl_url(mut self, url: Option<String>) -> CertificateAuthority {
+        self.crl_url = url;
+        self
     }
 
     pub fn cert_pem(&self) -> &str {
@@ -129,6 +168,11 @@ impl CertificateAuthority {
         params.serial_number = Some(serial.clone());
         params.use_authority_key_identifier_extension = true;
         params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+        if let Some(url) = &self.crl_url {
+            params.crl_distribution_points = vec![CrlDistributionPoint {
+                uris: vec![url.clone()],
+            }];
+        }
         match subject {
             Subject::Server { hosts } => {
                 params.distinguished_name = dn(&[(
@@ -177,7 +221,7 @@ impl CertificateAuthority {
         })
     }
 
-    /// Signs a CRL listing `revoked` (hex serials), valid for `valid_days`.
+    /// Signs a CRL listing `revoked` (hex serials, revoked now), valid for `valid_days`.
     pub fn crl(
         &self,
         revoked: &[String],
@@ -185,13 +229,26 @@ impl CertificateAuthority {
         valid_days: i64,
     ) -> Result<String, CaError> {
         let now = OffsetDateTime::now_utc();
+        let revoked: Vec<_> = revoked.iter().map(|s| (s.clone(), now)).collect();
+        self.crl_valid_for(&revoked, crl_number, Duration::days(valid_days))
+    }
+
+    /// Signs a CRL listing `revoked` (hex serials with their revocation times), valid from
+    /// now for `valid_for`.
+    pub fn crl_valid_for(
+        &self,
+        revoked: &[(String, OffsetDateTime)],
+        crl_number: u64,
+        valid_for: Duration,
+    ) -> Result<String, CaError> {
+        let now = OffsetDateTime::now_utc();
         let revoked_certs = revoked
             .iter()
-            .map(|serial| {
+            .map(|(serial, at)| {
                 let bytes = hex::decode(serial).map_err(|_| CaError::Serial(serial.clone()))?;
                 Ok(RevokedCertParams {
                     serial_number: SerialNumber::from_slice(&bytes),
-                    revocation_time: now,
+                    revocation_time: *at,
                     reason_code: None,
                     invalidity_date: None,
                 })
@@ -199,7 +256,7 @@ impl CertificateAuthority {
             .collect::<Result<Vec<_>, CaError>>()?;
         let params = CertificateRevocationListParams {
             this_update: now - Duration::minutes(5),
-            next_update: now + Duration::days(valid_days),
+            next_update: now + valid_for,
             crl_number: SerialNumber::from(crl_number),
             issuing_distribution_point: None,
             revoked_certs,
@@ -207,25 +264,40 @@ impl CertificateAuthority {
         };
         Ok(params.signed_by(&self.issuer)?.pem()?)
     }
+
+    /// The same CRL signed again, numbered next and valid from now for `valid_for`: the
+    /// revocations and their times are kept.
+    pub fn resign_crl(
+        &self,
+        current: &CrlContents,
+        valid_for: Duration,
+    ) -> Result<String, CaError> {
+        self.crl_valid_for(&current.revoked, current.number + 1, valid_for)
+    }
 }
 
-/// Serials already in a CRL (hex) and its number, so `certs revoke` can extend it.
-pub fn read_crl(pem: &str) -> Result<(Vec<String>, u64), CaError> {
+/// Reads a PEM CRL: its revoked serials (hex), number and dates.
+pub fn read_crl(pem: &str) -> Result<CrlContents, CaError> {
     use rustls_pki_types::pem::PemObject;
     use x509_parser::prelude::FromDer;
     let der = rustls_pki_types::CertificateRevocationListDer::from_pem_slice(pem.as_bytes())
         .map_err(|e| CaError::Crl(e.to_string()))?;
     let (_, crl) = x509_parser::revocation_list::CertificateRevocationList::from_der(&der)
         .map_err(|e| CaError::Crl(e.to_string()))?;
-    let serials = crl
+    let revoked = crl
         .iter_revoked_certificates()
-        .map(|r| hex::encode(r.raw_serial()))
+        .map(|r| (hex::encode(r.raw_serial()), r.revocation_date.to_datetime()))
         .collect();
     let number = crl
         .crl_number()
         .and_then(|n| u64::try_from(n).ok())
         .unwrap_or(0);
-    Ok((serials, number))
+    Ok(CrlContents {
+        revoked,
+        number,
+        this_update: crl.last_update().to_datetime(),
+        next_update: crl.next_update().map(|t| t.to_datetime()),
+    })
 }
 
 fn dn(parts: &[(DnType, &str)]) -> DistinguishedName {
@@ -242,4 +314,54 @@ fn random_serial() -> SerialNumber {
     bytes[0] &= 0x7f;
     bytes[0] |= 0x01;
     SerialNumber::from_slice(&bytes)
+}
+
+/// What the register keeps of a certificate, read from its PEM.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertificateFacts {
+    /// Lowercase hex, as `certs revoke` takes it.
+    pub serial_hex: String,
+    /// The subject DN as printed (`CN=SAR-120, OU=SAR, O=tsgate`).
+    pub subject: String,
+    /// The issuer's DER-encoded name, to tell which CA issued it.
+    pub issuer_der: Vec<u8>,
+    /// The region a region certificate names (CN `SAR-<code>`).
+    pub region: Option<RegionCode>,
+    pub not_before: OffsetDateTime,
+    pub not_after: OffsetDateTime,
+}
+
+/// Reads the facts of the first certificate of `cert_pem`.
+pub fn describe(cert_pem: &str) -> Result<CertificateFacts, CaError> {
+    use rustls_pki_types::pem::PemObject;
+    let der = rustls_pki_types::CertificateDer::from_pem_slice(cert_pem.as_bytes())
+        .map_err(|e| CaError::Certificate(e.to_string()))?;
+    let (_, cert) = x509_parser::parse_x509_certificate(&der)
+        .map_err(|e| CaError::Certificate(e.to_string()))?;
+    let region = cert
+        .subject()
+        .iter_common_name()
+        .next()
+        .and_then(|cn| cn.as_str().ok())
+        .and_then(|cn| cn.strip_prefix(REGION_CN_PREFIX))
+        .and_then(|code| RegionCode::parse(code).ok());
+    Ok(CertificateFacts {
+        serial_hex: hex::encode(cert.raw_serial()),
+        subject: cert.subject().to_string(),
+        issuer_der: cert.issuer().as_raw().to_vec(),
+        region,
+        not_before: cert.validity().not_before.to_datetime(),
+        not_after: cert.validity().not_after.to_datetime(),
+    })
+}
+
+/// The DER-encoded subject name of the first certificate of `cert_pem` (a CA's, to compare
+/// with [`CertificateFacts::issuer_der`]).
+pub fn subject_der(cert_pem: &str) -> Result<Vec<u8>, CaError> {
+    use rustls_pki_types::pem::PemObject;
+    let der = rustls_pki_types::CertificateDer::from_pem_slice(cert_pem.as_bytes())
+        .map_err(|e| CaError::Certificate(e.to_string()))?;
+    let (_, cert) = x509_parser::parse_x509_certificate(&der)
+        .map_err(|e| CaError::Certificate(e.to_string()))?;
+    Ok(cert.subject().as_raw().to_vec())
 }

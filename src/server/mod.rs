@@ -9,6 +9,7 @@ pub mod body;
 pub mod budget;
 pub mod certificate_check;
 pub mod connection;
+pub mod crl_download;
 pub mod metrics_listener;
 pub mod peer_identity;
 pub mod router;
@@ -17,6 +18,7 @@ pub mod tls_reload;
 
 pub use peer_identity::PeerIdentityReader;
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::config::ServerConfig;
@@ -28,4 +30,6 @@ pub struct Server {
     pub settings: ServerConfig,
     pub peer_reader: PeerIdentityReader,
     pub gateway: Arc<Gateway>,
+    /// The gateway CA's CRL, served at [`crl_download::PATH`].
+    pub crl_file: Option<PathBuf>,
 }

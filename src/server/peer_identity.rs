@@ -9,20 +9,31 @@ use crate::domain::{CodiceFiscale, RegionCode};
 use crate::identity::Peer;
 use crate::pki::ca::REGION_CN_PREFIX;
 
-/// Interprets verified client certificates. `gateway_ca_subject` is the DER subject of our CA,
-/// so that only certificates we issued can claim to be a region.
+/// Interprets verified client certificates. `gateway_ca_subjects` are the DER subjects of our
+/// CA (and, during a rotation, of the CAs being rotated out), so that only certificates we
+/// issued can claim to be a region.
 #[derive(Clone)]
 pub struct PeerIdentityReader {
-    gateway_ca_subject: Vec<u8>,
+    gateway_ca_subjects: Vec<Vec<u8>>,
 }
 
 impl PeerIdentityReader {
     pub fn new(gateway_ca_der: &[u8]) -> Result<PeerIdentityReader, String> {
-        let (_, ca) = X509Certificate::from_der(gateway_ca_der)
+        let mut reader = PeerIdentityReader {
+            gateway_ca_subjects: Vec::new(),
+        };
+        reader.also_trust(gateway_ca_der)?;
+        Ok(reader)
+    }
+
+    /// Reads regions from the certificates of another gateway CA too: one being rotated out
+    /// (`tls.previous_client_cas`).
+    pub fn also_trust(&mut self, ca_der: &[u8]) -> Result<(), String> {
+        let (_, ca) = X509Certificate::from_der(ca_der)
             .map_err(|e| format!("gateway CA certificate: {e}"))?;
-        Ok(PeerIdentityReader {
-            gateway_ca_subject: ca.subject().as_raw().to_vec(),
-        })
+        self.gateway_ca_subjects
+            .push(ca.subject().as_raw().to_vec());
+        Ok(())
     }
 
     pub fn read(&self, end_entity: Option<&[u8]>) -> Peer {
@@ -41,7 +52,12 @@ impl PeerIdentityReader {
         {
             return Peer::Card { cf };
         }
-        if cert.issuer().as_raw() == self.gateway_ca_subject.as_slice() {
+        let issuer = cert.issuer().as_raw();
+        if self
+            .gateway_ca_subjects
+            .iter()
+            .any(|s| s.as_slice() == issuer)
+        {
             if let Some(code) = first_attribute(subject, &OID_X509_COMMON_NAME)
                 .and_then(|cn| cn.strip_prefix(REGION_CN_PREFIX))
                 .and_then(|code| RegionCode::parse(code).ok())
@@ -106,6 +122,14 @@ mod tests {
             Peer::Unrecognised { .. }
         ));
         assert_eq!(reader.read(None), Peer::Anonymous);
+
+        // During a CA rotation the old CA's regions are regions too.
+        let mut rotating = reader.clone();
+        rotating.also_trust(&der(other.cert_pem()))?;
+        assert_eq!(
+            rotating.read(Some(&der(&fake.cert_pem))),
+            Peer::Region { code }
+        );
         Ok(())
     }
 }

@@ -1,5 +1,5 @@
 //! Routing: `/ws/<Service>` (SOAP, and `?wsdl`), `/xsd/<file>`, `/asl/assistiti-per-mmg.csv`,
-//! `/health` (which says only that the gateway answers). `/metrics` is on the admin listener.
+//! `/pki/gateway-ca.crl`, `/health` (which says only that the gateway answers). `/metrics` is on the admin listener.
 
 use std::convert::Infallible;
 use std::net::IpAddr;
@@ -10,7 +10,7 @@ use http::{header, Method, Request, StatusCode};
 use hyper::body::Incoming;
 
 use super::body::{self, BodyError};
-use super::{asl_download, connection, Server};
+use super::{asl_download, connection, crl_download, Server};
 use crate::identity::Peer;
 use crate::soap::fault::Fault;
 use crate::soap::pipeline::{self, SoapCall};
@@ -56,6 +56,9 @@ pub async fn route(
                 header(asl_download::PINCODE_HEADER),
             )
             .await
+        }
+        (&Method::GET, crl_download::PATH) => {
+            crl_download::handle(server.crl_file.as_deref()).await
         }
         (&Method::POST, p) if p.starts_with("/ws/") => soap(&server, &peer, client, request).await,
         (_, p) if p.starts_with("/ws/") => {

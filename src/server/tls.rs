@@ -1,5 +1,6 @@
 //! The TLS server configuration: TLS 1.2 minimum with aws-lc-rs, and client certificates
-//! verified against the gateway CA (plus national-card trust anchors) and the configured CRLs.
+//! verified against the gateway CA (plus, during a rotation, the CAs being rotated out, and
+//! national-card trust anchors) and the configured CRLs.
 //!
 //! A client certificate is optional at this layer because operators may authenticate with
 //! Basic + pincode instead; but a certificate that is presented and is revoked, expired,
@@ -55,7 +56,9 @@ pub fn server_setup(
     sessions: &Arc<dyn StoresServerSessions>,
 ) -> Result<TlsSetup, TlsSetupError> {
     let provider = Arc::new(aws_lc_rs::default_provider());
-    let anchors = std::iter::once(&tls.client_ca).chain(&tls.card_trust_anchors);
+    let anchors = std::iter::once(&tls.client_ca)
+        .chain(&tls.previous_client_cas)
+        .chain(&tls.card_trust_anchors);
     let roots = files::trust_anchors(anchors.map(|p| p.as_path()))?;
     let mut crls = Vec::new();
     for path in &tls.crls {

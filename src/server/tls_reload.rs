@@ -21,6 +21,7 @@ fn snapshot(config: &TlsConfig) -> Snapshot {
     let paths = [&config.certificate, &config.key, &config.client_ca]
         .into_iter()
         .chain(&config.crls)
+        .chain(&config.previous_client_cas)
         .chain(&config.card_trust_anchors);
     paths
         .map(|path| {
