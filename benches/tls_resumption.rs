@@ -57,6 +57,7 @@ fn fixture() -> Fixture {
         client_ca: write("ca.pem", ca.cert_pem()),
         crls: vec![write("crl.pem", &ca.crl(&[], 1, 30).expect("CRL"))],
         card_trust_anchors: Vec::new(),
+        previous_client_cas: Vec::new(),
         reload_interval_ms: 5_000,
     };
     let setup = tls::server_setup(&config, &tls::session_cache()).expect("TLS set-up");

@@ -72,25 +72,22 @@ impl CaFiles {
         }
     }
 
-    /// The files a configuration names: `tls.client_ca`, `pki.ca_key` (default `ca-key.pem`
-    /// beside the CA), the CRL (`pki.crl`, else the first of `tls.crls`, else `crl.pem` beside
-    /// the CA), with the configured CRL address and validity.
+    /// The files a configuration names: `tls.client_ca`, `pki.ca_key` (default: `NAME-key.pem`
+    /// beside the CA's `NAME.pem`), the CRL (`pki.crl`, else the first of `tls.crls`, else
+    /// `crl.pem` beside the CA), with the configured CRL address and validity.
     pub fn from_config(config: &Config) -> CaFiles {
-        let beside = |name: &str| {
-            config
-                .tls
-                .client_ca
-                .parent()
-                .unwrap_or(Path::new("."))
-                .join(name)
-        };
+        let ca = &config.tls.client_ca;
+        let beside = |name: &str| ca.parent().unwrap_or(Path::new(".")).join(name);
+        let stem = ca
+            .file_stem()
+            .map_or_else(|| "ca".into(), |s| s.to_string_lossy());
         CaFiles {
-            cert: config.tls.client_ca.clone(),
+            cert: ca.clone(),
             key: config
                 .pki
                 .ca_key
                 .clone()
-                .unwrap_or_else(|| beside("ca-key.pem")),
+                .unwrap_or_else(|| beside(&format!("{stem}-key.pem"))),
             crl: config
                 .gateway_crl()
                 .map(Path::to_path_buf)

@@ -8,7 +8,7 @@
 use rcgen::{
     BasicConstraints, CertificateParams, CertificateRevocationListParams, CrlDistributionPoint,
     DistinguishedName, DnType, DnValue, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyIdMethod,
-    KeyPair, KeyUsagePurpose, RevokedCertParams, SanType, SerialNumber,
+    KeyPair, KeyUsagePurpose, PublicKeyData, RevokedCertParams, SanType, SerialNumber,
 };
 use time::{Duration, OffsetDateTime};
 
@@ -87,6 +87,8 @@ pub enum CaError {
     Crl(String),
     #[error("certificate is unreadable: {0}")]
     Certificate(String),
+    #[error("the CA's private key is not the key of its certificate")]
+    KeyMismatch,
 }
 
 impl CertificateAuthority {
@@ -116,8 +118,21 @@ impl CertificateAuthority {
         })
     }
 
+    /// The CA of `cert_pem`, signing with `key_pem`; a key that is not the certificate's is
+    /// refused (what it signed would not verify).
     pub fn load(cert_pem: &str, key_pem: &str) -> Result<CertificateAuthority, CaError> {
         let key = KeyPair::from_pem(key_pem)?;
+        let certificate_key = {
+            use rustls_pki_types::pem::PemObject;
+            let der = rustls_pki_types::CertificateDer::from_pem_slice(cert_pem.as_bytes())
+                .map_err(|e| CaError::Certificate(e.to_string()))?;
+            let (_, cert) = x509_parser::parse_x509_certificate(&der)
+                .map_err(|e| CaError::Certificate(e.to_string()))?;
+            cert.public_key().raw.to_vec()
+        };
+        if certificate_key != key.subject_public_key_info() {
+            return Err(CaError::KeyMismatch);
+        }
         Ok(CertificateAuthority {
             issuer: Issuer::from_ca_cert_pem(cert_pem, key)?,
             cert_pem: cert_pem.to_owned(),

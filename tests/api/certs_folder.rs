@@ -34,21 +34,8 @@ async fn a_folder_filled_by_certs_init_serves_region_calls() -> TestResult {
             "{printed}"
         );
     }
-    let issue = tsgate(
-        dir.path(),
-        &[
-            "certs",
-            "issue",
-            "region",
-            "--code",
-            "120",
-            "--out",
-            "certs/region-120",
-        ],
-    )?;
-    assert!(succeeded(&issue));
 
-    // A second init keeps every file: the region certificate still chains to the same CA.
+    // A second init keeps every file: a region certificate issued later chains to the same CA.
     let again = tsgate(dir.path(), &["certs", "init", "--host", "localhost"])?;
     assert!(succeeded(&again));
     assert!(!String::from_utf8_lossy(&again.stdout).contains("created"));
@@ -66,6 +53,21 @@ async fn a_folder_filled_by_certs_init_serves_region_calls() -> TestResult {
     );
     let config_path = dir.path().join("tsgate.toml");
     std::fs::write(&config_path, config)?;
+    let issue = tsgate(
+        dir.path(),
+        &[
+            "certs",
+            "issue",
+            "region",
+            "--code",
+            "120",
+            "--config",
+            "tsgate.toml",
+            "--out",
+            "certs/region-120",
+        ],
+    )?;
+    assert!(succeeded(&issue));
     // Started from elsewhere: the paths must resolve against the configuration file.
     let _server = tokio::process::Command::new(env!("CARGO_BIN_EXE_tsgate"))
         .current_dir(std::env::temp_dir())
@@ -93,5 +95,22 @@ async fn a_folder_filled_by_certs_init_serves_region_calls() -> TestResult {
     };
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(reply.outcome(), Some("0000"), "{}", reply.body);
+
+    // The register holds what `certs issue` recorded and the server certificate `certs init`
+    // issued, which the gateway recorded when it started.
+    let list = tsgate(
+        dir.path(),
+        &["certs", "list", "--config", "tsgate.toml", "--json"],
+    )?;
+    assert!(succeeded(&list));
+    let listed: serde_json::Value = serde_json::from_slice(&list.stdout)?;
+    let mut kinds: Vec<&str> = listed
+        .as_array()
+        .ok_or("a JSON array")?
+        .iter()
+        .filter_map(|c| c["kind"].as_str())
+        .collect();
+    kinds.sort_unstable();
+    assert_eq!(kinds, ["region", "server"], "{listed}");
     Ok(())
 }

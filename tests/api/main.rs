@@ -6,6 +6,7 @@ mod admin_audit;
 mod asl;
 mod audit;
 mod bad_input;
+mod certificates;
 mod certs_folder;
 mod conformance;
 mod connections;

@@ -40,7 +40,9 @@ fn issue_region(app: &TestApp) -> Result<(String, As), Box<dyn std::error::Error
 /// reloaded the CRL (a new full handshake with the certificate fails).
 async fn revoke_and_wait_for_reload(app: &TestApp, serial: &str, who: &As) -> TestResult {
     let status = std::process::Command::new(env!("CARGO_BIN_EXE_tsgate"))
-        .args(["certs", "revoke", "--ca-dir"])
+        .args(["certs", "revoke", "--config"])
+        .arg(app.dir.path().join("tsgate.toml"))
+        .arg("--ca-dir")
         .arg(app.certs())
         .args(["--serial", serial])
         .status()?;

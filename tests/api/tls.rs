@@ -86,7 +86,9 @@ async fn a_revoked_certificate_fails_the_handshake_once_the_crl_is_updated() -> 
 
     // `tsgate certs revoke` rewrites the CRL; the running gateway picks it up.
     let status = std::process::Command::new(env!("CARGO_BIN_EXE_tsgate"))
-        .args(["certs", "revoke", "--ca-dir"])
+        .args(["certs", "revoke", "--config"])
+        .arg(app.dir.path().join("tsgate.toml"))
+        .arg("--ca-dir")
         .arg(app.certs())
         .args(["--serial", &issued.serial_hex])
         .status()?;
