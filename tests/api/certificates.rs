@@ -424,6 +424,7 @@ async fn during_a_ca_rotation_the_certificates_of_both_cas_are_accepted() -> Tes
             .expect("new crl");
         c.tls.previous_client_cas = vec![c.tls.client_ca.clone()];
         c.tls.client_ca = certs.join("new-ca.pem");
+        c.pki.ca_key = Some(certs.join("new-ca-key.pem"));
         c.tls.crls = vec![certs.join("new-crl.pem"), certs.join("crl.pem")];
         c.tls.reload_interval_ms = 100;
     })
