@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Pool, Type};
 
-use super::backend::Backend;
+use super::backend::{begin, Backend};
 use super::columns::StoredRow;
 use super::StoreError;
 use crate::domain::RegionCode;
@@ -230,20 +230,26 @@ where
 
     async fn revoke(&self, serial: &str, at: DateTime<Utc>) -> Result<bool, StoreError> {
         let context = "revoking a certificate failed";
+        let mut tx = begin(self, context).await?;
         let changed = sqlx::query(REVOKE)
             .bind(serial)
             .bind(millis(at))
-            .execute(self)
+            .execute(&mut *tx)
             .await
             .map_err(StoreError::query(context))?;
+        let known: i64 = if DB::rows_affected(&changed) == 1 {
+            1
+        } else {
+            sqlx::query_scalar(EXISTS)
+                .bind(serial)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(StoreError::query(context))?
+        };
+        tx.commit().await.map_err(StoreError::query(context))?;
         if DB::rows_affected(&changed) == 1 {
             return Ok(true);
         }
-        let known: i64 = sqlx::query_scalar(EXISTS)
-            .bind(serial)
-            .fetch_one(self)
-            .await
-            .map_err(StoreError::query(context))?;
         if known == 0 {
             return Err(StoreError::NotFound {
                 what: "certificate",

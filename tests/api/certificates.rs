@@ -17,14 +17,16 @@ use x509_parser::prelude::FromDer;
 
 use crate::helpers::{spawn_app, spawn_app_with, As, TestApp, TestResult};
 
-/// `tsgate certs ARGS --config <the app's tsgate.toml>`.
-fn certs(app: &TestApp, args: &[&str]) -> std::io::Result<Output> {
-    std::process::Command::new(env!("CARGO_BIN_EXE_tsgate"))
+/// `tsgate certs ARGS --config <the app's tsgate.toml>`. Awaited, not waited for: the gateway
+/// runs on this test's thread, and may hold the SQLite write lock until it is polled again.
+async fn certs(app: &TestApp, args: &[&str]) -> std::io::Result<Output> {
+    tokio::process::Command::new(env!("CARGO_BIN_EXE_tsgate"))
         .arg("certs")
         .args(args)
         .arg("--config")
         .arg(app.dir.path().join("tsgate.toml"))
         .output()
+        .await
 }
 
 fn succeeded(output: &Output) -> bool {
@@ -39,7 +41,12 @@ fn stdout(output: &Output) -> String {
 }
 
 /// `certs issue region --code CODE --days DAYS --out DIR/NAME`: the serial, and the caller.
-fn issue_region(app: &TestApp, code: &str, days: &str, name: &str) -> TestResultOf<(String, As)> {
+async fn issue_region(
+    app: &TestApp,
+    code: &str,
+    days: &str,
+    name: &str,
+) -> TestResultOf<(String, As)> {
     let out = app.dir.path().join(name);
     let output = certs(
         app,
@@ -53,7 +60,8 @@ fn issue_region(app: &TestApp, code: &str, days: &str, name: &str) -> TestResult
             "--out",
             &out.display().to_string(),
         ],
-    )?;
+    )
+    .await?;
     assert!(succeeded(&output));
     let printed = stdout(&output);
     let serial = serial_after(&printed, "(serial ").ok_or("a serial is printed")?;
@@ -103,8 +111,8 @@ async fn until_refused(app: &TestApp, who: &As) -> TestResult {
     Err("the certificate is still accepted".into())
 }
 
-fn listed(app: &TestApp, extra: &[&str]) -> TestResultOf<Vec<serde_json::Value>> {
-    let output = certs(app, &[&["list", "--json"], extra].concat())?;
+async fn listed(app: &TestApp, extra: &[&str]) -> TestResultOf<Vec<serde_json::Value>> {
+    let output = certs(app, &[&["list", "--json"], extra].concat()).await?;
     assert!(succeeded(&output));
     let value: serde_json::Value = serde_json::from_slice(&output.stdout)?;
     Ok(value.as_array().cloned().ok_or("a JSON array")?)
@@ -118,7 +126,7 @@ fn entry<'a>(list: &'a [serde_json::Value], serial: &str) -> Option<&'a serde_js
 async fn a_renewed_certificate_and_the_one_it_renews_are_both_accepted_until_the_old_is_revoked(
 ) -> TestResult {
     let app = spawn_app_with(|c| c.tls.reload_interval_ms = 100).await;
-    let (old_serial, old) = issue_region(&app, "150", "30", "old-150")?;
+    let (old_serial, old) = issue_region(&app, "150", "30", "old-150").await?;
 
     let out = app.dir.path().join("new-150");
     let renewal = certs(
@@ -130,7 +138,8 @@ async fn a_renewed_certificate_and_the_one_it_renews_are_both_accepted_until_the
             "--out",
             &out.display().to_string(),
         ],
-    )?;
+    )
+    .await?;
     assert!(succeeded(&renewal));
     let printed = stdout(&renewal);
     assert!(
@@ -144,7 +153,7 @@ async fn a_renewed_certificate_and_the_one_it_renews_are_both_accepted_until_the
     // The overlap: both are accepted.
     assert!(accepted(&app, &old).await, "the renewed certificate");
     assert!(accepted(&app, &new).await, "its successor");
-    let list = listed(&app, &[])?;
+    let list = listed(&app, &[]).await?;
     let old_entry = entry(&list, &old_serial).ok_or("old listed")?;
     let new_entry = entry(&list, &new_serial).ok_or("new listed")?;
     assert_eq!(old_entry["status"], "valid");
@@ -153,11 +162,11 @@ async fn a_renewed_certificate_and_the_one_it_renews_are_both_accepted_until_the
     assert_eq!(new_entry["region"], "150");
 
     // The old one revoked: refused from the next handshake on; the new one still accepted.
-    let revoke = certs(&app, &["revoke", "--serial", &old_serial])?;
+    let revoke = certs(&app, &["revoke", "--serial", &old_serial]).await?;
     assert!(succeeded(&revoke));
     until_refused(&app, &old).await?;
     assert!(accepted(&app, &new).await, "the successor stays accepted");
-    let list = listed(&app, &[])?;
+    let list = listed(&app, &[]).await?;
     assert_eq!(
         entry(&list, &old_serial).ok_or("old listed")?["status"],
         "revoked"
@@ -172,9 +181,9 @@ async fn a_renewed_certificate_and_the_one_it_renews_are_both_accepted_until_the
 #[tokio::test]
 async fn revoking_a_region_by_code_closes_its_open_connection() -> TestResult {
     let app = spawn_app_with(|c| c.tls.reload_interval_ms = 100).await;
-    let (_, who) = issue_region(&app, "160", "30", "region-160")?;
+    let (_, who) = issue_region(&app, "160", "30", "region-160").await?;
     let mut open = app.connect(who.clone()).await?;
-    let revoke = certs(&app, &["revoke", "--code", "160"])?;
+    let revoke = certs(&app, &["revoke", "--code", "160"]).await?;
     assert!(succeeded(&revoke));
     until_refused(&app, &who).await?;
     // The connection opened before the revocation: its next request is refused and it closes.
@@ -196,20 +205,20 @@ async fn revoking_a_region_by_code_closes_its_open_connection() -> TestResult {
 async fn certs_list_shows_what_expires_soon_and_every_bad_argument_is_refused_clearly() -> TestResult
 {
     let app = spawn_app().await;
-    let (soon, _) = issue_region(&app, "150", "10", "soon")?;
-    let (later, _) = issue_region(&app, "160", "400", "later")?;
+    let (soon, _) = issue_region(&app, "150", "10", "soon").await?;
+    let (later, _) = issue_region(&app, "160", "400", "later").await?;
 
-    let expiring = listed(&app, &["--expiring", "30"])?;
+    let expiring = listed(&app, &["--expiring", "30"]).await?;
     assert_eq!(expiring.len(), 1, "{expiring:?}");
     assert_eq!(expiring[0]["serial"], soon.as_str());
     assert_eq!(expiring[0]["status"], "valid");
-    let all = listed(&app, &[])?;
+    let all = listed(&app, &[]).await?;
     assert!(entry(&all, &later).is_some());
     assert!(
         all.iter().any(|c| c["kind"] == "server"),
         "the server certificate is recorded at start-up: {all:?}"
     );
-    let table = stdout(&certs(&app, &["list"])?);
+    let table = stdout(&certs(&app, &["list"]).await?);
     assert!(table.contains(&soon) && table.contains(&later), "{table}");
 
     let refusals: [(&[&str], &str); 10] = [
@@ -251,26 +260,27 @@ async fn certs_list_shows_what_expires_soon_and_every_bad_argument_is_refused_cl
         ),
     ];
     for (args, says) in refusals {
-        let output = certs(&app, args)?;
+        let output = certs(&app, args).await?;
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(!output.status.success(), "{args:?} succeeded");
         assert!(stderr.contains(says), "{args:?}: {stderr}");
     }
-    let without_store = std::process::Command::new(env!("CARGO_BIN_EXE_tsgate"))
+    let without_store = tokio::process::Command::new(env!("CARGO_BIN_EXE_tsgate"))
         .args(["certs", "list"])
-        .output()?;
+        .output()
+        .await?;
     assert!(!without_store.status.success());
     assert!(String::from_utf8_lossy(&without_store.stderr)
         .contains("give --config FILE (or --dir DIR for a demo)"));
     // Nothing refused was recorded.
-    assert_eq!(listed(&app, &[])?.len(), all.len());
+    assert_eq!(listed(&app, &[]).await?.len(), all.len());
     Ok(())
 }
 
 #[tokio::test]
 async fn each_certificate_has_a_gauge_of_seconds_to_expiry() -> TestResult {
     let app = spawn_app_with(|c| c.pki.check_interval_ms = 100).await;
-    let (serial, _) = issue_region(&app, "150", "10", "soon")?;
+    let (serial, _) = issue_region(&app, "150", "10", "soon").await?;
     let gauge = format!(
         "tsgate_certificate_expiry_seconds{{serial=\"{serial}\",kind=\"region\",region=\"150\"}}"
     );
@@ -351,11 +361,10 @@ async fn the_crl_is_signed_again_before_its_next_update_and_served_at_its_addres
     let first_next = first.next_update.ok_or("a next update")?;
 
     // A revocation in between: the CRLs signed after it keep listing it.
-    let (revoked_serial, revoked) = issue_region(&app, "150", "30", "revoked")?;
-    assert!(succeeded(&certs(
-        &app,
-        &["revoke", "--serial", &revoked_serial]
-    )?));
+    let (revoked_serial, revoked) = issue_region(&app, "150", "30", "revoked").await?;
+    assert!(succeeded(
+        &certs(&app, &["revoke", "--serial", &revoked_serial]).await?
+    ));
 
     // Past the first CRL's next update, and re-signed at least twice since.
     let mut latest = first.clone();
@@ -446,7 +455,7 @@ async fn during_a_ca_rotation_the_certificates_of_both_cas_are_accepted() -> Tes
     assert!(!accepted(&app, &stranger).await, "another CA's");
 
     // `certs issue` now signs with the new CA.
-    let (serial, renewed) = issue_region(&app, "120", "30", "region-120-new")?;
+    let (serial, renewed) = issue_region(&app, "120", "30", "region-120-new").await?;
     assert!(accepted(&app, &renewed).await);
     let facts = tsgate::pki::ca::describe(&files::read_text(
         &app.dir.path().join("region-120-new.pem"),
@@ -469,7 +478,8 @@ async fn during_a_ca_rotation_the_certificates_of_both_cas_are_accepted() -> Tes
             "--ca-dir",
             &certs_dir.display().to_string(),
         ],
-    )?;
+    )
+    .await?;
     assert!(succeeded(&revoke));
     until_refused(&app, &As::Region).await?;
     assert!(accepted(&app, &from_new_ca).await);

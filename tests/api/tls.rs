@@ -85,13 +85,16 @@ async fn a_revoked_certificate_fails_the_handshake_once_the_crl_is_updated() -> 
     assert_eq!(app.call_catalogue(who.clone()).await.status, 200);
 
     // `tsgate certs revoke` rewrites the CRL; the running gateway picks it up.
-    let status = std::process::Command::new(env!("CARGO_BIN_EXE_tsgate"))
+    // Awaited, not waited for: the gateway runs on this thread and may hold the SQLite write
+    // lock that the command's register update needs.
+    let status = tokio::process::Command::new(env!("CARGO_BIN_EXE_tsgate"))
         .args(["certs", "revoke", "--config"])
         .arg(app.dir.path().join("tsgate.toml"))
         .arg("--ca-dir")
         .arg(app.certs())
         .args(["--serial", &issued.serial_hex])
-        .status()?;
+        .status()
+        .await?;
     assert!(status.success());
     let mut revoked = false;
     for _ in 0..50 {
