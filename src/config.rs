@@ -652,6 +652,15 @@ impl Config {
                 auth.lockout_minutes
             )));
         }
+        if self.pki.crl_valid_secs == 0 {
+            return Err(ConfigError("pki.crl_valid_secs must be at least 1".into()));
+        }
+        if !(self.pki.crl_resign_remaining > 0.0 && self.pki.crl_resign_remaining < 1.0) {
+            return Err(ConfigError(format!(
+                "pki.crl_resign_remaining must be a fraction between 0 and 1 (exclusive), not {}",
+                self.pki.crl_resign_remaining
+            )));
+        }
         Ok(())
     }
 
@@ -734,6 +743,21 @@ mod tests {
         assert_eq!(config.store.access_log_retention_months, 12);
         assert!(config.immuni.is_some());
         assert!(config.server.admin_listen.ip().is_loopback());
+    }
+
+    #[test]
+    fn crl_settings_out_of_range_are_refused_by_name() {
+        let mut config = Config::in_directory(Path::new("d"), "127.0.0.1:1".parse().unwrap());
+        config.pki.crl_resign_remaining = 1.5;
+        let error = Config::with_env_overrides(&config).unwrap_err();
+        assert!(
+            error.to_string().contains("pki.crl_resign_remaining"),
+            "{error}"
+        );
+        config.pki.crl_resign_remaining = 0.5;
+        config.pki.crl_valid_secs = 0;
+        let error = Config::with_env_overrides(&config).unwrap_err();
+        assert!(error.to_string().contains("pki.crl_valid_secs"), "{error}");
     }
 
     #[test]
