@@ -746,9 +746,21 @@ async fn certs(command: CertsCommand) -> anyhow::Result<()> {
                     bail!("unknown certificate kind '{other}': use region, operator or server")
                 }
             };
+            let detail = describe_subject(&subject);
             let (store, files) = certs_target(&target, &ca).await?;
-            let (issued, record) =
-                certificates::issue(store.as_ref(), &files, &subject, days).await?;
+            let issuing = certificates::issue(store.as_ref(), &files, &subject, days).await;
+            let serial = issuing
+                .as_ref()
+                .ok()
+                .map(|(_, record)| record.serial.clone());
+            let (issued, record) = audited(
+                store.as_ref(),
+                AdminOperation::CertificateIssue,
+                serial,
+                Some(detail),
+                issuing.map_err(anyhow::Error::from),
+            )
+            .await?;
             let cert_path = write_issued(&out, &issued)?;
             println!(
                 "issued {} (serial {}, valid until {})",
@@ -766,7 +778,22 @@ async fn certs(command: CertsCommand) -> anyhow::Result<()> {
         } => {
             let code = parse_region_code(Some(&code))?;
             let (store, files) = certs_target(&target, &ca).await?;
-            let renewal = certificates::renew_region(store.as_ref(), &files, code, days).await?;
+            let renewing = certificates::renew_region(store.as_ref(), &files, code, days).await;
+            let (serial, detail) = match &renewing {
+                Ok(renewal) => (
+                    Some(renewal.record.serial.clone()),
+                    format!("region {code}, renews {}", renewal.renewed.serial),
+                ),
+                Err(_) => (None, format!("region {code}")),
+            };
+            let renewal = audited(
+                store.as_ref(),
+                AdminOperation::CertificateRenew,
+                serial,
+                Some(detail),
+                renewing.map_err(anyhow::Error::from),
+            )
+            .await?;
             let cert_path = write_issued(&out, &renewal.issued)?;
             println!(
                 "issued {} (serial {}, valid until {}); it renews serial {}, which stays valid until {} unless revoked",
@@ -791,8 +818,31 @@ async fn certs(command: CertsCommand) -> anyhow::Result<()> {
                 (None, Some(code)) => RevocationTarget::Region(parse_region_code(Some(&code))?),
                 _ => bail!("give either --serial or --code"),
             };
+            let asked = match &revocation {
+                RevocationTarget::Serial(serial) => serial.clone(),
+                RevocationTarget::Region(code) => format!("region {code}"),
+            };
             let (store, files) = certs_target(&target, &ca).await?;
-            for revoked in certificates::revoke(store.as_ref(), &files, revocation).await? {
+            let revoking = certificates::revoke(store.as_ref(), &files, revocation).await;
+            let detail = match &revoking {
+                Ok(revoked) if revoked.len() > 1 || asked.starts_with("region") => Some(
+                    revoked
+                        .iter()
+                        .map(|r| r.serial.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                ),
+                _ => None,
+            };
+            let revoked = audited(
+                store.as_ref(),
+                AdminOperation::CertificateRevoke,
+                Some(asked),
+                detail,
+                revoking.map_err(anyhow::Error::from),
+            )
+            .await?;
+            for revoked in revoked {
                 let note = match (revoked.already_in_crl, revoked.registered) {
                     (true, _) => " (the CRL listed it already)",
                     (false, false) => " (not in the register: issued before it existed)",
@@ -835,6 +885,16 @@ async fn certs(command: CertsCommand) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// What a certificate is issued to, as the access log records it (never a secret).
+fn describe_subject(subject: &Subject) -> String {
+    match subject {
+        Subject::Region { code } => format!("region {code}"),
+        Subject::Operator { cf, .. } => format!("operator {cf}"),
+        Subject::Server { hosts } => format!("server {}", hosts.join(", ")),
+        Subject::Client { name } => format!("client {name}"),
+    }
 }
 
 fn parse_region_code(code: Option<&str>) -> anyhow::Result<RegionCode> {

@@ -7,7 +7,8 @@
 //! and `certs list` shows it so); the register is the source of truth for what was issued, to
 //! whom, and until when. Every command writes the CA's files first and the register after, so
 //! a failure in between leaves a certificate revoked but still marked valid in the register
-//! (which `certs list` corrects), never the reverse.
+//! (which `certs list` corrects), never the reverse. Who asked is recorded by the caller, in the
+//! access log (`audit::record_admin_action`; the command line's `certs` commands).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -134,37 +135,6 @@ impl CaFiles {
     }
 }
 
-/// An administrative action on a certificate, as the audit log will record it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CertificateAction {
-    Issue,
-    Renew,
-    Revoke,
-}
-
-impl CertificateAction {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CertificateAction::Issue => "certificate issue",
-            CertificateAction::Renew => "certificate renew",
-            CertificateAction::Revoke => "certificate revoke",
-        }
-    }
-}
-
-/// The one place where a certificate action is reported. Until the audit log records
-/// administrative actions (issue 10, item 6) it is a structured log line; then it calls the
-/// audit API from here.
-pub fn report_action(action: CertificateAction, serial: &str, subject: &str) {
-    tracing::info!(
-        target: "tsgate::admin",
-        action = action.as_str(),
-        serial,
-        subject,
-        "certificate administration"
-    );
-}
-
 /// A record for the register, from what the certificate itself says.
 pub fn record_of(
     facts: &CertificateFacts,
@@ -225,7 +195,7 @@ pub async fn register(
     }
     let record = record_of(&facts, kind, Utc::now(), None);
     store.certificates().record(&record).await?;
-    report_action(CertificateAction::Issue, &record.serial, &record.subject);
+    tracing::info!(serial = %record.serial, subject = %record.subject, "certificate recorded in the register");
     Ok(true)
 }
 
@@ -250,14 +220,8 @@ async fn issue_recorded(
     let ca = files.load()?;
     let issued = ca.issue(subject, days)?;
     let facts = ca::describe(&issued.cert_pem)?;
-    let action = if replaces.is_some() {
-        CertificateAction::Renew
-    } else {
-        CertificateAction::Issue
-    };
     let record = record_of(&facts, kind_of(subject), Utc::now(), replaces);
     store.certificates().record(&record).await?;
-    report_action(action, &record.serial, &record.subject);
     Ok((issued, record))
 }
 
@@ -383,11 +347,6 @@ pub async fn revoke(
             Err(StoreError::NotFound { .. }) => false,
             Err(error) => return Err(error.into()),
         };
-        let subject = match store.certificates().find(&revoked.serial).await? {
-            Some(record) => record.subject,
-            None => String::new(),
-        };
-        report_action(CertificateAction::Revoke, &revoked.serial, &subject);
     }
     Ok(outcome)
 }

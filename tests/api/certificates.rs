@@ -175,6 +175,32 @@ async fn a_renewed_certificate_and_the_one_it_renews_are_both_accepted_until_the
         entry(&list, &new_serial).ok_or("new listed")?["status"],
         "valid"
     );
+
+    // Each action is in the access log, with the serial it concerns, and so is a refusal.
+    let refused = certs(&app, &["renew", "--code", "170", "--out", "x"]).await?;
+    assert!(!refused.status.success());
+    let recorded: Vec<(String, Option<String>, String)> = app
+        .access_log()
+        .await
+        .into_iter()
+        .filter(|c| c.entry.operation.starts_with("certificate-"))
+        .map(|c| (c.entry.operation, c.entry.target, c.entry.outcome))
+        .collect();
+    let done = |operation: &str, serial: &str| {
+        recorded.iter().any(|(o, t, outcome)| {
+            o == operation && t.as_deref() == Some(serial) && outcome == "ok"
+        })
+    };
+    assert!(done("certificate-issue", &old_serial), "{recorded:?}");
+    assert!(done("certificate-renew", &new_serial), "{recorded:?}");
+    assert!(done("certificate-revoke", &old_serial), "{recorded:?}");
+    assert!(
+        recorded
+            .iter()
+            .any(|(o, _, outcome)| o == "certificate-renew"
+                && outcome.starts_with("refused: region 170 has no valid certificate")),
+        "{recorded:?}"
+    );
     Ok(())
 }
 
