@@ -82,6 +82,10 @@ async fn shutdown_finishes_in_flight_requests_and_refuses_new_connections() -> T
 #[tokio::test]
 async fn the_binary_exits_cleanly_on_sigterm() -> TestResult {
     let dir = tempfile::tempdir()?;
+    // What the demo says on stderr, to tell why it did not start (a port taken, a slow machine).
+    let log_dir = tempfile::tempdir()?;
+    let stderr_path = log_dir.path().join("stderr.log");
+    let stderr = || std::fs::read_to_string(&stderr_path).unwrap_or_default();
     let port = {
         let probe = std::net::TcpListener::bind("127.0.0.1:0")?;
         probe.local_addr()?.port()
@@ -91,18 +95,22 @@ async fn the_binary_exits_cleanly_on_sigterm() -> TestResult {
         .arg(dir.path())
         .args(["--listen", &format!("127.0.0.1:{port}")])
         .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&stderr_path)?)
         .kill_on_drop(true)
         .spawn()?;
     let mut stdout = child.stdout.take().ok_or("stdout")?;
     let mut banner = Vec::new();
     let mut buf = [0u8; 1024];
     while !String::from_utf8_lossy(&banner).contains("Stop with Ctrl-C") {
-        let n = tokio::time::timeout(Duration::from_secs(60), stdout.read(&mut buf)).await??;
+        // Generous: the demo makes its CA, keys and registry first, on a machine that may be busy.
+        let n = tokio::time::timeout(Duration::from_secs(180), stdout.read(&mut buf))
+            .await
+            .map_err(|_| format!("no banner within 180 s; stderr: {}", stderr()))??;
         assert!(
             n > 0,
-            "demo printed its banner: {}",
-            String::from_utf8_lossy(&banner)
+            "demo printed its banner: {}; stderr: {}",
+            String::from_utf8_lossy(&banner),
+            stderr()
         );
         banner.extend_from_slice(&buf[..n]);
     }
@@ -131,7 +139,13 @@ async fn the_binary_exits_cleanly_on_sigterm() -> TestResult {
         .args(["-TERM", &pid.to_string()])
         .status()?;
     assert!(status.success());
-    let exit = tokio::time::timeout(Duration::from_secs(20), child.wait()).await??;
-    assert!(exit.success(), "clean exit on SIGTERM: {exit:?}");
+    let exit = tokio::time::timeout(Duration::from_secs(60), child.wait())
+        .await
+        .map_err(|_| format!("no exit within 60 s of SIGTERM; stderr: {}", stderr()))??;
+    assert!(
+        exit.success(),
+        "clean exit on SIGTERM: {exit:?}; stderr: {}",
+        stderr()
+    );
     Ok(())
 }
