@@ -6,7 +6,6 @@
 
 use std::sync::LazyLock;
 
-use argon2::password_hash::{rand_core::OsRng, PasswordHasher, SaltString};
 use chrono::{NaiveDate, TimeDelta};
 use tsgate::domain::{AslCode, CodiceFiscale, OperatorCf, Profile, RegionCode};
 use tsgate::store::{
@@ -74,12 +73,9 @@ pub const OTHER_ASL_ADMIN: &str = "ADMIN202";
 /// The argon2 hashes of [`PASSWORD`] and [`PINCODE`], computed once per test binary.
 static HASHES: LazyLock<(String, String)> = LazyLock::new(|| (hash(PASSWORD), hash(PINCODE)));
 
-/// An argon2id PHC string of `secret`, as the users table keeps it.
+/// An argon2id PHC string of `secret`, as the users table keeps it (the gateway's parameters).
 pub fn hash(secret: &str) -> String {
-    argon2::Argon2::default()
-        .hash_password(secret.as_bytes(), &SaltString::generate(&mut OsRng))
-        .expect("argon2")
-        .to_string()
+    tsgate::identity::password::hash_secret(secret).expect("argon2")
 }
 
 fn cf(text: &str) -> CodiceFiscale {
