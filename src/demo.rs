@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 
 use crate::admin::certificates;
+use crate::admin::operator_details::{implied_by_cf, DetailsForm};
 use crate::admin::users::{generate_password, generate_pincode};
 use crate::config::{Config, ImmuniConfig};
 use crate::domain::{AslCode, CodiceFiscale, OperatorCf, Otp, Profile, RegionCode};
@@ -19,7 +20,8 @@ use crate::pki::folder::CertsFolder;
 use crate::pki::{files, pincode};
 use crate::services::otp;
 use crate::store::{
-    self, AdministratorRecord, AdministratorScope, CertificateKind, Store, StoreError, UserRecord,
+    self, AdministratorRecord, AdministratorScope, CertificateKind, OperatorDetails, Store,
+    StoreError, UserRecord,
 };
 
 pub const DEMO_REGION: &str = "120";
@@ -259,6 +261,8 @@ async fn seed_registry(
             asl: asl.map(AslCode::parse).transpose()?,
             region: Some(RegionCode::parse(DEMO_REGION)?),
             enabled: true,
+            details: demo_details(name, cf)?,
+            last_access: None,
         };
         match store.directory().add_user(&user).await {
             Ok(()) | Err(StoreError::Duplicate { .. }) => {}
@@ -360,6 +364,32 @@ fn load_or_create_operator_secrets(dir: &Path) -> anyhow::Result<(String, String
     Ok((password, pincode))
 }
 
+/// A plausible record for a demo user named "Nome Cognome (role)": names from the display
+/// name, birth date and sex from the CF, the demo ASL's address and contacts.
+fn demo_details(display_name: &str, cf: &str) -> anyhow::Result<OperatorDetails> {
+    let person = display_name.split(" (").next().unwrap_or(display_name);
+    let (given_name, surname) = person.split_once(' ').unwrap_or((person, ""));
+    let form = DetailsForm {
+        surname: Some(surname),
+        given_name: Some(given_name),
+        birth_place: Some("Roma"),
+        work_address: Some("Via della Salute 1, 00100 Roma"),
+        phone: Some("+39 06 1234 5678"),
+        fax: Some("+39 06 1234 5679"),
+        email: Some("operatori@asl201.demo.invalid"),
+        ..DetailsForm::default()
+    };
+    let details = form
+        .parse()
+        .map_err(|e| anyhow::anyhow!("--{}: {e}", e.field))?;
+    let today = chrono::Utc::now().date_naive();
+    Ok(implied_by_cf(
+        &CodiceFiscale::parse(cf)?,
+        details.apply(OperatorDetails::default()),
+        today,
+    ))
+}
+
 async fn seed_operator(
     store: &dyn Store,
     cf: &CodiceFiscale,
@@ -375,6 +405,8 @@ async fn seed_operator(
         asl: Some(AslCode::parse("201")?),
         region: Some(RegionCode::parse(DEMO_REGION)?),
         enabled: true,
+        details: demo_details("Mario Rossi (operatore demo)", cf.as_str())?,
+        last_access: None,
     };
     match store.directory().add_user(&user).await {
         Ok(()) | Err(StoreError::Duplicate { .. }) => Ok(()),

@@ -304,6 +304,7 @@ on_both_backends!(
     users_round_trip_and_duplicates_are_refused,
     profiles_and_region_services,
     users_are_edited_enabled_and_listed_by_asl,
+    operator_records_round_trip,
     administrators_round_trip_and_bootstrap_happens_once,
     old_otp_profile_grants_are_renamed_by_the_migration,
     tampered_admin_entry_fails_verification,
@@ -969,6 +970,8 @@ fn user(id: &str, cf: &str) -> UserRecord {
         asl: Some(asl("201")),
         region: None,
         enabled: true,
+        details: Default::default(),
+        last_access: None,
     }
 }
 
@@ -1164,6 +1167,84 @@ async fn profiles_and_region_services(db: Arc<TestDb>) {
     );
 }
 
+/// Every field of the operator record comes back as written, edited and cleared; the last
+/// access only moves forward and is not a directory change.
+async fn operator_records_round_trip(db: Arc<TestDb>) {
+    use chrono::{NaiveDate, TimeZone as _, Utc};
+    use tsgate::domain::{Email, PhoneNumber, Sex};
+    use tsgate::store::OperatorDetails;
+    let directory = db.store.directory();
+    let details = OperatorDetails {
+        surname: Some("D'Annunzio Rossi".into()),
+        given_name: Some("Maria Grazia".into()),
+        birth_date: NaiveDate::from_ymd_opt(1980, 1, 1),
+        sex: Some(Sex::Female),
+        birth_place: Some("Roma".into()),
+        work_address: Some("Via della Salute 1, 00100 Roma".into()),
+        phone: PhoneNumber::parse("+39 06 1234 5678").ok(),
+        fax: PhoneNumber::parse("06 1234 5679").ok(),
+        email: Email::parse("m.rossi@asl201.it").ok(),
+    };
+    let alice = UserRecord {
+        details: details.clone(),
+        ..user("alice", "RSSMRA80A01H501U")
+    };
+    directory.add_user(&alice).await.expect("add");
+    assert_eq!(
+        directory.find_user("alice").await.expect("find"),
+        Some(alice.clone())
+    );
+
+    let edited = OperatorDetails {
+        fax: None,
+        email: Email::parse("maria.rossi@asl201.it").ok(),
+        ..details
+    };
+    assert!(directory
+        .edit_user("alice", &alice.cf, "Maria Grazia", &edited)
+        .await
+        .expect("edit"));
+    let found = directory
+        .find_user("alice")
+        .await
+        .expect("find")
+        .expect("alice");
+    assert_eq!(
+        (found.display_name.as_str(), &found.details),
+        ("Maria Grazia", &edited)
+    );
+    assert_eq!(found.last_access, None);
+
+    let version = directory.version().await.expect("version");
+    let at = |s: i64| {
+        Utc.timestamp_millis_opt(1_700_000_000_000 + s * 1000)
+            .single()
+    };
+    for when in [at(60), at(0)] {
+        directory
+            .record_access("alice", when.expect("time"))
+            .await
+            .expect("record access");
+    }
+    let by_cf = directory
+        .find_user_by_cf(&alice.cf)
+        .await
+        .expect("find")
+        .expect("alice");
+    assert_eq!(by_cf.last_access, at(60), "the later access stays");
+    let listed = directory.list_users(None).await.expect("list");
+    assert_eq!(
+        listed.iter().map(|u| u.last_access).collect::<Vec<_>>(),
+        [at(60)]
+    );
+    assert_eq!(directory.version().await.expect("version"), version);
+    let nobody = directory.record_access("nobody", Utc::now()).await;
+    assert!(
+        matches!(nobody, Err(StoreError::NotFound { .. })),
+        "{nobody:?}"
+    );
+}
+
 async fn users_are_edited_enabled_and_listed_by_asl(db: Arc<TestDb>) {
     let store = &*db.store;
     let directory = store.directory();
@@ -1200,15 +1281,25 @@ async fn users_are_edited_enabled_and_listed_by_asl(db: Arc<TestDb>) {
         .is_empty());
 
     assert!(directory
-        .edit_user("alice", &cf("RSSMRA80A01H501U"), "Alice Rossi")
+        .edit_user(
+            "alice",
+            &cf("RSSMRA80A01H501U"),
+            "Alice Rossi",
+            &Default::default()
+        )
         .await
         .expect("edit"));
     assert!(!directory
-        .edit_user("nobody", &cf("RSSMRA80A01H501U"), "x")
+        .edit_user("nobody", &cf("RSSMRA80A01H501U"), "x", &Default::default())
         .await
         .expect("edit nobody"));
     let taken = directory
-        .edit_user("alice", &cf("VRDLGI70B02F205J"), "Alice")
+        .edit_user(
+            "alice",
+            &cf("VRDLGI70B02F205J"),
+            "Alice",
+            &Default::default(),
+        )
         .await
         .expect_err("bob's CF");
     assert!(
@@ -2399,6 +2490,7 @@ async fn the_directory_version_moves_with_every_change(db: Arc<TestDb>) {
 on_both_backends!(
     a_tampered_anchor_is_a_corrupt_anchor,
     stored_values_that_do_not_parse_are_corrupt_rows,
+    a_stored_operator_record_that_does_not_parse_is_a_corrupt_row,
     legacy_directory_values_are_made_typed_by_the_migration,
 );
 
@@ -2417,6 +2509,48 @@ async fn a_tampered_anchor_is_a_corrupt_anchor(db: Arc<TestDb>) {
             "{error:?}"
         );
     }
+}
+
+/// Each typed field of the operator record read back from a value no write path stores.
+async fn a_stored_operator_record_that_does_not_parse_is_a_corrupt_row(db: Arc<TestDb>) {
+    let db = &*db;
+    let store = &*db.store;
+    let write = |sql: &'static str| async move { db.exec_guarded(sql).await.expect(sql) };
+    store
+        .directory()
+        .add_user(&user("alice", "RSSMRA80A01H501U"))
+        .await
+        .expect("add");
+    for (column, bad, expected) in [
+        (
+            "birth_date",
+            "1980-02-30",
+            "UPDATE users SET birth_date = '1980-02-30'",
+        ),
+        ("sex", "X", "UPDATE users SET birth_date = NULL, sex = 'X'"),
+        ("phone", "abc", "UPDATE users SET sex = NULL, phone = 'abc'"),
+        ("fax", "1", "UPDATE users SET phone = NULL, fax = '1'"),
+        (
+            "email",
+            "rossi",
+            "UPDATE users SET fax = NULL, email = 'rossi'",
+        ),
+    ] {
+        write(expected).await;
+        let error = store
+            .directory()
+            .find_user("alice")
+            .await
+            .expect_err(column);
+        assert_eq!(corrupt_cell(error), cell("users", "alice", column, bad));
+    }
+    write("UPDATE users SET email = NULL").await;
+    assert!(store
+        .directory()
+        .find_user("alice")
+        .await
+        .expect("clean")
+        .is_some());
 }
 
 /// The table, row, column and value of a [`StoreError::CorruptRow`].

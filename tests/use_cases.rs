@@ -189,6 +189,8 @@ async fn world() -> World {
         asl: asl.map(asl3),
         region: Some(code3("120")),
         enabled: true,
+        details: Default::default(),
+        last_access: None,
     };
     let directory = store.directory();
     directory

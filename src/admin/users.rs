@@ -13,9 +13,12 @@ use crate::domain::{
     UnknownProfile,
 };
 use crate::identity::password::hash_secret;
-use crate::store::{Store, StoreError, UserRecord};
+use crate::store::{OperatorDetails, Store, StoreError, UserRecord};
 
 use super::administrators::{error_of, report_result, Actor, Administrator, Refusal};
+use super::operator_details::{
+    agrees_with_cf, implied_by_cf, DetailsChange, DetailsForm, InvalidDetail,
+};
 use super::report::Action;
 
 /// A new operator as typed (command-line flags, a form), before it is checked.
@@ -27,6 +30,8 @@ pub struct UserForm<'a> {
     pub profiles: &'a [String],
     pub region: Option<&'a str>,
     pub asl: Option<&'a str>,
+    /// Personal data and work contacts; an empty display name becomes "nome cognome".
+    pub details: DetailsForm<'a>,
 }
 
 /// A checked new operator.
@@ -38,6 +43,8 @@ pub struct NewUser {
     pub profiles: Vec<Profile>,
     pub region: Option<RegionCode>,
     pub asl: Option<AslCode>,
+    /// Agrees with the CF, and has the birth date and sex it implies when not given.
+    pub details: OperatorDetails,
 }
 
 /// Which field of a [`UserForm`] is wrong, and why.
@@ -53,6 +60,8 @@ pub enum InvalidUser {
     Region(RegionCodeError),
     #[error(transparent)]
     Asl(AslCodeError),
+    #[error(transparent)]
+    Detail(InvalidDetail),
 }
 
 impl InvalidUser {
@@ -64,6 +73,7 @@ impl InvalidUser {
             InvalidUser::Profile(_) => "profile",
             InvalidUser::Region(_) => "region",
             InvalidUser::Asl(_) => "asl",
+            InvalidUser::Detail(detail) => detail.field,
         }
     }
 }
@@ -73,10 +83,30 @@ impl UserForm<'_> {
         if self.user_id.trim().is_empty() {
             return Err(InvalidUser::EmptyUserId);
         }
+        let cf = CodiceFiscale::parse(self.cf).map_err(InvalidUser::Cf)?;
+        let change = self.details.parse().map_err(InvalidUser::Detail)?;
+        let details = change.apply(OperatorDetails::default());
+        agrees_with_cf(&cf, &details).map_err(InvalidUser::Detail)?;
+        let today = chrono::Utc::now().date_naive();
+        let details = implied_by_cf(&cf, details, today);
+        let display_name = match (self.display_name.trim(), &details) {
+            (
+                "",
+                OperatorDetails {
+                    given_name: Some(given),
+                    surname: Some(surname),
+                    ..
+                },
+            ) => {
+                format!("{given} {surname}")
+            }
+            (name, _) => name.to_owned(),
+        };
         Ok(NewUser {
             user_id: self.user_id.to_owned(),
-            cf: CodiceFiscale::parse(self.cf).map_err(InvalidUser::Cf)?,
-            display_name: self.display_name.to_owned(),
+            cf,
+            display_name,
+            details,
             profiles: self
                 .profiles
                 .iter()
@@ -120,6 +150,9 @@ pub enum UserError {
     NoSuchUser(String),
     #[error("hashing a secret failed: {0}")]
     Hash(String),
+    /// A field that contradicts another (a birth date the CF does not encode).
+    #[error("--{}: {}", .0.field, .0.reason)]
+    Invalid(InvalidDetail),
     /// An existing user id or CF is [`StoreError::Duplicate`].
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -161,6 +194,8 @@ pub async fn add_user(
                 asl: Some(asl),
                 region: Some(region),
                 enabled: true,
+                details: user.details,
+                last_access: None,
             })
             .await?;
         for profile in user.profiles {
@@ -198,6 +233,10 @@ pub struct UserView {
     pub asl: Option<AslCode>,
     pub enabled: bool,
     pub profiles: Vec<Profile>,
+    /// As stored; a birth date and sex not stored are what the CF implies.
+    pub details: OperatorDetails,
+    /// "Ultimo accesso": the last identification by SOAP or CSV download (to the minute).
+    pub last_access: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// What `users edit` changes: the fields given.
@@ -205,6 +244,7 @@ pub struct UserView {
 pub struct UserEdit {
     pub cf: Option<CodiceFiscale>,
     pub display_name: Option<String>,
+    pub details: DetailsChange,
 }
 
 /// The operators of `actor`'s ASL, by id.
@@ -227,7 +267,8 @@ pub async fn show(
     view(store, user).await
 }
 
-/// Changes an operator's CF and/or name (as `edit` gives them).
+/// Changes an operator's CF, name and record (the fields `edit` gives). A birth date or sex
+/// that the resulting CF contradicts is refused ([`UserError::Invalid`]).
 pub async fn edit(
     store: &dyn Store,
     actor: &Administrator,
@@ -238,9 +279,11 @@ pub async fn edit(
         let user = operator_of(store, actor, user_id).await?;
         let cf = edit.cf.unwrap_or(user.cf);
         let display_name = edit.display_name.unwrap_or(user.display_name);
+        let details = edit.details.apply(user.details);
+        agrees_with_cf(&cf, &details).map_err(UserError::Invalid)?;
         if !store
             .directory()
-            .edit_user(user_id, &cf, &display_name)
+            .edit_user(user_id, &cf, &display_name, &details)
             .await?
         {
             return Err(no_such_user(user_id));
@@ -355,7 +398,10 @@ async fn operator_of(
 
 async fn view(store: &dyn Store, user: UserRecord) -> Result<UserView, UserError> {
     let profiles = store.directory().profiles_of(&user.user_id).await?;
+    let today = chrono::Utc::now().date_naive();
     Ok(UserView {
+        details: implied_by_cf(&user.cf, user.details, today),
+        last_access: user.last_access,
         user_id: user.user_id,
         cf: user.cf,
         display_name: user.display_name,
@@ -446,6 +492,7 @@ mod tests {
             profiles,
             region: Some("120"),
             asl: Some("201"),
+            details: DetailsForm::default(),
         }
     }
 
@@ -602,6 +649,7 @@ mod tests {
         let edit_name = UserEdit {
             cf: None,
             display_name: Some("Mario Rossi Bis".into()),
+            details: DetailsChange::default(),
         };
         edit(store.as_ref(), &own, "ASL02", edit_name).await?;
         revoke_profile(store.as_ref(), &own, "ASL02", Profile::InvioCodiceOtp).await?;

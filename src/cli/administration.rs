@@ -7,13 +7,15 @@
 use std::io::{IsTerminal as _, Write as _};
 
 use anyhow::{anyhow, bail, Context};
+use chrono::SecondsFormat;
 use clap::{Args, Subcommand};
 use serde_json::json;
 
 use super::{open_store, Target};
 use crate::admin::administrators::{self, describe, Administrator, AdministratorForm};
+use crate::admin::operator_details::DetailsForm;
 use crate::admin::users::{self, Secrets, UserEdit, UserForm, UserView};
-use crate::domain::{CodiceFiscale, Profile};
+use crate::domain::{CodiceFiscale, Email, PhoneNumber, Profile, Sex};
 use crate::store::{AdministratorRecord, AdministratorScope, Store};
 
 /// Where the acting administrator's password is read from (else it is asked on the terminal).
@@ -39,8 +41,11 @@ pub enum UsersCommand {
         user_id: String,
         #[arg(long)]
         cf: String,
+        /// The name shown (default: "given-name surname" when both are given).
         #[arg(long, default_value = "")]
         name: String,
+        #[command(flatten)]
+        details: DetailFlags,
         /// Profile to grant (repeatable), e.g. "Sistema TS-Invio codice OTP".
         #[arg(long)]
         profile: Vec<String>,
@@ -57,7 +62,8 @@ pub enum UsersCommand {
         #[arg(long)]
         pincode_env: Option<String>,
     },
-    /// Change an operator's codice fiscale or name.
+    /// Change an operator's codice fiscale, name or record (an empty value clears a field of
+    /// the record).
     Edit {
         #[command(flatten)]
         acting: Acting,
@@ -67,6 +73,8 @@ pub enum UsersCommand {
         cf: Option<String>,
         #[arg(long)]
         name: Option<String>,
+        #[command(flatten)]
+        details: DetailFlags,
     },
     /// The operators of your ASL.
     List {
@@ -123,6 +131,52 @@ pub enum UsersCommand {
         #[arg(long)]
         user_id: String,
     },
+}
+
+/// The operator record's fields (seed 000's profile page), each optional.
+#[derive(Args)]
+pub struct DetailFlags {
+    /// Cognome.
+    #[arg(long)]
+    surname: Option<String>,
+    /// Nome.
+    #[arg(long)]
+    given_name: Option<String>,
+    /// yyyy-mm-dd; must be the one a personal CF encodes (default: the CF's).
+    #[arg(long)]
+    birth_date: Option<String>,
+    /// M or F; must be the one a personal CF encodes (default: the CF's).
+    #[arg(long)]
+    sex: Option<String>,
+    /// Luogo di nascita.
+    #[arg(long)]
+    birth_place: Option<String>,
+    /// Indirizzo lavoro.
+    #[arg(long)]
+    work_address: Option<String>,
+    /// Office phone.
+    #[arg(long)]
+    phone: Option<String>,
+    #[arg(long)]
+    fax: Option<String>,
+    #[arg(long)]
+    email: Option<String>,
+}
+
+impl DetailFlags {
+    fn form(&self) -> DetailsForm<'_> {
+        DetailsForm {
+            surname: self.surname.as_deref(),
+            given_name: self.given_name.as_deref(),
+            birth_date: self.birth_date.as_deref(),
+            sex: self.sex.as_deref(),
+            birth_place: self.birth_place.as_deref(),
+            work_address: self.work_address.as_deref(),
+            phone: self.phone.as_deref(),
+            fax: self.fax.as_deref(),
+            email: self.email.as_deref(),
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -189,6 +243,7 @@ pub async fn users(command: UsersCommand) -> anyhow::Result<()> {
             user_id,
             cf,
             name,
+            details,
             profile,
             asl,
             region,
@@ -202,6 +257,7 @@ pub async fn users(command: UsersCommand) -> anyhow::Result<()> {
                 profiles: &profile,
                 region: region.as_deref(),
                 asl: asl.as_deref(),
+                details: details.form(),
             }
             .parse()
             .map_err(|e| anyhow!("--{}: {e}", e.field()))?;
@@ -225,13 +281,19 @@ pub async fn users(command: UsersCommand) -> anyhow::Result<()> {
             user_id,
             cf,
             name,
+            details,
         } => {
-            if cf.is_none() && name.is_none() {
-                bail!("nothing to change: give --cf and/or --name");
+            let details = details
+                .form()
+                .parse()
+                .map_err(|e| anyhow!("--{}: {e}", e.field))?;
+            if cf.is_none() && name.is_none() && details.is_empty() {
+                bail!("nothing to change: give --cf, --name or a field of the record");
             }
             let edit = UserEdit {
                 cf: cf.as_deref().map(|cf| parse_cf("cf", cf)).transpose()?,
                 display_name: name,
+                details,
             };
             let (store, admin) = act(&acting).await?;
             users::edit(store.as_ref(), &admin, &user_id, edit).await?;
@@ -465,6 +527,7 @@ fn parse_profile(name: &str) -> anyhow::Result<Profile> {
 }
 
 fn user_json(user: &UserView) -> serde_json::Value {
+    let d = &user.details;
     json!({
         "user_id": user.user_id,
         "cf": user.cf.as_str(),
@@ -473,6 +536,16 @@ fn user_json(user: &UserView) -> serde_json::Value {
         "asl": user.asl.as_ref().map(|a| a.as_str()),
         "enabled": user.enabled,
         "profiles": user.profiles.iter().map(|p| p.as_str()).collect::<Vec<_>>(),
+        "surname": d.surname,
+        "given_name": d.given_name,
+        "birth_date": d.birth_date.map(|date| date.to_string()),
+        "sex": d.sex.map(Sex::as_str),
+        "birth_place": d.birth_place,
+        "work_address": d.work_address,
+        "phone": d.phone.as_ref().map(PhoneNumber::as_str),
+        "fax": d.fax.as_ref().map(PhoneNumber::as_str),
+        "email": d.email.as_ref().map(Email::as_str),
+        "last_access": user.last_access.map(|at| at.to_rfc3339_opts(SecondsFormat::Secs, true)),
     })
 }
 
@@ -515,6 +588,41 @@ fn print_user(user: &UserView) -> std::io::Result<()> {
     for profile in &user.profiles {
         writeln!(out, "profile:  {profile}")?;
     }
+    let d = &user.details;
+    let shown = |value: Option<String>| value.unwrap_or_else(|| "-".to_owned());
+    writeln!(out, "surname:  {}", shown(d.surname.clone()))?;
+    writeln!(out, "given name: {}", shown(d.given_name.clone()))?;
+    writeln!(
+        out,
+        "birth date: {}",
+        shown(d.birth_date.map(|x| x.to_string()))
+    )?;
+    writeln!(out, "sex:      {}", shown(d.sex.map(|x| x.to_string())))?;
+    writeln!(out, "birth place: {}", shown(d.birth_place.clone()))?;
+    writeln!(out, "work address: {}", shown(d.work_address.clone()))?;
+    writeln!(
+        out,
+        "phone:    {}",
+        shown(d.phone.as_ref().map(|x| x.to_string()))
+    )?;
+    writeln!(
+        out,
+        "fax:      {}",
+        shown(d.fax.as_ref().map(|x| x.to_string()))
+    )?;
+    writeln!(
+        out,
+        "email:    {}",
+        shown(d.email.as_ref().map(|x| x.to_string()))
+    )?;
+    let last = user
+        .last_access
+        .map(|at| at.to_rfc3339_opts(SecondsFormat::Secs, true));
+    writeln!(
+        out,
+        "last access: {}",
+        last.unwrap_or_else(|| "never".to_owned())
+    )?;
     Ok(())
 }
 

@@ -10,6 +10,8 @@
 
 use std::fmt;
 
+use super::Sex;
+
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct CodiceFiscale(String);
 
@@ -71,6 +73,59 @@ impl CodiceFiscale {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// What a personal (16-character) code says of its holder's birth; `None` for numeric and
+    /// STP/ENI codes, which say nothing.
+    pub fn birth(&self) -> Option<CfBirth> {
+        let b = self.0.as_bytes();
+        if b.len() != 16 || !is_personal_shape(b) {
+            return None;
+        }
+        let month = MONTHS.iter().position(|&m| m == b[8])? as u32 + 1;
+        let (day, sex) = match digit_value(b[9]) * 10 + digit_value(b[10]) {
+            d @ 41..=71 => (d - 40, Sex::Female),
+            d => (d, Sex::Male),
+        };
+        Some(CfBirth {
+            year_of_century: digit_value(b[6]) * 10 + digit_value(b[7]),
+            month,
+            day,
+            sex,
+        })
+    }
+}
+
+/// The birth data a personal codice fiscale encodes: the year without its century.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CfBirth {
+    pub year_of_century: u32,
+    pub month: u32,
+    pub day: u32,
+    pub sex: Sex,
+}
+
+impl CfBirth {
+    /// Whether `date` is the day the code encodes (in either century).
+    pub fn is_on(&self, date: chrono::NaiveDate) -> bool {
+        use chrono::Datelike as _;
+        date.year().rem_euclid(100) as u32 == self.year_of_century
+            && date.month() == self.month
+            && date.day() == self.day
+    }
+
+    /// The birth date, taking the latest century that makes the holder at least `min_age`
+    /// years old on `today`.
+    pub fn date(&self, today: chrono::NaiveDate, min_age: i32) -> Option<chrono::NaiveDate> {
+        use chrono::Datelike as _;
+        let latest_year = today.year() - min_age;
+        let cutoff = today
+            .with_year(latest_year)
+            .or_else(|| today.pred_opt()?.with_year(latest_year))?;
+        let year = latest_year - (latest_year - self.year_of_century as i32).rem_euclid(100);
+        chrono::NaiveDate::from_ymd_opt(year, self.month, self.day)
+            .filter(|date| *date <= cutoff)
+            .or_else(|| chrono::NaiveDate::from_ymd_opt(year - 100, self.month, self.day))
     }
 }
 
@@ -179,6 +234,41 @@ impl fmt::Debug for CodiceFiscale {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn with_check_letter(first15: &str) -> String {
+        format!("{first15}{}", check_letter(first15.as_bytes()))
+    }
+
+    #[test]
+    fn a_personal_code_tells_birth_day_and_sex() -> Result<(), CfError> {
+        let day = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default();
+        let today = day(2026, 11, 30);
+        let mario = CodiceFiscale::parse("RSSMRA80A01H501U")?.birth();
+        assert_eq!(
+            mario,
+            Some(CfBirth {
+                year_of_century: 80,
+                month: 1,
+                day: 1,
+                sex: Sex::Male
+            })
+        );
+        assert_eq!(mario.and_then(|b| b.date(today, 16)), Some(day(1980, 1, 1)));
+        assert!(mario.is_some_and(|b| b.is_on(day(1980, 1, 1)) && !b.is_on(day(1980, 1, 2))));
+        let omocodic = CodiceFiscale::parse("RSSMRA80A01H50MM")?.birth();
+        assert_eq!(omocodic.map(|b| b.day), Some(1));
+        let anna = CodiceFiscale::parse(&with_check_letter("VRDNNA15M52F205"))?.birth();
+        let anna = anna.ok_or(CfError::Shape)?;
+        assert_eq!((anna.sex, anna.day, anna.month), (Sex::Female, 12, 8));
+        assert_eq!(
+            anna.date(today, 16),
+            Some(day(1915, 8, 12)),
+            "not 16 if born in 2015"
+        );
+        assert_eq!(anna.date(today, 0), Some(day(2015, 8, 12)));
+        assert_eq!(CodiceFiscale::parse("00265910661")?.birth(), None);
+        Ok(())
+    }
 
     #[test]
     fn worked_examples_from_conventions() {

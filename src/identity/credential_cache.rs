@@ -126,6 +126,8 @@ mod tests {
             asl: None,
             region: None,
             enabled: true,
+            details: Default::default(),
+            last_access: None,
         }
     }
 

@@ -20,6 +20,7 @@ use super::address_failures::AddressFailures;
 use super::credential_cache::{CredentialCache, Pincode};
 use super::credentials::{Basic, Credentials};
 use super::directory_version::DirectoryVersion;
+use super::last_access::LastAccessWrites;
 use super::password::verify_secrets;
 use super::region_permissions::RegionPermissions;
 use super::{Caller, OperatorAuth, Peer};
@@ -58,6 +59,7 @@ pub struct Identity {
     directory_version: DirectoryVersion,
     lockout: LockoutPolicy,
     address_failures: AddressFailures,
+    last_access: LastAccessWrites,
     metrics: Arc<Metrics>,
 }
 
@@ -92,11 +94,41 @@ impl Identity {
                 auth.address_failures_per_minute,
                 auth.max_tracked_addresses,
             ),
+            last_access: LastAccessWrites::default(),
             metrics,
         }
     }
 
+    /// Who is calling; a registered operator's last access is recorded (once a minute at most).
     pub async fn identify(&self, credentials: &Credentials<'_>) -> Result<Caller, Refused> {
+        let caller = self.caller(credentials).await?;
+        if let Caller::Operator {
+            user_id: Some(user_id),
+            ..
+        } = &caller
+        {
+            self.record_access(user_id).await;
+        }
+        Ok(caller)
+    }
+
+    /// Writes `user_id`'s last access when this gateway has not for a minute; a failure only
+    /// warns (the call itself is not affected).
+    async fn record_access(&self, user_id: &str) {
+        if !self.last_access.due(user_id, std::time::Instant::now()) {
+            return;
+        }
+        let recorded = self
+            .store
+            .directory()
+            .record_access(user_id, Utc::now())
+            .await;
+        if let Err(error) = recorded {
+            tracing::warn!(%error, "an operator's last access could not be recorded");
+        }
+    }
+
+    async fn caller(&self, credentials: &Credentials<'_>) -> Result<Caller, Refused> {
         match credentials.peer {
             Peer::Region { code } => {
                 let version = self.directory_version.current();
@@ -384,6 +416,8 @@ mod tests {
                 asl: None,
                 region: None,
                 enabled: true,
+                details: Default::default(),
+                last_access: None,
             })
             .await
             .expect("user");

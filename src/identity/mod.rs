@@ -12,6 +12,7 @@ pub mod credential_cache;
 pub mod credentials;
 pub mod directory_version;
 pub mod identify;
+pub mod last_access;
 pub mod password;
 pub mod peer;
 pub mod region_permissions;

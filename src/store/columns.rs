@@ -6,7 +6,7 @@
 use chrono::NaiveDate;
 
 use super::StoreError;
-use crate::domain::{AslCode, CodiceFiscale, OperatorCf, Profile, RegionCode};
+use crate::domain::{AslCode, CodiceFiscale, OperatorCf, PhoneNumber, Profile, RegionCode};
 
 /// `yyyy-mm-dd`, the stored form of a date.
 pub(crate) fn day(date: NaiveDate) -> String {
@@ -77,6 +77,14 @@ impl<'k> StoredRow<'k> {
 
     pub(crate) fn asl(&self, column: &'static str, value: &str) -> Result<AslCode, StoreError> {
         AslCode::parse(value).map_err(|_| self.corrupt(column, value, "a 3-digit ASL code"))
+    }
+
+    pub(crate) fn phone(
+        &self,
+        column: &'static str,
+        value: &str,
+    ) -> Result<PhoneNumber, StoreError> {
+        PhoneNumber::parse(value).map_err(|_| self.corrupt(column, value, "a phone number"))
     }
 
     pub(crate) fn profile(&self, column: &'static str, value: &str) -> Result<Profile, StoreError> {

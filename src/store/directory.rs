@@ -3,12 +3,13 @@
 //! The store keeps credentials only as PHC strings produced by the gateway (argon2); it never
 //! sees a password or a pincode.
 
-use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Pool, Type};
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Pool, Row, Type};
 
 use super::backend::Backend;
-use super::columns::StoredRow;
+use super::columns::{day, StoredRow};
 use super::StoreError;
-use crate::domain::{AslCode, CodiceFiscale, Profile, RegionCode};
+use crate::domain::{AslCode, CodiceFiscale, Email, PhoneNumber, Profile, RegionCode, Sex};
 
 /// Who may call what. Reached through [`super::Store::directory`].
 #[async_trait::async_trait]
@@ -19,14 +20,19 @@ pub trait Directory: Send + Sync {
     /// Looks a user up by login id.
     async fn find_user(&self, user_id: &str) -> Result<Option<UserRecord>, StoreError>;
 
-    /// Changes a user's codice fiscale and name; `false` if there is no such user. A CF another
-    /// user has is [`StoreError::Duplicate`].
+    /// Changes a user's codice fiscale, name and record; `false` if there is no such user. A CF
+    /// another user has is [`StoreError::Duplicate`].
     async fn edit_user(
         &self,
         user_id: &str,
         cf: &CodiceFiscale,
         display_name: &str,
+        details: &OperatorDetails,
     ) -> Result<bool, StoreError>;
+
+    /// Records that the user was identified at `at` (a later time than the one stored wins).
+    /// Not a change of the directory: cached verifications stay valid.
+    async fn record_access(&self, user_id: &str, at: DateTime<Utc>) -> Result<(), StoreError>;
 
     /// Enables or disables a user; `false` if there is no such user.
     async fn set_user_enabled(&self, user_id: &str, enabled: bool) -> Result<bool, StoreError>;
@@ -91,6 +97,31 @@ pub struct UserRecord {
     pub region: Option<RegionCode>,
     /// A disabled user is kept (for the logs) but cannot authenticate.
     pub enabled: bool,
+    /// Personal data and work contacts (the profile page's "Riepilogo").
+    pub details: OperatorDetails,
+    /// When the user was last identified ("Ultimo accesso"); written by the gateway, at most
+    /// once a minute per user, never by [`Directory::add_user`] or [`Directory::edit_user`].
+    pub last_access: Option<DateTime<Utc>>,
+}
+
+/// What seed 000's profile page shows of an operator besides CF and ASL, each `None` until
+/// set: "Riepilogo Dati Personali" and "Riepilogo dati lavorativi".
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OperatorDetails {
+    /// Cognome.
+    pub surname: Option<String>,
+    /// Nome.
+    pub given_name: Option<String>,
+    pub birth_date: Option<NaiveDate>,
+    pub sex: Option<Sex>,
+    /// Luogo di nascita, as typed (a comune's name).
+    pub birth_place: Option<String>,
+    /// Indirizzo lavoro.
+    pub work_address: Option<String>,
+    /// The office phone.
+    pub phone: Option<PhoneNumber>,
+    pub fax: Option<PhoneNumber>,
+    pub email: Option<Email>,
 }
 
 /// Maps a failed user insert: a taken user id or CF is [`StoreError::Duplicate`], saying which.
@@ -128,22 +159,39 @@ fn user_write_error<'a>(
 }
 
 const ADD_USER: &str = "INSERT INTO users \
-     (user_id, cf, display_name, password_hash, pincode_hash, asl, region, enabled) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+     (user_id, cf, display_name, password_hash, pincode_hash, asl, region, enabled, \
+      surname, given_name, birth_date, sex, birth_place, work_address, phone, fax, email) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)";
 
-const FIND_USER: &str = "SELECT user_id, cf, display_name, password_hash, pincode_hash, asl, \
-     region, enabled FROM users WHERE user_id = $1";
+/// The columns [`user_record`] reads, in its order, from `users u` and `user_last_access a`.
+macro_rules! user_columns {
+    () => {
+        "SELECT u.user_id, u.cf, u.display_name, u.password_hash, u.pincode_hash, u.asl, \
+         u.region, u.enabled, u.surname, u.given_name, u.birth_date, u.sex, u.birth_place, \
+         u.work_address, u.phone, u.fax, u.email, a.last_access_ms \
+         FROM users u LEFT JOIN user_last_access a ON a.user_id = u.user_id "
+    };
+}
 
-const EDIT_USER: &str = "UPDATE users SET cf = $2, display_name = $3 WHERE user_id = $1";
+const FIND_USER: &str = concat!(user_columns!(), "WHERE u.user_id = $1");
+
+const EDIT_USER: &str = "UPDATE users SET cf = $2, display_name = $3, surname = $4, \
+     given_name = $5, birth_date = $6, sex = $7, birth_place = $8, work_address = $9, \
+     phone = $10, fax = $11, email = $12 WHERE user_id = $1";
+
+const RECORD_ACCESS: &str = "INSERT INTO user_last_access (user_id, last_access_ms) \
+     VALUES ($1, $2) ON CONFLICT (user_id) DO UPDATE SET last_access_ms = CASE \
+     WHEN excluded.last_access_ms > user_last_access.last_access_ms \
+     THEN excluded.last_access_ms ELSE user_last_access.last_access_ms END";
 
 const SET_USER_ENABLED: &str = "UPDATE users SET enabled = $2 WHERE user_id = $1";
 
-const LIST_USERS: &str = "SELECT user_id, cf, display_name, password_hash, pincode_hash, asl, \
-     region, enabled FROM users \
-     WHERE ($1 IS NULL OR (region = $1 AND asl = $2)) ORDER BY user_id";
+const LIST_USERS: &str = concat!(
+    user_columns!(),
+    "WHERE ($1 IS NULL OR (u.region = $1 AND u.asl = $2)) ORDER BY u.user_id"
+);
 
-const FIND_USER_BY_CF: &str = "SELECT user_id, cf, display_name, password_hash, pincode_hash, \
-     asl, region, enabled FROM users WHERE cf = $1";
+const FIND_USER_BY_CF: &str = concat!(user_columns!(), "WHERE u.cf = $1");
 
 const GRANT_PROFILE: &str =
     "INSERT INTO user_profiles (user_id, profile) VALUES ($1, $2) ON CONFLICT DO NOTHING";
@@ -163,30 +211,52 @@ const REGION_SERVICES: &str =
 
 const VERSION: &str = "SELECT version FROM directory_version WHERE id = 1";
 
-/// A users row as stored.
-type UserRow = (
-    String,
-    String,
-    String,
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    bool,
-);
-
-fn user_record(row: UserRow) -> Result<UserRecord, StoreError> {
-    let (user_id, cf, display_name, password_hash, pincode_hash, asl, region, enabled) = row;
+/// Reads a users row (joined with its last access) as [`user_columns`] selects it.
+fn user_record<R>(row: &R) -> Result<UserRecord, StoreError>
+where
+    R: Row,
+    usize: ColumnIndex<R>,
+    for<'q> String: Decode<'q, R::Database> + Type<R::Database>,
+    for<'q> Option<String>: Decode<'q, R::Database>,
+    for<'q> bool: Decode<'q, R::Database> + Type<R::Database>,
+    for<'q> Option<i64>: Decode<'q, R::Database>,
+    i64: Type<R::Database>,
+{
+    let read = |source| StoreError::Query {
+        context: "reading a users row failed",
+        source,
+    };
+    let text = |i: usize| row.try_get::<String, _>(i).map_err(read);
+    let optional = |i: usize| row.try_get::<Option<String>, _>(i).map_err(read);
+    let user_id = text(0)?;
     let stored = StoredRow::new("users", &user_id);
+    let last_access_ms = row.try_get::<Option<i64>, _>(17).map_err(read)?;
+    let details = OperatorDetails {
+        surname: optional(8)?,
+        given_name: optional(9)?,
+        birth_date: stored.optional("birth_date", optional(10)?.as_deref(), StoredRow::day)?,
+        sex: stored.optional("sex", optional(11)?.as_deref(), |s, column, value| {
+            Sex::parse(value).map_err(|_| s.corrupt(column, value, "M or F"))
+        })?,
+        birth_place: optional(12)?,
+        work_address: optional(13)?,
+        phone: stored.optional("phone", optional(14)?.as_deref(), StoredRow::phone)?,
+        fax: stored.optional("fax", optional(15)?.as_deref(), StoredRow::phone)?,
+        email: stored.optional("email", optional(16)?.as_deref(), |s, column, value| {
+            Email::parse(value).map_err(|_| s.corrupt(column, value, "an e-mail address"))
+        })?,
+    };
     Ok(UserRecord {
-        cf: stored.cf("cf", &cf)?,
-        asl: stored.optional("asl", asl.as_deref(), StoredRow::asl)?,
-        region: stored.optional("region", region.as_deref(), StoredRow::region)?,
+        cf: stored.cf("cf", &text(1)?)?,
+        asl: stored.optional("asl", optional(5)?.as_deref(), StoredRow::asl)?,
+        region: stored.optional("region", optional(6)?.as_deref(), StoredRow::region)?,
+        display_name: text(2)?,
+        password_hash: text(3)?,
+        pincode_hash: text(4)?,
+        enabled: row.try_get::<bool, _>(7).map_err(read)?,
+        details,
+        last_access: last_access_ms.and_then(DateTime::from_timestamp_millis),
         user_id,
-        display_name,
-        password_hash,
-        pincode_hash,
-        enabled,
     })
 }
 
@@ -198,9 +268,10 @@ where
     for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
     for<'q> &'q str: Encode<'q, DB> + Type<DB>,
     for<'q> Option<&'q str>: Encode<'q, DB>,
-    for<'q> Option<String>: Decode<'q, DB>,
+    for<'q> Option<String>: Encode<'q, DB> + Decode<'q, DB>,
     for<'q> String: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> i64: Decode<'q, DB> + Type<DB>,
+    for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> Option<i64>: Decode<'q, DB>,
     for<'q> bool: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
     usize: ColumnIndex<DB::Row>,
 {
@@ -214,6 +285,15 @@ where
             .bind(user.asl.as_ref().map(AslCode::as_str))
             .bind(user.region.as_ref().map(RegionCode::as_str))
             .bind(user.enabled)
+            .bind(user.details.surname.as_deref())
+            .bind(user.details.given_name.as_deref())
+            .bind(user.details.birth_date.map(day))
+            .bind(user.details.sex.map(Sex::as_str))
+            .bind(user.details.birth_place.as_deref())
+            .bind(user.details.work_address.as_deref())
+            .bind(user.details.phone.as_ref().map(PhoneNumber::as_str))
+            .bind(user.details.fax.as_ref().map(PhoneNumber::as_str))
+            .bind(user.details.email.as_ref().map(Email::as_str))
             .execute(self)
             .await
             .map_err(add_user_error(user))?;
@@ -221,12 +301,12 @@ where
     }
 
     async fn find_user(&self, user_id: &str) -> Result<Option<UserRecord>, StoreError> {
-        let row: Option<UserRow> = sqlx::query_as(FIND_USER)
+        let row = sqlx::query(FIND_USER)
             .bind(user_id)
             .fetch_optional(self)
             .await
             .map_err(StoreError::query("looking up a user by id failed"))?;
-        row.map(user_record).transpose()
+        row.as_ref().map(user_record).transpose()
     }
 
     async fn edit_user(
@@ -234,15 +314,40 @@ where
         user_id: &str,
         cf: &CodiceFiscale,
         display_name: &str,
+        details: &OperatorDetails,
     ) -> Result<bool, StoreError> {
         let result = sqlx::query(EDIT_USER)
             .bind(user_id)
             .bind(cf.as_str())
             .bind(display_name)
+            .bind(details.surname.as_deref())
+            .bind(details.given_name.as_deref())
+            .bind(details.birth_date.map(day))
+            .bind(details.sex.map(Sex::as_str))
+            .bind(details.birth_place.as_deref())
+            .bind(details.work_address.as_deref())
+            .bind(details.phone.as_ref().map(PhoneNumber::as_str))
+            .bind(details.fax.as_ref().map(PhoneNumber::as_str))
+            .bind(details.email.as_ref().map(Email::as_str))
             .execute(self)
             .await
             .map_err(user_write_error(user_id, cf, "editing a user failed"))?;
         Ok(DB::rows_affected(&result) == 1)
+    }
+
+    async fn record_access(&self, user_id: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
+        sqlx::query(RECORD_ACCESS)
+            .bind(user_id)
+            .bind(at.timestamp_millis())
+            .execute(self)
+            .await
+            .map_err(StoreError::keyed(
+                "recording a user's last access failed",
+                "last access",
+                "user",
+                user_id,
+            ))?;
+        Ok(())
     }
 
     async fn set_user_enabled(&self, user_id: &str, enabled: bool) -> Result<bool, StoreError> {
@@ -259,22 +364,22 @@ where
         &self,
         asl: Option<(RegionCode, AslCode)>,
     ) -> Result<Vec<UserRecord>, StoreError> {
-        let rows: Vec<UserRow> = sqlx::query_as(LIST_USERS)
+        let rows = sqlx::query(LIST_USERS)
             .bind(asl.as_ref().map(|(region, _)| region.as_str()))
             .bind(asl.as_ref().map(|(_, asl)| asl.as_str()))
             .fetch_all(self)
             .await
             .map_err(StoreError::query("listing users failed"))?;
-        rows.into_iter().map(user_record).collect()
+        rows.iter().map(user_record).collect()
     }
 
     async fn find_user_by_cf(&self, cf: &CodiceFiscale) -> Result<Option<UserRecord>, StoreError> {
-        let row: Option<UserRow> = sqlx::query_as(FIND_USER_BY_CF)
+        let row = sqlx::query(FIND_USER_BY_CF)
             .bind(cf.as_str())
             .fetch_optional(self)
             .await
             .map_err(StoreError::query("looking up a user by CF failed"))?;
-        row.map(user_record).transpose()
+        row.as_ref().map(user_record).transpose()
     }
 
     async fn grant_profile(&self, user_id: &str, profile: Profile) -> Result<(), StoreError> {

@@ -54,7 +54,7 @@ pub use administrators::{AdministratorRecord, AdministratorScope, Administrators
 pub use asl_counts::{AslCounts, NewAslTestCount};
 pub use certificates::{CertificateKind, CertificateRecord, CertificateStatus, Certificates};
 pub use credential_failures::{CredentialFailures, FailureCount, FailureRecorded, LockoutPolicy};
-pub use directory::{Directory, UserRecord};
+pub use directory::{Directory, OperatorDetails, UserRecord};
 pub use issuers::{Issuers, Lease};
 pub use patients::{
     Asl, Assistito, AssistitoStatus, ListedPatient, Mmg, Municipality, Patients, Region,

@@ -148,6 +148,8 @@ pub async fn seed(store: &dyn Store, today: NaiveDate) -> Result<(), tsgate::sto
                 asl: asl.map(asl_code),
                 region: Some(region(REGION)),
                 enabled: true,
+                details: Default::default(),
+                last_access: None,
             })
             .await?;
         directory.grant_profile(user.id, profile).await?;
