@@ -69,6 +69,8 @@ async fn build_identity(auth: &AuthConfig) -> (Identity, String, Arc<Metrics>) {
             asl: None,
             region: None,
             enabled: true,
+            details: Default::default(),
+            last_access: None,
         })
         .await
         .expect("user");

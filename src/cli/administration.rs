@@ -45,7 +45,7 @@ pub enum UsersCommand {
         #[arg(long, default_value = "")]
         name: String,
         #[command(flatten)]
-        details: DetailFlags,
+        details: Box<DetailFlags>,
         /// Profile to grant (repeatable), e.g. "Sistema TS-Invio codice OTP".
         #[arg(long)]
         profile: Vec<String>,
@@ -74,7 +74,7 @@ pub enum UsersCommand {
         #[arg(long)]
         name: Option<String>,
         #[command(flatten)]
-        details: DetailFlags,
+        details: Box<DetailFlags>,
     },
     /// The operators of your ASL.
     List {

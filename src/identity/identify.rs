@@ -65,7 +65,7 @@ pub struct Identity {
 
 /// What the full check of a password and pincode found.
 enum Checked {
-    Verified(UserRecord),
+    Verified(Box<UserRecord>),
     /// Refused; `known` if the user id names a user (whose failures are then counted).
     Failed {
         known: bool,
@@ -221,7 +221,7 @@ impl Identity {
         let count = self.failure_count(user_id).await?;
         let locked = count.locked_at(Utc::now());
         let checked = match remembered {
-            Some(user) if !locked => Checked::Verified(user),
+            Some(user) if !locked => Checked::Verified(Box::new(user)),
             remembered => {
                 if remembered.is_some() {
                     self.within_failure_budget(client)?;
@@ -231,7 +231,7 @@ impl Identity {
             }
         };
         let user = match checked {
-            Checked::Verified(user) if !locked => user,
+            Checked::Verified(user) if !locked => *user,
             Checked::Verified(_) => {
                 self.failed(client, Some(user_id)).await;
                 return Err(refused_password(user_id));
@@ -275,7 +275,7 @@ impl Identity {
         if use_cache {
             if let Some(user) = decrypted.and_then(|fp| cache.get(&fp, version)) {
                 cache.remember(&[as_sent], &user, version);
-                return Ok(Checked::Verified(user));
+                return Ok(Checked::Verified(Box::new(user)));
             }
         }
         let user = if user_id.is_empty() {
@@ -296,7 +296,7 @@ impl Identity {
                 if use_cache {
                     cache.remember(&[as_sent, decrypted], &user, version);
                 }
-                Checked::Verified(user)
+                Checked::Verified(Box::new(user))
             }
             _ => Checked::Failed { known },
         })

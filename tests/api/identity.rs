@@ -197,3 +197,39 @@ async fn remembered_credentials_never_admit_different_secrets() -> TestResult {
     assert_eq!(reply.status, 200);
     Ok(())
 }
+
+/// "Ultimo accesso": a SOAP call by password or national card records when the operator was
+/// identified; a burst of calls costs one write (the next within a minute changes nothing).
+#[tokio::test]
+async fn an_identified_operator_has_a_last_access() -> TestResult {
+    let app = spawn_app().await;
+    let last_access = || async {
+        let user = app.store().directory().find_user(OPERATOR.id).await?;
+        Ok::<_, tsgate::store::StoreError>(user.and_then(|u| u.last_access))
+    };
+    assert_eq!(last_access().await?, None, "never identified yet");
+    let before = chrono::Utc::now() - chrono::Duration::seconds(1);
+    let reply = app
+        .request(WITH_PINCODE)
+        .by(As::User(OPERATOR))
+        .send()
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let first = last_access()
+        .await?
+        .ok_or("no last access after a SOAP call")?;
+    assert!(
+        first >= before && first <= chrono::Utc::now(),
+        "{first} is when the call was made"
+    );
+    for who in [As::User(OPERATOR), As::Card] {
+        let reply = app.request(WITH_PINCODE).by(who).send().await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+    }
+    assert_eq!(
+        last_access().await?,
+        Some(first),
+        "written at most once a minute per user"
+    );
+    Ok(())
+}

@@ -138,6 +138,41 @@ fn malformed_region_asl_or_profile_is_refused_naming_the_flag() -> TestResult {
         let message = refused(dir.path(), Some("any"), &users_add(extra))?;
         assert!(message.contains(expected), "{extra:?}: {message}");
     }
+    for (extra, expected) in [
+        (
+            &["--birth-date", "1980-02-30"][..],
+            "--birth-date: the birth date must be a yyyy-mm-dd date that exists",
+        ),
+        (&["--sex", "X"][..], "--sex: sex must be M or F"),
+        (
+            &["--sex", "F"][..],
+            "--sex: sex F is not the one codice fiscale RSSMRA80A01H501U encodes (M)",
+        ),
+        (
+            &["--birth-date", "1980-01-02"][..],
+            "--birth-date: the birth date 1980-01-02 is not the one codice fiscale \
+             RSSMRA80A01H501U encodes",
+        ),
+        (
+            &["--phone", "06 abc"][..],
+            "--phone: a phone number is 5 to 15 digits",
+        ),
+        (
+            &["--fax", "123"][..],
+            "--fax: a phone number is 5 to 15 digits",
+        ),
+        (
+            &["--email", "rossi.asl201.it"][..],
+            "--email: an e-mail address must be local@domain",
+        ),
+        (
+            &["--work-address", "Via\u{7}Roma"][..],
+            "--work-address: the work address must be at most 200 characters",
+        ),
+    ] {
+        let message = refused(dir.path(), Some("any"), &users_add(extra))?;
+        assert!(message.contains(expected), "{extra:?}: {message}");
+    }
     let no_as = refused(dir.path(), None, &["users", "list"])?;
     assert!(no_as.contains("--as <ADMIN_ID>"), "{no_as}");
     let bad_cf = [
@@ -311,6 +346,16 @@ fn an_asl_administrator_manages_their_asls_operators_and_no_one_elses() -> TestR
             "asl": "201",
             "enabled": false,
             "profiles": ["Sistema TS-Invio codice OTP"],
+            "surname": null,
+            "given_name": null,
+            "birth_date": "1980-01-01",
+            "sex": "M",
+            "birth_place": null,
+            "work_address": null,
+            "phone": null,
+            "fax": null,
+            "email": null,
+            "last_access": null,
         })
     );
     run(&user("enable"), as_201)?;
@@ -377,5 +422,126 @@ fn an_asl_administrator_manages_their_asls_operators_and_no_one_elses() -> TestR
     ];
     let message = refused(dir.path(), as_201, &nobody)?;
     assert!(message.contains("no user 'NOBODY'"), "{message}");
+    Ok(())
+}
+
+#[test]
+fn the_operator_record_is_registered_edited_and_shown() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let [_, asl_201, _] = administered(dir.path())?;
+    let as_201 = Some(asl_201.as_str());
+    let record = [
+        "--surname",
+        "Rossi",
+        "--given-name",
+        "Mario",
+        "--birth-place",
+        "Roma",
+        "--work-address",
+        "Via della Salute 1, 00100 Roma",
+        "--phone",
+        "+39 06 1234 5678",
+        "--fax",
+        "06 1234 5679",
+        "--email",
+        "m.rossi@asl201.it",
+        "--birth-date",
+        "1980-01-01",
+        "--sex",
+        "M",
+    ];
+    ok(dir.path(), as_201, &users_add(&record))?;
+    let show = ["users", "show", "--as", "ADMIN201", "--user-id", "ASL02"];
+    let shown =
+        |extra: &[&str]| -> Result<serde_json::Value, Box<dyn std::error::Error + Send + Sync>> {
+            let mut args = show.to_vec();
+            args.extend_from_slice(extra);
+            args.push("--json");
+            Ok(serde_json::from_str(&ok(dir.path(), as_201, &args)?)?)
+        };
+    let added = shown(&[])?;
+    assert_eq!(
+        (
+            &added["name"],
+            &added["surname"],
+            &added["given_name"],
+            &added["birth_date"],
+            &added["sex"],
+            &added["birth_place"],
+            &added["work_address"],
+            &added["phone"],
+            &added["fax"],
+            &added["email"],
+            &added["last_access"],
+        ),
+        (
+            &"Mario Rossi".into(),
+            &"Rossi".into(),
+            &"Mario".into(),
+            &"1980-01-01".into(),
+            &"M".into(),
+            &"Roma".into(),
+            &"Via della Salute 1, 00100 Roma".into(),
+            &"+39 06 1234 5678".into(),
+            &"06 1234 5679".into(),
+            &"m.rossi@asl201.it".into(),
+            &serde_json::Value::Null,
+        ),
+        "the display name defaults to nome cognome: {added}"
+    );
+
+    let edit = [
+        "users",
+        "edit",
+        "--as",
+        "ADMIN201",
+        "--user-id",
+        "ASL02",
+        "--email",
+        "mario.rossi@asl201.it",
+        "--fax",
+        "",
+        "--phone",
+        "06 7654321",
+    ];
+    assert!(ok(dir.path(), as_201, &edit)?.contains("user ASL02 changed"));
+    let edited = shown(&[])?;
+    assert_eq!(
+        (
+            &edited["email"],
+            &edited["fax"],
+            &edited["phone"],
+            &edited["surname"]
+        ),
+        (
+            &"mario.rossi@asl201.it".into(),
+            &serde_json::Value::Null,
+            &"06 7654321".into(),
+            &"Rossi".into()
+        ),
+        "{edited}"
+    );
+    let mut contradicting = edit[..6].to_vec();
+    contradicting.extend_from_slice(&["--sex", "F"]);
+    let message = refused(dir.path(), as_201, &contradicting)?;
+    assert!(
+        message.contains("--sex: sex F is not the one codice fiscale RSSMRA80A01H501U encodes"),
+        "{message}"
+    );
+    let mut malformed = edit[..6].to_vec();
+    malformed.extend_from_slice(&["--email", "nobody"]);
+    let message = refused(dir.path(), as_201, &malformed)?;
+    assert!(message.contains("--email: "), "{message}");
+    let nothing = refused(dir.path(), as_201, &edit[..6])?;
+    assert!(nothing.contains("nothing to change"), "{nothing}");
+
+    let text = ok(dir.path(), as_201, &show)?;
+    for line in [
+        "surname:  Rossi",
+        "email:    mario.rossi@asl201.it",
+        "last access: never",
+    ] {
+        assert!(text.contains(line), "{line}: {text}");
+    }
     Ok(())
 }
