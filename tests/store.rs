@@ -1569,6 +1569,9 @@ impl Store for Instrumented {
     fn credential_failures(&self) -> &dyn tsgate::store::CredentialFailures {
         self.inner.credential_failures()
     }
+    fn passwords(&self) -> &dyn tsgate::store::Passwords {
+        self.inner.passwords()
+    }
     fn certificates(&self) -> &dyn tsgate::store::Certificates {
         self.inner.certificates()
     }
@@ -2845,6 +2848,91 @@ async fn concurrent_failures_are_all_counted(db: Arc<TestDb>) {
     assert_eq!(count.failures, 20, "every failure counted");
     assert_eq!(locked_now, 1, "exactly one failure locked the account");
     assert!(count.locked_at(now));
+}
+
+// --- password lifecycle (issue #10) --------------------------------------------------------------
+
+on_both_backends!(passwords_change_keep_the_replaced_and_bump_the_directory);
+
+/// A new user's password is ready (a trigger); registration marks it to change; each change
+/// keeps the replaced hash (only the most recent `keep_replaced`), sets the state, and bumps
+/// the directory version.
+async fn passwords_change_keep_the_replaced_and_bump_the_directory(db: Arc<TestDb>) {
+    use tsgate::store::{NewPassword, PasswordState};
+    let store = &*db.store;
+    let passwords = store.passwords();
+    assert_eq!(passwords.state("alice").await.expect("state"), None);
+    let before = chrono::Utc::now() - chrono::Duration::seconds(5);
+    let mut alice = user("alice", "RSSMRA80A01H501U");
+    alice.password_hash = "hash-0".into();
+    store.directory().add_user(&alice).await.expect("add");
+    let added = passwords
+        .state("alice")
+        .await
+        .expect("state")
+        .expect("a state");
+    assert!(!added.must_change, "ready to use when added");
+    assert!(added.changed_at > before, "{added:?}");
+
+    let at = base_time();
+    let version = store.directory().version().await.expect("version");
+    assert!(passwords.require_change("alice", at).await.expect("mark"));
+    assert!(!passwords.require_change("nobody", at).await.expect("mark"));
+    assert_eq!(
+        passwords.state("alice").await.expect("state"),
+        Some(PasswordState {
+            must_change: true,
+            changed_at: at
+        })
+    );
+    assert!(store.directory().version().await.expect("version") > version);
+
+    for n in 1..=4 {
+        let hash = format!("hash-{n}");
+        let new = NewPassword {
+            hash: &hash,
+            must_change: false,
+            at: at + chrono::Duration::minutes(n),
+            keep_replaced: 2,
+        };
+        assert!(passwords.set_password("alice", new).await.expect("set"));
+    }
+    let stored = store.directory().find_user("alice").await.expect("find");
+    assert_eq!(stored.map(|u| u.password_hash).as_deref(), Some("hash-4"));
+    assert_eq!(
+        passwords.replaced("alice", 10).await.expect("replaced"),
+        vec!["hash-3".to_owned(), "hash-2".to_owned()],
+        "the two most recent replaced, newest first"
+    );
+    assert_eq!(
+        passwords.replaced("alice", 1).await.expect("replaced"),
+        vec!["hash-3".to_owned()]
+    );
+    assert_eq!(
+        passwords.state("alice").await.expect("state"),
+        Some(PasswordState {
+            must_change: false,
+            changed_at: at + chrono::Duration::minutes(4)
+        })
+    );
+    let reset = NewPassword {
+        hash: "hash-5",
+        must_change: true,
+        at,
+        keep_replaced: 2,
+    };
+    assert!(passwords.set_password("alice", reset).await.expect("reset"));
+    assert!(passwords
+        .state("alice")
+        .await
+        .expect("state")
+        .is_some_and(|s| s.must_change));
+    assert!(!passwords.set_password("nobody", reset).await.expect("set"));
+    assert!(passwords
+        .replaced("nobody", 5)
+        .await
+        .expect("none")
+        .is_empty());
 }
 
 // --- administrative actions ---------------------------------------------------------------------

@@ -28,6 +28,7 @@ mod columns;
 pub mod credential_failures;
 pub mod directory;
 pub mod issuers;
+pub mod passwords;
 pub mod patients;
 pub mod postgres;
 pub mod process_lock;
@@ -56,6 +57,7 @@ pub use certificates::{CertificateKind, CertificateRecord, CertificateStatus, Ce
 pub use credential_failures::{CredentialFailures, FailureCount, FailureRecorded, LockoutPolicy};
 pub use directory::{Directory, OperatorDetails, UserRecord};
 pub use issuers::{Issuers, Lease};
+pub use passwords::{NewPassword, PasswordState, Passwords};
 pub use patients::{
     Asl, Assistito, AssistitoStatus, ListedPatient, Mmg, Municipality, Patients, Region,
 };
@@ -104,6 +106,9 @@ pub trait Store: Send + Sync {
 
     /// Failed credentials per account, and account locks.
     fn credential_failures(&self) -> &dyn CredentialFailures;
+
+    /// Each user's password state (to change, since when) and the passwords it replaced.
+    fn passwords(&self) -> &dyn Passwords;
 
     /// The register of certificates the gateway CA has issued.
     fn certificates(&self) -> &dyn Certificates;

@@ -16,8 +16,8 @@ use super::access_log_table::{
 use super::transaction_writes::push_write;
 use super::{
     AccessLog, AccessLogAnchor, Administrators, AslCounts, Certificates, ChainedEntry,
-    CredentialFailures, Directory, Issuers, Patients, PendingWrite, Serology, Staging, Store,
-    StoreError, Substitutions,
+    CredentialFailures, Directory, Issuers, Passwords, Patients, PendingWrite, Serology, Staging,
+    Store, StoreError, Substitutions,
 };
 
 const BACKEND: &str = "postgres";
@@ -115,6 +115,10 @@ impl Store for PostgresStore {
     }
 
     fn credential_failures(&self) -> &dyn CredentialFailures {
+        &self.pool
+    }
+
+    fn passwords(&self) -> &dyn Passwords {
         &self.pool
     }
 

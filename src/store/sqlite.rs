@@ -22,8 +22,8 @@ use super::backend;
 use super::transaction_writes::push_write;
 use super::{
     AccessLog, AccessLogAnchor, Administrators, AslCounts, Certificates, ChainedEntry,
-    CredentialFailures, Directory, Issuers, Patients, PendingWrite, Serology, Staging, Store,
-    StoreError, Substitutions,
+    CredentialFailures, Directory, Issuers, Passwords, Patients, PendingWrite, Serology, Staging,
+    Store, StoreError, Substitutions,
 };
 
 const BACKEND: &str = "sqlite";
@@ -153,6 +153,10 @@ impl Store for SqliteStore {
     }
 
     fn credential_failures(&self) -> &dyn CredentialFailures {
+        &self.pool
+    }
+
+    fn passwords(&self) -> &dyn Passwords {
         &self.pool
     }
 
