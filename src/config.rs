@@ -285,6 +285,20 @@ pub struct AuthConfig {
     /// Upper bound on remembered addresses; those back to a full budget are forgotten first.
     #[serde(default = "defaults::max_tracked_addresses")]
     pub max_tracked_addresses: usize,
+    /// A new password has at least this many characters...
+    #[serde(default = "defaults::password_min_length")]
+    pub password_min_length: usize,
+    /// ...of at least this many of the four classes: lower-case letters, upper-case letters,
+    /// digits, other characters.
+    #[serde(default = "defaults::password_min_classes")]
+    pub password_min_classes: usize,
+    /// A password older than this must be changed before the gateway accepts it again, as an
+    /// initial one must; `0` never expires. Fractions are allowed.
+    #[serde(default = "defaults::password_max_age_days")]
+    pub password_max_age_days: f64,
+    /// A new password may be none of the user's last this many (the current one included).
+    #[serde(default = "defaults::password_history")]
+    pub password_history: u32,
 }
 
 impl Default for AuthConfig {
@@ -295,6 +309,10 @@ impl Default for AuthConfig {
             address_failure_burst: defaults::address_failure_burst(),
             address_failures_per_minute: defaults::address_failures_per_minute(),
             max_tracked_addresses: defaults::max_tracked_addresses(),
+            password_min_length: defaults::password_min_length(),
+            password_min_classes: defaults::password_min_classes(),
+            password_max_age_days: defaults::password_max_age_days(),
+            password_history: defaults::password_history(),
         }
     }
 }
@@ -474,6 +492,18 @@ mod defaults {
     pub fn max_tracked_addresses() -> usize {
         100_000
     }
+    pub fn password_min_length() -> usize {
+        12
+    }
+    pub fn password_min_classes() -> usize {
+        3
+    }
+    pub fn password_max_age_days() -> f64 {
+        90.0
+    }
+    pub fn password_history() -> u32 {
+        5
+    }
     pub fn immuni_timeout_ms() -> u64 {
         10_000
     }
@@ -651,6 +681,23 @@ impl Config {
                 "auth.lockout_minutes must be a positive number of minutes, not {}",
                 auth.lockout_minutes
             )));
+        }
+        if auth.password_min_length == 0 || !(1..=4).contains(&auth.password_min_classes) {
+            return Err(ConfigError(format!(
+                "auth.password_min_length must be at least 1 and auth.password_min_classes between 1 and 4, not {} and {}",
+                auth.password_min_length, auth.password_min_classes
+            )));
+        }
+        if !(auth.password_max_age_days.is_finite() && auth.password_max_age_days >= 0.0) {
+            return Err(ConfigError(format!(
+                "auth.password_max_age_days must be a number of days (0: never expires), not {}",
+                auth.password_max_age_days
+            )));
+        }
+        if auth.password_history == 0 {
+            return Err(ConfigError(
+                "auth.password_history must be at least 1 (the current password)".into(),
+            ));
         }
         if self.pki.crl_valid_secs == 0 {
             return Err(ConfigError("pki.crl_valid_secs must be at least 1".into()));

@@ -14,6 +14,7 @@ pub mod directory_version;
 pub mod identify;
 pub mod last_access;
 pub mod password;
+pub mod password_policy;
 pub mod peer;
 pub mod region_permissions;
 

@@ -61,6 +61,17 @@ pub async fn verify_password(phc: Option<String>, password: String) -> bool {
     .unwrap_or(false)
 }
 
+/// Whether `secret` matches any of `phcs` (a user's recent passwords). Every hash is checked.
+pub async fn matches_any(phcs: Vec<String>, secret: String) -> bool {
+    tokio::task::spawn_blocking(move || {
+        phcs.iter()
+            .map(|phc| verify(phc, &secret))
+            .fold(false, |any, ok| any | ok)
+    })
+    .await
+    .unwrap_or(true)
+}
+
 /// Whether `secret` matches `phc`, at the parameters written in `phc` (whatever
 /// [`HASH_PARAMS`] was when it was made). Blocking: async callers go through the functions above.
 pub fn verify(phc: &str, secret: &str) -> bool {
