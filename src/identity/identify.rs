@@ -22,6 +22,7 @@ use super::credentials::{Basic, Credentials};
 use super::directory_version::DirectoryVersion;
 use super::last_access::LastAccessWrites;
 use super::password::verify_secrets;
+use super::password_policy::PasswordPolicy;
 use super::region_permissions::RegionPermissions;
 use super::{Caller, OperatorAuth, Peer};
 use crate::config::AuthConfig;
@@ -45,6 +46,11 @@ pub enum Refused {
     /// The client address spent its budget of failed credentials: refused before any check,
     /// it may try again after `retry_after`.
     Throttled { retry_after: Duration },
+    /// The password and pincode are right, but the password is an initial one (registration,
+    /// an administrator's reset) or older than `auth.password_max_age_days`: it must be changed
+    /// (`tsgate users passwd`) first. Told only after the full check, so it reveals nothing
+    /// about a wrong password.
+    PasswordMustChange { kind: CallerKind, user_id: String },
     /// The users table could not be read: nothing can be decided.
     Unavailable,
 }
@@ -58,6 +64,7 @@ pub struct Identity {
     region_permissions: RegionPermissions,
     directory_version: DirectoryVersion,
     lockout: LockoutPolicy,
+    password_policy: PasswordPolicy,
     address_failures: AddressFailures,
     last_access: LastAccessWrites,
     metrics: Arc<Metrics>,
@@ -89,6 +96,7 @@ impl Identity {
             region_permissions: RegionPermissions::new(),
             directory_version: DirectoryVersion::new(directory_version),
             lockout: lockout_policy(auth),
+            password_policy: PasswordPolicy::from_config(auth),
             address_failures: AddressFailures::new(
                 auth.address_failure_burst,
                 auth.address_failures_per_minute,
@@ -246,6 +254,7 @@ impl Identity {
                 tracing::warn!(%error, "a success could not reset the failure count");
             }
         }
+        self.password_in_force(&user.user_id).await?;
         let profiles = self.profiles_of(&user.user_id).await?;
         Ok(Caller::Operator {
             cf: user.cf,
@@ -300,6 +309,26 @@ impl Identity {
             }
             _ => Checked::Failed { known },
         })
+    }
+
+    /// Refuses a verified password that must be changed first. Read on every call, not cached:
+    /// a reset or an expiry is in force at once.
+    async fn password_in_force(&self, user_id: &str) -> Result<(), Refused> {
+        let state = self
+            .store
+            .passwords()
+            .state(user_id)
+            .await
+            .map_err(unreadable("password state"))?;
+        match state {
+            Some(state) if self.password_policy.must_change(&state, Utc::now()) => {
+                Err(Refused::PasswordMustChange {
+                    kind: CallerKind::OperatorPassword,
+                    user_id: user_id.to_owned(),
+                })
+            }
+            _ => Ok(()),
+        }
     }
 
     /// Refuses at once when `client` has no failed attempt left to spend.

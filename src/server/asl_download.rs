@@ -71,6 +71,26 @@ pub async fn handle(
             )
             .await;
         }
+        Err(Refused::PasswordMustChange { kind, user_id }) => {
+            let entry = draft.entry(
+                Requester::Refused {
+                    kind,
+                    claimed_id: &user_id,
+                },
+                now_millis(),
+                "fault_password_da_cambiare",
+            );
+            return finish(
+                gateway,
+                &draft,
+                entry,
+                StatusCode::FORBIDDEN,
+                "Password da cambiare: la password è iniziale o scaduta e va cambiata prima di \
+                 usare il servizio\n"
+                    .into(),
+            )
+            .await;
+        }
         Err(Refused::Throttled { retry_after }) => return too_many_failures(gateway, retry_after),
         Err(Refused::Unavailable) => return unavailable(),
     };

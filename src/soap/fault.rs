@@ -61,6 +61,19 @@ impl Fault {
         )
     }
 
+    /// The right password and pincode, but an initial password (registration, a reset) or one
+    /// older than `auth.password_max_age_days`: it must be changed first. Only ever after the
+    /// full check, so it says nothing about wrong credentials.
+    pub fn password_must_change() -> Fault {
+        Fault::new(
+            StatusCode::FORBIDDEN,
+            FaultCode::Client,
+            "PASSWORD_DA_CAMBIARE",
+            "Password da cambiare: la password è iniziale o scaduta e va cambiata prima di \
+             usare il servizio",
+        )
+    }
+
     pub fn content_type(why: &str) -> Fault {
         Fault::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,

@@ -118,6 +118,18 @@ pub async fn handle(gateway: &Gateway, peer: &Peer, call: SoapCall<'_>) -> HttpR
             let fault = Fault::credentials_throttled(retry_after_seconds(retry_after));
             return refuse(gateway, version, fault);
         }
+        Err(Refused::PasswordMustChange { kind, user_id }) => {
+            let fault = Fault::password_must_change().with_transaction(draft.transaction_id);
+            let entry = draft.entry(
+                Requester::Refused {
+                    kind,
+                    claimed_id: &user_id,
+                },
+                now_millis(),
+                &fault.label(),
+            );
+            return finish_with_fault(gateway, version, &draft, entry, fault, started).await;
+        }
         Err(Refused::Unavailable) => return refuse(gateway, version, Fault::unavailable()),
     };
     let context = Context {
