@@ -511,14 +511,17 @@ fn demo_config(dir: &Path) -> anyhow::Result<Config> {
 }
 
 async fn open_store(target: &Target) -> anyhow::Result<std::sync::Arc<dyn Store>> {
-    let demo_store = |dir: &Path| -> anyhow::Result<String> { Ok(demo_config(dir)?.store.url) };
-    let url = match (&target.dir, &target.config) {
-        (Some(dir), None) => demo_store(dir)?,
-        (None, Some(file)) => Config::load(file)?.store.url,
-        (None, None) => demo_store(Path::new("data/demo"))?,
+    Ok(store::connect(&target_config(target)?.store.url).await?)
+}
+
+/// The configuration of the gateway `target` names.
+fn target_config(target: &Target) -> anyhow::Result<Config> {
+    Ok(match (&target.dir, &target.config) {
+        (Some(dir), None) => demo_config(dir)?,
+        (None, Some(file)) => Config::load(file)?,
+        (None, None) => demo_config(Path::new("data/demo"))?,
         (Some(_), Some(_)) => bail!("give either --dir or --config"),
-    };
-    Ok(store::connect(&url).await?)
+    })
 }
 
 /// Records an administrative attempt of the command line in the access log — done or refused —

@@ -1,6 +1,6 @@
 //! The administrative rules, whoever asks — the command line today, the web administration
 //! next: security administrators and what each may do ([`administrators`]), operators, their
-//! records ([`operator_details`]) and profiles ([`users`]), which services a region may call ([`regions`]), and titolari's
+//! records ([`operator_details`]), profiles ([`users`]) and passwords ([`passwords`]), which services a region may call ([`regions`]), and titolari's
 //! substitutes ([`substitutes`]). Each function checks its rules, writes through the store, and
 //! answers with a typed result or error; printing is the caller's. Actions on operators and
 //! administrators are reported in one place ([`report`]).
@@ -8,6 +8,7 @@
 pub mod administrators;
 pub mod certificates;
 pub mod operator_details;
+pub mod passwords;
 pub mod regions;
 pub mod report;
 pub mod substitutes;

@@ -23,6 +23,7 @@ pub enum Action {
     EnableUser,
     Grant,
     Revoke,
+    ResetPassword,
     Unlock,
 }
 
@@ -40,6 +41,7 @@ impl Action {
             Action::EnableUser => "user enable",
             Action::Grant => "profile grant",
             Action::Revoke => "profile revoke",
+            Action::ResetPassword => "user reset-password",
             Action::Unlock => "user unlock",
         }
     }
@@ -60,6 +62,7 @@ impl Action {
             Action::EnableUser => AdminOperation::UserEnable,
             Action::Grant => AdminOperation::UserGrant,
             Action::Revoke => AdminOperation::UserRevoke,
+            Action::ResetPassword => AdminOperation::UserResetPassword,
             Action::Unlock => AdminOperation::UserUnlock,
         }
     }

@@ -163,7 +163,8 @@ pub enum UserError {
 
 /// Registers `user` with its profiles in `actor`'s ASL: a region or ASL given must be theirs,
 /// and is theirs when not given. A password of 16 letters and digits and a pincode of 10 digits
-/// are generated unless `secrets` gives them.
+/// are generated unless `secrets` gives them. Either way the password is an initial one, to be
+/// changed at first use (`tsgate users passwd`).
 pub async fn add_user(
     store: &dyn Store,
     actor: &Administrator,
@@ -204,6 +205,11 @@ pub async fn add_user(
                 .grant_profile(&user.user_id, profile)
                 .await?;
         }
+        // An initial password: the gateway refuses it until the operator changes it.
+        store
+            .passwords()
+            .require_change(&user.user_id, chrono::Utc::now())
+            .await?;
         Ok(AddedUser {
             user_id: user.user_id,
             generated_password: generated_password.then_some(password),
@@ -381,7 +387,7 @@ pub async fn revoke_profile(
 }
 
 /// The operator `user_id` if `actor` administers them.
-async fn operator_of(
+pub(super) async fn operator_of(
     store: &dyn Store,
     actor: &Administrator,
     user_id: &str,
@@ -416,7 +422,7 @@ fn no_such_user(user_id: &str) -> UserError {
     UserError::NoSuchUser(user_id.chars().take(64).collect())
 }
 
-async fn report(
+pub(super) async fn report(
     store: &dyn Store,
     actor: &Administrator,
     action: Action,

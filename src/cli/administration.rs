@@ -11,15 +11,21 @@ use chrono::SecondsFormat;
 use clap::{Args, Subcommand};
 use serde_json::json;
 
-use super::{open_store, Target};
+use super::{open_store, target_config, Target};
 use crate::admin::administrators::{self, describe, Administrator, AdministratorForm};
 use crate::admin::operator_details::DetailsForm;
+use crate::admin::passwords;
 use crate::admin::users::{self, Secrets, UserEdit, UserForm, UserView};
 use crate::domain::{CodiceFiscale, Email, PhoneNumber, Profile, Sex};
+use crate::identity::password_policy::PasswordPolicy;
 use crate::store::{AdministratorRecord, AdministratorScope, Store};
 
 /// Where the acting administrator's password is read from (else it is asked on the terminal).
 pub const PASSWORD_ENV: &str = "TSGATE_ADMIN_PASSWORD";
+/// `users passwd`: the operator's current password (else asked).
+pub const USER_PASSWORD_ENV: &str = "TSGATE_PASSWORD";
+/// `users passwd`: the new password (else asked twice).
+pub const NEW_PASSWORD_ENV: &str = "TSGATE_NEW_PASSWORD";
 
 /// The acting administrator and the gateway they administer.
 #[derive(Args)]
@@ -123,6 +129,22 @@ pub enum UsersCommand {
         user_id: String,
         #[arg(long)]
         profile: String,
+    },
+    /// Change your own password (an operator's): the current one from TSGATE_PASSWORD or asked,
+    /// the new one from TSGATE_NEW_PASSWORD or asked twice. It must follow the [auth] rules.
+    Passwd {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long)]
+        user_id: String,
+    },
+    /// Give an operator of your ASL a new initial password (printed once); they must change it
+    /// at first use.
+    ResetPassword {
+        #[command(flatten)]
+        acting: Acting,
+        #[arg(long)]
+        user_id: String,
     },
     /// Unlock an operator of your ASL locked by failed credentials (and forget the failures).
     Unlock {
@@ -357,8 +379,64 @@ pub async fn users(command: UsersCommand) -> anyhow::Result<()> {
             users::revoke_profile(store.as_ref(), &admin, &user_id, profile).await?;
             println!("profile \"{profile}\" revoked from {user_id}");
         }
+        UsersCommand::Passwd { target, user_id } => passwd(&target, &user_id).await?,
+        UsersCommand::ResetPassword { acting, user_id } => {
+            let policy = PasswordPolicy::from_config(&target_config(&acting.target)?.auth);
+            let (store, admin) = act(&acting).await?;
+            let password = passwords::reset(
+                store.as_ref(),
+                &admin,
+                &policy,
+                &user_id,
+                chrono::Utc::now(),
+            )
+            .await?;
+            println!("password of user {user_id} reset; they must change it at first use");
+            println!("password={password}");
+        }
         UsersCommand::Unlock { acting, user_id } => unlock(&acting, &user_id).await?,
     }
+    Ok(())
+}
+
+/// `tsgate users passwd`: the operator's current password and their new one, never arguments.
+async fn passwd(target: &Target, user_id: &str) -> anyhow::Result<()> {
+    if user_id.trim().is_empty() {
+        bail!("--user-id: the user id must not be empty");
+    }
+    let config = target_config(target)?;
+    let policy = PasswordPolicy::from_config(&config.auth);
+    let old = secret(
+        USER_PASSWORD_ENV,
+        &format!("current password of user {user_id}"),
+    )?;
+    let new = match std::env::var_os(NEW_PASSWORD_ENV) {
+        Some(_) => secret(NEW_PASSWORD_ENV, "")?,
+        None => {
+            let new = secret(NEW_PASSWORD_ENV, &format!("new password of user {user_id}"))?;
+            if secret(NEW_PASSWORD_ENV, "the new password again")? != new {
+                bail!("the two new passwords differ: nothing changed");
+            }
+            new
+        }
+    };
+    policy
+        .check(user_id, &new)
+        .map_err(|e| anyhow!("{e}: nothing changed"))?;
+    let store = open_store(target).await?;
+    let lockout = crate::identity::identify::lockout_policy(&config.auth);
+    passwords::change_own(
+        store.as_ref(),
+        &policy,
+        lockout,
+        user_id,
+        &old,
+        &new,
+        chrono::Utc::now(),
+    )
+    .await
+    .map_err(|e| anyhow!("{e}: nothing changed"))?;
+    println!("password of user {user_id} changed");
     Ok(())
 }
 
@@ -481,18 +559,24 @@ async fn act(acting: &Acting) -> anyhow::Result<(std::sync::Arc<dyn Store>, Admi
 
 /// The acting administrator's password: [`PASSWORD_ENV`], or typed on the terminal without echo.
 fn admin_password(admin_id: &str) -> anyhow::Result<String> {
-    match std::env::var(PASSWORD_ENV) {
-        Ok(password) if password.is_empty() => bail!("{PASSWORD_ENV} is set but empty"),
+    secret(
+        PASSWORD_ENV,
+        &format!("password of administrator {admin_id}"),
+    )
+}
+
+/// A secret from the environment variable `env`, or typed on the terminal without echo after
+/// `prompt`.
+fn secret(env: &str, prompt: &str) -> anyhow::Result<String> {
+    match std::env::var(env) {
+        Ok(password) if password.is_empty() => bail!("{env} is set but empty"),
         Ok(password) => return Ok(password),
-        Err(std::env::VarError::NotUnicode(_)) => bail!("{PASSWORD_ENV} is not valid UTF-8"),
+        Err(std::env::VarError::NotUnicode(_)) => bail!("{env} is not valid UTF-8"),
         Err(std::env::VarError::NotPresent) => {}
     }
     let stdin = std::io::stdin();
     if !stdin.is_terminal() {
-        bail!(
-            "the password of administrator {admin_id}: set {PASSWORD_ENV}, or run on a terminal \
-             to type it"
-        );
+        bail!("the {prompt}: set {env}, or run on a terminal to type it");
     }
     let stty = |mode: &str| {
         std::process::Command::new("stty")
@@ -501,9 +585,9 @@ fn admin_password(admin_id: &str) -> anyhow::Result<String> {
             .is_ok_and(|status| status.success())
     };
     if !stty("-echo") {
-        bail!("cannot turn the terminal's echo off to ask for the password: set {PASSWORD_ENV}");
+        bail!("cannot turn the terminal's echo off to ask for the {prompt}: set {env}");
     }
-    eprint!("password of administrator {admin_id}: ");
+    eprint!("{prompt}: ");
     let mut line = String::new();
     let read = stdin.read_line(&mut line);
     stty("echo");
