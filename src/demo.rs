@@ -48,6 +48,10 @@ pub const DEMO_ASL_ADMIN_ID: &str = "ADMINASL201";
 pub const DEMO_ASL_ADMIN_CF: &str = "FRRMRC75P12H501H";
 /// Assistiti in the demo's generated registry.
 pub const DEMO_ASSISTITI: u64 = 2000;
+/// An operator registered in the first-login state (the demo operator's password and pincode,
+/// as an initial password): calls get `PASSWORD_DA_CAMBIARE` until `tsgate users passwd`.
+pub const DEMO_FIRST_LOGIN_ID: &str = "DEMONUOVO01";
+pub const DEMO_FIRST_LOGIN_CF: &str = "BNCLRA85M41H501Z";
 
 /// What the demo prints: where things are and how to call.
 pub struct Demo {
@@ -144,6 +148,7 @@ pub async fn prepare(dir: &Path, listen: SocketAddr) -> anyhow::Result<Demo> {
         .await
         .context("enabling the demo region for InvioOTP")?;
     seed_registry(store.as_ref(), dir, &operator_password, &operator_pincode).await?;
+    seed_first_login_operator(store.as_ref(), &operator_password, &operator_pincode).await?;
     let admin_passwords = seed_administrators(store.as_ref(), dir).await?;
     let mmg_patient = store
         .patients()
@@ -414,6 +419,41 @@ async fn seed_operator(
     }
 }
 
+/// [`DEMO_FIRST_LOGIN_ID`], marked as having to change their password when first added (not
+/// again once they changed it).
+async fn seed_first_login_operator(
+    store: &dyn Store,
+    password: &str,
+    pincode: &str,
+) -> anyhow::Result<()> {
+    let user = UserRecord {
+        user_id: DEMO_FIRST_LOGIN_ID.into(),
+        cf: CodiceFiscale::parse(DEMO_FIRST_LOGIN_CF)?,
+        display_name: "Laura Bianchi (operatrice demo al primo accesso)".into(),
+        password_hash: hash_secret(password).map_err(|e| anyhow::anyhow!("hash: {e}"))?,
+        pincode_hash: hash_secret(pincode).map_err(|e| anyhow::anyhow!("hash: {e}"))?,
+        asl: Some(AslCode::parse(DEMO_ASL)?),
+        region: Some(RegionCode::parse(DEMO_REGION)?),
+        enabled: true,
+        details: demo_details(
+            "Laura Bianchi (operatrice demo al primo accesso)",
+            DEMO_FIRST_LOGIN_CF,
+        )?,
+        last_access: None,
+    };
+    match store.directory().add_user(&user).await {
+        Ok(()) => {
+            store
+                .passwords()
+                .require_change(DEMO_FIRST_LOGIN_ID, chrono::Utc::now())
+                .await?;
+            Ok(())
+        }
+        Err(StoreError::Duplicate { .. }) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// Ready-to-send request envelopes for the printed `curl` commands.
 fn write_samples(dir: &Path, config: &Config) -> anyhow::Result<()> {
     let samples = dir.join("samples");
@@ -537,6 +577,10 @@ pub fn banner(demo: &Demo, admin: SocketAddr) -> String {
          Each command acts as one of them (--as), with the password in TSGATE_ADMIN_PASSWORD (or typed when asked):\n\
          \n  TSGATE_ADMIN_PASSWORD='{asl_admin_password}' cargo run --release -- users list --as {DEMO_ASL_ADMIN_ID} --dir {d}\n\
          \n  TSGATE_ADMIN_PASSWORD='{central_admin_password}' cargo run --release -- admins list --as {DEMO_CENTRAL_ADMIN_ID} --dir {d}\n\
+         \nFirst login: {DEMO_FIRST_LOGIN_ID} ({DEMO_FIRST_LOGIN_CF}, ASL {DEMO_ASL}) was registered with the operator's\n\
+         password and pincode as an initial password: a call as it gets the Fault PASSWORD_DA_CAMBIARE until\n\
+         it chooses its own (at least 12 characters, 3 kinds of character; typed when asked, or in TSGATE_NEW_PASSWORD):\n\
+         \n  TSGATE_PASSWORD='{password}' cargo run --release -- users passwd --user-id {DEMO_FIRST_LOGIN_ID} --dir {d}\n\
          \nStop with Ctrl-C.\n",
         central_admin_password = demo.admin_passwords.0,
         asl_admin_password = demo.admin_passwords.1,
