@@ -21,6 +21,7 @@ mod lifecycle;
 mod lockout;
 mod otp;
 mod otp_clock;
+mod passwords;
 mod publication;
 mod region_extension;
 mod revocation;
