@@ -45,7 +45,8 @@ async fn call(demo: &Demo, address: SocketAddr, sample: &str, user: Option<&str>
     .await
 }
 
-/// A region, the operator and the demo MMG are each served.
+/// A region, the operator and the demo MMG are each served; the first-login operator is told to
+/// change the initial password.
 async fn assert_serves_its_callers(demo: &Demo, address: SocketAddr) {
     let region = call(demo, address, "servizi/ElencoServizi.xml", None).await;
     assert_eq!(region.cod_esito(), Some("0000"), "{}", region.body);
@@ -57,6 +58,19 @@ async fn assert_serves_its_callers(demo: &Demo, address: SocketAddr) {
     )
     .await;
     assert_eq!(operator.cod_esito(), Some("0000"), "{}", operator.body);
+    let first_login = call(
+        demo,
+        address,
+        "servizi/ElencoServizi-pincode.xml",
+        Some(demo::DEMO_FIRST_LOGIN_ID),
+    )
+    .await;
+    assert_eq!(
+        (first_login.status, first_login.outcome()),
+        (403, Some("PASSWORD_DA_CAMBIARE")),
+        "{}",
+        first_login.body
+    );
     let patients = call(
         demo,
         address,
@@ -109,8 +123,8 @@ async fn the_demo_directory_serves_its_callers_and_is_reused_as_it_is() -> TestR
     .await?;
     assert_eq!(
         operators.len(),
-        4,
-        "ASL 201's administrator has every demo user"
+        5,
+        "ASL 201's administrator has every demo user (the first-login one too)"
     );
     store.close().await;
     assert_eq!(
