@@ -243,6 +243,8 @@ pub struct UserView {
     pub details: OperatorDetails,
     /// "Ultimo accesso": the last identification by SOAP or CSV download (to the minute).
     pub last_access: Option<chrono::DateTime<chrono::Utc>>,
+    /// When the password was last changed, and whether it is an initial one not yet changed.
+    pub password: Option<crate::store::PasswordState>,
 }
 
 /// What `users edit` changes: the fields given.
@@ -404,8 +406,10 @@ pub(super) async fn operator_of(
 
 async fn view(store: &dyn Store, user: UserRecord) -> Result<UserView, UserError> {
     let profiles = store.directory().profiles_of(&user.user_id).await?;
+    let password = store.passwords().state(&user.user_id).await?;
     let today = chrono::Utc::now().date_naive();
     Ok(UserView {
+        password,
         details: implied_by_cf(&user.cf, user.details, today),
         last_access: user.last_access,
         user_id: user.user_id,

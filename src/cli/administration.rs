@@ -630,6 +630,8 @@ fn user_json(user: &UserView) -> serde_json::Value {
         "fax": d.fax.as_ref().map(PhoneNumber::as_str),
         "email": d.email.as_ref().map(Email::as_str),
         "last_access": user.last_access.map(|at| at.to_rfc3339_opts(SecondsFormat::Secs, true)),
+        "password_changed_at": user.password.map(|p| p.changed_at.to_rfc3339_opts(SecondsFormat::Secs, true)),
+        "password_must_change": user.password.is_some_and(|p| p.must_change),
     })
 }
 
@@ -707,6 +709,20 @@ fn print_user(user: &UserView) -> std::io::Result<()> {
         "last access: {}",
         last.unwrap_or_else(|| "never".to_owned())
     )?;
+    if let Some(password) = user.password {
+        writeln!(
+            out,
+            "password changed: {}{}",
+            password
+                .changed_at
+                .to_rfc3339_opts(SecondsFormat::Secs, true),
+            if password.must_change {
+                " (initial: to be changed at first use)"
+            } else {
+                ""
+            }
+        )?;
+    }
     Ok(())
 }
 

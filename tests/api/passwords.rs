@@ -241,8 +241,35 @@ async fn only_the_operators_asl_administrator_resets_a_password_which_must_chang
         ]
     );
 
+    let shown = |json: String| -> (bool, bool) {
+        let user: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+        (
+            user["password_must_change"] == serde_json::Value::Bool(true),
+            user["password_changed_at"].is_string(),
+        )
+    };
+    let show = [
+        "users",
+        "show",
+        "--as",
+        seed::ASL_ADMIN,
+        "--user-id",
+        ASL_OPERATOR.id,
+        "--json",
+    ];
+    let env = [("TSGATE_ADMIN_PASSWORD", seed::PASSWORD)];
+    let (ok, stdout, stderr) = printed(&tsgate(&app, &show, &env).await);
+    assert!(ok, "{stderr}");
+    assert_eq!(
+        shown(stdout),
+        (true, true),
+        "an initial password, shown as such"
+    );
+
     let (ok, _, stderr) = passwd(&app, ASL_OPERATOR.id, &new, "Scelta-Da-Me-2026").await;
     assert!(ok, "{stderr}");
+    let (_, stdout, _) = printed(&tsgate(&app, &show, &env).await);
+    assert_eq!(shown(stdout), (false, true));
     assert_eq!(
         download(&app, ASL_OPERATOR.id, "Scelta-Da-Me-2026")
             .await

@@ -334,8 +334,16 @@ fn an_asl_administrator_manages_their_asls_operators_and_no_one_elses() -> TestR
     )?;
     run(&with(user("edit"), &["--name", "Mario Rossi Bis"]), as_201)?;
     run(&user("disable"), as_201)?;
-    let shown: serde_json::Value =
+    let mut shown: serde_json::Value =
         serde_json::from_str(&run(&with(user("show"), &["--json"]), as_201)?)?;
+    // When the initial password was given: a moment ago.
+    let changed_at = shown["password_changed_at"].take();
+    let changed_at = changed_at.as_str().unwrap_or_default();
+    assert!(
+        chrono::DateTime::parse_from_rfc3339(changed_at)
+            .is_ok_and(|at| { (chrono::Utc::now() - at.to_utc()).num_seconds().abs() < 600 }),
+        "{changed_at}"
+    );
     assert_eq!(
         shown,
         serde_json::json!({
@@ -356,6 +364,8 @@ fn an_asl_administrator_manages_their_asls_operators_and_no_one_elses() -> TestR
             "fax": null,
             "email": null,
             "last_access": null,
+            "password_changed_at": null,
+            "password_must_change": true,
         })
     );
     run(&user("enable"), as_201)?;
