@@ -376,7 +376,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Demo { dir, listen } => {
             // Before the directory is touched: a second demo must not rewrite the first's files.
-            let store_url = Config::with_env_overrides(&Config::in_directory(&dir, listen))?
+            let store_url = Config::with_env_overrides(&demo::settings(&dir, listen))?
                 .store
                 .url;
             let store_lock = StoreLock::acquire(&store_url)?;
@@ -504,7 +504,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
 
 /// The configuration of the demo in `dir` (as `tsgate demo --dir DIR` runs it by default).
 fn demo_config(dir: &Path) -> anyhow::Result<Config> {
-    Ok(Config::with_env_overrides(&Config::in_directory(
+    Ok(Config::with_env_overrides(&demo::settings(
         dir,
         "127.0.0.1:8443".parse()?,
     ))?)

@@ -81,11 +81,20 @@ async fn register_certificates(store: &dyn Store, certs: &Path) -> anyhow::Resul
     Ok(())
 }
 
+/// The demo's settings in `dir`: a gateway whose files live there ([`Config::in_directory`]),
+/// whose passwords never expire — a sandbox's calls keep working as the README prints them,
+/// however long ago it was made.
+pub fn settings(dir: &Path, listen: SocketAddr) -> Config {
+    let mut config = Config::in_directory(dir, listen);
+    config.auth.password_max_age_days = 0.0;
+    config
+}
+
 /// Creates (or reuses) everything under `dir`.
 pub async fn prepare(dir: &Path, listen: SocketAddr) -> anyhow::Result<Demo> {
     let certs = dir.join("certs");
     // `TSGATE_*` variables apply to the demo too (e.g. TSGATE_STORE_URL for PostgreSQL).
-    let config = Config::with_env_overrides(&Config::in_directory(dir, listen))?;
+    let config = Config::with_env_overrides(&settings(dir, listen))?;
 
     let mut folder = CertsFolder::open(&certs)?;
     let ca = folder
@@ -160,7 +169,7 @@ pub async fn prepare(dir: &Path, listen: SocketAddr) -> anyhow::Result<Demo> {
     // Paths in the written file are relative to DIR, so `tsgate serve --config DIR/tsgate.toml` works from anywhere.
     std::fs::write(
         dir.join("tsgate.toml"),
-        toml::to_string_pretty(&Config::in_directory(Path::new(""), listen))?,
+        toml::to_string_pretty(&settings(Path::new(""), listen))?,
     )?;
     write_samples(dir, &config)?;
     let mut config = config;

@@ -93,6 +93,16 @@ async fn the_demo_directory_serves_its_callers_and_is_reused_as_it_is() -> TestR
     let listen = "127.0.0.1:0".parse()?;
     let first = demo::prepare(dir.path(), listen).await?;
     assert!(first.mmg_patient.is_some(), "the demo MMG has patients");
+    // A sandbox's calls work as printed however old it is: its passwords never expire, in the
+    // settings it runs with and in the file `tsgate serve --config` would read.
+    let written = tsgate::config::Config::load(&dir.path().join("tsgate.toml"))?;
+    assert_eq!(
+        (
+            first.config.auth.password_max_age_days,
+            written.auth.password_max_age_days
+        ),
+        (0.0, 0.0)
+    );
     let ca = std::fs::read_to_string(dir.path().join("certs/ca.pem"))?;
     let served = serve(&first).await?;
     assert_serves_its_callers(&first, served.address).await;
