@@ -69,7 +69,7 @@ enum Command {
     /// The gateway CA's certificates: issue, renew, revoke, list (the register), the CRL.
     #[command(subcommand)]
     Certs(CertsCommand),
-    /// Check the integrity of the access log.
+    /// Check the integrity of the access log, and search it (who did what, to whom, when).
     #[command(subcommand)]
     Audit(AuditCommand),
     /// Remove access-log entries older than the retention period (12 months by default); the
