@@ -5,13 +5,10 @@
 
 use std::time::Duration;
 
-use tsgate::server::asl_download::{PATH, PINCODE_HEADER};
-
 use crate::helpers::{
-    basic, seed, spawn_app_with, As, Reply, TestApp, TestResult, ASL_OPERATOR, OPERATOR, PINCODE,
+    seed, spawn_app_with, As, Reply, TestApp, TestResult, ASL_OPERATOR, OPERATOR,
 };
 
-const WITH_PINCODE: &str = "servizi/ElencoServizi-pincode.xml";
 const LOCKOUTS: &str = "tsgate_account_lockouts_total";
 const PASSWORD_CHECKS: &str = "tsgate_password_checks_total";
 const THROTTLED: &str = "tsgate_credentials_throttled_total";
@@ -23,29 +20,6 @@ async fn app_locking_after(max_failures: u32, minutes: f64) -> TestApp {
         config.auth.lockout_minutes = minutes;
     })
     .await
-}
-
-/// The catalogue call as `user_id` with `password` and the seeded pincode.
-async fn catalogue(app: &TestApp, user_id: &str, password: &str) -> Reply {
-    app.request(WITH_PINCODE)
-        .content_type("text/xml")
-        .header("Authorization", &basic(user_id, password))
-        .try_send()
-        .await
-        .expect("an answer")
-}
-
-/// The per-MMG file as `user_id` with `password` and the seeded pincode.
-async fn download(app: &TestApp, user_id: &str, password: &str) -> Reply {
-    let pin = app.encrypted_pincode(PINCODE);
-    let auth = basic(user_id, password);
-    app.get_with(
-        As::Anonymous,
-        PATH,
-        &[("Authorization", &auth), (PINCODE_HEADER, &pin)],
-    )
-    .await
-    .expect("an answer")
 }
 
 /// The body without its transaction id, to compare two refusals.
@@ -83,27 +57,31 @@ async fn soap_failures_lock_the_account_until_an_administrator_unlocks_it() -> T
     // A success resets the count: two failures, a success, two failures lock nothing.
     for _ in 0..2 {
         assert!(refused_as_bad_credentials(
-            &catalogue(&app, OPERATOR.id, "sbagliata").await
+            &app.catalogue_with_password(OPERATOR.id, "sbagliata").await
         ));
     }
     assert_eq!(
-        catalogue(&app, OPERATOR.id, seed::PASSWORD).await.status,
+        app.catalogue_with_password(OPERATOR.id, seed::PASSWORD)
+            .await
+            .status,
         200
     );
     for _ in 0..2 {
         assert!(refused_as_bad_credentials(
-            &catalogue(&app, OPERATOR.id, "sbagliata").await
+            &app.catalogue_with_password(OPERATOR.id, "sbagliata").await
         ));
     }
     assert_eq!(
-        catalogue(&app, OPERATOR.id, seed::PASSWORD).await.status,
+        app.catalogue_with_password(OPERATOR.id, seed::PASSWORD)
+            .await
+            .status,
         200
     );
     assert_eq!(app.metric(LOCKOUTS), 0.0);
 
     let mut wrong = None;
     for _ in 0..3 {
-        let reply = catalogue(&app, OPERATOR.id, "sbagliata").await;
+        let reply = app.catalogue_with_password(OPERATOR.id, "sbagliata").await;
         assert!(refused_as_bad_credentials(&reply), "{}", reply.body);
         wrong = Some(reply);
     }
@@ -111,7 +89,9 @@ async fn soap_failures_lock_the_account_until_an_administrator_unlocks_it() -> T
     // Locked: the right password (verified and cached a moment ago) gets the wrong one's answer,
     // after the same full check.
     let checks = app.metric(PASSWORD_CHECKS);
-    let right = catalogue(&app, OPERATOR.id, seed::PASSWORD).await;
+    let right = app
+        .catalogue_with_password(OPERATOR.id, seed::PASSWORD)
+        .await;
     assert!(refused_as_bad_credentials(&right), "{}", right.body);
     assert_eq!(anonymised(&right), anonymised(&wrong.expect("a refusal")));
     assert_eq!(app.metric(PASSWORD_CHECKS), checks + 1.0, "argon2 ran");
@@ -131,7 +111,8 @@ async fn soap_failures_lock_the_account_until_an_administrator_unlocks_it() -> T
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("may not act on user"), "{stderr}");
     assert!(refused_as_bad_credentials(
-        &catalogue(&app, OPERATOR.id, seed::PASSWORD).await
+        &app.catalogue_with_password(OPERATOR.id, seed::PASSWORD)
+            .await
     ));
 
     let output = unlock_cli(&app, seed::ASL_ADMIN, OPERATOR.id).await;
@@ -147,7 +128,9 @@ async fn soap_failures_lock_the_account_until_an_administrator_unlocks_it() -> T
         "{stdout}"
     );
     assert_eq!(
-        catalogue(&app, OPERATOR.id, seed::PASSWORD).await.status,
+        app.catalogue_with_password(OPERATOR.id, seed::PASSWORD)
+            .await
+            .status,
         200
     );
     assert_eq!(app.metric(LOCKOUTS), 1.0);
@@ -169,18 +152,24 @@ async fn soap_failures_lock_the_account_until_an_administrator_unlocks_it() -> T
 async fn download_failures_lock_the_account_for_soap_too_and_the_lock_expires() -> TestResult {
     let app = app_locking_after(2, 0.05).await; // 3 seconds
     assert_eq!(
-        download(&app, ASL_OPERATOR.id, seed::PASSWORD).await.status,
+        app.download_with_password(ASL_OPERATOR.id, seed::PASSWORD)
+            .await
+            .status,
         200
     );
     let mut wrong = None;
     for _ in 0..2 {
-        let reply = download(&app, ASL_OPERATOR.id, "sbagliata").await;
+        let reply = app
+            .download_with_password(ASL_OPERATOR.id, "sbagliata")
+            .await;
         assert_eq!(reply.status, 401, "{}", reply.body);
         wrong = Some(reply);
     }
     let wrong = wrong.expect("a refusal");
     assert_eq!(app.metric(LOCKOUTS), 1.0);
-    let right = download(&app, ASL_OPERATOR.id, seed::PASSWORD).await;
+    let right = app
+        .download_with_password(ASL_OPERATOR.id, seed::PASSWORD)
+        .await;
     assert_eq!(
         (
             right.status,
@@ -203,16 +192,22 @@ async fn download_failures_lock_the_account_for_soap_too_and_the_lock_expires() 
 
     tokio::time::sleep(Duration::from_millis(3_200)).await;
     assert_eq!(
-        download(&app, ASL_OPERATOR.id, seed::PASSWORD).await.status,
+        app.download_with_password(ASL_OPERATOR.id, seed::PASSWORD)
+            .await
+            .status,
         200
     );
     // The lock is gone with its count: one failure locks nothing.
     assert_eq!(
-        download(&app, ASL_OPERATOR.id, "sbagliata").await.status,
+        app.download_with_password(ASL_OPERATOR.id, "sbagliata")
+            .await
+            .status,
         401
     );
     assert_eq!(
-        download(&app, ASL_OPERATOR.id, seed::PASSWORD).await.status,
+        app.download_with_password(ASL_OPERATOR.id, seed::PASSWORD)
+            .await
+            .status,
         200
     );
     Ok(())
@@ -228,14 +223,14 @@ async fn an_address_that_spent_its_failures_is_refused_before_any_check() -> Tes
     .await;
     for _ in 0..3 {
         assert!(refused_as_bad_credentials(
-            &catalogue(&app, "NESSUNO", "sbagliata").await
+            &app.catalogue_with_password("NESSUNO", "sbagliata").await
         ));
     }
     let checks = app.metric(PASSWORD_CHECKS);
     let logged = app.access_log().await.len();
     // Spent: wrong or right, SOAP or CSV, refused at once with when to try again.
     for password in ["sbagliata", seed::PASSWORD] {
-        let reply = catalogue(&app, OPERATOR.id, password).await;
+        let reply = app.catalogue_with_password(OPERATOR.id, password).await;
         assert_eq!(
             (reply.status, reply.outcome()),
             (429, Some("TENTATIVI_FALLITI")),
@@ -244,7 +239,7 @@ async fn an_address_that_spent_its_failures_is_refused_before_any_check() -> Tes
         );
         let retry_after: u64 = reply.header("retry-after").expect("Retry-After").parse()?;
         assert!((1..=60).contains(&retry_after), "{retry_after}");
-        let reply = download(&app, ASL_OPERATOR.id, password).await;
+        let reply = app.download_with_password(ASL_OPERATOR.id, password).await;
         assert_eq!(reply.status, 429, "{}", reply.body);
         assert!(reply.header("retry-after").is_some());
     }
@@ -263,7 +258,7 @@ async fn an_address_that_spent_its_failures_is_refused_before_any_check() -> Tes
 #[tokio::test]
 async fn concurrent_failures_are_all_counted() -> TestResult {
     let app = app_locking_after(100, 15.0).await;
-    let wrong = || catalogue(&app, OPERATOR.id, "sbagliata");
+    let wrong = || app.catalogue_with_password(OPERATOR.id, "sbagliata");
     let replies = tokio::join!(
         wrong(),
         wrong(),

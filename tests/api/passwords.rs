@@ -7,12 +7,9 @@
 use std::process::Output;
 use std::time::Duration;
 
-use tsgate::server::asl_download::{PATH, PINCODE_HEADER};
-
-use crate::helpers::{basic, seed, spawn_app, spawn_app_with, As, Reply, TestApp, TestResult};
+use crate::helpers::{seed, spawn_app, spawn_app_with, Reply, TestApp, TestResult};
 use crate::helpers::{ASL_OPERATOR, OPERATOR, PINCODE};
 
-const WITH_PINCODE: &str = "servizi/ElencoServizi-pincode.xml";
 const NEW_USER: &str = "NUOVO01";
 
 /// `tsgate <args> --config <the app's>`, with `env` set and the password variables cleared.
@@ -78,28 +75,6 @@ async fn reset(app: &TestApp, admin: &str, user_id: &str) -> (bool, String, Stri
     printed(&output)
 }
 
-/// The catalogue call as `user_id` with `password` and the seeded pincode.
-async fn catalogue(app: &TestApp, user_id: &str, password: &str) -> Reply {
-    app.request(WITH_PINCODE)
-        .content_type("text/xml")
-        .header("Authorization", &basic(user_id, password))
-        .try_send()
-        .await
-        .expect("an answer")
-}
-
-async fn download(app: &TestApp, user_id: &str, password: &str) -> Reply {
-    let pin = app.encrypted_pincode(PINCODE);
-    let auth = basic(user_id, password);
-    app.get_with(
-        As::Anonymous,
-        PATH,
-        &[("Authorization", &auth), (PINCODE_HEADER, &pin)],
-    )
-    .await
-    .expect("an answer")
-}
-
 fn must_change(reply: &Reply) -> bool {
     (reply.status, reply.outcome()) == (403, Some("PASSWORD_DA_CAMBIARE"))
         && reply
@@ -139,7 +114,7 @@ async fn a_registered_operator_changes_the_initial_password_before_any_call() ->
     let initial = password_in(&stdout);
 
     // The right initial password: the specific Fault, logged as such.
-    let first = catalogue(&app, NEW_USER, &initial).await;
+    let first = app.catalogue_with_password(NEW_USER, &initial).await;
     assert!(must_change(&first), "{}", first.body);
     assert_eq!(first.fault_code(), Some("soap:Client"));
     let logged = app.logged(&first).await;
@@ -149,7 +124,7 @@ async fn a_registered_operator_changes_the_initial_password_before_any_call() ->
     );
     // A wrong one learns nothing of the state: the usual refusal.
     assert!(bad_credentials(
-        &catalogue(&app, NEW_USER, "sbagliata").await
+        &app.catalogue_with_password(NEW_USER, "sbagliata").await
     ));
 
     // passwd: a wrong current password, then the rules, each refused with what is wrong.
@@ -168,15 +143,21 @@ async fn a_registered_operator_changes_the_initial_password_before_any_call() ->
         !ok && stderr.contains("at least 3 of the classes") && stderr.contains("it has 1"),
         "{stderr}"
     );
-    assert!(must_change(&catalogue(&app, NEW_USER, &initial).await));
+    assert!(must_change(
+        &app.catalogue_with_password(NEW_USER, &initial).await
+    ));
 
     let (ok, stdout, stderr) = passwd(&app, NEW_USER, &initial, "Primo-Cambio-2026").await;
     assert!(ok, "{stderr}");
     assert!(stdout.contains(&format!("password of user {NEW_USER} changed")));
-    let after = catalogue(&app, NEW_USER, "Primo-Cambio-2026").await;
+    let after = app
+        .catalogue_with_password(NEW_USER, "Primo-Cambio-2026")
+        .await;
     assert_eq!(after.status, 200, "{}", after.body);
     app.poll_directory().await;
-    assert!(bad_credentials(&catalogue(&app, NEW_USER, &initial).await));
+    assert!(bad_credentials(
+        &app.catalogue_with_password(NEW_USER, &initial).await
+    ));
 
     // The last passwords may not come back: the current one, nor the one before it.
     let (ok, _, stderr) = passwd(&app, NEW_USER, "Primo-Cambio-2026", "Primo-Cambio-2026").await;
@@ -199,7 +180,9 @@ async fn only_the_operators_asl_administrator_resets_a_password_which_must_chang
 ) -> TestResult {
     let app = spawn_app().await;
     assert_eq!(
-        download(&app, ASL_OPERATOR.id, seed::PASSWORD).await.status,
+        app.download_with_password(ASL_OPERATOR.id, seed::PASSWORD)
+            .await
+            .status,
         200
     );
     let (ok, _, stderr) = reset(&app, seed::OTHER_ASL_ADMIN, ASL_OPERATOR.id).await;
@@ -212,17 +195,21 @@ async fn only_the_operators_asl_administrator_resets_a_password_which_must_chang
     // The verification cached before the reset no longer counts once the version is polled.
     app.poll_directory().await;
     assert_eq!(
-        download(&app, ASL_OPERATOR.id, seed::PASSWORD).await.status,
+        app.download_with_password(ASL_OPERATOR.id, seed::PASSWORD)
+            .await
+            .status,
         401
     );
-    let refused = download(&app, ASL_OPERATOR.id, &new).await;
+    let refused = app.download_with_password(ASL_OPERATOR.id, &new).await;
     assert_eq!(refused.status, 403, "{}", refused.body);
     assert!(
         refused.body.starts_with("Password da cambiare"),
         "{}",
         refused.body
     );
-    assert!(must_change(&catalogue(&app, ASL_OPERATOR.id, &new).await));
+    assert!(must_change(
+        &app.catalogue_with_password(ASL_OPERATOR.id, &new).await
+    ));
 
     let resets: Vec<_> = app
         .access_log()
@@ -271,7 +258,7 @@ async fn only_the_operators_asl_administrator_resets_a_password_which_must_chang
     let (_, stdout, _) = printed(&tsgate(&app, &show, &env).await);
     assert_eq!(shown(stdout), (false, true));
     assert_eq!(
-        download(&app, ASL_OPERATOR.id, "Scelta-Da-Me-2026")
+        app.download_with_password(ASL_OPERATOR.id, "Scelta-Da-Me-2026")
             .await
             .status,
         200
@@ -289,7 +276,9 @@ async fn an_expired_password_must_be_changed() -> TestResult {
     let (ok, _, stderr) = passwd(&app, OPERATOR.id, seed::PASSWORD, "Nuova-Parola-2026").await;
     let changed = std::time::Instant::now();
     assert!(ok, "{stderr}");
-    let fresh = catalogue(&app, OPERATOR.id, "Nuova-Parola-2026").await;
+    let fresh = app
+        .catalogue_with_password(OPERATOR.id, "Nuova-Parola-2026")
+        .await;
     assert_eq!(fresh.status, 200, "{}", fresh.body);
 
     tokio::time::sleep(
@@ -297,12 +286,16 @@ async fn an_expired_password_must_be_changed() -> TestResult {
             - changed.elapsed().min(Duration::from_secs(MAX_AGE_SECS)),
     )
     .await;
-    let expired = catalogue(&app, OPERATOR.id, "Nuova-Parola-2026").await;
+    let expired = app
+        .catalogue_with_password(OPERATOR.id, "Nuova-Parola-2026")
+        .await;
     assert!(must_change(&expired), "{}", expired.body);
 
     let (ok, _, stderr) = passwd(&app, OPERATOR.id, "Nuova-Parola-2026", "Altra-Parola-2026").await;
     assert!(ok, "{stderr}");
-    let renewed = catalogue(&app, OPERATOR.id, "Altra-Parola-2026").await;
+    let renewed = app
+        .catalogue_with_password(OPERATOR.id, "Altra-Parola-2026")
+        .await;
     assert_eq!(renewed.status, 200, "{}", renewed.body);
     Ok(())
 }

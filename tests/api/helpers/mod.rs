@@ -378,6 +378,33 @@ impl TestApp {
         }
     }
 
+    /// The catalogue call with the seeded pincode, as `user_id` with `password` (Basic):
+    /// whatever the gateway answers, a Fault included.
+    pub async fn catalogue_with_password(&self, user_id: &str, password: &str) -> Reply {
+        self.request("servizi/ElencoServizi-pincode.xml")
+            .content_type("text/xml")
+            .header("Authorization", &basic(user_id, password))
+            .try_send()
+            .await
+            .expect("an answer")
+    }
+
+    /// The per-MMG file with the seeded pincode, as `user_id` with `password` (Basic).
+    pub async fn download_with_password(&self, user_id: &str, password: &str) -> Reply {
+        let pin = self.encrypted_pincode(PINCODE);
+        let auth = basic(user_id, password);
+        self.get_with(
+            As::Anonymous,
+            tsgate::server::asl_download::PATH,
+            &[
+                ("Authorization", &auth),
+                (tsgate::server::asl_download::PINCODE_HEADER, &pin),
+            ],
+        )
+        .await
+        .expect("an answer")
+    }
+
     /// `plain` encrypted with the gateway's published pincode certificate.
     pub fn encrypted_pincode(&self, plain: &str) -> String {
         encrypt_pincode(&self.certs(), plain)
