@@ -17,6 +17,7 @@ use crate::identity::{directory_version, Identity};
 use crate::issuer_lease;
 use crate::metrics::Metrics;
 use crate::pki::{files, PincodeKey};
+use crate::server::crl_download::PublishedCrl;
 use crate::server::tls::TlsSetup;
 use crate::server::{accept, metrics_listener, tls, tls_reload, PeerIdentityReader, Server};
 use crate::soap::envelope_reader::{EnvelopeReader, INLINE_MAX_BYTES};
@@ -130,7 +131,9 @@ impl Application {
             settings: config.server.clone(),
             peer_reader,
             gateway: Arc::new(gateway),
-            crl_file: config.gateway_crl().map(|p| p.to_path_buf()),
+            crl: config
+                .gateway_crl()
+                .map(|path| PublishedCrl::new(path.to_path_buf())),
         };
         Ok(Application {
             config,

@@ -18,7 +18,6 @@ pub mod tls_reload;
 
 pub use peer_identity::PeerIdentityReader;
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::config::ServerConfig;
@@ -31,5 +30,5 @@ pub struct Server {
     pub peer_reader: PeerIdentityReader,
     pub gateway: Arc<Gateway>,
     /// The gateway CA's CRL, served at [`crl_download::PATH`].
-    pub crl_file: Option<PathBuf>,
+    pub crl: Option<crl_download::PublishedCrl>,
 }

@@ -57,9 +57,7 @@ pub async fn route(
             )
             .await
         }
-        (&Method::GET, crl_download::PATH) => {
-            crl_download::handle(server.crl_file.as_deref()).await
-        }
+        (&Method::GET, crl_download::PATH) => crl_download::handle(server.crl.as_ref()).await,
         (&Method::POST, p) if p.starts_with("/ws/") => soap(&server, &peer, client, request).await,
         (_, p) if p.starts_with("/ws/") => {
             let mut response = text(
