@@ -299,6 +299,11 @@ pub struct AuthConfig {
     /// A new password may be none of the user's last this many (the current one included).
     #[serde(default = "defaults::password_history")]
     pub password_history: u32,
+    /// The key that encrypts at rest what must be shown again later (an operator's pincode
+    /// second half, TOTP secrets): a file of 64 hexadecimal digits that `tsgate certs init`
+    /// writes (`certs/secrets.key`). Without it, what needs it is refused with a clear error.
+    #[serde(default)]
+    pub secrets_key: Option<PathBuf>,
 }
 
 impl Default for AuthConfig {
@@ -313,6 +318,7 @@ impl Default for AuthConfig {
             password_min_classes: defaults::password_min_classes(),
             password_max_age_days: defaults::password_max_age_days(),
             password_history: defaults::password_history(),
+            secrets_key: None,
         }
     }
 }
@@ -583,7 +589,10 @@ impl Config {
                 directory_refresh_ms: defaults::directory_refresh_ms(),
             },
             throttle: ThrottleConfig::default(),
-            auth: AuthConfig::default(),
+            auth: AuthConfig {
+                secrets_key: Some(certs.join("secrets.key")),
+                ..AuthConfig::default()
+            },
             immuni: None,
             // What the seeds say: regions call neither Sierologici nor ASL.
             extensions: ExtensionsConfig::default(),
@@ -724,10 +733,14 @@ impl Config {
         self.tls.crls.iter_mut().for_each(fix);
         self.tls.card_trust_anchors.iter_mut().for_each(fix);
         self.tls.previous_client_cas.iter_mut().for_each(fix);
-        [&mut self.pki.ca_key, &mut self.pki.crl]
-            .into_iter()
-            .flatten()
-            .for_each(fix);
+        [
+            &mut self.pki.ca_key,
+            &mut self.pki.crl,
+            &mut self.auth.secrets_key,
+        ]
+        .into_iter()
+        .flatten()
+        .for_each(fix);
         fix(&mut self.pincode.certificate);
         fix(&mut self.pincode.key);
         if let Some(immuni) = &mut self.immuni {
@@ -768,6 +781,8 @@ mod tests {
         key = "certs/pincode-key.pem"
         [store]
         url = "sqlite://tsgate.db"
+        [auth]
+        secrets_key = "certs/secrets.key"
     "#;
 
     /// The README's production example is a file people copy: it must load as it stands.
@@ -825,6 +840,10 @@ mod tests {
                 }
             );
             assert_eq!(config.tls.client_ca, Path::new("etc/certs/ca.pem"));
+            assert_eq!(
+                config.auth.secrets_key.as_deref(),
+                Some(Path::new("etc/certs/secrets.key"))
+            );
             assert_eq!(config.store.url, "sqlite://etc/tsgate.db");
             assert_eq!(config.server.max_body_bytes, 1024 * 1024, "defaults apply");
             assert!(

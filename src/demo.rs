@@ -141,6 +141,7 @@ pub async fn prepare(dir: &Path, listen: SocketAddr) -> anyhow::Result<Demo> {
         },
     )?;
     folder.pincode_key("tsgate demo pincode encryption")?;
+    folder.secrets_key()?;
 
     let (operator_password, operator_pincode) = load_or_create_operator_secrets(dir)?;
     let store = store::connect(&config.store.url).await?;

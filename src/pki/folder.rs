@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 
 use super::ca::{CertificateAuthority, Subject};
+use super::sealing::SealingKey;
 use super::{files, pincode};
 
 /// Days a certificate issued by `init` (or the demo) is valid: the CA/Browser Forum's old
@@ -123,6 +124,19 @@ impl CertsFolder {
         Ok(())
     }
 
+    /// `secrets.key`, the key that seals secrets at rest (`auth.secrets_key`), unless it exists.
+    pub fn secrets_key(&mut self) -> anyhow::Result<()> {
+        let path = self.path("secrets.key");
+        if path.exists() {
+            self.filled.note(path, false);
+            return Ok(());
+        }
+        files::write_secret(&path, &SealingKey::generate_file_text()?)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        self.filled.note(path, true);
+        Ok(())
+    }
+
     fn pair(&self, name: &str) -> (PathBuf, PathBuf) {
         (
             self.path(&format!("{name}.pem")),
@@ -140,6 +154,7 @@ pub fn init_gateway(dir: &Path, hosts: Vec<String>) -> anyhow::Result<Filled> {
     folder.crl(&ca)?;
     folder.issued(&ca, "server", &Subject::Server { hosts })?;
     folder.pincode_key("tsgate pincode encryption")?;
+    folder.secrets_key()?;
     Ok(folder.filled)
 }
 
@@ -180,13 +195,19 @@ mod tests {
         let first = init_gateway(dir.path(), hosts.clone()).unwrap();
         assert_eq!(
             names(&first.written),
-            ["ca.pem", "crl.pem", "server.pem", "pincode.pem"]
+            [
+                "ca.pem",
+                "crl.pem",
+                "server.pem",
+                "pincode.pem",
+                "secrets.key"
+            ]
         );
         let ca_before = std::fs::read(dir.path().join("ca.pem")).unwrap();
 
         let second = init_gateway(dir.path(), hosts.clone()).unwrap();
         assert!(second.written.is_empty(), "{:?}", second.written);
-        assert_eq!(second.kept.len(), 4);
+        assert_eq!(second.kept.len(), 5);
         assert_eq!(std::fs::read(dir.path().join("ca.pem")).unwrap(), ca_before);
 
         std::fs::remove_file(dir.path().join("server-key.pem")).unwrap();

@@ -9,6 +9,7 @@ use std::sync::LazyLock;
 use tsgate::domain::{CodiceFiscale, RegionCode};
 use tsgate::pki::ca::{CertificateAuthority, Subject};
 use tsgate::pki::pincode;
+use tsgate::pki::sealing::SealingKey;
 
 use super::seed::{OPERATOR, REGION};
 
@@ -77,6 +78,7 @@ fn generate() -> Result<Vec<(String, String)>, Box<dyn std::error::Error>> {
     let (cert, key) = pincode::generate("tsgate test pincode encryption")?;
     files.push(("pincode.pem".into(), cert));
     files.push(("pincode-key.pem".into(), key));
+    files.push(("secrets.key".into(), SealingKey::generate_file_text()?));
     Ok(files)
 }
 

@@ -1,0 +1,174 @@
+//! Encryption at rest for the few secrets the gateway must be able to show again later (the
+//! second half of an operator's pincode, an operator's TOTP secret), where a hash will not do.
+//! AES-256-GCM with a random nonce, under a key that lives in a file named by configuration
+//! (`auth.secrets_key`), never in the database beside what it protects: a copy of the database
+//! alone reveals nothing. Each sealed value is bound to its `purpose` (what it is and whose, e.g.
+//! `pincode-second-half:DEMO01`) as associated data, so a value copied onto another row or used
+//! for something else does not open.
+
+use std::path::Path;
+
+use aws_lc_rs::aead::{Aad, Nonce, RandomizedNonceKey, AES_256_GCM, NONCE_LEN};
+use base64::Engine;
+
+/// The version tag in front of every sealed value, so a later key rotation can tell them apart.
+const FORMAT: &str = "v1.";
+const KEY_BYTES: usize = 32;
+
+pub struct SealingKey {
+    key: RandomizedNonceKey,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SealingKeyError {
+    #[error("cannot read the secrets key {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error(
+        "the secrets key {path} is not 64 hexadecimal digits (32 random bytes); \
+         `tsgate certs init` writes one"
+    )]
+    Malformed { path: String },
+    #[error("the system's random number generator failed")]
+    Random,
+}
+
+/// A sealed value did not open: not ours, altered, or sealed for another purpose. Deliberately
+/// without detail.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+#[error("a sealed secret could not be opened (altered, or sealed with another key or purpose)")]
+pub struct Unsealable;
+
+/// Sealing itself failed (the system's random number generator).
+#[derive(Debug, thiserror::Error)]
+#[error("a secret could not be sealed: the system's random number generator failed")]
+pub struct SealFailed;
+
+impl SealingKey {
+    /// Reads the key file: 64 hexadecimal digits, surrounding whitespace ignored.
+    pub fn load(path: &Path) -> Result<SealingKey, SealingKeyError> {
+        let text = std::fs::read_to_string(path).map_err(|source| SealingKeyError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        let malformed = || SealingKeyError::Malformed {
+            path: path.display().to_string(),
+        };
+        let bytes = hex::decode(text.trim()).map_err(|_| malformed())?;
+        if bytes.len() != KEY_BYTES {
+            return Err(malformed());
+        }
+        SealingKey::from_bytes(&bytes).ok_or_else(malformed)
+    }
+
+    fn from_bytes(bytes: &[u8]) -> Option<SealingKey> {
+        RandomizedNonceKey::new(&AES_256_GCM, bytes)
+            .ok()
+            .map(|key| SealingKey { key })
+    }
+
+    /// A new key as its file holds it (64 hexadecimal digits and a newline).
+    pub fn generate_file_text() -> Result<String, SealingKeyError> {
+        let mut bytes = [0u8; KEY_BYTES];
+        aws_lc_rs::rand::fill(&mut bytes).map_err(|_| SealingKeyError::Random)?;
+        Ok(format!("{}\n", hex::encode(bytes)))
+    }
+
+    /// `secret` encrypted for `purpose`: `v1.` + base64(nonce ‖ ciphertext ‖ tag).
+    pub fn seal(&self, secret: &str, purpose: &str) -> Result<String, SealFailed> {
+        let mut in_out = secret.as_bytes().to_vec();
+        let nonce = self
+            .key
+            .seal_in_place_append_tag(Aad::from(purpose.as_bytes()), &mut in_out)
+            .map_err(|_| SealFailed)?;
+        let mut sealed = nonce.as_ref().to_vec();
+        sealed.extend_from_slice(&in_out);
+        Ok(format!(
+            "{FORMAT}{}",
+            base64::engine::general_purpose::STANDARD.encode(sealed)
+        ))
+    }
+
+    /// The secret `seal` was given for the same `purpose`.
+    pub fn open(&self, sealed: &str, purpose: &str) -> Result<String, Unsealable> {
+        let encoded = sealed.strip_prefix(FORMAT).ok_or(Unsealable)?;
+        let mut bytes = base64::engine::general_purpose::STANDARD
+            .decode(encoded)
+            .map_err(|_| Unsealable)?;
+        if bytes.len() < NONCE_LEN {
+            return Err(Unsealable);
+        }
+        let mut ciphertext = bytes.split_off(NONCE_LEN);
+        let nonce = Nonce::try_assume_unique_for_key(&bytes).map_err(|_| Unsealable)?;
+        let plain = self
+            .key
+            .open_in_place(nonce, Aad::from(purpose.as_bytes()), &mut ciphertext)
+            .map_err(|_| Unsealable)?;
+        String::from_utf8(plain.to_vec()).map_err(|_| Unsealable)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key() -> SealingKey {
+        let text = SealingKey::generate_file_text().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("secrets.key");
+        std::fs::write(&path, text).unwrap();
+        SealingKey::load(&path).unwrap()
+    }
+
+    #[test]
+    fn a_sealed_secret_opens_for_its_purpose_only() {
+        let key = key();
+        let sealed = key.seal("54321", "pincode-second-half:DEMO01").unwrap();
+        assert!(sealed.starts_with("v1."));
+        assert!(!sealed.contains("54321"));
+        assert_eq!(
+            key.open(&sealed, "pincode-second-half:DEMO01").unwrap(),
+            "54321"
+        );
+        assert_eq!(
+            key.open(&sealed, "pincode-second-half:DEMO02"),
+            Err(Unsealable)
+        );
+    }
+
+    #[test]
+    fn two_seals_of_one_secret_differ_and_another_key_cannot_open_them() {
+        let (a, b) = (key(), key());
+        let first = a.seal("12345", "p").unwrap();
+        assert_ne!(first, a.seal("12345", "p").unwrap());
+        assert_eq!(b.open(&first, "p"), Err(Unsealable));
+    }
+
+    #[test]
+    fn altered_or_malformed_values_do_not_open() {
+        let key = key();
+        let sealed = key.seal("12345", "p").unwrap();
+        let mut altered = sealed.clone().into_bytes();
+        let last = altered.len() - 3;
+        altered[last] = if altered[last] == b'A' { b'B' } else { b'A' };
+        let altered = String::from_utf8(altered).unwrap();
+        for bad in [altered.as_str(), "", "v1.", "v1.!!!", "v2.AAAA", "v1.AAAA"] {
+            assert_eq!(key.open(bad, "p"), Err(Unsealable), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_key_file_that_is_not_32_hex_bytes_is_refused_naming_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("secrets.key");
+        for text in ["", "abcd", &"zz".repeat(32), &"00".repeat(33)] {
+            std::fs::write(&path, text).unwrap();
+            let err = SealingKey::load(&path).err().unwrap().to_string();
+            assert!(err.contains("secrets.key"), "{err}");
+        }
+        let missing = SealingKey::load(&dir.path().join("absent.key"));
+        assert!(matches!(missing, Err(SealingKeyError::Read { .. })));
+    }
+}
