@@ -69,6 +69,15 @@ impl Application {
             Some(immuni) => tracing::info!(upstream = %immuni.base_url, "InvioOTP offered"),
             None => tracing::warn!("no [immuni] configuration: InvioOTP is not offered"),
         }
+        if config.pki.ca_key.is_some() {
+            // A CRL that ran out while the gateway was stopped would refuse every region until
+            // the upkeep's first round: signed again before TLS is set up.
+            certificates::resign_crl_if_due(
+                &CaFiles::from_config(&config),
+                config.pki.crl_resign_remaining,
+            )
+            .context("signing the CRL again at start-up")?;
+        }
         let sessions = tls::session_cache();
         let tls_setup = tls::server_setup(&config.tls, &sessions).context("TLS set-up")?;
         let ca_der = files::certificates(&config.tls.client_ca)?
@@ -218,17 +227,21 @@ impl Application {
                     lease.clone(),
                 ))
             });
-        let pki_upkeep = tokio::spawn(certificates::keep_up(
-            gateway.store.clone(),
-            config
+        let upkeep = certificates::Upkeep {
+            files: config
                 .pki
                 .ca_key
                 .is_some()
                 .then(|| CaFiles::from_config(config)),
-            config.pki.crl_resign_remaining,
-            Duration::from_millis(config.pki.check_interval_ms.max(10)),
+            remaining: config.pki.crl_resign_remaining,
+            every: Duration::from_millis(config.pki.check_interval_ms.max(10)),
+            warning_days: config.pki.expiry_warning_days,
+            crls: config.tls.crls.clone(),
+        };
+        let pki_upkeep = tokio::spawn(certificates::keep_up(
+            gateway.store.clone(),
+            upkeep,
             gateway.metrics.certificate_expiries.clone(),
-            config.pki.expiry_warning_days,
         ));
         let store = gateway.store.clone();
         accept::serve(self.listener, tls_rx, self.server, shutdown).await;

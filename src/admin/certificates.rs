@@ -408,21 +408,88 @@ pub fn resign_crl_if_due(files: &CaFiles, remaining: f64) -> Result<Option<u64>,
     Ok(Some(crl.number + 1))
 }
 
-/// While the gateway serves: keeps the CRL signed ([`resign_crl_if_due`]; the TLS reload
-/// picks the new file up), and refreshes the expiry gauge from the register, warning in the
-/// log about certificates that expire within `warning_days`.
-pub async fn keep_up(
-    store: Arc<dyn Store>,
-    files: Option<CaFiles>,
+/// What [`keep_up`] looks after, from `[pki]` and `[tls]`.
+pub struct Upkeep {
+    /// The CA's files, when the gateway holds its key and so signs its own CRL.
+    pub files: Option<CaFiles>,
+    /// Signed again when less than this fraction of its validity is left (`pki.crl_resign_remaining`).
+    pub remaining: f64,
+    pub every: Duration,
+    pub warning_days: u32,
+    /// Every CRL the TLS layer enforces (`tls.crls`): those it does not sign itself are watched,
+    /// since past their next update they refuse every certificate of their issuer.
+    pub crls: Vec<PathBuf>,
+}
+
+/// Logs, once a day per file, a CRL with less than `remaining` of its validity left (or past
+/// it), or that cannot be read: the gateway enforces each CRL's next update, so when it passes
+/// every certificate that CRL's issuer signed is refused until a fresh one is in place.
+fn warn_if_running_out(
+    path: &Path,
     remaining: f64,
-    every: Duration,
-    expiries: CertificateExpiries,
-    warning_days: u32,
+    warned: &mut std::collections::HashMap<PathBuf, chrono::NaiveDate>,
 ) {
+    let today = Utc::now().date_naive();
+    if warned.get(path) == Some(&today) {
+        return;
+    }
+    let crls = match crate::pki::files::read_text(path) {
+        Ok(text) => text,
+        Err(error) => {
+            tracing::warn!(%error, crl = %path.display(), "cannot read a CRL to watch its next update");
+            warned.insert(path.to_owned(), today);
+            return;
+        }
+    };
+    if let Some(next) = running_out(&crls, remaining, time::OffsetDateTime::now_utc()) {
+        tracing::warn!(
+            crl = %path.display(),
+            next_update = %next,
+            "a CRL the gateway does not sign runs out: put a fresh one in place (tsgate certs crl, \
+             or the issuer's), or every certificate of its issuer is refused after its next update"
+        );
+        warned.insert(path.to_owned(), today);
+    }
+}
+
+/// The next update of the first CRL in `pem` with less than `remaining` of its validity left at
+/// `now` (or past it).
+fn running_out(
+    pem: &str,
+    remaining: f64,
+    now: time::OffsetDateTime,
+) -> Option<time::OffsetDateTime> {
+    ca::read_crls(pem)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter_map(|crl| crl.next_update.map(|next| (crl.this_update, next)))
+        .find(|(this, next)| {
+            (*next - now).as_seconds_f64() < (*next - *this).as_seconds_f64() * remaining
+        })
+        .map(|(_, next)| next)
+}
+
+/// While the gateway serves: keeps the CRL signed ([`resign_crl_if_due`]; the TLS reload
+/// picks the new file up), warns about CRLs that run out and that it cannot sign, and refreshes
+/// the expiry gauge from the register, warning in the log about certificates that expire within
+/// `warning_days`.
+pub async fn keep_up(store: Arc<dyn Store>, upkeep: Upkeep, expiries: CertificateExpiries) {
+    let Upkeep {
+        files,
+        remaining,
+        every,
+        warning_days,
+        crls,
+    } = upkeep;
     let mut tick = tokio::time::interval(every);
     let mut warned = std::collections::HashMap::new();
+    let mut warned_crls = std::collections::HashMap::new();
     loop {
         tick.tick().await;
+        let signed_here = files.as_ref().map(|f| f.crl.clone());
+        for path in crls.iter().filter(|p| Some(*p) != signed_here.as_ref()) {
+            warn_if_running_out(path, remaining, &mut warned_crls);
+        }
         if let Some(files) = &files {
             let resigned = {
                 let files = files.clone();
@@ -498,4 +565,24 @@ pub async fn watch_expiries(
             .collect(),
     );
     Ok(expiring)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_crl_is_running_out_once_less_than_the_fraction_is_left() {
+        let ca = CertificateAuthority::create("test CA").unwrap();
+        let pem = ca
+            .crl_valid_for(&[], 1, time::Duration::seconds(100))
+            .unwrap();
+        let crl = ca::read_crl(&pem).unwrap();
+        let (this, next) = (crl.this_update, crl.next_update.unwrap());
+        let at = |fraction: f64| this + (next - this) * fraction;
+        assert_eq!(running_out(&pem, 0.5, at(0.4)), None);
+        assert_eq!(running_out(&pem, 0.5, at(0.6)), Some(next), "half gone");
+        assert_eq!(running_out(&pem, 0.5, at(2.0)), Some(next), "past it");
+        assert_eq!(running_out("not a CRL", 0.5, at(2.0)), None);
+    }
 }

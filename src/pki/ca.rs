@@ -291,13 +291,28 @@ impl CertificateAuthority {
     }
 }
 
-/// Reads a PEM CRL: its revoked serials (hex), number and dates.
+/// Reads a PEM CRL (the first of the file): its revoked serials (hex), number and dates.
 pub fn read_crl(pem: &str) -> Result<CrlContents, CaError> {
     use rustls_pki_types::pem::PemObject;
-    use x509_parser::prelude::FromDer;
     let der = rustls_pki_types::CertificateRevocationListDer::from_pem_slice(pem.as_bytes())
         .map_err(|e| CaError::Crl(e.to_string()))?;
-    let (_, crl) = x509_parser::revocation_list::CertificateRevocationList::from_der(&der)
+    crl_contents(&der)
+}
+
+/// Every CRL of a PEM file, each read as [`read_crl`] reads one.
+pub fn read_crls(pem: &str) -> Vec<Result<CrlContents, CaError>> {
+    use rustls_pki_types::pem::PemObject;
+    rustls_pki_types::CertificateRevocationListDer::pem_slice_iter(pem.as_bytes())
+        .map(|der| {
+            der.map_err(|e| CaError::Crl(e.to_string()))
+                .and_then(|der| crl_contents(&der))
+        })
+        .collect()
+}
+
+fn crl_contents(der: &[u8]) -> Result<CrlContents, CaError> {
+    use x509_parser::prelude::FromDer;
+    let (_, crl) = x509_parser::revocation_list::CertificateRevocationList::from_der(der)
         .map_err(|e| CaError::Crl(e.to_string()))?;
     let revoked = crl
         .iter_revoked_certificates()

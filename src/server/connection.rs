@@ -200,6 +200,7 @@ fn certificate_refused(request: &Request<Incoming>, reason: &str) -> respond::Ht
     let why = match reason {
         "certificate_revoked" => "revocato",
         "certificate_expired" => "scaduto",
+        "crl_expired" => "lista di revoca scaduta",
         _ => "non più riconosciuto",
     };
     fault.reason = format!("Credenziali invalide: il certificato client non è più valido ({why})");

@@ -68,6 +68,9 @@ pub fn server_setup(
         .with_crls(crls)
         // Card issuers publish CRLs we may not hold; our own CA always has one configured.
         .allow_unknown_revocation_status()
+        // A CRL past its next update no longer vouches for anything: fail closed. The gateway
+        // signs its own CRL again well before (`[pki]`) and warns about the others.
+        .enforce_revocation_expiration()
         .allow_unauthenticated()
         .build()
         .map_err(|e| TlsSetupError::Verifier(e.to_string()))?;
@@ -116,6 +119,8 @@ pub fn tls_failure_reason(error: &rustls::Error) -> &'static str {
                 "certificate_not_yet_valid"
             }
             CertificateError::UnknownIssuer => "certificate_unknown_issuer",
+            CertificateError::ExpiredRevocationList
+            | CertificateError::ExpiredRevocationListContext { .. } => "crl_expired",
             CertificateError::BadSignature => "certificate_bad_signature",
             _ => "certificate_invalid",
         },

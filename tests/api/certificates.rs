@@ -2,7 +2,8 @@
 //! list` keep the CA's files and the register in step; a renewed certificate and the one it
 //! renews are both accepted until the old one is revoked; the CRL is signed again before its
 //! next update and served at its public address; each certificate's seconds to expiry are a
-//! gauge; during a CA rotation the certificates of both CAs are accepted.
+//! gauge; a CRL past its next update fails closed; during a CA rotation the certificates of
+//! both CAs are accepted.
 
 use std::path::Path;
 use std::process::Output;
@@ -443,6 +444,51 @@ async fn the_crl_is_signed_again_before_its_next_update_and_served_at_its_addres
         )
     });
     assert!(named, "{url} is the CRL distribution point");
+    Ok(())
+}
+
+/// A CRL the gateway does not sign itself (no `pki.ca_key`) and nobody refreshed: past its next
+/// update the gateway fails closed for the certificates of its issuer, and says why.
+#[tokio::test]
+async fn past_its_next_update_a_crl_no_longer_vouches_for_its_issuers_certificates() -> TestResult {
+    let app = spawn_app_with(|c| {
+        let certs = c.tls.client_ca.parent().expect("certs").to_path_buf();
+        let ca = CertificateAuthority::load(
+            &files::read_text(&certs.join("ca.pem")).expect("ca"),
+            &files::read_text(&certs.join("ca-key.pem")).expect("ca key"),
+        )
+        .expect("ca");
+        let short = ca
+            .crl_valid_for(&[], 1, time::Duration::seconds(3))
+            .expect("crl");
+        std::fs::write(&c.tls.crls[0], short).expect("crl written");
+        c.pki.ca_key = None;
+    })
+    .await;
+    let next_update = read_crl(&files::read_text(&app.certs().join("crl.pem"))?)?
+        .next_update
+        .ok_or("a next update")?;
+    assert!(
+        accepted(&app, &As::Region).await,
+        "accepted while the CRL is current"
+    );
+
+    let left = next_update - time::OffsetDateTime::now_utc();
+    tokio::time::sleep(Duration::from_secs_f64(
+        left.as_seconds_f64().max(0.0) + 1.1,
+    ))
+    .await;
+    assert!(
+        !accepted(&app, &As::Region).await,
+        "refused once it ran out"
+    );
+    assert!(
+        app.metric("tsgate_tls_handshake_failures_total{reason=\"crl_expired\"}") >= 1.0,
+        "counted as an expired CRL"
+    );
+    // The national cards' CAs have no CRL here: an expired CRL of another issuer is no reason
+    // to refuse them.
+    assert!(accepted(&app, &As::Card).await);
     Ok(())
 }
 
