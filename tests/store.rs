@@ -1572,6 +1572,9 @@ impl Store for Instrumented {
     fn passwords(&self) -> &dyn tsgate::store::Passwords {
         self.inner.passwords()
     }
+    fn pincodes(&self) -> &dyn tsgate::store::Pincodes {
+        self.inner.pincodes()
+    }
     fn certificates(&self) -> &dyn tsgate::store::Certificates {
         self.inner.certificates()
     }
@@ -2933,6 +2936,76 @@ async fn passwords_change_keep_the_replaced_and_bump_the_directory(db: Arc<TestD
         .await
         .expect("none")
         .is_empty());
+}
+
+// --- pincode second halves (issue #10) -----------------------------------------------------------
+
+on_both_backends!(pincode_second_halves_are_kept_and_a_replaced_pincode_bumps_the_directory);
+
+/// A sealed second half is kept for an existing user only; replacing the pincode writes the new
+/// hash and half in one go and bumps the directory version (gateways drop cached checks of the
+/// old one); a user from before has none.
+async fn pincode_second_halves_are_kept_and_a_replaced_pincode_bumps_the_directory(
+    db: Arc<TestDb>,
+) {
+    let store = &*db.store;
+    let pincodes = store.pincodes();
+    let mut alice = user("alice", "RSSMRA80A01H501U");
+    alice.pincode_hash = "pin-hash-0".into();
+    store.directory().add_user(&alice).await.expect("add");
+    assert_eq!(
+        pincodes.sealed_second_half("alice").await.expect("read"),
+        None
+    );
+    let at = base_time();
+    assert!(pincodes
+        .keep_second_half("alice", "v1.first", at)
+        .await
+        .expect("keep"));
+    assert!(!pincodes
+        .keep_second_half("nobody", "v1.x", at)
+        .await
+        .expect("keep"));
+    assert_eq!(
+        pincodes
+            .sealed_second_half("alice")
+            .await
+            .expect("read")
+            .as_deref(),
+        Some("v1.first")
+    );
+    assert_eq!(
+        pincodes.sealed_second_half("nobody").await.expect("read"),
+        None
+    );
+
+    let version = store.directory().version().await.expect("version");
+    assert!(pincodes
+        .replace("alice", "pin-hash-1", "v1.second", at)
+        .await
+        .expect("replace"));
+    assert!(store.directory().version().await.expect("version") > version);
+    let stored = store.directory().find_user("alice").await.expect("find");
+    assert_eq!(
+        stored.map(|u| u.pincode_hash).as_deref(),
+        Some("pin-hash-1")
+    );
+    assert_eq!(
+        pincodes
+            .sealed_second_half("alice")
+            .await
+            .expect("read")
+            .as_deref(),
+        Some("v1.second")
+    );
+    assert!(!pincodes
+        .replace("nobody", "h", "v1.x", at)
+        .await
+        .expect("replace"));
+    assert_eq!(
+        pincodes.sealed_second_half("nobody").await.expect("read"),
+        None
+    );
 }
 
 // --- administrative actions ---------------------------------------------------------------------

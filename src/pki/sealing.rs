@@ -21,6 +21,13 @@ pub struct SealingKey {
 
 #[derive(Debug, thiserror::Error)]
 pub enum SealingKeyError {
+    #[error(
+        "auth.secrets_key is not set: this needs the key that seals secrets at rest \
+         (`tsgate certs init` writes certs/secrets.key; name it as secrets_key in [auth])"
+    )]
+    NotConfigured,
+    #[error("auth.secrets_key: {0}")]
+    Setting(Box<SealingKeyError>),
     #[error("cannot read the secrets key {path}: {source}")]
     Read {
         path: String,
@@ -61,6 +68,21 @@ impl SealingKey {
             return Err(malformed());
         }
         SealingKey::from_bytes(&bytes).ok_or_else(malformed)
+    }
+
+    /// The key the setting `auth.secrets_key` names (`path`); every error names the setting.
+    /// Only what seals or opens a secret needs it: the gateway serves without it.
+    pub fn from_setting(path: Option<&Path>) -> Result<SealingKey, SealingKeyError> {
+        let path = path.ok_or(SealingKeyError::NotConfigured)?;
+        SealingKey::load(path).map_err(|e| SealingKeyError::Setting(Box::new(e)))
+    }
+
+    /// A fresh random key, for unit tests of what seals.
+    #[cfg(test)]
+    pub(crate) fn for_tests() -> SealingKey {
+        let mut bytes = [0u8; KEY_BYTES];
+        aws_lc_rs::rand::fill(&mut bytes).unwrap_or_else(|e| panic!("{e}"));
+        SealingKey::from_bytes(&bytes).unwrap_or_else(|| panic!("a key"))
     }
 
     fn from_bytes(bytes: &[u8]) -> Option<SealingKey> {
@@ -170,5 +192,16 @@ mod tests {
         }
         let missing = SealingKey::load(&dir.path().join("absent.key"));
         assert!(matches!(missing, Err(SealingKeyError::Read { .. })));
+        let setting = SealingKey::from_setting(Some(&dir.path().join("absent.key")));
+        let err = setting.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(
+            err.starts_with("auth.secrets_key: cannot read") && err.contains("absent.key"),
+            "{err}"
+        );
+        let unset = SealingKey::from_setting(None).err().map(|e| e.to_string());
+        assert!(
+            unset.is_some_and(|e| e.starts_with("auth.secrets_key is not set")),
+            "named"
+        );
     }
 }

@@ -3,8 +3,10 @@
 //! region permissions ([`Directory`]), the registry
 //! of assistiti ([`Patients`]) and what its import stages ([`Staging`]), the substitutes
 //! titolari authorise ([`Substitutions`]), serology tests ([`Serology`]), ASLs' daily counts
-//! ([`AslCounts`]), the issuer slots of transaction ids ([`Issuers`]) and the certificates the
-//! gateway CA issued ([`Certificates`]).
+//! ([`AslCounts`]), the issuer slots of transaction ids ([`Issuers`]), the certificates the
+//! gateway CA issued ([`Certificates`]), users' password state ([`Passwords`]), the sealed
+//! second halves of their pincodes ([`Pincodes`]) and failed credentials
+//! ([`CredentialFailures`]).
 //!
 //! Two backends that pass the same tests: SQLite (embedded default, a file under `./data`) and
 //! PostgreSQL (production). Each concern's SQL is plain constants in its file, written once
@@ -30,6 +32,7 @@ pub mod directory;
 pub mod issuers;
 pub mod passwords;
 pub mod patients;
+pub mod pincodes;
 pub mod postgres;
 pub mod process_lock;
 pub mod retention;
@@ -61,6 +64,7 @@ pub use passwords::{NewPassword, PasswordState, Passwords};
 pub use patients::{
     Asl, Assistito, AssistitoStatus, ListedPatient, Mmg, Municipality, Patients, Region,
 };
+pub use pincodes::Pincodes;
 pub use process_lock::StoreLock;
 pub use serology::{NewSerologyTest, SendState, SentTest, SentTestQuery, Serology, SerologyCancel};
 pub use staging::{StaffMatch, StaffMember, StagedApply, StagedAssistito, StagedImport, Staging};
@@ -109,6 +113,9 @@ pub trait Store: Send + Sync {
 
     /// Each user's password state (to change, since when) and the passwords it replaced.
     fn passwords(&self) -> &dyn Passwords;
+
+    /// The sealed second half of each operator's pincode.
+    fn pincodes(&self) -> &dyn Pincodes;
 
     /// The register of certificates the gateway CA has issued.
     fn certificates(&self) -> &dyn Certificates;

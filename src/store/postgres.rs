@@ -16,8 +16,8 @@ use super::access_log_table::{
 use super::transaction_writes::push_write;
 use super::{
     AccessLog, AccessLogAnchor, Administrators, AslCounts, Certificates, ChainedEntry,
-    CredentialFailures, Directory, Issuers, Passwords, Patients, PendingWrite, Serology, Staging,
-    Store, StoreError, Substitutions,
+    CredentialFailures, Directory, Issuers, Passwords, Patients, PendingWrite, Pincodes, Serology,
+    Staging, Store, StoreError, Substitutions,
 };
 
 const BACKEND: &str = "postgres";
@@ -119,6 +119,10 @@ impl Store for PostgresStore {
     }
 
     fn passwords(&self) -> &dyn Passwords {
+        &self.pool
+    }
+
+    fn pincodes(&self) -> &dyn Pincodes {
         &self.pool
     }
 

@@ -22,8 +22,8 @@ use super::backend;
 use super::transaction_writes::push_write;
 use super::{
     AccessLog, AccessLogAnchor, Administrators, AslCounts, Certificates, ChainedEntry,
-    CredentialFailures, Directory, Issuers, Passwords, Patients, PendingWrite, Serology, Staging,
-    Store, StoreError, Substitutions,
+    CredentialFailures, Directory, Issuers, Passwords, Patients, PendingWrite, Pincodes, Serology,
+    Staging, Store, StoreError, Substitutions,
 };
 
 const BACKEND: &str = "sqlite";
@@ -157,6 +157,10 @@ impl Store for SqliteStore {
     }
 
     fn passwords(&self) -> &dyn Passwords {
+        &self.pool
+    }
+
+    fn pincodes(&self) -> &dyn Pincodes {
         &self.pool
     }
 
