@@ -10,6 +10,7 @@ use anyhow::Context;
 
 use crate::admin::certificates;
 use crate::admin::operator_details::{implied_by_cf, DetailsForm};
+use crate::admin::pincodes;
 use crate::admin::users::{generate_password, generate_pincode};
 use crate::config::{Config, ImmuniConfig};
 use crate::domain::{AslCode, CodiceFiscale, OperatorCf, Otp, Profile, RegionCode};
@@ -17,6 +18,7 @@ use crate::identity::password::hash_secret;
 use crate::immuni::simulator::{self, Simulator};
 use crate::pki::ca::Subject;
 use crate::pki::folder::CertsFolder;
+use crate::pki::sealing::SealingKey;
 use crate::pki::{files, pincode};
 use crate::services::otp;
 use crate::store::{
@@ -48,8 +50,10 @@ pub const DEMO_ASL_ADMIN_ID: &str = "ADMINASL201";
 pub const DEMO_ASL_ADMIN_CF: &str = "FRRMRC75P12H501H";
 /// Assistiti in the demo's generated registry.
 pub const DEMO_ASSISTITI: u64 = 2000;
-/// An operator registered in the first-login state (the demo operator's password and pincode,
-/// as an initial password): calls get `PASSWORD_DA_CAMBIARE` until `tsgate users passwd`.
+/// An operator registered in the first-login state, as an ASL administrator registers one: the
+/// demo operator's password as an initial one (calls get `PASSWORD_DA_CAMBIARE` until `tsgate
+/// users passwd`) and a generated pincode of which the demo knows only the first half; the
+/// second is sealed, for `tsgate users pincode` once the password is changed.
 pub const DEMO_FIRST_LOGIN_ID: &str = "DEMONUOVO01";
 pub const DEMO_FIRST_LOGIN_CF: &str = "BNCLRA85M41H501Z";
 
@@ -61,6 +65,10 @@ pub struct Demo {
     pub simulator: Option<Simulator>,
     pub operator_password: String,
     pub operator_pincode: String,
+    /// The first half of [`DEMO_FIRST_LOGIN_ID`]'s pincode (kept in
+    /// `first-login-credentials.txt` when the operator was registered; `None` if that file is
+    /// gone).
+    pub first_login_pincode_first_half: Option<String>,
     /// The password of the central security administrator, then of ASL 201's.
     pub admin_passwords: (String, String),
     /// One of the demo MMG's school-staff patients.
@@ -158,7 +166,9 @@ pub async fn prepare(dir: &Path, listen: SocketAddr) -> anyhow::Result<Demo> {
         .await
         .context("enabling the demo region for InvioOTP")?;
     seed_registry(store.as_ref(), dir, &operator_password, &operator_pincode).await?;
-    seed_first_login_operator(store.as_ref(), &operator_password, &operator_pincode).await?;
+    let key = SealingKey::from_setting(config.auth.secrets_key.as_deref())?;
+    let first_login_pincode_first_half =
+        seed_first_login_operator(store.as_ref(), dir, &key, &operator_password).await?;
     let admin_passwords = seed_administrators(store.as_ref(), dir).await?;
     let mmg_patient = store
         .patients()
@@ -188,6 +198,7 @@ pub async fn prepare(dir: &Path, listen: SocketAddr) -> anyhow::Result<Demo> {
         simulator,
         operator_password,
         operator_pincode,
+        first_login_pincode_first_half,
         admin_passwords,
         mmg_patient,
     })
@@ -429,19 +440,24 @@ async fn seed_operator(
     }
 }
 
-/// [`DEMO_FIRST_LOGIN_ID`], marked as having to change their password when first added (not
-/// again once they changed it).
+/// [`DEMO_FIRST_LOGIN_ID`], registered once as `tsgate users add` does: an initial password
+/// (not again once they changed it), a generated pincode whose second half is sealed with `key`
+/// and whose first half is kept in `first-login-credentials.txt` (mode 0600) for the banner.
+/// Returns that first half.
 async fn seed_first_login_operator(
     store: &dyn Store,
+    dir: &Path,
+    key: &SealingKey,
     password: &str,
-    pincode: &str,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Option<String>> {
+    let path = dir.join("first-login-credentials.txt");
+    let pincode = pincodes::issue(key, DEMO_FIRST_LOGIN_ID)?;
     let user = UserRecord {
         user_id: DEMO_FIRST_LOGIN_ID.into(),
         cf: CodiceFiscale::parse(DEMO_FIRST_LOGIN_CF)?,
         display_name: "Laura Bianchi (operatrice demo al primo accesso)".into(),
         password_hash: hash_secret(password).map_err(|e| anyhow::anyhow!("hash: {e}"))?,
-        pincode_hash: hash_secret(pincode).map_err(|e| anyhow::anyhow!("hash: {e}"))?,
+        pincode_hash: pincode.hash,
         asl: Some(AslCode::parse(DEMO_ASL)?),
         region: Some(RegionCode::parse(DEMO_REGION)?),
         enabled: true,
@@ -453,13 +469,29 @@ async fn seed_first_login_operator(
     };
     match store.directory().add_user(&user).await {
         Ok(()) => {
+            let now = chrono::Utc::now();
+            store
+                .pincodes()
+                .keep_second_half(DEMO_FIRST_LOGIN_ID, &pincode.sealed_second_half, now)
+                .await?;
             store
                 .passwords()
-                .require_change(DEMO_FIRST_LOGIN_ID, chrono::Utc::now())
+                .require_change(DEMO_FIRST_LOGIN_ID, now)
                 .await?;
-            Ok(())
+            let first_half = pincode.first_half.reveal().to_owned();
+            files::write_secret(
+                &path,
+                &format!("user_id={DEMO_FIRST_LOGIN_ID}\npincode_first_half={first_half}\n"),
+            )?;
+            Ok(Some(first_half))
         }
-        Err(StoreError::Duplicate { .. }) => Ok(()),
+        Err(StoreError::Duplicate { .. }) => {
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            Ok(text
+                .lines()
+                .find_map(|l| l.strip_prefix("pincode_first_half="))
+                .map(|v| v.trim().to_owned()))
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -587,14 +619,22 @@ pub fn banner(demo: &Demo, admin: SocketAddr) -> String {
          Each command acts as one of them (--as), with the password in TSGATE_ADMIN_PASSWORD (or typed when asked):\n\
          \n  TSGATE_ADMIN_PASSWORD='{asl_admin_password}' cargo run --release -- users list --as {DEMO_ASL_ADMIN_ID} --dir {d}\n\
          \n  TSGATE_ADMIN_PASSWORD='{central_admin_password}' cargo run --release -- admins list --as {DEMO_CENTRAL_ADMIN_ID} --dir {d}\n\
-         \nFirst login: {DEMO_FIRST_LOGIN_ID} ({DEMO_FIRST_LOGIN_CF}, ASL {DEMO_ASL}) was registered with the operator's\n\
-         password and pincode as an initial password: a call as it gets the Fault PASSWORD_DA_CAMBIARE until\n\
-         it chooses its own (at least 12 characters, 3 kinds of character; typed when asked, or in TSGATE_NEW_PASSWORD):\n\
+         \nFirst login: {DEMO_FIRST_LOGIN_ID} ({DEMO_FIRST_LOGIN_CF}, ASL {DEMO_ASL}) was registered as an administrator\n\
+         registers an operator: the operator's password as an initial one, and the first half of a new pincode,\n\
+         {first_half}. It chooses its own password first (at least 12 characters, 3 kinds of character; typed\n\
+         when asked, or in TSGATE_NEW_PASSWORD):\n\
          \n  TSGATE_PASSWORD='{password}' cargo run --release -- users passwd --user-id {DEMO_FIRST_LOGIN_ID} --dir {d}\n\
+         \nthen reads the second half of its pincode with the new password (\"Stampa pincode\"):\n\
+         \n  TSGATE_PASSWORD='<new password>' cargo run --release -- users pincode --user-id {DEMO_FIRST_LOGIN_ID} --dir {d}\n\
+         \nIts pincode is the first half followed by the second.\n\
          \nStop with Ctrl-C.\n",
         central_admin_password = demo.admin_passwords.0,
         asl_admin_password = demo.admin_passwords.1,
         password = demo.operator_password,
+        first_half = demo
+            .first_login_pincode_first_half
+            .as_deref()
+            .unwrap_or("(printed by the run that registered it)"),
         upstream = match (&demo.simulator, &demo.config.immuni) {
             (Some(simulator), _) => format!(
                 "OTPs go to the built-in Immuni simulator at https://localhost:{} (set TSGATE_IMMUNI_BASE_URL\n\

@@ -1,6 +1,7 @@
 //! The administrative rules, whoever asks — the command line today, the web administration
 //! next: security administrators and what each may do ([`administrators`]), operators, their
-//! records ([`operator_details`]), profiles ([`users`]) and passwords ([`passwords`]), which services a region may call ([`regions`]), and titolari's
+//! records ([`operator_details`]), profiles ([`users`]), passwords ([`passwords`]) and pincodes
+//! ([`pincodes`]), which services a region may call ([`regions`]), and titolari's
 //! substitutes ([`substitutes`]). Each function checks its rules, writes through the store, and
 //! answers with a typed result or error; printing is the caller's. Actions on operators and
 //! administrators are reported in one place ([`report`]).
@@ -9,6 +10,7 @@ pub mod administrators;
 pub mod certificates;
 pub mod operator_details;
 pub mod passwords;
+pub mod pincodes;
 pub mod regions;
 pub mod report;
 pub mod substitutes;

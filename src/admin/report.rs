@@ -24,6 +24,7 @@ pub enum Action {
     Grant,
     Revoke,
     ResetPassword,
+    ResetPincode,
     Unlock,
 }
 
@@ -42,6 +43,7 @@ impl Action {
             Action::Grant => "profile grant",
             Action::Revoke => "profile revoke",
             Action::ResetPassword => "user reset-password",
+            Action::ResetPincode => "user reset-pincode",
             Action::Unlock => "user unlock",
         }
     }
@@ -63,6 +65,7 @@ impl Action {
             Action::Grant => AdminOperation::UserGrant,
             Action::Revoke => AdminOperation::UserRevoke,
             Action::ResetPassword => AdminOperation::UserResetPassword,
+            Action::ResetPincode => AdminOperation::UserResetPincode,
             Action::Unlock => AdminOperation::UserUnlock,
         }
     }

@@ -1,5 +1,6 @@
 //! Operators, as their ASL's security administrator manages them: registering one (with a
-//! generated password and pincode unless chosen), editing, disabling and enabling them,
+//! generated password unless chosen, and a generated pincode of which they see only the first
+//! half, [`super::pincodes`]), editing, disabling and enabling them,
 //! granting and revoking profiles, listing and showing them, unlocking an account that failed
 //! credentials locked. Every function takes the acting [`Administrator`] and refuses an
 //! operator of another ASL ([`Refusal`]) before it changes anything. Credentials are stored only as argon2 hashes ([`crate::identity::password`]).
@@ -13,12 +14,14 @@ use crate::domain::{
     UnknownProfile,
 };
 use crate::identity::password::hash_secret;
+use crate::pki::sealing::SealingKey;
 use crate::store::{OperatorDetails, Store, StoreError, UserRecord};
 
 use super::administrators::{error_of, report_result, Actor, Administrator, Refusal};
 use super::operator_details::{
     agrees_with_cf, implied_by_cf, DetailsChange, DetailsForm, InvalidDetail,
 };
+use super::pincodes::{self, PincodeHalf};
 use super::report::Action;
 
 /// A new operator as typed (command-line flags, a form), before it is checked.
@@ -127,19 +130,20 @@ impl UserForm<'_> {
     }
 }
 
-/// The secrets of a new user: chosen ones, or generated when `None`.
+/// The secrets of a new user: a chosen password, or generated when `None`. The pincode is
+/// always generated: no administrator chooses it, nor sees it whole.
 #[derive(Default)]
 pub struct Secrets {
     pub password: Option<String>,
-    pub pincode: Option<String>,
 }
 
-/// The user added, with the secrets that were generated (to be told to them once).
+/// The user added, with what is to be told to them once: the password if it was generated, and
+/// the first half of their pincode (the second is sealed for them, [`super::pincodes`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AddedUser {
     pub user_id: String,
     pub generated_password: Option<String>,
-    pub generated_pincode: Option<String>,
+    pub pincode_first_half: PincodeHalf,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -150,6 +154,10 @@ pub enum UserError {
     NoSuchUser(String),
     #[error("hashing a secret failed: {0}")]
     Hash(String),
+    #[error(
+        "sealing the pincode's second half failed: the system's random number generator failed"
+    )]
+    Seal,
     /// A field that contradicts another (a birth date the CF does not encode).
     #[error("--{}: {}", .0.field, .0.reason)]
     Invalid(InvalidDetail),
@@ -162,12 +170,14 @@ pub enum UserError {
 }
 
 /// Registers `user` with its profiles in `actor`'s ASL: a region or ASL given must be theirs,
-/// and is theirs when not given. A password of 16 letters and digits and a pincode of 10 digits
-/// are generated unless `secrets` gives them. Either way the password is an initial one, to be
-/// changed at first use (`tsgate users passwd`).
+/// and is theirs when not given. A password of 16 letters and digits is generated unless
+/// `secrets` gives one; either way it is an initial one, to be changed at first use (`tsgate
+/// users passwd`). A pincode of 10 digits is generated: its second half sealed with `key` for
+/// the operator, its first half returned.
 pub async fn add_user(
     store: &dyn Store,
     actor: &Administrator,
+    key: &SealingKey,
     user: NewUser,
     secrets: Secrets,
 ) -> Result<AddedUser, UserError> {
@@ -180,9 +190,8 @@ pub async fn add_user(
             Some(user.asl.unwrap_or(asl)),
         )?;
         let generated_password = secrets.password.is_none();
-        let generated_pincode = secrets.pincode.is_none();
         let password = secrets.password.unwrap_or_else(generate_password);
-        let pincode = secrets.pincode.unwrap_or_else(generate_pincode);
+        let pincode = pincodes::issue(key, &user.user_id)?;
         let hash = |secret: &str| hash_secret(secret).map_err(|e| UserError::Hash(e.to_string()));
         store
             .directory()
@@ -191,7 +200,7 @@ pub async fn add_user(
                 cf: user.cf,
                 display_name: user.display_name,
                 password_hash: hash(&password)?,
-                pincode_hash: hash(&pincode)?,
+                pincode_hash: pincode.hash,
                 asl: Some(asl),
                 region: Some(region),
                 enabled: true,
@@ -205,15 +214,17 @@ pub async fn add_user(
                 .grant_profile(&user.user_id, profile)
                 .await?;
         }
-        // An initial password: the gateway refuses it until the operator changes it.
+        let now = chrono::Utc::now();
         store
-            .passwords()
-            .require_change(&user.user_id, chrono::Utc::now())
+            .pincodes()
+            .keep_second_half(&user.user_id, &pincode.sealed_second_half, now)
             .await?;
+        // An initial password: the gateway refuses it until the operator changes it.
+        store.passwords().require_change(&user.user_id, now).await?;
         Ok(AddedUser {
             user_id: user.user_id,
             generated_password: generated_password.then_some(password),
-            generated_pincode: generated_pincode.then_some(pincode),
+            pincode_first_half: pincode.first_half,
         })
     }
     .await;
@@ -566,12 +577,21 @@ mod tests {
         let profiles = vec!["ASL Numero test".to_owned()];
         let chosen = Secrets {
             password: Some("segreto".into()),
-            pincode: None,
         };
-        let added = add_user(store.as_ref(), &admin, form(&profiles).parse()?, chosen).await?;
+        let key = SealingKey::for_tests();
+        let added = add_user(
+            store.as_ref(),
+            &admin,
+            &key,
+            form(&profiles).parse()?,
+            chosen,
+        )
+        .await?;
         assert_eq!(added.generated_password, None, "chosen, not generated");
-        let pincode = added.generated_pincode.unwrap_or_default();
-        assert!(pincode.len() == 10 && pincode.bytes().all(|b| b.is_ascii_digit()));
+        let first = added.pincode_first_half.reveal();
+        assert!(first.len() == 5 && first.bytes().all(|b| b.is_ascii_digit()));
+        let sealed = store.pincodes().sealed_second_half("ASL02").await?;
+        assert!(sealed.is_some_and(|s| s.starts_with("v1.")), "sealed");
 
         let user = store.directory().find_user("ASL02").await?;
         let user = user.ok_or("not stored")?;
@@ -591,7 +611,7 @@ mod tests {
         );
 
         let new = form(&profiles).parse()?;
-        let twice = add_user(store.as_ref(), &admin, new, Secrets::default()).await;
+        let twice = add_user(store.as_ref(), &admin, &key, new, Secrets::default()).await;
         assert!(matches!(
             twice,
             Err(UserError::Store(StoreError::Duplicate { .. }))
@@ -611,7 +631,15 @@ mod tests {
             asl: None,
             ..form(&[])
         };
-        add_user(store.as_ref(), &own, unscoped.parse()?, Secrets::default()).await?;
+        let key = SealingKey::for_tests();
+        add_user(
+            store.as_ref(),
+            &own,
+            &key,
+            unscoped.parse()?,
+            Secrets::default(),
+        )
+        .await?;
         for _ in 0..2 {
             grant_profile(store.as_ref(), &own, "ASL02", Profile::InvioCodiceOtp).await?;
         }
@@ -641,6 +669,7 @@ mod tests {
         let elsewhere = add_user(
             store.as_ref(),
             &other,
+            &key,
             form(&[]).parse()?,
             Secrets::default(),
         );
@@ -681,7 +710,15 @@ mod tests {
     ) -> Result<(), Box<dyn std::error::Error>> {
         let store = store::connect("sqlite::memory:").await?;
         let (own, other) = (asl_admin("201"), asl_admin("202"));
-        add_user(store.as_ref(), &own, form(&[]).parse()?, Secrets::default()).await?;
+        let key = SealingKey::for_tests();
+        add_user(
+            store.as_ref(),
+            &own,
+            &key,
+            form(&[]).parse()?,
+            Secrets::default(),
+        )
+        .await?;
         // The store keeps milliseconds.
         let now = chrono::DateTime::from_timestamp_millis(chrono::Utc::now().timestamp_millis())
             .ok_or("now")?;

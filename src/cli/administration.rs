@@ -15,14 +15,16 @@ use super::{open_store, target_config, Target};
 use crate::admin::administrators::{self, describe, Administrator, AdministratorForm};
 use crate::admin::operator_details::DetailsForm;
 use crate::admin::passwords;
+use crate::admin::pincodes;
 use crate::admin::users::{self, Secrets, UserEdit, UserForm, UserView};
 use crate::domain::{CodiceFiscale, Email, PhoneNumber, Profile, Sex};
 use crate::identity::password_policy::PasswordPolicy;
+use crate::pki::sealing::SealingKey;
 use crate::store::{AdministratorRecord, AdministratorScope, Store};
 
 /// Where the acting administrator's password is read from (else it is asked on the terminal).
 pub const PASSWORD_ENV: &str = "TSGATE_ADMIN_PASSWORD";
-/// `users passwd`: the operator's current password (else asked).
+/// `users passwd` and `users pincode`: the operator's (current) password (else asked).
 pub const USER_PASSWORD_ENV: &str = "TSGATE_PASSWORD";
 /// `users passwd`: the new password (else asked twice).
 pub const NEW_PASSWORD_ENV: &str = "TSGATE_NEW_PASSWORD";
@@ -39,7 +41,9 @@ pub struct Acting {
 
 #[derive(Subcommand)]
 pub enum UsersCommand {
-    /// Register an operator of your ASL; prints the password and pincode when generated.
+    /// Register an operator of your ASL; prints their initial password (when generated) and
+    /// the first half of their generated pincode, once. The operator reads the second half
+    /// themselves (`users pincode`) after changing the password.
     Add {
         #[command(flatten)]
         acting: Acting,
@@ -64,9 +68,12 @@ pub enum UsersCommand {
         /// Read the password from this environment variable instead of generating one.
         #[arg(long)]
         password_env: Option<String>,
-        /// Read the pincode from this environment variable instead of generating one.
-        #[arg(long)]
+        /// Refused: an administrator no longer chooses a pincode (kept to say why).
+        #[arg(long, hide = true, alias = "pincode", value_name = "VALUE")]
         pincode_env: Option<String>,
+        /// Print what is added as JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// Change an operator's codice fiscale, name or record (an empty value clears a field of
     /// the record).
@@ -143,6 +150,22 @@ pub enum UsersCommand {
     ResetPassword {
         #[command(flatten)]
         acting: Acting,
+        #[arg(long)]
+        user_id: String,
+    },
+    /// Give an operator of your ASL a new pincode: prints its first half once; the old pincode
+    /// stops working and the operator reads the new second half with `users pincode`.
+    ResetPincode {
+        #[command(flatten)]
+        acting: Acting,
+        #[arg(long)]
+        user_id: String,
+    },
+    /// "Stampa pincode": print the second half of your own pincode (an operator's), after your
+    /// password (TSGATE_PASSWORD, or asked); only once the initial password was changed.
+    Pincode {
+        #[command(flatten)]
+        target: Target,
         #[arg(long)]
         user_id: String,
     },
@@ -271,7 +294,16 @@ pub async fn users(command: UsersCommand) -> anyhow::Result<()> {
             region,
             password_env,
             pincode_env,
+            json,
         } => {
+            if pincode_env.is_some() {
+                bail!(
+                    "--pincode-env: an administrator no longer chooses a pincode, nor sees one \
+                     whole: the gateway generates it and shows you only its first half, and the \
+                     operator reads the second half with `tsgate users pincode` after their first \
+                     login (seed 004 §3.2)"
+                );
+            }
             let new_user = UserForm {
                 user_id: &user_id,
                 cf: &cf,
@@ -285,17 +317,26 @@ pub async fn users(command: UsersCommand) -> anyhow::Result<()> {
             .map_err(|e| anyhow!("--{}: {e}", e.field()))?;
             let secrets = Secrets {
                 password: from_env(&password_env)?,
-                pincode: from_env(&pincode_env)?,
             };
+            let key = sealing_key(&acting.target)?;
             let (store, admin) = act(&acting).await?;
-            let added = users::add_user(store.as_ref(), &admin, new_user, secrets).await?;
+            let added = users::add_user(store.as_ref(), &admin, &key, new_user, secrets).await?;
+            let first_half = added.pincode_first_half.reveal();
             let mut out = std::io::stdout().lock();
-            writeln!(out, "user {} added", added.user_id)?;
-            if let Some(password) = &added.generated_password {
-                writeln!(out, "password={password}")?;
-            }
-            if let Some(pincode) = &added.generated_pincode {
-                writeln!(out, "pincode={pincode}")?;
+            if json {
+                let added = json!({
+                    "user_id": added.user_id,
+                    "password": added.generated_password,
+                    "pincode_first_half": first_half,
+                });
+                writeln!(out, "{added}")?;
+            } else {
+                writeln!(out, "user {} added", added.user_id)?;
+                if let Some(password) = &added.generated_password {
+                    writeln!(out, "password={password}")?;
+                }
+                writeln!(out, "pincode_first_half={first_half}")?;
+                writeln!(out, "{PINCODE_NOTE}")?;
             }
         }
         UsersCommand::Edit {
@@ -394,8 +435,60 @@ pub async fn users(command: UsersCommand) -> anyhow::Result<()> {
             println!("password of user {user_id} reset; they must change it at first use");
             println!("password={password}");
         }
+        UsersCommand::ResetPincode { acting, user_id } => {
+            let key = sealing_key(&acting.target)?;
+            let (store, admin) = act(&acting).await?;
+            let first_half =
+                pincodes::reset(store.as_ref(), &admin, &key, &user_id, chrono::Utc::now()).await?;
+            println!(
+                "pincode of user {user_id} reset: the old one no longer authenticates (within \
+                 store.directory_refresh_ms on a running gateway)"
+            );
+            println!("pincode_first_half={}", first_half.reveal());
+            println!("{PINCODE_NOTE}");
+        }
+        UsersCommand::Pincode { target, user_id } => pincode(&target, &user_id).await?,
         UsersCommand::Unlock { acting, user_id } => unlock(&acting, &user_id).await?,
     }
+    Ok(())
+}
+
+/// Printed with a first half: where the rest comes from.
+const PINCODE_NOTE: &str = "(shown only now, to hand to the operator; the operator reads the \
+     second half with `tsgate users pincode` once they have changed their initial password)";
+
+/// The key that seals pincodes' second halves (`auth.secrets_key` of the target's settings).
+fn sealing_key(target: &Target) -> anyhow::Result<SealingKey> {
+    let config = target_config(target)?;
+    Ok(SealingKey::from_setting(
+        config.auth.secrets_key.as_deref(),
+    )?)
+}
+
+/// `tsgate users pincode`: the operator's password, never an argument; prints the second half.
+async fn pincode(target: &Target, user_id: &str) -> anyhow::Result<()> {
+    if user_id.trim().is_empty() {
+        bail!("--user-id: the user id must not be empty");
+    }
+    let config = target_config(target)?;
+    let key = SealingKey::from_setting(config.auth.secrets_key.as_deref())?;
+    let password = secret(USER_PASSWORD_ENV, &format!("password of user {user_id}"))?;
+    let store = open_store(target).await?;
+    let second = pincodes::second_half(
+        store.as_ref(),
+        &key,
+        &PasswordPolicy::from_config(&config.auth),
+        crate::identity::identify::lockout_policy(&config.auth),
+        user_id,
+        &password,
+        chrono::Utc::now(),
+    )
+    .await?;
+    println!(
+        "second half of the pincode of user {user_id}: your pincode is the first half your ASL \
+         gave you followed by these five digits"
+    );
+    println!("pincode_second_half={}", second.reveal());
     Ok(())
 }
 

@@ -33,20 +33,99 @@ async fn serve(demo: &Demo) -> Result<Served, crate::helpers::BoxError> {
 /// Sample `sample` to the demo gateway at `address`, as `user` with the demo's secrets, or as
 /// region 120 when `user` is `None`.
 async fn call(demo: &Demo, address: SocketAddr, sample: &str, user: Option<&str>) -> Reply {
+    let secrets = (
+        demo.operator_password.as_str(),
+        demo.operator_pincode.as_str(),
+    );
+    call_with(demo, address, sample, user.map(|user| (user, secrets))).await
+}
+
+/// Sample `sample` as `user` with a password and pincode, or as region 120.
+async fn call_with(
+    demo: &Demo,
+    address: SocketAddr,
+    sample: &str,
+    user: Option<(&str, (&str, &str))>,
+) -> Reply {
     let target = Target::new(address, &demo.dir.join("certs"));
     let request = Request::sample(target, sample)
-        .pincode(&demo.operator_pincode)
         .set("{PATIENT}", demo.mmg_patient.as_deref().unwrap_or_default());
     match user {
-        Some(user) => request.header("Authorization", &basic(user, &demo.operator_password)),
+        Some((user, (password, pincode))) => request
+            .pincode(pincode)
+            .header("Authorization", &basic(user, password)),
         None => request.by(As::Region),
     }
     .send()
     .await
 }
 
-/// A region, the operator and the demo MMG are each served; the first-login operator is told to
-/// change the initial password.
+/// `tsgate users <args> --dir <the demo's>` with `env`, as the README walks through it.
+fn users(demo: &Demo, args: &[&str], env: &[(&str, &str)]) -> (bool, String, String) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_tsgate"))
+        .arg("users")
+        .args(args)
+        .arg("--dir")
+        .arg(&demo.dir)
+        .env_remove("TSGATE_PASSWORD")
+        .env_remove("TSGATE_NEW_PASSWORD")
+        .envs(env.iter().copied())
+        .output()
+        .expect("tsgate runs");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// The first-login operator as the banner and the README walk it: only the password and the
+/// first half of the pincode are printed; the password is changed (`users passwd`), then the
+/// second half read (`users pincode`), and first + second half authenticate a call.
+async fn first_login_walk(demo: &Demo, address: SocketAddr) {
+    let first_half = demo
+        .first_login_pincode_first_half
+        .clone()
+        .expect("printed by the run that registered it");
+    assert!(first_half.len() == 5 && first_half.bytes().all(|b| b.is_ascii_digit()));
+    let user = demo::DEMO_FIRST_LOGIN_ID;
+    let initial = demo.operator_password.as_str();
+    let (ok, _, err) = users(
+        demo,
+        &["pincode", "--user-id", user],
+        &[("TSGATE_PASSWORD", initial)],
+    );
+    assert!(!ok && err.contains("change it first"), "{err}");
+    let new = "Laura-Sceglie-2026";
+    let (ok, _, err) = users(
+        demo,
+        &["passwd", "--user-id", user],
+        &[("TSGATE_PASSWORD", initial), ("TSGATE_NEW_PASSWORD", new)],
+    );
+    assert!(ok, "{err}");
+    let (ok, out, err) = users(
+        demo,
+        &["pincode", "--user-id", user],
+        &[("TSGATE_PASSWORD", new)],
+    );
+    assert!(ok, "{err}");
+    let second_half = out
+        .lines()
+        .find_map(|l| l.strip_prefix("pincode_second_half="))
+        .unwrap_or_else(|| panic!("no second half: {out}"));
+    let pincode = format!("{first_half}{second_half}");
+    let served = call_with(
+        demo,
+        address,
+        "servizi/ElencoServizi-pincode.xml",
+        Some((user, (new, &pincode))),
+    )
+    .await;
+    assert_eq!(served.cod_esito(), Some("0000"), "{}", served.body);
+}
+
+/// A region, the operator and the demo MMG are each served; the first-login operator, with the
+/// operator's pincode, is not.
 async fn assert_serves_its_callers(demo: &Demo, address: SocketAddr) {
     let region = call(demo, address, "servizi/ElencoServizi.xml", None).await;
     assert_eq!(region.cod_esito(), Some("0000"), "{}", region.body);
@@ -67,8 +146,8 @@ async fn assert_serves_its_callers(demo: &Demo, address: SocketAddr) {
     .await;
     assert_eq!(
         (first_login.status, first_login.outcome()),
-        (403, Some("PASSWORD_DA_CAMBIARE")),
-        "{}",
+        (500, Some("CREDENZIALI_INVALIDE")),
+        "a pincode of its own: {}",
         first_login.body
     );
     let patients = call(
@@ -106,6 +185,7 @@ async fn the_demo_directory_serves_its_callers_and_is_reused_as_it_is() -> TestR
     let ca = std::fs::read_to_string(dir.path().join("certs/ca.pem"))?;
     let served = serve(&first).await?;
     assert_serves_its_callers(&first, served.address).await;
+    first_login_walk(&first, served.address).await;
     let _ = served.stop.send(());
     served.task.await??;
 
@@ -115,6 +195,10 @@ async fn the_demo_directory_serves_its_callers_and_is_reused_as_it_is() -> TestR
         (&first.operator_password, &first.operator_pincode)
     );
     assert_eq!(again.mmg_patient, first.mmg_patient);
+    assert_eq!(
+        again.first_login_pincode_first_half,
+        first.first_login_pincode_first_half
+    );
     assert_eq!(again.admin_passwords, first.admin_passwords);
     let store = tsgate::store::connect(&again.config.store.url).await?;
     for (id, password) in [

@@ -22,6 +22,7 @@ mod lockout;
 mod otp;
 mod otp_clock;
 mod passwords;
+mod pincode_halves;
 mod publication;
 mod region_extension;
 mod revocation;

@@ -8,26 +8,13 @@ use std::process::Output;
 use std::time::Duration;
 
 use crate::helpers::{seed, spawn_app, spawn_app_with, Reply, TestApp, TestResult};
-use crate::helpers::{ASL_OPERATOR, OPERATOR, PINCODE};
+use crate::helpers::{ASL_OPERATOR, OPERATOR};
 
 const NEW_USER: &str = "NUOVO01";
 
 /// `tsgate <args> --config <the app's>`, with `env` set and the password variables cleared.
 async fn tsgate(app: &TestApp, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_tsgate"));
-    command
-        .args(args)
-        .arg("--config")
-        .arg(app.dir.path().join("tsgate.toml"));
-    for var in [
-        "TSGATE_ADMIN_PASSWORD",
-        "TSGATE_PASSWORD",
-        "TSGATE_NEW_PASSWORD",
-    ] {
-        command.env_remove(var);
-    }
-    command.envs(env.iter().copied());
-    command.output().await.expect("tsgate runs")
+    app.cli(args, env).await
 }
 
 fn printed(output: &Output) -> (bool, String, String) {
@@ -100,21 +87,23 @@ async fn a_registered_operator_changes_the_initial_password_before_any_call() ->
             NEW_USER,
             "--cf",
             "BNCLRA85M41H501Z",
-            "--pincode-env",
-            "TEST_PINCODE",
         ],
-        &[
-            ("TSGATE_ADMIN_PASSWORD", seed::PASSWORD),
-            ("TEST_PINCODE", PINCODE),
-        ],
+        &[("TSGATE_ADMIN_PASSWORD", seed::PASSWORD)],
     )
     .await;
     let (ok, stdout, stderr) = printed(&added);
     assert!(ok, "{stderr}");
     let initial = password_in(&stdout);
+    // The whole pincode, as the operator will have it (the second half read here directly).
+    let first_half = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("pincode_first_half="))
+        .unwrap_or_else(|| panic!("no first half printed: {stdout}"));
+    let second_half = app.pincode_second_half(NEW_USER).await.expect("sealed");
+    let pincode = format!("{first_half}{second_half}");
 
     // The right initial password: the specific Fault, logged as such.
-    let first = app.catalogue_with_password(NEW_USER, &initial).await;
+    let first = app.catalogue_with(NEW_USER, &initial, &pincode).await;
     assert!(must_change(&first), "{}", first.body);
     assert_eq!(first.fault_code(), Some("soap:Client"));
     let logged = app.logged(&first).await;
@@ -124,7 +113,7 @@ async fn a_registered_operator_changes_the_initial_password_before_any_call() ->
     );
     // A wrong one learns nothing of the state: the usual refusal.
     assert!(bad_credentials(
-        &app.catalogue_with_password(NEW_USER, "sbagliata").await
+        &app.catalogue_with(NEW_USER, "sbagliata", &pincode).await
     ));
 
     // passwd: a wrong current password, then the rules, each refused with what is wrong.
@@ -144,19 +133,19 @@ async fn a_registered_operator_changes_the_initial_password_before_any_call() ->
         "{stderr}"
     );
     assert!(must_change(
-        &app.catalogue_with_password(NEW_USER, &initial).await
+        &app.catalogue_with(NEW_USER, &initial, &pincode).await
     ));
 
     let (ok, stdout, stderr) = passwd(&app, NEW_USER, &initial, "Primo-Cambio-2026").await;
     assert!(ok, "{stderr}");
     assert!(stdout.contains(&format!("password of user {NEW_USER} changed")));
     let after = app
-        .catalogue_with_password(NEW_USER, "Primo-Cambio-2026")
+        .catalogue_with(NEW_USER, "Primo-Cambio-2026", &pincode)
         .await;
     assert_eq!(after.status, 200, "{}", after.body);
     app.poll_directory().await;
     assert!(bad_credentials(
-        &app.catalogue_with_password(NEW_USER, &initial).await
+        &app.catalogue_with(NEW_USER, &initial, &pincode).await
     ));
 
     // The last passwords may not come back: the current one, nor the one before it.

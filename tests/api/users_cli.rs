@@ -56,8 +56,10 @@ fn password_in(printed: &str) -> Result<String, String> {
 }
 
 /// A directory with a central administrator and the administrators of ASLs 201 and 202 (region
-/// 120); returns their passwords.
+/// 120), and the key that seals pincodes' second halves (as `certs init` writes it); returns
+/// their passwords.
 fn administered(dir: &Path) -> Result<[String; 3], String> {
+    write_secrets_key(dir).map_err(|e| e.to_string())?;
     let bootstrap = [
         "admin",
         "bootstrap",
@@ -94,6 +96,14 @@ fn administered(dir: &Path) -> Result<[String; 3], String> {
     }
     let [asl_201, asl_202] = <[String; 2]>::try_from(asl_passwords).map_err(|_| "two")?;
     Ok([central, asl_201, asl_202])
+}
+
+/// `DIR/certs/secrets.key`, the demo layout's `auth.secrets_key`.
+fn write_secrets_key(dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
+    std::fs::create_dir_all(dir.join("certs"))?;
+    let text = tsgate::pki::sealing::SealingKey::generate_file_text()?;
+    std::fs::write(dir.join("certs/secrets.key"), text)?;
+    Ok(())
 }
 
 fn users_add<'a>(extra: &[&'a str]) -> Vec<&'a str> {
@@ -288,12 +298,15 @@ fn an_asl_administrator_manages_their_asls_operators_and_no_one_elses() -> TestR
     let added = ok(dir.path(), as_201, &users_add(&["--name", "Mario Rossi"]))?;
     assert!(added.contains("user ASL02 added"), "{added}");
     let password = added.lines().find_map(|l| l.strip_prefix("password="));
-    let pincode = added.lines().find_map(|l| l.strip_prefix("pincode="));
+    let first_half = added
+        .lines()
+        .find_map(|l| l.strip_prefix("pincode_first_half="));
     assert!(password.is_some_and(|p| p.len() == 16), "{added}");
     assert!(
-        pincode.is_some_and(|p| p.len() == 10 && p.bytes().all(|b| b.is_ascii_digit())),
-        "{added}"
+        first_half.is_some_and(|p| p.len() == 5 && p.bytes().all(|b| b.is_ascii_digit())),
+        "only the first half of the pincode: {added}"
     );
+    assert!(!added.contains("pincode="), "never the whole: {added}");
     let again = refused(dir.path(), as_201, &users_add(&[]))?;
     assert!(again.contains("already exists"), "{again}");
     let elsewhere = refused(dir.path(), as_201, &users_add(&["--asl", "202"]))?;

@@ -381,7 +381,13 @@ impl TestApp {
     /// The catalogue call with the seeded pincode, as `user_id` with `password` (Basic):
     /// whatever the gateway answers, a Fault included.
     pub async fn catalogue_with_password(&self, user_id: &str, password: &str) -> Reply {
+        self.catalogue_with(user_id, password, PINCODE).await
+    }
+
+    /// The catalogue call as `user_id` with `password` (Basic) and `pincode`.
+    pub async fn catalogue_with(&self, user_id: &str, password: &str, pincode: &str) -> Reply {
         self.request("servizi/ElencoServizi-pincode.xml")
+            .pincode(pincode)
             .content_type("text/xml")
             .header("Authorization", &basic(user_id, password))
             .try_send()
@@ -405,9 +411,48 @@ impl TestApp {
         .expect("an answer")
     }
 
+    /// The second half of `user_id`'s pincode as the gateway keeps it, opened with its
+    /// `auth.secrets_key`: what `tsgate users pincode` would show them, without their password.
+    pub async fn pincode_second_half(&self, user_id: &str) -> Option<String> {
+        let sealed = self
+            .store()
+            .pincodes()
+            .sealed_second_half(user_id)
+            .await
+            .expect("store")?;
+        let key =
+            tsgate::pki::sealing::SealingKey::from_setting(self.config.auth.secrets_key.as_deref())
+                .expect("the test gateway's secrets key");
+        Some(
+            key.open(&sealed, &format!("pincode-second-half:{user_id}"))
+                .expect("opens"),
+        )
+    }
+
     /// `plain` encrypted with the gateway's published pincode certificate.
     pub fn encrypted_pincode(&self, plain: &str) -> String {
         encrypt_pincode(&self.certs(), plain)
+    }
+
+    // --- the command line -----------------------------------------------------------------------
+
+    /// `tsgate <args> --config DIR/tsgate.toml`, as run on the gateway's host, with the password
+    /// variables cleared and then `env` set; awaited, so this gateway goes on serving meanwhile.
+    pub async fn cli(&self, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+        let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_tsgate"));
+        command
+            .args(args)
+            .arg("--config")
+            .arg(self.dir.path().join("tsgate.toml"));
+        for var in [
+            "TSGATE_ADMIN_PASSWORD",
+            "TSGATE_PASSWORD",
+            "TSGATE_NEW_PASSWORD",
+        ] {
+            command.env_remove(var);
+        }
+        command.envs(env.iter().copied());
+        command.output().await.expect("tsgate runs")
     }
 
     // --- life cycle ---------------------------------------------------------------------------
