@@ -24,6 +24,7 @@ const SECTIONS: &[&str] = &[
     "immuni",
     "extensions",
     "pki",
+    "saml",
 ];
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -48,6 +49,59 @@ pub struct Config {
     /// The gateway CA's upkeep: its CRL, where it is published, certificate expiry warnings.
     #[serde(default)]
     pub pki: PkiConfig,
+    /// Signed SAML assertions from regional systems (README "SAML assertions from regions").
+    #[serde(default)]
+    pub saml: SamlConfig,
+}
+
+/// Which regions may (or must) name their end user in a signed SAML assertion.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SamlConfig {
+    /// The `Audience` an assertion must name; default `server.public_url`.
+    #[serde(default)]
+    pub audience: Option<String>,
+    /// How far the region's clock may be from the gateway's when `NotBefore` and
+    /// `NotOnOrAfter` are judged.
+    #[serde(default = "defaults::saml_clock_skew_seconds")]
+    pub clock_skew_seconds: u64,
+    /// By region code (`[saml.regions."120"]`); a region not listed uses the declared form.
+    #[serde(default)]
+    pub regions: BTreeMap<String, SamlRegionConfig>,
+}
+
+impl Default for SamlConfig {
+    fn default() -> Self {
+        SamlConfig {
+            audience: None,
+            clock_skew_seconds: defaults::saml_clock_skew_seconds(),
+            regions: BTreeMap::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SamlRegionConfig {
+    /// PEM certificate whose key (RSA or ECDSA P-256) signs the region's assertions.
+    pub certificate: PathBuf,
+    /// The region's entity id: the assertions' `Issuer`.
+    pub entity_id: String,
+    #[serde(default)]
+    pub mode: SamlMode,
+}
+
+/// How a region names its end user.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SamlMode {
+    /// `cfOperatore` + `tipoAutenticazione` only (an assertion is refused).
+    #[default]
+    Declared,
+    /// A signed assertion is required.
+    Assertion,
+    /// Either form; an assertion sent is verified and used.
+    Either,
 }
 
 /// The gateway CA's upkeep while the gateway serves (README "Certificates").
@@ -525,6 +579,9 @@ mod defaults {
     pub fn symptom_window_days() -> u32 {
         180
     }
+    pub fn saml_clock_skew_seconds() -> u64 {
+        60
+    }
     pub fn log_format() -> LogFormat {
         LogFormat::Json
     }
@@ -601,6 +658,7 @@ impl Config {
                 ca_key: Some(certs.join("ca-key.pem")),
                 ..PkiConfig::default()
             },
+            saml: SamlConfig::default(),
             log: LogConfig {
                 format: LogFormat::Pretty,
                 level: defaults::log_level(),
@@ -708,6 +766,18 @@ impl Config {
                 "auth.password_history must be at least 1 (the current password)".into(),
             ));
         }
+        for (code, region) in &self.saml.regions {
+            if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(ConfigError(format!(
+                    "saml.regions: '{code}' is not a 3-digit region code"
+                )));
+            }
+            if region.entity_id.trim().is_empty() {
+                return Err(ConfigError(format!(
+                    "saml.regions.\"{code}\".entity_id must not be empty"
+                )));
+            }
+        }
         if self.pki.crl_valid_secs == 0 {
             return Err(ConfigError("pki.crl_valid_secs must be at least 1".into()));
         }
@@ -743,6 +813,10 @@ impl Config {
         .for_each(fix);
         fix(&mut self.pincode.certificate);
         fix(&mut self.pincode.key);
+        self.saml
+            .regions
+            .values_mut()
+            .for_each(|region| fix(&mut region.certificate));
         if let Some(immuni) = &mut self.immuni {
             [
                 &mut immuni.certificate,

@@ -21,6 +21,7 @@ pub mod issuer_lease;
 pub mod metrics;
 pub mod pki;
 pub mod registry;
+pub mod saml;
 pub mod server;
 pub mod services;
 pub mod soap;

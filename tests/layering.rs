@@ -15,7 +15,7 @@ const LAYERS: &[&[&str]] = &[
     // 2: who calls, the upstream, counters, id slots
     &["identity", "immuni", "metrics", "issuer_lease"],
     // 3: use cases, the access-log entry, administration, registry CSV jobs
-    &["services", "audit", "admin", "registry"],
+    &["services", "audit", "admin", "registry", "saml"],
     // 4: SOAP: envelopes, the pipeline, adapters, catalogue
     &["soap"],
     // 5: accept, TLS, HTTP routes
