@@ -17,6 +17,7 @@ use crate::identity::{directory_version, Identity};
 use crate::issuer_lease;
 use crate::metrics::Metrics;
 use crate::pki::{files, PincodeKey};
+use crate::saml::SamlTrust;
 use crate::server::crl_download::PublishedCrl;
 use crate::server::tls::TlsSetup;
 use crate::server::{accept, metrics_listener, tls, tls_reload, PeerIdentityReader, Server};
@@ -132,6 +133,7 @@ impl Application {
             access_log,
             throttle: Throttle::new(&config.throttle),
             identity,
+            saml: SamlTrust::from_config(&config.saml, &config.server.public_url)?,
             metrics,
             transaction_ids: Arc::new(transaction_ids),
             clock: Clock::default(),

@@ -21,6 +21,17 @@ pub struct OperationSpec {
     /// The response root element: (namespace, local name).
     pub response: (&'static str, &'static str),
     pub access: Access,
+    /// The payload child in which a region names its end user (`cfOperatore`, `cfMedico`),
+    /// with `tipoAutenticazione` beside it: where a signed SAML assertion stands in for both.
+    pub end_user: Option<&'static str>,
+}
+
+impl OperationSpec {
+    /// The same operation, where a region names its end user in `field`.
+    pub fn naming_end_user(mut self, field: &'static str) -> OperationSpec {
+        self.end_user = Some(field);
+        self
+    }
 }
 
 /// What an adapter reads besides the use case's context: the payload, and — for the

@@ -16,11 +16,39 @@ use super::start_tag::{self, StartTag};
 use super::version::SoapVersion;
 use super::work::Work;
 use super::xml_limits::XmlLimits;
+use crate::saml::{CapturedAssertion, MAX_ASSERTION_BYTES, SAML2_NS};
 use crate::xsd::{Attribute, SchemaSet, Validator, Violation};
+
+/// The WS-Security 1.0 namespace of the `wsse:Security` header.
+pub const WSSE_NS: &str =
+    "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd";
 
 pub struct Envelope {
     pub version: SoapVersion,
     pub payload: Element,
+    /// The `saml2:Assertion` of the `wsse:Security` header, if any (WS-Security SAML Token
+    /// Profile 1.1): judged after the caller is identified.
+    pub assertion: HeaderAssertion,
+}
+
+/// What the Header's `wsse:Security` blocks carried as assertions (children of a
+/// `wsse:Security` child of the Header; anything else in the Header is skipped).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum HeaderAssertion {
+    #[default]
+    Absent,
+    One(CapturedAssertion),
+    /// Over [`MAX_ASSERTION_BYTES`]: not copied.
+    TooLarge,
+    Several,
+}
+
+/// An assertion being captured: where its bytes start, how deep it is, and the bindings its
+/// ancestors put in scope.
+struct Capture {
+    start: usize,
+    depth: usize,
+    inherited: Vec<(String, String)>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -131,6 +159,10 @@ pub fn read_counted(
     let mut stack: Vec<Element> = Vec::new();
     let mut pending: Option<Pending> = None;
     let mut payload: Option<Element> = None;
+    // The Header's `wsse:Security` block being read (its depth), and the assertion in it.
+    let mut security: Option<usize> = None;
+    let mut capture: Option<Capture> = None;
+    let mut assertion = HeaderAssertion::Absent;
 
     loop {
         let before = reader.buffer_position();
@@ -160,6 +192,7 @@ pub fn read_counted(
             }
             Event::Comment(_) => {}
             Event::Start(start) => {
+                let mut starts_assertion = false;
                 depth += 1;
                 if depth > limits.max_depth {
                     return Err(EnvelopeError::TooDeep(limits.max_depth));
@@ -202,8 +235,18 @@ pub fn read_counted(
                     Place::InHeader {
                         depth: header_depth,
                     } => {
-                        if depth == header_depth + 1 && must_understand(&tag, version) {
-                            return Err(EnvelopeError::MustUnderstand(clip(local)));
+                        if depth == header_depth + 1 {
+                            // The one header block the gateway understands.
+                            if namespace == WSSE_NS && local == "Security" {
+                                security = Some(depth);
+                            } else if must_understand(&tag, version) {
+                                return Err(EnvelopeError::MustUnderstand(clip(local)));
+                            }
+                        } else if security == Some(depth - 1)
+                            && namespace == SAML2_NS
+                            && local == "Assertion"
+                        {
+                            starts_assertion = true;
                         }
                     }
                     Place::InBody => {
@@ -247,9 +290,30 @@ pub fn read_counted(
                         ))
                     }
                 }
+                if starts_assertion {
+                    if assertion == HeaderAssertion::Absent && capture.is_none() {
+                        capture = Some(Capture {
+                            start: before_usize(before),
+                            depth,
+                            inherited: namespaces.outer_bindings(work),
+                        });
+                    } else {
+                        capture = None;
+                        assertion = HeaderAssertion::Several;
+                    }
+                }
             }
             Event::End(_) => {
                 namespaces.close(work);
+                if capture.as_ref().is_some_and(|c| c.depth == depth) {
+                    if let Some(c) = capture.take() {
+                        let end = before_usize(reader.buffer_position());
+                        assertion = captured(bytes, c, end, work);
+                    }
+                }
+                if security == Some(depth) {
+                    security = None;
+                }
                 match place {
                     Place::InHeader {
                         depth: header_depth,
@@ -315,7 +379,30 @@ pub fn read_counted(
         .ok_or_else(|| internal("validator"))?
         .finish()
         .map_err(EnvelopeError::Schema)?;
-    Ok(Envelope { version, payload })
+    Ok(Envelope {
+        version,
+        payload,
+        assertion,
+    })
+}
+
+/// The bytes of an assertion that ended at `end`, unless it is too large to read.
+fn captured(bytes: &[u8], capture: Capture, end: usize, work: &mut Work) -> HeaderAssertion {
+    let Some(slice) = bytes.get(capture.start..end) else {
+        return HeaderAssertion::TooLarge;
+    };
+    if slice.len() > MAX_ASSERTION_BYTES {
+        return HeaderAssertion::TooLarge;
+    }
+    work.add(slice.len());
+    HeaderAssertion::One(CapturedAssertion {
+        bytes: slice.to_vec(),
+        inherited: capture.inherited,
+    })
+}
+
+fn before_usize(position: u64) -> usize {
+    usize::try_from(position).unwrap_or(usize::MAX)
 }
 
 /// Every byte of the document, comments and what follows the envelope included, must be UTF-8.

@@ -74,6 +74,17 @@ impl Fault {
         )
     }
 
+    /// A region's SAML assertion is missing where its mode requires one, or is not accepted:
+    /// `why` says which check failed (never what the assertion says).
+    pub fn assertion(why: &crate::saml::AssertionError) -> Fault {
+        Fault::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            FaultCode::Client,
+            "ASSERZIONE_SAML_NON_VALIDA",
+            format!("Asserzione SAML non valida: {why}"),
+        )
+    }
+
     pub fn content_type(why: &str) -> Fault {
         Fault::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,

@@ -1,5 +1,5 @@
 //! What the SOAP pipeline works with, shared by all connections: the envelope reader, the
-//! catalogue, who-is-calling ([`Identity`]), the throttle, transaction ids, the access-log writer,
+//! catalogue, who-is-calling ([`Identity`]), the regions' SAML trust, the throttle, transaction ids, the access-log writer,
 //! the clock, metrics. Built by `startup`; nothing else of the process (TLS, listeners,
 //! configuration) is reachable from here.
 
@@ -13,6 +13,7 @@ use crate::clock::Clock;
 use crate::domain::TransactionIds;
 use crate::identity::Identity;
 use crate::metrics::Metrics;
+use crate::saml::SamlTrust;
 use crate::store::{AccessLogWriter, Store};
 
 pub struct Gateway {
@@ -25,6 +26,8 @@ pub struct Gateway {
     pub access_log: AccessLogWriter,
     pub throttle: Throttle,
     pub identity: Arc<Identity>,
+    /// The regions whose signed SAML assertions name their end users (`[saml]`).
+    pub saml: SamlTrust,
     pub metrics: Arc<Metrics>,
     pub transaction_ids: Arc<TransactionIds>,
     /// The clock the date rules read (tests pin it).

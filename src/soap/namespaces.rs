@@ -137,6 +137,22 @@ impl Namespaces {
         self.text.truncate(text_end);
     }
 
+    /// The bindings in scope outside the element opened last (its ancestors'), in document
+    /// order (a prefix bound twice: the innermost last).
+    pub fn outer_bindings(&self, work: &mut Work) -> Vec<(String, String)> {
+        let end = self.scopes.last().copied().unwrap_or(0);
+        self.bindings[..end.min(self.bindings.len())]
+            .iter()
+            .map(|binding| {
+                work.add(binding.prefix.len() + binding.uri.len() + 1);
+                (
+                    self.text[binding.prefix.clone()].to_owned(),
+                    self.text[binding.uri.clone()].to_owned(),
+                )
+            })
+            .collect()
+    }
+
     /// The namespace of an element name: its prefix's, or the default namespace ("" if none).
     pub fn element<'s>(&'s self, qname: &[u8], work: &mut Work) -> Result<&'s str, NamespaceError> {
         match split(qname) {

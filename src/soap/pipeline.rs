@@ -1,6 +1,6 @@
 //! The SOAP request, top to bottom. Each stage is one call, in this order:
-//! envelope (with schema validation, same pass) → identify → authorize → throttle → dispatch →
-//! record → respond.
+//! envelope (with schema validation, same pass) → identify → end user (a region's SAML
+//! assertion) → authorize → throttle → dispatch → record → respond.
 
 use std::net::IpAddr;
 use std::time::Instant;
@@ -14,7 +14,7 @@ use super::fault::Fault;
 use super::respond::{self, HttpResponse};
 use super::throttle::retry_after_seconds;
 use super::version::SoapVersion;
-use super::{authorize, reply, xml, Gateway};
+use super::{authorize, end_user, reply, xml, Gateway};
 use crate::audit::{self, Draft, Requester};
 use crate::identity::{Caller, Credentials, Peer, Refused};
 use crate::metrics::{CallerKindLabels, RequestLabels, ServiceLabels};
@@ -50,7 +50,7 @@ pub async fn handle(gateway: &Gateway, peer: &Peer, call: SoapCall<'_>) -> HttpR
         .iter()
         .map(|operation| operation.spec().request)
         .collect();
-    let envelope = match gateway
+    let mut envelope = match gateway
         .envelope_reader
         .read(call.body, version, &requests)
         .await
@@ -132,12 +132,32 @@ pub async fn handle(gateway: &Gateway, peer: &Peer, call: SoapCall<'_>) -> HttpR
         }
         Err(Refused::Unavailable) => return refuse(gateway, version, Fault::unavailable()),
     };
+    // 3b. the end user a region names in a signed assertion, in place of the declared fields
+    let now = gateway.clock.now();
+    if let Err(why) = end_user::settle(
+        &gateway.saml,
+        &caller,
+        spec,
+        &envelope.assertion,
+        &mut envelope.payload,
+        now,
+    ) {
+        tracing::info!(
+            caller = %caller.id(),
+            reason = %why,
+            "SAML assertion refused"
+        );
+        let fault = Fault::assertion(&why).with_transaction(draft.transaction_id);
+        let entry = draft.entry(Requester::Identified(&caller), now_millis(), &fault.label());
+        return finish_with_fault(gateway, version, &draft, entry, fault, started).await;
+    }
+    let payload = &envelope.payload;
     let context = Context {
         store: gateway.store.as_ref(),
         caller: &caller,
         transaction_id: draft.transaction_id,
         held: Default::default(),
-        now: gateway.clock.now(),
+        now,
     };
 
     // 4. authorize, 5. throttle, 6. dispatch

@@ -26,6 +26,7 @@ mod pincode_halves;
 mod publication;
 mod region_extension;
 mod revocation;
+mod saml;
 mod sierologici;
 mod sierologici_cancel;
 mod sierologici_substitute;

@@ -30,7 +30,8 @@ pub fn service(extensions: &ExtensionsConfig) -> ServiceSpec {
                 "InvioNumeroTestRichiesta",
                 "InvioNumeroTestRicevuta",
                 asl::access(extensions),
-            ),
+            )
+            .naming_end_user("cfOperatore"),
         })],
     }
 }

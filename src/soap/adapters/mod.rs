@@ -28,6 +28,7 @@ fn spec(
         request: (namespaces.0, request),
         response: (namespaces.1, response),
         access,
+        end_user: None,
     }
 }
 

@@ -29,7 +29,8 @@ pub fn service(config: &ImmuniConfig) -> Result<ServiceSpec, ClientError> {
                 "InvioOTPRichiesta",
                 "InvioOTPRicevuta",
                 otp::ACCESS,
-            ),
+            )
+            .naming_end_user("cfOperatore"),
             operation: InvioOtp::new(config)?,
         })],
     })

@@ -26,7 +26,8 @@ pub fn service(extensions: &ExtensionsConfig) -> ServiceSpec {
     let access = sierologici::access(extensions);
     let operation = |name, request, response, kind| -> Arc<dyn Operation> {
         Arc::new(SierologiciOverSoap {
-            spec: super::spec((REQUEST_NS, RESPONSE_NS), name, request, response, access),
+            spec: super::spec((REQUEST_NS, RESPONSE_NS), name, request, response, access)
+                .naming_end_user("cfMedico"),
             kind,
         })
     };

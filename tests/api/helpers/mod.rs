@@ -7,6 +7,7 @@ pub mod client;
 pub mod pki;
 pub mod reply;
 pub mod request;
+pub mod saml;
 pub mod seed;
 
 use std::net::SocketAddr;

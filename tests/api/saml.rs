@@ -1,0 +1,435 @@
+//! Signed SAML assertions from regions (issue 10, item 9): region 120 calls over mutual TLS with
+//! a `saml2:Assertion` in the `wsse:Security` header, signed by its configured key; every way an
+//! assertion can be wrong gets the `ASSERZIONE_SAML_NON_VALIDA` Fault with its own reason, and
+//! the server keeps serving. `rust_signer_agrees_with_xmlsec1` (needs xmlsec1) signs with a real
+//! signer and checks the tests' own signer against it.
+
+use chrono::{TimeDelta, Utc};
+use tsgate::config::{SamlMode, SamlRegionConfig};
+
+use crate::helpers::saml::{value_of, Claims, Signer, END_USER, ISSUER};
+use crate::helpers::{spawn_app_with, As, Reply, TestApp, TestResult};
+
+const FAULT: &str = "ASSERZIONE_SAML_NON_VALIDA";
+
+/// A gateway where region 120 signs with `signer`'s key, in `mode`.
+async fn app_with(signer: &Signer, mode: SamlMode) -> TestApp {
+    let cert_pem = signer.cert_pem.clone();
+    spawn_app_with(move |config| {
+        let certs = config.tls.client_ca.parent().unwrap().to_owned();
+        let certificate = certs.join("saml-120.pem");
+        std::fs::write(&certificate, cert_pem).unwrap();
+        config.saml.regions.insert(
+            "120".to_owned(),
+            SamlRegionConfig {
+                certificate,
+                entity_id: ISSUER.to_owned(),
+                mode,
+            },
+        );
+        config.extensions.region_callers_on_sierologici_asl = true;
+    })
+    .await
+}
+
+/// The audience the gateway expects (its `server.public_url`, the default).
+fn audience(app: &TestApp) -> String {
+    app.config().server.public_url.clone()
+}
+
+/// InvioOTP from region 120 with `assertion` as the `wsse:Security` header's content.
+async fn send_otp(app: &TestApp, assertion: &str) -> Reply {
+    app.request("otp/region-saml.template")
+        .set("{ASSERTION}", assertion)
+        .by(As::Region)
+        .send()
+        .await
+}
+
+/// Refused with the SAML Fault, its reason saying `why`; the refusal is in the access log.
+async fn assert_refused(app: &TestApp, reply: &Reply, why: &str) {
+    assert_eq!(reply.status, 500, "{}", reply.body);
+    assert_eq!(reply.fault_detail_code(), Some(FAULT), "{}", reply.body);
+    let reason = reply.fault_reason().unwrap_or_default();
+    assert!(reason.contains(why), "expected '{why}' in: {reason}");
+    let logged = app.logged(reply).await;
+    assert_eq!(logged.outcome, "fault_asserzione_saml_non_valida");
+    assert_eq!(logged.operator_cf, None);
+}
+
+#[tokio::test]
+async fn a_valid_assertion_names_the_end_user_and_the_log_keeps_them() -> TestResult {
+    let signer = Signer::new();
+    let app = app_with(&signer, SamlMode::Assertion).await;
+    let assertion = signer.sign_claims(&Claims::valid(&audience(&app)));
+    let reply = send_otp(&app, &assertion).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(reply.cod_esito(), Some("0000"), "{}", reply.body);
+    let logged = app.logged(&reply).await;
+    assert_eq!(logged.operator_cf.as_deref(), Some(END_USER));
+    assert_eq!(logged.declared_auth.as_deref(), Some("SPID"));
+    assert_eq!(logged.region.as_deref(), Some("120"));
+
+    // The authentication class is mapped: a smart card is CNS.
+    let mut claims = Claims::valid(&audience(&app));
+    claims.authn_class = "urn:oasis:names:tc:SAML:2.0:ac:classes:SmartcardPKI".into();
+    let reply = send_otp(&app, &signer.sign_claims(&claims)).await;
+    assert_eq!(reply.cod_esito(), Some("0000"), "{}", reply.body);
+    assert_eq!(
+        app.logged(&reply).await.declared_auth.as_deref(),
+        Some("CNS")
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn invio_numero_test_takes_the_assertion_and_cf_operatore_must_agree() -> TestResult {
+    let signer = Signer::new();
+    let app = app_with(&signer, SamlMode::Either).await;
+    app.enable_region("ASL").await;
+    let mut claims = Claims::valid(&audience(&app));
+    claims.name_id = "NREPLA82T50H501W".into();
+    let reply = app
+        .request("asl/region-saml.template")
+        .set("{ASSERTION}", &signer.sign_claims(&claims))
+        .by(As::Region)
+        .send()
+        .await;
+    assert_eq!(reply.cod_esito(), Some("0000"), "{}", reply.body);
+    let logged = app.logged(&reply).await;
+    assert_eq!(logged.operator_cf.as_deref(), Some("NREPLA82T50H501W"));
+    assert_eq!(logged.declared_auth.as_deref(), Some("SPID"));
+
+    // The schema-required cfOperatore names someone else: refused.
+    claims.id = "_other".into();
+    claims.name_id = END_USER.into();
+    let reply = app
+        .request("asl/region-saml.template")
+        .set("{ASSERTION}", &signer.sign_claims(&claims))
+        .by(As::Region)
+        .send()
+        .await;
+    assert_refused(&app, &reply, "cfOperatore diverso").await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn every_broken_assertion_is_refused_with_its_reason() -> TestResult {
+    let signer = Signer::new();
+    let app = app_with(&signer, SamlMode::Assertion).await;
+    let valid = Claims::valid(&audience(&app));
+    let signed = signer.sign_claims(&valid);
+
+    // Tampered after signing: the NameID names someone else.
+    let tampered = signed.replace(END_USER, "VRDGPP70A01F205K");
+    assert_refused(
+        &app,
+        &send_otp(&app, &tampered).await,
+        "digest non corrisponde",
+    )
+    .await;
+
+    // Signed by a key that is not the region's.
+    let stranger = Signer::new();
+    let reply = send_otp(&app, &stranger.sign_claims(&valid)).await;
+    assert_refused(&app, &reply, "firma non verificata").await;
+
+    // Expired (beyond the 60 s of skew), and not yet valid.
+    let mut expired = valid.clone();
+    expired.not_before = Utc::now() - TimeDelta::minutes(20);
+    expired.not_on_or_after = Utc::now() - TimeDelta::minutes(2);
+    let reply = send_otp(&app, &signer.sign_claims(&expired)).await;
+    assert_refused(&app, &reply, "scaduta").await;
+    let mut early = valid.clone();
+    early.not_before = Utc::now() + TimeDelta::minutes(3);
+    let reply = send_otp(&app, &signer.sign_claims(&early)).await;
+    assert_refused(&app, &reply, "non ancora valida").await;
+
+    // For another audience; from another issuer.
+    let mut elsewhere = valid.clone();
+    elsewhere.audience = "https://another-gateway.example".into();
+    let reply = send_otp(&app, &signer.sign_claims(&elsewhere)).await;
+    assert_refused(&app, &reply, "AudienceRestriction").await;
+    let mut other_issuer = valid.clone();
+    other_issuer.issuer = "https://idp.regione030.example/saml".into();
+    let reply = send_otp(&app, &signer.sign_claims(&other_issuer)).await;
+    assert_refused(&app, &reply, "Issuer").await;
+
+    // An authentication class tsgate does not know.
+    let mut password = valid.clone();
+    password.authn_class = "urn:oasis:names:tc:SAML:2.0:ac:classes:Password".into();
+    let reply = send_otp(&app, &signer.sign_claims(&password)).await;
+    assert_refused(&app, &reply, "AuthnContextClassRef").await;
+
+    // Not signed at all.
+    let unsigned = valid.unsigned();
+    let start = unsigned.find("<ds:Signature").unwrap();
+    let end = unsigned.find("</ds:Signature>").unwrap() + "</ds:Signature>".len();
+    let bare = format!("{}{}", &unsigned[..start], &unsigned[end..]);
+    assert_refused(&app, &send_otp(&app, &bare).await, "non firmata").await;
+
+    // Signature wrapping: the signed assertion's signature on an assertion with another ID
+    // (its Reference points elsewhere); or a second assertion beside the signed one.
+    let mut forged = valid.clone();
+    forged.name_id = "VRDGPP70A01F205K".into();
+    let forged = forged
+        .unsigned()
+        .replacen(&format!("ID=\"{}\"", valid.id), "ID=\"_forged\"", 1);
+    let start = signed.find("<ds:Signature").unwrap();
+    let end = signed.find("</ds:Signature>").unwrap() + "</ds:Signature>".len();
+    let forged_start = forged.find("<ds:Signature").unwrap();
+    let forged_end = forged.find("</ds:Signature>").unwrap() + "</ds:Signature>".len();
+    let wrapped = format!(
+        "{}{}{}",
+        &forged[..forged_start],
+        &signed[start..end],
+        &forged[forged_end..]
+    );
+    assert_refused(&app, &send_otp(&app, &wrapped).await, "Reference").await;
+    let two = format!("{}{}", forged, signed);
+    assert_refused(&app, &send_otp(&app, &two).await, "più di un'asserzione").await;
+
+    // A region in `assertion` mode sending only cfOperatore + tipoAutenticazione.
+    let reply = app
+        .request("otp/InvioOTP-region.xml")
+        .by(As::Region)
+        .send()
+        .await;
+    assert_refused(&app, &reply, "obbligatoria").await;
+
+    // A cfOperatore that disagrees with the assertion; a tipoAutenticazione that does.
+    let with_cf = app
+        .request("otp/region-saml.template")
+        .set("{ASSERTION}", &signed)
+        .replace(
+            "</req:dataInizioSintomi>",
+            "</req:dataInizioSintomi><req:cfOperatore>VRDGPP70A01F205K</req:cfOperatore>",
+        )
+        .by(As::Region)
+        .send()
+        .await;
+    assert_refused(&app, &with_cf, "cfOperatore diverso").await;
+    let with_auth = app
+        .request("otp/region-saml.template")
+        .set("{ASSERTION}", &signed)
+        .replace(
+            "</req:dataInizioSintomi>",
+            "</req:dataInizioSintomi><req:tipoAutenticazione>CNS</req:tipoAutenticazione>",
+        )
+        .by(As::Region)
+        .send()
+        .await;
+    assert_refused(&app, &with_auth, "tipoAutenticazione diverso").await;
+
+    // Still serving: the valid one goes through.
+    let reply = send_otp(&app, &signed).await;
+    assert_eq!(reply.cod_esito(), Some("0000"), "{}", reply.body);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_malformed_name_id_gets_the_code_of_a_malformed_cf_operatore() -> TestResult {
+    let signer = Signer::new();
+    let app = app_with(&signer, SamlMode::Either).await;
+    let mut claims = Claims::valid(&audience(&app));
+    claims.name_id = "ABCDEFGHIJKLMNOP".into();
+    let reply = send_otp(&app, &signer.sign_claims(&claims)).await;
+    let bare = app
+        .request("otp/region-malformed-cf.xml")
+        .by(As::Region)
+        .send()
+        .await;
+    assert_eq!(reply.answer(), bare.answer(), "{}", reply.body);
+    assert_eq!(reply.answer(), (Some("9999"), Some("1022")));
+
+    // Not even the shape of a CF (the schema's for cfOperatore): refused as the assertion's.
+    claims.name_id = "mario.rossi@example.org".into();
+    let reply = send_otp(&app, &signer.sign_claims(&claims)).await;
+    assert_refused(&app, &reply, "NameID").await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn hostile_assertions_get_an_answer_and_the_server_keeps_serving() -> TestResult {
+    let signer = Signer::new();
+    let app = app_with(&signer, SamlMode::Either).await;
+    let valid = Claims::valid(&audience(&app));
+    let signed = signer.sign_claims(&valid);
+    let cases: Vec<(String, &str)> = vec![
+        // A comment splitting the NameID (canonical XML would drop it).
+        (
+            signed.replacen("RSSMRA80A01", "RSSMRA<!---->80A01", 1),
+            "commenti",
+        ),
+        // Another element with the assertion's ID.
+        (
+            signed.replacen(
+                "<saml2:Subject>",
+                &format!("<saml2:Subject><x ID=\"{}\"/>", valid.id),
+                1,
+            ),
+            "ID ripetuto",
+        ),
+        // Over 16 KiB.
+        (
+            signed.replacen(
+                "<saml2:Subject>",
+                &format!("<saml2:Subject><!--{}-->", "x".repeat(17 * 1024)),
+                1,
+            ),
+            "supera",
+        ),
+        // A second signature inside.
+        (
+            signed.replacen(
+                "<saml2:Subject>",
+                "<saml2:Subject><ds:Signature xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"/>",
+                1,
+            ),
+            "più di una ds:Signature",
+        ),
+        // Another canonicalisation (inclusive C14N).
+        (
+            signed.replacen(
+                "<ds:CanonicalizationMethod Algorithm=\"http://www.w3.org/2001/10/xml-exc-c14n#\"/>",
+                "<ds:CanonicalizationMethod Algorithm=\"http://www.w3.org/TR/2001/REC-xml-c14n-20010315\"/>",
+                1,
+            ),
+            "CanonicalizationMethod",
+        ),
+        // SHA-1.
+        (
+            signed.replacen(
+                "http://www.w3.org/2001/04/xmlenc#sha256",
+                "http://www.w3.org/2000/09/xmldsig#sha1",
+                1,
+            ),
+            "DigestMethod",
+        ),
+        // Garbage signature value.
+        (
+            signed.replacen("<ds:SignatureValue>", "<ds:SignatureValue>!!", 1),
+            "base64",
+        ),
+    ];
+    for (assertion, why) in &cases {
+        assert_refused(&app, &send_otp(&app, assertion).await, why).await;
+    }
+    // Truncated: the envelope is no longer well-formed XML, refused before anything else.
+    let truncated = &signed[..signed.len() / 2];
+    let reply = send_otp(&app, truncated).await;
+    assert_eq!(
+        reply.fault_detail_code(),
+        Some("XML_NON_BEN_FORMATO"),
+        "{}",
+        reply.body
+    );
+    // An entity reference: there is no DTD to declare it.
+    let reply = send_otp(&app, &signed.replacen(END_USER, "&cf;", 1)).await;
+    assert_eq!(reply.fault_detail_code(), Some("XML_NON_BEN_FORMATO"));
+
+    let reply = send_otp(&app, &signed).await;
+    assert_eq!(reply.cod_esito(), Some("0000"), "{}", reply.body);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_region_in_declared_mode_is_unchanged_and_other_must_understand_headers_are_refused(
+) -> TestResult {
+    let signer = Signer::new();
+    let app = app_with(&signer, SamlMode::Declared).await;
+    let reply = app
+        .request("otp/InvioOTP-region.xml")
+        .by(As::Region)
+        .send()
+        .await;
+    assert_eq!(reply.cod_esito(), Some("0000"), "{}", reply.body);
+    let logged = app.logged(&reply).await;
+    assert_eq!(logged.operator_cf.as_deref(), Some("RSSMRA80A01H501U"));
+    assert_eq!(logged.declared_auth.as_deref(), Some("SPID"));
+
+    let assertion = signer.sign_claims(&Claims::valid(&audience(&app)));
+    let reply = send_otp(&app, &assertion).await;
+    assert_refused(&app, &reply, "non è configurata").await;
+
+    // Only wsse:Security is understood.
+    let reply = app
+        .request("otp/region-saml.template")
+        .set("{ASSERTION}", "")
+        .replace("wsse:Security", "wsse:Other")
+        .by(As::Region)
+        .send()
+        .await;
+    assert_eq!(reply.fault_detail_code(), Some("MUST_UNDERSTAND"));
+    Ok(())
+}
+
+/// The tests' signer and xmlsec1 (Debian `xmlsec1`) sign the same template identically (RSA
+/// PKCS#1 v1.5 is deterministic), xmlsec1 verifies the tests' signature, and the gateway
+/// accepts xmlsec1's.
+#[tokio::test]
+#[ignore = "needs xmlsec1 (Debian xmlsec1); run with --include-ignored, as .ci/run does"]
+async fn rust_signer_agrees_with_xmlsec1() -> TestResult {
+    let signer = Signer::new();
+    let app = app_with(&signer, SamlMode::Assertion).await;
+    let dir = tempfile::tempdir()?;
+    let (cert, key) = signer.write(dir.path());
+    let claims = Claims::valid(&audience(&app));
+    let template = dir.path().join("template.xml");
+    std::fs::write(&template, claims.unsigned())?;
+
+    let by_xmlsec1 = xmlsec1(&[
+        "--sign",
+        "--privkey-pem",
+        &format!("{},{}", key.display(), cert.display()),
+        "--id-attr:ID",
+        "urn:oasis:names:tc:SAML:2.0:assertion:Assertion",
+        &template.display().to_string(),
+    ]);
+    let by_xmlsec1 = strip_declaration(&by_xmlsec1);
+    let ours = signer.sign_claims(&claims);
+    for value in ["DigestValue", "SignatureValue"] {
+        assert_eq!(
+            value_of(by_xmlsec1, value),
+            value_of(&ours, value),
+            "{value}"
+        );
+    }
+
+    let signed = dir.path().join("ours.xml");
+    std::fs::write(&signed, &ours)?;
+    xmlsec1(&[
+        "--verify",
+        "--pubkey-cert-pem",
+        &cert.display().to_string(),
+        "--id-attr:ID",
+        "urn:oasis:names:tc:SAML:2.0:assertion:Assertion",
+        &signed.display().to_string(),
+    ]);
+
+    let reply = send_otp(&app, by_xmlsec1).await;
+    assert_eq!(reply.cod_esito(), Some("0000"), "{}", reply.body);
+    Ok(())
+}
+
+fn xmlsec1(args: &[&str]) -> String {
+    let output = std::process::Command::new("xmlsec1")
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("xmlsec1 (Debian package xmlsec1) cannot run: {e}"));
+    assert!(
+        output.status.success(),
+        "xmlsec1 {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// xmlsec1 writes the document with an XML declaration: the header holds the element only.
+fn strip_declaration(xml: &str) -> &str {
+    let xml = xml.trim();
+    match xml.strip_prefix("<?xml") {
+        Some(rest) => rest.split_once("?>").map_or(xml, |(_, r)| r.trim_start()),
+        None => xml,
+    }
+}
