@@ -8,9 +8,11 @@ use chrono::{TimeDelta, Utc};
 use tsgate::config::{SamlMode, SamlRegionConfig};
 
 use crate::helpers::saml::{value_of, Claims, Signer, END_USER, ISSUER};
-use crate::helpers::{spawn_app_with, As, Reply, TestApp, TestResult};
+use crate::helpers::{spawn_app_with, As, Reply, TestApp, TestResult, MMG};
 
 const FAULT: &str = "ASSERZIONE_SAML_NON_VALIDA";
+const WSSE: &str =
+    "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd";
 
 /// A gateway where region 120 signs with `signer`'s key, in `mode`.
 async fn app_with(signer: &Signer, mode: SamlMode) -> TestApp {
@@ -54,7 +56,11 @@ async fn assert_refused(app: &TestApp, reply: &Reply, why: &str) {
     assert!(reason.contains(why), "expected '{why}' in: {reason}");
     let logged = app.logged(reply).await;
     assert_eq!(logged.outcome, "fault_asserzione_saml_non_valida");
-    assert_eq!(logged.operator_cf, None);
+    // Nothing of a refused assertion is logged: a region's entry names no end user.
+    if logged.region.is_some() {
+        assert_eq!(logged.operator_cf, None);
+        assert_eq!(logged.declared_auth, None);
+    }
 }
 
 #[tokio::test]
@@ -110,6 +116,48 @@ async fn invio_numero_test_takes_the_assertion_and_cf_operatore_must_agree() -> 
         .send()
         .await;
     assert_refused(&app, &reply, "cfOperatore diverso").await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn sierologici_take_the_assertion_for_cf_medico() -> TestResult {
+    let signer = Signer::new();
+    let app = app_with(&signer, SamlMode::Assertion).await;
+    app.enable_region("Sierologici").await;
+    let mut claims = Claims::valid(&audience(&app));
+    claims.name_id = MMG.cf.into();
+    claims.authn_class = "urn:tsgate:ac:classes:CIE".into();
+    let header = format!(
+        "<soapenv:Header><wsse:Security xmlns:wsse=\"{WSSE}\">{}</wsse:Security></soapenv:Header>",
+        signer.sign_claims(&claims)
+    );
+    // The sample's tipoAutenticazione (SPID) would disagree with the assertion's CIE: not sent.
+    let reply = app
+        .request("sierologici/ElencoAssistiti-regione.xml")
+        .replace("<soapenv:Header/>", &header)
+        .replace("<req:tipoAutenticazione>SPID</req:tipoAutenticazione>", "")
+        .by(As::Region)
+        .send()
+        .await;
+    assert_eq!(reply.outcome(), Some("0000"), "{}", reply.body);
+    let logged = app.logged(&reply).await;
+    assert_eq!(logged.operator_cf.as_deref(), Some(MMG.cf));
+    assert_eq!(logged.declared_auth.as_deref(), Some("CIE"));
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_operator_may_not_send_an_assertion() -> TestResult {
+    let signer = Signer::new();
+    let app = app_with(&signer, SamlMode::Either).await;
+    let assertion = signer.sign_claims(&Claims::valid(&audience(&app)));
+    let reply = app
+        .request("otp/region-saml.template")
+        .set("{ASSERTION}", &assertion)
+        .by(As::Card)
+        .send()
+        .await;
+    assert_refused(&app, &reply, "solo dai sistemi regionali").await;
     Ok(())
 }
 
@@ -432,4 +480,62 @@ fn strip_declaration(xml: &str) -> &str {
         Some(rest) => rest.split_once("?>").map_or(xml, |(_, r)| r.trim_start()),
         None => xml,
     }
+}
+
+/// The envelope reader captures the Assertion of `wsse:Security` with the bindings its
+/// ancestors declared; one elsewhere in the Header is not read; two are refused; so is one over
+/// 16 KiB, without copying it.
+#[test]
+fn the_envelope_reader_captures_the_security_headers_assertion() -> TestResult {
+    use tsgate::soap::envelope::{self, HeaderAssertion, Payloads};
+    use tsgate::soap::xml_limits::XmlLimits;
+    use tsgate::soap::SoapVersion;
+
+    let schemas = tsgate::startup::compile_schemas()?;
+    let read = |header: &str| {
+        let body = format!(
+            "<s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\" \
+             xmlns:saml2=\"urn:oasis:names:tc:SAML:2.0:assertion\" xmlns:wsse=\"{WSSE}\">\
+             <s:Header>{header}</s:Header><s:Body>\
+             <req:ElencoServiziRichiesta xmlns:req=\"urn:tsgate:ws:servizi:richiesta\"/>\
+             </s:Body></s:Envelope>"
+        );
+        envelope::read(
+            body.as_bytes(),
+            SoapVersion::V11,
+            &schemas,
+            &XmlLimits::default(),
+            Payloads::Any,
+        )
+        .map(|e| e.assertion)
+    };
+    let assertion = "<saml2:Assertion ID=\"_a\"><saml2:Issuer>x</saml2:Issuer></saml2:Assertion>";
+    match read(&format!(
+        "<wsse:Security s:mustUnderstand=\"1\">{assertion}</wsse:Security>"
+    ))? {
+        HeaderAssertion::One(captured) => {
+            assert_eq!(captured.bytes, assertion.as_bytes());
+            assert!(captured.inherited.contains(&(
+                "saml2".into(),
+                "urn:oasis:names:tc:SAML:2.0:assertion".into()
+            )));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        read(&format!("<other xmlns=\"urn:x\">{assertion}</other>"))?,
+        HeaderAssertion::Absent
+    );
+    assert_eq!(
+        read(&format!(
+            "<wsse:Security>{assertion}</wsse:Security><wsse:Security>{assertion}</wsse:Security>"
+        ))?,
+        HeaderAssertion::Several
+    );
+    let big = format!(
+        "<wsse:Security><saml2:Assertion ID=\"_a\">{}</saml2:Assertion></wsse:Security>",
+        "x".repeat(17 * 1024)
+    );
+    assert_eq!(read(&big)?, HeaderAssertion::TooLarge);
+    Ok(())
 }
