@@ -17,7 +17,7 @@ use crate::identity::{directory_version, Identity};
 use crate::issuer_lease;
 use crate::metrics::Metrics;
 use crate::pki::{files, PincodeKey};
-use crate::saml::SamlTrust;
+use crate::saml::{trust, SamlTrust};
 use crate::server::crl_download::PublishedCrl;
 use crate::server::tls::TlsSetup;
 use crate::server::{accept, metrics_listener, tls, tls_reload, PeerIdentityReader, Server};
@@ -194,6 +194,11 @@ impl Application {
             self.sessions,
             tls_tx,
         ));
+        let saml_reloader = {
+            let gateway = gateway.clone();
+            let every = Duration::from_millis(config.tls.reload_interval_ms.max(100));
+            tokio::spawn(async move { trust::keep_reloading(&gateway.saml, every).await })
+        };
         let metrics_listener = tokio::spawn(metrics_listener::serve(
             self.admin_listener,
             gateway.metrics.clone(),
@@ -256,6 +261,7 @@ impl Application {
         directory_refresh.abort();
         janitor.abort();
         reloader.abort();
+        saml_reloader.abort();
         self.writer.shutdown().await;
         let lease = lease.lock().unwrap_or_else(PoisonError::into_inner).clone();
         issuer_lease::release(store.as_ref(), &lease).await;

@@ -1,10 +1,13 @@
 //! Whom the gateway trusts to name end users (`[saml]` configuration): per region, the
 //! certificate whose key must have signed its assertions, its entity id (the `Issuer`) and
-//! which form it must use. The certificates are read once, at start-up: a region's new
-//! certificate takes effect at the next start (a changed file is not picked up while serving).
+//! which form it must use. The certificates are read at start-up (a broken one stops it) and
+//! again, like the TLS files, whenever one changes ([`keep_reloading`]); a changed set that
+//! cannot be read is logged and the previous keys stay in force.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::time::Duration;
 
 use aws_lc_rs::signature::{self, UnparsedPublicKey};
 use chrono::{DateTime, TimeDelta, Utc};
@@ -14,7 +17,7 @@ use super::assertion::{self, AssertedUser, Expected};
 use super::signature::SignatureMethod;
 use super::tree::{CapturedAssertion, Tree};
 use super::AssertionError;
-use crate::config::{SamlConfig, SamlMode};
+use crate::config::{SamlConfig, SamlMode, SamlRegionConfig};
 use crate::domain::RegionCode;
 use crate::pki::files;
 
@@ -96,37 +99,27 @@ pub struct RegionTrust {
     pub key: VerifyingKey,
 }
 
+type Regions = HashMap<RegionCode, RegionTrust>;
+
+/// The certificate files' contents as last read (they are small): a change of any is a reload.
+type Snapshot = Vec<Option<Vec<u8>>>;
+
 /// Every configured region, the audience the assertions must name and the clock skew allowed.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct SamlTrust {
     audience: String,
     skew: TimeDelta,
-    regions: HashMap<RegionCode, RegionTrust>,
+    configured: BTreeMap<String, SamlRegionConfig>,
+    regions: RwLock<Arc<Regions>>,
+    seen: Mutex<Snapshot>,
 }
 
 impl SamlTrust {
     /// Reads every configured region's certificate. `public_url` is the audience when
     /// `saml.audience` is not set.
     pub fn from_config(config: &SamlConfig, public_url: &str) -> Result<SamlTrust, SamlTrustError> {
-        let mut regions = HashMap::new();
-        for (code, region) in &config.regions {
-            let parsed =
-                RegionCode::parse(code).map_err(|_| SamlTrustError::RegionCode(code.clone()))?;
-            let key = VerifyingKey::from_pem_file(&region.certificate).map_err(|detail| {
-                SamlTrustError::Certificate {
-                    region: code.clone(),
-                    detail,
-                }
-            })?;
-            regions.insert(
-                parsed,
-                RegionTrust {
-                    entity_id: region.entity_id.clone(),
-                    mode: region.mode,
-                    key,
-                },
-            );
-        }
+        let seen = snapshot(&config.regions);
+        let regions = read_regions(&config.regions)?;
         Ok(SamlTrust {
             audience: config
                 .audience
@@ -135,13 +128,43 @@ impl SamlTrust {
             skew: TimeDelta::seconds(
                 i64::try_from(config.clock_skew_seconds).unwrap_or(i64::MAX / 1000),
             ),
-            regions,
+            configured: config.regions.clone(),
+            regions: RwLock::new(Arc::new(regions)),
+            seen: Mutex::new(seen),
         })
+    }
+
+    fn regions(&self) -> Arc<Regions> {
+        self.regions
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Reads the certificates again if a file changed since they were last read. A set that
+    /// cannot be read leaves the previous keys in force (logged), until the files change again.
+    pub fn reload_if_changed(&self) {
+        let now = snapshot(&self.configured);
+        let mut seen = self.seen.lock().unwrap_or_else(PoisonError::into_inner);
+        if *seen == now {
+            return;
+        }
+        *seen = now;
+        match read_regions(&self.configured) {
+            Ok(regions) => {
+                *self.regions.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(regions);
+                tracing::info!("SAML certificates changed: the regions' keys reloaded");
+            }
+            Err(error) => tracing::error!(
+                %error,
+                "SAML certificates changed but cannot be loaded; keeping the previous keys"
+            ),
+        }
     }
 
     /// Which form `region` must use: `declared` when it is not configured.
     pub fn mode(&self, region: RegionCode) -> SamlMode {
-        self.regions
+        self.regions()
             .get(&region)
             .map_or(SamlMode::Declared, |r| r.mode)
     }
@@ -154,8 +177,8 @@ impl SamlTrust {
         captured: &CapturedAssertion,
         now: DateTime<Utc>,
     ) -> Result<AssertedUser, AssertionError> {
-        let trust = self
-            .regions
+        let regions = self.regions();
+        let trust = regions
             .get(&region)
             .filter(|r| r.mode != SamlMode::Declared)
             .ok_or(AssertionError::RegionNotConfigured)?;
@@ -171,4 +194,46 @@ impl SamlTrust {
             },
         )
     }
+}
+
+/// Calls [`SamlTrust::reload_if_changed`] every `every`.
+pub async fn keep_reloading(trust: impl std::ops::Deref<Target = SamlTrust>, every: Duration) {
+    let mut tick = tokio::time::interval(every);
+    tick.tick().await;
+    loop {
+        tick.tick().await;
+        trust.reload_if_changed();
+    }
+}
+
+fn read_regions(
+    configured: &BTreeMap<String, SamlRegionConfig>,
+) -> Result<Regions, SamlTrustError> {
+    let mut regions = HashMap::new();
+    for (code, region) in configured {
+        let parsed =
+            RegionCode::parse(code).map_err(|_| SamlTrustError::RegionCode(code.clone()))?;
+        let key = VerifyingKey::from_pem_file(&region.certificate).map_err(|detail| {
+            SamlTrustError::Certificate {
+                region: code.clone(),
+                detail,
+            }
+        })?;
+        regions.insert(
+            parsed,
+            RegionTrust {
+                entity_id: region.entity_id.clone(),
+                mode: region.mode,
+                key,
+            },
+        );
+    }
+    Ok(regions)
+}
+
+fn snapshot(configured: &BTreeMap<String, SamlRegionConfig>) -> Snapshot {
+    configured
+        .values()
+        .map(|region| std::fs::read(&region.certificate).ok())
+        .collect()
 }

@@ -14,24 +14,25 @@ const FAULT: &str = "ASSERZIONE_SAML_NON_VALIDA";
 const WSSE: &str =
     "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd";
 
-/// A gateway where region 120 signs with `signer`'s key, in `mode`.
+/// A gateway where region 120 signs with `signer`'s key (`certs/saml-120.pem`), in `mode`.
 async fn app_with(signer: &Signer, mode: SamlMode) -> TestApp {
     let cert_pem = signer.cert_pem.clone();
-    spawn_app_with(move |config| {
-        let certs = config.tls.client_ca.parent().unwrap().to_owned();
-        let certificate = certs.join("saml-120.pem");
-        std::fs::write(&certificate, cert_pem).unwrap();
-        config.saml.regions.insert(
-            "120".to_owned(),
-            SamlRegionConfig {
-                certificate,
-                entity_id: ISSUER.to_owned(),
-                mode,
-            },
-        );
-        config.extensions.region_callers_on_sierologici_asl = true;
-    })
-    .await
+    spawn_app_with(move |config| configure(config, &cert_pem, mode)).await
+}
+
+fn configure(config: &mut tsgate::config::Config, cert_pem: &str, mode: SamlMode) {
+    let certs = config.tls.client_ca.parent().unwrap().to_owned();
+    let certificate = certs.join("saml-120.pem");
+    std::fs::write(&certificate, cert_pem).unwrap();
+    config.saml.regions.insert(
+        "120".to_owned(),
+        SamlRegionConfig {
+            certificate,
+            entity_id: ISSUER.to_owned(),
+            mode,
+        },
+    );
+    config.extensions.region_callers_on_sierologici_asl = true;
 }
 
 /// The audience the gateway expects (its `server.public_url`, the default).
@@ -85,6 +86,61 @@ async fn a_valid_assertion_names_the_end_user_and_the_log_keeps_them() -> TestRe
         app.logged(&reply).await.declared_auth.as_deref(),
         Some("CNS")
     );
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_ecdsa_p256_region_signs_with_ecdsa_sha256_only() -> TestResult {
+    let signer = Signer::ecdsa();
+    let app = app_with(&signer, SamlMode::Assertion).await;
+    let signed = signer.sign_claims(&Claims::valid(&audience(&app)));
+    let reply = send_otp(&app, &signed).await;
+    assert_eq!(reply.cod_esito(), Some("0000"), "{}", reply.body);
+    // The method must be the key's: an RSA method with an EC key is not verified.
+    let reply = send_otp(
+        &app,
+        &signed.replacen(
+            "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256",
+            "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
+            1,
+        ),
+    )
+    .await;
+    assert_refused(&app, &reply, "firma non verificata").await;
+    Ok(())
+}
+
+/// The region's certificate is read again when it changes, like the TLS files; a file that
+/// cannot be read leaves the previous key in force.
+#[tokio::test]
+async fn a_renewed_certificate_is_in_force_without_a_restart() -> TestResult {
+    let old = Signer::new();
+    let cert_pem = old.cert_pem.clone();
+    let app = spawn_app_with(move |config| {
+        configure(config, &cert_pem, SamlMode::Assertion);
+        config.tls.reload_interval_ms = 100;
+    })
+    .await;
+    let path = app.dir.path().join("certs/saml-120.pem");
+    let claims = Claims::valid(&audience(&app));
+    let renewed = Signer::new();
+    std::fs::write(&path, &renewed.cert_pem)?;
+    let mut reply = send_otp(&app, &renewed.sign_claims(&claims)).await;
+    for _ in 0..50 {
+        if reply.cod_esito() == Some("0000") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        reply = send_otp(&app, &renewed.sign_claims(&claims)).await;
+    }
+    assert_eq!(reply.cod_esito(), Some("0000"), "{}", reply.body);
+    let reply = send_otp(&app, &old.sign_claims(&claims)).await;
+    assert_refused(&app, &reply, "firma non verificata").await;
+
+    std::fs::write(&path, "not a certificate")?;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let reply = send_otp(&app, &renewed.sign_claims(&claims)).await;
+    assert_eq!(reply.cod_esito(), Some("0000"), "{}", reply.body);
     Ok(())
 }
 
@@ -457,6 +513,20 @@ async fn rust_signer_agrees_with_xmlsec1() -> TestResult {
 
     let reply = send_otp(&app, by_xmlsec1).await;
     assert_eq!(reply.cod_esito(), Some("0000"), "{}", reply.body);
+
+    // ECDSA signatures are random: xmlsec1 verifies ours (r ‖ s, XML-DSig 1.1).
+    let ecdsa = Signer::ecdsa();
+    let (ecdsa_cert, _) = ecdsa.write(&dir.path().join("ecdsa"));
+    let signed = dir.path().join("ours-ecdsa.xml");
+    std::fs::write(&signed, ecdsa.sign_claims(&claims))?;
+    xmlsec1(&[
+        "--verify",
+        "--pubkey-cert-pem",
+        &ecdsa_cert.display().to_string(),
+        "--id-attr:ID",
+        "urn:oasis:names:tc:SAML:2.0:assertion:Assertion",
+        &signed.display().to_string(),
+    ]);
     Ok(())
 }
 
@@ -537,5 +607,79 @@ fn the_envelope_reader_captures_the_security_headers_assertion() -> TestResult {
         "x".repeat(17 * 1024)
     );
     assert_eq!(read(&big)?, HeaderAssertion::TooLarge);
+    Ok(())
+}
+
+/// Fuzz-style: 3,000 seeded mutants of a signed assertion (bytes replaced by XML-significant
+/// ones, cut out, repeated) go straight to the verifier. None may panic, and none may be
+/// accepted for anyone or anything but what was signed (a mutant can only be accepted if the
+/// canonical form did not change, e.g. a space between attributes turned into a tab).
+#[test]
+fn mutated_assertions_are_refused_or_say_what_was_signed() -> TestResult {
+    use tsgate::config::SamlConfig;
+    use tsgate::saml::{CapturedAssertion, SamlTrust};
+
+    let signer = Signer::new();
+    let dir = tempfile::tempdir()?;
+    let (certificate, _) = signer.write(dir.path());
+    let mut config = SamlConfig::default();
+    config.regions.insert(
+        "120".into(),
+        SamlRegionConfig {
+            certificate,
+            entity_id: ISSUER.into(),
+            mode: SamlMode::Assertion,
+        },
+    );
+    let audience = "https://gateway.test";
+    let trust = SamlTrust::from_config(&config, audience)?;
+    let region = tsgate::domain::RegionCode::parse("120")?;
+    let signed = signer.sign_claims(&Claims::valid(audience)).into_bytes();
+    let verify = |bytes: Vec<u8>| {
+        trust.verify(
+            region,
+            &CapturedAssertion {
+                bytes,
+                inherited: Vec::new(),
+            },
+            Utc::now(),
+        )
+    };
+    let original = verify(signed.clone())?;
+    assert_eq!(original.name_id, END_USER);
+
+    const SIGNIFICANT: &[u8] = b"<>\"'&=/: \t\nxA0#;";
+    let mut seed: u64 = 0x5eed_5a31;
+    let mut next = |bound: usize| {
+        seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        usize::try_from(seed >> 33).unwrap() % bound
+    };
+    let (mut refused, mut accepted) = (0, 0);
+    for _ in 0..3000 {
+        let mut mutant = signed.clone();
+        let at = next(mutant.len());
+        match next(3) {
+            0 => mutant[at] = SIGNIFICANT[next(SIGNIFICANT.len())],
+            1 => {
+                let end = (at + 1 + next(40)).min(mutant.len());
+                mutant.drain(at..end);
+            }
+            _ => {
+                let end = (at + 1 + next(200)).min(mutant.len());
+                let piece = mutant[at..end].to_vec();
+                mutant.splice(at..at, piece);
+            }
+        }
+        match verify(mutant) {
+            Ok(user) => {
+                assert_eq!(user, original);
+                accepted += 1;
+            }
+            Err(_) => refused += 1,
+        }
+    }
+    assert!(refused > 2900, "refused {refused}, accepted {accepted}");
     Ok(())
 }

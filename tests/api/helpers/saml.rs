@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use aws_lc_rs::rand::SystemRandom;
-use aws_lc_rs::signature::{self, RsaKeyPair};
+use aws_lc_rs::signature::{self, EcdsaKeyPair, RsaKeyPair};
 use base64::Engine;
 use chrono::{DateTime, TimeDelta, Utc};
 use tsgate::saml::exc_c14n;
@@ -67,29 +67,54 @@ impl Claims {
     }
 }
 
-/// A region's signing key (RSA 2048) and its self-signed certificate.
+const RSA_SHA256: &str = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256";
+const ECDSA_SHA256: &str = "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256";
+
+enum Key {
+    Rsa(RsaKeyPair),
+    Ecdsa(EcdsaKeyPair),
+}
+
+/// A region's signing key (RSA 2048, or ECDSA P-256) and its self-signed certificate.
 pub struct Signer {
     pub cert_pem: String,
     pub key_pem: String,
-    key: RsaKeyPair,
+    key: Key,
 }
 
 impl Signer {
+    /// RSA 2048, signing with rsa-sha256 (the template's method).
     pub fn new() -> Signer {
-        let key_pair = rcgen::KeyPair::generate_for(&rcgen::PKCS_RSA_SHA256).expect("RSA key");
+        Signer::generate(&rcgen::PKCS_RSA_SHA256, |der| {
+            Key::Rsa(RsaKeyPair::from_pkcs8(der).expect("PKCS#8 key"))
+        })
+    }
+
+    /// ECDSA P-256, signing with ecdsa-sha256 (r ‖ s, as XML-DSig 1.1 writes it).
+    pub fn ecdsa() -> Signer {
+        Signer::generate(&rcgen::PKCS_ECDSA_P256_SHA256, |der| {
+            Key::Ecdsa(
+                EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, der)
+                    .expect("PKCS#8 key"),
+            )
+        })
+    }
+
+    fn generate(algorithm: &'static rcgen::SignatureAlgorithm, key: fn(&[u8]) -> Key) -> Signer {
+        let key_pair = rcgen::KeyPair::generate_for(algorithm).expect("key");
         let params =
             rcgen::CertificateParams::new(vec!["idp.regione120.example".to_owned()]).unwrap();
         let cert = params.self_signed(&key_pair).expect("certificate");
-        let key = RsaKeyPair::from_pkcs8(&key_pair.serialize_der()).expect("PKCS#8 key");
         Signer {
             cert_pem: cert.pem(),
             key_pem: key_pair.serialize_pem(),
-            key,
+            key: key(&key_pair.serialize_der()),
         }
     }
 
     /// Writes `DIR/saml-120.pem` and `DIR/saml-120-key.pem`; returns (certificate, key).
     pub fn write(&self, dir: &Path) -> (PathBuf, PathBuf) {
+        std::fs::create_dir_all(dir).unwrap();
         let cert = dir.join("saml-120.pem");
         let key = dir.join("saml-120-key.pem");
         std::fs::write(&cert, &self.cert_pem).unwrap();
@@ -105,6 +130,11 @@ impl Signer {
     /// Fills the `DigestValue` and `SignatureValue` of `unsigned` (an Assertion with the
     /// template's signature, empty), as xmlsec1 does.
     pub fn sign(&self, unsigned: &str) -> String {
+        let method = match self.key {
+            Key::Rsa(_) => RSA_SHA256,
+            Key::Ecdsa(_) => ECDSA_SHA256,
+        };
+        let unsigned = &unsigned.replacen(RSA_SHA256, method, 1);
         let tree = parse(unsigned);
         let signature = find(&tree, "Signature");
         let transform_prefixes: Vec<String> = tree
@@ -128,15 +158,24 @@ impl Signer {
         let tree = parse(&with_digest);
         let signed_info = find(&tree, "SignedInfo");
         let canonical = exc_c14n::canonicalize(&tree, signed_info, &[], None);
-        let mut value = vec![0; self.key.public_modulus_len()];
-        self.key
-            .sign(
-                &signature::RSA_PKCS1_SHA256,
-                &SystemRandom::new(),
-                &canonical,
-                &mut value,
-            )
-            .expect("signature");
+        let value = match &self.key {
+            Key::Rsa(key) => {
+                let mut value = vec![0; key.public_modulus_len()];
+                key.sign(
+                    &signature::RSA_PKCS1_SHA256,
+                    &SystemRandom::new(),
+                    &canonical,
+                    &mut value,
+                )
+                .expect("signature");
+                value
+            }
+            Key::Ecdsa(key) => key
+                .sign(&SystemRandom::new(), &canonical)
+                .expect("signature")
+                .as_ref()
+                .to_vec(),
+        };
         with_digest.replacen(
             "<ds:SignatureValue></ds:SignatureValue>",
             &format!("<ds:SignatureValue>{}</ds:SignatureValue>", b64(&value)),
