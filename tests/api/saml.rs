@@ -683,3 +683,39 @@ fn mutated_assertions_are_refused_or_say_what_was_signed() -> TestResult {
     assert!(refused > 2900, "refused {refused}, accepted {accepted}");
     Ok(())
 }
+
+/// A region's certificate that cannot be read, or whose key is of another kind, stops start-up
+/// naming the region.
+#[test]
+fn an_unreadable_region_certificate_names_the_region() {
+    use tsgate::config::SamlConfig;
+    use tsgate::saml::SamlTrust;
+
+    let dir = tempfile::tempdir().unwrap();
+    let ed25519 = rcgen::KeyPair::generate_for(&rcgen::PKCS_ED25519).unwrap();
+    let other_kind = rcgen::CertificateParams::new(vec!["x".to_owned()])
+        .unwrap()
+        .self_signed(&ed25519)
+        .unwrap();
+    let other_kind_path = dir.path().join("ed25519.pem");
+    std::fs::write(&other_kind_path, other_kind.pem()).unwrap();
+    for (certificate, expected) in [
+        (dir.path().join("missing.pem"), "missing.pem"),
+        (other_kind_path, "neither RSA nor ECDSA P-256"),
+    ] {
+        let mut config = SamlConfig::default();
+        config.regions.insert(
+            "120".into(),
+            SamlRegionConfig {
+                certificate,
+                entity_id: ISSUER.into(),
+                mode: SamlMode::Either,
+            },
+        );
+        let error = SamlTrust::from_config(&config, "https://gateway.test")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("saml.regions.\"120\""), "{error}");
+        assert!(error.contains(expected), "{error}");
+    }
+}
