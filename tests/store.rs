@@ -1578,6 +1578,14 @@ impl Store for Instrumented {
     fn certificates(&self) -> &dyn tsgate::store::Certificates {
         self.inner.certificates()
     }
+
+    fn commissioner(&self) -> &dyn tsgate::store::Commissioner {
+        self.inner.commissioner()
+    }
+
+    fn data_retention(&self) -> &dyn tsgate::store::DataRetention {
+        self.inner.data_retention()
+    }
 }
 
 /// Appends pass through the holds and failures the test asks for.
@@ -3209,4 +3217,84 @@ async fn search_filters_by_actor_target_operation_and_time(db: Arc<TestDb>) {
     assert!(seqs(by(Some("nobody"), None, None), 0, 100)
         .await
         .is_empty());
+}
+
+// --- the Commissioner's report and the retention purge ---------------------------------------
+
+#[path = "commissioner/fixture.rs"]
+mod commissioner_fixture;
+
+on_both_backends!(
+    commissioner_figures_count_per_asl_and_a_day_is_sent_once,
+);
+
+async fn commissioner_figures_count_per_asl_and_a_day_is_sent_once(db: Arc<TestDb>) {
+    use commissioner_fixture as fixture;
+    let store = db.store.clone();
+    fixture::registry(store.as_ref(), base_time().date_naive()).await;
+    assert_eq!(
+        fixture::figures(store.as_ref()).await,
+        vec![
+            ("120".to_owned(), "201".to_owned(), [0, 3, 0, 0]),
+            ("120".to_owned(), "202".to_owned(), [0, 2, 0, 0]),
+            ("130".to_owned(), "201".to_owned(), [0, 0, 0, 0]),
+        ],
+        "kits before any test"
+    );
+    fixture::activity(store.clone(), base_time(), "TX").await;
+    assert_eq!(fixture::figures(store.as_ref()).await, fixture::expected());
+    let names = store.commissioner().figures().await.expect("figures");
+    assert_eq!(
+        (names[0].region_name.as_str(), names[1].asl_name.as_str()),
+        ("Lazio", "Roma 2")
+    );
+
+    // One day, one send: a second claim loses; a released claim may be taken again; a sent day
+    // is never claimed again, even long after.
+    let reports = store.commissioner();
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+    let now = Utc::now();
+    let stale = now - chrono::Duration::hours(2);
+    assert!(reports
+        .claim_daily_send(day, "a", now, stale)
+        .await
+        .unwrap());
+    assert!(!reports
+        .claim_daily_send(day, "b", now, stale)
+        .await
+        .unwrap());
+    assert!(!reports.daily_send_done(day).await.unwrap());
+    reports.release_daily_send(day, "b").await.unwrap();
+    assert!(
+        !reports
+            .claim_daily_send(day, "b", now, stale)
+            .await
+            .unwrap(),
+        "only the claimant releases"
+    );
+    reports.release_daily_send(day, "a").await.unwrap();
+    assert!(reports
+        .claim_daily_send(day, "b", now, stale)
+        .await
+        .unwrap());
+    // A claim older than the stale bound (its gateway died) is taken over.
+    let later = now + chrono::Duration::hours(3);
+    assert!(reports
+        .claim_daily_send(day, "c", later, later - chrono::Duration::hours(2))
+        .await
+        .unwrap());
+    reports
+        .complete_daily_send(day, "c", later, "ab12")
+        .await
+        .unwrap();
+    assert!(reports.daily_send_done(day).await.unwrap());
+    let much_later = later + chrono::Duration::days(1);
+    assert!(!reports
+        .claim_daily_send(day, "d", much_later, much_later)
+        .await
+        .unwrap());
+    assert!(!reports
+        .daily_send_done(day.succ_opt().unwrap())
+        .await
+        .unwrap());
 }

@@ -31,6 +31,8 @@ pub enum CallerKind {
     Administrator,
     /// The command line when no administrator acts; the caller id is the OS user.
     Cli,
+    /// The gateway itself, for what its scheduler does (the retention purge, the daily report).
+    Gateway,
 }
 
 impl CallerKind {
@@ -42,6 +44,7 @@ impl CallerKind {
             CallerKind::OperatorPassword => "operator-password",
             CallerKind::Administrator => "administrator",
             CallerKind::Cli => "cli",
+            CallerKind::Gateway => "gateway",
         }
     }
 
@@ -53,6 +56,7 @@ impl CallerKind {
             "operator-password" => Some(CallerKind::OperatorPassword),
             "administrator" => Some(CallerKind::Administrator),
             "cli" => Some(CallerKind::Cli),
+            "gateway" => Some(CallerKind::Gateway),
             _ => None,
         }
     }

@@ -5,8 +5,9 @@
 //! titolari authorise ([`Substitutions`]), serology tests ([`Serology`]), ASLs' daily counts
 //! ([`AslCounts`]), the issuer slots of transaction ids ([`Issuers`]), the certificates the
 //! gateway CA issued ([`Certificates`]), users' password state ([`Passwords`]), the sealed
-//! second halves of their pincodes ([`Pincodes`]) and failed credentials
-//! ([`CredentialFailures`]).
+//! second halves of their pincodes ([`Pincodes`]), failed credentials
+//! ([`CredentialFailures`]), the Commissioner's report ([`Commissioner`]) and the retention of
+//! the data sets ([`DataRetention`]).
 //!
 //! Two backends that pass the same tests: SQLite (embedded default, a file under `./data`) and
 //! PostgreSQL (production). Each concern's SQL is plain constants in its file, written once
@@ -27,7 +28,9 @@ pub mod asl_counts;
 pub mod backend;
 pub mod certificates;
 mod columns;
+pub mod commissioner;
 pub mod credential_failures;
+pub mod data_retention;
 pub mod directory;
 pub mod issuers;
 pub mod passwords;
@@ -57,7 +60,9 @@ pub use access_log_writer::{
 pub use administrators::{AdministratorRecord, AdministratorScope, Administrators};
 pub use asl_counts::{AslCounts, NewAslTestCount};
 pub use certificates::{CertificateKind, CertificateRecord, CertificateStatus, Certificates};
+pub use commissioner::{Commissioner, ReportFigures};
 pub use credential_failures::{CredentialFailures, FailureCount, FailureRecorded, LockoutPolicy};
+pub use data_retention::{DataCutoffs, DataRetention, PurgedData};
 pub use directory::{Directory, OperatorDetails, UserRecord};
 pub use issuers::{Issuers, Lease};
 pub use passwords::{NewPassword, PasswordState, Passwords};
@@ -119,6 +124,12 @@ pub trait Store: Send + Sync {
 
     /// The register of certificates the gateway CA has issued.
     fn certificates(&self) -> &dyn Certificates;
+
+    /// The Commissioner's report: its figures (seed 003 §5.4) and the record of daily sends.
+    fn commissioner(&self) -> &dyn Commissioner;
+
+    /// The retention purge of serology tests, ASL counts, staff lists and statistics.
+    fn data_retention(&self) -> &dyn DataRetention;
 }
 
 /// Why a store operation failed. Messages never contain credentials from the URL.

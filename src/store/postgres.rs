@@ -16,8 +16,8 @@ use super::access_log_table::{
 use super::transaction_writes::push_write;
 use super::{
     AccessLog, AccessLogAnchor, Administrators, AslCounts, Certificates, ChainedEntry,
-    CredentialFailures, Directory, Issuers, Passwords, Patients, PendingWrite, Pincodes, Serology,
-    Staging, Store, StoreError, Substitutions,
+    Commissioner, CredentialFailures, DataRetention, Directory, Issuers, Passwords, Patients,
+    PendingWrite, Pincodes, Serology, Staging, Store, StoreError, Substitutions,
 };
 
 const BACKEND: &str = "postgres";
@@ -127,6 +127,14 @@ impl Store for PostgresStore {
     }
 
     fn certificates(&self) -> &dyn Certificates {
+        &self.pool
+    }
+
+    fn commissioner(&self) -> &dyn Commissioner {
+        &self.pool
+    }
+
+    fn data_retention(&self) -> &dyn DataRetention {
         &self.pool
     }
 }

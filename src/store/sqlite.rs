@@ -22,8 +22,8 @@ use super::backend;
 use super::transaction_writes::push_write;
 use super::{
     AccessLog, AccessLogAnchor, Administrators, AslCounts, Certificates, ChainedEntry,
-    CredentialFailures, Directory, Issuers, Passwords, Patients, PendingWrite, Pincodes, Serology,
-    Staging, Store, StoreError, Substitutions,
+    Commissioner, CredentialFailures, DataRetention, Directory, Issuers, Passwords, Patients,
+    PendingWrite, Pincodes, Serology, Staging, Store, StoreError, Substitutions,
 };
 
 const BACKEND: &str = "sqlite";
@@ -165,6 +165,14 @@ impl Store for SqliteStore {
     }
 
     fn certificates(&self) -> &dyn Certificates {
+        &self.pool
+    }
+
+    fn commissioner(&self) -> &dyn Commissioner {
+        &self.pool
+    }
+
+    fn data_retention(&self) -> &dyn DataRetention {
         &self.pool
     }
 }
