@@ -17,13 +17,15 @@ use crate::admin::{regions, substitutes};
 use crate::audit::{record_admin_action, Actor, AdminAction, AdminOperation, AdminOutcome};
 use crate::config::Config;
 use crate::domain::{CodiceFiscale, RegionCode};
+use crate::jobs::commissario;
+use crate::jobs::retention::{self, RetentionPolicy};
 use crate::pki::ca::Subject;
 use crate::pki::IssuedCertificate;
 use crate::pki::{files, folder, pincode};
 use crate::startup::{shutdown_signal, Application};
 use crate::store::{
-    self, retention, AccessLogFilter, CertificateRecord, CertificateStatus, ChainReport,
-    ChainedEntry, Store, StoreLock,
+    self, AccessLogFilter, CertificateRecord, CertificateStatus, ChainReport, ChainedEntry, Store,
+    StoreLock,
 };
 use crate::{demo, telemetry};
 
@@ -72,15 +74,19 @@ enum Command {
     /// Check the integrity of the access log, and search it (who did what, to whom, when).
     #[command(subcommand)]
     Audit(AuditCommand),
-    /// Remove access-log entries older than the retention period (12 months by default); the
-    /// retained chain stays verifiable.
+    /// Remove what is past its retention: access-log entries older than --keep-months, and the
+    /// serology tests, ASL counts, staff lists and statistics older than their configured
+    /// retention (12 months at most). The retained chain stays verifiable.
     Purge {
         #[command(flatten)]
         target: Target,
-        /// Keep this many months of entries.
+        /// Keep this many months of access-log entries.
         #[arg(long, default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..=120))]
         keep_months: u32,
     },
+    /// The Commissioner's report (seed 003 §5).
+    #[command(subcommand)]
+    Report(ReportCommand),
     /// Load or generate the registry of assistiti (CSV files; see the README).
     #[command(subcommand)]
     Registry(RegistryCommand),
@@ -107,6 +113,23 @@ struct Target {
     /// A configuration file (as used by `tsgate serve`).
     #[arg(long)]
     config: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum ReportCommand {
+    /// The figures of seed 003 §5.4 per region and ASL, in a zip archive encrypted with AES-256
+    /// under a new password: written to --out (the password is shown once, on the terminal), or
+    /// sent by PEC with --send (archive, then password, as `serve` sends it daily).
+    Commissario {
+        #[command(flatten)]
+        target: Target,
+        /// Write the archive to this new file (never overwritten).
+        #[arg(long, required_unless_present = "send", conflicts_with = "send")]
+        out: Option<PathBuf>,
+        /// Send it by PEC to the configured recipients ([commissioner] of the configuration).
+        #[arg(long)]
+        send: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -454,32 +477,24 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             target,
             keep_months,
         } => {
-            let store = open_store(&target).await?;
-            let purged = retention::purge_expired(store.as_ref(), keep_months).await;
-            let detail = match &purged {
-                Ok((count, cutoff)) => format!(
-                    "keep {keep_months} months: {count} entries older than {} removed",
-                    cutoff.format("%Y-%m-%d %H:%M:%S UTC")
-                ),
-                Err(_) => format!("keep {keep_months} months"),
+            let config = target_config(&target)?;
+            let store = store::connect(&config.store.url).await?;
+            let policy = RetentionPolicy {
+                access_log_months: keep_months,
+                ..RetentionPolicy::from_config(&config.store)
             };
-            let (purged, cutoff) = audited(
-                store.as_ref(),
-                AdminOperation::Purge,
-                None,
-                Some(detail),
-                purged.map_err(anyhow::Error::from),
-            )
-            .await?;
-            println!(
-                "removed {purged} access-log entries older than {}",
-                cutoff.format("%Y-%m-%d %H:%M:%S UTC")
-            );
+            let purged =
+                retention::purge_recorded(store.as_ref(), &policy, Actor::cli(), Utc::now(), true)
+                    .await?;
+            println!("removed {purged}");
             let report = store::verify_chain(store.as_ref()).await?;
             println!("{report}");
             if !matches!(report, ChainReport::Intact { .. }) {
                 return Ok(ExitCode::from(2));
             }
+        }
+        Command::Report(ReportCommand::Commissario { target, out, send }) => {
+            return report_commissario(&target, out.as_deref(), send).await;
         }
         Command::EncryptPincode {
             certificate,
@@ -512,6 +527,60 @@ fn demo_config(dir: &Path) -> anyhow::Result<Config> {
 
 async fn open_store(target: &Target) -> anyhow::Result<std::sync::Arc<dyn Store>> {
     Ok(store::connect(&target_config(target)?.store.url).await?)
+}
+
+/// `report commissario`: the archive written to `out` with its password shown once on the
+/// terminal, or sent by PEC.
+async fn report_commissario(
+    target: &Target,
+    out: Option<&Path>,
+    send: bool,
+) -> anyhow::Result<ExitCode> {
+    let config = target_config(target)?;
+    if send {
+        let settings = config.commissioner.as_ref().context(
+            "no [commissioner] section in the configuration: nowhere to send the report",
+        )?;
+        let sender = commissario::pec::PecSender::from_config(settings)?;
+        let store = store::connect(&config.store.url).await?;
+        let sent = commissario::send(store.as_ref(), &sender, Actor::cli(), Utc::now()).await?;
+        println!(
+            "sent {} (SHA-256 {}) to {}, then its password in a separate message",
+            sent.archive_name, sent.sha256, sent.to
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let Some(out) = out else {
+        bail!("give --out FILE or --send");
+    };
+    // The password is shown on the terminal only: never where output is kept (a file, a pipe).
+    let mut terminal = password_terminal()?;
+    let store = store::connect(&config.store.url).await?;
+    let (written, password) =
+        commissario::export(store.as_ref(), out, Actor::cli(), Utc::now()).await?;
+    println!("wrote {} (SHA-256 {})", written.to, written.sha256);
+    writeln!(
+        terminal,
+        "archive password (shown once, not stored anywhere): {}",
+        password.expose()
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Where a password may be shown: standard output if it is a terminal, else the process's
+/// controlling terminal; refused when there is none.
+fn password_terminal() -> anyhow::Result<Box<dyn std::io::Write>> {
+    use std::io::IsTerminal as _;
+    if std::io::stdout().is_terminal() {
+        return Ok(Box::new(std::io::stdout()));
+    }
+    match std::fs::OpenOptions::new().write(true).open("/dev/tty") {
+        Ok(tty) => Ok(Box::new(tty)),
+        Err(_) => bail!(
+            "the archive's password is shown only on a terminal, and this process has none: \
+             run it from a terminal, or send the report with --send"
+        ),
+    }
 }
 
 /// The configuration of the gateway `target` names.

@@ -25,6 +25,7 @@ const SECTIONS: &[&str] = &[
     "extensions",
     "pki",
     "saml",
+    "commissioner",
 ];
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -52,6 +53,77 @@ pub struct Config {
     /// Signed SAML assertions from regional systems (README "SAML assertions from regions").
     #[serde(default)]
     pub saml: SamlConfig,
+    /// The Commissioner's report by PEC (seed 003 §5). Without it nothing is sent.
+    #[serde(default)]
+    pub commissioner: Option<CommissionerConfig>,
+}
+
+/// The PEC mailbox the Commissioner's report leaves from (README "The Commissioner's report"):
+/// SMTP submission with STARTTLS and authentication, the recipients, the daily time.
+#[derive(Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CommissionerConfig {
+    /// The PEC provider's submission server.
+    pub smtp_host: String,
+    #[serde(default = "defaults::smtp_port")]
+    pub smtp_port: u16,
+    /// The PEC mailbox's user name.
+    pub smtp_username: String,
+    /// Its password: here, or in `TSGATE_COMMISSIONER_SMTP_PASSWORD` (never in the repository).
+    #[serde(default)]
+    pub smtp_password: Option<String>,
+    /// CAs trusted for the server's certificate (PEM), on top of the system's.
+    #[serde(default)]
+    pub smtp_ca_bundle: Option<PathBuf>,
+    /// The From of both messages (the mailbox the password comes from, §5.3).
+    pub sender: String,
+    pub recipients: Vec<String>,
+    /// Europe/Rome time of day of the daily send, `HH:MM`.
+    #[serde(default = "defaults::commissioner_send_at")]
+    pub send_at: String,
+    /// Attempts per message before the send is given up (and retried the next time).
+    #[serde(default = "defaults::smtp_attempts")]
+    pub attempts: u32,
+    /// Wait before the second attempt; doubled before each next one.
+    #[serde(default = "defaults::smtp_retry_initial_ms")]
+    pub retry_initial_ms: u64,
+    /// Bound on one SMTP exchange.
+    #[serde(default = "defaults::smtp_timeout_ms")]
+    pub timeout_ms: u64,
+}
+
+impl std::fmt::Debug for CommissionerConfig {
+    /// Everything but the SMTP password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CommissionerConfig")
+            .field("smtp_host", &self.smtp_host)
+            .field("smtp_port", &self.smtp_port)
+            .field("smtp_username", &self.smtp_username)
+            .field(
+                "smtp_password",
+                &self.smtp_password.as_ref().map(|_| "<redacted>"),
+            )
+            .field("smtp_ca_bundle", &self.smtp_ca_bundle)
+            .field("sender", &self.sender)
+            .field("recipients", &self.recipients)
+            .field("send_at", &self.send_at)
+            .field("attempts", &self.attempts)
+            .field("retry_initial_ms", &self.retry_initial_ms)
+            .field("timeout_ms", &self.timeout_ms)
+            .finish()
+    }
+}
+
+impl CommissionerConfig {
+    /// `send_at` as a time of day.
+    pub fn send_time(&self) -> Result<chrono::NaiveTime, ConfigError> {
+        chrono::NaiveTime::parse_from_str(&self.send_at, "%H:%M").map_err(|_| {
+            ConfigError(format!(
+                "commissioner.send_at must be a time of day HH:MM (Europe/Rome), not {:?}",
+                self.send_at
+            ))
+        })
+    }
 }
 
 /// Which regions may (or must) name their end user in a signed SAML assertion.
@@ -276,6 +348,18 @@ pub struct StoreConfig {
     /// permissions) made by other processes: they are in force within this many ms.
     #[serde(default = "defaults::directory_refresh_ms")]
     pub directory_refresh_ms: u64,
+    /// Serology tests older than this many months (by when they were sent) are purged; 1–12.
+    #[serde(default = "defaults::data_retention_months")]
+    pub serology_retention_months: u32,
+    /// ASL daily counts older than this many months (by when they were sent); 1–12.
+    #[serde(default = "defaults::data_retention_months")]
+    pub asl_counts_retention_months: u32,
+    /// Staff-list positions not updated for this many months; 1–12.
+    #[serde(default = "defaults::data_retention_months")]
+    pub staff_list_retention_months: u32,
+    /// Statistics and the record of the Commissioner's reports; 1–12.
+    #[serde(default = "defaults::data_retention_months")]
+    pub statistics_retention_months: u32,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -531,6 +615,24 @@ mod defaults {
     pub fn access_log_retention_months() -> u32 {
         12
     }
+    pub fn data_retention_months() -> u32 {
+        12
+    }
+    pub fn smtp_port() -> u16 {
+        587
+    }
+    pub fn commissioner_send_at() -> String {
+        "07:00".to_owned()
+    }
+    pub fn smtp_attempts() -> u32 {
+        5
+    }
+    pub fn smtp_retry_initial_ms() -> u64 {
+        30_000
+    }
+    pub fn smtp_timeout_ms() -> u64 {
+        60_000
+    }
     pub fn directory_refresh_ms() -> u64 {
         1_000
     }
@@ -644,6 +746,10 @@ impl Config {
                 access_log_batch: defaults::access_log_batch(),
                 access_log_retention_months: defaults::access_log_retention_months(),
                 directory_refresh_ms: defaults::directory_refresh_ms(),
+                serology_retention_months: defaults::data_retention_months(),
+                asl_counts_retention_months: defaults::data_retention_months(),
+                staff_list_retention_months: defaults::data_retention_months(),
+                statistics_retention_months: defaults::data_retention_months(),
             },
             throttle: ThrottleConfig::default(),
             auth: AuthConfig {
@@ -663,6 +769,7 @@ impl Config {
                 format: LogFormat::Pretty,
                 level: defaults::log_level(),
             },
+            commissioner: None,
         }
     }
 
@@ -778,6 +885,36 @@ impl Config {
                 )));
             }
         }
+        let store = &self.store;
+        for (key, months) in [
+            ("serology_retention_months", store.serology_retention_months),
+            (
+                "asl_counts_retention_months",
+                store.asl_counts_retention_months,
+            ),
+            (
+                "staff_list_retention_months",
+                store.staff_list_retention_months,
+            ),
+            (
+                "statistics_retention_months",
+                store.statistics_retention_months,
+            ),
+        ] {
+            if !(1..=12).contains(&months) {
+                return Err(ConfigError(format!(
+                    "store.{key} must be between 1 and 12 months (seed 003: never beyond 12), not {months}"
+                )));
+            }
+        }
+        if let Some(commissioner) = &self.commissioner {
+            commissioner.send_time()?;
+            if commissioner.recipients.is_empty() || commissioner.attempts == 0 {
+                return Err(ConfigError(
+                    "commissioner.recipients must name at least one address and commissioner.attempts be at least 1".into(),
+                ));
+            }
+        }
         if self.pki.crl_valid_secs == 0 {
             return Err(ConfigError("pki.crl_valid_secs must be at least 1".into()));
         }
@@ -826,6 +963,11 @@ impl Config {
             .into_iter()
             .flatten()
             .for_each(fix);
+        }
+        if let Some(commissioner) = &mut self.commissioner {
+            if let Some(bundle) = &mut commissioner.smtp_ca_bundle {
+                fix(bundle);
+            }
         }
         if let Some(path) = self.store.url.strip_prefix("sqlite://") {
             if Path::new(path).is_relative() && !path.starts_with(':') {

@@ -3,7 +3,8 @@
 //! SOAP adapters, `identity` who is calling, `services` the use cases (typed request → typed
 //! outcome, no transport), `audit` the access-log entry of a request, `admin` the administrative
 //! rules the CLI applies, `store` persistence, `registry` the CSV files of the registry of
-//! assistiti (import and synthetic generation), `xsd` our own schema validator, `immuni` the
+//! assistiti (import and synthetic generation), `jobs` batch work (the Commissioner's report, the
+//! retention purge), `xsd` our own schema validator, `immuni` the
 //! upstream of the OTP service; `startup` builds them all. Dependencies point down the layers of
 //! the README's "Architecture" (checked by `tests/layering.rs`).
 #![forbid(unsafe_code)]
@@ -18,6 +19,7 @@ pub mod domain;
 pub mod identity;
 pub mod immuni;
 pub mod issuer_lease;
+pub mod jobs;
 pub mod metrics;
 pub mod pki;
 pub mod registry;

@@ -15,6 +15,8 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::identity::{directory_version, Identity};
 use crate::issuer_lease;
+use crate::jobs::commissario::{daily, pec::PecSender};
+use crate::jobs::retention::{self, RetentionPolicy};
 use crate::metrics::Metrics;
 use crate::pki::{files, PincodeKey};
 use crate::saml::{trust, SamlTrust};
@@ -26,9 +28,7 @@ use crate::soap::publication::Publication;
 use crate::soap::throttle::Throttle;
 use crate::soap::xml_limits::XmlLimits;
 use crate::soap::{Catalogue, Gateway, SCHEMA_FILES};
-use crate::store::{
-    self, retention, AccessLogWriter, CertificateKind, Lease, StoreLock, WriterHandle,
-};
+use crate::store::{self, AccessLogWriter, CertificateKind, Lease, StoreLock, WriterHandle};
 use crate::xsd::SchemaSet;
 
 pub struct Application {
@@ -44,6 +44,8 @@ pub struct Application {
     store_lock: Option<StoreLock>,
     /// This process's issuer slot of numeric transaction ids.
     issuer_lease: Lease,
+    /// The Commissioner's daily report: its PEC client and the Europe/Rome time of day.
+    commissioner: Option<(PecSender, chrono::NaiveTime)>,
 }
 
 impl Application {
@@ -79,6 +81,13 @@ impl Application {
             )
             .context("signing the CRL again at start-up")?;
         }
+        let commissioner = match &config.commissioner {
+            Some(settings) => Some((
+                PecSender::from_config(settings).context("commissioner (PEC) set-up")?,
+                settings.send_time()?,
+            )),
+            None => None,
+        };
         let sessions = tls::session_cache();
         let tls_setup = tls::server_setup(&config.tls, &sessions).context("TLS set-up")?;
         let ca_der = files::certificates(&config.tls.client_ca)?
@@ -157,6 +166,7 @@ impl Application {
             writer,
             store_lock,
             issuer_lease,
+            commissioner,
         })
     }
 
@@ -220,8 +230,11 @@ impl Application {
         ));
         let retention = tokio::spawn(retention::keep_purging(
             gateway.store.clone(),
-            config.store.access_log_retention_months,
+            RetentionPolicy::from_config(&config.store),
         ));
+        let commissioner = self.commissioner.map(|(sender, send_at)| {
+            tokio::spawn(daily::keep_sending(gateway.store.clone(), sender, send_at))
+        });
         let lease = Arc::new(Mutex::new(self.issuer_lease));
         let lease_keeper = lease
             .lock()
@@ -258,6 +271,9 @@ impl Application {
         metrics_listener.abort();
         pki_upkeep.abort();
         retention.abort();
+        if let Some(commissioner) = commissioner {
+            commissioner.abort();
+        }
         directory_refresh.abort();
         janitor.abort();
         reloader.abort();

@@ -14,8 +14,8 @@ const LAYERS: &[&[&str]] = &[
     &["store"],
     // 2: who calls, the upstream, counters, id slots
     &["identity", "immuni", "metrics", "issuer_lease"],
-    // 3: use cases, the access-log entry, administration, registry CSV jobs
-    &["services", "audit", "admin", "registry", "saml"],
+    // 3: use cases, the access-log entry, administration, registry CSV jobs, batch jobs
+    &["services", "audit", "admin", "registry", "saml", "jobs"],
     // 4: SOAP: envelopes, the pipeline, adapters, catalogue
     &["soap"],
     // 5: accept, TLS, HTTP routes

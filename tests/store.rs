@@ -3226,6 +3226,7 @@ mod commissioner_fixture;
 
 on_both_backends!(
     commissioner_figures_count_per_asl_and_a_day_is_sent_once,
+    retention_purges_old_data_and_the_chain_still_verifies,
 );
 
 async fn commissioner_figures_count_per_asl_and_a_day_is_sent_once(db: Arc<TestDb>) {
@@ -3297,4 +3298,95 @@ async fn commissioner_figures_count_per_asl_and_a_day_is_sent_once(db: Arc<TestD
         .daily_send_done(day.succ_opt().unwrap())
         .await
         .unwrap());
+}
+
+async fn retention_purges_old_data_and_the_chain_still_verifies(db: Arc<TestDb>) {
+    use commissioner_fixture as fixture;
+    use tsgate::jobs::retention::{purge_recorded, RetentionPolicy};
+    let store = db.store.clone();
+    let now = Utc::now();
+    let old = now - chrono::Duration::days(400);
+    // Staff last updated 400 days ago: past 12 months.
+    fixture::registry(store.as_ref(), old.date_naive()).await;
+    fixture::activity(store.clone(), old, "OLD").await;
+    fixture::activity(store.clone(), now - chrono::Duration::days(30), "NEW").await;
+    let old_day = chrono::NaiveDate::from_ymd_opt(2024, 1, 2).unwrap();
+    assert!(store
+        .commissioner()
+        .claim_daily_send(old_day, "x", now, now)
+        .await
+        .unwrap());
+    store
+        .commissioner()
+        .complete_daily_send(old_day, "x", now, "ab")
+        .await
+        .unwrap();
+    // Tests count twice; the later ASL counts of the same test days replace the older ones.
+    let doubled: Vec<_> = fixture::expected()
+        .into_iter()
+        .map(|(r, a, c)| (r, a, [c[0] * 2, c[1], c[2] * 2, c[3]]))
+        .collect();
+    assert_eq!(fixture::figures(store.as_ref()).await, doubled);
+    let entries_before = read_all(store.as_ref()).await.len();
+
+    let policy = RetentionPolicy {
+        access_log_months: 12,
+        serology_months: 12,
+        asl_counts_months: 12,
+        staff_list_months: 12,
+        statistics_months: 12,
+    };
+    let cli = tsgate::audit::Actor::Cli {
+        os_user: "tester".into(),
+    };
+    let purged = purge_recorded(store.as_ref(), &policy, cli, now, true)
+        .await
+        .expect("purge");
+    assert_eq!(
+        (
+            purged.data.serology_tests,
+            purged.data.asl_counts,
+            purged.data.staff_list,
+            purged.data.statistics
+        ),
+        (5, 4, 5, 1),
+        "{purged}"
+    );
+    // The old sends' entries went with them (10 of them, 400 days old).
+    assert_eq!(purged.access_log.map(|(n, _)| n), Some(10));
+    // What is left: the recent tests; the staff list is gone, so are the kits.
+    let left: Vec<_> = fixture::expected()
+        .into_iter()
+        .map(|(r, a, c)| (r, a, [c[0], 0, c[2], c[3]]))
+        .collect();
+    assert_eq!(fixture::figures(store.as_ref()).await, left);
+    let entries = read_all(store.as_ref()).await;
+    assert_eq!(entries.len(), entries_before - 10 + 1);
+    let last = &entries.last().unwrap().entry;
+    assert_eq!(
+        (
+            last.operation.as_str(),
+            last.caller_kind,
+            last.outcome.as_str()
+        ),
+        ("purge", CallerKind::Cli, "ok")
+    );
+    assert!(
+        last.detail
+            .as_deref()
+            .unwrap()
+            .contains("5 serology tests, 4 ASL counts, 5 staff-list positions, 1 statistics"),
+        "{last:?}"
+    );
+    assert!(matches!(
+        verify(store.as_ref()).await,
+        ChainReport::Intact { entries: 11, .. }
+    ));
+    // Again: nothing left to remove, and the gateway's periodic run records nothing then.
+    let gateway = tsgate::audit::Actor::Gateway { task: "retention" };
+    let again = purge_recorded(store.as_ref(), &policy, gateway, now, false)
+        .await
+        .expect("purge again");
+    assert_eq!(again.total(), 0);
+    assert_eq!(read_all(store.as_ref()).await.len(), entries.len());
 }

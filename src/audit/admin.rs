@@ -18,6 +18,8 @@ pub enum Actor {
     Administrator { id: String, cf: Option<String> },
     /// The command line run by someone who is no administrator of the gateway: the OS user.
     Cli { os_user: String },
+    /// The gateway's own scheduler (in `serve`): the caller id names the task.
+    Gateway { task: &'static str },
 }
 
 impl Actor {
@@ -75,10 +77,12 @@ pub enum AdminOperation {
     CertificateRevoke,
     RegistryImport,
     Purge,
+    CommissionerReportExport,
+    CommissionerReportSend,
 }
 
 impl AdminOperation {
-    pub const ALL: [AdminOperation; 24] = [
+    pub const ALL: [AdminOperation; 26] = [
         AdminOperation::UserCreate,
         AdminOperation::UserEdit,
         AdminOperation::UserDisable,
@@ -103,6 +107,8 @@ impl AdminOperation {
         AdminOperation::CertificateRevoke,
         AdminOperation::RegistryImport,
         AdminOperation::Purge,
+        AdminOperation::CommissionerReportExport,
+        AdminOperation::CommissionerReportSend,
     ];
 
     /// The stored (and hashed) spelling.
@@ -132,6 +138,8 @@ impl AdminOperation {
             AdminOperation::CertificateRevoke => "certificate-revoke",
             AdminOperation::RegistryImport => "registry-import",
             AdminOperation::Purge => "purge",
+            AdminOperation::CommissionerReportExport => "commissioner-report-export",
+            AdminOperation::CommissionerReportSend => "commissioner-report-send",
         }
     }
 
@@ -205,6 +213,7 @@ impl AdminAction {
         let (caller_kind, caller_id, operator_cf) = match &self.actor {
             Actor::Administrator { id, cf } => (CallerKind::Administrator, id.clone(), cf.clone()),
             Actor::Cli { os_user } => (CallerKind::Cli, os_user.clone(), None),
+            Actor::Gateway { task } => (CallerKind::Gateway, (*task).to_owned(), None),
         };
         AccessLogEntry {
             transaction_id: admin_transaction_id(),

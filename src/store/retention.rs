@@ -1,17 +1,12 @@
 //! Access-log retention (docs/access-log.md, from seed 004 §2.5, seed 003 §3.5: twelve months). The
-//! gateway purges on its own, at start and every few hours; `tsgate purge` does the same on demand.
+//! gateway purges on its own, at start and every few hours, and `tsgate purge` on demand, both
+//! through `jobs::retention`, which purges the other data sets too.
 //! A purge removes only the oldest prefix and moves the chain's anchor in the same transaction, so
 //! the retained log still verifies.
-
-use std::sync::Arc;
-use std::time::Duration;
 
 use chrono::{DateTime, Months, Utc};
 
 use super::{Store, StoreError};
-
-/// How often the gateway looks for expired entries.
-pub const PURGE_INTERVAL: Duration = Duration::from_secs(6 * 3600);
 
 /// The instant before which entries are expired, keeping `months` months back from `now`.
 pub fn cutoff(now: DateTime<Utc>, months: u32) -> Option<DateTime<Utc>> {
@@ -26,25 +21,6 @@ pub async fn purge_expired(
     let cutoff = cutoff(Utc::now(), months).unwrap_or(DateTime::<Utc>::MIN_UTC);
     let purged = store.access_log().purge_before(cutoff).await?;
     Ok((purged, cutoff))
-}
-
-/// Purges now and then every [`PURGE_INTERVAL`], for as long as the task runs. `months == 0`
-/// turns automatic purging off.
-pub async fn keep_purging(store: Arc<dyn Store>, months: u32) {
-    if months == 0 {
-        return;
-    }
-    let mut tick = tokio::time::interval(PURGE_INTERVAL);
-    loop {
-        tick.tick().await;
-        match purge_expired(store.as_ref(), months).await {
-            Ok((0, _)) => {}
-            Ok((purged, cutoff)) => {
-                tracing::info!(purged, %cutoff, "expired access-log entries removed")
-            }
-            Err(error) => tracing::error!(%error, "access-log retention purge failed"),
-        }
-    }
 }
 
 #[cfg(test)]

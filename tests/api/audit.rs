@@ -201,7 +201,8 @@ async fn purge_removes_entries_past_retention_and_the_chain_still_verifies() -> 
     Ok(())
 }
 
-/// The gateway purges on its own at start (and every few hours), and goes on chaining.
+/// The gateway purges on its own at start (and every few hours), records the purge as its own
+/// administrative entry, and goes on chaining.
 #[tokio::test]
 async fn the_gateway_purges_expired_entries_by_itself() -> TestResult {
     let mut app = spawn_app().await;
@@ -227,10 +228,35 @@ async fn the_gateway_purges_expired_entries_by_itself() -> TestResult {
     assert_eq!(
         report,
         tsgate::store::ChainReport::Intact {
-            entries: 2,
+            entries: 3,
             first_seq: 4,
-            last_seq: 5
+            last_seq: 6
         }
+    );
+    let purges: Vec<_> = app
+        .store()
+        .access_log()
+        .read(0, 10)
+        .await?
+        .into_iter()
+        .filter(|chained| chained.entry.operation == "purge")
+        .collect();
+    assert_eq!(purges.len(), 1);
+    let purge = &purges[0].entry;
+    assert_eq!(
+        (
+            purge.caller_kind.as_str(),
+            purge.caller_id.as_str(),
+            purge.outcome.as_str()
+        ),
+        ("gateway", "retention", "ok")
+    );
+    assert!(
+        purge
+            .detail
+            .as_deref()
+            .is_some_and(|d| d.starts_with("removed 3 access-log entries")),
+        "{purge:?}"
     );
     Ok(())
 }
