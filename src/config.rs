@@ -406,11 +406,12 @@ impl Default for Quota {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct AuthConfig {
-    /// Consecutive failures that lock an account; a success resets the count.
+    /// Consecutive failures that lock an account (an operator's, or an administrator's on the
+    /// command line); a success resets the count.
     #[serde(default = "defaults::max_failures")]
     pub max_failures: u32,
     /// How long a locked account stays locked unless an administrator unlocks it first
-    /// (`tsgate users unlock`). Fractions are allowed (`0.5` is 30 seconds).
+    /// (`tsgate users unlock`, `tsgate admins unlock`). Fractions are allowed (`0.5` is 30 seconds).
     #[serde(default = "defaults::lockout_minutes")]
     pub lockout_minutes: f64,
     /// Failed attempts one client address may make in a row before it is refused at once, with

@@ -2946,6 +2946,52 @@ async fn passwords_change_keep_the_replaced_and_bump_the_directory(db: Arc<TestD
         .is_empty());
 }
 
+// --- an ASL for users without one (issue #10) ----------------------------------------------------
+
+on_both_backends!(a_user_without_an_asl_is_assigned_one_and_only_once);
+
+/// `assign_asl` sets region and ASL of a user who lacks either, never of one who has both, and
+/// bumps the directory version.
+async fn a_user_without_an_asl_is_assigned_one_and_only_once(db: Arc<TestDb>) {
+    let store = &*db.store;
+    let directory = store.directory();
+    let orphan = UserRecord {
+        asl: None,
+        region: None,
+        ..user("orphan", "RSSMRA80A01H501U")
+    };
+    directory.add_user(&orphan).await.expect("add");
+    let version = directory.version().await.expect("version");
+    assert!(directory
+        .assign_asl("orphan", region("120"), asl("201"))
+        .await
+        .expect("assign"));
+    assert!(directory.version().await.expect("version") > version);
+    let stored = directory
+        .find_user("orphan")
+        .await
+        .expect("find")
+        .expect("user");
+    assert_eq!(
+        (stored.region, stored.asl),
+        (Some(region("120")), Some(asl("201")))
+    );
+    assert!(!directory
+        .assign_asl("orphan", region("120"), asl("202"))
+        .await
+        .expect("assign"));
+    assert!(!directory
+        .assign_asl("nobody", region("120"), asl("201"))
+        .await
+        .expect("assign"));
+    let stored = directory
+        .find_user("orphan")
+        .await
+        .expect("find")
+        .expect("user");
+    assert_eq!(stored.asl, Some(asl("201")), "kept");
+}
+
 // --- pincode second halves (issue #10) -----------------------------------------------------------
 
 on_both_backends!(pincode_second_halves_are_kept_and_a_replaced_pincode_bumps_the_directory);

@@ -6,11 +6,14 @@
 
 use std::fmt;
 
+use chrono::{DateTime, Utc};
+
 use crate::audit::AdminActionNotRecorded;
 use crate::domain::{AslCode, AslCodeError, CfError, CodiceFiscale, RegionCode, RegionCodeError};
 use crate::identity::password::{hash_secret, verify_password};
-use crate::store::{AdministratorRecord, AdministratorScope, Store, StoreError};
+use crate::store::{AdministratorRecord, AdministratorScope, LockoutPolicy, Store, StoreError};
 
+use super::administrator_lockout;
 use super::report::{administrative_action, Action};
 use super::users::generate_password;
 
@@ -243,27 +246,66 @@ pub enum AdministratorError {
     NotRecorded(#[from] AdminActionNotRecorded),
 }
 
-/// The administrator `admin_id` if `password` is theirs and they are enabled; otherwise
-/// [`Refusal::Credentials`], after an argon2 check whatever the case, and reported.
+/// The administrator `admin_id` if `password` is theirs, they are enabled and not locked;
+/// otherwise [`Refusal::Credentials`], after an argon2 check whatever the case, and reported.
+/// Each refusal counts toward `lockout` ([`administrator_lockout`]): the `max_failures`-th in a
+/// row locks the id for `lock_for`, and a locked administrator is refused like a wrong password
+/// (no oracle), the locking refusal saying so in the access log. Authenticating after failures
+/// is recorded too, which resets the count.
 pub async fn authenticate(
     store: &dyn Store,
+    lockout: LockoutPolicy,
     admin_id: &str,
     password: &str,
+    now: DateTime<Utc>,
 ) -> Result<Administrator, AdministratorError> {
     let record = store.administrators().find(admin_id).await?;
+    let count = administrator_lockout::failure_count(store, admin_id, lockout).await?;
     let phc = record
         .as_ref()
         .filter(|r| r.enabled)
         .map(|r| r.password_hash.clone());
     let verified = verify_password(phc, password.to_owned()).await;
     match record {
-        Some(record) if verified && record.enabled => Ok(Administrator {
-            id: record.admin_id,
-            cf: record.cf,
-            scope: record.scope,
-        }),
+        Some(record) if verified && record.enabled && !count.locked_at(now) => {
+            let admin = Administrator {
+                id: record.admin_id,
+                cf: record.cf,
+                scope: record.scope,
+            };
+            if count.failures > 0 {
+                let detail = format!("after {} failed attempts", count.failures);
+                let actor = Actor::Administrator(admin.clone());
+                let id = admin.id.clone();
+                report_result(
+                    store,
+                    &actor,
+                    Action::Authenticate,
+                    &id,
+                    Some(&detail),
+                    None,
+                )
+                .await?;
+            }
+            Ok(admin)
+        }
         _ => {
             let claimed_id: String = admin_id.chars().take(64).collect();
+            let after = count.after_failure(now, lockout);
+            let detail = match after.locked_until {
+                Some(until) if !count.locked_at(now) && after.locked_at(now) => {
+                    tracing::warn!(
+                        admin_id = claimed_id,
+                        "administrator locked after consecutive failed passwords"
+                    );
+                    Some(format!(
+                        "locked until {} after {} failed attempts",
+                        until.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                        after.failures
+                    ))
+                }
+                _ => None,
+            };
             let actor = Actor::Unauthenticated {
                 claimed_id: claimed_id.clone(),
             };
@@ -274,13 +316,58 @@ pub async fn authenticate(
                 &actor,
                 Action::Authenticate,
                 &claimed_id,
-                None,
+                detail.as_deref(),
                 error,
             )
             .await?;
             Err(refusal.into())
         }
     }
+}
+
+/// What unlocking an administrator found: their lock (if still in force) and failures, now
+/// forgotten.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AdministratorUnlocked {
+    pub was_locked_until: Option<DateTime<Utc>>,
+    pub failures: u32,
+}
+
+/// A central administrator lifts the lock failed passwords left on another administrator (of
+/// an ASL, or central) and forgets the failures. A central administrator locked out with no
+/// other to unlock them waits for the lock to expire (`auth.lockout_minutes`).
+pub async fn unlock(
+    store: &dyn Store,
+    actor: &Administrator,
+    admin_id: &str,
+    lockout: LockoutPolicy,
+    now: DateTime<Utc>,
+) -> Result<AdministratorUnlocked, AdministratorError> {
+    let outcome = async {
+        actor.require_central()?;
+        if store.administrators().find(admin_id).await?.is_none() {
+            return Err(AdministratorError::NoSuchAdministrator(
+                admin_id.chars().take(64).collect(),
+            ));
+        }
+        let count = administrator_lockout::failure_count(store, admin_id, lockout).await?;
+        Ok(AdministratorUnlocked {
+            was_locked_until: count.locked_until.filter(|_| count.locked_at(now)),
+            failures: count.failures,
+        })
+    }
+    .await;
+    let actor_ = Actor::Administrator(actor.clone());
+    report_result(
+        store,
+        &actor_,
+        Action::UnlockAdministrator,
+        admin_id,
+        None,
+        error_of(&outcome),
+    )
+    .await?;
+    outcome
 }
 
 /// An administrator added, with their generated password (to be told to them once).
@@ -443,6 +530,11 @@ mod tests {
     use super::*;
     use crate::store;
 
+    const POLICY: LockoutPolicy = LockoutPolicy {
+        max_failures: 3,
+        lock_for: chrono::Duration::minutes(15),
+    };
+
     fn cf(text: &str) -> CodiceFiscale {
         CodiceFiscale::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"))
     }
@@ -460,12 +552,19 @@ mod tests {
         ));
         assert!(store.administrators().find("other").await?.is_none());
 
-        let wrong = authenticate(store.as_ref(), "central", "wrong").await;
+        let wrong = authenticate(store.as_ref(), POLICY, "central", "wrong", Utc::now()).await;
         assert!(matches!(
             wrong,
             Err(AdministratorError::Refused(Refusal::Credentials))
         ));
-        let central = authenticate(store.as_ref(), "central", &first.password).await?;
+        let central = authenticate(
+            store.as_ref(),
+            POLICY,
+            "central",
+            &first.password,
+            Utc::now(),
+        )
+        .await?;
         let form = AdministratorForm {
             admin_id: "asl201",
             cf: "VRDLGI70B02F205J",
@@ -474,7 +573,14 @@ mod tests {
             asl: Some("201"),
         };
         let added = add(store.as_ref(), &central, form.parse()?, None).await?;
-        let asl_admin = authenticate(store.as_ref(), "asl201", &added.password).await?;
+        let asl_admin = authenticate(
+            store.as_ref(),
+            POLICY,
+            "asl201",
+            &added.password,
+            Utc::now(),
+        )
+        .await?;
         assert_eq!(
             describe(&asl_admin.scope()),
             "ASL 201 of region 120".to_owned()
@@ -493,11 +599,84 @@ mod tests {
         ));
         set_enabled(store.as_ref(), &central, "asl201", false).await?;
         assert!(matches!(
-            authenticate(store.as_ref(), "asl201", &added.password).await,
+            authenticate(
+                store.as_ref(),
+                POLICY,
+                "asl201",
+                &added.password,
+                Utc::now()
+            )
+            .await,
             Err(AdministratorError::Refused(Refusal::Credentials))
         ));
         assert!(matches!(
             set_enabled(store.as_ref(), &central, "nobody", true).await,
+            Err(AdministratorError::NoSuchAdministrator(_))
+        ));
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn failed_passwords_lock_an_administrator_until_a_central_one_unlocks_them(
+    ) -> Result<(), Box<dyn std::error::Error>> {
+        let store = store::connect("sqlite::memory:").await?;
+        let first = bootstrap(store.as_ref(), "central", cf("GLLLRA70M41H501E"), "").await?;
+        let now = Utc::now();
+        let central = authenticate(store.as_ref(), POLICY, "central", &first.password, now).await?;
+        let form = AdministratorForm {
+            admin_id: "asl201",
+            cf: "FRRMRC75P12H501H",
+            display_name: "",
+            region: Some("120"),
+            asl: Some("201"),
+        };
+        let added = add(store.as_ref(), &central, form.parse()?, None).await?;
+        let login = |password: &str, at| {
+            let password = password.to_owned();
+            let store = store.clone();
+            async move { authenticate(store.as_ref(), POLICY, "asl201", &password, at).await }
+        };
+        let refused = |r: &Result<Administrator, AdministratorError>| {
+            matches!(r, Err(AdministratorError::Refused(Refusal::Credentials)))
+        };
+        // Two failures, then a success: the count starts again.
+        for _ in 0..2 {
+            assert!(refused(&login("wrong", now).await));
+        }
+        let asl_admin = login(&added.password, now).await?;
+        for _ in 0..2 {
+            assert!(refused(&login("wrong", now).await));
+        }
+        assert!(login(&added.password, now).await.is_ok(), "not locked at 2");
+        for _ in 0..3 {
+            assert!(refused(&login("wrong", now).await));
+        }
+        assert!(
+            refused(&login(&added.password, now).await),
+            "locked: the right password is refused like a wrong one"
+        );
+        assert!(
+            login(
+                &added.password,
+                now + POLICY.lock_for + chrono::Duration::minutes(1)
+            )
+            .await
+            .is_ok(),
+            "the lock expires (the log times failures when it records them)"
+        );
+        for _ in 0..3 {
+            assert!(refused(&login("wrong", now).await));
+        }
+        assert!(matches!(
+            unlock(store.as_ref(), &asl_admin, "asl201", POLICY, now).await,
+            Err(AdministratorError::Refused(Refusal::NotCentral { .. }))
+        ));
+        let unlocked = unlock(store.as_ref(), &central, "asl201", POLICY, now).await?;
+        assert_eq!(unlocked.failures, 3);
+        assert!(unlocked.was_locked_until.is_some_and(|until| until > now));
+        assert!(login(&added.password, now).await.is_ok(), "unlocked");
+        assert!(matches!(
+            unlock(store.as_ref(), &central, "nobody", POLICY, now).await,
             Err(AdministratorError::NoSuchAdministrator(_))
         ));
         Ok(())

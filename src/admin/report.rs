@@ -11,12 +11,14 @@ use super::administrators::Actor;
 /// What an administrator did or tried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
-    /// An administrator's id and password checked (reported when refused).
+    /// An administrator's id and password checked (reported when refused, and when accepted
+    /// after refusals: that resets their count of failures).
     Authenticate,
     Bootstrap,
     AddAdministrator,
     DisableAdministrator,
     EnableAdministrator,
+    UnlockAdministrator,
     AddUser,
     EditUser,
     DisableUser,
@@ -26,6 +28,7 @@ pub enum Action {
     ResetPassword,
     ResetPincode,
     Unlock,
+    AssignAsl,
 }
 
 impl Action {
@@ -36,6 +39,7 @@ impl Action {
             Action::AddAdministrator => "administrator add",
             Action::DisableAdministrator => "administrator disable",
             Action::EnableAdministrator => "administrator enable",
+            Action::UnlockAdministrator => "administrator unlock",
             Action::AddUser => "user add",
             Action::EditUser => "user edit",
             Action::DisableUser => "user disable",
@@ -45,6 +49,7 @@ impl Action {
             Action::ResetPassword => "user reset-password",
             Action::ResetPincode => "user reset-pincode",
             Action::Unlock => "user unlock",
+            Action::AssignAsl => "user assign-asl",
         }
     }
 }
@@ -58,6 +63,7 @@ impl Action {
             Action::AddAdministrator => AdminOperation::AdminCreate,
             Action::DisableAdministrator => AdminOperation::AdminDisable,
             Action::EnableAdministrator => AdminOperation::AdminEnable,
+            Action::UnlockAdministrator => AdminOperation::AdminUnlock,
             Action::AddUser => AdminOperation::UserCreate,
             Action::EditUser => AdminOperation::UserEdit,
             Action::DisableUser => AdminOperation::UserDisable,
@@ -67,6 +73,7 @@ impl Action {
             Action::ResetPassword => AdminOperation::UserResetPassword,
             Action::ResetPincode => AdminOperation::UserResetPincode,
             Action::Unlock => AdminOperation::UserUnlock,
+            Action::AssignAsl => AdminOperation::UserAssignAsl,
         }
     }
 }

@@ -15,9 +15,9 @@ use crate::domain::{
 };
 use crate::identity::password::hash_secret;
 use crate::pki::sealing::SealingKey;
-use crate::store::{OperatorDetails, Store, StoreError, UserRecord};
+use crate::store::{AdministratorScope, OperatorDetails, Store, StoreError, UserRecord};
 
-use super::administrators::{error_of, report_result, Actor, Administrator, Refusal};
+use super::administrators::{describe, error_of, report_result, Actor, Administrator, Refusal};
 use super::operator_details::{
     agrees_with_cf, implied_by_cf, DetailsChange, DetailsForm, InvalidDetail,
 };
@@ -152,6 +152,13 @@ pub enum UserError {
     Refused(#[from] Refusal),
     #[error("no user '{0}'")]
     NoSuchUser(String),
+    #[error(
+        "user '{user}' belongs to {scope} already: only a user without an ASL is assigned one \
+         (their ASL's security administrator administers them)"
+    )]
+    HasAsl { user: String, scope: String },
+    #[error("user '{user}' is of region {region}: assign them an ASL of that region")]
+    OtherRegion { user: String, region: RegionCode },
     #[error("hashing a secret failed: {0}")]
     Hash(String),
     #[error(
@@ -434,7 +441,12 @@ async fn view(store: &dyn Store, user: UserRecord) -> Result<UserView, UserError
 }
 
 fn no_such_user(user_id: &str) -> UserError {
-    UserError::NoSuchUser(user_id.chars().take(64).collect())
+    UserError::NoSuchUser(quoted_id(user_id))
+}
+
+/// A user id as an error message quotes it: at most 64 characters.
+fn quoted_id(user_id: &str) -> String {
+    user_id.chars().take(64).collect()
 }
 
 pub(super) async fn report(
@@ -447,6 +459,61 @@ pub(super) async fn report(
 ) -> Result<(), AdminActionNotRecorded> {
     let actor = Actor::Administrator(actor.clone());
     report_result(store, &actor, action, target, detail, error).await
+}
+
+/// The central administrator puts an operator who has no ASL (registered before ASL scoping,
+/// so administered by nobody) in `asl` of `region`: from then on that ASL's security
+/// administrator administers them. Anyone else is refused, and so is a user who has an ASL
+/// already (moving an operator between ASLs is not this) or whose region is another.
+pub async fn assign_asl(
+    store: &dyn Store,
+    actor: &Administrator,
+    user_id: &str,
+    region: RegionCode,
+    asl: AslCode,
+) -> Result<(), UserError> {
+    let outcome = async {
+        actor.require_central()?;
+        let user = store
+            .directory()
+            .find_user(user_id)
+            .await?
+            .ok_or_else(|| no_such_user(user_id))?;
+        match (user.region, user.asl) {
+            (Some(has_region), Some(has_asl)) => {
+                return Err(UserError::HasAsl {
+                    user: quoted_id(user_id),
+                    scope: describe(&AdministratorScope::Asl {
+                        region: has_region,
+                        asl: has_asl,
+                    }),
+                })
+            }
+            (Some(has_region), None) if has_region != region => {
+                return Err(UserError::OtherRegion {
+                    user: quoted_id(user_id),
+                    region: has_region,
+                })
+            }
+            _ => {}
+        }
+        if !store.directory().assign_asl(user_id, region, asl).await? {
+            return Err(no_such_user(user_id));
+        }
+        Ok(())
+    }
+    .await;
+    let detail = describe(&AdministratorScope::Asl { region, asl });
+    report(
+        store,
+        actor,
+        Action::AssignAsl,
+        user_id,
+        Some(&detail),
+        error_of(&outcome),
+    )
+    .await?;
+    outcome
 }
 
 /// What an unlock found: the user's lock (if it was still in force) and failures, now forgotten.

@@ -17,7 +17,7 @@ use crate::admin::operator_details::DetailsForm;
 use crate::admin::passwords;
 use crate::admin::pincodes;
 use crate::admin::users::{self, Secrets, UserEdit, UserForm, UserView};
-use crate::domain::{CodiceFiscale, Email, PhoneNumber, Profile, Sex};
+use crate::domain::{AslCode, CodiceFiscale, Email, PhoneNumber, Profile, RegionCode, Sex};
 use crate::identity::password_policy::PasswordPolicy;
 use crate::pki::sealing::SealingKey;
 use crate::store::{AdministratorRecord, AdministratorScope, Store};
@@ -169,6 +169,18 @@ pub enum UsersCommand {
         #[arg(long)]
         user_id: String,
     },
+    /// Put an operator who has no ASL (registered before ASL scoping) in an ASL: the central
+    /// administrator only; from then on that ASL's administrator administers them.
+    AssignAsl {
+        #[command(flatten)]
+        acting: Acting,
+        #[arg(long)]
+        user_id: String,
+        #[arg(long)]
+        region: String,
+        #[arg(long)]
+        asl: String,
+    },
     /// Unlock an operator of your ASL locked by failed credentials (and forget the failures).
     Unlock {
         #[command(flatten)]
@@ -258,6 +270,14 @@ pub enum AdminsCommand {
     },
     /// Enable a disabled security administrator again (the central administrator only).
     Enable {
+        #[command(flatten)]
+        acting: Acting,
+        #[arg(long)]
+        admin_id: String,
+    },
+    /// Unlock a security administrator locked by failed passwords, and forget the failures (the
+    /// central administrator only).
+    Unlock {
         #[command(flatten)]
         acting: Acting,
         #[arg(long)]
@@ -448,6 +468,21 @@ pub async fn users(command: UsersCommand) -> anyhow::Result<()> {
             println!("{PINCODE_NOTE}");
         }
         UsersCommand::Pincode { target, user_id } => pincode(&target, &user_id).await?,
+        UsersCommand::AssignAsl {
+            acting,
+            user_id,
+            region,
+            asl,
+        } => {
+            let region = RegionCode::parse(&region).map_err(|e| anyhow!("--region: {e}"))?;
+            let asl = AslCode::parse(&asl).map_err(|e| anyhow!("--asl: {e}"))?;
+            let (store, admin) = act(&acting).await?;
+            users::assign_asl(store.as_ref(), &admin, &user_id, region, asl).await?;
+            println!(
+                "user {user_id} assigned to ASL {asl} of region {region}: its security \
+                 administrator administers them"
+            );
+        }
         UsersCommand::Unlock { acting, user_id } => unlock(&acting, &user_id).await?,
     }
     Ok(())
@@ -610,6 +645,25 @@ pub async fn admins(command: AdminsCommand) -> anyhow::Result<()> {
             administrators::set_enabled(store.as_ref(), &admin, &admin_id, true).await?;
             println!("administrator {admin_id} enabled");
         }
+        AdminsCommand::Unlock { acting, admin_id } => {
+            let lockout = lockout_of(&acting.target)?;
+            let (store, admin) = act(&acting).await?;
+            let now = chrono::Utc::now();
+            let unlocked =
+                administrators::unlock(store.as_ref(), &admin, &admin_id, lockout, now).await?;
+            match unlocked.was_locked_until {
+                Some(until) => println!(
+                    "administrator {admin_id} unlocked (it was locked until {}, after {} failed \
+                     attempts)",
+                    until.to_rfc3339_opts(SecondsFormat::Secs, true),
+                    unlocked.failures
+                ),
+                None => println!(
+                    "administrator {admin_id} was not locked; its {} failed attempts are forgotten",
+                    unlocked.failures
+                ),
+            }
+        }
     }
     Ok(())
 }
@@ -640,14 +694,28 @@ pub async fn admin(command: AdminCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Opens the store and authenticates the acting administrator.
+/// Opens the store and authenticates the acting administrator (failures count toward their
+/// lockout, under the target's `[auth]` settings).
 async fn act(acting: &Acting) -> anyhow::Result<(std::sync::Arc<dyn Store>, Administrator)> {
     let password = admin_password(&acting.admin)?;
+    let lockout = lockout_of(&acting.target)?;
     let store = open_store(&acting.target).await?;
-    let admin = administrators::authenticate(store.as_ref(), &acting.admin, &password)
-        .await
-        .map_err(|e| anyhow!("--as {}: {e}", acting.admin))?;
+    let admin = administrators::authenticate(
+        store.as_ref(),
+        lockout,
+        &acting.admin,
+        &password,
+        chrono::Utc::now(),
+    )
+    .await
+    .map_err(|e| anyhow!("--as {}: {e}", acting.admin))?;
     Ok((store, admin))
+}
+
+/// When failed credentials lock an account, in the target's settings.
+fn lockout_of(target: &Target) -> anyhow::Result<crate::store::LockoutPolicy> {
+    let config = target_config(target)?;
+    Ok(crate::identity::identify::lockout_policy(&config.auth))
 }
 
 /// The acting administrator's password: [`PASSWORD_ENV`], or typed on the terminal without echo.

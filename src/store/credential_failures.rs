@@ -21,6 +21,27 @@ impl FailureCount {
     pub fn locked_at(&self, now: DateTime<Utc>) -> bool {
         self.locked_until.is_some_and(|until| until > now)
     }
+
+    /// The count after one more failure at `at`: [`CredentialFailures::record_failure`]'s rule
+    /// (the SQL of `RECORD_FAILURE`), for counts kept elsewhere (administrators', read from the
+    /// access log). A failure while locked counts but does not extend the lock; the first after
+    /// a lock expired counts from one again; the `max_failures`-th locks until `at + lock_for`.
+    pub fn after_failure(self, at: DateTime<Utc>, policy: LockoutPolicy) -> FailureCount {
+        if self.locked_at(at) {
+            return FailureCount {
+                failures: self.failures.saturating_add(1),
+                ..self
+            };
+        }
+        let failures = match self.locked_until {
+            Some(_) => 1,
+            None => self.failures.saturating_add(1),
+        };
+        FailureCount {
+            failures,
+            locked_until: (failures >= policy.max_failures).then(|| at + policy.lock_for),
+        }
+    }
 }
 
 /// When failures lock an account, and for how long.
@@ -133,5 +154,36 @@ fn failure_count((failures, locked_until_ms): (i64, Option<i64>)) -> FailureCoun
     FailureCount {
         failures: u32::try_from(failures).unwrap_or(u32::MAX),
         locked_until: locked_until_ms.and_then(DateTime::from_timestamp_millis),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failure_counts_locks_at_the_maximum_and_starts_again_after_the_lock() {
+        let policy = LockoutPolicy {
+            max_failures: 3,
+            lock_for: Duration::minutes(15),
+        };
+        let t0 = DateTime::from_timestamp_millis(1_700_000_000_000).unwrap_or_default();
+        let minute = Duration::minutes(1);
+        let mut count = FailureCount::default();
+        for n in 0..2 {
+            count = count.after_failure(t0 + minute * n, policy);
+        }
+        assert_eq!((count.failures, count.locked_until), (2, None));
+        let locking = t0 + minute * 2;
+        count = count.after_failure(locking, policy);
+        assert_eq!(count.locked_until, Some(locking + policy.lock_for));
+        count = count.after_failure(locking + minute, policy);
+        assert_eq!(
+            (count.failures, count.locked_until),
+            (4, Some(locking + policy.lock_for)),
+            "counted, not extended"
+        );
+        count = count.after_failure(locking + policy.lock_for, policy);
+        assert_eq!((count.failures, count.locked_until), (1, None));
     }
 }

@@ -37,6 +37,15 @@ pub trait Directory: Send + Sync {
     /// Enables or disables a user; `false` if there is no such user.
     async fn set_user_enabled(&self, user_id: &str, enabled: bool) -> Result<bool, StoreError>;
 
+    /// Puts a user who has no ASL (registered before ASL scoping) in `asl` of `region`; `false`
+    /// if there is no such user or they have an ASL already (checked in the same statement).
+    async fn assign_asl(
+        &self,
+        user_id: &str,
+        region: RegionCode,
+        asl: AslCode,
+    ) -> Result<bool, StoreError>;
+
     /// The users of one ASL (of one region), or every user when `asl` is `None`, by id.
     async fn list_users(
         &self,
@@ -185,6 +194,10 @@ const RECORD_ACCESS: &str = "INSERT INTO user_last_access (user_id, last_access_
      THEN excluded.last_access_ms ELSE user_last_access.last_access_ms END";
 
 const SET_USER_ENABLED: &str = "UPDATE users SET enabled = $2 WHERE user_id = $1";
+
+/// Only a user without an ASL: one that has one keeps it, whatever raced.
+const ASSIGN_ASL: &str = "UPDATE users SET region = $2, asl = $3 \
+     WHERE user_id = $1 AND (asl IS NULL OR region IS NULL)";
 
 const LIST_USERS: &str = concat!(
     user_columns!(),
@@ -357,6 +370,22 @@ where
             .execute(self)
             .await
             .map_err(StoreError::query("enabling or disabling a user failed"))?;
+        Ok(DB::rows_affected(&result) == 1)
+    }
+
+    async fn assign_asl(
+        &self,
+        user_id: &str,
+        region: RegionCode,
+        asl: AslCode,
+    ) -> Result<bool, StoreError> {
+        let result = sqlx::query(ASSIGN_ASL)
+            .bind(user_id)
+            .bind(region.as_str())
+            .bind(asl.as_str())
+            .execute(self)
+            .await
+            .map_err(StoreError::query("assigning a user's ASL failed"))?;
         Ok(DB::rows_affected(&result) == 1)
     }
 

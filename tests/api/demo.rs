@@ -205,7 +205,15 @@ async fn the_demo_directory_serves_its_callers_and_is_reused_as_it_is() -> TestR
         (demo::DEMO_CENTRAL_ADMIN_ID, &again.admin_passwords.0),
         (demo::DEMO_ASL_ADMIN_ID, &again.admin_passwords.1),
     ] {
-        tsgate::admin::administrators::authenticate(store.as_ref(), id, password).await?;
+        let lockout = tsgate::identity::identify::lockout_policy(&again.config.auth);
+        tsgate::admin::administrators::authenticate(
+            store.as_ref(),
+            lockout,
+            id,
+            password,
+            chrono::Utc::now(),
+        )
+        .await?;
     }
     let operators = tsgate::store::Directory::list_users(
         store.directory(),

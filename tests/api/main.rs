@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed set-up is a failed test
 
 mod admin_audit;
+mod administrators;
 mod asl;
 mod audit;
 mod bad_input;
