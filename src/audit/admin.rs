@@ -84,7 +84,7 @@ pub enum AdminOperation {
 }
 
 impl AdminOperation {
-    pub const ALL: [AdminOperation; 26] = [
+    pub const ALL: [AdminOperation; 28] = [
         AdminOperation::UserCreate,
         AdminOperation::UserEdit,
         AdminOperation::UserDisable,
