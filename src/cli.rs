@@ -406,19 +406,21 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             let demo = demo::prepare(&dir, listen).await?;
             telemetry::init(&demo.config.log);
             let application = Application::build_holding(demo.config.clone(), store_lock).await?;
+            let shutdown = shutdown_signal()?;
             println!("{}", demo::banner(&demo, application.admin_addr()?));
-            application.run_until(shutdown_signal()).await?;
+            application.run_until(shutdown).await?;
         }
         Command::Serve { config } => {
             let config = Config::load(&config)?;
             telemetry::init(&config.log);
             let application = Application::build(config).await?;
+            let shutdown = shutdown_signal()?;
             tracing::info!(
                 address = %application.local_addr()?,
                 admin = %application.admin_addr()?,
                 "tsgate serving"
             );
-            application.run_until(shutdown_signal()).await?;
+            application.run_until(shutdown).await?;
         }
         Command::Users(command) => administration::users(command).await?,
         Command::Admins(command) => administration::admins(command).await?,
