@@ -443,6 +443,29 @@ pub struct AuthConfig {
     /// writes (`certs/secrets.key`). Without it, what needs it is refused with a clear error.
     #[serde(default)]
     pub secrets_key: Option<PathBuf>,
+    /// Operators' second factor, a TOTP code (RFC 6238) from an authenticator app: `off`,
+    /// `optional` (an operator may enroll) or `required` (an operator without one enrolls at
+    /// first login, and is refused until then). Anything but `off` needs `secrets_key`.
+    #[serde(default)]
+    pub totp: TotpMode,
+    /// Whether an enrolled operator's SOAP calls and CSV downloads (practice software, with
+    /// password and pincode) also carry the current code, in the `X-TSGate-TOTP` header. Off by
+    /// default: there the pincode is the second factor, as seed 004 makes it.
+    #[serde(default)]
+    pub totp_on_soap: bool,
+}
+
+/// `auth.totp`: whether operators have a TOTP second factor.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum TotpMode {
+    /// No codes are asked or enrolled (an enrollment made earlier is kept, unused).
+    #[default]
+    Off,
+    /// An operator may enroll (`tsgate users totp enroll`); once enrolled, codes are asked.
+    Optional,
+    /// Every operator must: one without it enrolls at first login and is refused until then.
+    Required,
 }
 
 impl Default for AuthConfig {
@@ -458,6 +481,8 @@ impl Default for AuthConfig {
             password_max_age_days: defaults::password_max_age_days(),
             password_history: defaults::password_history(),
             secrets_key: None,
+            totp: TotpMode::Off,
+            totp_on_soap: false,
         }
     }
 }
@@ -872,6 +897,13 @@ impl Config {
         if auth.password_history == 0 {
             return Err(ConfigError(
                 "auth.password_history must be at least 1 (the current password)".into(),
+            ));
+        }
+        if auth.totp != TotpMode::Off && auth.secrets_key.is_none() {
+            return Err(ConfigError(
+                "auth.totp needs auth.secrets_key (the key that seals TOTP secrets at rest; \
+                 `tsgate certs init` writes certs/secrets.key)"
+                    .into(),
             ));
         }
         for (code, region) in &self.saml.regions {

@@ -1586,6 +1586,9 @@ impl Store for Instrumented {
     fn data_retention(&self) -> &dyn tsgate::store::DataRetention {
         self.inner.data_retention()
     }
+    fn totp(&self) -> &dyn tsgate::store::Totp {
+        self.inner.totp()
+    }
 }
 
 /// Appends pass through the holds and failures the test asks for.
@@ -3435,4 +3438,145 @@ async fn retention_purges_old_data_and_the_chain_still_verifies(db: Arc<TestDb>)
         .expect("purge again");
     assert_eq!(again.total(), 0);
     assert_eq!(read_all(store.as_ref()).await.len(), entries.len());
+}
+
+// --- TOTP second factor (issue #10 item 9) -------------------------------------------------------
+
+on_both_backends!(
+    totp_enrollment_is_confirmed_once_and_reset,
+    totp_steps_are_accepted_once_even_concurrently,
+);
+
+/// An enrollment starts unconfirmed (replaceable), is confirmed only for the secret that was
+/// shown, then stays until reset; it goes with its user.
+async fn totp_enrollment_is_confirmed_once_and_reset(db: Arc<TestDb>) {
+    let store = &*db.store;
+    let totp = store.totp();
+    let at = base_time();
+    assert!(!totp
+        .start_enrollment("alice", "sealed-0", at)
+        .await
+        .expect("start"));
+    store
+        .directory()
+        .add_user(&user("alice", "RSSMRA80A01H501U"))
+        .await
+        .expect("add");
+    assert_eq!(totp.totp("alice").await.expect("read"), None);
+    assert!(totp
+        .start_enrollment("alice", "sealed-1", at)
+        .await
+        .expect("start"));
+    // Started again before it was confirmed: the new secret replaces the first.
+    assert!(totp
+        .start_enrollment("alice", "sealed-2", at)
+        .await
+        .expect("again"));
+    let pending = totp.totp("alice").await.expect("read").expect("a row");
+    assert_eq!(
+        (
+            pending.sealed_secret.as_str(),
+            pending.confirmed,
+            pending.last_step
+        ),
+        ("sealed-2", false, None)
+    );
+    assert_eq!(pending.created_at, at);
+    assert!(
+        !format!("{pending:?}").contains("sealed-2"),
+        "Debug hides it"
+    );
+    // A pending secret accepts no code; only the secret shown can be confirmed.
+    assert!(!totp
+        .accept_step("alice", "sealed-2", 100, store::StepReuse::Never)
+        .await
+        .expect("accept"));
+    assert!(!totp
+        .confirm("alice", "sealed-1", 100)
+        .await
+        .expect("confirm"));
+    assert!(totp
+        .confirm("alice", "sealed-2", 100)
+        .await
+        .expect("confirm"));
+    assert!(!totp.confirm("alice", "sealed-2", 101).await.expect("twice"));
+    let enrolled = totp.totp("alice").await.expect("read").expect("a row");
+    assert_eq!((enrolled.confirmed, enrolled.last_step), (true, Some(100)));
+    // Confirmed: a new enrollment is refused until an administrator resets it.
+    assert!(!totp
+        .start_enrollment("alice", "sealed-3", at)
+        .await
+        .expect("start"));
+    assert!(totp.reset("alice").await.expect("reset"));
+    assert!(!totp.reset("alice").await.expect("nothing left"));
+    assert_eq!(totp.totp("alice").await.expect("read"), None);
+    assert!(totp
+        .start_enrollment("alice", "sealed-3", at)
+        .await
+        .expect("start"));
+    db.exec_guarded("DELETE FROM users WHERE user_id = 'alice'")
+        .await
+        .expect("delete");
+    assert_eq!(totp.totp("alice").await.expect("read"), None);
+}
+
+/// A step is accepted once (a person), or again within the same step (software); never an
+/// earlier one; and of many gateways racing with one code, exactly one wins.
+async fn totp_steps_are_accepted_once_even_concurrently(db: Arc<TestDb>) {
+    use tsgate::store::StepReuse::{Never, SameStep};
+    let store = db.store.clone();
+    store
+        .directory()
+        .add_user(&user("alice", "RSSMRA80A01H501U"))
+        .await
+        .expect("add");
+    let totp = store.totp();
+    totp.start_enrollment("alice", "sealed", base_time())
+        .await
+        .expect("start");
+    assert!(totp.confirm("alice", "sealed", 10).await.expect("confirm"));
+    for (step, reuse, accepted) in [
+        (10, Never, false),
+        (9, SameStep, false),
+        (10, SameStep, true),
+        (11, Never, true),
+        (11, Never, false),
+        (11, SameStep, true),
+        (10, SameStep, false),
+        (13, SameStep, true),
+    ] {
+        assert_eq!(
+            totp.accept_step("alice", "sealed", step, reuse)
+                .await
+                .expect("accept"),
+            accepted,
+            "step {step} {reuse:?}"
+        );
+    }
+    assert!(
+        !totp
+            .accept_step("alice", "other", 20, Never)
+            .await
+            .expect("accept"),
+        "another secret"
+    );
+    let tasks: Vec<_> = (0..16)
+        .map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                store
+                    .totp()
+                    .accept_step("alice", "sealed", 14, Never)
+                    .await
+                    .expect("accept")
+            })
+        })
+        .collect();
+    let mut winners = 0;
+    for task in tasks {
+        winners += usize::from(task.await.expect("task"));
+    }
+    assert_eq!(winners, 1, "one code, one acceptance");
+    let row = totp.totp("alice").await.expect("read").expect("row");
+    assert_eq!(row.last_step, Some(14));
 }

@@ -17,6 +17,7 @@ pub mod password;
 pub mod password_policy;
 pub mod peer;
 pub mod region_permissions;
+pub mod totp;
 
 pub use caller::{Caller, OperatorAuth};
 pub use credentials::{Basic, Credentials};

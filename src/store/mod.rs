@@ -5,9 +5,9 @@
 //! titolari authorise ([`Substitutions`]), serology tests ([`Serology`]), ASLs' daily counts
 //! ([`AslCounts`]), the issuer slots of transaction ids ([`Issuers`]), the certificates the
 //! gateway CA issued ([`Certificates`]), users' password state ([`Passwords`]), the sealed
-//! second halves of their pincodes ([`Pincodes`]), failed credentials
-//! ([`CredentialFailures`]), the Commissioner's report ([`Commissioner`]) and the retention of
-//! the data sets ([`DataRetention`]).
+//! second halves of their pincodes ([`Pincodes`]), operators' TOTP second factors ([`Totp`]),
+//! failed credentials ([`CredentialFailures`]), the Commissioner's report ([`Commissioner`]) and
+//! the retention of the data sets ([`DataRetention`]).
 //!
 //! Two backends that pass the same tests: SQLite (embedded default, a file under `./data`) and
 //! PostgreSQL (production). Each concern's SQL is plain constants in its file, written once
@@ -43,6 +43,7 @@ pub mod serology;
 pub mod sqlite;
 pub mod staging;
 pub mod substitutions;
+pub mod totp;
 pub mod transaction_writes;
 
 use std::sync::Arc;
@@ -74,6 +75,7 @@ pub use process_lock::StoreLock;
 pub use serology::{NewSerologyTest, SendState, SentTest, SentTestQuery, Serology, SerologyCancel};
 pub use staging::{StaffMatch, StaffMember, StagedApply, StagedAssistito, StagedImport, Staging};
 pub use substitutions::{Substitution, Substitutions};
+pub use totp::{StepReuse, Totp, TotpRecord};
 pub use transaction_writes::{PendingWrite, TransactionWrite};
 
 /// Everything the gateway keeps between requests. Used as `Arc<dyn Store>`.
@@ -130,6 +132,9 @@ pub trait Store: Send + Sync {
 
     /// The retention purge of serology tests, ASL counts, staff lists and statistics.
     fn data_retention(&self) -> &dyn DataRetention;
+
+    /// Operators' TOTP secrets (sealed), enrollments and the last step each accepted.
+    fn totp(&self) -> &dyn Totp;
 }
 
 /// Why a store operation failed. Messages never contain credentials from the URL.

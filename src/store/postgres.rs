@@ -17,7 +17,7 @@ use super::transaction_writes::push_write;
 use super::{
     AccessLog, AccessLogAnchor, Administrators, AslCounts, Certificates, ChainedEntry,
     Commissioner, CredentialFailures, DataRetention, Directory, Issuers, Passwords, Patients,
-    PendingWrite, Pincodes, Serology, Staging, Store, StoreError, Substitutions,
+    PendingWrite, Pincodes, Serology, Staging, Store, StoreError, Substitutions, Totp,
 };
 
 const BACKEND: &str = "postgres";
@@ -135,6 +135,10 @@ impl Store for PostgresStore {
     }
 
     fn data_retention(&self) -> &dyn DataRetention {
+        &self.pool
+    }
+
+    fn totp(&self) -> &dyn Totp {
         &self.pool
     }
 }

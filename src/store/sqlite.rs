@@ -23,7 +23,7 @@ use super::transaction_writes::push_write;
 use super::{
     AccessLog, AccessLogAnchor, Administrators, AslCounts, Certificates, ChainedEntry,
     Commissioner, CredentialFailures, DataRetention, Directory, Issuers, Passwords, Patients,
-    PendingWrite, Pincodes, Serology, Staging, Store, StoreError, Substitutions,
+    PendingWrite, Pincodes, Serology, Staging, Store, StoreError, Substitutions, Totp,
 };
 
 const BACKEND: &str = "sqlite";
@@ -173,6 +173,10 @@ impl Store for SqliteStore {
     }
 
     fn data_retention(&self) -> &dyn DataRetention {
+        &self.pool
+    }
+
+    fn totp(&self) -> &dyn Totp {
         &self.pool
     }
 }
