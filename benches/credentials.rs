@@ -22,6 +22,7 @@ use base64::Engine;
 use tsgate::config::AuthConfig;
 use tsgate::domain::CodiceFiscale;
 use tsgate::identity::password::hash_secret;
+use tsgate::identity::second_factor::SecondFactor;
 use tsgate::identity::{Credentials, Identity, Peer, Refused};
 use tsgate::metrics::Metrics;
 use tsgate::pki::{pincode, PincodeKey};
@@ -77,7 +78,8 @@ async fn build_identity(auth: &AuthConfig) -> (Identity, String, Arc<Metrics>) {
     let version = store.directory().version().await.expect("version");
     let key = PincodeKey::from_pem(&key).expect("key");
     let metrics = Arc::new(Metrics::new());
-    let identity = Identity::new(store, key, version, auth, metrics.clone());
+    let second_factor = SecondFactor::off(store.clone());
+    let identity = Identity::new(store, key, second_factor, version, auth, metrics.clone());
     (identity, certificate, metrics)
 }
 

@@ -13,6 +13,7 @@ use tokio::net::TcpListener;
 use crate::admin::certificates::{self, CaFiles};
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::identity::second_factor::SecondFactor;
 use crate::identity::{directory_version, Identity};
 use crate::issuer_lease;
 use crate::jobs::commissario::{daily, pec::PecSender};
@@ -121,9 +122,12 @@ impl Application {
             .version()
             .await
             .context("directory version")?;
+        let second_factor = SecondFactor::from_config(store.clone(), &config.auth)
+            .context("auth.secrets_key (TOTP secrets)")?;
         let identity = Arc::new(Identity::new(
             store.clone(),
             pincode,
+            second_factor,
             directory_version,
             &config.auth,
             metrics.clone(),

@@ -14,13 +14,13 @@ use std::fmt;
 
 use chrono::{DateTime, Utc};
 
+use crate::identity::operator_login::SignedIn;
 use crate::identity::password::hash_secret;
 use crate::identity::password_policy::PasswordPolicy;
 use crate::pki::sealing::{SealFailed, SealingKey, Unsealable};
-use crate::store::{LockoutPolicy, Store, StoreError};
+use crate::store::{Store, StoreError};
 
 use super::administrators::{error_of, Administrator};
-use super::passwords::{verify_own, OwnCredentialsError};
 use super::report::Action;
 use super::users::{generate_pincode, operator_of, report, UserError};
 
@@ -131,9 +131,6 @@ pub async fn reset(
 /// Why an operator was not shown their pincode's second half.
 #[derive(Debug, thiserror::Error)]
 pub enum SecondHalfError {
-    /// Unknown user, wrong password, disabled or locked account: never told apart.
-    #[error("wrong user id or password (or the account is disabled or locked)")]
-    Credentials,
     #[error(
         "the password of user '{0}' is an initial (or expired) one: change it first with \
          `tsgate users passwd`; the second half of the pincode is shown only after that, as at \
@@ -156,25 +153,19 @@ pub enum SecondHalfError {
     Store(#[from] StoreError),
 }
 
-/// "Stampa pincode": the second half of `user_id`'s pincode, for the operator themselves, who
-/// proves it with their `password` ([`verify_own`]: a wrong one counts toward the lockout) and
-/// must have changed their initial password (nor let it expire) under `policy`.
+/// "Stampa pincode": the second half of the pincode of the operator `signed_in` (their password,
+/// and their TOTP code when enrolled, checked by [`crate::identity::operator_login::sign_in`]:
+/// a wrong one counts toward the lockout), who must have changed their initial password (nor let
+/// it expire) under `policy`.
 pub async fn second_half(
     store: &dyn Store,
     key: &SealingKey,
     policy: &PasswordPolicy,
-    lockout: LockoutPolicy,
-    user_id: &str,
-    password: &str,
+    signed_in: &SignedIn,
     now: DateTime<Utc>,
 ) -> Result<PincodeHalf, SecondHalfError> {
+    let user_id = signed_in.user.user_id.as_str();
     let id = || user_id.chars().take(64).collect::<String>();
-    verify_own(store, lockout, user_id, password, now)
-        .await
-        .map_err(|e| match e {
-            OwnCredentialsError::Credentials => SecondHalfError::Credentials,
-            OwnCredentialsError::Store(e) => SecondHalfError::Store(e),
-        })?;
     let state = store.passwords().state(user_id).await?;
     if state.is_none_or(|state| policy.must_change(&state, now)) {
         return Err(SecondHalfError::PasswordMustChange(id()));

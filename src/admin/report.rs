@@ -27,6 +27,7 @@ pub enum Action {
     Revoke,
     ResetPassword,
     ResetPincode,
+    ResetTotp,
     Unlock,
     AssignAsl,
 }
@@ -48,6 +49,7 @@ impl Action {
             Action::Revoke => "profile revoke",
             Action::ResetPassword => "user reset-password",
             Action::ResetPincode => "user reset-pincode",
+            Action::ResetTotp => "user reset-totp",
             Action::Unlock => "user unlock",
             Action::AssignAsl => "user assign-asl",
         }
@@ -72,6 +74,7 @@ impl Action {
             Action::Revoke => AdminOperation::UserRevoke,
             Action::ResetPassword => AdminOperation::UserResetPassword,
             Action::ResetPincode => AdminOperation::UserResetPincode,
+            Action::ResetTotp => AdminOperation::UserResetTotp,
             Action::Unlock => AdminOperation::UserUnlock,
             Action::AssignAsl => AdminOperation::UserAssignAsl,
         }

@@ -14,6 +14,7 @@ use crate::domain::{
     UnknownProfile,
 };
 use crate::identity::password::hash_secret;
+use crate::identity::second_factor::Enrollment;
 use crate::pki::sealing::SealingKey;
 use crate::store::{AdministratorScope, OperatorDetails, Store, StoreError, UserRecord};
 
@@ -263,6 +264,8 @@ pub struct UserView {
     pub last_access: Option<chrono::DateTime<chrono::Utc>>,
     /// When the password was last changed, and whether it is an initial one not yet changed.
     pub password: Option<crate::store::PasswordState>,
+    /// Whether a TOTP second factor is enrolled (never its secret).
+    pub totp: Enrollment,
 }
 
 /// What `users edit` changes: the fields given.
@@ -425,9 +428,11 @@ pub(super) async fn operator_of(
 async fn view(store: &dyn Store, user: UserRecord) -> Result<UserView, UserError> {
     let profiles = store.directory().profiles_of(&user.user_id).await?;
     let password = store.passwords().state(&user.user_id).await?;
+    let totp = Enrollment::from_record(store.totp().totp(&user.user_id).await?.as_ref());
     let today = chrono::Utc::now().date_naive();
     Ok(UserView {
         password,
+        totp,
         details: implied_by_cf(&user.cf, user.details, today),
         last_access: user.last_access,
         user_id: user.user_id,

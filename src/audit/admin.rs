@@ -61,6 +61,7 @@ pub enum AdminOperation {
     UserRevoke,
     UserResetPassword,
     UserResetPincode,
+    UserResetTotp,
     UserUnlock,
     UserAssignAsl,
     AdminAuthenticate,
@@ -84,7 +85,7 @@ pub enum AdminOperation {
 }
 
 impl AdminOperation {
-    pub const ALL: [AdminOperation; 28] = [
+    pub const ALL: [AdminOperation; 29] = [
         AdminOperation::UserCreate,
         AdminOperation::UserEdit,
         AdminOperation::UserDisable,
@@ -93,6 +94,7 @@ impl AdminOperation {
         AdminOperation::UserRevoke,
         AdminOperation::UserResetPassword,
         AdminOperation::UserResetPincode,
+        AdminOperation::UserResetTotp,
         AdminOperation::UserUnlock,
         AdminOperation::UserAssignAsl,
         AdminOperation::AdminAuthenticate,
@@ -126,6 +128,7 @@ impl AdminOperation {
             AdminOperation::UserRevoke => "user-revoke",
             AdminOperation::UserResetPassword => "user-reset-password",
             AdminOperation::UserResetPincode => "user-reset-pincode",
+            AdminOperation::UserResetTotp => "user-reset-totp",
             AdminOperation::UserUnlock => "user-unlock",
             AdminOperation::UserAssignAsl => "user-assign-asl",
             AdminOperation::AdminAuthenticate => "admin-authenticate",

@@ -16,11 +16,16 @@ use crate::admin::administrators::{self, describe, Administrator, AdministratorF
 use crate::admin::operator_details::DetailsForm;
 use crate::admin::passwords;
 use crate::admin::pincodes;
+use crate::admin::totp as admin_totp;
 use crate::admin::users::{self, Secrets, UserEdit, UserForm, UserView};
+use crate::config::TotpMode;
 use crate::domain::{AslCode, CodiceFiscale, Email, PhoneNumber, Profile, RegionCode, Sex};
+use crate::identity::identify::lockout_policy;
+use crate::identity::operator_login::{self, LoginError};
 use crate::identity::password_policy::PasswordPolicy;
+use crate::identity::second_factor::{Enrollment, SecondFactor, SecondFactorError};
 use crate::pki::sealing::SealingKey;
-use crate::store::{AdministratorRecord, AdministratorScope, Store};
+use crate::store::{AdministratorRecord, AdministratorScope, LockoutPolicy, Store};
 
 /// Where the acting administrator's password is read from (else it is asked on the terminal).
 pub const PASSWORD_ENV: &str = "TSGATE_ADMIN_PASSWORD";
@@ -28,6 +33,10 @@ pub const PASSWORD_ENV: &str = "TSGATE_ADMIN_PASSWORD";
 pub const USER_PASSWORD_ENV: &str = "TSGATE_PASSWORD";
 /// `users passwd`: the new password (else asked twice).
 pub const NEW_PASSWORD_ENV: &str = "TSGATE_NEW_PASSWORD";
+/// `users passwd`, `users pincode`, `users totp enroll`: an enrolled operator's current TOTP code (else read
+/// from standard input). Never for confirming an enrollment, whose code depends on the secret
+/// shown: that one is always read from standard input.
+pub const TOTP_ENV: &str = "TSGATE_TOTP";
 
 /// The acting administrator and the gateway they administer.
 #[derive(Args)]
@@ -161,8 +170,20 @@ pub enum UsersCommand {
         #[arg(long)]
         user_id: String,
     },
+    /// Your own TOTP second factor (an operator's), when auth.totp is optional or required.
+    #[command(subcommand)]
+    Totp(TotpCommand),
+    /// Forget the TOTP second factor of an operator of your ASL (a lost phone); they enroll
+    /// again (at their next login when auth.totp = "required").
+    ResetTotp {
+        #[command(flatten)]
+        acting: Acting,
+        #[arg(long)]
+        user_id: String,
+    },
     /// "Stampa pincode": print the second half of your own pincode (an operator's), after your
-    /// password (TSGATE_PASSWORD, or asked); only once the initial password was changed.
+    /// password (TSGATE_PASSWORD, or asked) and, once enrolled, your TOTP code; only once the
+    /// initial password was changed.
     Pincode {
         #[command(flatten)]
         target: Target,
@@ -185,6 +206,19 @@ pub enum UsersCommand {
     Unlock {
         #[command(flatten)]
         acting: Acting,
+        #[arg(long)]
+        user_id: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum TotpCommand {
+    /// Enroll an authenticator app: your password from TSGATE_PASSWORD or asked; prints the
+    /// secret and its otpauth:// URI once, then reads the app's current code from standard
+    /// input. The second factor counts only once that code is right.
+    Enroll {
+        #[command(flatten)]
+        target: Target,
         #[arg(long)]
         user_id: String,
     },
@@ -484,6 +518,20 @@ pub async fn users(command: UsersCommand) -> anyhow::Result<()> {
             );
         }
         UsersCommand::Unlock { acting, user_id } => unlock(&acting, &user_id).await?,
+        UsersCommand::Totp(TotpCommand::Enroll { target, user_id }) => {
+            totp_enroll(&target, &user_id).await?
+        }
+        UsersCommand::ResetTotp { acting, user_id } => {
+            let (store, admin) = act(&acting).await?;
+            if admin_totp::reset(store.as_ref(), &admin, &user_id).await? {
+                println!(
+                    "TOTP of user {user_id} reset; they enroll again (tsgate users totp enroll, \
+                     or at their next login when auth.totp = \"required\")"
+                );
+            } else {
+                println!("user {user_id} had no TOTP to reset");
+            }
+        }
     }
     Ok(())
 }
@@ -509,14 +557,24 @@ async fn pincode(target: &Target, user_id: &str) -> anyhow::Result<()> {
     let key = SealingKey::from_setting(config.auth.secrets_key.as_deref())?;
     let password = secret(USER_PASSWORD_ENV, &format!("password of user {user_id}"))?;
     let store = open_store(target).await?;
+    let factor = SecondFactor::from_config(store.clone(), &config.auth)?;
+    let now = chrono::Utc::now();
+    let signed_in = operator_login::sign_in(
+        store.as_ref(),
+        &factor,
+        lockout_policy(&config.auth),
+        user_id,
+        &password,
+        || current_code(user_id),
+        now,
+    )
+    .await?;
     let second = pincodes::second_half(
         store.as_ref(),
         &key,
         &PasswordPolicy::from_config(&config.auth),
-        crate::identity::identify::lockout_policy(&config.auth),
-        user_id,
-        &password,
-        chrono::Utc::now(),
+        &signed_in,
+        now,
     )
     .await?;
     println!(
@@ -552,20 +610,125 @@ async fn passwd(target: &Target, user_id: &str) -> anyhow::Result<()> {
         .check(user_id, &new)
         .map_err(|e| anyhow!("{e}: nothing changed"))?;
     let store = open_store(target).await?;
-    let lockout = crate::identity::identify::lockout_policy(&config.auth);
-    passwords::change_own(
+    let factor = SecondFactor::from_config(store.clone(), &config.auth)?;
+    let lockout = lockout_policy(&config.auth);
+    let now = chrono::Utc::now();
+    let signed_in = operator_login::sign_in(
         store.as_ref(),
-        &policy,
+        &factor,
         lockout,
         user_id,
         &old,
-        &new,
-        chrono::Utc::now(),
+        || current_code(user_id),
+        now,
     )
     .await
+    .map_err(|e| match e {
+        LoginError::Credentials => passwords::PasswordChangeError::Credentials.into(),
+        other => anyhow::Error::from(other),
+    })
     .map_err(|e| anyhow!("{e}: nothing changed"))?;
+    passwords::change_own(store.as_ref(), &policy, &signed_in, &new, now)
+        .await
+        .map_err(|e| anyhow!("{e}: nothing changed"))?;
     println!("password of user {user_id} changed");
+    if factor.must_enroll(signed_in.enrollment) {
+        println!("auth.totp = \"required\": now enroll your second factor (TOTP)");
+        enroll(store.as_ref(), &factor, lockout, user_id).await?;
+    }
     Ok(())
+}
+
+/// `tsgate users totp enroll`: the operator signs in (password, no code yet), then enrolls.
+async fn totp_enroll(target: &Target, user_id: &str) -> anyhow::Result<()> {
+    if user_id.trim().is_empty() {
+        bail!("--user-id: the user id must not be empty");
+    }
+    let config = target_config(target)?;
+    if config.auth.totp == TotpMode::Off {
+        bail!("TOTP is off on this gateway (auth.totp = \"off\"): nothing to enroll");
+    }
+    let password = secret(USER_PASSWORD_ENV, &format!("password of user {user_id}"))?;
+    let store = open_store(target).await?;
+    let factor = SecondFactor::from_config(store.clone(), &config.auth)?;
+    let lockout = lockout_policy(&config.auth);
+    let signed_in = operator_login::sign_in(
+        store.as_ref(),
+        &factor,
+        lockout,
+        user_id,
+        &password,
+        || current_code(user_id),
+        chrono::Utc::now(),
+    )
+    .await?;
+    if signed_in.enrollment == Enrollment::Active {
+        bail!("{}", SecondFactorError::AlreadyEnrolled);
+    }
+    enroll(store.as_ref(), &factor, lockout, user_id).await
+}
+
+/// Shows a new secret once, then reads the code the app shows for it from standard input: the
+/// enrollment counts only if it is right; a wrong one counts as a failed credential.
+async fn enroll(
+    store: &dyn Store,
+    factor: &SecondFactor,
+    lockout: LockoutPolicy,
+    user_id: &str,
+) -> anyhow::Result<()> {
+    let shown = factor.start_enrollment(user_id, chrono::Utc::now()).await?;
+    {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "totp-secret={}", shown.secret_base32.as_str())?;
+        writeln!(out, "totp-uri={}", shown.uri.as_str())?;
+        writeln!(
+            out,
+            "(shown only now: add it to an authenticator app, then give the code it shows)"
+        )?;
+        out.flush()?;
+    }
+    let code = read_line(&format!("current TOTP code of user {user_id}")).unwrap_or_default();
+    let now = chrono::Utc::now();
+    match factor.confirm_enrollment(user_id, &code, now).await {
+        Ok(()) => {
+            println!("TOTP of user {user_id} enrolled: codes are asked from now on");
+            Ok(())
+        }
+        Err(SecondFactorError::WrongCode) => {
+            if let LoginError::Store(error) =
+                operator_login::failed(store, lockout, true, user_id, now).await
+            {
+                tracing::error!(%error, "a wrong TOTP code could not be counted");
+            }
+            bail!(
+                "wrong TOTP code: the second factor is not enrolled (run tsgate users totp \
+                 enroll again for a new secret)"
+            )
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// An enrolled operator's current code: [`TOTP_ENV`], else a line of standard input.
+fn current_code(user_id: &str) -> Option<String> {
+    match std::env::var(TOTP_ENV) {
+        Ok(code) => Some(code),
+        Err(_) => read_line(&format!("current TOTP code of user {user_id}")),
+    }
+}
+
+/// One line of standard input (after `prompt` on a terminal), without its line end. A TOTP
+/// code is no lasting secret (it is refused once used), so it is read with echo.
+fn read_line(prompt: &str) -> Option<String> {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprint!("{prompt}: ");
+    }
+    let mut line = String::new();
+    match stdin.read_line(&mut line) {
+        Ok(0) | Err(_) => None,
+        Ok(_) => Some(line.trim().to_owned()),
+    }
 }
 
 /// `tsgate users unlock`: says until when the account was locked, and after how many failures.
@@ -793,6 +956,7 @@ fn user_json(user: &UserView) -> serde_json::Value {
         "last_access": user.last_access.map(|at| at.to_rfc3339_opts(SecondsFormat::Secs, true)),
         "password_changed_at": user.password.map(|p| p.changed_at.to_rfc3339_opts(SecondsFormat::Secs, true)),
         "password_must_change": user.password.is_some_and(|p| p.must_change),
+        "totp_enrolled": user.totp == Enrollment::Active,
     })
 }
 
@@ -870,6 +1034,7 @@ fn print_user(user: &UserView) -> std::io::Result<()> {
         "last access: {}",
         last.unwrap_or_else(|| "never".to_owned())
     )?;
+    writeln!(out, "totp:     {}", user.totp.as_str())?;
     if let Some(password) = user.password {
         writeln!(
             out,

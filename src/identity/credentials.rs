@@ -1,6 +1,7 @@
 //! What a request offers to prove who sends it, whatever its transport: the connection's
 //! [`Peer`] and client address, HTTP Basic, and the encrypted pincode as sent (SOAP: the
-//! `pinCode` element; the CSV download: the `X-TSGate-PinCode` header).
+//! `pinCode` element; the CSV download: the `X-TSGate-PinCode` header), and the TOTP code of
+//! the `X-TSGate-TOTP` header (asked only when `auth.totp_on_soap`).
 
 use std::fmt;
 use std::net::IpAddr;
@@ -17,6 +18,8 @@ pub struct Credentials<'a> {
     pub basic: Option<Basic>,
     /// The encrypted pincode (base64) as sent, trimmed; `None` when absent or empty.
     pub pincode: Option<&'a str>,
+    /// The current TOTP code as sent (`X-TSGate-TOTP`), trimmed; `None` when absent or empty.
+    pub totp: Option<&'a str>,
 }
 
 impl<'a> Credentials<'a> {
@@ -36,6 +39,15 @@ impl<'a> Credentials<'a> {
             client,
             basic,
             pincode: pincode.map(str::trim).filter(|pin| !pin.is_empty()),
+            totp: None,
+        }
+    }
+
+    /// With the TOTP code a request carries (the `X-TSGate-TOTP` header).
+    pub fn with_totp(self, code: Option<&'a str>) -> Credentials<'a> {
+        Credentials {
+            totp: code.map(str::trim).filter(|code| !code.is_empty()),
+            ..self
         }
     }
 }

@@ -24,12 +24,15 @@ use super::last_access::LastAccessWrites;
 use super::password::verify_secrets;
 use super::password_policy::PasswordPolicy;
 use super::region_permissions::RegionPermissions;
+use super::second_factor::{Enrollment, SecondFactor, SecondFactorError};
 use super::{Caller, OperatorAuth, Peer};
 use crate::config::AuthConfig;
 use crate::domain::{CodiceFiscale, Profile};
 use crate::metrics::Metrics;
 use crate::pki::PincodeKey;
-use crate::store::{CallerKind, FailureCount, LockoutPolicy, Store, StoreError, UserRecord};
+use crate::store::{
+    CallerKind, FailureCount, LockoutPolicy, StepReuse, Store, StoreError, UserRecord,
+};
 
 /// How long a verified password and pincode are remembered, and how many at most.
 const VERIFIED_FOR: Duration = Duration::from_secs(60);
@@ -51,6 +54,10 @@ pub enum Refused {
     /// (`tsgate users passwd`) first. Told only after the full check, so it reveals nothing
     /// about a wrong password.
     PasswordMustChange { kind: CallerKind, user_id: String },
+    /// The password and pincode are right, but `auth.totp = "required"` and the operator has
+    /// no TOTP yet: they must enroll first (`tsgate users passwd` at first login, or `tsgate
+    /// users totp enroll`). Told only after the full check, like `PasswordMustChange`.
+    SecondFactorToEnroll { kind: CallerKind, user_id: String },
     /// The users table could not be read: nothing can be decided.
     Unavailable,
 }
@@ -60,6 +67,7 @@ pub enum Refused {
 pub struct Identity {
     store: Arc<dyn Store>,
     pincode: PincodeKey,
+    second_factor: SecondFactor,
     credential_cache: CredentialCache,
     region_permissions: RegionPermissions,
     directory_version: DirectoryVersion,
@@ -81,10 +89,11 @@ enum Checked {
 
 impl Identity {
     /// `directory_version` is the store's, read at start-up; `auth` says when failures lock an
-    /// account and how many an address may make.
+    /// account and how many an address may make; `second_factor`, whether operators need TOTP.
     pub fn new(
         store: Arc<dyn Store>,
         pincode: PincodeKey,
+        second_factor: SecondFactor,
         directory_version: i64,
         auth: &AuthConfig,
         metrics: Arc<Metrics>,
@@ -92,6 +101,7 @@ impl Identity {
         Identity {
             store,
             pincode,
+            second_factor,
             credential_cache: CredentialCache::new(VERIFIED_FOR, MAX_VERIFIED),
             region_permissions: RegionPermissions::new(),
             directory_version: DirectoryVersion::new(directory_version),
@@ -160,6 +170,7 @@ impl Identity {
                     credentials.client,
                     credentials.basic.as_ref(),
                     credentials.pincode,
+                    credentials.totp,
                 )
                 .await
             }
@@ -205,14 +216,16 @@ impl Identity {
     }
 
     /// Basic + pincode. In order: a remembered verification (one HMAC); the address's failure
-    /// budget, before anything costly; the account's lock; the full check. A locked account is
-    /// checked in full too and refused whatever it sent, so it answers as a wrong password does,
-    /// in the same time.
+    /// budget, before anything costly; the account's lock; the full check; the TOTP code when
+    /// one is due (never remembered: checked on every call, before the failures are forgotten,
+    /// so a wrong code counts like a wrong password). A locked account is checked in full too
+    /// and refused whatever it sent, so it answers as a wrong password does, in the same time.
     async fn password_holder(
         &self,
         client: IpAddr,
         basic: Option<&Basic>,
         sent_pincode: Option<&str>,
+        sent_code: Option<&str>,
     ) -> Result<Caller, Refused> {
         let (user_id, password) = basic
             .map(|b| (b.user_id.as_str(), b.password.as_str()))
@@ -249,12 +262,26 @@ impl Identity {
                 return Err(refused_password(user_id));
             }
         };
+        let enrollment = self
+            .second_factor
+            .enrollment(&user.user_id)
+            .await
+            .map_err(unreadable("TOTP enrollments"))?;
+        if enrollment == Enrollment::Active && self.second_factor.on_soap() {
+            self.code_on_soap(client, &user.user_id, sent_code).await?;
+        }
         if count.failures > 0 {
             if let Err(error) = self.store.credential_failures().clear(user_id).await {
                 tracing::warn!(%error, "a success could not reset the failure count");
             }
         }
         self.password_in_force(&user.user_id).await?;
+        if self.second_factor.must_enroll(enrollment) {
+            return Err(Refused::SecondFactorToEnroll {
+                kind: CallerKind::OperatorPassword,
+                user_id: user.user_id,
+            });
+        }
         let profiles = self.profiles_of(&user.user_id).await?;
         Ok(Caller::Operator {
             cf: user.cf,
@@ -309,6 +336,32 @@ impl Identity {
             }
             _ => Checked::Failed { known },
         })
+    }
+
+    /// Checks an enrolled operator's code on SOAP or the CSV download (`auth.totp_on_soap`):
+    /// software sends bursts of calls, so a code serves again within the step it was accepted
+    /// for; an earlier step's never. Missing or wrong: a failed credential, answered as one.
+    async fn code_on_soap(
+        &self,
+        client: IpAddr,
+        user_id: &str,
+        sent_code: Option<&str>,
+    ) -> Result<(), Refused> {
+        let checked = self
+            .second_factor
+            .check_code(user_id, sent_code, StepReuse::SameStep, Utc::now())
+            .await;
+        match checked {
+            Ok(_) => Ok(()),
+            Err(SecondFactorError::WrongCode) => {
+                self.failed(client, Some(user_id)).await;
+                Err(refused_password(user_id))
+            }
+            Err(error) => {
+                tracing::error!(%error, user_id, "a TOTP code could not be checked");
+                Err(Refused::Unavailable)
+            }
+        }
     }
 
     /// Refuses a verified password that must be changed first. Read on every call, not cached:
@@ -459,7 +512,14 @@ mod tests {
         let key = PincodeKey::from_pem(&key).expect("key");
         let metrics = Arc::new(Metrics::new());
         Fixture {
-            identity: Identity::new(store.clone(), key, version, &auth, metrics.clone()),
+            identity: Identity::new(
+                store.clone(),
+                key,
+                SecondFactor::off(store.clone()),
+                version,
+                &auth,
+                metrics.clone(),
+            ),
             store,
             metrics,
             certificate,

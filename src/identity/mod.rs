@@ -3,8 +3,10 @@
 //! Basic, the encrypted pincode) into a [`Caller`] or a [`Refused`]; it owns password hashing,
 //! the cache of verified credentials and the region permissions, both kept under the directory
 //! version, and counts failed credentials per account (locks, in the store) and per client
-//! address (a budget spent before any costly check). It knows no transport: what a success
-//! means for a connection is the caller's call.
+//! address (a budget spent before any costly check). Operators' TOTP second factor is here too
+//! ([`second_factor`], [`totp`]), and so is an operator signing in in person
+//! ([`operator_login`]: the CLI's own commands, the coming web login). It knows no transport:
+//! what a success means for a connection is the caller's call.
 
 pub mod address_failures;
 pub mod caller;
@@ -13,10 +15,12 @@ pub mod credentials;
 pub mod directory_version;
 pub mod identify;
 pub mod last_access;
+pub mod operator_login;
 pub mod password;
 pub mod password_policy;
 pub mod peer;
 pub mod region_permissions;
+pub mod second_factor;
 pub mod totp;
 
 pub use caller::{Caller, OperatorAuth};

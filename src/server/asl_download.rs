@@ -1,7 +1,8 @@
 //! `GET /asl/assistiti-per-mmg.csv`: the HTTP side of the ASL operator's file
 //! ([`crate::services::asl::assistiti_per_mmg`]). Authenticated like a SOAP operator — a
 //! national-card certificate, or HTTP Basic plus the encrypted pincode in the `X-TSGate-PinCode`
-//! header (the same base64 text a SOAP `pinCode` element carries). Every download, granted or
+//! header (the same base64 text a SOAP `pinCode` element carries), and the current TOTP code in
+//! `X-TSGate-TOTP` when `auth.totp_on_soap` asks for it. Every download, granted or
 //! refused, is an access-log entry (docs/access-log.md) with a numeric transaction id, returned
 //! in `X-Transaction-Id`.
 //!
@@ -21,6 +22,7 @@ use crate::domain::{OperatorCf, TransactionIdKind};
 use crate::identity::{Credentials, Peer, Refused};
 use crate::services::asl::assistiti_per_mmg::{self, assistiti_per_mmg, OPERATION};
 use crate::services::asl::SERVICE;
+use crate::soap::fault::SECOND_FACTOR_TO_ENROLL;
 use crate::soap::respond::{http_response, HttpResponse};
 use crate::soap::throttle::retry_after_seconds;
 use crate::soap::Gateway;
@@ -36,6 +38,7 @@ pub async fn handle(
     client: IpAddr,
     authorization: Option<&str>,
     pincode: Option<&str>,
+    totp: Option<&str>,
 ) -> HttpResponse {
     let Ok(transaction_id) = gateway.transaction_ids.issue(TransactionIdKind::Numeric) else {
         tracing::error!("no transaction id can be issued; download refused");
@@ -47,7 +50,7 @@ pub async fn handle(
         transaction_id,
         client: Some(client),
     };
-    let credentials = Credentials::from_http(peer, client, authorization, pincode);
+    let credentials = Credentials::from_http(peer, client, authorization, pincode).with_totp(totp);
     let caller = match gateway.identity.identify(&credentials).await {
         Ok(caller) => {
             connection::caller_identified(&caller);
@@ -88,6 +91,24 @@ pub async fn handle(
                 "Password da cambiare: la password è iniziale o scaduta e va cambiata prima di \
                  usare il servizio\n"
                     .into(),
+            )
+            .await;
+        }
+        Err(Refused::SecondFactorToEnroll { kind, user_id }) => {
+            let entry = draft.entry(
+                Requester::Refused {
+                    kind,
+                    claimed_id: &user_id,
+                },
+                now_millis(),
+                "fault_secondo_fattore_da_attivare",
+            );
+            return finish(
+                gateway,
+                &draft,
+                entry,
+                StatusCode::FORBIDDEN,
+                format!("{SECOND_FACTOR_TO_ENROLL}\n"),
             )
             .await;
         }

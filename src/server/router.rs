@@ -17,6 +17,10 @@ use crate::soap::pipeline::{self, SoapCall};
 use crate::soap::respond::{http_response, HttpResponse};
 use crate::soap::SoapVersion;
 
+/// The header that carries an enrolled operator's current TOTP code on SOAP calls and the CSV
+/// download, when `auth.totp_on_soap` asks for it.
+pub const TOTP_HEADER: &str = "x-tsgate-totp";
+
 pub async fn route(
     server: Arc<Server>,
     peer: Arc<Peer>,
@@ -54,6 +58,7 @@ pub async fn route(
                 client,
                 header(header::AUTHORIZATION.as_str()),
                 header(asl_download::PINCODE_HEADER),
+                header(TOTP_HEADER),
             )
             .await
         }
@@ -110,6 +115,7 @@ async fn soap(
         content_type,
         client,
         authorization: header(header::AUTHORIZATION),
+        totp: header(header::HeaderName::from_static(TOTP_HEADER)),
         body,
         identified: connection::caller_identified,
     };

@@ -85,6 +85,18 @@ impl Fault {
         )
     }
 
+    /// The right password and pincode, but `auth.totp = "required"` and the operator has not
+    /// enrolled a TOTP authenticator yet. Only ever after the full check, like
+    /// [`Fault::password_must_change`].
+    pub fn second_factor_to_enroll() -> Fault {
+        Fault::new(
+            StatusCode::FORBIDDEN,
+            FaultCode::Client,
+            "SECONDO_FATTORE_DA_ATTIVARE",
+            SECOND_FACTOR_TO_ENROLL,
+        )
+    }
+
     pub fn content_type(why: &str) -> Fault {
         Fault::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -247,6 +259,11 @@ impl Fault {
         format!("fault_{}", self.detail_code.to_ascii_lowercase())
     }
 }
+
+/// The reason of [`Fault::second_factor_to_enroll`], also the CSV download's 403 text.
+pub const SECOND_FACTOR_TO_ENROLL: &str = "Secondo fattore da attivare: l'operatore deve attivare \
+     il codice temporaneo (TOTP) con tsgate users passwd o tsgate users totp enroll prima di \
+     usare il servizio";
 
 /// Names echoed back from a request are cut short: a reply never amplifies hostile input.
 fn truncate(s: &str) -> String {

@@ -28,6 +28,9 @@ pub struct SoapCall<'a> {
     /// recorded with the transaction in the access log.
     pub client: IpAddr,
     pub authorization: Option<&'a str>,
+    /// The `X-TSGate-TOTP` header: an enrolled operator's current code, when
+    /// `auth.totp_on_soap` asks for it.
+    pub totp: Option<&'a str>,
     pub body: Bytes,
     /// Told the caller as soon as it is identified (the server then takes a connection that
     /// proved a password out of its unauthenticated budget).
@@ -95,7 +98,8 @@ pub async fn handle(gateway: &Gateway, peer: &Peer, call: SoapCall<'_>) -> HttpR
         call.client,
         call.authorization,
         payload.child_text("pinCode"),
-    );
+    )
+    .with_totp(call.totp);
     let caller = match gateway.identity.identify(&credentials).await {
         Ok(caller) => {
             (call.identified)(&caller);
@@ -120,6 +124,18 @@ pub async fn handle(gateway: &Gateway, peer: &Peer, call: SoapCall<'_>) -> HttpR
         }
         Err(Refused::PasswordMustChange { kind, user_id }) => {
             let fault = Fault::password_must_change().with_transaction(draft.transaction_id);
+            let entry = draft.entry(
+                Requester::Refused {
+                    kind,
+                    claimed_id: &user_id,
+                },
+                now_millis(),
+                &fault.label(),
+            );
+            return finish_with_fault(gateway, version, &draft, entry, fault, started).await;
+        }
+        Err(Refused::SecondFactorToEnroll { kind, user_id }) => {
+            let fault = Fault::second_factor_to_enroll().with_transaction(draft.transaction_id);
             let entry = draft.entry(
                 Requester::Refused {
                     kind,

@@ -33,4 +33,5 @@ mod sierologici_cancel;
 mod sierologici_substitute;
 mod throttle;
 mod tls;
+mod totp;
 mod users_cli;

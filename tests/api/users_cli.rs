@@ -379,6 +379,7 @@ fn an_asl_administrator_manages_their_asls_operators_and_no_one_elses() -> TestR
             "last_access": null,
             "password_changed_at": null,
             "password_must_change": true,
+            "totp_enrolled": false,
         })
     );
     run(&user("enable"), as_201)?;
