@@ -1072,6 +1072,23 @@ mod tests {
     }
 
     #[test]
+    fn totp_is_off_by_default_and_needs_the_secrets_key() {
+        let mut config = Config::in_directory(Path::new("d"), "127.0.0.1:1".parse().unwrap());
+        assert_eq!(
+            (config.auth.totp, config.auth.totp_on_soap),
+            (TotpMode::Off, false)
+        );
+        config.auth.totp = TotpMode::Required;
+        assert!(Config::with_env_overrides(&config).is_ok());
+        config.auth.secrets_key = None;
+        let error = Config::with_env_overrides(&config).unwrap_err();
+        assert!(error.to_string().contains("auth.secrets_key"), "{error}");
+        let parsed: AuthConfig = toml::from_str("totp = \"optional\"").unwrap();
+        assert_eq!(parsed.totp, TotpMode::Optional);
+        assert!(toml::from_str::<AuthConfig>("totp = \"sometimes\"").is_err());
+    }
+
+    #[test]
     fn file_then_environment_with_paths_relative_to_the_file() {
         figment::Jail::expect_with(|jail| {
             jail.create_dir("etc")?;
