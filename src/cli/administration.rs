@@ -687,7 +687,12 @@ async fn enroll(
         )?;
         out.flush()?;
     }
-    let code = read_line(&format!("current TOTP code of user {user_id}")).unwrap_or_default();
+    let Some(code) = read_line(&format!("current TOTP code of user {user_id}")) else {
+        bail!(
+            "no TOTP code given on standard input: the second factor is not enrolled (run \
+             tsgate users totp enroll again for a new secret)"
+        );
+    };
     let now = chrono::Utc::now();
     match factor.confirm_enrollment(user_id, &code, now).await {
         Ok(()) => {
