@@ -33,9 +33,9 @@ pub const PASSWORD_ENV: &str = "TSGATE_ADMIN_PASSWORD";
 pub const USER_PASSWORD_ENV: &str = "TSGATE_PASSWORD";
 /// `users passwd`: the new password (else asked twice).
 pub const NEW_PASSWORD_ENV: &str = "TSGATE_NEW_PASSWORD";
-/// `users passwd`, `users pincode`, `users totp enroll`: an enrolled operator's current TOTP code (else read
-/// from standard input). Never for confirming an enrollment, whose code depends on the secret
-/// shown: that one is always read from standard input.
+/// `users passwd`, `users pincode`, `users totp enroll`: an enrolled operator's current TOTP
+/// code (else read from standard input). Never for confirming an enrollment, whose code depends
+/// on the secret shown: that one is always read from standard input.
 pub const TOTP_ENV: &str = "TSGATE_TOTP";
 
 /// The acting administrator and the gateway they administer.

@@ -100,19 +100,13 @@ impl SecondFactor {
         store: Arc<dyn Store>,
         auth: &AuthConfig,
     ) -> Result<SecondFactor, SealingKeyError> {
-        let key = match (auth.totp, &auth.secrets_key) {
-            (TotpMode::Off, _) => None,
-            (_, Some(path)) => Some(SealingKey::load(path)?),
-            // Config::validate refuses this; without a key nothing can be sealed or opened.
-            (_, None) => None,
+        let key = match auth.totp {
+            TotpMode::Off => None,
+            _ => Some(SealingKey::from_setting(auth.secrets_key.as_deref())?),
         };
         Ok(SecondFactor {
             store,
-            mode: if key.is_some() {
-                auth.totp
-            } else {
-                TotpMode::Off
-            },
+            mode: auth.totp,
             on_soap: auth.totp_on_soap,
             key,
         })

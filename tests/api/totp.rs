@@ -13,7 +13,7 @@ use tsgate::config::TotpMode;
 use tsgate::identity::totp::{step_at, TotpSecret};
 
 use crate::helpers::{basic, seed, spawn_app_with, Reply, TestApp, TestResult};
-use crate::helpers::{ASL_OPERATOR, OPERATOR, PINCODE};
+use crate::helpers::{ASL_OPERATOR, OPERATOR};
 
 const TOTP_HEADER: &str = "X-TSGate-TOTP";
 
@@ -274,6 +274,29 @@ async fn required_keeps_an_operator_out_until_enrolled_then_each_code_serves_onc
     assert!(ok, "{stdout}{stderr}");
     let password = "Secondo-Fattore-2026";
 
+    // users pincode signs in the same way: no code (nothing on standard input), or a used one,
+    // is refused as a wrong password.
+    let pincode = |code: Option<String>| {
+        let app = &app;
+        async move {
+            let mut env = vec![("TSGATE_PASSWORD", password)];
+            if let Some(code) = &code {
+                env.push(("TSGATE_TOTP", code.as_str()));
+            }
+            text(&tsgate(app, &["users", "pincode", "--user-id", OPERATOR.id], &env).await)
+        }
+    };
+    let (ok, _, stderr) = pincode(None).await;
+    assert!(
+        !ok && stderr.contains("wrong user id or password"),
+        "{stderr}"
+    );
+    let (ok, _, stderr) = pincode(Some(secret.code(n + 1))).await;
+    assert!(
+        !ok && stderr.contains("wrong user id or password"),
+        "{stderr}"
+    );
+
     // Software (SOAP, auth.totp_on_soap): the code is due on every call, the credential cache
     // notwithstanding; within its step it serves a burst; an earlier step's never.
     let code = secret.code(n + 1);
@@ -309,30 +332,23 @@ async fn a_registered_operator_enrolls_at_first_login_with_passwd() -> TestResul
                 "NUOVO02",
                 "--cf",
                 "BNCLRA85M41H501Z",
-                "--pincode-env",
-                "TEST_PINCODE",
             ],
-            &[
-                ("TSGATE_ADMIN_PASSWORD", seed::PASSWORD),
-                ("TEST_PINCODE", PINCODE),
-            ],
+            &[("TSGATE_ADMIN_PASSWORD", seed::PASSWORD)],
         )
         .await,
     );
     assert!(ok, "{stderr}");
-    let initial = stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("password="))
-        .expect("a password printed")
-        .to_owned();
-    let first = catalogue(&app, "NUOVO02", &initial, None).await;
-    assert_eq!(
-        first.outcome(),
-        Some("PASSWORD_DA_CAMBIARE"),
-        "{}",
-        first.body
-    );
+    let printed = |name: &str, stdout: &str| {
+        stdout
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .unwrap_or_else(|| panic!("no {name} in {stdout}"))
+            .to_owned()
+    };
+    let initial = printed("password=", &stdout);
+    let first_half = printed("pincode_first_half=", &stdout);
 
+    // First login: the password changed, then the second factor enrolled, in one command.
     let new = "Primo-Accesso-2026";
     let changed = enroll_with(
         &app,
@@ -344,9 +360,32 @@ async fn a_registered_operator_enrolls_at_first_login_with_passwd() -> TestResul
     assert!(changed.ok, "{}{}", changed.stdout, changed.stderr);
     assert!(changed.stdout.contains("password of user NUOVO02 changed"));
     assert!(changed.stdout.contains("TOTP of user NUOVO02 enrolled"));
-    assert!(changed.secret.is_some());
+    let secret = changed.secret.expect("a secret shown");
+
+    // "Stampa pincode" now asks for the code too.
+    let (ok, stdout, stderr) = text(
+        &tsgate(
+            &app,
+            &["users", "pincode", "--user-id", "NUOVO02"],
+            &[
+                ("TSGATE_PASSWORD", new),
+                ("TSGATE_TOTP", &secret.code(changed.step + 1)),
+            ],
+        )
+        .await,
+    );
+    assert!(ok, "{stderr}");
+    let pincode = format!("{first_half}{}", printed("pincode_second_half=", &stdout));
+
     // auth.totp_on_soap is off: the pincode is the software's second factor, no header needed.
-    let reply = catalogue(&app, "NUOVO02", new, None).await;
+    let reply = app
+        .request("servizi/ElencoServizi-pincode.xml")
+        .content_type("text/xml")
+        .header("Authorization", &basic("NUOVO02", new))
+        .pincode(&pincode)
+        .try_send()
+        .await
+        .expect("an answer");
     assert_eq!(reply.status, 200, "{}", reply.body);
     Ok(())
 }
