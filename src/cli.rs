@@ -30,6 +30,7 @@ use crate::store::{
 use crate::{demo, telemetry};
 
 mod administration;
+mod kit;
 
 #[derive(Parser)]
 #[command(
@@ -93,6 +94,10 @@ enum Command {
     /// A titolare's authorisations of substitute doctors (seed 003 §3.3.1).
     #[command(subcommand)]
     Substitutes(SubstitutesCommand),
+    /// Check envelopes offline exactly as the gateway would (envelope rules, then the payload
+    /// against the published XSDs): `valid`, or the Fault it would get; exit status 1 if any
+    /// is not valid.
+    Validate(kit::ValidateArgs),
     /// Encrypt a pincode for the `pinCode` element, as a client does.
     EncryptPincode {
         /// The gateway's published pincode certificate (PEM).
@@ -498,6 +503,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Report(ReportCommand::Commissario { target, out, send }) => {
             return report_commissario(&target, out.as_deref(), send).await;
         }
+        Command::Validate(args) => return kit::validate(args),
         Command::EncryptPincode {
             certificate,
             pincode,

@@ -20,6 +20,7 @@ pub mod identity;
 pub mod immuni;
 pub mod issuer_lease;
 pub mod jobs;
+pub mod kit;
 pub mod metrics;
 pub mod pki;
 pub mod registry;

@@ -17,7 +17,7 @@ const LAYERS: &[&[&str]] = &[
     // 3: use cases, the access-log entry, administration, registry CSV jobs, batch jobs
     &["services", "audit", "admin", "registry", "saml", "jobs"],
     // 4: SOAP: envelopes, the pipeline, adapters, catalogue
-    &["soap"],
+    &["soap", "kit"],
     // 5: accept, TLS, HTTP routes
     &["server"],
     // 6: the composition root, the demo sandbox

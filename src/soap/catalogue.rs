@@ -63,6 +63,15 @@ pub struct ServiceSpec {
 }
 
 impl ServiceSpec {
+    /// The request roots (namespace, local name) of its operations: the only payloads its
+    /// endpoint reads (`envelope::Payloads::Only`), for the server and `tsgate validate` alike.
+    pub fn requests(&self) -> Vec<(&'static str, &'static str)> {
+        self.operations
+            .iter()
+            .map(|operation| operation.spec().request)
+            .collect()
+    }
+
     /// The operation whose request element is the payload root.
     pub fn operation_for(&self, namespace: &str, name: &str) -> Option<&Arc<dyn Operation>> {
         self.operations

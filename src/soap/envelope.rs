@@ -76,8 +76,41 @@ pub enum EnvelopeError {
     /// The Body payload is not the request of an operation of the service called.
     #[error("'{name}' (namespace '{namespace}') non è un'operazione del servizio")]
     UnknownOperation { namespace: String, name: String },
-    #[error("Richiesta non conforme allo schema: {0}")]
-    Schema(Violation),
+    /// Where: the 1-based line and column (in characters) of the start of the tag or text that
+    /// broke the rule, so a vendor finds it in their file (`tsgate validate` prints the same).
+    #[error(
+        "Richiesta non conforme allo schema (riga {}, colonna {}, elemento '{}', regola {}): {violation}",
+        .at.line, .at.column, .violation.element, .violation.rule.xsd_name()
+    )]
+    Schema {
+        violation: Violation,
+        at: TextPosition,
+    },
+}
+
+/// A place in the document as an editor shows it: 1-based line, and column counted in
+/// characters from the start of the line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TextPosition {
+    pub line: usize,
+    pub column: usize,
+}
+
+impl TextPosition {
+    /// The position of byte `offset` of `bytes`. Counted only when a violation is reported, so
+    /// a valid request never pays for it.
+    pub fn of(bytes: &[u8], offset: usize) -> TextPosition {
+        let before = bytes.get(..offset).unwrap_or(bytes);
+        let line_start = before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |at| at + 1);
+        let line = 1 + before.iter().filter(|&&b| b == b'\n').count();
+        let column = 1 + String::from_utf8_lossy(&before[line_start..])
+            .chars()
+            .count();
+        TextPosition { line, column }
+    }
 }
 
 /// Which Body payloads the reader takes: the service's operations are checked on the payload's
@@ -117,6 +150,8 @@ enum Place {
 
 /// An element inside the payload whose start is held back until we know whether it is empty.
 struct Pending {
+    /// Byte offset of its start tag, for a violation reported once it is flushed.
+    at: usize,
     namespace: String,
     name: String,
     attributes: Vec<(String, String, String)>,
@@ -166,6 +201,7 @@ pub fn read_counted(
 
     loop {
         let before = reader.buffer_position();
+        let at = usize::try_from(before).unwrap_or(usize::MAX);
         let event = reader.read_event().map_err(|e| malformed(&e))?;
         // quick-xml scans each byte of the event a bounded number of times (memchr).
         work.add(usize::try_from(reader.buffer_position() - before).unwrap_or(usize::MAX));
@@ -259,15 +295,16 @@ pub fn read_counted(
                         let mut v = schemas.validator();
                         work.add(namespace.len() + local.len());
                         v.start_element(namespace, local, &as_attrs(&tag, work))
-                            .map_err(EnvelopeError::Schema)?;
+                            .map_err(violation_at(bytes, at))?;
                         validator = Some(v);
                         stack.push(Element::new(namespace, local));
                         place = Place::InPayload;
                     }
                     Place::InPayload => {
-                        flush(&mut pending, &mut validator, &mut stack, work)?;
+                        flush(bytes, &mut pending, &mut validator, &mut stack, work)?;
                         work.add(namespace.len() + local.len());
                         pending = Some(Pending {
+                            at,
                             namespace: namespace.to_owned(),
                             name: local.to_owned(),
                             attributes: owned_attributes(&tag, work),
@@ -322,7 +359,7 @@ pub fn read_counted(
                     Place::InPayload => {
                         if pending.take().is_none() {
                             let v = validator.as_mut().ok_or_else(|| internal("validator"))?;
-                            v.end_element().map_err(EnvelopeError::Schema)?;
+                            v.end_element().map_err(violation_at(bytes, at))?;
                             let done = stack.pop().ok_or_else(|| internal("stack"))?;
                             match stack.last_mut() {
                                 Some(parent) => parent.children.push(done),
@@ -345,8 +382,8 @@ pub fn read_counted(
                 work.add(text.len());
                 let text = text.unescape().map_err(|e| malformed(&e))?;
                 character_data(
-                    &text,
-                    Chars::Text,
+                    (bytes, at),
+                    (&text, Chars::Text),
                     &place,
                     &mut pending,
                     &mut validator,
@@ -358,8 +395,8 @@ pub fn read_counted(
                 work.add(data.len());
                 let text = utf8(&data)?.to_owned();
                 character_data(
-                    &text,
-                    Chars::CData,
+                    (bytes, at),
+                    (&text, Chars::CData),
                     &place,
                     &mut pending,
                     &mut validator,
@@ -378,7 +415,7 @@ pub fn read_counted(
     validator
         .ok_or_else(|| internal("validator"))?
         .finish()
-        .map_err(EnvelopeError::Schema)?;
+        .map_err(violation_at(bytes, bytes.len()))?;
     Ok(Envelope {
         version,
         payload,
@@ -426,8 +463,8 @@ enum Chars {
 
 /// Text inside the payload goes to the validator and the tree; elsewhere only whitespace is allowed.
 fn character_data(
-    text: &str,
-    kind: Chars,
+    (bytes, at): (&[u8], usize),
+    (text, kind): (&str, Chars),
     place: &Place,
     pending: &mut Option<Pending>,
     validator: &mut Option<Validator<'_>>,
@@ -441,7 +478,7 @@ fn character_data(
                 // Whitespace inside a held-back element keeps it "empty".
                 return Ok(());
             }
-            flush(pending, validator, stack, work)?;
+            flush(bytes, pending, validator, stack, work)?;
             let v = validator.as_mut().ok_or_else(|| internal("validator"))?;
             // The validator looks at each byte a bounded number of times; so does the tree.
             work.add(2 * text.len());
@@ -449,7 +486,7 @@ fn character_data(
                 Chars::Text => v.text(text),
                 Chars::CData => v.cdata(text),
             }
-            .map_err(EnvelopeError::Schema)?;
+            .map_err(violation_at(bytes, at))?;
             if let Some(current) = stack.last_mut() {
                 current.text.push_str(text);
             }
@@ -465,6 +502,7 @@ fn character_data(
 
 /// A held-back element turned out not to be empty: hand its start to the validator and the tree.
 fn flush(
+    bytes: &[u8],
     pending: &mut Option<Pending>,
     validator: &mut Option<Validator<'_>>,
     stack: &mut Vec<Element>,
@@ -486,7 +524,7 @@ fn flush(
             .collect();
         work.add(p.namespace.len() + p.name.len() + 1);
         v.start_element(&p.namespace, &p.name, &attrs)
-            .map_err(EnvelopeError::Schema)?;
+            .map_err(violation_at(bytes, p.at))?;
         stack.push(Element::new(&p.namespace, &p.name));
     }
     Ok(())
@@ -545,6 +583,14 @@ pub(super) fn clip(text: &str) -> String {
         out.push('…');
     }
     out
+}
+
+/// A schema violation found at byte `at` of the document.
+fn violation_at(bytes: &[u8], at: usize) -> impl FnOnce(Violation) -> EnvelopeError + '_ {
+    move |violation| EnvelopeError::Schema {
+        violation,
+        at: TextPosition::of(bytes, at),
+    }
 }
 
 fn malformed(e: &dyn std::fmt::Display) -> EnvelopeError {

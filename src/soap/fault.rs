@@ -192,6 +192,17 @@ impl Fault {
         )
     }
 
+    /// The answer to an envelope a service's endpoint could not read: its own payloads only, so
+    /// another payload names the service. The server and `tsgate validate` both answer with it.
+    pub fn from_request_envelope(service: &str, error: &EnvelopeError) -> Fault {
+        match error {
+            EnvelopeError::UnknownOperation { namespace, name } => {
+                Fault::unknown_operation(service, namespace, name)
+            }
+            other => Fault::from_envelope(other),
+        }
+    }
+
     pub fn from_envelope(error: &EnvelopeError) -> Fault {
         let (status, code, detail) = match error {
             EnvelopeError::Malformed(_) => (
@@ -245,7 +256,7 @@ impl Fault {
                 FaultCode::MustUnderstand,
                 "MUST_UNDERSTAND",
             ),
-            EnvelopeError::Schema(_) => (
+            EnvelopeError::Schema { .. } => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 FaultCode::Client,
                 "SCHEMA",

@@ -9,7 +9,6 @@ use bytes::Bytes;
 use chrono::{DurationRound, TimeDelta, Utc};
 
 use super::catalogue::Call;
-use super::envelope;
 use super::fault::Fault;
 use super::respond::{self, HttpResponse};
 use super::throttle::retry_after_seconds;
@@ -48,26 +47,21 @@ pub async fn handle(gateway: &Gateway, peer: &Peer, call: SoapCall<'_>) -> HttpR
     };
 
     // 1–2. envelope + schema; the payload must be one of this service's operations
-    let requests: Vec<(&'static str, &'static str)> = service
-        .operations
-        .iter()
-        .map(|operation| operation.spec().request)
-        .collect();
+    let requests = service.requests();
     let mut envelope = match gateway
         .envelope_reader
         .read(call.body, version, &requests)
         .await
     {
         Ok(envelope) => envelope,
-        Err(envelope::EnvelopeError::UnknownOperation { namespace, name }) => {
+        // Faults answer in the version the Content-Type announced, which is what the client reads.
+        Err(error) => {
             return refuse(
                 gateway,
                 version,
-                Fault::unknown_operation(service.name, &namespace, &name),
-            );
+                Fault::from_request_envelope(service.name, &error),
+            )
         }
-        // Faults answer in the version the Content-Type announced, which is what the client reads.
-        Err(error) => return refuse(gateway, version, Fault::from_envelope(&error)),
     };
     let payload = &envelope.payload;
     let Some(operation) = service.operation_for(&payload.namespace, &payload.name) else {

@@ -1,6 +1,7 @@
 //! The conformance kit: every sample envelope in `tests/envelopes/<service>/manifest.toml` gets
 //! exactly the answer the manifest promises — its reply valid against the published response
-//! schema — and the gateway keeps serving after each one.
+//! schema — and the gateway keeps serving after each one; `tsgate validate` gives each the
+//! verdict the server gave.
 
 use serde::Deserialize;
 use tsgate::services::outcome::DESCRIZIONE_OK;
@@ -12,6 +13,7 @@ use crate::helpers::{
     envelope as sample, spawn_app, As, Reply, TestApp, TestResult, ASL_OPERATOR, MMG, OPERATOR,
     PINCODE, SUBSTITUTE,
 };
+use crate::validate;
 
 #[derive(Deserialize)]
 struct Manifest {
@@ -161,9 +163,11 @@ async fn run_kit(
                 .pincode(&format!("9{PINCODE}")),
             other => panic!("{kit}/{}: no caller {other:?}", case.file),
         }
-        .try_send()
+        .try_send_keeping_body()
         .await?;
+        let (sent, reply) = reply;
         let what = format!("{kit}/{} as {}: {}", case.file, case.caller, reply.body);
+        validate::agrees_with_the_server(&sent, path, content_type, &reply, &what).await?;
         assert_eq!(
             (reply.status, reply.outcome()),
             (case.status, Some(case.outcome.as_str())),

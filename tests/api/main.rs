@@ -35,3 +35,4 @@ mod throttle;
 mod tls;
 mod totp;
 mod users_cli;
+mod validate;

@@ -167,6 +167,11 @@ impl Request {
 
     /// Sends it; `Err` when the exchange fails.
     pub async fn try_send(self) -> std::io::Result<Reply> {
+        Ok(self.try_send_keeping_body().await?.1)
+    }
+
+    /// Sends it, and hands back the body exactly as sent with the reply.
+    pub async fn try_send_keeping_body(self) -> std::io::Result<(Vec<u8>, Reply)> {
         let body = self.body();
         let mut head = format!(
             "POST {} HTTP/1.1\r\nHost: localhost\r\nContent-Type: {}\r\nSOAPAction: \"\"\r\nContent-Length: {}\r\nConnection: close\r\n",
@@ -183,7 +188,9 @@ impl Request {
         head.push_str("\r\n");
         let mut request = head.into_bytes();
         request.extend_from_slice(&body);
-        exchange_at(self.target.address, &self.target.certs, self.who, &request).await
+        let reply =
+            exchange_at(self.target.address, &self.target.certs, self.who, &request).await?;
+        Ok((body, reply))
     }
 }
 

@@ -1,0 +1,5 @@
+//! The integrator's kit: what vendors and regions' integrators get from the gateway besides the
+//! service itself — `tsgate validate` (their envelopes judged offline by the server's own
+//! envelope and schema stage).
+
+pub mod validate;
