@@ -1,12 +1,15 @@
 # tsgate gateway image: build with the Rust toolchain, run on a slim Debian.
 FROM rust:1-bookworm AS build
 WORKDIR /src
-COPY Cargo.toml Cargo.lock ./
+COPY Cargo.toml Cargo.lock build.rs ./
 COPY src ./src
 COPY xsd ./xsd
 COPY wsdl ./wsdl
 COPY migrations ./migrations
 COPY benches ./benches
+# The integrator's kit (GET /kit.zip) embeds the conformance kit and its READMEs.
+COPY tests/envelopes ./tests/envelopes
+COPY docs/kit ./docs/kit
 RUN cargo build --release --locked --bin tsgate
 
 FROM debian:bookworm-slim

@@ -98,6 +98,9 @@ enum Command {
     /// against the published XSDs): `valid`, or the Fault it would get; exit status 1 if any
     /// is not valid.
     Validate(kit::ValidateArgs),
+    /// Write the integrator's kit (what `GET /kit.zip` serves): WSDLs, XSDs, the conformance
+    /// kit's samples and manifests, a README in Italian and English.
+    Kit(kit::KitArgs),
     /// Encrypt a pincode for the `pinCode` element, as a client does.
     EncryptPincode {
         /// The gateway's published pincode certificate (PEM).
@@ -504,6 +507,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             return report_commissario(&target, out.as_deref(), send).await;
         }
         Command::Validate(args) => return kit::validate(args),
+        Command::Kit(args) => kit::kit(args)?,
         Command::EncryptPincode {
             certificate,
             pincode,

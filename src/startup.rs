@@ -18,6 +18,7 @@ use crate::identity::{directory_version, Identity};
 use crate::issuer_lease;
 use crate::jobs::commissario::{daily, pec::PecSender};
 use crate::jobs::retention::{self, RetentionPolicy};
+use crate::kit;
 use crate::metrics::Metrics;
 use crate::pki::{files, PincodeKey};
 use crate::saml::{trust, SamlTrust};
@@ -151,6 +152,8 @@ impl Application {
             transaction_ids: Arc::new(transaction_ids),
             clock: Clock::default(),
         };
+        let kit = kit::archive::build(&gateway.publication)
+            .map_err(|e| anyhow::anyhow!("the integrator's kit: {e}"))?;
         let server = Server {
             settings: config.server.clone(),
             peer_reader,
@@ -158,6 +161,7 @@ impl Application {
             crl: config
                 .gateway_crl()
                 .map(|path| PublishedCrl::new(path.to_path_buf())),
+            kit: kit.into(),
         };
         Ok(Application {
             config,

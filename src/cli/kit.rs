@@ -1,4 +1,5 @@
-//! `tsgate validate`: the integrator's offline check (the rules are in [`crate::kit`]).
+//! `tsgate validate` and `tsgate kit`: the integrator's offline check and the kit as a file (the
+//! rules are in [`crate::kit`]).
 
 use std::io::{Read as _, Write as _};
 use std::path::PathBuf;
@@ -9,7 +10,9 @@ use clap::{Args, ValueEnum};
 use serde_json::json;
 
 use crate::config::Config;
+use crate::kit::archive;
 use crate::kit::validate::{Validator, Verdict};
+use crate::soap::publication::Publication;
 
 #[derive(Clone, Copy, ValueEnum)]
 pub enum Format {
@@ -114,4 +117,31 @@ fn as_json(file: &str, verdict: &Verdict) -> serde_json::Value {
             row
         }
     }
+}
+
+#[derive(Args)]
+pub struct KitArgs {
+    /// Where to write the zip.
+    #[arg(long)]
+    out: PathBuf,
+    /// The gateway whose address the WSDLs carry (`server.public_url`); default: the address
+    /// the shipped WSDLs carry, https://localhost:8443.
+    #[arg(long)]
+    config: Option<PathBuf>,
+}
+
+/// Writes the kit `GET /kit.zip` serves.
+pub fn kit(args: KitArgs) -> anyhow::Result<()> {
+    let public_url = match &args.config {
+        Some(file) => Config::load(file)?.server.public_url,
+        None => crate::soap::publication::SHIPPED_BASE.to_owned(),
+    };
+    let zip = archive::build(&Publication::new(&public_url))?;
+    std::fs::write(&args.out, &zip).with_context(|| format!("writing {}", args.out.display()))?;
+    println!(
+        "{}: the integrator's kit for {public_url} ({} bytes)",
+        args.out.display(),
+        zip.len()
+    );
+    Ok(())
 }

@@ -31,4 +31,6 @@ pub struct Server {
     pub gateway: Arc<Gateway>,
     /// The gateway CA's CRL, served at [`crl_download::PATH`].
     pub crl: Option<crl_download::PublishedCrl>,
+    /// The integrator's kit (`GET /kit.zip`), made once at start-up for this gateway's address.
+    pub kit: bytes::Bytes,
 }

@@ -1,4 +1,4 @@
-//! Routing: `/ws/<Service>` (SOAP, and `?wsdl`), `/xsd/<file>`, `/asl/assistiti-per-mmg.csv`,
+//! Routing: `/ws/<Service>` (SOAP, and `?wsdl`), `/xsd/<file>`, `/kit.zip`, `/asl/assistiti-per-mmg.csv`,
 //! `/pki/gateway-ca.crl`, `/health` (which says only that the gateway answers). `/metrics` is on the admin listener.
 
 use std::convert::Infallible;
@@ -12,6 +12,7 @@ use hyper::body::Incoming;
 use super::body::{self, BodyError};
 use super::{asl_download, connection, crl_download, Server};
 use crate::identity::Peer;
+use crate::kit;
 use crate::soap::fault::Fault;
 use crate::soap::pipeline::{self, SoapCall};
 use crate::soap::respond::{http_response, HttpResponse};
@@ -62,6 +63,7 @@ pub async fn route(
             )
             .await
         }
+        (&Method::GET, KIT_PATH) => kit(&server.kit),
         (&Method::GET, crl_download::PATH) => crl_download::handle(server.crl.as_ref()).await,
         (&Method::POST, p) if p.starts_with("/ws/") => soap(&server, &peer, client, request).await,
         (_, p) if p.starts_with("/ws/") => {
@@ -78,6 +80,21 @@ pub async fn route(
         _ => not_found(),
     };
     Ok(response)
+}
+
+/// The integrator's kit: WSDLs, XSDs, the conformance kit's samples and manifests, one zip.
+pub const KIT_PATH: &str = "/kit.zip";
+
+fn kit(zip: &bytes::Bytes) -> HttpResponse {
+    http::Response::builder()
+        .status(StatusCode::OK)
+        .header(header::CONTENT_TYPE, "application/zip")
+        .header(
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{}\"", kit::archive::FILE_NAME),
+        )
+        .body(http_body_util::Full::new(zip.clone()))
+        .unwrap_or_else(|_| not_found())
 }
 
 async fn soap(

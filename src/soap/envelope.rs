@@ -600,3 +600,27 @@ fn malformed(e: &dyn std::fmt::Display) -> EnvelopeError {
 fn internal(what: &str) -> EnvelopeError {
     EnvelopeError::Malformed(format!("struttura inattesa ({what})"))
 }
+
+#[cfg(test)]
+mod position_tests {
+    use super::TextPosition;
+
+    #[test]
+    fn lines_and_columns_count_from_one_and_columns_count_characters() {
+        let text = "<a>\n  <b>é<c/></b>\n</a>".as_bytes();
+        assert_eq!(
+            TextPosition::of(text, 0),
+            TextPosition { line: 1, column: 1 }
+        );
+        let c = text.windows(3).position(|w| w == b"<c/").unwrap();
+        // "  <b>é" is six characters (seven bytes) before <c/>.
+        assert_eq!(
+            TextPosition::of(text, c),
+            TextPosition { line: 2, column: 7 }
+        );
+        assert_eq!(
+            TextPosition::of(text, text.len() + 10),
+            TextPosition { line: 3, column: 5 }
+        );
+    }
+}

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use super::catalogue::{SCHEMA_FILES, WSDL_FILES};
 
 /// The address written in the WSDL files as shipped.
-const SHIPPED_BASE: &str = "https://localhost:8443";
+pub const SHIPPED_BASE: &str = "https://localhost:8443";
 
 pub struct Publication {
     public_url: String,

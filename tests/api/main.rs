@@ -18,6 +18,7 @@ mod helpers;
 mod hostile_xml;
 mod identity;
 mod immuni_upstream;
+mod kit;
 mod lifecycle;
 mod lockout;
 mod otp;
