@@ -31,7 +31,7 @@ fn main() {
     }
 }
 
-/// The kit's files: XML samples and TOML manifests, in every subfolder.
+/// The kit's files (samples, templates, manifests), in every subfolder; hidden files left out.
 fn collect(dir: &Path, files: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         panic!("the conformance kit is missing: {}", dir.display());
@@ -40,10 +40,7 @@ fn collect(dir: &Path, files: &mut Vec<PathBuf>) {
         let path = entry.path();
         if path.is_dir() {
             collect(&path, files);
-        } else if path
-            .extension()
-            .is_some_and(|ext| ext == "xml" || ext == "toml")
-        {
+        } else if !entry.file_name().to_string_lossy().starts_with('.') {
             files.push(path);
         }
     }
