@@ -101,6 +101,9 @@ enum Command {
     /// Write the integrator's kit (what `GET /kit.zip` serves): WSDLs, XSDs, the conformance
     /// kit's samples and manifests, a README in Italian and English.
     Kit(kit::KitArgs),
+    /// A caller's calls against the conformance kit (a sandbox's `extensions.conformance_report`).
+    #[command(subcommand)]
+    Conformance(kit::ConformanceCommand),
     /// Encrypt a pincode for the `pinCode` element, as a client does.
     EncryptPincode {
         /// The gateway's published pincode certificate (PEM).
@@ -508,6 +511,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
         }
         Command::Validate(args) => return kit::validate(args),
         Command::Kit(args) => kit::kit(args)?,
+        Command::Conformance(command) => kit::conformance(command).await?,
         Command::EncryptPincode {
             certificate,
             pincode,

@@ -253,6 +253,10 @@ pub struct ExtensionsConfig {
     /// `tipoAutenticazione`, for MMGs and ASLs of their own region.
     #[serde(default)]
     pub region_callers_on_sierologici_asl: bool,
+    /// `tsgate conformance report`: a caller's calls classified against the conformance kit.
+    /// For a sandbox (the demo turns it on), not a production gateway.
+    #[serde(default)]
+    pub conformance_report: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

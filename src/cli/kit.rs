@@ -1,17 +1,18 @@
-//! `tsgate validate` and `tsgate kit`: the integrator's offline check and the kit as a file (the
-//! rules are in [`crate::kit`]).
+//! `tsgate validate`, `tsgate kit` and `tsgate conformance report`: the integrator's offline
+//! check, the kit as a file and a caller's conformance report (the rules are in [`crate::kit`]).
 
 use std::io::{Read as _, Write as _};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Context;
+use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
 use serde_json::json;
 
+use super::{open_store, target_config, Target};
 use crate::config::Config;
-use crate::kit::archive;
 use crate::kit::validate::{Validator, Verdict};
+use crate::kit::{archive, report};
 use crate::soap::publication::Publication;
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -143,5 +144,49 @@ pub fn kit(args: KitArgs) -> anyhow::Result<()> {
         args.out.display(),
         zip.len()
     );
+    Ok(())
+}
+
+#[derive(clap::Subcommand)]
+pub enum ConformanceCommand {
+    /// The checklist of one caller's calls against the conformance kit: which operations it
+    /// exercised, which outcomes it has seen, which documented cases it never triggered. Only
+    /// on a gateway with `extensions.conformance_report` on (a sandbox; the demo has it).
+    Report {
+        #[command(flatten)]
+        target: Target,
+        /// The caller as the access log names it: a region code (120), an operator's user id
+        /// (Basic + pincode calls) or CF (national-card calls).
+        #[arg(long)]
+        caller: String,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
+}
+
+/// Prints the conformance report of a caller.
+pub async fn conformance(command: ConformanceCommand) -> anyhow::Result<()> {
+    let ConformanceCommand::Report {
+        target,
+        caller,
+        format,
+    } = command;
+    let config = target_config(&target)?;
+    if !config.extensions.conformance_report {
+        bail!(
+            "the conformance report is off on this gateway: it is meant for a sandbox, where \
+             [extensions] conformance_report = true turns it on (the demo has it on)"
+        );
+    }
+    let caller = caller.trim();
+    if caller.is_empty() {
+        bail!("--caller is empty: give a region code, a user id or a CF");
+    }
+    let store = open_store(&target).await?;
+    let report = report::report(store.as_ref(), &Validator::with_defaults()?, caller).await?;
+    match format {
+        Format::Text => println!("{report}"),
+        Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+    }
     Ok(())
 }

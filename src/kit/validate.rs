@@ -90,6 +90,24 @@ impl Validator {
         Validator::for_gateway(&config)
     }
 
+    /// The (service, operation) whose request element is (namespace, name), if any.
+    pub fn operation_of(
+        &self,
+        namespace: &str,
+        name: &str,
+    ) -> Option<(&'static str, &'static str)> {
+        self.catalogue.services().iter().find_map(|service| {
+            service
+                .operation_for(namespace, name)
+                .map(|operation| (service.name, operation.spec().name))
+        })
+    }
+
+    /// The services offered, in catalogue order.
+    pub fn services(&self) -> Vec<&'static str> {
+        self.catalogue.services().iter().map(|s| s.name).collect()
+    }
+
     /// The verdict on `body` sent with `content_type` to `/ws/<service>`. Without a
     /// Content-Type, the envelope's own namespace gives the SOAP version; without a service,
     /// the payload's root picks it among all of them.

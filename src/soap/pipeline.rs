@@ -19,6 +19,9 @@ use crate::identity::{Caller, Credentials, Peer, Refused};
 use crate::metrics::{CallerKindLabels, RequestLabels, ServiceLabels};
 use crate::services::Context;
 
+/// The access log's outcome of a call over the per-caller rate limit.
+pub const THROTTLED_OUTCOME: &str = "throttled";
+
 /// What the HTTP layer hands over for a `POST /ws/<service>`.
 pub struct SoapCall<'a> {
     pub service: &'a str,
@@ -183,7 +186,11 @@ pub async fn handle(gateway: &Gateway, peer: &Peer, call: SoapCall<'_>) -> HttpR
             .inc();
         let fault =
             Fault::throttled(retry_after_seconds(wait)).with_transaction(draft.transaction_id);
-        let entry = draft.entry(Requester::Identified(&caller), now_millis(), "throttled");
+        let entry = draft.entry(
+            Requester::Identified(&caller),
+            now_millis(),
+            THROTTLED_OUTCOME,
+        );
         return finish_with_fault(gateway, version, &draft, entry, fault, started).await;
     } else {
         let call = Call {

@@ -10,6 +10,7 @@ mod bad_input;
 mod certificates;
 mod certs_folder;
 mod conformance;
+mod conformance_report;
 mod connections;
 mod demo;
 mod directory_changes;
