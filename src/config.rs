@@ -1038,58 +1038,74 @@ mod tests {
         secrets_key = "certs/secrets.key"
     "#;
 
+    /// Runs `check` where no `TSGATE_*` variable of another test can reach it: figment's jail
+    /// serialises every test that touches the environment and restores it afterwards (tests run
+    /// on parallel threads of one process, and the jailed ones set variables).
+    fn in_clean_environment(check: impl FnOnce()) {
+        figment::Jail::expect_with(|_jail| {
+            check();
+            Ok(())
+        });
+    }
+
     /// The README's production example is a file people copy: it must load as it stands.
     #[test]
     fn the_readme_production_example_loads() {
-        let readme = include_str!("../README.md");
-        let section = readme
-            .split("## Running in production")
-            .nth(1)
-            .expect("the README has a production section");
-        let example = section
-            .split("```toml\n")
-            .nth(1)
-            .and_then(|rest| rest.split("```").next())
-            .expect("the production section has a toml example");
-        let dir = tempfile::tempdir().expect("temp dir");
-        let file = dir.path().join("tsgate.toml");
-        std::fs::write(&file, example).expect("write");
-        let config = Config::load(&file).expect("the README's example loads");
-        assert_eq!(config.store.access_log_retention_months, 12);
-        assert!(config.immuni.is_some());
-        assert!(config.server.admin_listen.ip().is_loopback());
+        in_clean_environment(|| {
+            let readme = include_str!("../README.md");
+            let section = readme
+                .split("## Running in production")
+                .nth(1)
+                .expect("the README has a production section");
+            let example = section
+                .split("```toml\n")
+                .nth(1)
+                .and_then(|rest| rest.split("```").next())
+                .expect("the production section has a toml example");
+            let dir = tempfile::tempdir().expect("temp dir");
+            let file = dir.path().join("tsgate.toml");
+            std::fs::write(&file, example).expect("write");
+            let config = Config::load(&file).expect("the README's example loads");
+            assert_eq!(config.store.access_log_retention_months, 12);
+            assert!(config.immuni.is_some());
+            assert!(config.server.admin_listen.ip().is_loopback());
+        });
     }
 
     #[test]
     fn crl_settings_out_of_range_are_refused_by_name() {
-        let mut config = Config::in_directory(Path::new("d"), "127.0.0.1:1".parse().unwrap());
-        config.pki.crl_resign_remaining = 1.5;
-        let error = Config::with_env_overrides(&config).unwrap_err();
-        assert!(
-            error.to_string().contains("pki.crl_resign_remaining"),
-            "{error}"
-        );
-        config.pki.crl_resign_remaining = 0.5;
-        config.pki.crl_valid_secs = 0;
-        let error = Config::with_env_overrides(&config).unwrap_err();
-        assert!(error.to_string().contains("pki.crl_valid_secs"), "{error}");
+        in_clean_environment(|| {
+            let mut config = Config::in_directory(Path::new("d"), "127.0.0.1:1".parse().unwrap());
+            config.pki.crl_resign_remaining = 1.5;
+            let error = Config::with_env_overrides(&config).unwrap_err();
+            assert!(
+                error.to_string().contains("pki.crl_resign_remaining"),
+                "{error}"
+            );
+            config.pki.crl_resign_remaining = 0.5;
+            config.pki.crl_valid_secs = 0;
+            let error = Config::with_env_overrides(&config).unwrap_err();
+            assert!(error.to_string().contains("pki.crl_valid_secs"), "{error}");
+        });
     }
 
     #[test]
     fn totp_is_off_by_default_and_needs_the_secrets_key() {
-        let mut config = Config::in_directory(Path::new("d"), "127.0.0.1:1".parse().unwrap());
-        assert_eq!(
-            (config.auth.totp, config.auth.totp_on_soap),
-            (TotpMode::Off, false)
-        );
-        config.auth.totp = TotpMode::Required;
-        assert!(Config::with_env_overrides(&config).is_ok());
-        config.auth.secrets_key = None;
-        let error = Config::with_env_overrides(&config).unwrap_err();
-        assert!(error.to_string().contains("auth.secrets_key"), "{error}");
-        let parsed: AuthConfig = toml::from_str("totp = \"optional\"").unwrap();
-        assert_eq!(parsed.totp, TotpMode::Optional);
-        assert!(toml::from_str::<AuthConfig>("totp = \"sometimes\"").is_err());
+        in_clean_environment(|| {
+            let mut config = Config::in_directory(Path::new("d"), "127.0.0.1:1".parse().unwrap());
+            assert_eq!(
+                (config.auth.totp, config.auth.totp_on_soap),
+                (TotpMode::Off, false)
+            );
+            config.auth.totp = TotpMode::Required;
+            assert!(Config::with_env_overrides(&config).is_ok());
+            config.auth.secrets_key = None;
+            let error = Config::with_env_overrides(&config).unwrap_err();
+            assert!(error.to_string().contains("auth.secrets_key"), "{error}");
+            let parsed: AuthConfig = toml::from_str("totp = \"optional\"").unwrap();
+            assert_eq!(parsed.totp, TotpMode::Optional);
+            assert!(toml::from_str::<AuthConfig>("totp = \"sometimes\"").is_err());
+        });
     }
 
     #[test]
