@@ -1589,6 +1589,10 @@ impl Store for Instrumented {
     fn totp(&self) -> &dyn tsgate::store::Totp {
         self.inner.totp()
     }
+
+    fn miur_statistics(&self) -> &dyn tsgate::store::MiurStatistics {
+        self.inner.miur_statistics()
+    }
 }
 
 /// Appends pass through the holds and failures the test asks for.
@@ -3579,4 +3583,101 @@ async fn totp_steps_are_accepted_once_even_concurrently(db: Arc<TestDb>) {
     assert_eq!(winners, 1, "one code, one acceptance");
     let row = totp.totp("alice").await.expect("read").expect("row");
     assert_eq!(row.last_step, Some(14));
+}
+
+on_both_backends!(miur_statistics_round_trip_latest_first_and_purge);
+
+/// A MIUR statistic is stored whole (its ASLs, what it could not place, paritarie without
+/// validated CFs), the latest of a kind is the last computed, and a purge removes the older
+/// ones with their rows.
+async fn miur_statistics_round_trip_latest_first_and_purge(db: Arc<TestDb>) {
+    use tsgate::store::{AslFigures, Figures, MiurKind, MiurStatistic, Unplaced};
+    let statistics = db.store.miur_statistics();
+    let at = |minutes: i64| base_time() + chrono::Duration::minutes(minutes);
+    let figures =
+        |region_code: &str, asl_code: &str, with_mmg, without_mmg, paritarie| AslFigures {
+            region_code: region(region_code),
+            asl_code: asl(asl_code),
+            figures: Figures {
+                with_mmg,
+                without_mmg,
+                paritarie,
+            },
+        };
+    assert_eq!(
+        statistics.latest(MiurKind::Statali).await.expect("latest"),
+        None
+    );
+    let older = MiurStatistic {
+        kind: MiurKind::Statali,
+        computed_at: at(0),
+        validated_cfs: Some(3),
+        rows_read: 4,
+        rows_rejected: 1,
+        per_asl: vec![figures("120", "201", 2, 1, 0)],
+        unplaced: vec![],
+    };
+    let newer = MiurStatistic {
+        computed_at: at(10),
+        validated_cfs: Some(7),
+        rows_read: 7,
+        rows_rejected: 0,
+        per_asl: vec![
+            figures("030", "301", 1, 0, 0),
+            figures("120", "201", 4, 1, 0),
+            figures("120", "202", 0, 1, 0),
+        ],
+        ..older.clone()
+    };
+    let paritarie = MiurStatistic {
+        kind: MiurKind::Paritarie,
+        computed_at: at(5),
+        validated_cfs: None,
+        rows_read: 3,
+        rows_rejected: 0,
+        per_asl: vec![figures("120", "201", 0, 0, 250)],
+        unplaced: vec![Unplaced {
+            region: "Atlantide".into(),
+            province: "AT".into(),
+            staff: 12,
+            reason: "unknown region".into(),
+        }],
+    };
+    for statistic in [&newer, &older, &paritarie] {
+        statistics.record(statistic).await.expect("record");
+    }
+    assert_eq!(
+        statistics.latest(MiurKind::Statali).await.expect("latest"),
+        Some(newer.clone())
+    );
+    assert_eq!(
+        statistics
+            .latest(MiurKind::Paritarie)
+            .await
+            .expect("latest"),
+        Some(paritarie.clone())
+    );
+    assert_eq!(
+        statistics
+            .latest(MiurKind::TrentoBolzano)
+            .await
+            .expect("latest"),
+        None
+    );
+    assert_eq!(
+        statistics.computed_since(at(1)).await.expect("since"),
+        [paritarie.clone(), newer.clone()]
+    );
+    assert_eq!(statistics.purge_before(at(6)).await.expect("purge"), 2);
+    assert_eq!(
+        statistics.computed_since(at(-60)).await.expect("since"),
+        [newer]
+    );
+    assert_eq!(
+        statistics
+            .latest(MiurKind::Paritarie)
+            .await
+            .expect("latest"),
+        None
+    );
 }

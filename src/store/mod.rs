@@ -6,8 +6,9 @@
 //! ([`AslCounts`]), the issuer slots of transaction ids ([`Issuers`]), the certificates the
 //! gateway CA issued ([`Certificates`]), users' password state ([`Passwords`]), the sealed
 //! second halves of their pincodes ([`Pincodes`]), operators' TOTP second factors ([`Totp`]),
-//! failed credentials ([`CredentialFailures`]), the Commissioner's report ([`Commissioner`]) and
-//! the retention of the data sets ([`DataRetention`]).
+//! failed credentials ([`CredentialFailures`]), the Commissioner's report ([`Commissioner`]),
+//! the retention of the data sets ([`DataRetention`]) and the statistics of the MIUR staff
+//! lists ([`MiurStatistics`]).
 //!
 //! Two backends that pass the same tests: SQLite (embedded default, a file under `./data`) and
 //! PostgreSQL (production). Each concern's SQL is plain constants in its file, written once
@@ -33,6 +34,7 @@ pub mod credential_failures;
 pub mod data_retention;
 pub mod directory;
 pub mod issuers;
+pub mod miur_statistics;
 pub mod passwords;
 pub mod patients;
 pub mod pincodes;
@@ -66,6 +68,7 @@ pub use credential_failures::{CredentialFailures, FailureCount, FailureRecorded,
 pub use data_retention::{DataCutoffs, DataRetention, PurgedData};
 pub use directory::{Directory, OperatorDetails, UserRecord};
 pub use issuers::{Issuers, Lease};
+pub use miur_statistics::{AslFigures, Figures, MiurKind, MiurStatistic, MiurStatistics, Unplaced};
 pub use passwords::{NewPassword, PasswordState, Passwords};
 pub use patients::{
     Asl, Assistito, AssistitoStatus, ListedPatient, Mmg, Municipality, Patients, Region,
@@ -135,6 +138,9 @@ pub trait Store: Send + Sync {
 
     /// Operators' TOTP secrets (sealed), enrollments and the last step each accepted.
     fn totp(&self) -> &dyn Totp;
+
+    /// The statistics of the MIUR staff lists (seed 003 §2.4), aggregated and anonymous.
+    fn miur_statistics(&self) -> &dyn MiurStatistics;
 }
 
 /// Why a store operation failed. Messages never contain credentials from the URL.

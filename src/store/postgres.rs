@@ -16,8 +16,8 @@ use super::access_log_table::{
 use super::transaction_writes::push_write;
 use super::{
     AccessLog, AccessLogAnchor, Administrators, AslCounts, Certificates, ChainedEntry,
-    Commissioner, CredentialFailures, DataRetention, Directory, Issuers, Passwords, Patients,
-    PendingWrite, Pincodes, Serology, Staging, Store, StoreError, Substitutions, Totp,
+    Commissioner, CredentialFailures, DataRetention, Directory, Issuers, MiurStatistics, Passwords,
+    Patients, PendingWrite, Pincodes, Serology, Staging, Store, StoreError, Substitutions, Totp,
 };
 
 const BACKEND: &str = "postgres";
@@ -139,6 +139,10 @@ impl Store for PostgresStore {
     }
 
     fn totp(&self) -> &dyn Totp {
+        &self.pool
+    }
+
+    fn miur_statistics(&self) -> &dyn MiurStatistics {
         &self.pool
     }
 }

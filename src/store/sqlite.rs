@@ -22,8 +22,8 @@ use super::backend;
 use super::transaction_writes::push_write;
 use super::{
     AccessLog, AccessLogAnchor, Administrators, AslCounts, Certificates, ChainedEntry,
-    Commissioner, CredentialFailures, DataRetention, Directory, Issuers, Passwords, Patients,
-    PendingWrite, Pincodes, Serology, Staging, Store, StoreError, Substitutions, Totp,
+    Commissioner, CredentialFailures, DataRetention, Directory, Issuers, MiurStatistics, Passwords,
+    Patients, PendingWrite, Pincodes, Serology, Staging, Store, StoreError, Substitutions, Totp,
 };
 
 const BACKEND: &str = "sqlite";
@@ -177,6 +177,10 @@ impl Store for SqliteStore {
     }
 
     fn totp(&self) -> &dyn Totp {
+        &self.pool
+    }
+
+    fn miur_statistics(&self) -> &dyn MiurStatistics {
         &self.pool
     }
 }
