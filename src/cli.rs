@@ -31,6 +31,8 @@ use crate::{demo, telemetry};
 
 mod administration;
 mod kit;
+mod miur;
+mod progress_bar;
 
 #[derive(Parser)]
 #[command(
@@ -91,6 +93,12 @@ enum Command {
     /// Load or generate the registry of assistiti (CSV files; see the README).
     #[command(subcommand)]
     Registry(RegistryCommand),
+    /// The MIUR's school-staff files (seed 003 §2.4): import one.
+    #[command(subcommand)]
+    Miur(miur::MiurCommand),
+    /// Statistics: `stats miur`, the latest of each MIUR file.
+    #[command(subcommand)]
+    Stats(miur::StatsCommand),
     /// A titolare's authorisations of substitute doctors (seed 003 §3.3.1).
     #[command(subcommand)]
     Substitutes(SubstitutesCommand),
@@ -439,6 +447,8 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Regions(command) => regions(command).await?,
         Command::Certs(command) => certs(command).await?,
         Command::Registry(command) => registry(command).await?,
+        Command::Miur(command) => miur::miur(command).await?,
+        Command::Stats(command) => miur::stats(command).await?,
         Command::Substitutes(command) => substitutes(command).await?,
         Command::Audit(AuditCommand::Show {
             target,

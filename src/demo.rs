@@ -253,6 +253,18 @@ async fn seed_registry(
         crate::registry::import(store, &csv)
             .await
             .context("importing the demo registry")?;
+        let intake = crate::jobs::miur::Intake {
+            store,
+            actor: crate::audit::Actor::cli(),
+            progress: &crate::jobs::Silent,
+        };
+        intake
+            .import_file(
+                crate::store::MiurKind::Statali,
+                &csv.join(crate::registry::PERSONALE_STATALI),
+            )
+            .await
+            .context("importing the demo's state-school staff file")?;
     }
     let password_hash = hash_secret(password).map_err(|e| anyhow::anyhow!("hash: {e}"))?;
     let pincode_hash = hash_secret(pincode).map_err(|e| anyhow::anyhow!("hash: {e}"))?;

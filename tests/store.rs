@@ -1593,6 +1593,9 @@ impl Store for Instrumented {
     fn miur_statistics(&self) -> &dyn tsgate::store::MiurStatistics {
         self.inner.miur_statistics()
     }
+    fn miur_lists(&self) -> &dyn tsgate::store::MiurLists {
+        self.inner.miur_lists()
+    }
 }
 
 /// Appends pass through the holds and failures the test asks for.
@@ -1713,16 +1716,28 @@ async fn registry_import_matches_staff_and_serves_the_lists(db: Arc<TestDb>) {
         .await
         .expect("import");
     assert!(first.files.contains(&("assistiti.csv", 3000)), "{first:?}");
-    assert_eq!(
-        first.staff.matched + first.staff.removed,
-        generated.staff,
-        "{first:?}"
-    );
-    // Importing again updates in place.
+    // The generated MIUR state-school file makes the lists.
+    let intake = tsgate::jobs::miur::Intake {
+        store,
+        actor: tsgate::audit::Actor::cli(),
+        progress: &tsgate::jobs::Silent,
+    };
+    let report = intake
+        .import_file(
+            tsgate::store::MiurKind::Statali,
+            &dir.path().join(tsgate::registry::PERSONALE_STATALI),
+        )
+        .await
+        .expect("MIUR import");
+    assert_eq!(report.statistic.rows_read, generated.staff, "{report:?}");
+    let listed = report.list.expect("a list").listed;
+    assert_eq!(listed, report.statistic.total().with_mmg, "{report:?}");
+    assert!(listed >= 7 && report.statistic.validated_cfs <= Some(generated.staff));
+    // Importing the registry again updates in place and moves no one.
     let second = tsgate::registry::import(store, dir.path())
         .await
         .expect("import again");
-    assert_eq!(second.staff.matched, first.staff.matched);
+    assert_eq!((second.staff.matched, second.staff.removed), (listed, 0));
 
     let list = store
         .patients()
@@ -1788,7 +1803,11 @@ async fn registry_import_matches_staff_and_serves_the_lists(db: Arc<TestDb>) {
             .len(),
         6
     );
-    let rematched = store.staging().match_school_staff().await.expect("match");
+    let rematched = store
+        .staging()
+        .match_school_staff(tsgate::clock::rome_day(Utc::now()))
+        .await
+        .expect("match");
     assert_eq!(rematched.removed, 1);
 }
 
@@ -3679,5 +3698,466 @@ async fn miur_statistics_round_trip_latest_first_and_purge(db: Arc<TestDb>) {
             .await
             .expect("latest"),
         None
+    );
+}
+
+on_both_backends!(
+    miur_files_are_counted_before_the_deletions_and_replace_their_lists,
+    a_miur_file_of_another_kind_or_without_valid_rows_changes_nothing,
+);
+
+// A small registry whose figures are checked by hand: Lazio (120) with ASLs 201, 202, 203,
+// Lombardia (030) with 321, Trento (042) with 101. Rome's province (RM) is split: ASL 201
+// covers one of its municipalities, 202 two, so it goes to 202. Latina's (LT) is a tie, one
+// municipality each in 201 and 203: it goes to the lowest code, 201.
+const MIUR_M1: &str = "MRNPLA60A01H501G"; // MMG, 120/201
+const MIUR_M2: &str = "MRNGNN62B02H501G"; // MMG, 120/202
+const MIUR_M3: &str = "SCNNTN77L07H501J"; // MMG, 042/101
+const MIUR_A1: &str = "BNCLRA80A41H501D"; // alive, M1, 120/201
+const MIUR_A2: &str = "CLMMRC75B12H501A"; // alive, M2, 120/202
+const MIUR_A3: &str = "DLCFNC70C43H501Z"; // alive, no MMG, 120/202
+const MIUR_A4: &str = "FRRLGU68D14H501O"; // deceased, 120/201
+const MIUR_A5: &str = "GLLSRA85E45H501W"; // emigrated, 030/321
+const MIUR_A6: &str = "RSSPLA66H10F205Q"; // alive, M1, 120/201
+const MIUR_UNKNOWN: &str = "LTNFRN79M08H501W"; // not in the registry
+const MIUR_T1: &str = "TRNLCU71C03L378F"; // alive, M3, 042/101
+const MIUR_T2: &str = "TRNMRA72D44L378Y"; // alive, no MMG, 042/101
+const MIUR_T3: &str = "TRNGPP73E05L378F"; // alive, M3, 042/101
+const MIUR_T4: &str = "TRNANN74H46L378D"; // deceased, 042/101
+
+async fn miur_registry(store: &dyn Store) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let write = |name: &str, text: String| {
+        std::fs::write(dir.path().join(name), text).expect("write registry file")
+    };
+    write(
+        "regioni.csv",
+        "codice;nome\n120;Lazio\n030;Lombardia\n042;P.A. Trento\n".into(),
+    );
+    write(
+        "asl.csv",
+        "codice_regione;codice_asl;nome\n120;201;Roma 1\n120;202;Roma 2\n120;203;Latina\n\
+         030;321;Milano\n042;101;APSS Trento\n"
+            .into(),
+    );
+    write(
+        "comuni.csv",
+        "codice_belfiore;nome;sigla_provincia;codice_regione;codice_asl\n\
+         H501;Roma;RM;120;201\nH501;Roma;RM;120;202\nG811;Pomezia;RM;120;202\n\
+         E472;Latina;LT;120;203\nD662;Fondi;LT;120;201\nF205;Milano;MI;030;321\n\
+         L378;Trento;TN;042;101\n"
+            .into(),
+    );
+    write(
+        "mmg.csv",
+        format!(
+            "cf;cognome;nome;codice_regione;codice_asl\n{MIUR_M1};MARINI;PAOLO;120;201\n\
+             {MIUR_M2};MARINI;GIANNI;120;202\n{MIUR_M3};SCANU;ANTONIO;042;101\n"
+        ),
+    );
+    let person = |cf: &str, region: &str, asl: &str, mmg: &str, status: &str| {
+        format!("{cf};NOME;COGNOME;{region};{asl};{mmg};{status}\n")
+    };
+    write(
+        "assistiti.csv",
+        [
+            "cf;nome;cognome;codice_regione;codice_asl;cf_mmg;stato\n".to_owned(),
+            person(MIUR_A1, "120", "201", MIUR_M1, "vivo"),
+            person(MIUR_A2, "120", "202", MIUR_M2, "vivo"),
+            person(MIUR_A3, "120", "202", "", "vivo"),
+            person(MIUR_A4, "120", "201", MIUR_M1, "deceduto"),
+            person(MIUR_A5, "030", "321", MIUR_M1, "emigrato"),
+            person(MIUR_A6, "120", "201", MIUR_M1, "vivo"),
+            person(MIUR_T1, "042", "101", MIUR_M3, "vivo"),
+            person(MIUR_T2, "042", "101", "", "vivo"),
+            person(MIUR_T3, "042", "101", MIUR_M3, "vivo"),
+            person(MIUR_T4, "042", "101", "", "deceduto"),
+        ]
+        .concat(),
+    );
+    tsgate::registry::import(store, dir.path())
+        .await
+        .expect("registry import");
+}
+
+fn intake(store: &dyn Store) -> tsgate::jobs::miur::Intake<'_> {
+    tsgate::jobs::miur::Intake {
+        store,
+        actor: tsgate::audit::Actor::cli(),
+        progress: &tsgate::jobs::Silent,
+    }
+}
+
+fn figures(
+    region_code: &str,
+    asl_code: &str,
+    with_mmg: u64,
+    without_mmg: u64,
+    paritarie: u64,
+) -> tsgate::store::AslFigures {
+    tsgate::store::AslFigures {
+        region_code: region(region_code),
+        asl_code: asl(asl_code),
+        figures: tsgate::store::Figures {
+            with_mmg,
+            without_mmg,
+            paritarie,
+        },
+    }
+}
+
+async fn listed(store: &dyn Store, mmg: &str) -> Vec<(String, chrono::NaiveDate)> {
+    store
+        .patients()
+        .patient_list(&operator(mmg))
+        .await
+        .expect("list")
+        .into_iter()
+        .map(|p| (p.cf.to_string(), p.updated_on))
+        .collect()
+}
+
+fn day(text: &str) -> chrono::NaiveDate {
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").expect("a date")
+}
+
+/// The three kinds on a hand-checked registry: each statistic as the §2.4 tables define it,
+/// stored and logged before the §2.5 deletions; the lists replaced per kind, with "Data ultimo
+/// aggiornamento" set by the system; nothing of the files left staged.
+async fn miur_files_are_counted_before_the_deletions_and_replace_their_lists(db: Arc<TestDb>) {
+    use tsgate::store::{MiurKind, Unplaced};
+    let store = &*db.store;
+    miur_registry(store).await;
+    let at = |text: &str| {
+        DateTime::parse_from_rfc3339(text)
+            .expect("an instant")
+            .with_timezone(&Utc)
+    };
+
+    // §2.4.1, as a spreadsheet writes it: BOM, CRLF, a quoted CF, a stray separator.
+    let statali = format!(
+        "\u{feff}codice_fiscale\r\n{MIUR_A1}\r\n{MIUR_A2}\r\n\"{MIUR_A3}\"\r\n{MIUR_A4};\r\n\
+         {MIUR_A5}\r\n{MIUR_UNKNOWN}\r\nNOTACF\r\n{MIUR_A1}\r\n{MIUR_A2};extra\r\n"
+    );
+    let first = intake(store)
+        .import(
+            MiurKind::Statali,
+            statali.as_bytes(),
+            at("2026-09-01T08:00:00Z"),
+        )
+        .await
+        .expect("statali");
+    let problems: Vec<u64> = first.problems.iter().map(|p| p.line).collect();
+    assert_eq!(problems, [8, 10], "{first:?}");
+    assert!(first.problems[0].reason.contains("NOTACF"), "{first:?}");
+    let statistic = &first.statistic;
+    assert_eq!(
+        (
+            statistic.rows_read,
+            statistic.rows_rejected,
+            statistic.validated_cfs
+        ),
+        (9, 2, Some(5))
+    );
+    assert_eq!(
+        statistic.per_asl,
+        [
+            figures("030", "321", 0, 1, 0),
+            figures("120", "201", 1, 1, 0),
+            figures("120", "202", 1, 1, 0),
+        ]
+    );
+    let regions: Vec<(String, u64, u64)> = statistic
+        .per_region()
+        .into_iter()
+        .map(|(code, f)| (code.to_string(), f.with_mmg, f.without_mmg))
+        .collect();
+    assert_eq!(regions, [("030".into(), 0, 1), ("120".into(), 2, 2)]);
+    assert_eq!(
+        first.list.map(|l| (l.listed, l.removed)),
+        Some((2, 0)),
+        "only the living with an MMG are listed"
+    );
+    assert_eq!(
+        listed(store, MIUR_M1).await,
+        [(MIUR_A1.into(), day("2026-09-01"))]
+    );
+    assert_eq!(
+        listed(store, MIUR_M2).await,
+        [(MIUR_A2.into(), day("2026-09-01"))]
+    );
+
+    // Re-sent: the new file replaces the list. A1 leaves it, A6 joins it on its day, A2 keeps
+    // the day its position was created.
+    let again = format!("codice_fiscale\n{MIUR_A2}\n{MIUR_A6}\n");
+    let second = intake(store)
+        .import(
+            MiurKind::Statali,
+            again.as_bytes(),
+            at("2026-09-10T08:00:00Z"),
+        )
+        .await
+        .expect("statali again");
+    assert_eq!(second.list.map(|l| (l.listed, l.removed)), Some((2, 1)));
+    assert_eq!(
+        listed(store, MIUR_M1).await,
+        [(MIUR_A6.into(), day("2026-09-10"))]
+    );
+    assert_eq!(
+        listed(store, MIUR_M2).await,
+        [(MIUR_A2.into(), day("2026-09-01"))]
+    );
+    // A2 moves to M1: the registry import's matching moves them, dated that day.
+    let mut moved = store
+        .patients()
+        .find_assistito(&cf(MIUR_A2))
+        .await
+        .expect("find")
+        .expect("known");
+    moved.mmg_cf = Some(operator(MIUR_M1));
+    store
+        .patients()
+        .upsert_assistiti(&[moved])
+        .await
+        .expect("move");
+    let rematched = store
+        .staging()
+        .match_school_staff(day("2026-09-15"))
+        .await
+        .expect("match");
+    assert_eq!((rematched.matched, rematched.removed), (2, 0));
+    assert_eq!(
+        listed(store, MIUR_M1).await,
+        [
+            (MIUR_A2.into(), day("2026-09-15")),
+            (MIUR_A6.into(), day("2026-09-10"))
+        ]
+    );
+    assert!(listed(store, MIUR_M2).await.is_empty());
+
+    // §2.4.2: a split province, a tie, a duplicate, and rows the registry cannot place.
+    let paritarie = "regione;provincia;totale_personale\nLazio;RM;100\n120;LT;40\n\"LAZIO\";rm;5\n\
+         Lombardia;MI;30\nAtlantide;XX;7\nLazio;MI;3\nLazio;ZZ;2\nLazio;RMA;1\nLazio;FR;-4\n";
+    let report = intake(store)
+        .import(
+            MiurKind::Paritarie,
+            paritarie.as_bytes(),
+            at("2026-09-02T08:00:00Z"),
+        )
+        .await
+        .expect("paritarie");
+    let problems: Vec<u64> = report.problems.iter().map(|p| p.line).collect();
+    assert_eq!(problems, [4, 9, 10], "{report:?}");
+    assert!(report.problems[0].reason.contains("line 2"), "{report:?}");
+    assert_eq!(report.list, None);
+    let statistic = &report.statistic;
+    assert_eq!(
+        (
+            statistic.rows_read,
+            statistic.rows_rejected,
+            statistic.validated_cfs
+        ),
+        (9, 3, None)
+    );
+    assert_eq!(
+        statistic.per_asl,
+        [
+            figures("030", "321", 0, 0, 30),
+            figures("120", "201", 0, 0, 40),
+            figures("120", "202", 0, 0, 100),
+        ]
+    );
+    let unplaced: Vec<(&str, &str, u64)> = statistic
+        .unplaced
+        .iter()
+        .map(|u: &Unplaced| (u.region.as_str(), u.province.as_str(), u.staff))
+        .collect();
+    assert_eq!(
+        unplaced,
+        [
+            ("Atlantide", "XX", 7),
+            ("Lazio", "MI", 3),
+            ("Lazio", "ZZ", 2)
+        ]
+    );
+    assert!(
+        statistic.unplaced[1].reason.contains("030"),
+        "{statistic:?}"
+    );
+
+    // §2.4.3: state staff join the lists, paritaria staff are only counted.
+    let trento = format!(
+        "codice_fiscale;tipologia\n{MIUR_T1};statale\n{MIUR_T2};STATALE\n{MIUR_T3};paritaria\n\
+         {MIUR_T4};Paritaria\n{MIUR_A1};privata\n"
+    );
+    let report = intake(store)
+        .import(
+            MiurKind::TrentoBolzano,
+            trento.as_bytes(),
+            at("2026-09-03T08:00:00Z"),
+        )
+        .await
+        .expect("trento-bolzano");
+    let statistic = &report.statistic;
+    assert_eq!(
+        (
+            statistic.rows_read,
+            statistic.rows_rejected,
+            statistic.validated_cfs
+        ),
+        (5, 1, Some(4))
+    );
+    assert_eq!(statistic.per_asl, [figures("042", "101", 1, 1, 2)]);
+    assert_eq!(report.list.map(|l| (l.listed, l.removed)), Some((1, 0)));
+    assert_eq!(
+        listed(store, MIUR_M3).await,
+        [(MIUR_T1.into(), day("2026-09-03"))]
+    );
+    assert_eq!(
+        listed(store, MIUR_M1).await.len(),
+        2,
+        "the statali list is another kind's"
+    );
+    let per_mmg = store
+        .patients()
+        .staff_per_mmg(region("042"), asl("101"))
+        .await
+        .expect("per MMG");
+    assert_eq!(per_mmg, [(operator(MIUR_M3), 1)]);
+
+    // Stored, latest first, each computation logged; no CF left staged.
+    let statistics = store.miur_statistics();
+    assert_eq!(
+        statistics
+            .latest(MiurKind::Statali)
+            .await
+            .expect("latest")
+            .map(|s| s.computed_at),
+        Some(at("2026-09-10T08:00:00Z"))
+    );
+    assert_eq!(
+        statistics
+            .latest(MiurKind::TrentoBolzano)
+            .await
+            .expect("latest")
+            .as_ref(),
+        Some(&report.statistic)
+    );
+    let logged = store
+        .access_log()
+        .read(0, 100)
+        .await
+        .expect("log")
+        .into_iter()
+        .filter(|e| e.entry.operation == "miur-statistic")
+        .map(|e| e.entry.target.unwrap_or_default())
+        .collect::<Vec<_>>();
+    assert_eq!(
+        logged,
+        ["statali", "statali", "paritarie", "trento-bolzano"]
+    );
+    assert_eq!(
+        store
+            .miur_lists()
+            .purge_abandoned(Utc::now() + chrono::Duration::days(365))
+            .await
+            .expect("purge"),
+        0,
+        "the staged CFs went with their imports"
+    );
+    let csv = tsgate::jobs::stats_output::csv(std::slice::from_ref(&report.statistic));
+    assert!(
+        csv.lines()
+            .any(|line| line == "trento-bolzano;2026-09-03 10:00:00;asl;042;101;;1;1;2;;;"),
+        "{csv}"
+    );
+}
+
+/// A file whose header is another kind's is refused whole, as is one with no valid row: the
+/// list in force and the latest statistic stay as they were.
+async fn a_miur_file_of_another_kind_or_without_valid_rows_changes_nothing(db: Arc<TestDb>) {
+    use tsgate::jobs::miur::MiurImportError;
+    use tsgate::store::MiurKind;
+    let store = &*db.store;
+    miur_registry(store).await;
+    let statali = format!("codice_fiscale\n{MIUR_A1}\n");
+    intake(store)
+        .import(MiurKind::Statali, statali.as_bytes(), Utc::now())
+        .await
+        .expect("statali");
+    let before = store
+        .miur_statistics()
+        .latest(MiurKind::Statali)
+        .await
+        .expect("latest");
+
+    type Expected = fn(&MiurImportError) -> bool;
+    let refusals: [(&str, MiurKind, Expected); 5] = [
+        (
+            "regione;provincia;totale_personale\nLazio;RM;3\n",
+            MiurKind::Statali,
+            |e| {
+                matches!(
+                    e,
+                    MiurImportError::WrongKind {
+                        found: MiurKind::Paritarie,
+                        ..
+                    }
+                )
+            },
+        ),
+        (
+            "codice_fiscale;tipologia\nBNCLRA80A41H501D;statale\n",
+            MiurKind::Statali,
+            |e| {
+                matches!(
+                    e,
+                    MiurImportError::WrongKind {
+                        found: MiurKind::TrentoBolzano,
+                        ..
+                    }
+                )
+            },
+        ),
+        ("BNCLRA80A41H501D\n", MiurKind::Statali, |e| {
+            matches!(e, MiurImportError::BadHeader { .. })
+        }),
+        ("codice_fiscale\nNOTACF\n\n", MiurKind::Statali, |e| {
+            matches!(
+                e,
+                MiurImportError::NoValidRow {
+                    rows: 1,
+                    rejected: 1,
+                    ..
+                }
+            )
+        }),
+        ("", MiurKind::Paritarie, |e| {
+            matches!(e, MiurImportError::Empty { .. })
+        }),
+    ];
+    for (text, kind, expected) in refusals {
+        let error = intake(store)
+            .import(kind, text.as_bytes(), Utc::now())
+            .await
+            .expect_err("refused");
+        assert!(expected(&error), "{text:?}: {error}");
+        assert!(
+            error.to_string().contains("refused") || matches!(error, MiurImportError::Empty { .. }),
+            "{error}"
+        );
+    }
+    assert_eq!(
+        store
+            .miur_statistics()
+            .latest(MiurKind::Statali)
+            .await
+            .expect("latest"),
+        before
+    );
+    assert_eq!(
+        listed(store, MIUR_M1).await.len(),
+        1,
+        "the list in force is unchanged"
     );
 }

@@ -22,8 +22,8 @@ use tsgate::services::sierologici::{
 };
 use tsgate::services::{Access, CodEsito, Context, DeclaredAuth, Field, Outcome, TipoErrore};
 use tsgate::store::{
-    AccessLogWriter, Asl, Assistito, AssistitoStatus, Mmg, Region, StaffMember, Store,
-    Substitution, TransactionWrite, UserRecord, WriterHandle,
+    AccessLogWriter, Asl, Assistito, AssistitoStatus, Mmg, Region, Store, Substitution,
+    TransactionWrite, UserRecord, WriterHandle,
 };
 
 /// The titolare: an MMG of region 120, ASL 201.
@@ -157,19 +157,24 @@ async fn world() -> World {
         .upsert_assistiti(&[patient(IN_ELENCO, "NERI"), patient(FUORI_ELENCO, "GALLI")])
         .await
         .expect("patients");
+    let import = tsgate::store::StagedImport::begin(chrono::Utc::now());
     store
-        .staging()
-        .upsert_school_staff(&[StaffMember {
-            cf: CodiceFiscale::parse(IN_ELENCO).expect("a patient's CF"),
-            updated_on: today,
-        }])
+        .miur_lists()
+        .stage(
+            &import,
+            &[tsgate::store::StagedStaff {
+                line: 2,
+                cf: CodiceFiscale::parse(IN_ELENCO).expect("a patient's CF"),
+                paritaria: false,
+            }],
+        )
         .await
         .expect("staff");
     store
-        .staging()
-        .match_school_staff()
+        .miur_lists()
+        .replace_list(&import, tsgate::store::MiurKind::Statali, today)
         .await
-        .expect("staff matched");
+        .expect("staff listed");
     store
         .substitutions()
         .add(&Substitution {

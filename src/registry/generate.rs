@@ -6,8 +6,7 @@
 //! cover (some provinces split across ASLs); about one MMG per `patients_per_mmg` adults of
 //! each ASL; children (under 14) without an MMG (they have a paediatrician), 3% of adults
 //! without one either; 0.5% deceased, 0.3% emigrated; 3.5% of people aged 25–67 on the
-//! state-school staff list, plus a few staff CFs not in the registry at all (removed when
-//! matched). Codes are valid (birth dates real, so never an impossible day) and unique; people whose data collide get omocodic codes, and
+//! MIUR state-school staff file, plus a few staff CFs not in the registry at all (never listed). Codes are valid (birth dates real, so never an impossible day) and unique; people whose data collide get omocodic codes, and
 //! some collisions are made on purpose so every set has omocodia cases.
 
 use std::fs::File;
@@ -170,8 +169,7 @@ pub fn generate(out: &Path, options: &GenerateOptions) -> anyhow::Result<Generat
     mmg_out.flush()?;
 
     let mut assistiti = writer(out, ASSISTITI, ASSISTITI_HEADER)?;
-    let mut staff = writer(out, PERSONALE, PERSONALE_HEADER)?;
-    let staff_updated = |rng: &mut StdRng| today - Duration::days(rng.random_range(1..120));
+    let mut staff = writer(out, PERSONALE_STATALI, PERSONALE_STATALI_HEADER)?;
     let mut previous: Option<Person> = None;
     let mut pinned_left: Vec<(usize, u64)> = options
         .pinned
@@ -246,13 +244,13 @@ pub fn generate(out: &Path, options: &GenerateOptions) -> anyhow::Result<Generat
             mmg.as_deref().unwrap_or("")
         )?;
         if forced_mmg.is_some() || ((25..=67).contains(&age) && rng.random_bool(0.035)) {
-            writeln!(staff, "{code};{}", staff_updated(&mut rng))?;
+            writeln!(staff, "{code}")?;
             summary.staff += 1;
             // Now and then a staff member the registry does not know (removed when matched).
             if rng.random_bool(0.01) {
                 let stranger = random_person(&mut rng, slot.region, today, 25, 67);
                 if let Some(unknown) = issuer.issue(stranger.cf_base()) {
-                    writeln!(staff, "{unknown};{}", staff_updated(&mut rng))?;
+                    writeln!(staff, "{unknown}")?;
                     summary.staff += 1;
                 }
             }
@@ -363,7 +361,7 @@ mod tests {
         assert!(summary.omocodic > 0, "omocodic codes are part of the check");
         let mut codes = cfs(dir.path(), ASSISTITI);
         codes.extend(cfs(dir.path(), MMG));
-        codes.extend(cfs(dir.path(), PERSONALE));
+        codes.extend(cfs(dir.path(), PERSONALE_STATALI));
         assert!(codes.len() as u64 >= summary.assistiti + summary.mmg);
         let women = codes
             .iter()

@@ -1,8 +1,8 @@
-//! `tsgate registry import`: loads the CSV files of [`super`] from a folder, streaming, in
-//! batched transactions (upserts: importing a file again updates what it lists), then matches
-//! the school-staff list to the registry (docs/registry.md, from seed 003 §2.5). A malformed row
-//! stops the import with its file and line; the batches before it stay committed, and importing
-//! again is safe.
+//! `tsgate registry import`: loads the CSV files of [`super`] from a folder, streaming, with a
+//! CSV reader ([`crate::jobs::csv_rows`]), in batched transactions (upserts: importing a file
+//! again updates what it lists), then matches the school-staff lists again to the changed
+//! registry (docs/registry.md, from seed 003 §2.5). A malformed row stops the import with its
+//! file and line; the batches before it stay committed, and importing again is safe.
 //!
 //! The assistiti file, the large one, is staged first and applied in one transaction in CF
 //! order (see [`Staging::apply_staged_assistiti`]): in file order its random CFs made a
@@ -10,17 +10,17 @@
 //! all, and a CF on two of its lines refuses it, naming both.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
 
 use anyhow::{bail, Context};
-use chrono::NaiveDate;
 
 use super::*;
 use crate::domain::{AslCode, CodiceFiscale, RegionCode};
+use crate::jobs::csv_rows::{header_text, CsvRows, Next};
+use crate::jobs::{Progress, Silent};
 use crate::store::{
-    Asl, Assistito, AssistitoStatus, Mmg, Municipality, Region, StaffMatch, StaffMember,
-    StagedApply, StagedAssistito, StagedImport, Staging, Store,
+    Asl, Assistito, AssistitoStatus, Mmg, Municipality, Region, StaffMatch, StagedApply,
+    StagedAssistito, StagedImport, Staging, Store,
 };
 
 /// Rows per transaction.
@@ -33,7 +33,17 @@ pub struct ImportSummary {
     pub staff: StaffMatch,
 }
 
+/// [`import_with_progress`], reporting nothing.
 pub async fn import(store: &dyn Store, dir: &Path) -> anyhow::Result<ImportSummary> {
+    import_with_progress(store, dir, &Silent).await
+}
+
+/// Imports the files `dir` holds, telling `progress` how far each got.
+pub async fn import_with_progress(
+    store: &dyn Store,
+    dir: &Path,
+    progress: &dyn Progress,
+) -> anyhow::Result<ImportSummary> {
     let mut summary = ImportSummary::default();
     let mut found = false;
     macro_rules! load {
@@ -41,9 +51,14 @@ pub async fn import(store: &dyn Store, dir: &Path) -> anyhow::Result<ImportSumma
             let path = dir.join($file);
             if path.exists() {
                 found = true;
-                let rows = load_file(&path, $header, $fields, $parse, |batch| async move {
-                    store.$concern().$upsert(&batch).await
-                })
+                let rows = load_file(
+                    &path,
+                    $header,
+                    $fields,
+                    progress,
+                    $parse,
+                    |batch| async move { store.$concern().$upsert(&batch).await },
+                )
                 .await?;
                 summary.files.push(($file, rows));
             }
@@ -99,24 +114,17 @@ pub async fn import(store: &dyn Store, dir: &Path) -> anyhow::Result<ImportSumma
     let path = dir.join(ASSISTITI);
     if path.exists() {
         found = true;
-        let rows = import_assistiti(store.staging(), &path).await?;
+        let rows = import_assistiti(store.staging(), &path, progress).await?;
         summary.files.push((ASSISTITI, rows));
     }
-    load!(
-        PERSONALE,
-        PERSONALE_HEADER,
-        2,
-        |_, f: &[&str]| Ok(StaffMember {
-            cf: cf(f[0])?,
-            updated_on: NaiveDate::parse_from_str(f[1], "%Y-%m-%d")
-                .with_context(|| format!("data_aggiornamento {:?} is not yyyy-mm-dd", f[1]))?,
-        }),
-        staging.upsert_school_staff
-    );
     if !found {
-        bail!("{} holds none of the registry files ({REGIONI}, {ASL}, {COMUNI}, {MMG}, {ASSISTITI}, {PERSONALE})", dir.display());
+        bail!(
+            "{} holds none of the registry files ({REGIONI}, {ASL}, {COMUNI}, {MMG}, {ASSISTITI})",
+            dir.display()
+        );
     }
-    summary.staff = store.staging().match_school_staff().await?;
+    let today = crate::clock::rome_day(chrono::Utc::now());
+    summary.staff = store.staging().match_school_staff(today).await?;
     Ok(summary)
 }
 
@@ -125,7 +133,11 @@ const ABANDONED_AFTER: chrono::TimeDelta = chrono::TimeDelta::hours(24);
 
 /// Stages the assistiti file under its own id, then applies it whole; its staged rows are
 /// removed either way (and those an interrupted import left a day or more ago).
-async fn import_assistiti(staging: &dyn Staging, path: &Path) -> anyhow::Result<u64> {
+async fn import_assistiti(
+    staging: &dyn Staging,
+    path: &Path,
+    progress: &dyn Progress,
+) -> anyhow::Result<u64> {
     let import = StagedImport::begin(chrono::Utc::now());
     staging
         .purge_abandoned(import.started - ABANDONED_AFTER)
@@ -135,6 +147,7 @@ async fn import_assistiti(staging: &dyn Staging, path: &Path) -> anyhow::Result<
             path,
             ASSISTITI_HEADER,
             7,
+            progress,
             |line, f| {
                 Ok(StagedAssistito {
                     line,
@@ -190,6 +203,7 @@ async fn load_file<T, P, U, F>(
     path: &Path,
     header: &str,
     fields: usize,
+    progress: &dyn Progress,
     parse: P,
     upsert: U,
 ) -> anyhow::Result<u64>
@@ -199,36 +213,80 @@ where
     F: std::future::Future<Output = Result<(), crate::store::StoreError>>,
 {
     let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    let mut lines = BufReader::with_capacity(1 << 20, file).lines();
-    let first = lines.next().transpose()?.unwrap_or_default();
-    if first.trim_start_matches('\u{feff}').trim_end() != header {
+    let size = file.metadata().ok().map(|meta| meta.len());
+    progress.begin(&path.display().to_string(), size);
+    let loaded = load_rows(
+        path,
+        header,
+        fields,
+        progress,
+        CsvRows::new(file),
+        parse,
+        upsert,
+    )
+    .await;
+    progress.finish();
+    loaded
+}
+
+/// Rows between progress reports.
+const PROGRESS_EVERY: u64 = 10_000;
+
+async fn load_rows<T, P, U, F>(
+    path: &Path,
+    header: &str,
+    fields: usize,
+    progress: &dyn Progress,
+    mut rows: CsvRows<File>,
+    parse: P,
+    upsert: U,
+) -> anyhow::Result<u64>
+where
+    P: Fn(u64, &[&str]) -> anyhow::Result<T>,
+    U: Fn(Vec<T>) -> F,
+    F: std::future::Future<Output = Result<(), crate::store::StoreError>>,
+{
+    let first = match rows
+        .next_row()
+        .with_context(|| path.display().to_string())?
+    {
+        Next::Row(row) => header_text(&row.fields),
+        Next::NotUtf8 { .. } | Next::End => String::new(),
+    };
+    if first != header {
         bail!(
             "{}: the first line must be the header {header:?}",
             path.display()
         );
     }
     let mut batch = Vec::with_capacity(BATCH);
-    let mut rows = 0u64;
-    for (line_number, line) in (2u64..).zip(lines) {
-        let line = line.with_context(|| format!("{}: line {line_number}", path.display()))?;
-        let line = line.trim_end_matches('\r');
-        if line.is_empty() {
-            continue;
-        }
-        let split: Vec<&str> = line.split(';').map(str::trim).collect();
-        if split.len() != fields {
+    let mut read = 0u64;
+    loop {
+        let row = match rows
+            .next_row()
+            .with_context(|| path.display().to_string())?
+        {
+            Next::End => break,
+            Next::NotUtf8 { line } => bail!("{}: line {line}: not UTF-8", path.display()),
+            Next::Row(row) => row,
+        };
+        let line_number = row.line;
+        if row.fields.len() != fields {
             bail!(
                 "{}: line {line_number}: {} fields, expected {fields} ({header})",
                 path.display(),
-                split.len()
+                row.fields.len()
             );
         }
         batch.push(
-            parse(line_number, &split)
+            parse(line_number, &row.fields)
                 .with_context(|| format!("{}: line {line_number}", path.display()))?,
         );
+        read += 1;
+        if read.is_multiple_of(PROGRESS_EVERY) {
+            progress.advance(rows.bytes_read(), read);
+        }
         if batch.len() == BATCH {
-            rows += BATCH as u64;
             upsert(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))
                 .await
                 .with_context(|| {
@@ -236,13 +294,13 @@ where
                 })?;
         }
     }
-    rows += batch.len() as u64;
+    progress.advance(rows.bytes_read(), read);
     if !batch.is_empty() {
         upsert(batch)
             .await
             .with_context(|| format!("{}: importing the last rows", path.display()))?;
     }
-    Ok(rows)
+    Ok(read)
 }
 
 fn cf(text: &str) -> anyhow::Result<CodiceFiscale> {

@@ -1,7 +1,8 @@
 //! Persistent state of the gateway, one trait per concern, each reached through [`Store`]:
 //! the access log ([`AccessLog`]), security administrators ([`Administrators`]), users and
 //! region permissions ([`Directory`]), the registry
-//! of assistiti ([`Patients`]) and what its import stages ([`Staging`]), the substitutes
+//! of assistiti ([`Patients`]) and what its import stages ([`Staging`]), the MIUR staff files
+//! ([`MiurLists`]), the substitutes
 //! titolari authorise ([`Substitutions`]), serology tests ([`Serology`]), ASLs' daily counts
 //! ([`AslCounts`]), the issuer slots of transaction ids ([`Issuers`]), the certificates the
 //! gateway CA issued ([`Certificates`]), users' password state ([`Passwords`]), the sealed
@@ -34,6 +35,7 @@ pub mod credential_failures;
 pub mod data_retention;
 pub mod directory;
 pub mod issuers;
+pub mod miur_lists;
 pub mod miur_statistics;
 pub mod passwords;
 pub mod patients;
@@ -68,6 +70,7 @@ pub use credential_failures::{CredentialFailures, FailureCount, FailureRecorded,
 pub use data_retention::{DataCutoffs, DataRetention, PurgedData};
 pub use directory::{Directory, OperatorDetails, UserRecord};
 pub use issuers::{Issuers, Lease};
+pub use miur_lists::{ListReplaced, MiurLists, ProvinceAsl, StaffFigures, StagedStaff};
 pub use miur_statistics::{AslFigures, Figures, MiurKind, MiurStatistic, MiurStatistics, Unplaced};
 pub use passwords::{NewPassword, PasswordState, Passwords};
 pub use patients::{
@@ -76,7 +79,7 @@ pub use patients::{
 pub use pincodes::Pincodes;
 pub use process_lock::StoreLock;
 pub use serology::{NewSerologyTest, SendState, SentTest, SentTestQuery, Serology, SerologyCancel};
-pub use staging::{StaffMatch, StaffMember, StagedApply, StagedAssistito, StagedImport, Staging};
+pub use staging::{StaffMatch, StagedApply, StagedAssistito, StagedImport, Staging};
 pub use substitutions::{Substitution, Substitutions};
 pub use totp::{StepReuse, Totp, TotpRecord};
 pub use transaction_writes::{PendingWrite, TransactionWrite};
@@ -141,6 +144,9 @@ pub trait Store: Send + Sync {
 
     /// The statistics of the MIUR staff lists (seed 003 §2.4), aggregated and anonymous.
     fn miur_statistics(&self) -> &dyn MiurStatistics;
+
+    /// The MIUR staff files as they are imported: staged CFs, their figures, the lists.
+    fn miur_lists(&self) -> &dyn MiurLists;
 }
 
 /// Why a store operation failed. Messages never contain credentials from the URL.

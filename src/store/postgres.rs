@@ -16,8 +16,9 @@ use super::access_log_table::{
 use super::transaction_writes::push_write;
 use super::{
     AccessLog, AccessLogAnchor, Administrators, AslCounts, Certificates, ChainedEntry,
-    Commissioner, CredentialFailures, DataRetention, Directory, Issuers, MiurStatistics, Passwords,
-    Patients, PendingWrite, Pincodes, Serology, Staging, Store, StoreError, Substitutions, Totp,
+    Commissioner, CredentialFailures, DataRetention, Directory, Issuers, MiurLists, MiurStatistics,
+    Passwords, Patients, PendingWrite, Pincodes, Serology, Staging, Store, StoreError,
+    Substitutions, Totp,
 };
 
 const BACKEND: &str = "postgres";
@@ -143,6 +144,10 @@ impl Store for PostgresStore {
     }
 
     fn miur_statistics(&self) -> &dyn MiurStatistics {
+        &self.pool
+    }
+
+    fn miur_lists(&self) -> &dyn MiurLists {
         &self.pool
     }
 }

@@ -22,8 +22,9 @@ use super::backend;
 use super::transaction_writes::push_write;
 use super::{
     AccessLog, AccessLogAnchor, Administrators, AslCounts, Certificates, ChainedEntry,
-    Commissioner, CredentialFailures, DataRetention, Directory, Issuers, MiurStatistics, Passwords,
-    Patients, PendingWrite, Pincodes, Serology, Staging, Store, StoreError, Substitutions, Totp,
+    Commissioner, CredentialFailures, DataRetention, Directory, Issuers, MiurLists, MiurStatistics,
+    Passwords, Patients, PendingWrite, Pincodes, Serology, Staging, Store, StoreError,
+    Substitutions, Totp,
 };
 
 const BACKEND: &str = "sqlite";
@@ -181,6 +182,10 @@ impl Store for SqliteStore {
     }
 
     fn miur_statistics(&self) -> &dyn MiurStatistics {
+        &self.pool
+    }
+
+    fn miur_lists(&self) -> &dyn MiurLists {
         &self.pool
     }
 }

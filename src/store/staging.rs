@@ -1,6 +1,7 @@
 //! What a registry import stages before it applies (docs/registry.md): the assistiti file, staged
-//! under the import's own id and applied in one transaction in CF order, and the state-school
-//! staff list, matched to the registry once every file is in (seed 003 §2.5).
+//! under the import's own id and applied in one transaction in CF order, and the school-staff
+//! lists matched again to the registry once it changed (seed 003 §2.5; the lists themselves
+//! come from the MIUR files, [`super::MiurLists`]).
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Pool, Type};
@@ -50,13 +51,6 @@ pub enum StagedApply {
     },
 }
 
-/// One row of the state-school staff list: a CF and when its position was last updated.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StaffMember {
-    pub cf: CodiceFiscale,
-    pub updated_on: NaiveDate,
-}
-
 /// What matching the staff list against the registry did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct StaffMatch {
@@ -90,12 +84,11 @@ pub trait Staging: Send + Sync {
     /// Removes this import's staged rows (after a failure; applying removes them too).
     async fn clear_staged_assistiti(&self, import: &StagedImport) -> Result<(), StoreError>;
 
-    /// Upserts rows of the state-school staff list, not yet matched.
-    async fn upsert_school_staff(&self, rows: &[StaffMember]) -> Result<(), StoreError>;
-
-    /// Matches the school-staff list to the registry: each member gets the MMG of the living
-    /// assistito with that CF; the others are deleted (seed 003 §2.5).
-    async fn match_school_staff(&self) -> Result<StaffMatch, StoreError>;
+    /// Matches the school-staff lists again to the registry: each member gets the MMG of the
+    /// living assistito with that CF, their "Data ultimo aggiornamento" becoming `today` if it
+    /// changed; the others (now deceased, emigrated, without an MMG or unknown) are deleted
+    /// (seed 003 §2.5).
+    async fn match_school_staff(&self, today: NaiveDate) -> Result<StaffMatch, StoreError>;
 }
 
 const PURGE_ABANDONED: &str = "DELETE FROM assistiti_import WHERE staged_at_ms < $1";
@@ -121,14 +114,11 @@ const APPLY_STAGED: &str =
 
 const CLEAR_STAGED: &str = "DELETE FROM assistiti_import WHERE import_id = $1";
 
-const UPSERT_SCHOOL_STAFF: Insert = Insert {
-    into: "INSERT INTO school_staff (cf, updated_on)",
-    columns: 2,
-    suffix: " ON CONFLICT (cf) DO UPDATE SET updated_on = excluded.updated_on",
-};
-
-const MATCH_SCHOOL_STAFF: &str = "UPDATE school_staff SET mmg_cf = (SELECT a.mmg_cf \
-     FROM assistiti a WHERE a.cf = school_staff.cf AND a.status = 'vivo')";
+/// The MMG a member should have: that of the living assistito with their CF, if any.
+const MATCH_SCHOOL_STAFF: &str = "UPDATE school_staff SET updated_on = $1, mmg_cf = \
+     (SELECT a.mmg_cf FROM assistiti a WHERE a.cf = school_staff.cf AND a.status = 'vivo') \
+     WHERE mmg_cf IS DISTINCT FROM \
+     (SELECT a.mmg_cf FROM assistiti a WHERE a.cf = school_staff.cf AND a.status = 'vivo')";
 const REMOVE_UNMATCHED_STAFF: &str = "DELETE FROM school_staff WHERE mmg_cf IS NULL";
 const COUNT_STAFF: &str = "SELECT COUNT(*) FROM school_staff";
 
@@ -223,18 +213,11 @@ where
         Ok(())
     }
 
-    async fn upsert_school_staff(&self, rows: &[StaffMember]) -> Result<(), StoreError> {
-        let context = "importing the school-staff list failed";
-        insert_chunked(self, context, rows, UPSERT_SCHOOL_STAFF, |query, r| {
-            query.bind(r.cf.as_str()).bind(day(r.updated_on))
-        })
-        .await
-    }
-
-    async fn match_school_staff(&self) -> Result<StaffMatch, StoreError> {
+    async fn match_school_staff(&self, today: NaiveDate) -> Result<StaffMatch, StoreError> {
         let context = "matching the school-staff list failed";
         let mut tx = begin(self, context).await?;
         sqlx::query(MATCH_SCHOOL_STAFF)
+            .bind(day(today))
             .execute(&mut *tx)
             .await
             .map_err(StoreError::query(context))?;

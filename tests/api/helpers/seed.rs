@@ -9,8 +9,8 @@ use std::sync::LazyLock;
 use chrono::{NaiveDate, TimeDelta};
 use tsgate::domain::{AslCode, CodiceFiscale, OperatorCf, Profile, RegionCode};
 use tsgate::store::{
-    AdministratorRecord, AdministratorScope, Asl, Assistito, AssistitoStatus, Mmg, Region,
-    StaffMember, Store, Substitution, UserRecord,
+    AdministratorRecord, AdministratorScope, Asl, Assistito, AssistitoStatus, MiurKind, Mmg,
+    Region, StagedImport, StagedStaff, Store, Substitution, UserRecord,
 };
 
 /// The region of the region certificate (`As::Region`) and of every seeded user.
@@ -234,17 +234,23 @@ pub async fn seed(store: &dyn Store, today: NaiveDate) -> Result<(), tsgate::sto
         assistito("NREANN82A41H501V", "NERI", "ANNA", OTHER_MMG, alive),
     ]);
     patients.upsert_assistiti(&assistiti).await?;
-    let staff: Vec<StaffMember> = PATIENTS
+    // The state-school list, as a MIUR file would make it (the deceased one is never listed).
+    let staff: Vec<StagedStaff> = PATIENTS
         .iter()
         .chain(&[deceased_staff, "VRDMRC60M01H501F", "NREANN82A41H501V"])
-        .enumerate()
-        .map(|(i, text)| StaffMember {
+        .zip(2u64..)
+        .map(|(text, line)| StagedStaff {
+            line,
             cf: cf(text),
-            updated_on: today - TimeDelta::days(10 + i as i64),
+            paritaria: false,
         })
         .collect();
-    store.staging().upsert_school_staff(&staff).await?;
-    store.staging().match_school_staff().await?;
+    let import = StagedImport::begin(chrono::Utc::now());
+    store.miur_lists().stage(&import, &staff).await?;
+    store
+        .miur_lists()
+        .replace_list(&import, MiurKind::Statali, today)
+        .await?;
     store
         .substitutions()
         .add(&Substitution {

@@ -1,0 +1,154 @@
+//! `tsgate miur import` and `tsgate stats miur`: the MIUR staff files and their statistics
+//! (README "MIUR staff lists").
+
+use std::path::PathBuf;
+
+use clap::{Subcommand, ValueEnum};
+
+use super::progress_bar::TerminalProgress;
+use super::{audited, open_store, Target};
+use crate::audit::{Actor, AdminOperation};
+use crate::jobs::miur::{Intake, MiurImportReport};
+use crate::jobs::stats_output;
+use crate::store::MiurKind;
+
+#[derive(Subcommand)]
+pub(super) enum MiurCommand {
+    /// Import one MIUR file (seed 003 §2.4): count it into a statistic, then apply §2.5.
+    /// Re-sending a kind replaces that kind's previous list.
+    Import {
+        #[command(flatten)]
+        target: Target,
+        /// statali (§2.4.1), paritarie (§2.4.2) or trento-bolzano (§2.4.3).
+        #[arg(long, value_enum)]
+        kind: Kind,
+        /// The file (UTF-8, `;`-separated, one header line).
+        file: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+pub(super) enum StatsCommand {
+    /// The latest statistic of each MIUR kind, per region and per ASL.
+    Miur {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long, value_enum, default_value_t = Format::Csv)]
+        format: Format,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub(super) enum Kind {
+    Statali,
+    Paritarie,
+    TrentoBolzano,
+}
+
+impl From<Kind> for MiurKind {
+    fn from(kind: Kind) -> MiurKind {
+        match kind {
+            Kind::Statali => MiurKind::Statali,
+            Kind::Paritarie => MiurKind::Paritarie,
+            Kind::TrentoBolzano => MiurKind::TrentoBolzano,
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(super) enum Format {
+    Csv,
+    Json,
+}
+
+pub(super) async fn miur(command: MiurCommand) -> anyhow::Result<()> {
+    let MiurCommand::Import { target, kind, file } = command;
+    let kind = MiurKind::from(kind);
+    let store = open_store(&target).await?;
+    let progress = TerminalProgress::new();
+    let intake = Intake {
+        store: store.as_ref(),
+        actor: Actor::cli(),
+        progress: &progress,
+    };
+    let report = intake.import_file(kind, &file).await;
+    let detail = report.as_ref().ok().map(summary);
+    let report = audited(
+        store.as_ref(),
+        AdminOperation::MiurImport,
+        Some(kind.as_str().to_owned()),
+        detail,
+        report.map_err(anyhow::Error::from),
+    )
+    .await?;
+    for problem in &report.problems {
+        eprintln!(
+            "{}: line {}: {}",
+            file.display(),
+            problem.line,
+            problem.reason
+        );
+    }
+    let unreported = report.statistic.rows_rejected - report.problems.len() as u64;
+    if unreported > 0 {
+        eprintln!("{}: {unreported} more rows rejected", file.display());
+    }
+    println!("{}: {}", file.display(), summary(&report));
+    Ok(())
+}
+
+/// One line: what was read, counted and listed.
+fn summary(report: &MiurImportReport) -> String {
+    let s = &report.statistic;
+    let total = s.total();
+    let mut line = format!(
+        "{} {} rows, {} rejected",
+        s.kind, s.rows_read, s.rows_rejected
+    );
+    if let Some(validated) = s.validated_cfs {
+        line.push_str(&format!("; {validated} CFs validated"));
+    }
+    match s.kind {
+        MiurKind::Statali => line.push_str(&format!(
+            " ({} with MMG, {} without)",
+            total.with_mmg, total.without_mmg
+        )),
+        MiurKind::Paritarie => {
+            let unplaced: u64 = s.unplaced.iter().map(|u| u.staff).sum();
+            line.push_str(&format!(
+                "; {} staff placed on ASLs, {unplaced} not placed",
+                total.paritarie
+            ))
+        }
+        MiurKind::TrentoBolzano => line.push_str(&format!(
+            " ({} statale with MMG, {} statale without, {} paritaria)",
+            total.with_mmg, total.without_mmg, total.paritarie
+        )),
+    }
+    if let Some(list) = report.list {
+        line.push_str(&format!(
+            "; list: {} on MMGs' lists, {} removed from the previous one",
+            list.listed, list.removed
+        ));
+    }
+    line
+}
+
+pub(super) async fn stats(command: StatsCommand) -> anyhow::Result<()> {
+    let StatsCommand::Miur { target, format } = command;
+    let store = open_store(&target).await?;
+    let mut latest = Vec::new();
+    for kind in MiurKind::ALL {
+        if let Some(statistic) = store.miur_statistics().latest(kind).await? {
+            latest.push(statistic);
+        }
+    }
+    match format {
+        Format::Csv => print!("{}", stats_output::csv(&latest)),
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&stats_output::json(&latest))?
+        ),
+    }
+    Ok(())
+}
