@@ -22,6 +22,7 @@ mod immuni_upstream;
 mod kit;
 mod lifecycle;
 mod lockout;
+mod miur_cli;
 mod otp;
 mod otp_clock;
 mod passwords;
