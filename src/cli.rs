@@ -269,8 +269,8 @@ struct CaDir {
 
 #[derive(Subcommand)]
 enum RegistryCommand {
-    /// Load regioni.csv, asl.csv, comuni.csv, mmg.csv, assistiti.csv and
-    /// personale-scolastico.csv from FROM (those present), then match the staff list.
+    /// Load regioni.csv, asl.csv, comuni.csv, mmg.csv and assistiti.csv from FROM (those
+    /// present), then match the school-staff lists again to the changed registry.
     Import {
         #[command(flatten)]
         target: Target,
@@ -693,7 +693,9 @@ async fn registry(command: RegistryCommand) -> anyhow::Result<()> {
         RegistryCommand::Import { target, from } => {
             let store = open_store(&target).await?;
             let started = std::time::Instant::now();
-            let summary = crate::registry::import(store.as_ref(), &from).await;
+            let progress = progress_bar::TerminalProgress::new();
+            let summary =
+                crate::registry::import_with_progress(store.as_ref(), &from, &progress).await;
             let detail = summary.as_ref().ok().map(|summary| {
                 let files: Vec<String> = summary
                     .files
