@@ -66,6 +66,16 @@ async fn main() -> anyhow::Result<()> {
             let url = format!("sqlite://{}", dir.path().join("bench.db").display());
             let store = tsgate::store::connect(&url).await?;
             tsgate::registry::import(store.as_ref(), &csv).await?;
+            tsgate::jobs::miur::Intake {
+                store: store.as_ref(),
+                actor: tsgate::audit::Actor::cli(),
+                progress: &tsgate::jobs::Silent,
+            }
+            .import_file(
+                tsgate::store::MiurKind::Statali,
+                &csv.join(tsgate::registry::PERSONALE_STATALI),
+            )
+            .await?;
             store.close().await;
             println!(
                 "generated and imported {assistiti} assistiti in {:.1} s",
