@@ -4120,7 +4120,9 @@ async fn a_miur_file_of_another_kind_or_without_valid_rows_changes_nothing(db: A
             },
         ),
         ("BNCLRA80A41H501D\n", MiurKind::Statali, |e| {
+            // A data row is named as such, its CF never echoed.
             matches!(e, MiurImportError::BadHeader { .. })
+                && !e.to_string().contains("BNCLRA80A41H501D")
         }),
         ("codice_fiscale\nNOTACF\n\n", MiurKind::Statali, |e| {
             matches!(

@@ -501,6 +501,12 @@ fn check_header<R: Read>(kind: MiurKind, rows: &mut CsvRows<R>) -> Result<(), Mi
             found: other,
             header: found,
         }),
+        // A first line with digits is a data row (a CF): never echoed, so no staff member's
+        // CF reaches the access log through the refusal's reason.
+        None if found.bytes().any(|b| b.is_ascii_digit()) => Err(MiurImportError::BadHeader {
+            declared: kind,
+            found: "(a data row, not a header)".into(),
+        }),
         None => Err(MiurImportError::BadHeader {
             declared: kind,
             found: found.chars().take(80).collect(),
