@@ -87,7 +87,7 @@ pub enum AdminOperation {
 }
 
 impl AdminOperation {
-    pub const ALL: [AdminOperation; 29] = [
+    pub const ALL: [AdminOperation; 31] = [
         AdminOperation::UserCreate,
         AdminOperation::UserEdit,
         AdminOperation::UserDisable,

@@ -8,8 +8,9 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 use tsgate::domain::{AslCode, CodiceFiscale, OperatorCf, RegionCode};
 use tsgate::store::{
-    AccessLogEntry, AccessLogWriter, Asl, Assistito, AssistitoStatus, CallerKind, Mmg,
-    NewAslTestCount, NewSerologyTest, Region, SerologyCancel, StaffMember, Store, TransactionWrite,
+    AccessLogEntry, AccessLogWriter, Asl, Assistito, AssistitoStatus, CallerKind, MiurKind, Mmg,
+    NewAslTestCount, NewSerologyTest, Region, SerologyCancel, StagedImport, StagedStaff, Store,
+    TransactionWrite,
 };
 
 pub const MMG_A: &str = "BNCGNN65C12H501E"; // 120 / 201
@@ -106,15 +107,22 @@ pub async fn registry(store: &dyn Store, staff_updated_on: NaiveDate) {
         })
         .collect();
     patients.upsert_assistiti(&assistiti).await.unwrap();
-    let staff: Vec<StaffMember> = (0..5)
-        .map(|n| StaffMember {
+    // The state-school list as a MIUR file makes it, its positions dated `staff_updated_on`.
+    let staff: Vec<StagedStaff> = (0..5)
+        .map(|n| StagedStaff {
+            line: u64::from(n) + 2,
             cf: person(n),
-            updated_on: staff_updated_on,
+            paritaria: false,
         })
         .collect();
-    store.staging().upsert_school_staff(&staff).await.unwrap();
-    let matched = store.staging().match_school_staff().await.unwrap();
-    assert_eq!((matched.matched, matched.removed), (5, 0));
+    let import = StagedImport::begin(Utc::now());
+    store.miur_lists().stage(&import, &staff).await.unwrap();
+    let listed = store
+        .miur_lists()
+        .replace_list(&import, MiurKind::Statali, staff_updated_on)
+        .await
+        .unwrap();
+    assert_eq!((listed.listed, listed.removed), (5, 0));
 }
 
 /// Tests and counts sent at `at` (ids prefixed with `prefix`): MMG A two listed-staff tests, one
