@@ -56,6 +56,9 @@ pub struct Config {
     /// The Commissioner's report by PEC (seed 003 §5). Without it nothing is sent.
     #[serde(default)]
     pub commissioner: Option<CommissionerConfig>,
+    /// The web application under `/web/` (README "Web application").
+    #[serde(default)]
+    pub web: WebConfig,
 }
 
 /// The PEC mailbox the Commissioner's report leaves from (README "The Commissioner's report"):
@@ -174,6 +177,32 @@ pub enum SamlMode {
     Assertion,
     /// Either form; an assertion sent is verified and used.
     Either,
+}
+
+/// The web application's sessions and pages (README "Web application").
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct WebConfig {
+    /// A session unused for this long is over: the operator logs in again.
+    #[serde(default = "defaults::web_idle_timeout_secs")]
+    pub idle_timeout_secs: u64,
+    /// A session is over this long after its login, however busy.
+    #[serde(default = "defaults::web_absolute_timeout_secs")]
+    pub absolute_timeout_secs: u64,
+    /// The helpdesk number the login page names ("rivolgersi al numero verde …"); none: the
+    /// sentence names no number.
+    #[serde(default)]
+    pub helpdesk_phone: Option<String>,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig {
+            idle_timeout_secs: defaults::web_idle_timeout_secs(),
+            absolute_timeout_secs: defaults::web_absolute_timeout_secs(),
+            helpdesk_phone: None,
+        }
+    }
 }
 
 /// The gateway CA's upkeep while the gateway serves (README "Certificates").
@@ -579,6 +608,12 @@ pub enum LogFormat {
 
 mod defaults {
     use super::LogFormat;
+    pub fn web_idle_timeout_secs() -> u64 {
+        15 * 60
+    }
+    pub fn web_absolute_timeout_secs() -> u64 {
+        8 * 60 * 60
+    }
     pub fn admin_listen() -> std::net::SocketAddr {
         std::net::SocketAddr::from(([127, 0, 0, 1], 9090))
     }
@@ -789,6 +824,7 @@ impl Config {
             immuni: None,
             // What the seeds say: regions call neither Sierologici nor ASL.
             extensions: ExtensionsConfig::default(),
+            web: WebConfig::default(),
             // The CA's key is at hand: the gateway keeps the CRL signed.
             pki: PkiConfig {
                 ca_key: Some(certs.join("ca-key.pem")),

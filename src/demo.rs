@@ -612,7 +612,7 @@ pub fn banner(demo: &Demo, admin: SocketAddr) -> String {
     let url = &demo.config.server.public_url;
     format!(
         "\ntsgate demo is serving at {url}\n\
-         \n  WSDL:    {url}/ws/Servizi?wsdl\n  XSD:     {url}/xsd/servizi-richiesta.xsd\n  metrics: http://{admin}/metrics (admin listener, plain HTTP)\n\
+         \n  WSDL:    {url}/ws/Servizi?wsdl\n  XSD:     {url}/xsd/servizi-richiesta.xsd\n  metrics: http://{admin}/metrics (admin listener, plain HTTP)\n  web:     {url}/web/login (the operators' pages; log in as {DEMO_OPERATOR_ID}, or as {DEMO_FIRST_LOGIN_ID} to see the forced password change)\n\
          \nCall ElencoServizi as region {DEMO_REGION} (mutual TLS):\n\
          \n  curl --cacert {d}/certs/ca.pem --cert {d}/certs/region-{DEMO_REGION}.pem --key {d}/certs/region-{DEMO_REGION}-key.pem \\\n    -H 'Content-Type: text/xml; charset=utf-8' -H 'SOAPAction: \"urn:tsgate:ws:servizi/ElencoServizi\"' \\\n    --data-binary @{d}/samples/ElencoServizi-region.xml {url}/ws/Servizi\n\
          \nCall it as operator {DEMO_OPERATOR_ID} (Basic + encrypted pincode):\n\

@@ -31,4 +31,5 @@ pub mod soap;
 pub mod startup;
 pub mod store;
 pub mod telemetry;
+pub mod web;
 pub mod xsd;

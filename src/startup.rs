@@ -31,6 +31,7 @@ use crate::soap::throttle::Throttle;
 use crate::soap::xml_limits::XmlLimits;
 use crate::soap::{Catalogue, Gateway, SCHEMA_FILES};
 use crate::store::{self, AccessLogWriter, CertificateKind, Lease, StoreLock, WriterHandle};
+use crate::web::WebApp;
 use crate::xsd::SchemaSet;
 
 pub struct Application {
@@ -154,10 +155,12 @@ impl Application {
         };
         let kit = kit::archive::build(&gateway.publication)
             .map_err(|e| anyhow::anyhow!("the integrator's kit: {e}"))?;
+        let gateway = Arc::new(gateway);
         let server = Server {
             settings: config.server.clone(),
             peer_reader,
-            gateway: Arc::new(gateway),
+            web: WebApp::new(gateway.clone(), &config.web, &config.auth),
+            gateway,
             crl: config
                 .gateway_crl()
                 .map(|path| PublishedCrl::new(path.to_path_buf())),

@@ -16,8 +16,9 @@ const LAYERS: &[&[&str]] = &[
     &["identity", "immuni", "metrics", "issuer_lease"],
     // 3: use cases, the access-log entry, administration, registry CSV jobs, batch jobs
     &["services", "audit", "admin", "registry", "saml", "jobs"],
-    // 4: SOAP: envelopes, the pipeline, adapters, catalogue
-    &["soap", "kit"],
+    // 4: the transports' pages and envelopes: SOAP (the pipeline, adapters, catalogue), the
+    // integrator's kit, and the web application
+    &["soap", "kit", "web"],
     // 5: accept, TLS, HTTP routes
     &["server"],
     // 6: the composition root, the demo sandbox

@@ -1596,6 +1596,10 @@ impl Store for Instrumented {
     fn miur_lists(&self) -> &dyn tsgate::store::MiurLists {
         self.inner.miur_lists()
     }
+
+    fn web_sessions(&self) -> &dyn tsgate::store::WebSessions {
+        self.inner.web_sessions()
+    }
 }
 
 /// Appends pass through the holds and failures the test asks for.
@@ -4162,4 +4166,79 @@ async fn a_miur_file_of_another_kind_or_without_valid_rows_changes_nothing(db: A
         1,
         "the list in force is unchanged"
     );
+
+// --- the web application's sessions (issue #11) ------------------------------------------------
+
+on_both_backends!(web_sessions_round_trip_and_end);
+
+fn web_session(
+    id_hash: &str,
+    user_id: Option<&str>,
+    at: DateTime<Utc>,
+) -> tsgate::store::WebSessionRecord {
+    tsgate::store::WebSessionRecord {
+        id_hash: id_hash.into(),
+        user_id: user_id.map(str::to_owned),
+        csrf_token: format!("csrf-{id_hash}"),
+        must_change_password: user_id.is_some(),
+        created: at,
+        last_seen: at,
+    }
+}
+
+async fn web_sessions_round_trip_and_end(db: Arc<TestDb>) {
+    let store = &*db.store;
+    store
+        .directory()
+        .add_user(&user("alice", "RSSMRA80A01H501U"))
+        .await
+        .expect("add");
+    let sessions = store.web_sessions();
+    let now = base_time();
+    let anonymous = web_session("a", None, now);
+    let alice = web_session("b", Some("alice"), now);
+    let alice_again = web_session("c", Some("alice"), now + chrono::Duration::hours(2));
+    for session in [&anonymous, &alice, &alice_again] {
+        sessions.create(session).await.expect("create");
+    }
+    assert_eq!(
+        sessions.find("a").await.expect("find"),
+        Some(anonymous.clone())
+    );
+    assert_eq!(sessions.find("b").await.expect("find"), Some(alice.clone()));
+    assert_eq!(sessions.find("z").await.expect("find"), None);
+    // The same id twice is refused (ids are random: a collision is a bug).
+    assert!(sessions.create(&anonymous).await.is_err());
+
+    let later = now + chrono::Duration::minutes(10);
+    assert!(sessions.touch("b", later).await.expect("touch"));
+    assert!(!sessions.touch("z", later).await.expect("touch"));
+    assert_eq!(
+        sessions.find("b").await.expect("find").map(|s| s.last_seen),
+        Some(later)
+    );
+    // Idle since before `now + 5 min`: only the anonymous one (b was touched, c is new).
+    let purged = sessions
+        .purge(
+            now + chrono::Duration::minutes(5),
+            now - chrono::Duration::hours(1),
+        )
+        .await
+        .expect("purge");
+    assert_eq!(purged, 1);
+    assert_eq!(sessions.find("a").await.expect("find"), None);
+    // Created before `now + 1 h`: b, however busy.
+    let purged = sessions
+        .purge(now, now + chrono::Duration::hours(1))
+        .await
+        .expect("purge");
+    assert_eq!(purged, 1);
+    assert_eq!(sessions.find("b").await.expect("find"), None);
+
+    sessions.create(&alice).await.expect("create");
+    assert!(sessions.delete("b").await.expect("delete"));
+    assert!(!sessions.delete("b").await.expect("delete"));
+    sessions.create(&alice).await.expect("create");
+    assert_eq!(sessions.delete_of_user("alice").await.expect("delete"), 2);
+    assert_eq!(sessions.find("c").await.expect("find"), None);
 }

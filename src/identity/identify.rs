@@ -21,7 +21,7 @@ use super::credential_cache::{CredentialCache, Pincode};
 use super::credentials::{Basic, Credentials};
 use super::directory_version::DirectoryVersion;
 use super::last_access::LastAccessWrites;
-use super::password::verify_secrets;
+use super::password::{verify_password, verify_secrets};
 use super::password_policy::PasswordPolicy;
 use super::region_permissions::RegionPermissions;
 use super::second_factor::{Enrollment, SecondFactor, SecondFactorError};
@@ -270,8 +270,20 @@ impl Identity {
         if enrollment == Enrollment::Active && self.second_factor.on_soap() {
             self.code_on_soap(client, &user.user_id, sent_code).await?;
         }
+        self.password_verified(user, count, enrollment).await
+    }
+
+    /// What follows a verified password (and the code, where one was due): the account's
+    /// failures forgotten, a password that must change refused, a second factor to enroll
+    /// refused, the operator with their profiles.
+    async fn password_verified(
+        &self,
+        user: UserRecord,
+        count: FailureCount,
+        enrollment: Enrollment,
+    ) -> Result<Caller, Refused> {
         if count.failures > 0 {
-            if let Err(error) = self.store.credential_failures().clear(user_id).await {
+            if let Err(error) = self.store.credential_failures().clear(&user.user_id).await {
                 tracing::warn!(%error, "a success could not reset the failure count");
             }
         }
@@ -289,6 +301,54 @@ impl Identity {
             method: OperatorAuth::Password,
             profiles,
         })
+    }
+
+    /// The web login (seed 000): user id and password only; the pages that need the pincode
+    /// ask for it. The same rules as Basic + pincode: the address's failure budget first, the
+    /// account's lock (a locked account is checked in full and refused like a wrong password),
+    /// failures counted per account and address, and a password that must change told only
+    /// after the full check. A success records the operator's access.
+    pub async fn identify_password(
+        &self,
+        client: IpAddr,
+        user_id: &str,
+        password: &str,
+    ) -> Result<Caller, Refused> {
+        self.within_failure_budget(client)?;
+        let count = self.failure_count(user_id).await?;
+        let locked = count.locked_at(Utc::now());
+        let user = if user_id.is_empty() {
+            None
+        } else {
+            self.store
+                .directory()
+                .find_user(user_id)
+                .await
+                .map_err(unreadable("users table"))?
+        };
+        self.metrics.password_checks.inc();
+        let hash = user.as_ref().map(|u| u.password_hash.clone());
+        let verified = verify_password(hash, password.to_owned()).await;
+        let user = match user {
+            Some(user) if verified && user.enabled && !locked => user,
+            user => {
+                self.failed(client, user.is_some().then_some(user_id)).await;
+                return Err(refused_password(user_id));
+            }
+        };
+        let enrollment = self
+            .second_factor
+            .enrollment(&user.user_id)
+            .await
+            .map_err(unreadable("TOTP enrollments"))?;
+        if enrollment == Enrollment::Active {
+            // The web login asks for no TOTP code yet: an enrolled operator cannot sign in on
+            // the web until it does, so the second factor is never bypassed there.
+            return Err(refused_password(user_id));
+        }
+        let caller = self.password_verified(user, count, enrollment).await?;
+        self.record_access(user_id).await;
+        Ok(caller)
     }
 
     /// The full check: the pincode decrypted, both argon2 verifications. `use_cache`: whether a

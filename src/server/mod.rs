@@ -22,6 +22,7 @@ use std::sync::Arc;
 
 use crate::config::ServerConfig;
 use crate::soap::Gateway;
+use crate::web::WebApp;
 
 /// What every connection shares: the HTTP settings, the reader of client certificates, and
 /// the gateway its requests go to.
@@ -33,4 +34,6 @@ pub struct Server {
     pub crl: Option<crl_download::PublishedCrl>,
     /// The integrator's kit (`GET /kit.zip`), made once at start-up for this gateway's address.
     pub kit: bytes::Bytes,
+    /// The web application under `/web/`.
+    pub web: WebApp,
 }

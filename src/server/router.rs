@@ -1,5 +1,6 @@
 //! Routing: `/ws/<Service>` (SOAP, and `?wsdl`), `/xsd/<file>`, `/kit.zip`, `/asl/assistiti-per-mmg.csv`,
-//! `/pki/gateway-ca.crl`, `/health` (which says only that the gateway answers). `/metrics` is on the admin listener.
+//! `/pki/gateway-ca.crl`, `/health` (which says only that the gateway answers), and the web
+//! application under `/web/` ([`crate::web`]). `/metrics` is on the admin listener.
 
 use std::convert::Infallible;
 use std::net::IpAddr;
@@ -7,6 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use http::{header, Method, Request, StatusCode};
+use http_body_util::Full;
 use hyper::body::Incoming;
 
 use super::body::{self, BodyError};
@@ -17,6 +19,7 @@ use crate::soap::fault::Fault;
 use crate::soap::pipeline::{self, SoapCall};
 use crate::soap::respond::{http_response, HttpResponse};
 use crate::soap::SoapVersion;
+use crate::web;
 
 /// The header that carries an enrolled operator's current TOTP code on SOAP calls and the CSV
 /// download, when `auth.totp_on_soap` asks for it.
@@ -66,6 +69,9 @@ pub async fn route(
         (&Method::GET, KIT_PATH) => kit(&server.kit),
         (&Method::GET, crl_download::PATH) => crl_download::handle(server.crl.as_ref()).await,
         (&Method::POST, p) if p.starts_with("/ws/") => soap(&server, &peer, client, request).await,
+        (_, p) if p == "/web" || p.starts_with("/web/") => {
+            web(&server, peer, client, request).await
+        }
         (_, p) if p.starts_with("/ws/") => {
             let mut response = text(
                 StatusCode::METHOD_NOT_ALLOWED,
@@ -137,6 +143,45 @@ async fn soap(
         identified: connection::caller_identified,
     };
     pipeline::handle(gateway, peer, call).await
+}
+
+/// A request for the web application: its body read under the web's own cap (forms are small)
+/// and the server's deadline, then routed by [`crate::web`].
+async fn web(
+    server: &Server,
+    peer: Arc<Peer>,
+    client: IpAddr,
+    request: Request<Incoming>,
+) -> HttpResponse {
+    let (parts, incoming) = request.into_parts();
+    let declared_length = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok());
+    let settings = &server.settings;
+    let max = web::MAX_BODY_BYTES.min(settings.max_body_bytes);
+    let deadline = Duration::from_millis(settings.body_timeout_ms);
+    let body = match body::read(incoming, declared_length, max, deadline).await {
+        Ok(body) => body,
+        Err(BodyError::TooLarge) => {
+            return plain(StatusCode::PAYLOAD_TOO_LARGE, "modulo troppo grande\n")
+        }
+        Err(BodyError::TimedOut) => {
+            return plain(
+                StatusCode::REQUEST_TIMEOUT,
+                "modulo non ricevuto in tempo\n",
+            )
+        }
+        Err(BodyError::Broken) => return plain(StatusCode::BAD_REQUEST, "modulo illeggibile\n"),
+    };
+    let visitor = web::Visitor { peer, client };
+    let request = Request::from_parts(parts, Full::new(body));
+    server.web.handle(visitor, request).await
+}
+
+fn plain(status: StatusCode, message: &'static str) -> HttpResponse {
+    text(status, "text/plain; charset=utf-8", message.into())
 }
 
 fn text(status: StatusCode, content_type: &'static str, body: String) -> HttpResponse {

@@ -8,8 +8,8 @@
 //! gateway CA issued ([`Certificates`]), users' password state ([`Passwords`]), the sealed
 //! second halves of their pincodes ([`Pincodes`]), operators' TOTP second factors ([`Totp`]),
 //! failed credentials ([`CredentialFailures`]), the Commissioner's report ([`Commissioner`]),
-//! the retention of the data sets ([`DataRetention`]) and the statistics of the MIUR staff
-//! lists ([`MiurStatistics`]).
+//! the retention of the data sets ([`DataRetention`]), the statistics of the MIUR staff
+//! lists ([`MiurStatistics`]) and the web application's sessions ([`WebSessions`]).
 //!
 //! Two backends that pass the same tests: SQLite (embedded default, a file under `./data`) and
 //! PostgreSQL (production). Each concern's SQL is plain constants in its file, written once
@@ -49,6 +49,7 @@ pub mod staging;
 pub mod substitutions;
 pub mod totp;
 pub mod transaction_writes;
+pub mod web_sessions;
 
 use std::sync::Arc;
 
@@ -83,6 +84,7 @@ pub use staging::{StaffMatch, StagedApply, StagedAssistito, StagedImport, Stagin
 pub use substitutions::{Substitution, Substitutions};
 pub use totp::{StepReuse, Totp, TotpRecord};
 pub use transaction_writes::{PendingWrite, TransactionWrite};
+pub use web_sessions::{WebSessionRecord, WebSessions};
 
 /// Everything the gateway keeps between requests. Used as `Arc<dyn Store>`.
 #[async_trait]
@@ -147,6 +149,9 @@ pub trait Store: Send + Sync {
 
     /// The MIUR staff files as they are imported: staged CFs, their figures, the lists.
     fn miur_lists(&self) -> &dyn MiurLists;
+
+    /// The web application's server-side sessions.
+    fn web_sessions(&self) -> &dyn WebSessions;
 }
 
 /// Why a store operation failed. Messages never contain credentials from the URL.

@@ -18,7 +18,7 @@ use super::{
     AccessLog, AccessLogAnchor, Administrators, AslCounts, Certificates, ChainedEntry,
     Commissioner, CredentialFailures, DataRetention, Directory, Issuers, MiurLists, MiurStatistics,
     Passwords, Patients, PendingWrite, Pincodes, Serology, Staging, Store, StoreError,
-    Substitutions, Totp,
+    Substitutions, Totp, WebSessions,
 };
 
 const BACKEND: &str = "postgres";
@@ -148,6 +148,10 @@ impl Store for PostgresStore {
     }
 
     fn miur_lists(&self) -> &dyn MiurLists {
+        &self.pool
+    }
+
+    fn web_sessions(&self) -> &dyn WebSessions {
         &self.pool
     }
 }

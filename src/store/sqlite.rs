@@ -24,7 +24,7 @@ use super::{
     AccessLog, AccessLogAnchor, Administrators, AslCounts, Certificates, ChainedEntry,
     Commissioner, CredentialFailures, DataRetention, Directory, Issuers, MiurLists, MiurStatistics,
     Passwords, Patients, PendingWrite, Pincodes, Serology, Staging, Store, StoreError,
-    Substitutions, Totp,
+    Substitutions, Totp, WebSessions,
 };
 
 const BACKEND: &str = "sqlite";
@@ -186,6 +186,10 @@ impl Store for SqliteStore {
     }
 
     fn miur_lists(&self) -> &dyn MiurLists {
+        &self.pool
+    }
+
+    fn web_sessions(&self) -> &dyn WebSessions {
         &self.pool
     }
 }

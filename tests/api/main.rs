@@ -39,3 +39,4 @@ mod tls;
 mod totp;
 mod users_cli;
 mod validate;
+mod web;

@@ -3,6 +3,7 @@
 //! `tsgate.toml` it runs with — and a built-in Immuni simulator over mutual TLS. Tests reach
 //! the gateway's internals only through the few accessors of [`TestApp`].
 
+pub mod browser;
 pub mod client;
 pub mod pki;
 pub mod reply;
@@ -310,6 +311,11 @@ impl TestApp {
     /// `GET path` on the admin listener (plain HTTP), as a scraper does.
     pub async fn admin_get(&self, path: &str) -> std::io::Result<Reply> {
         client::plain_get(self.admin, path).await
+    }
+
+    /// A browser of the web application with no cookie yet, connecting as `who`.
+    pub fn browser(&self, who: As) -> browser::Browser {
+        browser::Browser::new(self.address, self.certs(), who)
     }
 
     /// Writes raw bytes over a fresh TLS connection and reads the whole answer.

@@ -1,0 +1,241 @@
+//! "AUTENTICAZIONE" (seed 000): Codice Identificativo and Parola chiave, or the smart card the
+//! connection presented; and "Esci". Who may log in is [`crate::identity::Identity`]'s call,
+//! with the same address budget and account lockout as SOAP.
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::extract::State;
+use axum::response::Response;
+use axum::{Extension, Form};
+use http::{HeaderMap, StatusCode};
+use serde::Deserialize;
+
+use super::page::{self, Chrome, Crumb, HOME};
+use super::{session, Pages, Visitor};
+use crate::identity::{Caller, Credentials, Peer, Refused};
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage<'a> {
+    chrome: Chrome,
+    csrf: &'a str,
+    /// Shown in the Messaggi box instead of the invitation to log in.
+    message: Option<String>,
+    /// The user id typed, given back after a failure (never the password).
+    user_id: &'a str,
+    helpdesk_phone: Option<&'a str>,
+    /// The connection presented a smart card (TS-CNS/CNS) certificate.
+    card: bool,
+}
+
+fn trail() -> Vec<Crumb> {
+    vec![
+        HOME,
+        Crumb {
+            label: "Autenticazione",
+            href: None,
+        },
+    ]
+}
+
+impl Pages {
+    fn login_page(
+        &self,
+        status: StatusCode,
+        csrf: &str,
+        visitor: &Visitor,
+        user_id: &str,
+        message: Option<String>,
+    ) -> Response {
+        let page = LoginPage {
+            chrome: Chrome::public(trail()),
+            csrf,
+            message,
+            user_id,
+            helpdesk_phone: self.helpdesk_phone.as_deref(),
+            card: matches!(visitor.peer.as_ref(), Peer::Card { .. }),
+        };
+        page::html(status, &page)
+    }
+}
+
+/// `GET /web/login`: a logged-in session goes on to its home; otherwise the form, in a session
+/// of no one (which holds the form's CSRF token).
+pub async fn show(
+    State(pages): State<Arc<Pages>>,
+    Extension(visitor): Extension<Visitor>,
+    headers: HeaderMap,
+) -> Response {
+    let current = match pages.session(&headers).await {
+        Ok(current) => current,
+        Err(response) => return response,
+    };
+    match current {
+        Some(session) if session.user_id.is_some() => page::redirect("/web/"),
+        Some(session) => pages.login_page(StatusCode::OK, &session.csrf_token, &visitor, "", None),
+        None => {
+            let store = pages.gateway.store.as_ref();
+            match session::create(store, pages.timeouts, None, false, pages.now()).await {
+                Ok(created) => page::with_cookie(
+                    pages.login_page(
+                        StatusCode::OK,
+                        &created.session.csrf_token,
+                        &visitor,
+                        "",
+                        None,
+                    ),
+                    &session::set_cookie(&created.cookie_id),
+                ),
+                Err(error) => {
+                    tracing::error!(%error, "a web session could not be created");
+                    page::unavailable()
+                }
+            }
+        }
+    }
+}
+
+/// The login form. Every field defaults to empty, so a missing one is answered by the page
+/// (CSRF first), not by a parser's error.
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    user_id: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// `POST /web/login`.
+pub async fn submit(
+    State(pages): State<Arc<Pages>>,
+    Extension(visitor): Extension<Visitor>,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    let session = match pages.posted(&headers, &form.csrf).await {
+        Ok(session) => session,
+        Err(response) => return response,
+    };
+    let user_id = form.user_id.trim();
+    let identified = pages
+        .gateway
+        .identity
+        .identify_password(visitor.client, user_id, &form.password)
+        .await;
+    match identified {
+        Ok(Caller::Operator {
+            user_id: Some(user_id),
+            ..
+        }) => pages.rotate(&session, &user_id, false, "/web/").await,
+        Err(Refused::PasswordMustChange { user_id, .. }) => {
+            pages
+                .rotate(&session, &user_id, true, "/web/cambio-password")
+                .await
+        }
+        Err(Refused::Throttled { retry_after }) => pages.login_page(
+            StatusCode::TOO_MANY_REQUESTS,
+            &session.csrf_token,
+            &visitor,
+            user_id,
+            Some(format!(
+                "Troppi tentativi non riusciti da questo indirizzo: riprovare tra {} secondi.",
+                retry_after.as_secs().max(1)
+            )),
+        ),
+        Err(Refused::Unavailable) => page::unavailable(),
+        Ok(_) | Err(Refused::Credentials { .. }) => pages.login_page(
+            StatusCode::UNAUTHORIZED,
+            &session.csrf_token,
+            &visitor,
+            user_id,
+            Some(
+                "Credenziali non valide: controllare il Codice Identificativo e la Parola \
+                 chiave. Dopo troppi tentativi errati l'utenza viene bloccata per un periodo."
+                    .into(),
+            ),
+        ),
+    }
+}
+
+/// A form that carries only its CSRF token.
+#[derive(Deserialize)]
+pub struct TokenForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// `POST /web/login/smart-card`: the card the connection presented (verified by the TLS layer
+/// against the card CAs), if it belongs to a registered, enabled operator.
+pub async fn smart_card(
+    State(pages): State<Arc<Pages>>,
+    Extension(visitor): Extension<Visitor>,
+    headers: HeaderMap,
+    Form(form): Form<TokenForm>,
+) -> Response {
+    let session = match pages.posted(&headers, &form.csrf).await {
+        Ok(session) => session,
+        Err(response) => return response,
+    };
+    let refuse = |status, message: &str| {
+        pages.login_page(
+            status,
+            &session.csrf_token,
+            &visitor,
+            "",
+            Some(message.to_owned()),
+        )
+    };
+    if !matches!(visitor.peer.as_ref(), Peer::Card { .. }) {
+        return refuse(
+            StatusCode::UNAUTHORIZED,
+            "Nessuna smart card presentata: inserire la TS-CNS o la CNS nel lettore e aprire di \
+             nuovo la pagina.",
+        );
+    }
+    let credentials = Credentials {
+        peer: visitor.peer.as_ref(),
+        client: visitor.client,
+        basic: None,
+        pincode: None,
+    };
+    match pages.gateway.identity.identify(&credentials).await {
+        Ok(Caller::Operator {
+            user_id: Some(user_id),
+            ..
+        }) => pages.rotate(&session, &user_id, false, "/web/").await,
+        Err(Refused::Unavailable) => page::unavailable(),
+        _ => refuse(
+            StatusCode::UNAUTHORIZED,
+            "La smart card non corrisponde a un operatore abilitato al Sistema TS.",
+        ),
+    }
+}
+
+/// `POST /web/esci`: the session is deleted from the store (its cookie opens nothing any more)
+/// and the browser forgets it.
+pub async fn logout(
+    State(pages): State<Arc<Pages>>,
+    headers: HeaderMap,
+    Form(form): Form<TokenForm>,
+) -> Response {
+    let session = match pages.posted(&headers, &form.csrf).await {
+        Ok(session) => session,
+        Err(response) => return response,
+    };
+    match pages
+        .gateway
+        .store
+        .web_sessions()
+        .delete(&session.id_hash)
+        .await
+    {
+        Ok(_) => page::with_cookie(page::redirect("/web/login"), &session::clear_cookie()),
+        Err(error) => {
+            tracing::error!(%error, "a web session could not be ended");
+            page::unavailable()
+        }
+    }
+}

@@ -1,0 +1,218 @@
+//! The web application under `/web/`: server-rendered pages in Italian (askama templates,
+//! checked when the crate compiles, in `templates/`), no script, one stylesheet. It only renders:
+//! who may log in is [`crate::identity`]'s call, a password change is [`crate::admin`]'s, a
+//! service is its use case's, exactly as for SOAP. Sessions live in the store
+//! ([`session`]); every form carries a CSRF token ([`csrf`]); every answer carries the security
+//! headers ([`headers`]).
+//!
+//! Routed with axum, on the gateway's own listener: the server reads the body (size cap and
+//! timeout) and hands the request here with who is connected ([`Visitor`]).
+
+pub mod csrf;
+pub mod headers;
+pub mod home;
+pub mod login;
+pub mod page;
+pub mod password;
+pub mod session;
+pub mod static_files;
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::Router;
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use http::{HeaderMap, Request};
+use http_body_util::{BodyExt, Full};
+use tower::ServiceExt;
+
+use crate::config::{AuthConfig, WebConfig};
+use crate::identity::password_policy::PasswordPolicy;
+use crate::identity::{identify::lockout_policy, Peer};
+use crate::soap::Gateway;
+use crate::store::LockoutPolicy;
+use session::{Session, Timeouts};
+
+/// The largest form body the web accepts.
+pub const MAX_BODY_BYTES: usize = 16 * 1024;
+
+/// Who is on the other end of the connection: its client certificate (a smart card, say) and
+/// its address (failed logins are counted per address).
+#[derive(Debug, Clone)]
+pub struct Visitor {
+    pub peer: Arc<Peer>,
+    pub client: IpAddr,
+}
+
+/// What the pages read: the gateway's store, identity and clock, and the web's settings.
+pub struct Pages {
+    pub gateway: Arc<Gateway>,
+    pub timeouts: Timeouts,
+    pub password_policy: PasswordPolicy,
+    pub lockout: LockoutPolicy,
+    pub helpdesk_phone: Option<String>,
+}
+
+/// The routed web application.
+pub struct WebApp {
+    router: Router,
+}
+
+impl WebApp {
+    pub fn new(gateway: Arc<Gateway>, web: &WebConfig, auth: &AuthConfig) -> WebApp {
+        let pages = Arc::new(Pages {
+            gateway,
+            timeouts: Timeouts {
+                idle: Duration::from_secs(web.idle_timeout_secs),
+                absolute: Duration::from_secs(web.absolute_timeout_secs),
+            },
+            password_policy: PasswordPolicy::from_config(auth),
+            lockout: lockout_policy(auth),
+            helpdesk_phone: web.helpdesk_phone.clone(),
+        });
+        let router = Router::new()
+            .route("/web", get(home::show))
+            .route("/web/", get(home::show))
+            .route("/web/login", get(login::show).post(login::submit))
+            .route("/web/login/smart-card", post(login::smart_card))
+            .route("/web/esci", post(login::logout))
+            .route(
+                "/web/cambio-password",
+                get(password::show).post(password::submit),
+            )
+            .route("/web/profilo", get(home::profile))
+            .route("/web/static/{file}", get(static_files::serve))
+            .fallback(|| async { page::not_found() })
+            .with_state(pages);
+        WebApp { router }
+    }
+
+    /// Answers one request under `/web`, its body already read, with the security headers.
+    pub async fn handle(
+        &self,
+        visitor: Visitor,
+        mut request: Request<Full<Bytes>>,
+    ) -> http::Response<Full<Bytes>> {
+        request.extensions_mut().insert(visitor);
+        let response = match self.router.clone().oneshot(request).await {
+            Ok(response) => response,
+            Err(never) => match never {},
+        };
+        let (mut parts, body) = response.into_parts();
+        let body = match body.collect().await {
+            Ok(collected) => collected.to_bytes(),
+            Err(error) => {
+                tracing::error!(%error, "a web page's body could not be read");
+                return finish(page::unavailable()).await;
+            }
+        };
+        headers::secure(&mut parts.headers);
+        http::Response::from_parts(parts, Full::new(body))
+    }
+}
+
+/// A page produced apart from the router, made into a response like the others.
+async fn finish(response: Response) -> http::Response<Full<Bytes>> {
+    let (mut parts, body) = response.into_parts();
+    let body = body
+        .collect()
+        .await
+        .map(|c| c.to_bytes())
+        .unwrap_or_default();
+    headers::secure(&mut parts.headers);
+    http::Response::from_parts(parts, Full::new(body))
+}
+
+/// Which sessions a page accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Access {
+    /// Logged in, password in force.
+    SignedIn,
+    /// Logged in, even with a password to change first (the "Cambio Password" page).
+    PasswordChange,
+}
+
+/// A logged-in session and its operator.
+pub struct Operator {
+    pub session: Session,
+    pub user_id: String,
+}
+
+impl Pages {
+    /// The clock the gateway's date rules read (tests pin it).
+    pub fn now(&self) -> DateTime<Utc> {
+        self.gateway.clock.now()
+    }
+
+    /// The request's live session, if any; a store failure is the "unavailable" page.
+    async fn session(&self, headers: &HeaderMap) -> Result<Option<Session>, Response> {
+        let store = self.gateway.store.as_ref();
+        session::current(store, self.timeouts, headers, self.now())
+            .await
+            .map_err(|error| {
+                tracing::error!(%error, "a web session could not be read");
+                page::unavailable()
+            })
+    }
+
+    /// The operator of a page that needs one: no session sends the browser to the login page,
+    /// a password to change to the "Cambio Password" page.
+    async fn operator(&self, headers: &HeaderMap, access: Access) -> Result<Operator, Response> {
+        let Some(session) = self.session(headers).await? else {
+            return Err(page::redirect("/web/login"));
+        };
+        let Some(user_id) = session.user_id.clone() else {
+            return Err(page::redirect("/web/login"));
+        };
+        if session.must_change_password && access != Access::PasswordChange {
+            return Err(page::redirect("/web/cambio-password"));
+        }
+        Ok(Operator { session, user_id })
+    }
+
+    /// The session of a POST, which must carry its CSRF token: otherwise a 403 page, before
+    /// anything else in the form is looked at.
+    async fn posted(&self, headers: &HeaderMap, sent_csrf: &str) -> Result<Session, Response> {
+        match self.session(headers).await? {
+            Some(session) if csrf::valid(&session, sent_csrf) => Ok(session),
+            _ => Err(page::forbidden_csrf()),
+        }
+    }
+
+    /// Replaces `old` with a new session of `user_id` (a new id: rotation), whose cookie the
+    /// answer sets; then the browser goes to `to`.
+    async fn rotate(
+        &self,
+        old: &Session,
+        user_id: &str,
+        must_change_password: bool,
+        to: &'static str,
+    ) -> Response {
+        let store = self.gateway.store.as_ref();
+        let rotated = async {
+            store.web_sessions().delete(&old.id_hash).await?;
+            session::create(
+                store,
+                self.timeouts,
+                Some(user_id),
+                must_change_password,
+                self.now(),
+            )
+            .await
+        }
+        .await;
+        match rotated {
+            Ok(created) => {
+                page::with_cookie(page::redirect(to), &session::set_cookie(&created.cookie_id))
+            }
+            Err(error) => {
+                tracing::error!(%error, "a web session could not be rotated");
+                page::unavailable()
+            }
+        }
+    }
+}

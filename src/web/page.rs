@@ -1,0 +1,143 @@
+//! What every page shares: the frame around it ([`Chrome`]: stylesheet, "Esci", the "Ti trovi
+//! in" trail), rendering a template into an answer, redirects, and the pages that refuse.
+
+use askama::Template;
+use axum::response::{IntoResponse, Response};
+use http::{header, HeaderValue, StatusCode};
+
+use super::static_files::stylesheet_path;
+
+/// One step of the "Ti trovi in" trail; the last one (the page itself) has no link.
+pub struct Crumb {
+    pub label: &'static str,
+    pub href: Option<&'static str>,
+}
+
+pub const HOME: Crumb = Crumb {
+    label: "Home",
+    href: Some("/web/"),
+};
+pub const SERVIZI_ONLINE: Crumb = Crumb {
+    label: "Servizi On Line",
+    href: Some("/web/"),
+};
+
+/// The frame of every page.
+pub struct Chrome {
+    pub stylesheet: &'static str,
+    /// The session's CSRF token when someone is logged in: the "Esci" button is shown.
+    pub logout_csrf: Option<String>,
+    pub trail: Vec<Crumb>,
+}
+
+impl Chrome {
+    /// A page for no one logged in.
+    pub fn public(trail: Vec<Crumb>) -> Chrome {
+        Chrome {
+            stylesheet: stylesheet_path(),
+            logout_csrf: None,
+            trail,
+        }
+    }
+
+    /// A page of a logged-in session, whose "Esci" posts `csrf`.
+    pub fn signed_in(csrf: &str, trail: Vec<Crumb>) -> Chrome {
+        Chrome {
+            stylesheet: stylesheet_path(),
+            logout_csrf: Some(csrf.to_owned()),
+            trail,
+        }
+    }
+}
+
+/// The page that says why a request was refused.
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    chrome: Chrome,
+    title: &'a str,
+    message: &'a str,
+    back: &'a str,
+    back_label: &'a str,
+}
+
+/// Renders `template` with `status`; a template that fails to render is logged and answered
+/// with a plain 500 (never half a page).
+pub fn html(status: StatusCode, template: &impl Template) -> Response {
+    match template.render() {
+        Ok(body) => (
+            status,
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            body,
+        )
+            .into_response(),
+        Err(error) => {
+            tracing::error!(%error, "a web page could not be rendered");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+                "Errore interno: la pagina non può essere mostrata.\n",
+            )
+                .into_response()
+        }
+    }
+}
+
+/// `303 See Other` to `to` (a path under /web): after a POST, the browser GETs the next page.
+pub fn redirect(to: &'static str) -> Response {
+    (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response()
+}
+
+/// Adds `Set-Cookie: cookie` to `response`.
+pub fn with_cookie(mut response: Response, cookie: &str) -> Response {
+    match HeaderValue::from_str(cookie) {
+        Ok(value) => {
+            response.headers_mut().append(header::SET_COOKIE, value);
+            response
+        }
+        Err(_) => unavailable(),
+    }
+}
+
+fn error_page(status: StatusCode, title: &str, message: &str, back: &str) -> Response {
+    let page = ErrorPage {
+        chrome: Chrome::public(vec![HOME]),
+        title,
+        message,
+        back,
+        back_label: "Torna alla pagina di accesso",
+    };
+    html(status, &page)
+}
+
+/// A POST without its session's CSRF token, or with another one.
+pub fn forbidden_csrf() -> Response {
+    error_page(
+        StatusCode::FORBIDDEN,
+        "Richiesta rifiutata",
+        "Il modulo inviato non proviene da questa sessione (token di sicurezza assente o non \
+         valido), oppure la sessione è scaduta. Nessuna operazione è stata eseguita: aprire di \
+         nuovo la pagina e ripetere l'operazione.",
+        "/web/login",
+    )
+}
+
+/// The store could not be read or written: nothing was decided.
+pub fn unavailable() -> Response {
+    error_page(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Servizio momentaneamente non disponibile",
+        "Il servizio non è al momento disponibile. Riprovare tra qualche minuto.",
+        "/web/login",
+    )
+}
+
+/// No page at this address.
+pub fn not_found() -> Response {
+    error_page(
+        StatusCode::NOT_FOUND,
+        "Pagina non trovata",
+        "La pagina richiesta non esiste.",
+        "/web/",
+    )
+}

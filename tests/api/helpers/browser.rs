@@ -1,0 +1,102 @@
+//! A minimal browser over raw HTTP/1.1 and real TLS, for the web application's tests that run
+//! everywhere (the real browser's tests are `tests/browser.rs`): one cookie, kept as a browser
+//! keeps it, forms posted urlencoded, and the hidden CSRF token read from the last page.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use super::client::{exchange_at, As};
+use super::reply::Reply;
+
+pub struct Browser {
+    address: SocketAddr,
+    certs: PathBuf,
+    who: As,
+    /// `tsgate_web=<id>`, as the last `Set-Cookie` left it.
+    pub cookie: Option<String>,
+}
+
+impl Browser {
+    pub fn new(address: SocketAddr, certs: PathBuf, who: As) -> Browser {
+        Browser {
+            address,
+            certs,
+            who,
+            cookie: None,
+        }
+    }
+
+    pub async fn get(&mut self, path: &str) -> Reply {
+        self.send("GET", path, None).await
+    }
+
+    /// POSTs `fields` urlencoded.
+    pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Reply {
+        let body = fields
+            .iter()
+            .map(|(name, value)| format!("{}={}", encode(name), encode(value)))
+            .collect::<Vec<_>>()
+            .join("&");
+        self.send("POST", path, Some(body)).await
+    }
+
+    async fn send(&mut self, method: &str, path: &str, body: Option<String>) -> Reply {
+        let mut request = format!(
+            "{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\
+             User-Agent: tsgate-tests\r\n"
+        );
+        if let Some(cookie) = &self.cookie {
+            request.push_str(&format!("Cookie: {cookie}\r\n"));
+        }
+        if let Some(body) = &body {
+            request.push_str(&format!(
+                "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n",
+                body.len()
+            ));
+        }
+        request.push_str("\r\n");
+        request.push_str(body.as_deref().unwrap_or(""));
+        let reply = exchange_at(
+            self.address,
+            &self.certs,
+            self.who.clone(),
+            request.as_bytes(),
+        )
+        .await
+        .expect("the gateway answers");
+        if let Some(set) = reply.header("set-cookie") {
+            let pair = set.split(';').next().unwrap_or("").trim().to_owned();
+            if set.contains("Max-Age=0") {
+                self.cookie = None;
+            } else {
+                self.cookie = Some(pair);
+            }
+        }
+        reply
+    }
+}
+
+/// The CSRF token of the first form on `page`.
+pub fn csrf_of(page: &Reply) -> String {
+    let marker = "name=\"csrf\" value=\"";
+    let start = page
+        .body
+        .find(marker)
+        .unwrap_or_else(|| panic!("no CSRF field in {}", page.body))
+        + marker.len();
+    let end = page.body[start..].find('"').expect("closing quote") + start;
+    page.body[start..end].to_owned()
+}
+
+/// `application/x-www-form-urlencoded` for one name or value.
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            b' ' => "+".into(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
