@@ -4166,6 +4166,7 @@ async fn a_miur_file_of_another_kind_or_without_valid_rows_changes_nothing(db: A
         1,
         "the list in force is unchanged"
     );
+}
 
 // --- the web application's sessions (issue #11) ------------------------------------------------
 

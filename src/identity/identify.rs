@@ -183,6 +183,12 @@ impl Identity {
     }
 
     /// The verified passwords remembered (tests look at it).
+    /// The operators' TOTP second factor, for the in-person sign-ins that ask for it
+    /// ([`super::operator_login::sign_in`]).
+    pub fn second_factor(&self) -> &SecondFactor {
+        &self.second_factor
+    }
+
     pub fn credential_cache(&self) -> &CredentialCache {
         &self.credential_cache
     }

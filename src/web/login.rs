@@ -146,6 +146,17 @@ pub async fn submit(
             )),
         ),
         Err(Refused::Unavailable) => page::unavailable(),
+        Err(Refused::SecondFactorToEnroll { .. }) => pages.login_page(
+            StatusCode::FORBIDDEN,
+            &session.csrf_token,
+            &visitor,
+            user_id,
+            Some(
+                "È richiesto il secondo fattore (codice TOTP): attivarlo con il comando \
+                 `tsgate users totp enroll` prima di accedere all'applicazione web."
+                    .into(),
+            ),
+        ),
         Ok(_) | Err(Refused::Credentials { .. }) => pages.login_page(
             StatusCode::UNAUTHORIZED,
             &session.csrf_token,
@@ -200,6 +211,7 @@ pub async fn smart_card(
         client: visitor.client,
         basic: None,
         pincode: None,
+        totp: None,
     };
     match pages.gateway.identity.identify(&credentials).await {
         Ok(Caller::Operator {

@@ -16,6 +16,7 @@ use serde::Deserialize;
 use super::page::{self, Chrome, Crumb, HOME, SERVIZI_ONLINE};
 use super::{Access, Pages};
 use crate::admin::passwords::{change_own, PasswordChangeError};
+use crate::identity::operator_login::{sign_in, LoginError};
 use crate::identity::password_policy::PasswordRuleError;
 
 #[derive(Template)]
@@ -117,12 +118,35 @@ pub async fn submit(
         return refuse("La nuova parola chiave e la sua conferma non coincidono.".into());
     }
     let store = pages.gateway.store.as_ref();
+    // The current password proves it is still them (the web asks no TOTP code yet: an enrolled
+    // operator cannot sign in on the web at all).
+    let signed_in =
+        match sign_in(
+            store,
+            pages.gateway.identity.second_factor(),
+            pages.lockout,
+            &user_id,
+            &form.current,
+            || None,
+            pages.now(),
+        )
+        .await
+        {
+            Ok(signed_in) => signed_in,
+            Err(LoginError::Credentials) => return refuse(
+                "Parola chiave attuale non valida (dopo troppi tentativi errati l'utenza viene \
+                 bloccata per un periodo)."
+                    .into(),
+            ),
+            Err(error) => {
+                tracing::error!(%error, "a password change could not check the current password");
+                return page::unavailable();
+            }
+        };
     let changed = change_own(
         store,
         &pages.password_policy,
-        pages.lockout,
-        &user_id,
-        &form.current,
+        &signed_in,
         &form.new,
         pages.now(),
     )
