@@ -2,9 +2,11 @@
 //! the headers every answer carries; login, home, profile and logout, the session rotated at
 //! login and deleted at logout; CSRF refused; the login throttled per address and locked per
 //! account by the same mechanisms as SOAP; the forced password change; the idle timeout; the
-//! smart-card login. (The real-browser tests are `tests/browser.rs`.)
+//! smart-card login; a TOTP-enrolled operator kept out of the login, which asks for no code
+//! yet. (Real-browser tests are still to come.)
 
 use chrono::{Duration, Utc};
+use tsgate::config::TotpMode;
 use tsgate::store::NewPassword;
 
 use crate::helpers::browser::{csrf_of, Browser};
@@ -431,5 +433,39 @@ async fn a_smart_card_holder_logs_in_with_the_card() -> TestResult {
     );
     let home = card.get("/web/").await;
     assert!(home.body.contains(OPERATOR.cf));
+    Ok(())
+}
+
+/// The login asks for no TOTP code yet: an enrolled operator is refused like a wrong password
+/// (never let past the second factor), and under `required` one not yet enrolled is told to
+/// enroll first.
+#[tokio::test]
+async fn the_web_login_never_lets_an_operator_past_their_second_factor() -> TestResult {
+    let app = spawn_app_with(|config| config.auth.totp = TotpMode::Optional).await;
+    let totp = app.store().totp();
+    assert!(
+        totp.start_enrollment(OPERATOR.id, "sealed", Utc::now())
+            .await?
+    );
+    assert!(totp.confirm(OPERATOR.id, "sealed", 1).await?);
+    let mut browser = app.browser(As::Anonymous);
+    let login = log_in(&mut browser, OPERATOR.id, PASSWORD).await;
+    assert_eq!(login.status, 401, "{}", login.body);
+    assert!(
+        login.body.contains("Credenziali non valide"),
+        "{}",
+        login.body
+    );
+    assert_eq!(browser.get("/web/").await.status, 303, "no session opened");
+
+    let app = spawn_app_with(|config| config.auth.totp = TotpMode::Required).await;
+    let mut browser = app.browser(As::Anonymous);
+    let login = log_in(&mut browser, OPERATOR.id, PASSWORD).await;
+    assert_eq!(login.status, 403, "{}", login.body);
+    assert!(
+        login.body.contains("tsgate users totp enroll"),
+        "{}",
+        login.body
+    );
     Ok(())
 }
