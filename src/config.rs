@@ -333,6 +333,11 @@ pub struct ServerConfig {
     /// Bytes of an XML element or attribute name, prefix included.
     #[serde(default = "defaults::max_xml_name_bytes")]
     pub max_xml_name_bytes: usize,
+    /// The load balancers that put a PROXY protocol header (v1 or v2) before the TLS handshake:
+    /// connections from these addresses must start with one, and the client address it names is
+    /// the one recorded and limited. Empty (the default): the PROXY protocol is off.
+    #[serde(default)]
+    pub proxy_protocol_from: Vec<std::net::IpAddr>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -792,6 +797,7 @@ impl Config {
                 max_xml_attributes: defaults::max_xml_attributes(),
                 max_xml_namespace_declarations: defaults::max_xml_namespace_declarations(),
                 max_xml_name_bytes: defaults::max_xml_name_bytes(),
+                proxy_protocol_from: Vec::new(),
             },
             tls: TlsConfig {
                 certificate: certs.join("server.pem"),

@@ -1,5 +1,6 @@
-//! Accepting connections: a cap on open connections, a deadline for the TLS handshake, the
-//! peer's identity read once, a smaller budget for connections without a client certificate,
+//! Accepting connections: a cap on open connections, the client's address (behind a load
+//! balancer, from its PROXY protocol header), a deadline for both that and the TLS handshake,
+//! the peer's identity read once, a smaller budget for connections without a client certificate,
 //! then HTTP until the client leaves, the connection idles too long, its certificate is
 //! revoked, or the gateway shuts down.
 
@@ -17,6 +18,7 @@ use tokio::sync::{watch, Semaphore};
 
 use super::budget::UnauthenticatedBudget;
 use super::certificate_check::CertificateCheck;
+use super::client_address::ProxyProtocol;
 use super::connection::{ConnectionState, IdleTimeouts};
 use super::tls::{failure_reason, TlsSetup};
 use super::Server;
@@ -45,6 +47,7 @@ pub async fn serve(
     );
     let (stop, stopping) = watch::channel(false);
     let http = Arc::new(http_builder(settings));
+    let proxy = Arc::new(ProxyProtocol::new(&settings.proxy_protocol_from));
     tokio::pin!(shutdown);
     loop {
         let (tcp, remote) = tokio::select! {
@@ -71,6 +74,7 @@ pub async fn serve(
             server: server.clone(),
             budget: budget.clone(),
             stopping: stopping.clone(),
+            proxy: proxy.clone(),
         };
         let http = http.clone();
         tokio::spawn(async move {
@@ -103,23 +107,41 @@ struct Accepted {
     server: Arc<Server>,
     budget: Arc<UnauthenticatedBudget>,
     stopping: watch::Receiver<bool>,
+    proxy: Arc<ProxyProtocol>,
 }
 
 async fn connection(accepted: Accepted, http: &auto::Builder<TokioExecutor>) {
     let Accepted {
-        tcp,
-        remote,
+        mut tcp,
+        remote: peer,
         mut tls,
         server,
         budget,
         mut stopping,
+        proxy,
     } = accepted;
     let _ = tcp.set_nodelay(true);
+    let (settings, metrics) = (&server.settings, &server.gateway.metrics);
+    // One deadline for the load balancer's header and the TLS handshake together.
+    let deadline =
+        tokio::time::Instant::now() + Duration::from_millis(settings.handshake_timeout_ms);
+    let remote = match tokio::time::timeout_at(deadline, proxy.client_address(&mut tcp, peer)).await
+    {
+        Ok(Ok(client)) => client,
+        Ok(Err(refusal)) => {
+            metrics.connection_refused(refusal.label());
+            tracing::warn!(%peer, reason = refusal.label(), %refusal, "connection refused before TLS");
+            return;
+        }
+        Err(_) => {
+            metrics.connection_refused("proxy_header_timeout");
+            tracing::warn!(%peer, "no complete PROXY protocol header before the handshake deadline");
+            return;
+        }
+    };
     // The set-up in force now: certificate and CRL changes after this are checked per request.
     let setup = tls.borrow_and_update().clone();
-    let (settings, metrics) = (&server.settings, &server.gateway.metrics);
-    let handshake = Duration::from_millis(settings.handshake_timeout_ms);
-    let stream = match tokio::time::timeout(handshake, setup.acceptor.accept(tcp)).await {
+    let stream = match tokio::time::timeout_at(deadline, setup.acceptor.accept(tcp)).await {
         Ok(Ok(stream)) => stream,
         Ok(Err(error)) => {
             let reason = failure_reason(&error);

@@ -1,4 +1,5 @@
-//! The network side of a request: accept (connection cap, handshake timeout) → TLS (client
+//! The network side of a request: accept (connection cap, the client's address from a load
+//! balancer's PROXY protocol header, handshake timeout) → TLS (client
 //! certificate verified, identity read once per connection) → HTTP (timeouts, body cap,
 //! HTTP/1.1 keep-alive and HTTP/2, idle and unauthenticated connections closed, certificates
 //! checked again after a reload) → route. `/metrics` is served apart, on the admin listener.
@@ -8,10 +9,12 @@ pub mod asl_download;
 pub mod body;
 pub mod budget;
 pub mod certificate_check;
+pub mod client_address;
 pub mod connection;
 pub mod crl_download;
 pub mod metrics_listener;
 pub mod peer_identity;
+pub mod proxy_protocol;
 pub mod router;
 pub mod tls;
 pub mod tls_reload;

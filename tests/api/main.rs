@@ -27,6 +27,7 @@ mod otp;
 mod otp_clock;
 mod passwords;
 mod pincode_halves;
+mod proxy_protocol;
 mod publication;
 mod region_extension;
 mod revocation;
