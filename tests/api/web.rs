@@ -3,7 +3,7 @@
 //! login and deleted at logout; CSRF refused; the login throttled per address and locked per
 //! account by the same mechanisms as SOAP; the forced password change; the idle timeout; the
 //! smart-card login; a TOTP-enrolled operator kept out of the login, which asks for no code
-//! yet. (Real-browser tests are still to come.)
+//! yet. The same stories in a real browser: `tests/browser.rs`.
 
 use chrono::{Duration, Utc};
 use tsgate::config::TotpMode;
