@@ -1,7 +1,8 @@
 //! The Commissioner's report end to end (seed 003 §5): figures from a store, an AES-256 zip
 //! archive, a real SMTP submission server (Debian's python3-aiosmtpd, STARTTLS with a test
 //! certificate and AUTH required) receiving the archive and then the password, and a real unzip
-//! tool (`7z` from p7zip-full) opening the archive with the password of the second message.
+//! tool (`7z` from p7zip-full) opening the archive with the password of the second message:
+//! its §5.4 CSV holds the hand-counted figures, its MIUR CSV is what `tsgate stats miur` prints.
 //! `.ci/run` installs both; a plain `cargo test` lists these tests as ignored.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -17,9 +18,11 @@ use std::time::Duration;
 use chrono::{NaiveTime, TimeZone, Utc};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
+use tsgate::audit::Actor;
 use tsgate::config::CommissionerConfig;
-use tsgate::jobs::commissario::{self, daily, pec::PecSender, CSV_NAME};
-use tsgate::store::{self, AccessLogFilter, Store};
+use tsgate::jobs::commissario::{self, daily, pec::PecSender, CSV_NAME, MIUR_CSV_NAME};
+use tsgate::jobs::miur::Intake;
+use tsgate::store::{self, AccessLogFilter, MiurKind, Store};
 
 const NEEDS: &str = "needs python3-aiosmtpd and 7z";
 const USER: &str = "info@pec.sistemats.test";
@@ -153,17 +156,77 @@ async fn logged(store: &dyn Store, operation: &str) -> Vec<tsgate::store::Access
         .collect()
 }
 
+/// The store of a demo-layout directory (`tsgate.db`), so that `tsgate ... --dir` reads it.
+fn store_url(dir: &Path) -> String {
+    format!("sqlite://{}?mode=rwc", dir.join("tsgate.db").display())
+}
+
+/// The fixture's registry and activity, and a statistic of two MIUR kinds: a state-school file
+/// of the five listed staff, one CF the registry does not know and a malformed one (so the list
+/// and the kits stay as the fixture made them), and the paritarie file of
+/// `tests/commissioner/paritarie.csv` (provinces this registry cannot place, reported).
 async fn seeded_store(dir: &Path) -> Arc<dyn Store> {
-    let store = store::connect(&format!("sqlite://{}?mode=rwc", dir.join("t.db").display()))
-        .await
-        .unwrap();
+    let store = store::connect(&store_url(dir)).await.unwrap();
     fixture::registry(store.as_ref(), Utc::now().date_naive()).await;
     fixture::activity(store.clone(), Utc::now(), "TX").await;
+    let mut statali = String::from("codice_fiscale\n");
+    for n in [0, 1, 2, 3, 4, 99] {
+        statali.push_str(&format!("{}\n", fixture::person(n)));
+    }
+    statali.push_str("NOT-A-CF\n");
+    let intake = Intake {
+        store: store.as_ref(),
+        actor: Actor::Cli {
+            os_user: "tester".into(),
+        },
+        progress: &tsgate::jobs::Silent,
+    };
+    let report = intake
+        .import(MiurKind::Statali, statali.as_bytes(), Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            report.statistic.validated_cfs,
+            report.statistic.rows_rejected
+        ),
+        (Some(5), 1)
+    );
+    let paritarie = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/commissioner/paritarie.csv");
+    intake
+        .import(
+            MiurKind::Paritarie,
+            std::fs::File::open(paritarie).unwrap(),
+            Utc::now(),
+        )
+        .await
+        .unwrap();
     store
 }
 
-/// Extracts `archive` with 7z and `password`; the CSV's text, or 7z's complaint.
-fn open_with_7z(archive: &Path, password: &str) -> Result<String, String> {
+/// What `tsgate stats miur --dir DIR` prints.
+fn stats_miur(dir: &Path) -> String {
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_tsgate"))
+        .args(["stats", "miur", "--dir"])
+        .arg(dir)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    String::from_utf8(run.stdout).unwrap()
+}
+
+/// The archive's two CSVs: the §5.4 figures and the MIUR statistics.
+struct Opened {
+    figures: String,
+    miur: String,
+}
+
+/// Extracts `archive` with 7z and `password`; its CSVs, or 7z's complaint.
+fn open_with_7z(archive: &Path, password: &str) -> Result<Opened, String> {
     let out = tempfile::tempdir().unwrap();
     let run = std::process::Command::new("7z")
         .arg("x")
@@ -177,7 +240,11 @@ fn open_with_7z(archive: &Path, password: &str) -> Result<String, String> {
         return Err(String::from_utf8_lossy(&run.stdout).into_owned()
             + &String::from_utf8_lossy(&run.stderr));
     }
-    Ok(std::fs::read_to_string(out.path().join(CSV_NAME)).unwrap())
+    let read = |name| std::fs::read_to_string(out.path().join(name)).unwrap();
+    Ok(Opened {
+        figures: read(CSV_NAME),
+        miur: read(MIUR_CSV_NAME),
+    })
 }
 
 /// The CSV's ASL rows as (region, ASL, four figures); every region row must total its ASLs.
@@ -272,12 +339,38 @@ async fn the_daily_report_goes_by_pec_archive_then_password_once() {
         open_with_7z(&archive, "not-the-password").is_err(),
         "the archive is encrypted"
     );
-    let csv = open_with_7z(&archive, &password).expect("7z opens it with the password");
+    let opened = open_with_7z(&archive, &password).expect("7z opens it with the password");
+    let csv = &opened.figures;
     assert!(
         csv.contains("2026-11-30 07:00:30;regione;120;Lazio;;;2;5;2;20"),
         "{csv}"
     );
-    assert_eq!(asl_rows(&csv), fixture::expected());
+    assert_eq!(asl_rows(csv), fixture::expected());
+    // The §2.4 statistics: exactly what `tsgate stats miur` prints, both kinds imported.
+    assert_eq!(opened.miur, stats_miur(dir.path()));
+    let kinds: Vec<&str> = opened
+        .miur
+        .lines()
+        .filter(|l| l.contains(";totale;"))
+        .map(|l| l.split(';').next().unwrap_or_default())
+        .collect();
+    assert_eq!(kinds, ["statali", "paritarie"], "{}", opened.miur);
+    assert!(
+        opened
+            .miur
+            .lines()
+            .any(|l| l.starts_with("statali;") && l.contains(";asl;120;201;;3;0;0;")),
+        "{}",
+        opened.miur
+    );
+    assert!(
+        opened
+            .miur
+            .lines()
+            .any(|l| l.starts_with("paritarie;") && l.contains(";non_attribuito;")),
+        "{}",
+        opened.miur
+    );
 
     // Once a day: another look (this gateway after a restart, or another one) sends nothing.
     let later = due + chrono::Duration::hours(5);
@@ -288,9 +381,7 @@ async fn the_daily_report_goes_by_pec_archive_then_password_once() {
         matches!(outcome, daily::DailyOutcome::AlreadySent),
         "{outcome:?}"
     );
-    let other_gateway = store::connect(&format!("sqlite://{}", dir.path().join("t.db").display()))
-        .await
-        .unwrap();
+    let other_gateway = store::connect(&store_url(dir.path())).await.unwrap();
     let outcome = daily::run_once(other_gateway.as_ref(), &sender, send_at, later)
         .await
         .unwrap();
@@ -370,8 +461,9 @@ async fn an_exported_archive_opens_with_the_password_shown() {
         .await
         .unwrap();
     assert_eq!(written.to, out.display().to_string());
-    let csv = open_with_7z(&out, password.expose()).unwrap();
-    assert_eq!(asl_rows(&csv), fixture::expected());
+    let opened = open_with_7z(&out, password.expose()).unwrap();
+    assert_eq!(asl_rows(&opened.figures), fixture::expected());
+    assert_eq!(opened.miur, stats_miur(dir.path()));
     // Never over an existing file, and the refusal is logged too.
     let again = commissario::export(store.as_ref(), &out, cli, Utc::now()).await;
     assert!(again.is_err());

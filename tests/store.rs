@@ -3403,6 +3403,54 @@ async fn retention_purges_old_data_and_the_chain_still_verifies(db: Arc<TestDb>)
         .map(|(r, a, c)| (r, a, [c[0] * 2, c[1], c[2] * 2, c[3]]))
         .collect();
     assert_eq!(fixture::figures(store.as_ref()).await, doubled);
+    // MIUR statistics of 400 and 30 days ago, and staff CFs staged by an import interrupted
+    // two days ago beside those of one running now.
+    let statistic = |computed_at| tsgate::store::MiurStatistic {
+        kind: tsgate::store::MiurKind::Statali,
+        computed_at,
+        validated_cfs: Some(5),
+        rows_read: 5,
+        rows_rejected: 0,
+        per_asl: vec![tsgate::store::AslFigures {
+            region_code: region("120"),
+            asl_code: asl("201"),
+            figures: tsgate::store::Figures {
+                with_mmg: 5,
+                ..Default::default()
+            },
+        }],
+        unplaced: vec![],
+    };
+    // Stored to the millisecond.
+    let recent = chrono::DateTime::<Utc>::from_timestamp_millis(
+        (now - chrono::Duration::days(30)).timestamp_millis(),
+    )
+    .unwrap();
+    let recent_statistic = statistic(recent);
+    for computed_at in [old, recent_statistic.computed_at] {
+        store
+            .miur_statistics()
+            .record(&statistic(computed_at))
+            .await
+            .unwrap();
+    }
+    let staged = |line| tsgate::store::StagedStaff {
+        line,
+        cf: fixture::person(0),
+        paritaria: false,
+    };
+    let interrupted = tsgate::store::StagedImport::begin(now - chrono::Duration::days(2));
+    let running = tsgate::store::StagedImport::begin(now);
+    store
+        .miur_lists()
+        .stage(&interrupted, &[staged(2), staged(3)])
+        .await
+        .unwrap();
+    store
+        .miur_lists()
+        .stage(&running, &[staged(2)])
+        .await
+        .unwrap();
     let entries_before = read_all(store.as_ref()).await.len();
 
     let policy = RetentionPolicy {
@@ -3423,11 +3471,25 @@ async fn retention_purges_old_data_and_the_chain_still_verifies(db: Arc<TestDb>)
             purged.data.serology_tests,
             purged.data.asl_counts,
             purged.data.staff_list,
-            purged.data.statistics
+            purged.data.miur_statistics,
+            purged.data.report_sends,
+            purged.data.abandoned_staging
         ),
-        (5, 4, 5, 1),
+        (5, 4, 5, 1, 1, 2),
         "{purged}"
     );
+    // The recent statistic is kept whole; the running import's staging is untouched.
+    assert_eq!(
+        store
+            .miur_statistics()
+            .computed_since(DateTime::<Utc>::MIN_UTC)
+            .await
+            .unwrap(),
+        [recent_statistic]
+    );
+    let figures = store.miur_lists().figures(&running).await.unwrap();
+    assert_eq!(figures.validated_cfs, 1);
+    store.miur_lists().clear(&running).await.unwrap();
     // The old sends' entries went with them (10 of them, 400 days old).
     assert_eq!(purged.access_log.map(|(n, _)| n), Some(10));
     // What is left: the recent tests; the staff list is gone, so are the kits.
@@ -3448,10 +3510,10 @@ async fn retention_purges_old_data_and_the_chain_still_verifies(db: Arc<TestDb>)
         ("purge", CallerKind::Cli, "ok")
     );
     assert!(
-        last.detail
-            .as_deref()
-            .unwrap()
-            .contains("5 serology tests, 4 ASL counts, 5 staff-list positions, 1 statistics"),
+        last.detail.as_deref().unwrap().contains(
+            "5 serology tests, 4 ASL counts, 5 staff-list positions, 1 MIUR statistics, \
+                 1 report sends, 2 staged staff rows of interrupted imports"
+        ),
         "{last:?}"
     );
     assert!(matches!(
@@ -3611,8 +3673,8 @@ async fn totp_steps_are_accepted_once_even_concurrently(db: Arc<TestDb>) {
 on_both_backends!(miur_statistics_round_trip_latest_first_and_purge);
 
 /// A MIUR statistic is stored whole (its ASLs, what it could not place, paritarie without
-/// validated CFs), the latest of a kind is the last computed, and a purge removes the older
-/// ones with their rows.
+/// validated CFs), the latest of a kind is the last computed, and the retention purge removes
+/// the older ones with their rows.
 async fn miur_statistics_round_trip_latest_first_and_purge(db: Arc<TestDb>) {
     use tsgate::store::{AslFigures, Figures, MiurKind, MiurStatistic, Unplaced};
     let statistics = db.store.miur_statistics();
@@ -3691,7 +3753,21 @@ async fn miur_statistics_round_trip_latest_first_and_purge(db: Arc<TestDb>) {
         statistics.computed_since(at(1)).await.expect("since"),
         [paritarie.clone(), newer.clone()]
     );
-    assert_eq!(statistics.purge_before(at(6)).await.expect("purge"), 2);
+    // The retention purge removes the computations older than its cutoff, with their rows.
+    let never = DateTime::<Utc>::MIN_UTC;
+    let purged = db
+        .store
+        .data_retention()
+        .purge_data(&tsgate::store::DataCutoffs {
+            serology_tests: never,
+            asl_counts: never,
+            staff_list: never,
+            statistics: at(6),
+            abandoned_staging: never,
+        })
+        .await
+        .expect("purge");
+    assert_eq!(purged.miur_statistics, 2);
     assert_eq!(
         statistics.computed_since(at(-60)).await.expect("since"),
         [newer]

@@ -137,12 +137,7 @@ fn summary(report: &MiurImportReport) -> String {
 pub(super) async fn stats(command: StatsCommand) -> anyhow::Result<()> {
     let StatsCommand::Miur { target, format } = command;
     let store = open_store(&target).await?;
-    let mut latest = Vec::new();
-    for kind in MiurKind::ALL {
-        if let Some(statistic) = store.miur_statistics().latest(kind).await? {
-            latest.push(statistic);
-        }
-    }
+    let latest = stats_output::latest(store.as_ref()).await?;
     match format {
         Format::Csv => print!("{}", stats_output::csv(&latest)),
         Format::Json => println!(

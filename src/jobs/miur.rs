@@ -54,8 +54,9 @@ const BATCH: usize = 20_000;
 /// Progress is reported every this many rows.
 const PROGRESS_EVERY: u64 = 10_000;
 
-/// A staff import that began this long ago and left rows staged was interrupted.
-const ABANDONED_AFTER: TimeDelta = TimeDelta::hours(24);
+/// A staff import that began this long ago and left rows staged was interrupted (the next
+/// import, and the retention purge, remove them).
+pub const ABANDONED_AFTER: TimeDelta = TimeDelta::hours(24);
 
 /// A row not taken, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]

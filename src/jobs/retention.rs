@@ -1,6 +1,7 @@
 //! The retention purge of everything the gateway keeps about people (seed 003 §2.5, §3.5, §4.5
 //! and seed 004 §2.5: twelve months at most): the access log, serology tests, the ASLs' daily
-//! counts, the state-school staff list and the statistics. `tsgate purge` runs it on demand and
+//! counts, the school-staff lists, the MIUR statistics, the report's send records, and what an
+//! interrupted MIUR import left staged. `tsgate purge` runs it on demand and
 //! `serve` at start and every [`PURGE_INTERVAL`]. A purge is an administrative action, recorded
 //! in the access log with what it removed (the gateway's periodic run only when it removed
 //! something or failed, so an idle gateway does not fill the log with empty purges). The access
@@ -50,6 +51,7 @@ impl RetentionPolicy {
             asl_counts: back(self.asl_counts_months),
             staff_list: back(self.staff_list_months),
             statistics: back(self.statistics_months),
+            abandoned_staging: now - super::miur::ABANDONED_AFTER,
         }
     }
 }

@@ -1,11 +1,23 @@
-//! `tsgate stats miur`: the latest statistic of each MIUR kind, per region and per ASL, as the
+//! `tsgate stats miur` (and the Commissioner's archive): the latest statistic of each MIUR kind, per region and per ASL, as the
 //! tables of seed 003 §2.4 name their fields, in CSV (`;`, one header line) or JSON. "Data
 //! statistica" is Europe/Rome time, `yyyy-MM-dd HH:mm:ss`.
 
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
-use crate::store::{Figures, MiurStatistic};
+use crate::store::{Figures, MiurKind, MiurStatistic, Store, StoreError};
+
+/// The latest statistic of each kind that has one, in [`MiurKind::ALL`]'s order: what `tsgate
+/// stats miur` prints and the Commissioner's archive carries.
+pub async fn latest(store: &dyn Store) -> Result<Vec<MiurStatistic>, StoreError> {
+    let mut latest = Vec::with_capacity(MiurKind::ALL.len());
+    for kind in MiurKind::ALL {
+        if let Some(statistic) = store.miur_statistics().latest(kind).await? {
+            latest.push(statistic);
+        }
+    }
+    Ok(latest)
+}
 
 /// The CSV's header line. `livello` is `totale`, `regione`, `asl` or `non_attribuito` (a
 /// paritarie row the registry could not place: its region and province as the file wrote

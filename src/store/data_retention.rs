@@ -1,7 +1,8 @@
 //! Retention of the data sets other than the access log (seed 003 §2.5, §3.5, §4.5: kept only
 //! as long as needed, and never beyond 12 months): serology tests, the ASLs' daily counts, the
-//! state-school staff list and the Commissioner's send records. One transaction removes what
-//! each data set holds from before its cutoff, so a purge is whole or not at all.
+//! school-staff lists, the MIUR statistics, the Commissioner's send records, and the staff CFs an
+//! interrupted MIUR import left staged. One transaction removes what each data set holds from
+//! before its cutoff, so a purge is whole or not at all.
 
 use chrono::{DateTime, Utc};
 use sqlx::{Executor, IntoArguments, Pool};
@@ -19,8 +20,12 @@ pub struct DataCutoffs {
     pub asl_counts: DateTime<Utc>,
     /// Staff-list positions, by their last update (a date: whole days before the cutoff's).
     pub staff_list: DateTime<Utc>,
-    /// The statistics and the record of the reports sent, by their date.
+    /// The MIUR statistics (by their "Data statistica") and the record of the reports sent
+    /// (by their day).
     pub statistics: DateTime<Utc>,
+    /// Staff CFs staged by a MIUR import that began before this and never finished (a live
+    /// import removes its own; these were left by one that was interrupted).
+    pub abandoned_staging: DateTime<Utc>,
 }
 
 /// How many rows of each data set a purge removed.
@@ -29,12 +34,22 @@ pub struct PurgedData {
     pub serology_tests: u64,
     pub asl_counts: u64,
     pub staff_list: u64,
-    pub statistics: u64,
+    /// MIUR statistics (computations, each with its per-ASL rows).
+    pub miur_statistics: u64,
+    /// Days' records of the Commissioner's report sent.
+    pub report_sends: u64,
+    /// Staged staff rows of interrupted MIUR imports.
+    pub abandoned_staging: u64,
 }
 
 impl PurgedData {
     pub fn total(&self) -> u64 {
-        self.serology_tests + self.asl_counts + self.staff_list + self.statistics
+        self.serology_tests
+            + self.asl_counts
+            + self.staff_list
+            + self.miur_statistics
+            + self.report_sends
+            + self.abandoned_staging
     }
 }
 
@@ -42,8 +57,14 @@ impl std::fmt::Display for PurgedData {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{} serology tests, {} ASL counts, {} staff-list positions, {} statistics",
-            self.serology_tests, self.asl_counts, self.staff_list, self.statistics
+            "{} serology tests, {} ASL counts, {} staff-list positions, {} MIUR statistics, \
+             {} report sends, {} staged staff rows of interrupted imports",
+            self.serology_tests,
+            self.asl_counts,
+            self.staff_list,
+            self.miur_statistics,
+            self.report_sends,
+            self.abandoned_staging
         )
     }
 }
@@ -59,6 +80,16 @@ const PURGE_SEROLOGY: &str = "DELETE FROM serology_tests WHERE sent_at_ms < $1";
 const PURGE_ASL_COUNTS: &str = "DELETE FROM asl_test_counts WHERE sent_at_ms < $1";
 const PURGE_STAFF: &str = "DELETE FROM school_staff WHERE updated_on < $1";
 const PURGE_REPORT_SENDS: &str = "DELETE FROM commissioner_report_sends WHERE report_day < $1";
+/// A statistic's per-ASL and unplaced rows go first (no cascade is relied on: SQLite enforces
+/// foreign keys only when asked).
+const PURGE_MIUR_STATISTIC_ROWS: [&str; 2] = [
+    "DELETE FROM miur_statistic_asl WHERE statistic_id IN \
+     (SELECT id FROM miur_statistics WHERE computed_at_ms < $1)",
+    "DELETE FROM miur_statistic_unplaced WHERE statistic_id IN \
+     (SELECT id FROM miur_statistics WHERE computed_at_ms < $1)",
+];
+const PURGE_MIUR_STATISTICS: &str = "DELETE FROM miur_statistics WHERE computed_at_ms < $1";
+const PURGE_MIUR_STAGING: &str = "DELETE FROM miur_staff_import WHERE staged_at_ms < $1";
 
 #[async_trait::async_trait]
 impl<DB: Backend> DataRetention for Pool<DB>
@@ -92,12 +123,28 @@ where
             .execute(&mut *tx)
             .await
             .map_err(StoreError::query(context))?;
+        for rows in PURGE_MIUR_STATISTIC_ROWS {
+            by_instant(rows, cutoffs.statistics)
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::query(context))?;
+        }
+        let statistics = by_instant(PURGE_MIUR_STATISTICS, cutoffs.statistics)
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::query(context))?;
+        let staging = by_instant(PURGE_MIUR_STAGING, cutoffs.abandoned_staging)
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::query(context))?;
         tx.commit().await.map_err(StoreError::query(context))?;
         Ok(PurgedData {
             serology_tests: DB::rows_affected(&serology),
             asl_counts: DB::rows_affected(&asl_counts),
             staff_list: DB::rows_affected(&staff),
-            statistics: DB::rows_affected(&sends),
+            miur_statistics: DB::rows_affected(&statistics),
+            report_sends: DB::rows_affected(&sends),
+            abandoned_staging: DB::rows_affected(&staging),
         })
     }
 }

@@ -2,7 +2,8 @@
 //! anonymous, one [`MiurStatistic`] per computation, with its "Data statistica", its figures
 //! per ASL and, for the paritarie, what the registry could not place. They are computed
 //! **before** the §2.5 deletions, so they are the only trace the deleted lists
-//! leave. The Commissioner's report (§5) reads them from here.
+//! leave. The Commissioner's report (§5) reads them from here; the retention purge
+//! (`store::data_retention`) removes them.
 
 use std::collections::BTreeMap;
 
@@ -143,9 +144,6 @@ pub trait MiurStatistics: Send + Sync {
 
     /// Every computation made at or after `since`, oldest first (the Commissioner's report).
     async fn computed_since(&self, since: DateTime<Utc>) -> Result<Vec<MiurStatistic>, StoreError>;
-
-    /// Removes the computations made before `before` (retention); returns how many.
-    async fn purge_before(&self, before: DateTime<Utc>) -> Result<u64, StoreError>;
 }
 
 const INSERT_STATISTIC: &str = "INSERT INTO miur_statistics \
@@ -165,12 +163,6 @@ const ASLS_OF: &str = "SELECT region_code, asl_code, with_mmg, without_mmg, pari
      FROM miur_statistic_asl WHERE statistic_id = $1 ORDER BY region_code, asl_code";
 const UNPLACED_OF: &str = "SELECT region, province, staff, reason \
      FROM miur_statistic_unplaced WHERE statistic_id = $1 ORDER BY region, province";
-
-const PURGE_ASLS: &str = "DELETE FROM miur_statistic_asl WHERE statistic_id IN \
-     (SELECT id FROM miur_statistics WHERE computed_at_ms < $1)";
-const PURGE_UNPLACED: &str = "DELETE FROM miur_statistic_unplaced WHERE statistic_id IN \
-     (SELECT id FROM miur_statistics WHERE computed_at_ms < $1)";
-const PURGE_STATISTICS: &str = "DELETE FROM miur_statistics WHERE computed_at_ms < $1";
 
 type StatisticRow = (i64, String, i64, Option<i64>, i64, i64);
 
@@ -259,26 +251,6 @@ where
             statistics.push(read_statistic(self, row).await?);
         }
         Ok(statistics)
-    }
-
-    async fn purge_before(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
-        let context = "purging MIUR statistics failed";
-        let cutoff = before.timestamp_millis();
-        let mut tx = begin(self, context).await?;
-        for purge in [PURGE_ASLS, PURGE_UNPLACED] {
-            sqlx::query(purge)
-                .bind(cutoff)
-                .execute(&mut *tx)
-                .await
-                .map_err(StoreError::query(context))?;
-        }
-        let purged = sqlx::query(PURGE_STATISTICS)
-            .bind(cutoff)
-            .execute(&mut *tx)
-            .await
-            .map_err(StoreError::query(context))?;
-        tx.commit().await.map_err(StoreError::query(context))?;
-        Ok(DB::rows_affected(&purged))
     }
 }
 

@@ -1,5 +1,6 @@
 //! The Commissioner's report (seed 003 §5): the figures of §5.4 per region and per ASL as a CSV
-//! ([`csv`]), packed in a zip archive encrypted with AES-256 under a freshly generated password
+//! ([`csv`]) and the latest §2.4 statistic of each MIUR file as a second CSV (the one `tsgate
+//! stats miur` prints, [`crate::jobs::stats_output`]), packed in a zip archive encrypted with AES-256 under a freshly generated password
 //! ([`archive`], [`password`]), written to a file for a manual send or sent by PEC ([`pec`]):
 //! the archive first, then the password in a separate message. `serve` sends it once a day
 //! ([`daily`]).
@@ -13,27 +14,37 @@ pub mod pec;
 use chrono::{DateTime, Utc};
 
 use crate::audit::{record_admin_action, Actor, AdminAction, AdminOperation, AdminOutcome};
+use crate::jobs::stats_output;
 use crate::store::{Store, StoreError};
 
 pub use archive::SealedReport;
 pub use password::ArchivePassword;
 
-/// The name of the CSV inside the archive.
+/// The name of the §5.4 figures' CSV inside the archive.
 pub const CSV_NAME: &str = "statistiche-test-sierologici.csv";
 
-/// The report's content at one instant: its "Data statistica" and the CSV.
+/// The name of the MIUR statistics' CSV (§2.4) inside the archive.
+pub const MIUR_CSV_NAME: &str = "statistiche-personale-scolastico.csv";
+
+/// The report's content at one instant: its "Data statistica" and the two CSVs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Report {
     pub computed_at: DateTime<Utc>,
+    /// The §5.4 figures.
     pub csv: Vec<u8>,
+    /// The latest §2.4 statistic of each MIUR kind, each with its own "Data statistica" (only
+    /// the header line when no MIUR file was imported yet).
+    pub miur_csv: Vec<u8>,
 }
 
-/// Computes the figures now and renders them.
+/// Computes the figures now and renders them, with the MIUR statistics kept.
 pub async fn compute(store: &dyn Store, now: DateTime<Utc>) -> Result<Report, StoreError> {
     let figures = store.commissioner().figures().await?;
+    let statistics = stats_output::latest(store).await?;
     Ok(Report {
         computed_at: now,
         csv: csv::render(now, &figures),
+        miur_csv: stats_output::csv(&statistics).into_bytes(),
     })
 }
 
