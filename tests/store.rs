@@ -4256,6 +4256,7 @@ fn web_session(
     tsgate::store::WebSessionRecord {
         id_hash: id_hash.into(),
         user_id: user_id.map(str::to_owned),
+        admin_id: None,
         csrf_token: format!("csrf-{id_hash}"),
         must_change_password: user_id.is_some(),
         created: at,
@@ -4318,4 +4319,82 @@ async fn web_sessions_round_trip_and_end(db: Arc<TestDb>) {
     sessions.create(&alice).await.expect("create");
     assert_eq!(sessions.delete_of_user("alice").await.expect("delete"), 2);
     assert_eq!(sessions.find("c").await.expect("find"), None);
+}
+
+on_both_backends!(an_administrators_web_sessions_end_with_a_password_reset);
+
+/// An administrator's sessions are theirs apart from an operator's of the same id, and end
+/// together; a reset password replaces the stored hash.
+async fn an_administrators_web_sessions_end_with_a_password_reset(db: Arc<TestDb>) {
+    use tsgate::store::{AdministratorRecord, AdministratorScope};
+    let store = &*db.store;
+    let hash = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA";
+    store
+        .administrators()
+        .add(&AdministratorRecord {
+            admin_id: "alice".into(),
+            cf: cf("RSSMRA80A01H501U"),
+            display_name: "Alice".into(),
+            password_hash: hash.into(),
+            scope: AdministratorScope::Central,
+            enabled: true,
+        })
+        .await
+        .expect("add");
+    store
+        .directory()
+        .add_user(&user("alice", "RSSMRA80A01H501U"))
+        .await
+        .expect("add");
+    let sessions = store.web_sessions();
+    let now = base_time();
+    let administrator = |id: &str| tsgate::store::WebSessionRecord {
+        user_id: None,
+        admin_id: Some("alice".into()),
+        must_change_password: false,
+        ..web_session(id, None, now)
+    };
+    for session in [administrator("a1"), administrator("a2")] {
+        sessions.create(&session).await.expect("create");
+    }
+    let operator = web_session("o", Some("alice"), now);
+    sessions.create(&operator).await.expect("create");
+    assert_eq!(
+        sessions.find("a1").await.expect("find"),
+        Some(administrator("a1"))
+    );
+    assert_eq!(
+        sessions
+            .delete_of_administrator("alice")
+            .await
+            .expect("delete"),
+        2
+    );
+    assert_eq!(sessions.find("a2").await.expect("find"), None);
+    assert_eq!(sessions.find("o").await.expect("find"), Some(operator));
+    assert_eq!(
+        sessions
+            .delete_of_administrator("nobody")
+            .await
+            .expect("delete"),
+        0
+    );
+
+    let admins = store.administrators();
+    assert!(admins
+        .set_password("alice", "$argon2id$new")
+        .await
+        .expect("set"));
+    assert!(!admins
+        .set_password("nobody", "$argon2id$new")
+        .await
+        .expect("set"));
+    assert_eq!(
+        admins
+            .find("alice")
+            .await
+            .expect("find")
+            .map(|a| a.password_hash),
+        Some("$argon2id$new".to_owned())
+    );
 }

@@ -5,6 +5,7 @@
 //! [`authenticate`] makes, and checks its scope before anything else.
 
 use std::fmt;
+use std::net::IpAddr;
 
 use chrono::{DateTime, Utc};
 
@@ -23,6 +24,8 @@ pub struct Administrator {
     id: String,
     cf: CodiceFiscale,
     scope: AdministratorScope,
+    /// Where they act from, when remote (the web administration): the access log records it.
+    client: Option<IpAddr>,
 }
 
 impl Administrator {
@@ -38,6 +41,11 @@ impl Administrator {
         self.scope
     }
 
+    /// The address they act from, when remote.
+    pub fn client(&self) -> Option<IpAddr> {
+        self.client
+    }
+
     /// An administrator who did not authenticate, for unit tests of the rules.
     #[cfg(test)]
     pub(crate) fn for_tests(id: &str, scope: AdministratorScope) -> Administrator {
@@ -45,6 +53,7 @@ impl Administrator {
             id: id.to_owned(),
             cf: CodiceFiscale::parse("GLLLRA70M41H501E").unwrap_or_else(|e| panic!("{e}")),
             scope,
+            client: None,
         }
     }
 
@@ -99,7 +108,11 @@ impl Administrator {
 pub enum Actor {
     Administrator(Administrator),
     Bootstrap,
-    Unauthenticated { claimed_id: String },
+    /// `client`: the address a remote (web) attempt came from.
+    Unauthenticated {
+        claimed_id: String,
+        client: Option<IpAddr>,
+    },
 }
 
 impl fmt::Display for Actor {
@@ -107,7 +120,7 @@ impl fmt::Display for Actor {
         match self {
             Actor::Administrator(admin) => write!(f, "administrator {} ({})", admin.id, admin.cf),
             Actor::Bootstrap => f.write_str("bootstrap (command line)"),
-            Actor::Unauthenticated { claimed_id } => {
+            Actor::Unauthenticated { claimed_id, .. } => {
                 write!(f, "unauthenticated, as administrator {claimed_id:?}")
             }
         }
@@ -259,6 +272,20 @@ pub async fn authenticate(
     password: &str,
     now: DateTime<Utc>,
 ) -> Result<Administrator, AdministratorError> {
+    authenticate_from(store, lockout, admin_id, password, now, None).await
+}
+
+/// [`authenticate`] for a remote attempt from `client` (the web administration's login): the
+/// same rules and the same lockout, the address recorded with the attempt and with every action
+/// the administrator then does.
+pub async fn authenticate_from(
+    store: &dyn Store,
+    lockout: LockoutPolicy,
+    admin_id: &str,
+    password: &str,
+    now: DateTime<Utc>,
+    client: Option<IpAddr>,
+) -> Result<Administrator, AdministratorError> {
     let record = store.administrators().find(admin_id).await?;
     let count = administrator_lockout::failure_count(store, admin_id, lockout).await?;
     let phc = record
@@ -272,6 +299,7 @@ pub async fn authenticate(
                 id: record.admin_id,
                 cf: record.cf,
                 scope: record.scope,
+                client,
             };
             if count.failures > 0 {
                 let detail = format!("after {} failed attempts", count.failures);
@@ -308,9 +336,10 @@ pub async fn authenticate(
             };
             let actor = Actor::Unauthenticated {
                 claimed_id: claimed_id.clone(),
+                client,
             };
             let refusal = Refusal::Credentials;
-            let error = Some(&refusal as &dyn fmt::Display);
+            let error = Some(&refusal as &(dyn fmt::Display + Sync));
             report_result(
                 store,
                 &actor,
@@ -323,6 +352,27 @@ pub async fn authenticate(
             Err(refusal.into())
         }
     }
+}
+
+/// The administrator `admin_id` of a live web session (opened by [`authenticate_from`]), acting
+/// from `client`, if they are still registered and enabled: a disabled administrator's session
+/// opens nothing any more, and their scope is read afresh on every request.
+pub async fn resume(
+    store: &dyn Store,
+    admin_id: &str,
+    client: IpAddr,
+) -> Result<Option<Administrator>, StoreError> {
+    Ok(store
+        .administrators()
+        .find(admin_id)
+        .await?
+        .filter(|record| record.enabled)
+        .map(|record| Administrator {
+            id: record.admin_id,
+            cf: record.cf,
+            scope: record.scope,
+            client: Some(client),
+        }))
 }
 
 /// What unlocking an administrator found: their lock (if still in force) and failures, now
@@ -487,6 +537,12 @@ pub async fn set_enabled(
                 admin_id.chars().take(64).collect(),
             ));
         }
+        if !enabled {
+            store
+                .web_sessions()
+                .delete_of_administrator(admin_id)
+                .await?;
+        }
         Ok(())
     }
     .await;
@@ -500,6 +556,49 @@ pub async fn set_enabled(
     outcome
 }
 
+/// The central administrator gives an administrator a new generated password (returned, to be
+/// told to them once); the old one stops working at once and their web sessions end. Failed
+/// attempts are not forgotten: that is [`unlock`].
+pub async fn reset_password(
+    store: &dyn Store,
+    actor: &Administrator,
+    admin_id: &str,
+) -> Result<AddedAdministrator, AdministratorError> {
+    let outcome = async {
+        actor.require_central()?;
+        let password = generate_password();
+        if !store
+            .administrators()
+            .set_password(admin_id, &hash(&password)?)
+            .await?
+        {
+            return Err(AdministratorError::NoSuchAdministrator(
+                admin_id.chars().take(64).collect(),
+            ));
+        }
+        store
+            .web_sessions()
+            .delete_of_administrator(admin_id)
+            .await?;
+        Ok(password)
+    }
+    .await;
+    let actor_ = Actor::Administrator(actor.clone());
+    report_result(
+        store,
+        &actor_,
+        Action::ResetAdministratorPassword,
+        admin_id,
+        None,
+        error_of(&outcome),
+    )
+    .await?;
+    outcome.map(|password| AddedAdministrator {
+        admin_id: admin_id.to_owned(),
+        password,
+    })
+}
+
 fn hash(password: &str) -> Result<String, AdministratorError> {
     hash_secret(password).map_err(|e| AdministratorError::Hash(e.to_string()))
 }
@@ -511,7 +610,7 @@ pub(super) async fn report_result(
     action: Action,
     target: &str,
     detail: Option<&str>,
-    error: Option<&dyn fmt::Display>,
+    error: Option<&(dyn fmt::Display + Sync)>,
 ) -> Result<(), AdminActionNotRecorded> {
     let outcome = match error {
         None => Ok(()),
@@ -521,8 +620,13 @@ pub(super) async fn report_result(
 }
 
 /// `outcome`'s error, to report.
-pub(super) fn error_of<T, E: fmt::Display>(outcome: &Result<T, E>) -> Option<&dyn fmt::Display> {
-    outcome.as_ref().err().map(|e| e as &dyn fmt::Display)
+pub(super) fn error_of<T, E: fmt::Display + Sync>(
+    outcome: &Result<T, E>,
+) -> Option<&(dyn fmt::Display + Sync)> {
+    outcome
+        .as_ref()
+        .err()
+        .map(|e| e as &(dyn fmt::Display + Sync))
 }
 
 #[cfg(test)]
@@ -611,6 +715,21 @@ mod tests {
         ));
         assert!(matches!(
             set_enabled(store.as_ref(), &central, "nobody", true).await,
+            Err(AdministratorError::NoSuchAdministrator(_))
+        ));
+        set_enabled(store.as_ref(), &central, "asl201", true).await?;
+        assert!(matches!(
+            reset_password(store.as_ref(), &asl_admin, "asl201").await,
+            Err(AdministratorError::Refused(Refusal::NotCentral { .. }))
+        ));
+        let reset = reset_password(store.as_ref(), &central, "asl201").await?;
+        assert_ne!(reset.password, added.password);
+        let now = Utc::now();
+        let old = authenticate(store.as_ref(), POLICY, "asl201", &added.password, now).await;
+        assert!(old.is_err(), "the old password no longer works");
+        authenticate(store.as_ref(), POLICY, "asl201", &reset.password, now).await?;
+        assert!(matches!(
+            reset_password(store.as_ref(), &central, "nobody").await,
             Err(AdministratorError::NoSuchAdministrator(_))
         ));
         Ok(())

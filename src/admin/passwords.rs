@@ -13,7 +13,7 @@ use crate::store::{NewPassword, Store, StoreError};
 
 use super::administrators::{error_of, Administrator};
 use super::report::Action;
-use super::users::{generate_password, operator_of, report, UserError};
+use super::users::{end_web_sessions, generate_password, operator_of, report, UserError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PasswordChangeError {
@@ -73,7 +73,7 @@ pub async fn change_own(
 }
 
 /// `actor` gives an operator of their ASL a new generated initial password (returned, to be told
-/// to them once), which they must change at first use.
+/// to them once), which they must change at first use; their web sessions end.
 pub async fn reset(
     store: &dyn Store,
     actor: &Administrator,
@@ -94,6 +94,7 @@ pub async fn reset(
         if !store.passwords().set_password(user_id, new).await? {
             return Err(UserError::NoSuchUser(user_id.chars().take(64).collect()));
         }
+        end_web_sessions(store, user_id).await?;
         Ok(password)
     }
     .await;

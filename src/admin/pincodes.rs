@@ -22,7 +22,7 @@ use crate::store::{Store, StoreError};
 
 use super::administrators::{error_of, Administrator};
 use super::report::Action;
-use super::users::{generate_pincode, operator_of, report, UserError};
+use super::users::{end_web_sessions, generate_pincode, operator_of, report, UserError};
 
 /// Digits in each half of the 10 of a pincode.
 pub const HALF_DIGITS: usize = 5;
@@ -95,7 +95,8 @@ pub fn issue(key: &SealingKey, user_id: &str) -> Result<IssuedPincode, UserError
 
 /// `actor` gives an operator of their ASL a new pincode: the first half is returned (to be told
 /// to them once), the second sealed for them to read (`tsgate users pincode`). The old pincode
-/// stops authenticating on every gateway once it polls the directory version.
+/// stops authenticating on every gateway once it polls the directory version; their web sessions
+/// end at once.
 pub async fn reset(
     store: &dyn Store,
     actor: &Administrator,
@@ -113,6 +114,7 @@ pub async fn reset(
         {
             return Err(UserError::NoSuchUser(user_id.chars().take(64).collect()));
         }
+        end_web_sessions(store, user_id).await?;
         Ok(issued.first_half)
     }
     .await;

@@ -19,6 +19,7 @@ pub enum Action {
     DisableAdministrator,
     EnableAdministrator,
     UnlockAdministrator,
+    ResetAdministratorPassword,
     AddUser,
     EditUser,
     DisableUser,
@@ -41,6 +42,7 @@ impl Action {
             Action::DisableAdministrator => "administrator disable",
             Action::EnableAdministrator => "administrator enable",
             Action::UnlockAdministrator => "administrator unlock",
+            Action::ResetAdministratorPassword => "administrator reset-password",
             Action::AddUser => "user add",
             Action::EditUser => "user edit",
             Action::DisableUser => "user disable",
@@ -66,6 +68,7 @@ impl Action {
             Action::DisableAdministrator => AdminOperation::AdminDisable,
             Action::EnableAdministrator => AdminOperation::AdminEnable,
             Action::UnlockAdministrator => AdminOperation::AdminUnlock,
+            Action::ResetAdministratorPassword => AdminOperation::AdminResetPassword,
             Action::AddUser => AdminOperation::UserCreate,
             Action::EditUser => AdminOperation::UserEdit,
             Action::DisableUser => AdminOperation::UserDisable,
@@ -89,11 +92,20 @@ fn audit_actor(actor: &Actor) -> audit::Actor {
             id: admin.id().to_owned(),
             cf: Some(admin.cf().to_string()),
         },
-        Actor::Unauthenticated { claimed_id } => audit::Actor::Administrator {
+        Actor::Unauthenticated { claimed_id, .. } => audit::Actor::Administrator {
             id: claimed_id.clone(),
             cf: None,
         },
         Actor::Bootstrap => audit::Actor::cli(),
+    }
+}
+
+/// The address of a remote (web) actor.
+fn client_of(actor: &Actor) -> Option<std::net::IpAddr> {
+    match actor {
+        Actor::Administrator(admin) => admin.client(),
+        Actor::Unauthenticated { client, .. } => *client,
+        Actor::Bootstrap => None,
     }
 }
 
@@ -113,7 +125,7 @@ pub async fn administrative_action(
     action: Action,
     target: &str,
     detail: Option<&str>,
-    outcome: Result<(), &dyn fmt::Display>,
+    outcome: Result<(), &(dyn fmt::Display + Sync)>,
 ) -> Result<(), AdminActionNotRecorded> {
     match outcome {
         Ok(()) => tracing::info!(
@@ -141,7 +153,7 @@ pub async fn administrative_action(
             Ok(()) => AdminOutcome::Done,
             Err(error) => AdminOutcome::Refused(error.to_string()),
         },
-        client_address: None,
+        client_address: client_of(actor),
     };
     audit::record_admin_action(store, &record)
         .await

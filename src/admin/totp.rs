@@ -6,10 +6,11 @@ use crate::store::Store;
 
 use super::administrators::{error_of, Administrator};
 use super::report::Action;
-use super::users::{operator_of, report, UserError};
+use super::users::{end_web_sessions, operator_of, report, UserError};
 
 /// `actor` forgets the TOTP secret of an operator of their ASL; `true` if they had one
-/// (enrolled or still pending). In force at once on every gateway (read on each call).
+/// (enrolled or still pending). In force at once on every gateway (read on each call); their
+/// web sessions end.
 pub async fn reset(
     store: &dyn Store,
     actor: &Administrator,
@@ -17,7 +18,9 @@ pub async fn reset(
 ) -> Result<bool, UserError> {
     let outcome = async {
         operator_of(store, actor, user_id).await?;
-        Ok(store.totp().reset(user_id).await?)
+        let had = store.totp().reset(user_id).await?;
+        end_web_sessions(store, user_id).await?;
+        Ok(had)
     }
     .await;
     let detail = match &outcome {

@@ -333,7 +333,8 @@ pub async fn edit(
 }
 
 /// Disables (`enabled` false) or enables an operator: a running gateway refuses or accepts their
-/// credentials again within `store.directory_refresh_ms` (the directory version).
+/// credentials again within `store.directory_refresh_ms` (the directory version); disabling
+/// ends their web sessions at once.
 pub async fn set_enabled(
     store: &dyn Store,
     actor: &Administrator,
@@ -344,6 +345,9 @@ pub async fn set_enabled(
         operator_of(store, actor, user_id).await?;
         if !store.directory().set_user_enabled(user_id, enabled).await? {
             return Err(no_such_user(user_id));
+        }
+        if !enabled {
+            end_web_sessions(store, user_id).await?;
         }
         Ok(())
     }
@@ -445,6 +449,20 @@ async fn view(store: &dyn Store, user: UserRecord) -> Result<UserView, UserError
     })
 }
 
+/// Ends every web session of `user_id`: after a reset or when disabled, a browser logged in
+/// before is logged out, whether the change came from the command line or the web.
+pub(super) async fn end_web_sessions(store: &dyn Store, user_id: &str) -> Result<(), UserError> {
+    let ended = store.web_sessions().delete_of_user(user_id).await?;
+    if ended > 0 {
+        tracing::info!(
+            user_id,
+            ended,
+            "web sessions ended by an administrative action"
+        );
+    }
+    Ok(())
+}
+
 fn no_such_user(user_id: &str) -> UserError {
     UserError::NoSuchUser(quoted_id(user_id))
 }
@@ -460,7 +478,7 @@ pub(super) async fn report(
     action: Action,
     target: &str,
     detail: Option<&str>,
-    error: Option<&dyn std::fmt::Display>,
+    error: Option<&(dyn std::fmt::Display + Sync)>,
 ) -> Result<(), AdminActionNotRecorded> {
     let actor = Actor::Administrator(actor.clone());
     report_result(store, &actor, action, target, detail, error).await

@@ -71,6 +71,7 @@ pub enum AdminOperation {
     AdminDisable,
     AdminEnable,
     AdminUnlock,
+    AdminResetPassword,
     SubstituteAdd,
     SubstituteRevoke,
     RegionEnable,
@@ -87,7 +88,7 @@ pub enum AdminOperation {
 }
 
 impl AdminOperation {
-    pub const ALL: [AdminOperation; 31] = [
+    pub const ALL: [AdminOperation; 32] = [
         AdminOperation::UserCreate,
         AdminOperation::UserEdit,
         AdminOperation::UserDisable,
@@ -106,6 +107,7 @@ impl AdminOperation {
         AdminOperation::AdminDisable,
         AdminOperation::AdminEnable,
         AdminOperation::AdminUnlock,
+        AdminOperation::AdminResetPassword,
         AdminOperation::SubstituteAdd,
         AdminOperation::SubstituteRevoke,
         AdminOperation::RegionEnable,
@@ -142,6 +144,7 @@ impl AdminOperation {
             AdminOperation::AdminDisable => "admin-disable",
             AdminOperation::AdminEnable => "admin-enable",
             AdminOperation::AdminUnlock => "admin-unlock",
+            AdminOperation::AdminResetPassword => "admin-reset-password",
             AdminOperation::SubstituteAdd => "substitute-add",
             AdminOperation::SubstituteRevoke => "substitute-revoke",
             AdminOperation::RegionEnable => "region-enable",

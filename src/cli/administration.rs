@@ -317,6 +317,14 @@ pub enum AdminsCommand {
         #[arg(long)]
         admin_id: String,
     },
+    /// Give a security administrator a new generated password, printed once; their web sessions
+    /// end (the central administrator only).
+    ResetPassword {
+        #[command(flatten)]
+        acting: Acting,
+        #[arg(long)]
+        admin_id: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -812,6 +820,12 @@ pub async fn admins(command: AdminsCommand) -> anyhow::Result<()> {
             let (store, admin) = act(&acting).await?;
             administrators::set_enabled(store.as_ref(), &admin, &admin_id, true).await?;
             println!("administrator {admin_id} enabled");
+        }
+        AdminsCommand::ResetPassword { acting, admin_id } => {
+            let (store, admin) = act(&acting).await?;
+            let reset = administrators::reset_password(store.as_ref(), &admin, &admin_id).await?;
+            println!("password of administrator {} reset", reset.admin_id);
+            println!("password={}", reset.password);
         }
         AdminsCommand::Unlock { acting, admin_id } => {
             let lockout = lockout_of(&acting.target)?;

@@ -189,6 +189,12 @@ impl Identity {
         &self.second_factor
     }
 
+    /// The failed-credentials budget of each address, which the security administrators' web
+    /// login spends too: one budget per address, whoever's credentials it tries.
+    pub fn address_failures(&self) -> &AddressFailures {
+        &self.address_failures
+    }
+
     pub fn credential_cache(&self) -> &CredentialCache {
         &self.credential_cache
     }

@@ -50,6 +50,10 @@ pub trait Administrators: Send + Sync {
 
     /// Enables or disables an administrator; `false` if there is none with that id.
     async fn set_enabled(&self, admin_id: &str, enabled: bool) -> Result<bool, StoreError>;
+
+    /// Replaces an administrator's password hash (a reset by the central administrator);
+    /// `false` if there is none with that id.
+    async fn set_password(&self, admin_id: &str, password_hash: &str) -> Result<bool, StoreError>;
 }
 
 const ADD: &str = "INSERT INTO administrators \
@@ -66,6 +70,8 @@ const LIST: &str = "SELECT admin_id, cf, display_name, password_hash, region, as
      ORDER BY region IS NOT NULL, region, asl, admin_id";
 
 const SET_ENABLED: &str = "UPDATE administrators SET enabled = $2 WHERE admin_id = $1";
+
+const SET_PASSWORD: &str = "UPDATE administrators SET password_hash = $2 WHERE admin_id = $1";
 
 /// An administrators row as stored.
 type AdministratorRow = (
@@ -196,6 +202,18 @@ where
             .await
             .map_err(StoreError::query(
                 "enabling or disabling an administrator failed",
+            ))?;
+        Ok(DB::rows_affected(&result) == 1)
+    }
+
+    async fn set_password(&self, admin_id: &str, password_hash: &str) -> Result<bool, StoreError> {
+        let result = sqlx::query(SET_PASSWORD)
+            .bind(admin_id)
+            .bind(password_hash)
+            .execute(self)
+            .await
+            .map_err(StoreError::query(
+                "replacing an administrator's password failed",
             ))?;
         Ok(DB::rows_affected(&result) == 1)
     }

@@ -14,8 +14,11 @@ use super::StoreError;
 pub struct WebSessionRecord {
     /// SHA-256 of the cookie's id, hexadecimal.
     pub id_hash: String,
-    /// The operator logged in; `None` before login.
+    /// The operator logged in; `None` before login and for an administrator.
     pub user_id: Option<String>,
+    /// The security administrator logged in (the administration pages); `None` otherwise. A
+    /// session is an operator's or an administrator's, never both.
+    pub admin_id: Option<String>,
     /// The token every form of this session must send back.
     pub csrf_token: String,
     /// The operator's password must be changed before any other page opens.
@@ -43,6 +46,10 @@ pub trait WebSessions: Send + Sync {
     /// Ends every session of `user_id` (a password change elsewhere); how many there were.
     async fn delete_of_user(&self, user_id: &str) -> Result<u64, StoreError>;
 
+    /// Ends every session of the administrator `admin_id` (their password reset, their account
+    /// disabled); how many there were.
+    async fn delete_of_administrator(&self, admin_id: &str) -> Result<u64, StoreError>;
+
     /// Forgets sessions idle since before `idle_before` or created before `created_before`:
     /// they can no longer be used anyway. How many went.
     async fn purge(
@@ -53,11 +60,11 @@ pub trait WebSessions: Send + Sync {
 }
 
 const CREATE: &str = "INSERT INTO web_sessions \
-     (id_hash, user_id, csrf_token, must_change_password, created_ms, last_seen_ms) \
-     VALUES ($1, $2, $3, $4, $5, $6)";
+     (id_hash, user_id, admin_id, csrf_token, must_change_password, created_ms, last_seen_ms) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7)";
 
-const FIND: &str = "SELECT id_hash, user_id, csrf_token, must_change_password, created_ms, \
-     last_seen_ms FROM web_sessions WHERE id_hash = $1";
+const FIND: &str = "SELECT id_hash, user_id, admin_id, csrf_token, must_change_password, \
+     created_ms, last_seen_ms FROM web_sessions WHERE id_hash = $1";
 
 const TOUCH: &str = "UPDATE web_sessions SET last_seen_ms = $2 WHERE id_hash = $1";
 
@@ -65,9 +72,19 @@ const DELETE: &str = "DELETE FROM web_sessions WHERE id_hash = $1";
 
 const DELETE_OF_USER: &str = "DELETE FROM web_sessions WHERE user_id = $1";
 
+const DELETE_OF_ADMINISTRATOR: &str = "DELETE FROM web_sessions WHERE admin_id = $1";
+
 const PURGE: &str = "DELETE FROM web_sessions WHERE last_seen_ms < $1 OR created_ms < $2";
 
-type Row = (String, Option<String>, String, i64, i64, i64);
+type Row = (
+    String,
+    Option<String>,
+    Option<String>,
+    String,
+    i64,
+    i64,
+    i64,
+);
 
 #[async_trait::async_trait]
 impl<DB: Backend> WebSessions for Pool<DB>
@@ -86,6 +103,7 @@ where
         sqlx::query(CREATE)
             .bind(session.id_hash.as_str())
             .bind(session.user_id.as_deref())
+            .bind(session.admin_id.as_deref())
             .bind(session.csrf_token.as_str())
             .bind(i64::from(session.must_change_password))
             .bind(session.created.timestamp_millis())
@@ -135,6 +153,17 @@ where
         Ok(DB::rows_affected(&done))
     }
 
+    async fn delete_of_administrator(&self, admin_id: &str) -> Result<u64, StoreError> {
+        let done = sqlx::query(DELETE_OF_ADMINISTRATOR)
+            .bind(admin_id)
+            .execute(self)
+            .await
+            .map_err(StoreError::query(
+                "ending an administrator's web sessions failed",
+            ))?;
+        Ok(DB::rows_affected(&done))
+    }
+
     async fn purge(
         &self,
         idle_before: DateTime<Utc>,
@@ -151,7 +180,7 @@ where
 }
 
 fn record(
-    (id_hash, user_id, csrf_token, must_change, created_ms, last_seen_ms): Row,
+    (id_hash, user_id, admin_id, csrf_token, must_change, created_ms, last_seen_ms): Row,
 ) -> Result<WebSessionRecord, StoreError> {
     let instant = |ms: i64, column: &'static str| {
         DateTime::from_timestamp_millis(ms).ok_or_else(|| StoreError::CorruptRow {
@@ -169,6 +198,7 @@ fn record(
     Ok(WebSessionRecord {
         id_hash,
         user_id,
+        admin_id,
         csrf_token,
         must_change_password: must_change != 0,
         created,

@@ -25,6 +25,7 @@ mod tests {
         let session = Session {
             id_hash: "h".into(),
             user_id: None,
+            admin_id: None,
             csrf_token: "token-1".into(),
             must_change_password: false,
         };

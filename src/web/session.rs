@@ -49,6 +49,8 @@ impl Timeouts {
 pub struct Session {
     pub id_hash: String,
     pub user_id: Option<String>,
+    /// The security administrator of an administration session (never with `user_id`).
+    pub admin_id: Option<String>,
     pub csrf_token: String,
     pub must_change_password: bool,
 }
@@ -58,6 +60,7 @@ impl From<WebSessionRecord> for Session {
         Session {
             id_hash: record.id_hash,
             user_id: record.user_id,
+            admin_id: record.admin_id,
             csrf_token: record.csrf_token,
             must_change_password: record.must_change_password,
         }
@@ -91,6 +94,31 @@ pub async fn create(
     must_change_password: bool,
     now: DateTime<Utc>,
 ) -> Result<Created, StoreError> {
+    let holder = user_id.map_or(Holder::Nobody, Holder::Operator);
+    create_of(store, timeouts, holder, must_change_password, now).await
+}
+
+/// Whose a session is.
+#[derive(Debug, Clone, Copy)]
+pub enum Holder<'a> {
+    Nobody,
+    Operator(&'a str),
+    Administrator(&'a str),
+}
+
+/// Stores a new session of `holder` at `now`, as [`create`] does.
+pub async fn create_of(
+    store: &dyn Store,
+    timeouts: Timeouts,
+    holder: Holder<'_>,
+    must_change_password: bool,
+    now: DateTime<Utc>,
+) -> Result<Created, StoreError> {
+    let (user_id, admin_id) = match holder {
+        Holder::Nobody => (None, None),
+        Holder::Operator(id) => (Some(id), None),
+        Holder::Administrator(id) => (None, Some(id)),
+    };
     let (idle_before, created_before) = timeouts.cutoffs(now);
     store
         .web_sessions()
@@ -100,6 +128,7 @@ pub async fn create(
     let record = WebSessionRecord {
         id_hash: hash_id(&cookie_id),
         user_id: user_id.map(str::to_owned),
+        admin_id: admin_id.map(str::to_owned),
         csrf_token: random_token(),
         must_change_password,
         created: now,
@@ -172,6 +201,7 @@ mod tests {
         WebSessionRecord {
             id_hash: "h".into(),
             user_id: None,
+            admin_id: None,
             csrf_token: "t".into(),
             must_change_password: false,
             created: DateTime::from_timestamp(created, 0).unwrap(),
