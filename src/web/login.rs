@@ -244,7 +244,13 @@ pub async fn logout(
         .delete(&session.id_hash)
         .await
     {
-        Ok(_) => page::with_cookie(page::redirect("/web/login"), &session::clear_cookie()),
+        Ok(_) => {
+            let to = match session.admin_id {
+                Some(_) => super::admin::ADMIN_LOGIN,
+                None => "/web/login",
+            };
+            page::with_cookie(page::redirect(to), &session::clear_cookie())
+        }
         Err(error) => {
             tracing::error!(%error, "a web session could not be ended");
             page::unavailable()

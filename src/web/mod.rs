@@ -8,6 +8,11 @@
 //! Routed with axum, on the gateway's own listener: the server reads the body (size cap and
 //! timeout) and hands the request here with who is connected ([`Visitor`]).
 
+pub mod admin;
+pub mod admin_central;
+pub mod admin_letter;
+pub mod admin_operators;
+pub mod admin_refusal;
 pub mod csrf;
 pub mod headers;
 pub mod home;
@@ -33,6 +38,7 @@ use tower::ServiceExt;
 use crate::config::{AuthConfig, WebConfig};
 use crate::identity::password_policy::PasswordPolicy;
 use crate::identity::{identify::lockout_policy, Peer};
+use crate::pki::sealing::{SealingKey, SealingKeyError};
 use crate::soap::Gateway;
 use crate::store::LockoutPolicy;
 use session::{Session, Timeouts};
@@ -55,6 +61,9 @@ pub struct Pages {
     pub password_policy: PasswordPolicy,
     pub lockout: LockoutPolicy,
     pub helpdesk_phone: Option<String>,
+    /// `auth.secrets_key`, which seals a new pincode's second half (the administration's new
+    /// operators and pincodes); without it those pages say so.
+    pub sealing_key: Result<SealingKey, SealingKeyError>,
 }
 
 /// The routed web application.
@@ -73,6 +82,7 @@ impl WebApp {
             password_policy: PasswordPolicy::from_config(auth),
             lockout: lockout_policy(auth),
             helpdesk_phone: web.helpdesk_phone.clone(),
+            sealing_key: SealingKey::from_setting(auth.secrets_key.as_deref()),
         });
         let router = Router::new()
             .route("/web", get(home::show))
@@ -85,6 +95,17 @@ impl WebApp {
                 get(password::show).post(password::submit),
             )
             .route("/web/profilo", get(home::profile))
+            .route("/web/admin", get(admin::home))
+            .route("/web/admin/", get(admin::home))
+            .route(
+                "/web/admin/accesso",
+                get(admin::show_login).post(admin::submit_login),
+            )
+            .route("/web/admin/amministratori", post(admin_central::add))
+            .route("/web/admin/amministratori/azione", post(admin_central::act))
+            .route("/web/admin/operatori", post(admin_operators::add))
+            .route("/web/admin/operatori/azione", post(admin_operators::act))
+            .route("/web/admin/operatori/{user_id}", get(admin_operators::show))
             .route("/web/static/{file}", get(static_files::serve))
             .fallback(|| async { page::not_found() })
             .with_state(pages);

@@ -100,14 +100,35 @@ pub fn with_cookie(mut response: Response, cookie: &str) -> Response {
 }
 
 fn error_page(status: StatusCode, title: &str, message: &str, back: &str) -> Response {
+    refusal(
+        status,
+        title,
+        message,
+        (back, "Torna alla pagina di accesso"),
+    )
+}
+
+/// The page that says why, with a link back (`(href, label)`).
+pub fn refusal(status: StatusCode, title: &str, message: &str, back: (&str, &str)) -> Response {
     let page = ErrorPage {
         chrome: Chrome::public(vec![HOME]),
         title,
         message,
-        back,
-        back_label: "Torna alla pagina di accesso",
+        back: back.0,
+        back_label: back.1,
     };
     html(status, &page)
+}
+
+/// An operator's session on a page of the security administrators.
+pub fn forbidden_to_operators() -> Response {
+    refusal(
+        StatusCode::FORBIDDEN,
+        "Pagina riservata",
+        "Questa pagina è riservata agli amministratori di sicurezza, che accedono dalla pagina \
+         \"Accesso amministratori di sicurezza\" con le proprie credenziali.",
+        ("/web/", "Torna ai Servizi On Line"),
+    )
 }
 
 /// A POST without its session's CSRF token, or with another one.

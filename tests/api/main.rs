@@ -41,3 +41,4 @@ mod totp;
 mod users_cli;
 mod validate;
 mod web;
+mod web_admin;

@@ -1,0 +1,272 @@
+//! The security administrators' pages under `/web/admin/`: their own login ("Accesso
+//! amministratori di sicurezza"), apart from the operators' one, and the gate every other page
+//! of theirs passes. What an administrator may do is [`crate::admin`]'s call, exactly as on the
+//! command line: these pages call the same functions, which check the scope, write, and record
+//! every attempt in the access log (with the browser's address).
+//!
+//! Why a login of their own: administrators and operators are two registers, and an id may be in
+//! both. One form would have to try both, counting a wrong password against two lockouts and
+//! paying argon2 twice; two forms keep each lockout exact. A session says whose it is (an
+//! operator's or an administrator's, never both), so an operator's session opens no page here
+//! and an administrator's none of the operators' pages.
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::extract::State;
+use axum::response::Response;
+use axum::{Extension, Form};
+use http::{HeaderMap, StatusCode};
+use serde::Deserialize;
+
+use super::page::{self, Chrome, Crumb, HOME};
+use super::session::{self, Holder, Session};
+use super::{admin_central, admin_operators, Pages, Visitor};
+use crate::admin::administrators::{self, Administrator, AdministratorError, Refusal};
+use crate::store::AdministratorScope;
+
+/// The administration's home.
+pub const ADMIN_HOME: &str = "/web/admin/";
+/// The administrators' login page.
+pub const ADMIN_LOGIN: &str = "/web/admin/accesso";
+
+#[derive(Template)]
+#[template(path = "admin_login.html")]
+struct AdminLoginPage<'a> {
+    chrome: Chrome,
+    csrf: &'a str,
+    message: Option<String>,
+    admin_id: &'a str,
+}
+
+/// A logged-in administrator and their session.
+pub struct AdminSession {
+    pub session: Session,
+    pub admin: Administrator,
+}
+
+pub fn admin_crumb() -> Crumb {
+    Crumb {
+        label: "Amministrazione",
+        href: Some(ADMIN_HOME),
+    }
+}
+
+fn login_trail() -> Vec<Crumb> {
+    vec![
+        HOME,
+        Crumb {
+            label: "Accesso amministratori di sicurezza",
+            href: None,
+        },
+    ]
+}
+
+impl Pages {
+    /// The administrator of an administration page: no session (or no one's) sends the browser
+    /// to the administrators' login; an operator's session is refused; an administrator
+    /// disabled meanwhile loses the session.
+    pub(super) async fn administrator(
+        &self,
+        headers: &HeaderMap,
+        visitor: &Visitor,
+    ) -> Result<AdminSession, Response> {
+        let Some(session) = self.session(headers).await? else {
+            return Err(page::redirect(ADMIN_LOGIN));
+        };
+        let Some(admin_id) = session.admin_id.clone() else {
+            return Err(match session.user_id {
+                Some(_) => page::forbidden_to_operators(),
+                None => page::redirect(ADMIN_LOGIN),
+            });
+        };
+        let store = self.gateway.store.as_ref();
+        match administrators::resume(store, &admin_id, visitor.client).await {
+            Ok(Some(admin)) => Ok(AdminSession { session, admin }),
+            Ok(None) => {
+                let _ = store.web_sessions().delete(&session.id_hash).await;
+                Err(page::redirect(ADMIN_LOGIN))
+            }
+            Err(error) => {
+                tracing::error!(%error, "an administrator's record could not be read");
+                Err(page::unavailable())
+            }
+        }
+    }
+
+    /// The administrator of a POST, which must carry the session's CSRF token (checked before
+    /// anything else, [`Pages::posted`]).
+    pub(super) async fn administrator_posting(
+        &self,
+        headers: &HeaderMap,
+        visitor: &Visitor,
+        sent_csrf: &str,
+    ) -> Result<AdminSession, Response> {
+        self.posted(headers, sent_csrf).await?;
+        self.administrator(headers, visitor).await
+    }
+
+    /// A new session of `holder` in place of `old` (a new id and CSRF token): at login, and after
+    /// a page that shows credentials, so that the form that produced it cannot be sent again.
+    pub(super) async fn renew(
+        &self,
+        old: &Session,
+        holder: Holder<'_>,
+    ) -> Result<session::Created, Response> {
+        let store = self.gateway.store.as_ref();
+        let renewed = async {
+            store.web_sessions().delete(&old.id_hash).await?;
+            session::create_of(store, self.timeouts, holder, false, self.now()).await
+        }
+        .await;
+        renewed.map_err(|error| {
+            tracing::error!(%error, "a web session could not be rotated");
+            page::unavailable()
+        })
+    }
+
+    /// [`Pages::renew`], then the browser goes to `to`.
+    async fn rotate_to(&self, old: &Session, holder: Holder<'_>, to: &'static str) -> Response {
+        match self.renew(old, holder).await {
+            Ok(created) => {
+                page::with_cookie(page::redirect(to), &session::set_cookie(&created.cookie_id))
+            }
+            Err(response) => response,
+        }
+    }
+
+    fn admin_login_page(
+        &self,
+        status: StatusCode,
+        csrf: &str,
+        admin_id: &str,
+        message: Option<String>,
+    ) -> Response {
+        let page = AdminLoginPage {
+            chrome: Chrome::public(login_trail()),
+            csrf,
+            message,
+            admin_id,
+        };
+        page::html(status, &page)
+    }
+}
+
+/// `GET /web/admin/accesso`: an administrator's session goes on to the administration; anyone
+/// else gets the form, in a session of no one (an operator's is left as it is until the login).
+pub async fn show_login(State(pages): State<Arc<Pages>>, headers: HeaderMap) -> Response {
+    let current = match pages.session(&headers).await {
+        Ok(current) => current,
+        Err(response) => return response,
+    };
+    match current {
+        Some(session) if session.admin_id.is_some() => page::redirect(ADMIN_HOME),
+        Some(session) => pages.admin_login_page(StatusCode::OK, &session.csrf_token, "", None),
+        None => {
+            let store = pages.gateway.store.as_ref();
+            match session::create(store, pages.timeouts, None, false, pages.now()).await {
+                Ok(created) => page::with_cookie(
+                    pages.admin_login_page(StatusCode::OK, &created.session.csrf_token, "", None),
+                    &session::set_cookie(&created.cookie_id),
+                ),
+                Err(error) => {
+                    tracing::error!(%error, "a web session could not be created");
+                    page::unavailable()
+                }
+            }
+        }
+    }
+}
+
+/// The administrators' login form; missing fields are empty (CSRF is checked first).
+#[derive(Deserialize)]
+pub struct AdminLoginForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    admin_id: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// `POST /web/admin/accesso`: [`administrators::authenticate_from`], the command line's check
+/// (same lockout, same audit), after the address's failure budget that the operators' login
+/// spends too. The session is rotated into the administrator's.
+pub async fn submit_login(
+    State(pages): State<Arc<Pages>>,
+    Extension(visitor): Extension<Visitor>,
+    headers: HeaderMap,
+    Form(form): Form<AdminLoginForm>,
+) -> Response {
+    let session = match pages.posted(&headers, &form.csrf).await {
+        Ok(session) => session,
+        Err(response) => return response,
+    };
+    let admin_id = form.admin_id.trim();
+    let budget = pages.gateway.identity.address_failures();
+    if let Err(retry_after) = budget.check(visitor.client) {
+        return pages.admin_login_page(
+            StatusCode::TOO_MANY_REQUESTS,
+            &session.csrf_token,
+            admin_id,
+            Some(format!(
+                "Troppi tentativi non riusciti da questo indirizzo: riprovare tra {} secondi.",
+                retry_after.as_secs().max(1)
+            )),
+        );
+    }
+    let store = pages.gateway.store.as_ref();
+    let authenticated = administrators::authenticate_from(
+        store,
+        pages.lockout,
+        admin_id,
+        &form.password,
+        pages.now(),
+        Some(visitor.client),
+    )
+    .await;
+    match authenticated {
+        Ok(admin) => {
+            let to = Holder::Administrator(admin.id());
+            pages.rotate_to(&session, to, ADMIN_HOME).await
+        }
+        Err(AdministratorError::Refused(Refusal::Credentials)) => {
+            budget.failed(visitor.client);
+            pages.admin_login_page(
+                StatusCode::UNAUTHORIZED,
+                &session.csrf_token,
+                admin_id,
+                Some(
+                    "Credenziali non valide: controllare il Codice Identificativo e la Parola \
+                     chiave. Dopo troppi tentativi errati l'utenza viene bloccata per un periodo."
+                        .into(),
+                ),
+            )
+        }
+        Err(error) => {
+            tracing::error!(%error, "an administrator's login could not be checked");
+            page::unavailable()
+        }
+    }
+}
+
+/// `GET /web/admin/`: the central administrator's page (the administrators) or an ASL's (its
+/// operators).
+pub async fn home(
+    State(pages): State<Arc<Pages>>,
+    Extension(visitor): Extension<Visitor>,
+    headers: HeaderMap,
+) -> Response {
+    let acting = match pages.administrator(&headers, &visitor).await {
+        Ok(acting) => acting,
+        Err(response) => return response,
+    };
+    match acting.admin.scope() {
+        AdministratorScope::Central => {
+            admin_central::page(&pages, &acting, StatusCode::OK, None).await
+        }
+        AdministratorScope::Asl { .. } => {
+            admin_operators::list_page(&pages, &acting, StatusCode::OK, None).await
+        }
+    }
+}
