@@ -973,9 +973,11 @@ async fn certs(command: CertsCommand) -> anyhow::Result<()> {
         CertsCommand::Crl { target, ca } => {
             let (_store, files) = certs_target(&target, &ca).await?;
             let ca = files.load()?;
+            let lock = files.lock_crl()?;
             let crl = files.read_crl()?;
             files
                 .write_crl(&ca.resign_crl(&crl, time::Duration::try_from(files.crl_valid_for)?)?)?;
+            drop(lock);
             println!(
                 "{} signed again (number {}, valid {} s)",
                 files.crl.display(),

@@ -119,6 +119,27 @@ impl CaFiles {
         Ok(ca::read_crl(&files::read_text(&self.crl)?)?)
     }
 
+    /// Holds the CRL for a read-modify-write until the guard is dropped. Every gateway instance
+    /// sharing this CA directory re-signs the CRL when it is due, and `certs revoke` may run at
+    /// the same moment: without the lock, one could write back a CRL read before another's
+    /// revocation and so undo it. An OS lock on `crl.pem.lock` beside the CRL (the kernel drops
+    /// it when a process dies, kill -9 included); it blocks, briefly, while another holds it.
+    pub fn lock_crl(&self) -> Result<CrlLock, CertificateError> {
+        let path = self.crl.with_extension("pem.lock");
+        let lock_error = |source| CertificateError::Write {
+            path: path.display().to_string(),
+            source,
+        };
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(lock_error)?;
+        file.lock().map_err(lock_error)?;
+        Ok(CrlLock { _file: file })
+    }
+
     /// Replaces the CRL file in one step (a reader sees the old or the new file, never half).
     pub fn write_crl(&self, pem: &str) -> Result<(), CertificateError> {
         let temporary = self.crl.with_extension("pem.new");
@@ -133,6 +154,11 @@ impl CaFiles {
     fn crl_validity(&self) -> time::Duration {
         time::Duration::try_from(self.crl_valid_for).unwrap_or(time::Duration::days(30))
     }
+}
+
+/// The CRL held for one read-modify-write ([`CaFiles::lock_crl`]); released when dropped.
+pub struct CrlLock {
+    _file: std::fs::File,
 }
 
 /// A record for the register, from what the certificate itself says.
@@ -308,10 +334,10 @@ pub async fn revoke(
     target: RevocationTarget,
 ) -> Result<Vec<Revoked>, CertificateError> {
     let now = Utc::now();
-    let mut crl = files.read_crl()?;
     let serials = match target {
         RevocationTarget::Serial(serial) => vec![parse_serial(&serial)?],
         RevocationTarget::Region(region) => {
+            let crl = files.read_crl()?;
             let serials: Vec<String> = list(store, Some(&crl), now)
                 .await?
                 .into_iter()
@@ -329,6 +355,9 @@ pub async fn revoke(
     let ca = files.load()?;
     let revoked_at = time::OffsetDateTime::now_utc();
     let mut outcome = Vec::new();
+    // From reading the CRL to writing it back, with no await in between.
+    let lock = files.lock_crl()?;
+    let mut crl = files.read_crl()?;
     for serial in serials {
         let already_in_crl = crl.lists(&serial);
         if !already_in_crl {
@@ -341,6 +370,7 @@ pub async fn revoke(
         });
     }
     files.write_crl(&ca.resign_crl(&crl, files.crl_validity())?)?;
+    drop(lock);
     for revoked in &mut outcome {
         revoked.registered = match store.certificates().revoke(&revoked.serial, now).await {
             Ok(_) => true,
@@ -390,6 +420,7 @@ pub fn expiring_within(
 /// Signs the CRL again when less than `remaining` (a fraction) of its validity is left, or it
 /// has no next update. Returns the new CRL number when it did.
 pub fn resign_crl_if_due(files: &CaFiles, remaining: f64) -> Result<Option<u64>, CertificateError> {
+    let _lock = files.lock_crl()?;
     let crl = files.read_crl()?;
     let now = time::OffsetDateTime::now_utc();
     let due = match crl.next_update {
@@ -584,5 +615,58 @@ mod tests {
         assert_eq!(running_out(&pem, 0.5, at(0.6)), Some(next), "half gone");
         assert_eq!(running_out(&pem, 0.5, at(2.0)), Some(next), "past it");
         assert_eq!(running_out("not a CRL", 0.5, at(2.0)), None);
+    }
+
+    /// Revocations and re-signings at the same moment, as gateways sharing `certs/` and the
+    /// command line make them: the lock keeps every revocation in the CRL.
+    #[test]
+    fn concurrent_revocations_and_re_signings_lose_no_serial() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = CaFiles::in_dir(dir.path());
+        let ca = CertificateAuthority::create("test CA").unwrap();
+        std::fs::write(&files.cert, ca.cert_pem()).unwrap();
+        std::fs::write(&files.key, ca.key_pem()).unwrap();
+        files.write_crl(&ca.crl(&[], 1, 30).unwrap()).unwrap();
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(4)
+            .enable_all()
+            .build()
+            .unwrap();
+        let store = runtime
+            .block_on(crate::store::connect(&format!(
+                "sqlite://{}?mode=rwc",
+                dir.path().join("t.db").display()
+            )))
+            .unwrap();
+        let serials: Vec<String> = (1..=16).map(|n| format!("{n:02x}ab")).collect();
+        let resigners: Vec<_> = (0..4)
+            .map(|_| {
+                let files = files.clone();
+                std::thread::spawn(move || {
+                    for _ in 0..10 {
+                        resign_crl_if_due(&files, 1.0).unwrap();
+                    }
+                })
+            })
+            .collect();
+        runtime.block_on(async {
+            let revocations: Vec<_> = serials
+                .iter()
+                .map(|serial| {
+                    let (store, files) = (store.clone(), files.clone());
+                    let target = RevocationTarget::Serial(serial.clone());
+                    tokio::spawn(async move { revoke(store.as_ref(), &files, target).await })
+                })
+                .collect();
+            for revocation in revocations {
+                revocation.await.unwrap().unwrap();
+            }
+        });
+        for resigner in resigners {
+            resigner.join().unwrap();
+        }
+        let crl = files.read_crl().unwrap();
+        let missing: Vec<&String> = serials.iter().filter(|s| !crl.lists(s)).collect();
+        assert!(missing.is_empty(), "revocations undone: {missing:?}");
     }
 }
