@@ -4,18 +4,13 @@
 //! too long or too slow closes that connection alone, and the gateway keeps serving.
 
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Arc;
 use std::time::Duration;
 
-use rustls::pki_types::ServerName;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
-use tokio_rustls::TlsConnector;
 use tsgate::server::proxy_protocol::v2_header;
 
-use crate::helpers::{
-    client_config, envelope, parse_reply, spawn_app_with, As, Reply, TestApp, TestResult,
-};
+use crate::helpers::{envelope, exchange_over, spawn_app_with, As, Reply, TestApp, TestResult};
 
 /// The load balancer's address in these tests; clients connect from 127.0.0.1.
 const BALANCER: [u8; 4] = [127, 0, 0, 2];
@@ -41,26 +36,12 @@ async fn connect_from(app: &TestApp, from: [u8; 4], preamble: &[u8]) -> std::io:
 
 /// The region's catalogue call over TLS on `tcp`.
 async fn catalogue_over(app: &TestApp, tcp: TcpStream) -> std::io::Result<Reply> {
-    let config = client_config(
-        &app.certs().join("ca.pem"),
-        As::Region,
-        vec![b"http/1.1".to_vec()],
-    );
-    let name = ServerName::try_from("localhost").map_err(std::io::Error::other)?;
-    let mut tls = TlsConnector::from(Arc::new(config))
-        .connect(name, tcp)
-        .await?;
     let body = envelope("servizi/ElencoServizi.xml");
     let request = format!(
         "POST /ws/Servizi HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/xml; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );
-    tls.write_all(request.as_bytes()).await?;
-    let mut raw = Vec::new();
-    tokio::time::timeout(PATIENCE, tls.read_to_end(&mut raw))
-        .await
-        .map_err(|_| std::io::Error::new(std::io::ErrorKind::TimedOut, "no answer"))??;
-    parse_reply(&raw)
+    exchange_over(tcp, &app.certs(), As::Region, request.as_bytes()).await
 }
 
 async fn catalogue_from(app: &TestApp, from: [u8; 4], preamble: &[u8]) -> std::io::Result<Reply> {

@@ -39,7 +39,18 @@ pub async fn exchange_at(
     who: As,
     request: &[u8],
 ) -> std::io::Result<Reply> {
-    let mut tls = connect_at(address, certs, who).await?;
+    exchange_over(TcpStream::connect(address).await?, certs, who, request).await
+}
+
+/// [`exchange_at`] on a TCP connection already open (a load balancer's, its PROXY protocol
+/// header already sent).
+pub async fn exchange_over(
+    tcp: TcpStream,
+    certs: &Path,
+    who: As,
+    request: &[u8],
+) -> std::io::Result<Reply> {
+    let mut tls = tls_over(tcp, certs, who).await?;
     tls.write_all(request).await?;
     tls.flush().await?;
     let mut raw = Vec::new();
@@ -54,8 +65,15 @@ pub async fn connect_at(
     certs: &Path,
     who: As,
 ) -> std::io::Result<tokio_rustls::client::TlsStream<TcpStream>> {
+    tls_over(TcpStream::connect(address).await?, certs, who).await
+}
+
+async fn tls_over(
+    tcp: TcpStream,
+    certs: &Path,
+    who: As,
+) -> std::io::Result<tokio_rustls::client::TlsStream<TcpStream>> {
     let config = client_config(&certs.join("ca.pem"), who, vec![b"http/1.1".to_vec()]);
-    let tcp = TcpStream::connect(address).await?;
     let name = ServerName::try_from("localhost").map_err(std::io::Error::other)?;
     TlsConnector::from(Arc::new(config))
         .connect(name, tcp)

@@ -28,7 +28,7 @@ use tsgate::startup::Application;
 use tsgate::store::{AccessLogEntry, ChainedEntry, Store};
 use tsgate::xsd::SchemaSet;
 
-pub use client::{basic, client_config, exchange_at, parse_reply, As};
+pub use client::{basic, client_config, exchange_at, exchange_over, parse_reply, As};
 pub use reply::Reply;
 pub use request::{encrypt_pincode, envelope, Request, Target};
 pub use seed::{User, ASL_OPERATOR, MMG, OPERATOR, PATIENT, PINCODE, SUBSTITUTE};

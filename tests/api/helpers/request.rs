@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use chrono::{NaiveDate, TimeDelta};
 use tsgate::pki::{files, pincode};
 
-use super::client::{basic, exchange_at, As};
+use super::client::{basic, exchange_at, exchange_over, As};
 use super::reply::Reply;
 use super::seed::{PASSWORD, PATIENT, PINCODE};
 
@@ -172,6 +172,37 @@ impl Request {
 
     /// Sends it, and hands back the body exactly as sent with the reply.
     pub async fn try_send_keeping_body(self) -> std::io::Result<(Vec<u8>, Reply)> {
+        let (body, request) = self.wire();
+        let reply =
+            exchange_at(self.target.address, &self.target.certs, self.who, &request).await?;
+        Ok((body, reply))
+    }
+
+    /// Sends it as a load balancer relaying `client` would: a PROXY protocol v2 header naming
+    /// `client`, then the TLS connection.
+    pub async fn try_send_relaying(self, client: SocketAddr) -> std::io::Result<Reply> {
+        let (_, request) = self.wire();
+        let mut tcp = tokio::net::TcpStream::connect(self.target.address).await?;
+        let header = tsgate::server::proxy_protocol::v2_header(client, self.target.address);
+        tokio::io::AsyncWriteExt::write_all(&mut tcp, &header).await?;
+        exchange_over(tcp, &self.target.certs, self.who, &request).await
+    }
+
+    /// Sends it from the local address `source` (any loopback address, e.g. 127.0.0.3), so a
+    /// load balancer in between has a client address of its own to relay.
+    pub async fn try_send_from(self, source: std::net::IpAddr) -> std::io::Result<Reply> {
+        let (_, request) = self.wire();
+        let socket = match source {
+            std::net::IpAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
+            std::net::IpAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
+        };
+        socket.bind(SocketAddr::new(source, 0))?;
+        let tcp = socket.connect(self.target.address).await?;
+        exchange_over(tcp, &self.target.certs, self.who, &request).await
+    }
+
+    /// The body as sent, and the whole HTTP/1.1 request around it.
+    fn wire(&self) -> (Vec<u8>, Vec<u8>) {
         let body = self.body();
         let mut head = format!(
             "POST {} HTTP/1.1\r\nHost: localhost\r\nContent-Type: {}\r\nSOAPAction: \"\"\r\nContent-Length: {}\r\nConnection: close\r\n",
@@ -188,9 +219,7 @@ impl Request {
         head.push_str("\r\n");
         let mut request = head.into_bytes();
         request.extend_from_slice(&body);
-        let reply =
-            exchange_at(self.target.address, &self.target.certs, self.who, &request).await?;
-        Ok((body, reply))
+        (body, request)
     }
 }
 
