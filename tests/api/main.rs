@@ -9,6 +9,7 @@ mod audit;
 mod bad_input;
 mod certificates;
 mod certs_folder;
+mod cluster;
 mod conformance;
 mod conformance_report;
 mod connections;
