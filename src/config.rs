@@ -411,6 +411,19 @@ pub struct ThrottleConfig {
     /// Upper bound on remembered clients; idle ones are forgotten first.
     #[serde(default = "defaults::max_tracked_clients")]
     pub max_tracked_clients: usize,
+    /// The Redis shared by every instance (`redis://host:6379/0`): the quotas then hold for the
+    /// cluster, this instance's own limits staying a first filter. Off without it.
+    #[serde(default)]
+    pub redis_url: Option<String>,
+    /// The longest a request waits for Redis; beyond it, this instance's limits alone decide.
+    #[serde(default = "defaults::redis_timeout_ms")]
+    pub redis_timeout_ms: u64,
+    /// After Redis failed or was slow, how long the instance decides alone before asking again.
+    #[serde(default = "defaults::redis_retry_ms")]
+    pub redis_retry_ms: u64,
+    /// Prefix of the keys in Redis (instances sharing a quota share the prefix).
+    #[serde(default = "defaults::redis_key_prefix")]
+    pub redis_key_prefix: String,
 }
 
 impl Default for ThrottleConfig {
@@ -419,6 +432,10 @@ impl Default for ThrottleConfig {
             default: Quota::default(),
             clients: BTreeMap::new(),
             max_tracked_clients: defaults::max_tracked_clients(),
+            redis_url: None,
+            redis_timeout_ms: defaults::redis_timeout_ms(),
+            redis_retry_ms: defaults::redis_retry_ms(),
+            redis_key_prefix: defaults::redis_key_prefix(),
         }
     }
 }
@@ -709,6 +726,15 @@ mod defaults {
     pub fn max_tracked_clients() -> usize {
         100_000
     }
+    pub fn redis_timeout_ms() -> u64 {
+        50
+    }
+    pub fn redis_retry_ms() -> u64 {
+        1_000
+    }
+    pub fn redis_key_prefix() -> String {
+        "tsgate:throttle:".into()
+    }
     pub fn max_failures() -> u32 {
         5
     }
@@ -892,6 +918,13 @@ impl Config {
                     "throttle quota '{name}': per_second and burst must be at least 1"
                 )));
             }
+        }
+        if self.throttle.redis_url.is_some()
+            && (self.throttle.redis_timeout_ms == 0 || self.throttle.redis_retry_ms == 0)
+        {
+            return Err(ConfigError(
+                "throttle.redis_timeout_ms and throttle.redis_retry_ms must be at least 1".into(),
+            ));
         }
         if let Some(immuni) = &self.immuni {
             if immuni.max_in_flight == 0 || immuni.timeout_ms == 0 {
@@ -1128,6 +1161,21 @@ mod tests {
             config.pki.crl_valid_secs = 0;
             let error = Config::with_env_overrides(&config).unwrap_err();
             assert!(error.to_string().contains("pki.crl_valid_secs"), "{error}");
+        });
+    }
+
+    #[test]
+    fn cluster_limits_are_off_by_default_and_need_a_timeout() {
+        in_clean_environment(|| {
+            let mut config = Config::in_directory(Path::new("d"), "127.0.0.1:1".parse().unwrap());
+            assert_eq!(config.throttle.redis_url, None, "no Redis unless asked for");
+            config.throttle.redis_url = Some("redis://127.0.0.1:6379/".into());
+            config.throttle.redis_timeout_ms = 0;
+            let error = Config::with_env_overrides(&config).unwrap_err();
+            assert!(
+                error.to_string().contains("throttle.redis_timeout_ms"),
+                "{error}"
+            );
         });
     }
 

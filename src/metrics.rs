@@ -1,5 +1,6 @@
 //! Prometheus metrics, one family per question an operator asks: how many requests by service,
-//! operation and outcome; how long they took; who was throttled; why TLS handshakes failed; why
+//! operation and outcome; how long they took; who was throttled, and when
+//! the cluster's limits could not be asked; why TLS handshakes failed; why
 //! requests were refused before a caller was known; how the access log's group commits go;
 //! how long each certificate of the gateway CA's register has left.
 
@@ -71,15 +72,19 @@ impl CertificateExpiries {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct CallerKindLabels {
+pub struct ThrottledLabels {
     pub caller_kind: String,
+    /// `instance` (this instance's own limits) or `cluster` (the limits kept in Redis).
+    pub limit: String,
 }
 
 pub struct Metrics {
     registry: Registry,
     pub requests: Family<RequestLabels, Counter>,
     pub latency: Family<ServiceLabels, Histogram>,
-    pub throttled: Family<CallerKindLabels, Counter>,
+    pub throttled: Family<ThrottledLabels, Counter>,
+    /// Requests the cluster's limits could not judge (Redis unreachable, failing or slow), by reason.
+    pub cluster_throttle_fallbacks: Family<ReasonLabels, Counter>,
     pub tls_handshake_failures: Family<ReasonLabels, Counter>,
     /// Requests refused before identification (bad XML, wrong content type, too large, ...).
     pub rejected: Family<ReasonLabels, Counter>,
@@ -106,7 +111,8 @@ impl Metrics {
         let latency = Family::<ServiceLabels, Histogram>::new_with_constructor(|| {
             Histogram::new(exponential_buckets(0.0005, 2.0, 14))
         });
-        let throttled = Family::<CallerKindLabels, Counter>::default();
+        let throttled = Family::<ThrottledLabels, Counter>::default();
+        let cluster_throttle_fallbacks = Family::<ReasonLabels, Counter>::default();
         let tls_handshake_failures = Family::<ReasonLabels, Counter>::default();
         let rejected = Family::<ReasonLabels, Counter>::default();
         let connections_open = Gauge::default();
@@ -128,8 +134,13 @@ impl Metrics {
         );
         registry.register(
             "throttled",
-            "Requests refused by the per-client rate limit",
+            "Requests refused by the per-client rate limit, by caller kind and limit (instance or cluster)",
             throttled.clone(),
+        );
+        registry.register(
+            "cluster_throttle_fallbacks",
+            "Requests the cluster's rate limits in Redis could not judge, decided by this instance's limits alone, by reason: timeout, error, unavailable",
+            cluster_throttle_fallbacks.clone(),
         );
         registry.register(
             "tls_handshake_failures",
@@ -186,6 +197,7 @@ impl Metrics {
             requests,
             latency,
             throttled,
+            cluster_throttle_fallbacks,
             tls_handshake_failures,
             rejected,
             connections_open,

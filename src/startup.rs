@@ -146,7 +146,8 @@ impl Application {
             publication: Publication::new(&config.server.public_url),
             store,
             access_log,
-            throttle: Throttle::new(&config.throttle),
+            throttle: Throttle::new(&config.throttle, metrics.clone())
+                .context("throttle.redis_url")?,
             identity,
             saml: SamlTrust::from_config(&config.saml, &config.server.public_url)?,
             metrics,

@@ -16,7 +16,7 @@ use super::version::SoapVersion;
 use super::{authorize, end_user, reply, xml, Gateway};
 use crate::audit::{self, Draft, Requester};
 use crate::identity::{Caller, Credentials, Peer, Refused};
-use crate::metrics::{CallerKindLabels, RequestLabels, ServiceLabels};
+use crate::metrics::{RequestLabels, ServiceLabels, ThrottledLabels};
 use crate::services::Context;
 
 /// The access log's outcome of a call over the per-caller rate limit.
@@ -176,16 +176,17 @@ pub async fn handle(gateway: &Gateway, peer: &Peer, call: SoapCall<'_>) -> HttpR
     // 4. authorize, 5. throttle, 6. dispatch
     let mut outcome = if !authorize::may_call(&caller, service, spec) {
         authorize::refusal(service, spec)
-    } else if let Err(wait) = gateway.throttle.check(&caller.throttle_key()) {
+    } else if let Err(throttled) = gateway.throttle.check(&caller.throttle_key()).await {
         gateway
             .metrics
             .throttled
-            .get_or_create(&CallerKindLabels {
+            .get_or_create(&ThrottledLabels {
                 caller_kind: caller.kind().as_str().to_owned(),
+                limit: throttled.limit.as_str().to_owned(),
             })
             .inc();
-        let fault =
-            Fault::throttled(retry_after_seconds(wait)).with_transaction(draft.transaction_id);
+        let fault = Fault::throttled(retry_after_seconds(throttled.wait))
+            .with_transaction(draft.transaction_id);
         let entry = draft.entry(
             Requester::Identified(&caller),
             now_millis(),

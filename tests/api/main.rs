@@ -10,6 +10,7 @@ mod bad_input;
 mod certificates;
 mod certs_folder;
 mod cluster;
+mod cluster_throttle;
 mod conformance;
 mod conformance_report;
 mod connections;

@@ -1,5 +1,6 @@
-//! Stage 5 — per-client rate limits (governor, GCRA). One bucket per caller: a default quota
-//! for everyone, and per-client overrides from the configuration (`region:120`, `operator:<CF>`).
+//! This instance's per-client rate limits (governor, GCRA). One bucket per caller: a default
+//! quota for everyone, and per-client overrides from the configuration (`region:120`,
+//! `operator:<CF>`).
 //!
 //! Memory stays bounded: keys are identified callers only (never unauthenticated input), and
 //! `forget_idle` — run periodically — drops every bucket that is back to full, so the map holds
@@ -15,7 +16,7 @@ use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLim
 
 use crate::config::{Quota as QuotaConfig, ThrottleConfig};
 
-pub struct Throttle {
+pub struct LocalLimits {
     /// Behind a lock only so a flood of distinct clients can be forgotten at once.
     default: RwLock<DefaultKeyedRateLimiter<String>>,
     default_quota: Quota,
@@ -24,9 +25,9 @@ pub struct Throttle {
     max_tracked: usize,
 }
 
-impl Throttle {
-    pub fn new(config: &ThrottleConfig) -> Throttle {
-        Throttle {
+impl LocalLimits {
+    pub fn new(config: &ThrottleConfig) -> LocalLimits {
+        LocalLimits {
             default: RwLock::new(RateLimiter::keyed(quota(config.default))),
             default_quota: quota(config.default),
             overrides: config
@@ -81,11 +82,6 @@ fn quota(q: QuotaConfig) -> Quota {
     Quota::per_second(per_second).allow_burst(burst)
 }
 
-/// Whole seconds for `Retry-After`, never 0.
-pub fn retry_after_seconds(wait: Duration) -> u64 {
-    wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,12 +98,13 @@ mod tests {
                 },
             )]),
             max_tracked_clients: 1000,
+            ..ThrottleConfig::default()
         }
     }
 
     #[test]
     fn burst_then_refused_with_a_wait() {
-        let throttle = Throttle::new(&config(1, 3));
+        let throttle = LocalLimits::new(&config(1, 3));
         for _ in 0..3 {
             assert!(throttle.check("operator:X").is_ok());
         }
@@ -121,7 +118,7 @@ mod tests {
 
     #[test]
     fn overrides_apply_per_client() {
-        let throttle = Throttle::new(&config(100, 100));
+        let throttle = LocalLimits::new(&config(100, 100));
         assert!(throttle.check("region:120").is_ok());
         assert!(throttle.check("region:120").is_err(), "override burst is 1");
         assert!(throttle.check("region:130").is_ok());
@@ -130,7 +127,7 @@ mod tests {
     #[test]
     fn memory_stays_bounded_under_many_distinct_clients() {
         // A fast refill (1000/s, burst 1) so buckets are full again within a few milliseconds.
-        let throttle = Throttle::new(&config(1000, 1));
+        let throttle = LocalLimits::new(&config(1000, 1));
         for i in 0..50_000 {
             let _ = throttle.check(&format!("operator:{i}"));
         }
@@ -144,7 +141,7 @@ mod tests {
     fn a_flood_of_active_clients_is_capped() {
         let mut cfg = config(1, 1);
         cfg.max_tracked_clients = 1000;
-        let throttle = Throttle::new(&cfg);
+        let throttle = LocalLimits::new(&cfg);
         for i in 0..5_000 {
             let _ = throttle.check(&format!("operator:{i}"));
         }
@@ -154,12 +151,5 @@ mod tests {
             0,
             "over the bound, the table is reset"
         );
-    }
-
-    #[test]
-    fn retry_after_rounds_up() {
-        assert_eq!(retry_after_seconds(Duration::from_millis(1)), 1);
-        assert_eq!(retry_after_seconds(Duration::from_secs(2)), 2);
-        assert_eq!(retry_after_seconds(Duration::from_millis(2001)), 3);
     }
 }
