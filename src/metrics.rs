@@ -1,7 +1,8 @@
 //! Prometheus metrics, one family per question an operator asks: how many requests by service,
 //! operation and outcome; how long they took; who was throttled, and when
 //! the cluster's limits could not be asked; why TLS handshakes failed; why
-//! requests were refused before a caller was known; how the access log's group commits go;
+//! requests were refused before a caller was known; every response's HTTP status; what became of
+//! the Immuni uploads; how the access log's group commits go;
 //! how long each certificate of the gateway CA's register has left.
 
 use std::sync::{Arc, Mutex, PoisonError};
@@ -72,6 +73,25 @@ impl CertificateExpiries {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ResponseLabels {
+    /// The HTTP status code, e.g. `200`, `500`, `503`.
+    pub status: String,
+    /// For a SOAP Fault, whose it is: `client` (the caller's: credentials, schema, ... — HTTP 500
+    /// by SOAP 1.1's rule) or `server` (ours); `none` for any other response.
+    pub soap_fault: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct UploadLabels {
+    /// What became of the upload: `stored`, `already_authorized`, `rejected`, `unavailable`,
+    /// `unreachable`, `busy`, `timed_out`, `unexpected`.
+    pub result: String,
+}
+
+/// Immuni OTP uploads by result, counted by the upstream client.
+pub type UploadCounts = Family<UploadLabels, Counter>;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct ThrottledLabels {
     pub caller_kind: String,
     /// `instance` (this instance's own limits) or `cluster` (the limits kept in Redis).
@@ -86,6 +106,9 @@ pub struct Metrics {
     /// Requests the cluster's limits could not judge (Redis unreachable, failing or slow), by reason.
     pub cluster_throttle_fallbacks: Family<ReasonLabels, Counter>,
     pub tls_handshake_failures: Family<ReasonLabels, Counter>,
+    /// Every response of the public listener, by status and whose SOAP Fault it is.
+    pub http_responses: Family<ResponseLabels, Counter>,
+    pub immuni_uploads: UploadCounts,
     /// Requests refused before identification (bad XML, wrong content type, too large, ...).
     pub rejected: Family<ReasonLabels, Counter>,
     pub connections_open: Gauge,
@@ -114,6 +137,8 @@ impl Metrics {
         let throttled = Family::<ThrottledLabels, Counter>::default();
         let cluster_throttle_fallbacks = Family::<ReasonLabels, Counter>::default();
         let tls_handshake_failures = Family::<ReasonLabels, Counter>::default();
+        let http_responses = Family::<ResponseLabels, Counter>::default();
+        let immuni_uploads = UploadCounts::default();
         let rejected = Family::<ReasonLabels, Counter>::default();
         let connections_open = Gauge::default();
         let connections_unauthenticated = Gauge::default();
@@ -146,6 +171,16 @@ impl Metrics {
             "tls_handshake_failures",
             "Failed TLS handshakes by reason",
             tls_handshake_failures.clone(),
+        );
+        registry.register(
+            "http_responses",
+            "Responses of the public listener by HTTP status, and for SOAP Faults whose fault it is (client or server)",
+            http_responses.clone(),
+        );
+        registry.register(
+            "immuni_uploads",
+            "OTP uploads to the Immuni backend by result",
+            immuni_uploads.clone(),
         );
         registry.register(
             "rejected_requests",
@@ -199,6 +234,8 @@ impl Metrics {
             throttled,
             cluster_throttle_fallbacks,
             tls_handshake_failures,
+            http_responses,
+            immuni_uploads,
             rejected,
             connections_open,
             connections_unauthenticated,
@@ -230,6 +267,16 @@ impl Metrics {
         self.connections_closed
             .get_or_create(&ReasonLabels {
                 reason: reason.to_owned(),
+            })
+            .inc();
+    }
+
+    /// Counts one response of the public listener.
+    pub fn responded(&self, status: u16, soap_fault: &str) {
+        self.http_responses
+            .get_or_create(&ResponseLabels {
+                status: status.to_string(),
+                soap_fault: soap_fault.to_owned(),
             })
             .inc();
     }

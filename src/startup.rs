@@ -70,7 +70,8 @@ impl Application {
             XmlLimits::from_config(&config.server),
             INLINE_MAX_BYTES,
         );
-        let catalogue = Catalogue::from_config(&config).context("services set-up")?;
+        let mut metrics = Metrics::new();
+        let catalogue = Catalogue::from_config(&config, &metrics).context("services set-up")?;
         match &config.immuni {
             Some(immuni) => tracing::info!(upstream = %immuni.base_url, "InvioOTP offered"),
             None => tracing::warn!("no [immuni] configuration: InvioOTP is not offered"),
@@ -116,7 +117,6 @@ impl Application {
             AccessLogWriter::start(store.clone(), config.store.access_log_batch)
                 .await
                 .context("access-log writer")?;
-        let mut metrics = Metrics::new();
         metrics.watch_access_log(access_log.clone());
         let metrics = Arc::new(metrics);
         let directory_version = store

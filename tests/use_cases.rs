@@ -638,10 +638,13 @@ async fn elenco_servizi_lists_only_what_the_caller_may_call() {
 #[tokio::test]
 async fn invio_otp_refuses_a_malformed_request_without_calling_upstream() {
     let world = world().await;
-    let otp = InvioOtp::new(&tsgate::config::ImmuniConfig {
-        base_url: "http://127.0.0.1:9".into(),
-        ..Default::default()
-    })
+    let otp = InvioOtp::new(
+        &tsgate::config::ImmuniConfig {
+            base_url: "http://127.0.0.1:9".into(),
+            ..Default::default()
+        },
+        Default::default(),
+    )
     .expect("client");
     let request = |code: &str, operator_cf: Option<&str>| InvioOtpRequest {
         operator_cf: operator_cf.map(OperatorCf::parse),

@@ -23,6 +23,7 @@ use tokio::sync::Semaphore;
 
 use crate::config::ImmuniConfig;
 use crate::domain::{Otp, SymptomOnsetDate};
+use crate::metrics::{UploadCounts, UploadLabels};
 use crate::pki::files;
 
 /// The one content type the backend accepts, spelled exactly so (with the space).
@@ -50,6 +51,22 @@ pub enum Upload {
     Unexpected,
 }
 
+impl Upload {
+    /// The `result` label of `tsgate_immuni_uploads_total`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Upload::Stored => "stored",
+            Upload::AlreadyAuthorized => "already_authorized",
+            Upload::Rejected => "rejected",
+            Upload::Unavailable => "unavailable",
+            Upload::Unreachable => "unreachable",
+            Upload::Busy => "busy",
+            Upload::TimedOut => "timed_out",
+            Upload::Unexpected => "unexpected",
+        }
+    }
+}
+
 /// Why the client cannot be built from its configuration.
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
@@ -64,6 +81,8 @@ pub enum ClientError {
 }
 
 pub struct ImmuniClient {
+    /// Each upload's result, for `tsgate_immuni_uploads_total` (never the OTP or the date).
+    uploads: UploadCounts,
     http: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
     endpoint: Uri,
     timeout: Duration,
@@ -72,7 +91,7 @@ pub struct ImmuniClient {
 }
 
 impl ImmuniClient {
-    pub fn new(config: &ImmuniConfig) -> Result<ImmuniClient, ClientError> {
+    pub fn new(config: &ImmuniConfig, uploads: UploadCounts) -> Result<ImmuniClient, ClientError> {
         let base = config.base_url.trim_end_matches('/');
         let endpoint: Uri = format!("{base}/v1/otp")
             .parse()
@@ -98,6 +117,7 @@ impl ImmuniClient {
             .pool_idle_timeout(Duration::from_secs(30))
             .build(connector);
         Ok(ImmuniClient {
+            uploads,
             http: client,
             endpoint,
             timeout: Duration::from_millis(config.timeout_ms),
@@ -114,6 +134,16 @@ impl ImmuniClient {
     /// Uploads once: waits up to the queue timeout for a free slot, then connecting, sending
     /// and reading the status are bounded by the timeout.
     pub async fn upload(&self, otp: &Otp, date: SymptomOnsetDate) -> Upload {
+        let upload = self.upload_once(otp, date).await;
+        self.uploads
+            .get_or_create(&UploadLabels {
+                result: upload.as_str().to_owned(),
+            })
+            .inc();
+        upload
+    }
+
+    async fn upload_once(&self, otp: &Otp, date: SymptomOnsetDate) -> Upload {
         let Ok(Ok(_slot)) = tokio::time::timeout(self.queue_timeout, self.slots.acquire()).await
         else {
             return Upload::Busy;
@@ -244,7 +274,8 @@ mod tests {
     #[test]
     fn the_endpoint_is_base_plus_v1_otp_without_a_trailing_slash() {
         for base in ["http://127.0.0.1:9000", "http://127.0.0.1:9000/"] {
-            let client = ImmuniClient::new(&config(base)).map_err(|e| e.to_string());
+            let client = ImmuniClient::new(&config(base), UploadCounts::default())
+                .map_err(|e| e.to_string());
             assert_eq!(
                 client.map(|c| c.endpoint().to_string()).as_deref(),
                 Ok("http://127.0.0.1:9000/v1/otp")
@@ -254,12 +285,12 @@ mod tests {
 
     #[test]
     fn https_without_mutual_tls_material_is_refused_at_start() {
-        let error = ImmuniClient::new(&config("https://otp.example"))
+        let error = ImmuniClient::new(&config("https://otp.example"), UploadCounts::default())
             .err()
             .map(|e| e.to_string())
             .unwrap_or_default();
         assert!(error.contains("ca_bundle"), "{error}");
-        let error = ImmuniClient::new(&config("ftp://otp.example"))
+        let error = ImmuniClient::new(&config("ftp://otp.example"), UploadCounts::default())
             .err()
             .map(|e| e.to_string())
             .unwrap_or_default();

@@ -17,7 +17,7 @@ use crate::identity::Peer;
 use crate::kit;
 use crate::soap::fault::Fault;
 use crate::soap::pipeline::{self, SoapCall};
-use crate::soap::respond::{http_response, HttpResponse};
+use crate::soap::respond::{fault_side, http_response, HttpResponse};
 use crate::soap::SoapVersion;
 use crate::web;
 
@@ -85,6 +85,10 @@ pub async fn route(
         }
         _ => not_found(),
     };
+    server
+        .gateway
+        .metrics
+        .responded(response.status().as_u16(), fault_side(&response));
     Ok(response)
 }
 

@@ -11,6 +11,7 @@ use super::Element;
 use crate::config::Config;
 use crate::domain::TransactionIdKind;
 use crate::immuni::client::ClientError;
+use crate::metrics::Metrics;
 use crate::services::servizi::{OfferedOperation, OfferedService};
 use crate::services::{Access, Context, Outcome, Service};
 
@@ -109,15 +110,18 @@ impl Catalogue {
     }
 
     /// Every service the configuration offers, in catalogue order. `InvioOTP` needs its
-    /// upstream (`[immuni]`); without it it is not offered.
-    pub fn from_config(config: &Config) -> Result<Catalogue, ClientError> {
+    /// upstream (`[immuni]`); without it it is not offered. Its uploads are counted in `metrics`.
+    pub fn from_config(config: &Config, metrics: &Metrics) -> Result<Catalogue, ClientError> {
         let mut services = Vec::with_capacity(Service::ALL.len());
         for service in Service::ALL {
             match service {
                 Service::Servizi => services.push(adapters::servizi::service()),
                 Service::InvioOtp => {
                     if let Some(immuni) = &config.immuni {
-                        services.push(adapters::otp::service(immuni)?);
+                        services.push(adapters::otp::service(
+                            immuni,
+                            metrics.immuni_uploads.clone(),
+                        )?);
                     }
                 }
                 Service::Sierologici => {

@@ -53,12 +53,27 @@ pub fn fault(version: SoapVersion, fault: &Fault) -> HttpResponse {
         }
     }
     let body = envelope(version, &payload);
-    http_response(
+    let mut response = http_response(
         fault.status,
         version.content_type(),
         body,
         fault.retry_after_seconds,
-    )
+    );
+    // Whose fault it is travels with the response, for the metrics of the transport.
+    response.extensions_mut().insert(fault.code);
+    response
+}
+
+/// The `soap_fault` label of `tsgate_http_responses_total`: `server` for our faults, `client` for
+/// the caller's (the version and header faults are the caller's too), `none` for no Fault.
+pub fn fault_side(response: &HttpResponse) -> &'static str {
+    match response.extensions().get::<FaultCode>() {
+        None => "none",
+        Some(FaultCode::Server) => "server",
+        Some(FaultCode::Client | FaultCode::VersionMismatch | FaultCode::MustUnderstand) => {
+            "client"
+        }
+    }
 }
 
 fn detail(fault: &Fault) -> String {

@@ -6,6 +6,7 @@ use super::request::{self, InvioOtpRequest};
 use crate::clock::BackendTimeZone;
 use crate::config::ImmuniConfig;
 use crate::immuni::client::{ClientError, ImmuniClient};
+use crate::metrics::UploadCounts;
 use crate::services::{Context, Outcome};
 
 /// The operation with what it needs: the upstream and the date rules' settings.
@@ -16,9 +17,10 @@ pub struct InvioOtp {
 }
 
 impl InvioOtp {
-    pub fn new(config: &ImmuniConfig) -> Result<InvioOtp, ClientError> {
+    /// `uploads` counts what became of each upload (`tsgate_immuni_uploads_total`).
+    pub fn new(config: &ImmuniConfig, uploads: UploadCounts) -> Result<InvioOtp, ClientError> {
         Ok(InvioOtp {
-            upstream: ImmuniClient::new(config)?,
+            upstream: ImmuniClient::new(config, uploads)?,
             window_days: config.symptom_window_days,
             backend_zone: config.backend_time_zone,
         })

@@ -10,13 +10,14 @@ use super::super::Element;
 use crate::config::ImmuniConfig;
 use crate::domain::{OperatorCf, Otp, SymptomOnsetDate, TransactionIdKind};
 use crate::immuni::client::ClientError;
+use crate::metrics::UploadCounts;
 use crate::services::otp::{self, InvioOtp, InvioOtpRequest, SERVICE};
 use crate::services::{Context, Outcome};
 
 pub const REQUEST_NS: &str = "urn:tsgate:ws:otp:richiesta";
 pub const RESPONSE_NS: &str = "urn:tsgate:ws:otp:ricevuta";
 
-pub fn service(config: &ImmuniConfig) -> Result<ServiceSpec, ClientError> {
+pub fn service(config: &ImmuniConfig, uploads: UploadCounts) -> Result<ServiceSpec, ClientError> {
     Ok(ServiceSpec {
         name: SERVICE,
         description: "Invio del codice OTP dell'app Immuni e della data di inizio sintomi",
@@ -31,7 +32,7 @@ pub fn service(config: &ImmuniConfig) -> Result<ServiceSpec, ClientError> {
                 otp::ACCESS,
             )
             .naming_end_user("cfOperatore"),
-            operation: InvioOtp::new(config)?,
+            operation: InvioOtp::new(config, uploads)?,
         })],
     })
 }
