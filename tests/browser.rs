@@ -19,3 +19,5 @@ mod webdriver;
 
 #[path = "browser/session.rs"]
 mod session;
+#[path = "browser/web_admin.rs"]
+mod web_admin;

@@ -40,6 +40,8 @@ struct AdministratorsPage {
     csrf: String,
     admin_id: String,
     message: Option<String>,
+    /// The message says why something was refused (else what was done).
+    refused: bool,
     rows: Vec<Row>,
 }
 
@@ -91,6 +93,7 @@ pub async fn page(
         csrf: acting.session.csrf_token.clone(),
         admin_id: acting.admin.id().to_owned(),
         message,
+        refused: !status.is_success(),
         rows,
     };
     page::html(status, &page)

@@ -54,6 +54,8 @@ struct OperatorsPage {
     csrf: String,
     asl: String,
     message: Option<String>,
+    /// The message says why something was refused (else what was done).
+    refused: bool,
     rows: Vec<Row>,
     profiles: Vec<ProfileChoice>,
 }
@@ -64,6 +66,8 @@ struct OperatorPage {
     chrome: Chrome,
     csrf: String,
     message: Option<String>,
+    /// The message says why something was refused (else what was done).
+    refused: bool,
     user_id: String,
     name: String,
     cf: String,
@@ -137,6 +141,7 @@ pub async fn list_page(
         csrf: acting.session.csrf_token.clone(),
         asl: describe_in_italian(&acting.admin),
         message,
+        refused: !status.is_success(),
         rows,
         profiles,
     };
@@ -180,6 +185,7 @@ async fn operator_page(
         chrome: Chrome::signed_in(&acting.session.csrf_token, trail_to("Utenza")),
         csrf: acting.session.csrf_token.clone(),
         message,
+        refused: !status.is_success(),
         name: user.display_name.clone(),
         cf: user.cf.to_string(),
         email: user
