@@ -2,8 +2,9 @@
 //! `scripts/cluster.sh` as an operator would: HAProxy in TCP mode with `send-proxy-v2`, mutual
 //! TLS ending at the gateways. Everything that once assumed one process is checked across the
 //! three: transaction ids, the access log's one chain (`tsgate audit verify`), the client's
-//! address, region permissions and certificate revocation changed through the command line and
-//! in force on every instance within the stated bound, and a kill -9 under load that loses
+//! address, region permissions, a disabled user (the credential cache) and certificate
+//! revocation changed through the command line and in force on every instance within the stated
+//! bound, and a kill -9 under load that loses
 //! nothing a client was told was committed.
 //!
 //! They need haproxy and PostgreSQL (`TSGATE_TEST_PG_URL`), so a plain `cargo test` lists them
@@ -473,6 +474,43 @@ async fn three_gateways_behind_haproxy_share_ids_the_log_and_every_change() -> T
     // Region 120's own certificate is still accepted everywhere.
     until_every_instance(&cluster, Duration::ZERO, |target| async move {
         catalogue(target, As::Region)
+            .await
+            .is_some_and(|reply| reply.outcome() == Some("0000"))
+    })
+    .await?;
+
+    // The credential cache: the MMG's verified password is remembered by every instance (its
+    // sends above went round all three); disabled through the command line, it is refused by
+    // every instance within store.directory_refresh_ms, and accepted again once enabled.
+    let list_as_mmg = |target: Target| async move {
+        Request::sample(target, "sierologici/ElencoAssistiti.xml")
+            .by(As::User(MMG))
+            .try_send_relaying("192.0.2.200:4000".parse().ok()?)
+            .await
+            .ok()
+    };
+    let as_admin = |action| {
+        [
+            "users",
+            action,
+            "--as",
+            seed::ASL_ADMIN,
+            "--user-id",
+            MMG.id,
+        ]
+    };
+    cluster.cli(&as_admin("disable")).await?;
+    let bound = Duration::from_millis(DIRECTORY_REFRESH_MS);
+    let took = until_every_instance(&cluster, bound, |target| async move {
+        list_as_mmg(target)
+            .await
+            .is_some_and(|reply| reply.outcome() == Some("CREDENZIALI_INVALIDE"))
+    })
+    .await?;
+    eprintln!("a disabled user refused by every instance after {took:?} (bound {bound:?})");
+    cluster.cli(&as_admin("enable")).await?;
+    until_every_instance(&cluster, bound, |target| async move {
+        list_as_mmg(target)
             .await
             .is_some_and(|reply| reply.outcome() == Some("0000"))
     })
