@@ -2014,6 +2014,23 @@ async fn substitutions_round_trip(db: Arc<TestDb>) {
         .expect("list");
     assert_eq!(all, vec![first.clone(), later.clone()]);
     assert!(first.covers(day(1)) && first.covers(day(15)) && !first.covers(day(16)));
+    // The substitute's side: whom they may act for.
+    assert_eq!(
+        store
+            .substitutions()
+            .of_substitute(&operator("VRDLCU75D52H501Z"))
+            .await
+            .expect("list"),
+        vec![first.clone(), later.clone()]
+    );
+    assert_eq!(
+        store
+            .substitutions()
+            .of_substitute(&operator(PINNED_MMG))
+            .await
+            .expect("list"),
+        vec![]
+    );
     assert_eq!(
         store
             .substitutions()
@@ -4313,6 +4330,25 @@ async fn web_sessions_round_trip_and_end(db: Arc<TestDb>) {
     assert_eq!(purged, 1);
     assert_eq!(sessions.find("b").await.expect("find"), None);
 
+    // The titolare a substitute acts for: remembered, changed, forgotten; none for a gone session.
+    sessions.create(&alice).await.expect("create");
+    assert_eq!(sessions.acting_for("b").await.expect("read"), None);
+    assert!(sessions
+        .set_acting_for("b", Some("BNCGNN65C12H501E"))
+        .await
+        .expect("set"));
+    assert_eq!(
+        sessions.acting_for("b").await.expect("read").as_deref(),
+        Some("BNCGNN65C12H501E")
+    );
+    assert!(sessions.set_acting_for("b", None).await.expect("unset"));
+    assert_eq!(sessions.acting_for("b").await.expect("read"), None);
+    assert!(!sessions
+        .set_acting_for("z", Some("BNCGNN65C12H501E"))
+        .await
+        .expect("set"));
+    assert_eq!(sessions.acting_for("z").await.expect("read"), None);
+    assert!(sessions.delete("b").await.expect("delete"));
     sessions.create(&alice).await.expect("create");
     assert!(sessions.delete("b").await.expect("delete"));
     assert!(!sessions.delete("b").await.expect("delete"));

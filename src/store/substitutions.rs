@@ -1,6 +1,6 @@
 //! The substitutes a titolare authorises, each for a period (docs/services/sierologici.md, from
 //! seed 003 §3.3.1). Both are doctors: their CFs are read leniently, as the MMGs' are
-//! ([`super::Mmg`]), though `tsgate substitutes add` checks them strictly.
+//! ([`super::Mmg`]), though the titolare's web page checks them strictly.
 
 use chrono::NaiveDate;
 use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Pool, Type};
@@ -39,6 +39,11 @@ pub trait Substitutions: Send + Sync {
         substitute: Option<&OperatorCf>,
     ) -> Result<Vec<Substitution>, StoreError>;
 
+    /// The authorisations `substitute` holds, of every titolare, by titolare and start (the
+    /// titolari a substitute may choose to act for).
+    async fn of_substitute(&self, substitute: &OperatorCf)
+        -> Result<Vec<Substitution>, StoreError>;
+
     /// Removes every authorisation of `substitute` by `titolare`; returns how many.
     async fn revoke(
         &self,
@@ -53,6 +58,9 @@ const ADD: &str = "INSERT INTO substitutes (titolare_cf, substitute_cf, valid_fr
 const OF_TITOLARE: &str = "SELECT titolare_cf, substitute_cf, valid_from, valid_to \
      FROM substitutes WHERE titolare_cf = $1 AND ($2 IS NULL OR substitute_cf = $2) \
      ORDER BY substitute_cf, valid_from";
+
+const OF_SUBSTITUTE: &str = "SELECT titolare_cf, substitute_cf, valid_from, valid_to \
+     FROM substitutes WHERE substitute_cf = $1 ORDER BY titolare_cf, valid_from";
 
 const REVOKE: &str = "DELETE FROM substitutes WHERE titolare_cf = $1 AND substitute_cf = $2";
 
@@ -96,18 +104,19 @@ where
             .fetch_all(self)
             .await
             .map_err(StoreError::query("listing substitutes failed"))?;
-        rows.into_iter()
-            .map(|(titolare_cf, substitute_cf, from, to)| {
-                let key = format!("{titolare_cf} → {substitute_cf} from {from}");
-                let stored = StoredRow::new("substitutes", &key);
-                Ok(Substitution {
-                    titolare_cf: stored.operator_cf("titolare_cf", &titolare_cf)?,
-                    substitute_cf: stored.operator_cf("substitute_cf", &substitute_cf)?,
-                    from: stored.day("valid_from", &from)?,
-                    to: stored.day("valid_to", &to)?,
-                })
-            })
-            .collect()
+        substitutions(rows)
+    }
+
+    async fn of_substitute(
+        &self,
+        substitute: &OperatorCf,
+    ) -> Result<Vec<Substitution>, StoreError> {
+        let rows: Vec<(String, String, String, String)> = sqlx::query_as(OF_SUBSTITUTE)
+            .bind(substitute.as_str())
+            .fetch_all(self)
+            .await
+            .map_err(StoreError::query("listing a substitute's titolari failed"))?;
+        substitutions(rows)
     }
 
     async fn revoke(
@@ -123,4 +132,22 @@ where
             .map_err(StoreError::query("revoking a substitute failed"))?;
         Ok(DB::rows_affected(&revoked))
     }
+}
+
+/// Rows of `substitutes` as read: `(titolare_cf, substitute_cf, valid_from, valid_to)`.
+fn substitutions(
+    rows: Vec<(String, String, String, String)>,
+) -> Result<Vec<Substitution>, StoreError> {
+    rows.into_iter()
+        .map(|(titolare_cf, substitute_cf, from, to)| {
+            let key = format!("{titolare_cf} → {substitute_cf} from {from}");
+            let stored = StoredRow::new("substitutes", &key);
+            Ok(Substitution {
+                titolare_cf: stored.operator_cf("titolare_cf", &titolare_cf)?,
+                substitute_cf: stored.operator_cf("substitute_cf", &substitute_cf)?,
+                from: stored.day("valid_from", &from)?,
+                to: stored.day("valid_to", &to)?,
+            })
+        })
+        .collect()
 }

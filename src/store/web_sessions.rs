@@ -57,6 +57,18 @@ pub trait WebSessions: Send + Sync {
         idle_before: DateTime<Utc>,
         created_before: DateTime<Utc>,
     ) -> Result<u64, StoreError>;
+
+    /// The titolare a substitute doctor chose to act for in this session (seed 003 §3.3.1);
+    /// `None`: the doctor acts for their own patients, or the session is gone.
+    async fn acting_for(&self, id_hash: &str) -> Result<Option<String>, StoreError>;
+
+    /// Remembers (or, with `None`, forgets) the titolare this session acts for; `false` if the
+    /// session is gone.
+    async fn set_acting_for(
+        &self,
+        id_hash: &str,
+        titolare_cf: Option<&str>,
+    ) -> Result<bool, StoreError>;
 }
 
 const CREATE: &str = "INSERT INTO web_sessions \
@@ -75,6 +87,10 @@ const DELETE_OF_USER: &str = "DELETE FROM web_sessions WHERE user_id = $1";
 const DELETE_OF_ADMINISTRATOR: &str = "DELETE FROM web_sessions WHERE admin_id = $1";
 
 const PURGE: &str = "DELETE FROM web_sessions WHERE last_seen_ms < $1 OR created_ms < $2";
+
+const ACTING_FOR: &str = "SELECT acting_for FROM web_sessions WHERE id_hash = $1";
+
+const SET_ACTING_FOR: &str = "UPDATE web_sessions SET acting_for = $2 WHERE id_hash = $1";
 
 type Row = (
     String,
@@ -176,6 +192,33 @@ where
             .await
             .map_err(StoreError::query("purging expired web sessions failed"))?;
         Ok(DB::rows_affected(&done))
+    }
+
+    async fn acting_for(&self, id_hash: &str) -> Result<Option<String>, StoreError> {
+        let row: Option<(Option<String>,)> = sqlx::query_as(ACTING_FOR)
+            .bind(id_hash)
+            .fetch_optional(self)
+            .await
+            .map_err(StoreError::query(
+                "reading the titolare a web session acts for failed",
+            ))?;
+        Ok(row.and_then(|(titolare,)| titolare))
+    }
+
+    async fn set_acting_for(
+        &self,
+        id_hash: &str,
+        titolare_cf: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(SET_ACTING_FOR)
+            .bind(id_hash)
+            .bind(titolare_cf)
+            .execute(self)
+            .await
+            .map_err(StoreError::query(
+                "recording the titolare a web session acts for failed",
+            ))?;
+        Ok(DB::rows_affected(&done) > 0)
     }
 }
 
