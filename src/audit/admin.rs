@@ -20,6 +20,13 @@ pub enum Actor {
     Cli { os_user: String },
     /// The gateway's own scheduler (in `serve`): the caller id names the task.
     Gateway { task: &'static str },
+    /// An operator deciding about what is theirs in the web application (a titolare
+    /// authorising a substitute, seed 003 §3.3.1): their user id, CF, and how they signed in.
+    Operator {
+        id: String,
+        cf: String,
+        kind: CallerKind,
+    },
 }
 
 impl Actor {
@@ -232,6 +239,7 @@ impl AdminAction {
             Actor::Administrator { id, cf } => (CallerKind::Administrator, id.clone(), cf.clone()),
             Actor::Cli { os_user } => (CallerKind::Cli, os_user.clone(), None),
             Actor::Gateway { task } => (CallerKind::Gateway, (*task).to_owned(), None),
+            Actor::Operator { id, cf, kind } => (*kind, id.clone(), Some(cf.clone())),
         };
         AccessLogEntry {
             transaction_id: admin_transaction_id(),

@@ -9,7 +9,6 @@
 //! The file is `text/csv`, `;`-separated, with a header line:
 //! `cf_medico;numero_assistiti`, one row per MMG of the ASL (zero included), by CF.
 
-use std::fmt::Write;
 use std::net::IpAddr;
 use std::time::Duration;
 
@@ -18,7 +17,7 @@ use http::{header, HeaderValue, StatusCode};
 
 use super::connection;
 use crate::audit::{self, Draft, Requester};
-use crate::domain::{OperatorCf, TransactionIdKind};
+use crate::domain::TransactionIdKind;
 use crate::identity::{Credentials, Peer, Refused};
 use crate::services::asl::assistiti_per_mmg::{self, assistiti_per_mmg, OPERATION};
 use crate::services::asl::SERVICE;
@@ -116,7 +115,11 @@ pub async fn handle(
         Err(Refused::Unavailable) => return unavailable(),
     };
     let (status, outcome, body) = match assistiti_per_mmg(gateway.store.as_ref(), &caller).await {
-        Ok(rows) => (StatusCode::OK, assistiti_per_mmg::GRANTED, csv(&rows)),
+        Ok(rows) => (
+            StatusCode::OK,
+            assistiti_per_mmg::GRANTED,
+            assistiti_per_mmg::csv(&rows),
+        ),
         Err(refusal) => match refusal.code() {
             Some(code) => (StatusCode::FORBIDDEN, code, format!("{refusal}\n")),
             None => return unavailable(),
@@ -124,15 +127,6 @@ pub async fn handle(
     };
     let entry = draft.entry(Requester::Identified(&caller), now_millis(), outcome);
     finish(gateway, &draft, entry, status, body).await
-}
-
-fn csv(rows: &[(OperatorCf, i64)]) -> String {
-    let mut csv = String::with_capacity(32 + rows.len() * 24);
-    csv.push_str("cf_medico;numero_assistiti\n");
-    for (mmg, count) in rows {
-        let _ = writeln!(csv, "{mmg};{count}");
-    }
-    csv
 }
 
 async fn finish(

@@ -13,6 +13,7 @@ use crate::domain::TransactionIdKind;
 use crate::immuni::client::ClientError;
 use crate::metrics::Metrics;
 use crate::services::servizi::{OfferedOperation, OfferedService};
+use crate::services::sierologici::SendLocks;
 use crate::services::{Access, Context, Outcome, Service};
 
 pub struct OperationSpec {
@@ -101,18 +102,35 @@ pub struct Catalogue {
     services: Vec<ServiceSpec>,
     /// The same services as the use cases see them (for `ElencoServizi`).
     offered: Vec<OfferedService>,
+    /// The locks `AnnullaTest` decides under, shared by SOAP and the web pages so that two
+    /// cancels of one send, whichever way they come, wait for each other.
+    send_locks: Arc<SendLocks>,
 }
 
 impl Catalogue {
     pub fn new(services: Vec<ServiceSpec>) -> Catalogue {
+        Catalogue::with_send_locks(services, Arc::default())
+    }
+
+    fn with_send_locks(services: Vec<ServiceSpec>, send_locks: Arc<SendLocks>) -> Catalogue {
         let offered = services.iter().map(ServiceSpec::offered).collect();
-        Catalogue { services, offered }
+        Catalogue {
+            services,
+            offered,
+            send_locks,
+        }
+    }
+
+    /// The locks the cancels of a send take (see `AnnullaTest`).
+    pub fn send_locks(&self) -> &SendLocks {
+        &self.send_locks
     }
 
     /// Every service the configuration offers, in catalogue order. `InvioOTP` needs its
     /// upstream (`[immuni]`); without it it is not offered. Its uploads are counted in `metrics`.
     pub fn from_config(config: &Config, metrics: &Metrics) -> Result<Catalogue, ClientError> {
         let mut services = Vec::with_capacity(Service::ALL.len());
+        let send_locks = Arc::new(SendLocks::new());
         for service in Service::ALL {
             match service {
                 Service::Servizi => services.push(adapters::servizi::service()),
@@ -125,12 +143,15 @@ impl Catalogue {
                     }
                 }
                 Service::Sierologici => {
-                    services.push(adapters::sierologici::service(&config.extensions));
+                    services.push(adapters::sierologici::service(
+                        &config.extensions,
+                        send_locks.clone(),
+                    ));
                 }
                 Service::Asl => services.push(adapters::asl::service(&config.extensions)),
             }
         }
-        Ok(Catalogue::new(services))
+        Ok(Catalogue::with_send_locks(services, send_locks))
     }
 
     pub fn service(&self, name: &str) -> Option<&ServiceSpec> {

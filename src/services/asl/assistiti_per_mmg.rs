@@ -4,6 +4,8 @@
 //! their region and ASL, may have it. Served over HTTP by `server::asl_download`, which records
 //! every download, granted or refused, in the access log.
 
+use std::fmt::Write;
+
 use super::PROFILE_ASL;
 use crate::domain::{OperatorCf, Profile};
 use crate::identity::Caller;
@@ -69,4 +71,15 @@ pub async fn assistiti_per_mmg(
             tracing::error!(error = %e, "registry unreadable");
             Refusal::Unavailable
         })
+}
+
+/// The file: `;`-separated, a header line `cf_medico;numero_assistiti`, one row per MMG (the
+/// same for the HTTP download and the web page's).
+pub fn csv(rows: &[(OperatorCf, i64)]) -> String {
+    let mut csv = String::with_capacity(32 + rows.len() * 24);
+    csv.push_str("cf_medico;numero_assistiti\n");
+    for (mmg, count) in rows {
+        let _ = writeln!(csv, "{mmg};{count}");
+    }
+    csv
 }

@@ -22,7 +22,8 @@ pub const REQUEST_NS: &str = "urn:tsgate:ws:sierologici:richiesta";
 pub const RESPONSE_NS: &str = "urn:tsgate:ws:sierologici:ricevuta";
 
 /// The service; regions may call it only with the extension `region_callers_on_sierologici_asl`.
-pub fn service(extensions: &ExtensionsConfig) -> ServiceSpec {
+/// `send_locks` are the cancels' locks, shared with the web pages.
+pub fn service(extensions: &ExtensionsConfig, send_locks: Arc<SendLocks>) -> ServiceSpec {
     let access = sierologici::access(extensions);
     let operation = |name, request, response, kind| -> Arc<dyn Operation> {
         Arc::new(SierologiciOverSoap {
@@ -53,7 +54,7 @@ pub fn service(extensions: &ExtensionsConfig) -> ServiceSpec {
                 "AnnullaTest",
                 "AnnullaTestRichiesta",
                 "AnnullaTestRicevuta",
-                Kind::AnnullaTest(SendLocks::new()),
+                Kind::AnnullaTest(send_locks),
             ),
             operation(
                 "ElencoTest",
@@ -74,7 +75,7 @@ enum Kind {
     ElencoAssistiti,
     InvioTest,
     /// The cancels of one send wait for each other (see `AnnullaTest`).
-    AnnullaTest(SendLocks),
+    AnnullaTest(Arc<SendLocks>),
     ElencoTest,
 }
 
