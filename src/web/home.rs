@@ -13,6 +13,7 @@ use http::{HeaderMap, StatusCode};
 
 use super::page::{self, Chrome, Crumb, HOME, SERVIZI_ONLINE};
 use super::{Access, Operator, Pages};
+use crate::domain::Profile;
 use crate::store::{PasswordState, UserRecord};
 
 /// What a field shows when the register has no value (seed 000's wording).
@@ -52,13 +53,26 @@ struct ProfilePage {
     email: String,
 }
 
-/// The menu of the home. Entries for the services come with their pages (the operator's
-/// profiles will select them); today every operator has their profile page.
-fn menu() -> Vec<MenuEntry> {
-    vec![MenuEntry {
+/// The menu of the home: the services the operator's profiles open, then their profile page.
+fn menu(profiles: &[Profile]) -> Vec<MenuEntry> {
+    let mut menu = Vec::new();
+    if profiles.contains(&Profile::SierologiciMmg) {
+        menu.push(MenuEntry {
+            label: "Test sierologici (medici)",
+            href: super::medico::PATH,
+        });
+    }
+    if profiles.contains(&Profile::AslNumeroTest) {
+        menu.push(MenuEntry {
+            label: "Servizi ASL – Test sierologici",
+            href: super::asl::PATH,
+        });
+    }
+    menu.push(MenuEntry {
         label: "Profilo Utente",
         href: "/web/profilo",
-    }]
+    });
+    menu
 }
 
 /// `dd/mm/yyyy hh:mm`, Rome time, as the seed shows it.
@@ -83,7 +97,7 @@ fn full_name(user: &UserRecord) -> String {
 
 impl Pages {
     /// The operator's record; gone (deleted meanwhile) ends the session.
-    async fn record_of(&self, operator: &Operator) -> Result<UserRecord, Response> {
+    pub(super) async fn record_of(&self, operator: &Operator) -> Result<UserRecord, Response> {
         let store = self.gateway.store.as_ref();
         match store.directory().find_user(&operator.user_id).await {
             Ok(Some(user)) if user.enabled => Ok(user),
@@ -123,6 +137,19 @@ pub async fn show(State(pages): State<Arc<Pages>>, headers: HeaderMap) -> Respon
         }) => rome_time(changed_at),
         _ => NOT_PRESENT.to_owned(),
     };
+    let profiles = match pages
+        .gateway
+        .store
+        .directory()
+        .profiles_of(&user.user_id)
+        .await
+    {
+        Ok(profiles) => profiles,
+        Err(error) => {
+            tracing::error!(%error, "an operator's profiles could not be read");
+            return page::unavailable();
+        }
+    };
     let details = &user.details;
     let page = HomePage {
         chrome: Chrome::signed_in(
@@ -141,7 +168,7 @@ pub async fn show(State(pages): State<Arc<Pages>>, headers: HeaderMap) -> Respon
         email: or_not_present(details.email.as_ref().map(ToString::to_string)),
         last_access: or_not_present(user.last_access.map(rome_time)),
         last_password_change,
-        menu: menu(),
+        menu: menu(&profiles),
     };
     page::html(StatusCode::OK, &page)
 }

@@ -13,14 +13,23 @@ pub mod admin_central;
 pub mod admin_letter;
 pub mod admin_operators;
 pub mod admin_refusal;
+pub mod advice;
+pub mod asl;
 pub mod csrf;
+pub mod form;
 pub mod headers;
 pub mod home;
 pub mod login;
+pub mod medico;
+pub mod medico_assistiti;
+pub mod medico_invio;
+pub mod medico_sostituti;
+pub mod medico_test;
 pub mod page;
 pub mod password;
 pub mod session;
 pub mod static_files;
+pub mod transaction;
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -106,6 +115,27 @@ impl WebApp {
             .route("/web/admin/operatori", post(admin_operators::add))
             .route("/web/admin/operatori/azione", post(admin_operators::act))
             .route("/web/admin/operatori/{user_id}", get(admin_operators::show))
+            .route(medico::PATH, get(medico::show))
+            .route("/web/medico/titolare", post(medico::choose))
+            .route("/web/medico/assistiti", get(medico_assistiti::show))
+            .route("/web/medico/assistiti.csv", get(medico_assistiti::csv))
+            .route(
+                "/web/medico/invio",
+                get(medico_invio::show).post(medico_invio::submit),
+            )
+            .route("/web/medico/annulla", post(medico_invio::cancel))
+            .route("/web/medico/test", get(medico_test::show))
+            .route(
+                medico_sostituti::PATH,
+                get(medico_sostituti::show).post(medico_sostituti::authorise),
+            )
+            .route(
+                "/web/medico/sostituti/revoca",
+                post(medico_sostituti::revoke),
+            )
+            .route(asl::PATH, get(asl::show))
+            .route("/web/asl/numero-test", post(asl::submit))
+            .route("/web/asl/assistiti-per-mmg.csv", get(asl::download))
             .route("/web/static/{file}", get(static_files::serve))
             .fallback(|| async { page::not_found() })
             .with_state(pages);

@@ -162,3 +162,48 @@ pub fn not_found() -> Response {
         "/web/",
     )
 }
+
+/// The way back of a service page's refusal.
+const BACK_HOME: (&str, &str) = ("/web/", "Torna alla Home");
+
+/// The operator spent their rate of operations (the same per-operator limit as SOAP).
+pub fn too_many_requests(retry_after_secs: u64) -> Response {
+    let mut response = refusal(
+        StatusCode::TOO_MANY_REQUESTS,
+        "Troppe richieste",
+        &format!(
+            "Sono state inviate troppe richieste in poco tempo. Nessuna operazione è stata \
+             eseguita: riprovare tra {retry_after_secs} secondi."
+        ),
+        BACK_HOME,
+    );
+    if let Ok(value) = HeaderValue::from_str(&retry_after_secs.to_string()) {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    response
+}
+
+/// A page the operator's profiles do not open; `needed` names the profile.
+pub fn forbidden_profile(needed: &str) -> Response {
+    refusal(
+        StatusCode::FORBIDDEN,
+        "Servizio non consentito",
+        &format!(
+            "Questa pagina è riservata agli utenti con il profilo «{needed}», che l'utenza non \
+             possiede. Per ottenerlo rivolgersi all'amministratore di sicurezza della propria ASL."
+        ),
+        BACK_HOME,
+    )
+}
+
+/// A form whose values cannot make a request at all (nothing was done, nothing recorded):
+/// why, and where to try again (`(href, label)`).
+pub fn bad_form(title: &str, message: &str, back: (&str, &str)) -> Response {
+    refusal(StatusCode::UNPROCESSABLE_ENTITY, title, message, back)
+}
+
+/// A request the operator may not make (a file of an ASL they do not belong to, a profile they
+/// lack): nothing was given; the refusal is in the access log.
+pub fn refused(title: &str, message: &str) -> Response {
+    refusal(StatusCode::FORBIDDEN, title, message, BACK_HOME)
+}

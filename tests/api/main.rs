@@ -45,3 +45,5 @@ mod users_cli;
 mod validate;
 mod web;
 mod web_admin;
+mod web_asl;
+mod web_medico;
