@@ -12,7 +12,6 @@ use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand};
 
 use crate::admin::certificates::{self, CaFiles, RevocationTarget};
-use crate::admin::substitutes::NewSubstitution;
 use crate::admin::{regions, substitutes};
 use crate::audit::{record_admin_action, Actor, AdminAction, AdminOperation, AdminOutcome};
 use crate::config::Config;
@@ -99,7 +98,8 @@ enum Command {
     /// Statistics: `stats miur`, the latest of each MIUR file.
     #[command(subcommand)]
     Stats(miur::StatsCommand),
-    /// A titolare's authorisations of substitute doctors (seed 003 §3.3.1).
+    /// A titolare's authorisations of substitute doctors (seed 003 §3.3.1): list, revoke.
+    /// Titolari authorise substitutes in the web application only (/web/medico/sostituti).
     #[command(subcommand)]
     Substitutes(SubstitutesCommand),
     /// Check envelopes offline exactly as the gateway would (envelope rules, then the payload
@@ -293,19 +293,6 @@ enum RegistryCommand {
 
 #[derive(Subcommand)]
 enum SubstitutesCommand {
-    /// Authorise SUBSTITUTE to act for TITOLARE from FROM to TO (inclusive, yyyy-mm-dd).
-    Add {
-        #[command(flatten)]
-        target: Target,
-        #[arg(long)]
-        titolare: String,
-        #[arg(long)]
-        substitute: String,
-        #[arg(long)]
-        from: chrono::NaiveDate,
-        #[arg(long)]
-        to: chrono::NaiveDate,
-    },
     /// The titolare's authorisations.
     List {
         #[command(flatten)]
@@ -756,29 +743,6 @@ fn parse_cf(flag: &str, text: &str) -> anyhow::Result<CodiceFiscale> {
 
 async fn substitutes(command: SubstitutesCommand) -> anyhow::Result<()> {
     match command {
-        SubstitutesCommand::Add {
-            target,
-            titolare,
-            substitute,
-            from,
-            to,
-        } => {
-            let titolare = parse_cf("titolare", &titolare)?;
-            let substitute = parse_cf("substitute", &substitute)?;
-            let substitution =
-                NewSubstitution::new(titolare.clone(), substitute.clone(), from, to)?;
-            let store = open_store(&target).await?;
-            let added = substitutes::add(store.as_ref(), &substitution).await;
-            audited(
-                store.as_ref(),
-                AdminOperation::SubstituteAdd,
-                Some(substitute.to_string()),
-                Some(format!("titolare {titolare}, from {from} to {to}")),
-                added.map_err(anyhow::Error::from),
-            )
-            .await?;
-            println!("{substitute} may act for {titolare} from {from} to {to}");
-        }
         SubstitutesCommand::List { target, titolare } => {
             let titolare = parse_cf("titolare", &titolare)?;
             let store = open_store(&target).await?;
