@@ -21,3 +21,6 @@ mod webdriver;
 mod session;
 #[path = "browser/web_admin.rs"]
 mod web_admin;
+
+#[path = "browser/medico.rs"]
+mod medico;

@@ -223,7 +223,6 @@ pub struct OutcomeView {
     pub headline: &'static str,
     /// `0000`, `0001` or `9999`.
     pub esito: &'static str,
-    pub descrizione: String,
     pub messages: Vec<MessageView>,
     pub transaction_id: String,
     /// `dd/mm/yyyy hh:mm:ss.mmm`, Rome time.
@@ -246,7 +245,6 @@ impl OutcomeView {
                 "Operazione conclusa con esito negativo."
             },
             esito: outcome.esito.code(),
-            descrizione: outcome.descrizione_esito(),
             messages: outcome
                 .messaggi
                 .iter()

@@ -517,7 +517,7 @@ async fn every_administrative_action_is_in_audit_show_and_the_chain_stays_intact
         )
         .await?
         .len(),
-        10
+        9
     );
     assert!(show(&app, &["--admin", "--to", "2020-01-01"])
         .await?
