@@ -22,6 +22,7 @@ use crate::identity::{Caller, OperatorAuth, Peer};
 use crate::metrics::RequestLabels;
 use crate::services::{Access, CodEsito, Context, Outcome, TipoErrore};
 use crate::soap::pipeline::THROTTLED_OUTCOME;
+use crate::soap::throttle::retry_after_seconds;
 use crate::soap::Gateway;
 use crate::store::{AccessLogEntry, TransactionWrite, UserRecord};
 
@@ -130,7 +131,7 @@ impl<'a> Transaction<'a> {
         if !access.allows(caller, self.draft.service) {
             return Ok(Err(access.refusal(self.draft.service, self.draft.operation)));
         }
-        if let Err(wait) = self.gateway.throttle.check(&caller.throttle_key()) {
+        if let Err(throttled) = self.gateway.throttle.check(&caller.throttle_key()).await {
             let entry = self.draft.entry(
                 Requester::Identified(caller),
                 now_millis(),
@@ -142,7 +143,7 @@ impl<'a> Transaction<'a> {
             {
                 return Err(page::unavailable());
             }
-            return Err(page::too_many_requests(wait.as_secs().max(1)));
+            return Err(page::too_many_requests(retry_after_seconds(throttled.wait)));
         }
         Ok(Ok(()))
     }
