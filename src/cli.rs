@@ -184,14 +184,15 @@ enum CertsCommand {
         #[arg(long, required = true)]
         host: Vec<String>,
     },
-    /// Issue a certificate and record it in the register: `region --code 120`,
-    /// `operator --cf CF`, or `server --host H`.
+    /// Issue a certificate and record it in the register: `region --code 120`, `ministry` (the
+    /// Ministry of Education's system, for its MIUR uploads), `operator --cf CF`, or
+    /// `server --host H`.
     Issue {
         #[command(flatten)]
         target: Target,
         #[command(flatten)]
         ca: CaDir,
-        /// region | operator | server
+        /// region | ministry | operator | server
         kind: String,
         #[arg(long)]
         code: Option<String>,
@@ -804,10 +805,13 @@ async fn certs(command: CertsCommand) -> anyhow::Result<()> {
                         .map_err(|e| anyhow::anyhow!("--cf: {e}"))?,
                     name,
                 },
+                "ministry" => Subject::Ministry,
                 "server" if !host.is_empty() => Subject::Server { hosts: host },
                 "server" => bail!("server certificates need at least one --host"),
                 other => {
-                    bail!("unknown certificate kind '{other}': use region, operator or server")
+                    bail!(
+                        "unknown certificate kind '{other}': use region, ministry, operator or server"
+                    )
                 }
             };
             let detail = describe_subject(&subject);
@@ -957,6 +961,7 @@ async fn certs(command: CertsCommand) -> anyhow::Result<()> {
 fn describe_subject(subject: &Subject) -> String {
     match subject {
         Subject::Region { code } => format!("region {code}"),
+        Subject::Ministry => "ministry (MIUR uploads)".to_owned(),
         Subject::Operator { cf, .. } => format!("operator {cf}"),
         Subject::Server { hosts } => format!("server {}", hosts.join(", ")),
         Subject::Client { name } => format!("client {name}"),

@@ -26,6 +26,7 @@ const SECTIONS: &[&str] = &[
     "pki",
     "saml",
     "commissioner",
+    "miur",
 ];
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -59,6 +60,31 @@ pub struct Config {
     /// The web application under `/web/` (README "Web application").
     #[serde(default)]
     pub web: WebConfig,
+    /// The Ministry's uploads of MIUR files (README "MIUR staff lists").
+    #[serde(default)]
+    pub miur: MiurConfig,
+}
+
+/// The Ministry's uploads of MIUR files (`POST /miur/<kind>`), streamed into the import: a file
+/// of 10 million CFs is about 170 MB.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct MiurConfig {
+    /// An upload larger than this is refused (413), before or while it streams.
+    #[serde(default = "defaults::miur_max_upload_bytes")]
+    pub max_upload_bytes: u64,
+    /// The whole file must arrive within this (408 beyond).
+    #[serde(default = "defaults::miur_upload_timeout_ms")]
+    pub upload_timeout_ms: u64,
+}
+
+impl Default for MiurConfig {
+    fn default() -> Self {
+        MiurConfig {
+            max_upload_bytes: defaults::miur_max_upload_bytes(),
+            upload_timeout_ms: defaults::miur_upload_timeout_ms(),
+        }
+    }
 }
 
 /// The PEC mailbox the Commissioner's report leaves from (README "The Commissioner's report"):
@@ -630,6 +656,12 @@ pub enum LogFormat {
 
 mod defaults {
     use super::LogFormat;
+    pub fn miur_max_upload_bytes() -> u64 {
+        2 * 1024 * 1024 * 1024
+    }
+    pub fn miur_upload_timeout_ms() -> u64 {
+        60 * 60 * 1000
+    }
     pub fn web_idle_timeout_secs() -> u64 {
         15 * 60
     }
@@ -857,6 +889,7 @@ impl Config {
             // What the seeds say: regions call neither Sierologici nor ASL.
             extensions: ExtensionsConfig::default(),
             web: WebConfig::default(),
+            miur: MiurConfig::default(),
             // The CA's key is at hand: the gateway keeps the CRL signed.
             pki: PkiConfig {
                 ca_key: Some(certs.join("ca-key.pem")),
@@ -932,6 +965,11 @@ impl Config {
                     "immuni.max_in_flight and immuni.timeout_ms must be at least 1".into(),
                 ));
             }
+        }
+        if self.miur.max_upload_bytes == 0 || self.miur.upload_timeout_ms == 0 {
+            return Err(ConfigError(
+                "miur.max_upload_bytes and miur.upload_timeout_ms must be at least 1".into(),
+            ));
         }
         if self.server.max_connections == 0 || self.server.max_body_bytes == 0 {
             return Err(ConfigError(

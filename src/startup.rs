@@ -166,6 +166,7 @@ impl Application {
                 .gateway_crl()
                 .map(|path| PublishedCrl::new(path.to_path_buf())),
             kit: kit.into(),
+            miur: config.miur.clone(),
         };
         Ok(Application {
             config,

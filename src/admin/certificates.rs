@@ -191,6 +191,7 @@ fn kind_of(subject: &Subject) -> CertificateKind {
         Subject::Server { .. } => CertificateKind::Server,
         Subject::Client { .. } => CertificateKind::Client,
         Subject::Region { .. } => CertificateKind::Region,
+        Subject::Ministry => CertificateKind::Ministry,
         Subject::Operator { .. } => CertificateKind::Operator,
     }
 }

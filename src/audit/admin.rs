@@ -18,7 +18,8 @@ pub enum Actor {
     Administrator { id: String, cf: Option<String> },
     /// The command line run by someone who is no administrator of the gateway: the OS user.
     Cli { os_user: String },
-    /// The gateway's own scheduler (in `serve`): the caller id names the task.
+    /// The gateway's own scheduler (in `serve`), or a request it refused on its own: the caller
+    /// id names the task.
     Gateway { task: &'static str },
     /// An operator deciding about what is theirs in the web application (a titolare
     /// authorising a substitute, seed 003 §3.3.1): their user id, CF, and how they signed in.
@@ -27,6 +28,8 @@ pub enum Actor {
         cf: String,
         kind: CallerKind,
     },
+    /// The Ministry of Education's system (its MIUR uploads), by its certificate's serial.
+    Ministry { serial: String },
 }
 
 impl Actor {
@@ -240,6 +243,7 @@ impl AdminAction {
             Actor::Cli { os_user } => (CallerKind::Cli, os_user.clone(), None),
             Actor::Gateway { task } => (CallerKind::Gateway, (*task).to_owned(), None),
             Actor::Operator { id, cf, kind } => (*kind, id.clone(), Some(cf.clone())),
+            Actor::Ministry { serial } => (CallerKind::Ministry, serial.clone(), None),
         };
         AccessLogEntry {
             transaction_id: admin_transaction_id(),

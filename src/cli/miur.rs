@@ -72,7 +72,7 @@ pub(super) async fn miur(command: MiurCommand) -> anyhow::Result<()> {
         progress: &progress,
     };
     let report = intake.import_file(kind, &file).await;
-    let detail = report.as_ref().ok().map(summary);
+    let detail = report.as_ref().ok().map(MiurImportReport::summary);
     let report = audited(
         store.as_ref(),
         AdminOperation::MiurImport,
@@ -93,45 +93,8 @@ pub(super) async fn miur(command: MiurCommand) -> anyhow::Result<()> {
     if unreported > 0 {
         eprintln!("{}: {unreported} more rows rejected", file.display());
     }
-    println!("{}: {}", file.display(), summary(&report));
+    println!("{}: {}", file.display(), report.summary());
     Ok(())
-}
-
-/// One line: what was read, counted and listed.
-fn summary(report: &MiurImportReport) -> String {
-    let s = &report.statistic;
-    let total = s.total();
-    let mut line = format!(
-        "{} {} rows, {} rejected",
-        s.kind, s.rows_read, s.rows_rejected
-    );
-    if let Some(validated) = s.validated_cfs {
-        line.push_str(&format!("; {validated} CFs validated"));
-    }
-    match s.kind {
-        MiurKind::Statali => line.push_str(&format!(
-            " ({} with MMG, {} without)",
-            total.with_mmg, total.without_mmg
-        )),
-        MiurKind::Paritarie => {
-            let unplaced: u64 = s.unplaced.iter().map(|u| u.staff).sum();
-            line.push_str(&format!(
-                "; {} staff placed on ASLs, {unplaced} not placed",
-                total.paritarie
-            ))
-        }
-        MiurKind::TrentoBolzano => line.push_str(&format!(
-            " ({} statale with MMG, {} statale without, {} paritaria)",
-            total.with_mmg, total.without_mmg, total.paritarie
-        )),
-    }
-    if let Some(list) = report.list {
-        line.push_str(&format!(
-            "; list: {} on MMGs' lists, {} removed from the previous one",
-            list.listed, list.removed
-        ));
-    }
-    line
 }
 
 pub(super) async fn stats(command: StatsCommand) -> anyhow::Result<()> {

@@ -161,6 +161,11 @@ impl Identity {
                 })
             }
             Peer::Card { cf } => self.card_holder(cf).await,
+            // Its certificate is for the MIUR uploads only.
+            Peer::Ministry { serial } => Err(Refused::Credentials {
+                kind: CallerKind::Ministry,
+                claimed_id: serial.clone(),
+            }),
             Peer::Unrecognised { subject } => Err(Refused::Credentials {
                 kind: CallerKind::OperatorCertificate,
                 claimed_id: subject.chars().take(128).collect(),

@@ -13,6 +13,9 @@ pub enum Peer {
     Region { code: RegionCode },
     /// A person, by a national-card style certificate (`serialNumber = TINIT-<CF>`).
     Card { cf: CodiceFiscale },
-    /// A valid certificate that names neither: refused as bad credentials.
+    /// The Ministry of Education's system, by the certificate of the gateway CA issued to it
+    /// (hex serial): it may upload MIUR files and nothing else.
+    Ministry { serial: String },
+    /// A valid certificate that names none of these: refused as bad credentials.
     Unrecognised { subject: String },
 }

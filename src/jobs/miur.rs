@@ -76,6 +76,45 @@ pub struct MiurImportReport {
     pub list: Option<ListReplaced>,
 }
 
+impl MiurImportReport {
+    /// One line: what was read, counted and listed (the CLI prints it, the access log keeps it).
+    pub fn summary(&self) -> String {
+        let s = &self.statistic;
+        let total = s.total();
+        let mut line = format!(
+            "{} {} rows, {} rejected",
+            s.kind, s.rows_read, s.rows_rejected
+        );
+        if let Some(validated) = s.validated_cfs {
+            line.push_str(&format!("; {validated} CFs validated"));
+        }
+        match s.kind {
+            MiurKind::Statali => line.push_str(&format!(
+                " ({} with MMG, {} without)",
+                total.with_mmg, total.without_mmg
+            )),
+            MiurKind::Paritarie => {
+                let unplaced: u64 = s.unplaced.iter().map(|u| u.staff).sum();
+                line.push_str(&format!(
+                    "; {} staff placed on ASLs, {unplaced} not placed",
+                    total.paritarie
+                ))
+            }
+            MiurKind::TrentoBolzano => line.push_str(&format!(
+                " ({} statale with MMG, {} statale without, {} paritaria)",
+                total.with_mmg, total.without_mmg, total.paritarie
+            )),
+        }
+        if let Some(list) = self.list {
+            line.push_str(&format!(
+                "; list: {} on MMGs' lists, {} removed from the previous one",
+                list.listed, list.removed
+            ));
+        }
+        line
+    }
+}
+
 /// Why an import was refused or failed. A refused file changed nothing.
 #[derive(Debug, thiserror::Error)]
 pub enum MiurImportError {

@@ -3,7 +3,9 @@
 //!
 //! Identity conventions read back by `server::peer_identity`:
 //! - region: issued by this CA, subject CN `SAR-<3-digit region code>`, OU `SAR`;
-//! - operator card: subject serialNumber `TINIT-<CF>` (as on TS-CNS / CNS cards).
+//! - operator card: subject serialNumber `TINIT-<CF>` (as on TS-CNS / CNS cards);
+//! - the Ministry of Education's system (its MIUR uploads): issued by this CA, subject CN
+//!   [`MINISTRY_CN`], OU `MIUR`.
 
 use rcgen::{
     BasicConstraints, CertificateParams, CertificateRevocationListParams, CrlDistributionPoint,
@@ -18,6 +20,8 @@ use crate::domain::{CodiceFiscale, RegionCode};
 pub const OID_SUBJECT_SERIAL_NUMBER: &[u64] = &[2, 5, 4, 5];
 /// CN prefix of region client certificates.
 pub const REGION_CN_PREFIX: &str = "SAR-";
+/// CN of the Ministry of Education's client certificate (its MIUR uploads only).
+pub const MINISTRY_CN: &str = "MIUR-SIDI";
 
 pub struct CertificateAuthority {
     issuer: Issuer<'static, KeyPair>,
@@ -37,6 +41,8 @@ pub enum Subject {
     Region {
         code: RegionCode,
     },
+    /// The Ministry of Education's system, which uploads the MIUR staff files.
+    Ministry,
     Operator {
         cf: CodiceFiscale,
         name: String,
@@ -50,6 +56,7 @@ impl Subject {
             Subject::Server { .. } => "server",
             Subject::Client { .. } => "client",
             Subject::Region { .. } => "region",
+            Subject::Ministry => "ministry",
             Subject::Operator { .. } => "operator",
         }
     }
@@ -214,6 +221,14 @@ impl CertificateAuthority {
                 params.distinguished_name = dn(&[
                     (DnType::CommonName, &format!("{REGION_CN_PREFIX}{code}")),
                     (DnType::OrganizationalUnitName, "SAR"),
+                    (DnType::OrganizationName, "tsgate"),
+                ]);
+                params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+            }
+            Subject::Ministry => {
+                params.distinguished_name = dn(&[
+                    (DnType::CommonName, MINISTRY_CN),
+                    (DnType::OrganizationalUnitName, "MIUR"),
                     (DnType::OrganizationName, "tsgate"),
                 ]);
                 params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];

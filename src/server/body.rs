@@ -7,10 +7,13 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum BodyError {
+    #[error("the body is larger than allowed")]
     TooLarge,
+    #[error("the body did not arrive in time")]
     TimedOut,
+    #[error("the body broke off")]
     Broken,
 }
 

@@ -7,12 +7,14 @@
 pub mod accept;
 pub mod asl_download;
 pub mod body;
+pub mod body_stream;
 pub mod budget;
 pub mod certificate_check;
 pub mod client_address;
 pub mod connection;
 pub mod crl_download;
 pub mod metrics_listener;
+pub mod miur_upload;
 pub mod peer_identity;
 pub mod proxy_protocol;
 pub mod router;
@@ -23,7 +25,7 @@ pub use peer_identity::PeerIdentityReader;
 
 use std::sync::Arc;
 
-use crate::config::ServerConfig;
+use crate::config::{MiurConfig, ServerConfig};
 use crate::soap::Gateway;
 use crate::web::WebApp;
 
@@ -39,4 +41,6 @@ pub struct Server {
     pub kit: bytes::Bytes,
     /// The web application under `/web/`.
     pub web: WebApp,
+    /// The Ministry's uploads (`POST /miur/<kind>`): their cap and deadline.
+    pub miur: MiurConfig,
 }

@@ -7,7 +7,7 @@ use x509_parser::prelude::{FromDer, X509Certificate, X509Name};
 
 use crate::domain::{CodiceFiscale, RegionCode};
 use crate::identity::Peer;
-use crate::pki::ca::REGION_CN_PREFIX;
+use crate::pki::ca::{MINISTRY_CN, REGION_CN_PREFIX};
 
 /// Interprets verified client certificates. `gateway_ca_subjects` are the DER subjects of our
 /// CA (and, during a rotation, of the CAs being rotated out), so that only certificates we
@@ -58,11 +58,17 @@ impl PeerIdentityReader {
             .iter()
             .any(|s| s.as_slice() == issuer)
         {
-            if let Some(code) = first_attribute(subject, &OID_X509_COMMON_NAME)
+            let common_name = first_attribute(subject, &OID_X509_COMMON_NAME);
+            if let Some(code) = common_name
                 .and_then(|cn| cn.strip_prefix(REGION_CN_PREFIX))
                 .and_then(|code| RegionCode::parse(code).ok())
             {
                 return Peer::Region { code };
+            }
+            if common_name == Some(MINISTRY_CN) {
+                return Peer::Ministry {
+                    serial: hex::encode(cert.raw_serial()),
+                };
             }
         }
         Peer::Unrecognised {
@@ -114,6 +120,20 @@ mod tests {
             10,
         )?;
         assert_eq!(reader.read(Some(&der(&card.cert_pem))), Peer::Card { cf });
+
+        // The Ministry's certificate, by this CA only.
+        let ministry = ca.issue(&Subject::Ministry, 10)?;
+        assert_eq!(
+            reader.read(Some(&der(&ministry.cert_pem))),
+            Peer::Ministry {
+                serial: ministry.serial_hex.clone()
+            }
+        );
+        let fake_ministry = other.issue(&Subject::Ministry, 10)?;
+        assert!(matches!(
+            reader.read(Some(&der(&fake_ministry.cert_pem))),
+            Peer::Unrecognised { .. }
+        ));
 
         // A region-looking certificate from another CA is not a region.
         let fake = other.issue(&Subject::Region { code }, 10)?;

@@ -1,5 +1,5 @@
 //! Routing: `/ws/<Service>` (SOAP, and `?wsdl`), `/xsd/<file>`, `/kit.zip`, `/asl/assistiti-per-mmg.csv`,
-//! `/pki/gateway-ca.crl`, `/health` (which says only that the gateway answers), and the web
+//! `/pki/gateway-ca.crl`, the Ministry's uploads `POST /miur/<kind>`, `/health` (which says only that the gateway answers), and the web
 //! application under `/web/` ([`crate::web`]). `/metrics` is on the admin listener.
 
 use std::convert::Infallible;
@@ -12,7 +12,7 @@ use http_body_util::Full;
 use hyper::body::Incoming;
 
 use super::body::{self, BodyError};
-use super::{asl_download, connection, crl_download, Server};
+use super::{asl_download, connection, crl_download, miur_upload, Server};
 use crate::identity::Peer;
 use crate::kit;
 use crate::soap::fault::Fault;
@@ -69,6 +69,9 @@ pub async fn route(
         (&Method::GET, KIT_PATH) => kit(&server.kit),
         (&Method::GET, crl_download::PATH) => crl_download::handle(server.crl.as_ref()).await,
         (&Method::POST, p) if p.starts_with("/ws/") => soap(&server, &peer, client, request).await,
+        (&Method::POST, p) if p.starts_with(miur_upload::PATH_PREFIX) => {
+            miur_upload::handle(&server, &peer, client, request).await
+        }
         (_, p) if p == "/web" || p.starts_with("/web/") => {
             web(&server, peer, client, request).await
         }

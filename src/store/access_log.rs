@@ -33,6 +33,9 @@ pub enum CallerKind {
     Cli,
     /// The gateway itself, for what its scheduler does (the retention purge, the daily report).
     Gateway,
+    /// The Ministry of Education's system, by its client certificate (the MIUR uploads); the
+    /// caller id is the certificate's serial.
+    Ministry,
 }
 
 impl CallerKind {
@@ -45,6 +48,7 @@ impl CallerKind {
             CallerKind::Administrator => "administrator",
             CallerKind::Cli => "cli",
             CallerKind::Gateway => "gateway",
+            CallerKind::Ministry => "ministry",
         }
     }
 
@@ -57,6 +61,7 @@ impl CallerKind {
             "administrator" => Some(CallerKind::Administrator),
             "cli" => Some(CallerKind::Cli),
             "gateway" => Some(CallerKind::Gateway),
+            "ministry" => Some(CallerKind::Ministry),
             _ => None,
         }
     }

@@ -15,14 +15,17 @@ use crate::domain::RegionCode;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CertificateKind {
     Region,
+    /// The Ministry of Education's system (its MIUR uploads).
+    Ministry,
     Server,
     Client,
     Operator,
 }
 
 impl CertificateKind {
-    pub const ALL: [CertificateKind; 4] = [
+    pub const ALL: [CertificateKind; 5] = [
         CertificateKind::Region,
+        CertificateKind::Ministry,
         CertificateKind::Server,
         CertificateKind::Client,
         CertificateKind::Operator,
@@ -31,6 +34,7 @@ impl CertificateKind {
     pub fn as_str(self) -> &'static str {
         match self {
             CertificateKind::Region => "region",
+            CertificateKind::Ministry => "ministry",
             CertificateKind::Server => "server",
             CertificateKind::Client => "client",
             CertificateKind::Operator => "operator",

@@ -25,6 +25,7 @@ mod kit;
 mod lifecycle;
 mod lockout;
 mod miur_cli;
+mod miur_upload;
 mod monitoring;
 mod otp;
 mod otp_clock;

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The MIUR figure of README "Performance": 1M state-school CFs against the 10M-assistiti
+# generated registry. tsgate (`miur import --kind statali`: validate, stage, count, record the
+# statistic, replace the list, delete the rest) against DuckDB computing the same counts from
+# the same CSV files (and, apart, from a DuckDB table holding the registry), run alternately
+# RUNS times on this machine; wall time and peak RSS by /usr/bin/time -v, medians by summary.py,
+# which also checks DuckDB's counts equal tsgate's statistic.
+#
+#   cargo build --release && pip install duckdb
+#   benches/miur/run.sh             # MIUR_BENCH_DIR (default /tmp/miur-bench), RUNS (default 3)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+bin=${TSGATE_BIN:-$here/../../target/release/tsgate}
+work=${MIUR_BENCH_DIR:-/tmp/miur-bench}
+runs=${RUNS:-3}
+mkdir -p "$work/db"
+reg=$work/reg10m
+staff=$work/staff-1m.csv
+timed() { local name=$1; shift; /usr/bin/time -v -o "$work/$name.time" "$@"; }
+
+[ -f "$reg/assistiti.csv" ] || timed generate "$bin" registry generate --assistiti 10000000 --out "$reg"
+[ -f "$staff" ] || python3 "$here/staff_file.py" "$reg/assistiti.csv" "$staff" 1000000
+[ -f "$work/db/tsgate.db" ] || timed registry-import "$bin" registry import --dir "$work/db" --from "$reg"
+[ -f "$work/registry.duckdb" ] || timed duckdb-load python3 "$here/duckdb_counts.py" load "$reg/assistiti.csv" "$work/registry.duckdb"
+
+for i in $(seq 1 "$runs"); do
+    timed "tsgate-$i" "$bin" miur import --dir "$work/db" --kind statali "$staff" > "$work/tsgate-$i.out" 2>&1
+    timed "duckdb-csv-$i" python3 "$here/duckdb_counts.py" csv "$reg/assistiti.csv" "$staff" > "$work/duckdb-csv-$i.out"
+    timed "duckdb-table-$i" python3 "$here/duckdb_counts.py" table "$work/registry.duckdb" "$staff" > "$work/duckdb-table-$i.out"
+done
+"$bin" stats miur --dir "$work/db" > "$work/tsgate-stats.csv"
+# Memory against file size: the generator's ~157,000-row staff file, same registry.
+for i in $(seq 1 "$runs"); do
+    timed "tsgate-small-$i" "$bin" miur import --dir "$work/db" --kind statali "$reg/personale-statali.csv" > /dev/null 2>&1
+done
+# Leave the 1M list in place, as the measured runs did.
+"$bin" miur import --dir "$work/db" --kind statali "$staff" > /dev/null 2>&1
+python3 "$here/summary.py" "$work" "$runs"
