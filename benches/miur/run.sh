@@ -8,18 +8,23 @@
 #
 #   cargo build --release && pip install duckdb
 #   benches/miur/run.sh             # MIUR_BENCH_DIR (default /tmp/miur-bench), RUNS (default 3)
+#
+# ASSISTITI (default 10000000) and STAFF (default 1000000) scale it down for a quick check of
+# the scripts (TSGATE_BIN names another binary).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 bin=${TSGATE_BIN:-$here/../../target/release/tsgate}
 work=${MIUR_BENCH_DIR:-/tmp/miur-bench}
 runs=${RUNS:-3}
+assistiti=${ASSISTITI:-10000000}
+staff_rows=${STAFF:-1000000}
 mkdir -p "$work/db"
-reg=$work/reg10m
-staff=$work/staff-1m.csv
+reg=$work/registry-$assistiti
+staff=$work/staff-$staff_rows.csv
 timed() { local name=$1; shift; /usr/bin/time -v -o "$work/$name.time" "$@"; }
 
-[ -f "$reg/assistiti.csv" ] || timed generate "$bin" registry generate --assistiti 10000000 --out "$reg"
-[ -f "$staff" ] || python3 "$here/staff_file.py" "$reg/assistiti.csv" "$staff" 1000000
+[ -f "$reg/assistiti.csv" ] || timed generate "$bin" registry generate --assistiti "$assistiti" --out "$reg"
+[ -f "$staff" ] || python3 "$here/staff_file.py" "$reg/assistiti.csv" "$staff" "$staff_rows"
 [ -f "$work/db/tsgate.db" ] || timed registry-import "$bin" registry import --dir "$work/db" --from "$reg"
 [ -f "$work/registry.duckdb" ] || timed duckdb-load python3 "$here/duckdb_counts.py" load "$reg/assistiti.csv" "$work/registry.duckdb"
 

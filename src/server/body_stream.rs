@@ -28,6 +28,14 @@ pub struct BodyReader {
     current: Bytes,
 }
 
+/// A reader that stops (the file refused at its header) stops the pump too: the chunks it will
+/// never take give their room back to no one, so the pump must not wait for it.
+impl Drop for BodyReader {
+    fn drop(&mut self) {
+        self.room.close();
+    }
+}
+
 impl std::io::Read for BodyReader {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         while self.current.is_empty() {
@@ -104,7 +112,8 @@ async fn pump(
         }
         let permit = match tokio::time::timeout_at(until, room.acquire()).await {
             Err(_) => return Err(BodyError::TimedOut),
-            Ok(Err(_)) => return Err(BodyError::Broken),
+            // Closed: the reader stopped, the rest is not wanted.
+            Ok(Err(_)) => return Ok(length),
             Ok(Ok(permit)) => permit,
         };
         permit.forget();

@@ -118,15 +118,25 @@ async fn import(
         })
     })
     .await;
-    let body = pump.await;
     let imported = imported.map_err(|_| Refusal {
         status: StatusCode::INTERNAL_SERVER_ERROR,
         reason: "the import stopped unexpectedly; nothing is known to be imported".into(),
-    })?;
-    match (imported, body) {
-        (Ok(report), _) => Ok(report),
-        (Err(MiurImportError::Read(_)), Ok(Err(cut_short))) => Err(body_refusal(cut_short, server)),
-        (Err(error), _) => Err(import_refusal(&error)),
+    });
+    match imported {
+        // The body could not be read to its end: the pump says why (it has ended, having told
+        // the reader).
+        Ok(Err(MiurImportError::Read(read))) => match pump.await {
+            Ok(Err(cut_short)) => Err(body_refusal(cut_short, server)),
+            _ => Err(import_refusal(&MiurImportError::Read(read))),
+        },
+        // Otherwise the answer does not wait for the rest of a body nobody reads.
+        other => {
+            pump.abort();
+            match other? {
+                Ok(report) => Ok(report),
+                Err(error) => Err(import_refusal(&error)),
+            }
+        }
     }
 }
 
