@@ -1600,6 +1600,12 @@ impl Store for Instrumented {
     fn web_sessions(&self) -> &dyn tsgate::store::WebSessions {
         self.inner.web_sessions()
     }
+    fn web_captchas(&self) -> &dyn tsgate::store::WebCaptchas {
+        self.inner.web_captchas()
+    }
+    fn web_pincode_checks(&self) -> &dyn tsgate::store::WebPincodeChecks {
+        self.inner.web_pincode_checks()
+    }
 }
 
 /// Appends pass through the holds and failures the test asks for.

@@ -9,7 +9,8 @@
 //! second halves of their pincodes ([`Pincodes`]), operators' TOTP second factors ([`Totp`]),
 //! failed credentials ([`CredentialFailures`]), the Commissioner's report ([`Commissioner`]),
 //! the retention of the data sets ([`DataRetention`]), the statistics of the MIUR staff
-//! lists ([`MiurStatistics`]) and the web application's sessions ([`WebSessions`]).
+//! lists ([`MiurStatistics`]), and the web application's sessions ([`WebSessions`]), captcha
+//! challenges ([`WebCaptchas`]) and pincode checks ([`WebPincodeChecks`]).
 //!
 //! Two backends that pass the same tests: SQLite (embedded default, a file under `./data`) and
 //! PostgreSQL (production). Each concern's SQL is plain constants in its file, written once
@@ -49,6 +50,8 @@ pub mod staging;
 pub mod substitutions;
 pub mod totp;
 pub mod transaction_writes;
+pub mod web_captchas;
+pub mod web_pincode_checks;
 pub mod web_sessions;
 
 use std::sync::Arc;
@@ -84,6 +87,8 @@ pub use staging::{StaffMatch, StagedApply, StagedAssistito, StagedImport, Stagin
 pub use substitutions::{Substitution, Substitutions};
 pub use totp::{StepReuse, Totp, TotpRecord};
 pub use transaction_writes::{PendingWrite, TransactionWrite};
+pub use web_captchas::{WebCaptchaRecord, WebCaptchas};
+pub use web_pincode_checks::WebPincodeChecks;
 pub use web_sessions::{WebSessionRecord, WebSessions};
 
 /// Everything the gateway keeps between requests. Used as `Arc<dyn Store>`.
@@ -152,6 +157,12 @@ pub trait Store: Send + Sync {
 
     /// The web application's server-side sessions.
     fn web_sessions(&self) -> &dyn WebSessions;
+
+    /// The web application's captcha challenges, answers sealed.
+    fn web_captchas(&self) -> &dyn WebCaptchas;
+
+    /// The web sessions that passed the OTP service's pincode page.
+    fn web_pincode_checks(&self) -> &dyn WebPincodeChecks;
 }
 
 /// Why a store operation failed. Messages never contain credentials from the URL.

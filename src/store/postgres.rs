@@ -18,7 +18,7 @@ use super::{
     AccessLog, AccessLogAnchor, Administrators, AslCounts, Certificates, ChainedEntry,
     Commissioner, CredentialFailures, DataRetention, Directory, Issuers, MiurLists, MiurStatistics,
     Passwords, Patients, PendingWrite, Pincodes, Serology, Staging, Store, StoreError,
-    Substitutions, Totp, WebSessions,
+    Substitutions, Totp, WebCaptchas, WebPincodeChecks, WebSessions,
 };
 
 const BACKEND: &str = "postgres";
@@ -152,6 +152,14 @@ impl Store for PostgresStore {
     }
 
     fn web_sessions(&self) -> &dyn WebSessions {
+        &self.pool
+    }
+
+    fn web_captchas(&self) -> &dyn WebCaptchas {
+        &self.pool
+    }
+
+    fn web_pincode_checks(&self) -> &dyn WebPincodeChecks {
         &self.pool
     }
 }

@@ -24,7 +24,7 @@ use super::{
     AccessLog, AccessLogAnchor, Administrators, AslCounts, Certificates, ChainedEntry,
     Commissioner, CredentialFailures, DataRetention, Directory, Issuers, MiurLists, MiurStatistics,
     Passwords, Patients, PendingWrite, Pincodes, Serology, Staging, Store, StoreError,
-    Substitutions, Totp, WebSessions,
+    Substitutions, Totp, WebCaptchas, WebPincodeChecks, WebSessions,
 };
 
 const BACKEND: &str = "sqlite";
@@ -190,6 +190,14 @@ impl Store for SqliteStore {
     }
 
     fn web_sessions(&self) -> &dyn WebSessions {
+        &self.pool
+    }
+
+    fn web_captchas(&self) -> &dyn WebCaptchas {
+        &self.pool
+    }
+
+    fn web_pincode_checks(&self) -> &dyn WebPincodeChecks {
         &self.pool
     }
 }
