@@ -77,6 +77,14 @@ impl SealingKey {
         SealingKey::load(path).map_err(|e| SealingKeyError::Setting(Box::new(e)))
     }
 
+    /// A fresh random key that lives as long as the process: for what needs sealing only
+    /// while it runs (the web captcha's answers) when `auth.secrets_key` is not set.
+    pub fn ephemeral() -> Result<SealingKey, SealingKeyError> {
+        let mut bytes = [0u8; KEY_BYTES];
+        aws_lc_rs::rand::fill(&mut bytes).map_err(|_| SealingKeyError::Random)?;
+        SealingKey::from_bytes(&bytes).ok_or(SealingKeyError::Random)
+    }
+
     /// A fresh random key, for unit tests of what seals.
     #[cfg(test)]
     pub(crate) fn for_tests() -> SealingKey {
