@@ -219,6 +219,10 @@ pub struct WebConfig {
     /// sentence names no number.
     #[serde(default)]
     pub helpdesk_phone: Option<String>,
+    /// After this many failed web logins from one address, or as one user id, within 15
+    /// minutes, the login asks for the captcha too; 0: always.
+    #[serde(default = "defaults::web_login_captcha_after_failures")]
+    pub login_captcha_after_failures: u32,
 }
 
 impl Default for WebConfig {
@@ -227,6 +231,7 @@ impl Default for WebConfig {
             idle_timeout_secs: defaults::web_idle_timeout_secs(),
             absolute_timeout_secs: defaults::web_absolute_timeout_secs(),
             helpdesk_phone: None,
+            login_captcha_after_failures: defaults::web_login_captcha_after_failures(),
         }
     }
 }
@@ -769,6 +774,9 @@ mod defaults {
     }
     pub fn max_failures() -> u32 {
         5
+    }
+    pub fn web_login_captcha_after_failures() -> u32 {
+        3
     }
     pub fn lockout_minutes() -> f64 {
         15.0

@@ -20,6 +20,7 @@ use crate::jobs::commissario::{daily, pec::PecSender};
 use crate::jobs::retention::{self, RetentionPolicy};
 use crate::kit;
 use crate::metrics::Metrics;
+use crate::pki::sealing::SealingKey;
 use crate::pki::{files, PincodeKey};
 use crate::saml::{trust, SamlTrust};
 use crate::server::crl_download::PublishedCrl;
@@ -157,10 +158,16 @@ impl Application {
         let kit = kit::archive::build(&gateway.publication)
             .map_err(|e| anyhow::anyhow!("the integrator's kit: {e}"))?;
         let gateway = Arc::new(gateway);
+        // The web captcha's answers are sealed with the secrets key, or without one with a key
+        // of this process (a challenge is then answered on the instance that issued it).
+        let captcha_key = match config.auth.secrets_key.as_deref() {
+            Some(path) => SealingKey::load(path).context("auth.secrets_key (web captcha)")?,
+            None => SealingKey::ephemeral().context("web captcha key")?,
+        };
         let server = Server {
             settings: config.server.clone(),
             peer_reader,
-            web: WebApp::new(gateway.clone(), &config.web, &config.auth),
+            web: WebApp::new(gateway.clone(), &config.web, &config.auth, captcha_key),
             gateway,
             crl: config
                 .gateway_crl()

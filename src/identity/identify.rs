@@ -368,6 +368,45 @@ impl Identity {
         Ok(caller)
     }
 
+    /// The web's pincode page (seed 000: the OTP service asks for the pincode of an operator
+    /// already signed in), typed in clear over TLS. The same rules as the pincode on SOAP: the
+    /// address's failure budget first; a locked account checked in full and refused like a
+    /// wrong pincode; a wrong one counted per account and address toward the lockout; a right
+    /// one forgets the account's failures.
+    pub async fn verify_pincode(
+        &self,
+        client: IpAddr,
+        user_id: &str,
+        pincode: &str,
+    ) -> Result<(), Refused> {
+        self.within_failure_budget(client)?;
+        let count = self.failure_count(user_id).await?;
+        let locked = count.locked_at(Utc::now());
+        let user = self
+            .store
+            .directory()
+            .find_user(user_id)
+            .await
+            .map_err(unreadable("users table"))?;
+        self.metrics.password_checks.inc();
+        let hash = user.as_ref().map(|u| u.pincode_hash.clone());
+        let verified = verify_password(hash, pincode.to_owned()).await;
+        match user {
+            Some(user) if verified && user.enabled && !locked => {
+                if count.failures > 0 {
+                    if let Err(error) = self.store.credential_failures().clear(user_id).await {
+                        tracing::warn!(%error, "a success could not reset the failure count");
+                    }
+                }
+                Ok(())
+            }
+            user => {
+                self.failed(client, user.is_some().then_some(user_id)).await;
+                Err(refused_password(user_id))
+            }
+        }
+    }
+
     /// The full check: the pincode decrypted, both argon2 verifications. `use_cache`: whether a
     /// verification remembered for the decrypted pincode may stand in (not for a locked account,
     /// whose every answer must cost what a wrong password costs).

@@ -12,6 +12,7 @@ use crate::config::Config;
 use crate::domain::TransactionIdKind;
 use crate::immuni::client::ClientError;
 use crate::metrics::Metrics;
+use crate::services::otp::InvioOtp;
 use crate::services::servizi::{OfferedOperation, OfferedService};
 use crate::services::sierologici::SendLocks;
 use crate::services::{Access, Context, Outcome, Service};
@@ -105,6 +106,9 @@ pub struct Catalogue {
     /// The locks `AnnullaTest` decides under, shared by SOAP and the web pages so that two
     /// cancels of one send, whichever way they come, wait for each other.
     send_locks: Arc<SendLocks>,
+    /// The `InvioOTP` use case SOAP calls, for the web page that sends OTPs too: one upstream
+    /// client, one limit of calls in flight.
+    invio_otp: Option<Arc<InvioOtp>>,
 }
 
 impl Catalogue {
@@ -118,6 +122,7 @@ impl Catalogue {
             services,
             offered,
             send_locks,
+            invio_otp: None,
         }
     }
 
@@ -131,15 +136,19 @@ impl Catalogue {
     pub fn from_config(config: &Config, metrics: &Metrics) -> Result<Catalogue, ClientError> {
         let mut services = Vec::with_capacity(Service::ALL.len());
         let send_locks = Arc::new(SendLocks::new());
+        let invio_otp = match &config.immuni {
+            Some(immuni) => Some(Arc::new(InvioOtp::new(
+                immuni,
+                metrics.immuni_uploads.clone(),
+            )?)),
+            None => None,
+        };
         for service in Service::ALL {
             match service {
                 Service::Servizi => services.push(adapters::servizi::service()),
                 Service::InvioOtp => {
-                    if let Some(immuni) = &config.immuni {
-                        services.push(adapters::otp::service(
-                            immuni,
-                            metrics.immuni_uploads.clone(),
-                        )?);
+                    if let Some(operation) = &invio_otp {
+                        services.push(adapters::otp::service(operation.clone()));
                     }
                 }
                 Service::Sierologici => {
@@ -151,7 +160,14 @@ impl Catalogue {
                 Service::Asl => services.push(adapters::asl::service(&config.extensions)),
             }
         }
-        Ok(Catalogue::with_send_locks(services, send_locks))
+        let mut catalogue = Catalogue::with_send_locks(services, send_locks);
+        catalogue.invio_otp = invio_otp;
+        Ok(catalogue)
+    }
+
+    /// The `InvioOTP` use case, when `[immuni]` configures it.
+    pub fn invio_otp(&self) -> Option<&Arc<InvioOtp>> {
+        self.invio_otp.as_ref()
     }
 
     pub fn service(&self, name: &str) -> Option<&ServiceSpec> {

@@ -12,7 +12,7 @@ use chrono_tz::Europe::Rome;
 use http::{HeaderMap, StatusCode};
 
 use super::page::{self, Chrome, Crumb, HOME, SERVIZI_ONLINE};
-use super::{Access, Operator, Pages};
+use super::{otp, Access, Operator, Pages};
 use crate::domain::Profile;
 use crate::store::{PasswordState, UserRecord};
 
@@ -53,9 +53,17 @@ struct ProfilePage {
     email: String,
 }
 
-/// The menu of the home: the services the operator's profiles open, then their profile page.
-fn menu(profiles: &[Profile]) -> Vec<MenuEntry> {
+/// The menu of the home, from the operator's profiles: "Caricamento App Immuni" for the OTP
+/// profile (where the gateway offers the service), the doctors' and the ASL entries; every
+/// operator has their profile page.
+fn menu(profiles: &[Profile], otp_offered: bool) -> Vec<MenuEntry> {
     let mut menu = Vec::new();
+    if otp_offered && profiles.contains(&Profile::InvioCodiceOtp) {
+        menu.push(MenuEntry {
+            label: otp::TITLE,
+            href: otp::PATH,
+        });
+    }
     if profiles.contains(&Profile::SierologiciMmg) {
         menu.push(MenuEntry {
             label: "Test sierologici (medici)",
@@ -130,6 +138,19 @@ pub async fn show(State(pages): State<Arc<Pages>>, headers: HeaderMap) -> Respon
             return page::unavailable();
         }
     };
+    let profiles = match pages
+        .gateway
+        .store
+        .directory()
+        .profiles_of(&user.user_id)
+        .await
+    {
+        Ok(profiles) => profiles,
+        Err(error) => {
+            tracing::error!(%error, "an operator's profiles could not be read");
+            return page::unavailable();
+        }
+    };
     let last_password_change = match state {
         Some(PasswordState {
             must_change: false,
@@ -168,7 +189,7 @@ pub async fn show(State(pages): State<Arc<Pages>>, headers: HeaderMap) -> Respon
         email: or_not_present(details.email.as_ref().map(ToString::to_string)),
         last_access: or_not_present(user.last_access.map(rome_time)),
         last_password_change,
-        menu: menu(&profiles),
+        menu: menu(&profiles, pages.gateway.catalogue.invio_otp().is_some()),
     };
     page::html(StatusCode::OK, &page)
 }

@@ -1,6 +1,8 @@
 //! "AUTENTICAZIONE" (seed 000): Codice Identificativo and Parola chiave, or the smart card the
 //! connection presented; and "Esci". Who may log in is [`crate::identity::Identity`]'s call,
-//! with the same address budget and account lockout as SOAP.
+//! with the same address budget and account lockout as SOAP. After a few failed logins from
+//! the address or as the user id ([`super::login_failures`]) the form asks for the captcha too,
+//! judged before the password.
 
 use std::sync::Arc;
 
@@ -11,7 +13,10 @@ use axum::{Extension, Form};
 use http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 
+use super::captcha::guard::Answered;
+use super::captcha::{CaptchaField, CaptchaForm};
 use super::page::{self, Chrome, Crumb, HOME};
+use super::session::Session;
 use super::{session, Pages, Visitor};
 use crate::identity::{Caller, Credentials, Peer, Refused};
 
@@ -27,6 +32,8 @@ struct LoginPage<'a> {
     helpdesk_phone: Option<&'a str>,
     /// The connection presented a smart card (TS-CNS/CNS) certificate.
     card: bool,
+    /// After failed logins: the captcha.
+    captcha: Option<CaptchaField>,
 }
 
 fn trail() -> Vec<Crumb> {
@@ -48,6 +55,18 @@ impl Pages {
         user_id: &str,
         message: Option<String>,
     ) -> Response {
+        self.login_page_with(status, csrf, visitor, user_id, message, None)
+    }
+
+    fn login_page_with(
+        &self,
+        status: StatusCode,
+        csrf: &str,
+        visitor: &Visitor,
+        user_id: &str,
+        message: Option<String>,
+        captcha: Option<CaptchaField>,
+    ) -> Response {
         let page = LoginPage {
             chrome: Chrome::public(trail()),
             csrf,
@@ -55,8 +74,41 @@ impl Pages {
             user_id,
             helpdesk_phone: self.helpdesk_phone.as_deref(),
             card: matches!(visitor.peer.as_ref(), Peer::Card { .. }),
+            captcha,
         };
         page::html(status, &page)
+    }
+
+    /// Whether a login from `visitor` as `user_id` (empty: not known yet) must answer the
+    /// captcha.
+    fn login_needs_captcha(&self, visitor: &Visitor, user_id: &str) -> bool {
+        self.login_failures.captcha_for_address(visitor.client)
+            || (!user_id.is_empty() && self.login_failures.captcha_for_user(user_id))
+    }
+
+    /// The login form of `session`, with a new captcha when one is due.
+    async fn login_form(
+        &self,
+        status: StatusCode,
+        session: &Session,
+        visitor: &Visitor,
+        user_id: &str,
+        message: Option<String>,
+    ) -> Response {
+        if !self.login_needs_captcha(visitor, user_id) {
+            return self.login_page(status, &session.csrf_token, visitor, user_id, message);
+        }
+        match self.challenge(session, CaptchaForm::Login).await {
+            Ok(field) => self.login_page_with(
+                status,
+                &session.csrf_token,
+                visitor,
+                user_id,
+                message,
+                Some(field),
+            ),
+            Err(response) => response,
+        }
     }
 }
 
@@ -73,18 +125,18 @@ pub async fn show(
     };
     match current {
         Some(session) if session.user_id.is_some() => page::redirect("/web/"),
-        Some(session) => pages.login_page(StatusCode::OK, &session.csrf_token, &visitor, "", None),
+        Some(session) => {
+            pages
+                .login_form(StatusCode::OK, &session, &visitor, "", None)
+                .await
+        }
         None => {
             let store = pages.gateway.store.as_ref();
             match session::create(store, pages.timeouts, None, false, pages.now()).await {
                 Ok(created) => page::with_cookie(
-                    pages.login_page(
-                        StatusCode::OK,
-                        &created.session.csrf_token,
-                        &visitor,
-                        "",
-                        None,
-                    ),
+                    pages
+                        .login_form(StatusCode::OK, &created.session, &visitor, "", None)
+                        .await,
                     &session::set_cookie(&created.cookie_id),
                 ),
                 Err(error) => {
@@ -106,6 +158,10 @@ pub struct LoginForm {
     user_id: String,
     #[serde(default)]
     password: String,
+    #[serde(default)]
+    captcha_id: String,
+    #[serde(default)]
+    captcha: String,
 }
 
 /// `POST /web/login`.
@@ -120,6 +176,30 @@ pub async fn submit(
         Err(response) => return response,
     };
     let user_id = form.user_id.trim();
+    if pages.login_needs_captcha(&visitor, user_id) {
+        let answered = pages
+            .answer_captcha(
+                &session,
+                CaptchaForm::Login,
+                &form.captcha_id,
+                &form.captcha,
+            )
+            .await;
+        match answered {
+            Ok(Answered::Passed) => {}
+            Ok(Answered::Retry { field, message }) => {
+                return pages.login_page_with(
+                    StatusCode::UNAUTHORIZED,
+                    &session.csrf_token,
+                    &visitor,
+                    user_id,
+                    Some(message.to_owned()),
+                    Some(field),
+                )
+            }
+            Err(response) => return response,
+        }
+    }
     let identified = pages
         .gateway
         .identity
@@ -157,17 +237,23 @@ pub async fn submit(
                     .into(),
             ),
         ),
-        Ok(_) | Err(Refused::Credentials { .. }) => pages.login_page(
-            StatusCode::UNAUTHORIZED,
-            &session.csrf_token,
-            &visitor,
-            user_id,
-            Some(
-                "Credenziali non valide: controllare il Codice Identificativo e la Parola \
-                 chiave. Dopo troppi tentativi errati l'utenza viene bloccata per un periodo."
-                    .into(),
-            ),
-        ),
+        Ok(_) | Err(Refused::Credentials { .. }) => {
+            pages.login_failures.failed(visitor.client, user_id);
+            pages
+                .login_form(
+                    StatusCode::UNAUTHORIZED,
+                    &session,
+                    &visitor,
+                    user_id,
+                    Some(
+                        "Credenziali non valide: controllare il Codice Identificativo e la \
+                         Parola chiave. Dopo troppi tentativi errati l'utenza viene bloccata per \
+                         un periodo."
+                            .into(),
+                    ),
+                )
+                .await
+        }
     }
 }
 

@@ -3,7 +3,8 @@
 //! who may log in is [`crate::identity`]'s call, a password change is [`crate::admin`]'s, a
 //! service is its use case's, exactly as for SOAP. Sessions live in the store
 //! ([`session`]); every form carries a CSRF token ([`csrf`]); every answer carries the security
-//! headers ([`headers`]).
+//! headers ([`headers`]); the OTP form, and the login after failed attempts
+//! ([`login_failures`]), ask for a [`captcha`] of our own.
 //!
 //! Routed with axum, on the gateway's own listener: the server reads the body (size cap and
 //! timeout) and hands the request here with who is connected ([`Visitor`]).
@@ -15,6 +16,7 @@ pub mod admin_operators;
 pub mod admin_refusal;
 pub mod advice;
 pub mod asl;
+pub mod captcha;
 pub mod csrf;
 pub mod form;
 pub mod headers;
@@ -25,6 +27,8 @@ pub mod medico_assistiti;
 pub mod medico_invio;
 pub mod medico_sostituti;
 pub mod medico_test;
+pub mod login_failures;
+pub mod otp;
 pub mod page;
 pub mod password;
 pub mod session;
@@ -50,6 +54,8 @@ use crate::identity::{identify::lockout_policy, Peer};
 use crate::pki::sealing::{SealingKey, SealingKeyError};
 use crate::soap::Gateway;
 use crate::store::LockoutPolicy;
+use captcha::Captcha;
+use login_failures::LoginFailures;
 use session::{Session, Timeouts};
 
 /// The largest form body the web accepts.
@@ -73,6 +79,10 @@ pub struct Pages {
     /// `auth.secrets_key`, which seals a new pincode's second half (the administration's new
     /// operators and pincodes); without it those pages say so.
     pub sealing_key: Result<SealingKey, SealingKeyError>,
+    /// Issues and judges the captcha's challenges.
+    pub captcha: Captcha,
+    /// Recent failed logins, after which the login asks for the captcha.
+    pub login_failures: LoginFailures,
 }
 
 /// The routed web application.
@@ -81,7 +91,14 @@ pub struct WebApp {
 }
 
 impl WebApp {
-    pub fn new(gateway: Arc<Gateway>, web: &WebConfig, auth: &AuthConfig) -> WebApp {
+    /// `captcha_key` seals the captcha's answers (`auth.secrets_key`, or a key of this
+    /// process).
+    pub fn new(
+        gateway: Arc<Gateway>,
+        web: &WebConfig,
+        auth: &AuthConfig,
+        captcha_key: SealingKey,
+    ) -> WebApp {
         let pages = Arc::new(Pages {
             gateway,
             timeouts: Timeouts {
@@ -92,6 +109,8 @@ impl WebApp {
             lockout: lockout_policy(auth),
             helpdesk_phone: web.helpdesk_phone.clone(),
             sealing_key: SealingKey::from_setting(auth.secrets_key.as_deref()),
+            captcha: Captcha::new(captcha_key),
+            login_failures: LoginFailures::new(web.login_captcha_after_failures),
         });
         let router = Router::new()
             .route("/web", get(home::show))
@@ -136,6 +155,11 @@ impl WebApp {
             .route(asl::PATH, get(asl::show))
             .route("/web/asl/numero-test", post(asl::submit))
             .route("/web/asl/assistiti-per-mmg.csv", get(asl::download))
+            .route("/web/immuni", get(otp::show))
+            .route("/web/immuni/pincode", post(otp::pincode::submit))
+            .route("/web/immuni/invio", post(otp::send::submit))
+            .route("/web/captcha/{id}/immagine.png", get(captcha::serve::image))
+            .route("/web/captcha/{id}/audio.wav", get(captcha::serve::audio))
             .route("/web/static/{file}", get(static_files::serve))
             .fallback(|| async { page::not_found() })
             .with_state(pages);

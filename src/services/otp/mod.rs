@@ -16,6 +16,8 @@ use super::Access;
 use crate::domain::Profile;
 
 pub const SERVICE: &str = "InvioOTP";
+/// Its one operation.
+pub const OPERATION: &str = "InvioOTP";
 /// The profile an operator must hold (docs/services/invio-otp.md): seed 000's «Sistema TS-Invio
 /// codice OTP».
 pub const PROFILE: &str = Profile::InvioCodiceOtp.as_str();

@@ -7,18 +7,16 @@ use async_trait::async_trait;
 
 use super::super::catalogue::{Call, Operation, OperationSpec, ServiceSpec};
 use super::super::Element;
-use crate::config::ImmuniConfig;
 use crate::domain::{OperatorCf, Otp, SymptomOnsetDate, TransactionIdKind};
-use crate::immuni::client::ClientError;
-use crate::metrics::UploadCounts;
 use crate::services::otp::{self, InvioOtp, InvioOtpRequest, SERVICE};
 use crate::services::{Context, Outcome};
 
 pub const REQUEST_NS: &str = "urn:tsgate:ws:otp:richiesta";
 pub const RESPONSE_NS: &str = "urn:tsgate:ws:otp:ricevuta";
 
-pub fn service(config: &ImmuniConfig, uploads: UploadCounts) -> Result<ServiceSpec, ClientError> {
-    Ok(ServiceSpec {
+/// The service, calling `operation` (shared with the web page that sends OTPs).
+pub fn service(operation: Arc<InvioOtp>) -> ServiceSpec {
+    ServiceSpec {
         name: SERVICE,
         description: "Invio del codice OTP dell'app Immuni e della data di inizio sintomi",
         wsdl: "InvioOTP.wsdl",
@@ -32,14 +30,14 @@ pub fn service(config: &ImmuniConfig, uploads: UploadCounts) -> Result<ServiceSp
                 otp::ACCESS,
             )
             .naming_end_user("cfOperatore"),
-            operation: InvioOtp::new(config, uploads)?,
+            operation,
         })],
-    })
+    }
 }
 
 struct InvioOtpOverSoap {
     spec: OperationSpec,
-    operation: InvioOtp,
+    operation: Arc<InvioOtp>,
 }
 
 #[async_trait]

@@ -101,6 +101,6 @@ fn too_many_wrong() -> Response {
         "Troppi codici di sicurezza errati",
         "Il codice di sicurezza è stato inserito in modo errato troppe volte: per sicurezza la \
          sessione è stata chiusa. Accedere di nuovo per continuare.",
-        "/web/login",
+        ("/web/login", "Torna alla pagina di accesso"),
     )
 }

@@ -78,11 +78,17 @@ impl Browser {
 
 /// The CSRF token of the first form on `page`.
 pub fn csrf_of(page: &Reply) -> String {
-    let marker = "name=\"csrf\" value=\"";
+    hidden_field(page, "csrf")
+}
+
+/// The value of the first field `name` on `page` (a hidden one: the CSRF token, the captcha's
+/// challenge id).
+pub fn hidden_field(page: &Reply, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
     let start = page
         .body
-        .find(marker)
-        .unwrap_or_else(|| panic!("no CSRF field in {}", page.body))
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {name} field in {}", page.body))
         + marker.len();
     let end = page.body[start..].find('"').expect("closing quote") + start;
     page.body[start..end].to_owned()

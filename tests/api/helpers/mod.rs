@@ -436,6 +436,31 @@ impl TestApp {
         )
     }
 
+    /// The answer to the captcha on `page`, which `browser` was shown: read from the store and
+    /// opened with the test gateway's `auth.secrets_key`, as anyone holding that key could —
+    /// there is no other way to it.
+    pub async fn captcha_answer(&self, browser: &browser::Browser, page: &Reply) -> String {
+        let id = browser::hidden_field(page, "captcha_id");
+        let cookie = browser.cookie.as_deref().expect("a session cookie");
+        let cookie_id = cookie.split_once('=').map_or("", |(_, id)| id);
+        let session_hash = tsgate::web::session::hash_id(cookie_id);
+        let record = self
+            .store()
+            .web_captchas()
+            .find(&session_hash, &id)
+            .await
+            .expect("store")
+            .unwrap_or_else(|| panic!("no challenge {id} for this session"));
+        let key =
+            tsgate::pki::sealing::SealingKey::from_setting(self.config.auth.secrets_key.as_deref())
+                .expect("the test gateway's secrets key");
+        key.open(
+            &record.sealed_answer,
+            &tsgate::web::captcha::challenge::purpose(&record),
+        )
+        .expect("opens")
+    }
+
     /// `plain` encrypted with the gateway's published pincode certificate.
     pub fn encrypted_pincode(&self, plain: &str) -> String {
         encrypt_pincode(&self.certs(), plain)
