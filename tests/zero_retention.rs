@@ -1,6 +1,7 @@
 //! Zero retention (seed 004 §2.5, docs/design.md "Privacy"): OTP and symptom date are never written
-//! anywhere. Unique OTPs and dates go through every access mode and every outcome — success,
-//! each local refusal, a schema Fault, each upstream failure — with logs captured at TRACE in
+//! anywhere. Unique OTPs and dates go through every access mode — SOAP and the web
+//! application's OTP form — and every outcome — success, each local refusal, a schema Fault,
+//! each upstream failure — with logs captured at TRACE in
 //! the production (JSON) format; then the database files, everything else under the data
 //! directory, the captured logs, `/metrics` and the replies are searched for them.
 //!
@@ -19,7 +20,8 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use chrono::{NaiveDate, TimeDelta};
-use helpers::{spawn_app_with, As, TestApp, TestResult, OPERATOR};
+use helpers::browser::{csrf_of, hidden_field, Browser};
+use helpers::{spawn_app_with, As, TestApp, TestResult, OPERATOR, PINCODE};
 use immuni_upstream::{Behaviour, Upstream};
 use tsgate::config::{ImmuniConfig, LogConfig, LogFormat};
 use tsgate::domain::Otp;
@@ -73,6 +75,77 @@ async fn send(app: &TestApp, probe: Probe<'_>, secrets: &mut Secrets) -> helpers
         );
     }
     reply
+}
+
+/// OPERATOR signed in on the web application, past the pincode page.
+async fn web_operator(app: &TestApp) -> Browser {
+    let mut browser = app.browser(As::Anonymous);
+    let page = browser.get("/web/login").await;
+    let csrf = csrf_of(&page);
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("user_id", OPERATOR.id),
+        ("password", helpers::seed::PASSWORD),
+    ];
+    assert_eq!(browser.post("/web/login", &fields).await.status, 303);
+    let page = browser.get("/web/immuni").await;
+    let csrf = csrf_of(&page);
+    let pincode = [("csrf", csrf.as_str()), ("pincode", PINCODE)];
+    assert_eq!(
+        browser.post("/web/immuni/pincode", &pincode).await.status,
+        303
+    );
+    browser
+}
+
+/// `otp` and `date` sent through the web form; every answer of the exchange (the form, the
+/// outcome page, and the pages that follow) is searched for every secret so far, headers too
+/// (a cookie, a redirect's URL). Whether the outcome page says the operation succeeded.
+async fn web_send(
+    app: &TestApp,
+    browser: &mut Browser,
+    otp: &str,
+    date: &str,
+    secrets: &mut Secrets,
+) -> bool {
+    secrets.0.push(otp.to_owned());
+    secrets.0.push(otp.replace('-', "").to_uppercase());
+    secrets.0.push(date.to_owned());
+    let page = browser.get("/web/immuni").await;
+    let answer = app.captcha_answer(browser, &page).await;
+    let (csrf, id) = (csrf_of(&page), hidden_field(&page, "captcha_id"));
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("captcha_id", id.as_str()),
+        ("captcha", answer.as_str()),
+        ("codice_otp", otp),
+        ("data_inizio_sintomi", date),
+    ];
+    let outcome = browser.post("/web/immuni/invio", &fields).await;
+    assert!(
+        outcome.body.contains("Esito Transazione"),
+        "{}",
+        outcome.body
+    );
+    let after = [browser.get("/web/immuni").await, browser.get("/web/").await];
+    for reply in std::iter::once(&outcome).chain(&after) {
+        let headers: String = reply
+            .headers
+            .iter()
+            .map(|(name, value)| format!("{name}: {value}\n"))
+            .collect();
+        for secret in &secrets.0 {
+            for (what, text) in [("body", &reply.body), ("headers", &headers)] {
+                assert!(
+                    !text.contains(secret.as_str()),
+                    "a web page's {what} holds {secret}: {text}"
+                );
+            }
+        }
+    }
+    outcome
+        .body
+        .contains("Operazione effettuata correttamente.")
 }
 
 fn fresh_otp() -> String {
@@ -252,6 +325,32 @@ async fn no_otp_and_no_symptom_date_reach_a_disk_a_log_or_the_metrics() -> TestR
         }
     }
 
+    // The web application's OTP form: success, the same OTP again, a typo, a date out of the
+    // window, the backend down.
+    upstream.set(Behaviour::Contract);
+    let mut browser = web_operator(&app).await;
+    let otp = fresh_otp();
+    for expected in [true, false] {
+        let date = dates.valid();
+        assert_eq!(
+            web_send(&app, &mut browser, &otp, &date, &mut secrets).await,
+            expected
+        );
+    }
+    let valid = fresh_otp();
+    let typo = format!(
+        "{}{}",
+        &valid[..9],
+        if valid.ends_with('A') { 'E' } else { 'A' }
+    );
+    let date = dates.valid();
+    assert!(!web_send(&app, &mut browser, &typo, &date, &mut secrets).await);
+    let future = dates.unseen(app.today() + TimeDelta::days(3), 1, "%Y-%m-%d");
+    assert!(!web_send(&app, &mut browser, &fresh_otp(), &future, &mut secrets).await);
+    upstream.set(Behaviour::Status(500));
+    let date = dates.valid();
+    assert!(!web_send(&app, &mut browser, &fresh_otp(), &date, &mut secrets).await);
+
     let metrics = app.admin_get("/metrics").await?.body;
     let log_text = String::from_utf8_lossy(&logs.0.lock().map_err(|_| "poisoned")?).into_owned();
     assert!(
@@ -290,7 +389,7 @@ async fn no_otp_and_no_symptom_date_reach_a_disk_a_log_or_the_metrics() -> TestR
             .iter()
             .filter(|e| e.entry.service == "InvioOTP")
             .count()
-            >= 3 * 12
+            >= 3 * 12 + 5
     );
     Ok(())
 }

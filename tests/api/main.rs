@@ -48,3 +48,4 @@ mod web;
 mod web_admin;
 mod web_asl;
 mod web_medico;
+mod web_otp;
