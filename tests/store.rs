@@ -4439,4 +4439,87 @@ async fn an_administrators_web_sessions_end_with_a_password_reset(db: Arc<TestDb
             .map(|a| a.password_hash),
         Some("$argon2id$new".to_owned())
     );
+
+on_both_backends!(web_captchas_one_live_per_form_used_once_and_gone_with_the_session);
+
+fn captcha(
+    id: &str,
+    session: &str,
+    form: &str,
+    failures: u32,
+    expires: DateTime<Utc>,
+) -> tsgate::store::WebCaptchaRecord {
+    tsgate::store::WebCaptchaRecord {
+        id: id.into(),
+        session_hash: session.into(),
+        form: form.into(),
+        sealed_answer: format!("v1.sealed-{id}"),
+        failures,
+        expires,
+    }
+}
+
+async fn web_captchas_one_live_per_form_used_once_and_gone_with_the_session(db: Arc<TestDb>) {
+    let store = &*db.store;
+    let now = base_time();
+    for id in ["s1", "s2"] {
+        store
+            .web_sessions()
+            .create(&web_session(id, None, now))
+            .await
+            .expect("session");
+    }
+    let captchas = store.web_captchas();
+    let later = now + chrono::Duration::minutes(5);
+    let first = captcha("c1", "s1", "login", 0, later);
+    captchas.replace(&first).await.expect("replace");
+    assert_eq!(
+        captchas.find("s1", "c1").await.expect("find"),
+        Some(first.clone())
+    );
+    assert_eq!(
+        captchas.find("s2", "c1").await.expect("find"),
+        None,
+        "another session's"
+    );
+    // A new challenge for the same form replaces the old one; another form's stays.
+    let second = captcha("c2", "s1", "login", 2, later);
+    captchas.replace(&second).await.expect("replace");
+    let otp = captcha("c3", "s1", "otp", 0, now + chrono::Duration::minutes(1));
+    captchas.replace(&otp).await.expect("replace");
+    assert_eq!(captchas.find("s1", "c1").await.expect("find"), None);
+    assert_eq!(
+        captchas.find_for_form("s1", "login").await.expect("find"),
+        Some(second.clone())
+    );
+    // Used once: the first take wins, the second finds nothing.
+    assert!(
+        !captchas.take("s2", "c2").await.expect("take"),
+        "not its session's"
+    );
+    assert!(captchas.take("s1", "c2").await.expect("take"));
+    assert!(!captchas.take("s1", "c2").await.expect("take"));
+    // Expired ones are purged.
+    assert_eq!(
+        captchas
+            .purge(now + chrono::Duration::minutes(2))
+            .await
+            .expect("purge"),
+        1
+    );
+    assert_eq!(captchas.find("s1", "c3").await.expect("find"), None);
+    // A session's challenges and pincode check go with it.
+    captchas
+        .replace(&captcha("c4", "s2", "otp", 1, later))
+        .await
+        .expect("replace");
+    let checks = store.web_pincode_checks();
+    assert!(!checks.passed("s2").await.expect("passed"));
+    checks.record("s2", now).await.expect("record");
+    checks.record("s2", later).await.expect("again");
+    assert!(checks.passed("s2").await.expect("passed"));
+    assert!(!checks.passed("s1").await.expect("passed"));
+    assert!(store.web_sessions().delete("s2").await.expect("delete"));
+    assert_eq!(captchas.find("s2", "c4").await.expect("find"), None);
+    assert!(!checks.passed("s2").await.expect("passed"));
 }
