@@ -24,3 +24,6 @@ mod web_admin;
 
 #[path = "browser/medico.rs"]
 mod medico;
+
+#[path = "browser/otp.rs"]
+mod otp;

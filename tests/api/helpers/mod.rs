@@ -443,11 +443,16 @@ impl TestApp {
         let id = browser::hidden_field(page, "captcha_id");
         let cookie = browser.cookie.as_deref().expect("a session cookie");
         let cookie_id = cookie.split_once('=').map_or("", |(_, id)| id);
+        self.captcha_answer_for(cookie_id, &id).await
+    }
+
+    /// The answer to challenge `id` of the session whose cookie holds `cookie_id`.
+    pub async fn captcha_answer_for(&self, cookie_id: &str, id: &str) -> String {
         let session_hash = tsgate::web::session::hash_id(cookie_id);
         let record = self
             .store()
             .web_captchas()
-            .find(&session_hash, &id)
+            .find(&session_hash, id)
             .await
             .expect("store")
             .unwrap_or_else(|| panic!("no challenge {id} for this session"));
