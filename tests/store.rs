@@ -4439,6 +4439,7 @@ async fn an_administrators_web_sessions_end_with_a_password_reset(db: Arc<TestDb
             .map(|a| a.password_hash),
         Some("$argon2id$new".to_owned())
     );
+}
 
 on_both_backends!(web_captchas_one_live_per_form_used_once_and_gone_with_the_session);
 
