@@ -146,7 +146,7 @@ impl Pages {
         };
         let mut outcome = if !otp::ACCESS.allows(&caller, SERVICE) {
             otp::ACCESS.refusal(SERVICE, OPERATION)
-        } else if let Err(wait) = gateway.throttle.check(&caller.throttle_key()) {
+        } else if let Err(throttled) = gateway.throttle.check(&caller.throttle_key()).await {
             let entry = draft.entry(
                 Requester::Identified(&caller),
                 now_millis(),
@@ -162,7 +162,7 @@ impl Pages {
                 &format!(
                     "Sono state inviate troppe richieste in poco tempo: il codice OTP non è \
                      stato inviato. Riprovare tra {} secondi.",
-                    wait.as_secs().max(1)
+                    throttled.wait.as_secs().max(1)
                 ),
                 (PATH, "Torna al servizio"),
             );
