@@ -17,6 +17,10 @@ mod harness;
 #[path = "browser/webdriver.rs"]
 mod webdriver;
 
+#[path = "browser/first_login.rs"]
+mod first_login;
+#[path = "browser/profile.rs"]
+mod profile;
 #[path = "browser/session.rs"]
 mod session;
 #[path = "browser/web_admin.rs"]

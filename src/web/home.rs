@@ -1,6 +1,6 @@
 //! "SERVIZI ONLINE" (the home: who is logged in, their last access and password change, the
-//! menu their profiles open) and "Profilo Utente" (personal and work data, read-only), as in
-//! seed 000.
+//! menu their profiles open) and "Profilo Utente" (personal and work data, with the links to
+//! Modifica Dati, Cambio Password and Stampa pincode), as in seed 000.
 
 use std::sync::Arc;
 

@@ -31,6 +31,8 @@ pub mod login_failures;
 pub mod otp;
 pub mod page;
 pub mod password;
+pub mod pincode;
+pub mod profile_edit;
 pub mod session;
 pub mod static_files;
 pub mod transaction;
@@ -160,6 +162,11 @@ impl WebApp {
             .route("/web/immuni/invio", post(otp::send::submit))
             .route("/web/captcha/{id}/immagine.png", get(captcha::serve::image))
             .route("/web/captcha/{id}/audio.wav", get(captcha::serve::audio))
+            .route(
+                "/web/profilo/modifica",
+                get(profile_edit::show).post(profile_edit::submit),
+            )
+            .route("/web/pincode", get(pincode::show).post(pincode::submit))
             .route("/web/static/{file}", get(static_files::serve))
             .fallback(|| async { page::not_found() })
             .with_state(pages);
@@ -267,6 +274,21 @@ impl Pages {
         must_change_password: bool,
         to: &'static str,
     ) -> Response {
+        match self.rotated(old, user_id, must_change_password).await {
+            Ok(created) => {
+                page::with_cookie(page::redirect(to), &session::set_cookie(&created.cookie_id))
+            }
+            Err(response) => response,
+        }
+    }
+
+    /// Replaces `old` with a new session of `user_id`, for an answer that sets its cookie.
+    async fn rotated(
+        &self,
+        old: &Session,
+        user_id: &str,
+        must_change_password: bool,
+    ) -> Result<session::Created, Response> {
         let store = self.gateway.store.as_ref();
         let rotated = async {
             store.web_sessions().delete(&old.id_hash).await?;
@@ -280,14 +302,9 @@ impl Pages {
             .await
         }
         .await;
-        match rotated {
-            Ok(created) => {
-                page::with_cookie(page::redirect(to), &session::set_cookie(&created.cookie_id))
-            }
-            Err(error) => {
-                tracing::error!(%error, "a web session could not be rotated");
-                page::unavailable()
-            }
-        }
+        rotated.map_err(|error| {
+            tracing::error!(%error, "a web session could not be rotated");
+            page::unavailable()
+        })
     }
 }

@@ -1,8 +1,8 @@
 //! "Cambio Password": the operator replaces their password under the same rules as `tsgate
 //! users passwd` ([`crate::admin::passwords::change_own`]: the current one checked and counted
 //! as a failed credential when wrong, the policy, the history). Forced after a login with an
-//! initial or expired password. A change ends every other session of the operator and rotates
-//! this one.
+//! initial or expired password, after which the page shows the second half of the pincode
+//! ([`super::pincode`]). A change ends every other session of the operator and rotates this one.
 
 use std::sync::Arc;
 
@@ -14,7 +14,7 @@ use http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 
 use super::page::{self, Chrome, Crumb, HOME, SERVIZI_ONLINE};
-use super::{Access, Pages};
+use super::{session, Access, Pages};
 use crate::admin::passwords::{change_own, PasswordChangeError};
 use crate::identity::operator_login::{sign_in, LoginError};
 use crate::identity::password_policy::PasswordRuleError;
@@ -157,7 +157,19 @@ pub async fn submit(
                 tracing::error!(%error, "the other web sessions of a user could not be ended");
                 return page::unavailable();
             }
-            pages.rotate(&session, &user_id, false, "/web/").await
+            if !session.must_change_password {
+                return pages.rotate(&session, &user_id, false, "/web/").await;
+            }
+            // The first login (or an expired password): then the pincode's second half.
+            match pages.rotated(&session, &user_id, false).await {
+                Ok(created) => page::with_cookie(
+                    pages
+                        .show_second_half(&created.session.csrf_token, &signed_in, true)
+                        .await,
+                    &session::set_cookie(&created.cookie_id),
+                ),
+                Err(response) => response,
+            }
         }
         Err(PasswordChangeError::Credentials) => refuse(
             "Parola chiave attuale non valida (dopo troppi tentativi errati l'utenza viene \
