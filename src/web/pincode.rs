@@ -95,6 +95,8 @@ impl Pages {
                 },
             ),
             Err(SecondHalfError::PasswordMustChange(_)) => page::redirect("/web/cambio-password"),
+            // Registered before pincodes came in halves: after the change, simply the home.
+            Err(SecondHalfError::NoneOnRecord(_)) if first_login => page::redirect("/web/"),
             Err(SecondHalfError::NoneOnRecord(_)) => refuse(
                 StatusCode::NOT_FOUND,
                 "Non risulta un pincode in due parti per questa utenza: chiedere un nuovo \
