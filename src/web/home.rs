@@ -138,19 +138,6 @@ pub async fn show(State(pages): State<Arc<Pages>>, headers: HeaderMap) -> Respon
             return page::unavailable();
         }
     };
-    let profiles = match pages
-        .gateway
-        .store
-        .directory()
-        .profiles_of(&user.user_id)
-        .await
-    {
-        Ok(profiles) => profiles,
-        Err(error) => {
-            tracing::error!(%error, "an operator's profiles could not be read");
-            return page::unavailable();
-        }
-    };
     let last_password_change = match state {
         Some(PasswordState {
             must_change: false,
