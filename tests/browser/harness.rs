@@ -201,31 +201,41 @@ impl Chrome {
     }
 
     /// Clicks `target`, then waits until the page it was on is gone and the next one loaded:
-    /// chromedriver's own wait after a click that submits a form can return too early.
+    /// chromedriver's own wait after a click that submits a form can return too early. The old
+    /// page is marked with a property on its `window`, which the next document does not have;
+    /// while the browser is between documents a script can fail (chromedriver reports a node
+    /// "not belonging to the document" or a destroyed context), so such errors mean "not yet".
     async fn click_and_wait(&self, target: &Element) -> Result<(), BoxError> {
-        let old_page = self.find("html").await?;
+        self.driver
+            .execute("window.__tsgateOldPage = true;", json!([]))
+            .await?;
         self.driver.click(target).await?;
+        let mut last_error = None;
         let waited = tokio::time::timeout(PAGE_LOAD, async {
-            loop {
-                match self.driver.property(&old_page, "nodeName").await {
-                    Err(error) if error.to_string().contains("stale element") => break,
-                    Err(error) => return Err(error),
-                    Ok(_) => tokio::time::sleep(Duration::from_millis(50)).await,
-                }
-            }
             loop {
                 let state = self
                     .driver
-                    .execute("return document.readyState;", json!([]))
-                    .await?;
-                if state == "complete" {
-                    return Ok(());
+                    .execute(
+                        "return window.__tsgateOldPage === undefined && document.readyState === 'complete';",
+                        json!([]),
+                    )
+                    .await;
+                match state {
+                    Ok(loaded) if loaded == true => return,
+                    Ok(_) => {}
+                    Err(error) => last_error = Some(error.to_string()),
                 }
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
         })
         .await;
-        waited.map_err(|_| format!("no new page within {PAGE_LOAD:?} of the click"))?
+        waited.map_err(|_| {
+            format!(
+                "no new page within {PAGE_LOAD:?} of the click (last error: {})",
+                last_error.as_deref().unwrap_or("none")
+            )
+            .into()
+        })
     }
 
     /// The rendered text of the first element `css` selects (`main`, `.messaggi`).
