@@ -1572,6 +1572,9 @@ impl Store for Instrumented {
     fn passwords(&self) -> &dyn tsgate::store::Passwords {
         self.inner.passwords()
     }
+    fn sign_in_states(&self) -> &dyn tsgate::store::SignInStates {
+        self.inner.sign_in_states()
+    }
     fn pincodes(&self) -> &dyn tsgate::store::Pincodes {
         self.inner.pincodes()
     }

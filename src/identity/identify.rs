@@ -31,7 +31,8 @@ use crate::domain::{CodiceFiscale, Profile};
 use crate::metrics::Metrics;
 use crate::pki::PincodeKey;
 use crate::store::{
-    CallerKind, FailureCount, LockoutPolicy, StepReuse, Store, StoreError, UserRecord,
+    CallerKind, FailureCount, LockoutPolicy, PasswordState, SignInState, StepReuse, Store,
+    StoreError, UserRecord,
 };
 
 /// How long a verified password and pincode are remembered, and how many at most.
@@ -256,8 +257,8 @@ impl Identity {
         if remembered.is_none() {
             self.within_failure_budget(client)?;
         }
-        let count = self.failure_count(user_id).await?;
-        let locked = count.locked_at(Utc::now());
+        let state = self.sign_in_state(user_id).await?;
+        let locked = state.failures.locked_at(Utc::now());
         let checked = match remembered {
             Some(user) if !locked => Checked::Verified(Box::new(user)),
             remembered => {
@@ -287,36 +288,35 @@ impl Identity {
         if enrollment == Enrollment::Active && self.second_factor.on_soap() {
             self.code_on_soap(client, &user.user_id, sent_code).await?;
         }
-        self.password_verified(user, count, enrollment).await
+        self.password_verified(user, state, enrollment).await
     }
 
     /// What follows a verified password (and the code, where one was due): the account's
     /// failures forgotten, a password that must change refused, a second factor to enroll
-    /// refused, the operator with their profiles.
+    /// refused, the operator with their profiles. `state` was read for this call.
     async fn password_verified(
         &self,
         user: UserRecord,
-        count: FailureCount,
+        state: SignInState,
         enrollment: Enrollment,
     ) -> Result<Caller, Refused> {
-        if count.failures > 0 {
+        if state.failures.failures > 0 {
             if let Err(error) = self.store.credential_failures().clear(&user.user_id).await {
                 tracing::warn!(%error, "a success could not reset the failure count");
             }
         }
-        self.password_in_force(&user.user_id).await?;
+        self.password_in_force(&user.user_id, state.password)?;
         if self.second_factor.must_enroll(enrollment) {
             return Err(Refused::SecondFactorToEnroll {
                 kind: CallerKind::OperatorPassword,
                 user_id: user.user_id,
             });
         }
-        let profiles = self.profiles_of(&user.user_id).await?;
         Ok(Caller::Operator {
             cf: user.cf,
             user_id: Some(user.user_id),
             method: OperatorAuth::Password,
-            profiles,
+            profiles: state.profiles,
         })
     }
 
@@ -332,8 +332,8 @@ impl Identity {
         password: &str,
     ) -> Result<Caller, Refused> {
         self.within_failure_budget(client)?;
-        let count = self.failure_count(user_id).await?;
-        let locked = count.locked_at(Utc::now());
+        let state = self.sign_in_state(user_id).await?;
+        let locked = state.failures.locked_at(Utc::now());
         let user = if user_id.is_empty() {
             None
         } else {
@@ -363,7 +363,7 @@ impl Identity {
             // the web until it does, so the second factor is never bypassed there.
             return Err(refused_password(user_id));
         }
-        let caller = self.password_verified(user, count, enrollment).await?;
+        let caller = self.password_verified(user, state, enrollment).await?;
         self.record_access(user_id).await;
         Ok(caller)
     }
@@ -480,15 +480,13 @@ impl Identity {
         }
     }
 
-    /// Refuses a verified password that must be changed first. Read on every call, not cached:
-    /// a reset or an expiry is in force at once.
-    async fn password_in_force(&self, user_id: &str) -> Result<(), Refused> {
-        let state = self
-            .store
-            .passwords()
-            .state(user_id)
-            .await
-            .map_err(unreadable("password state"))?;
+    /// Refuses a verified password that must be changed first. `state` is read on every call,
+    /// not cached: a reset or an expiry is in force at once.
+    fn password_in_force(
+        &self,
+        user_id: &str,
+        state: Option<PasswordState>,
+    ) -> Result<(), Refused> {
         match state {
             Some(state) if self.password_policy.must_change(&state, Utc::now()) => {
                 Err(Refused::PasswordMustChange {
@@ -508,6 +506,22 @@ impl Identity {
         })
     }
 
+    /// The account's failures, password state and profiles, in one read: every call needs
+    /// them fresh (a lock, a reset, a revoked profile are in force at the next call), and one
+    /// round trip to the store costs less than three.
+    async fn sign_in_state(&self, user_id: &str) -> Result<SignInState, Refused> {
+        if user_id.is_empty() {
+            return Ok(SignInState::default());
+        }
+        self.store
+            .sign_in_states()
+            .sign_in_state(user_id)
+            .await
+            .map_err(unreadable("sign-in state"))
+    }
+
+    /// The account's failures alone, for the web's pincode page (it needs no password state
+    /// and no profiles).
     async fn failure_count(&self, user_id: &str) -> Result<FailureCount, Refused> {
         if user_id.is_empty() {
             return Ok(FailureCount::default());

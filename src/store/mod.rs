@@ -45,6 +45,7 @@ pub mod postgres;
 pub mod process_lock;
 pub mod retention;
 pub mod serology;
+pub mod sign_in_state;
 pub mod sqlite;
 pub mod staging;
 pub mod substitutions;
@@ -83,6 +84,7 @@ pub use patients::{
 pub use pincodes::Pincodes;
 pub use process_lock::StoreLock;
 pub use serology::{NewSerologyTest, SendState, SentTest, SentTestQuery, Serology, SerologyCancel};
+pub use sign_in_state::{SignInState, SignInStates};
 pub use staging::{StaffMatch, StagedApply, StagedAssistito, StagedImport, Staging};
 pub use substitutions::{Substitution, Substitutions};
 pub use totp::{StepReuse, Totp, TotpRecord};
@@ -133,6 +135,10 @@ pub trait Store: Send + Sync {
 
     /// Each user's password state (to change, since when) and the passwords it replaced.
     fn passwords(&self) -> &dyn Passwords;
+
+    /// What a password sign-in reads on every call (failures, password state, profiles), in
+    /// one query.
+    fn sign_in_states(&self) -> &dyn SignInStates;
 
     /// The sealed second half of each operator's pincode.
     fn pincodes(&self) -> &dyn Pincodes;

@@ -17,8 +17,8 @@ use super::transaction_writes::push_write;
 use super::{
     AccessLog, AccessLogAnchor, Administrators, AslCounts, Certificates, ChainedEntry,
     Commissioner, CredentialFailures, DataRetention, Directory, Issuers, MiurLists, MiurStatistics,
-    Passwords, Patients, PendingWrite, Pincodes, Serology, Staging, Store, StoreError,
-    Substitutions, Totp, WebCaptchas, WebPincodeChecks, WebSessions,
+    Passwords, Patients, PendingWrite, Pincodes, Serology, SignInStates, Staging, Store,
+    StoreError, Substitutions, Totp, WebCaptchas, WebPincodeChecks, WebSessions,
 };
 
 const BACKEND: &str = "postgres";
@@ -120,6 +120,10 @@ impl Store for PostgresStore {
     }
 
     fn passwords(&self) -> &dyn Passwords {
+        &self.pool
+    }
+
+    fn sign_in_states(&self) -> &dyn SignInStates {
         &self.pool
     }
 

@@ -23,8 +23,8 @@ use super::transaction_writes::push_write;
 use super::{
     AccessLog, AccessLogAnchor, Administrators, AslCounts, Certificates, ChainedEntry,
     Commissioner, CredentialFailures, DataRetention, Directory, Issuers, MiurLists, MiurStatistics,
-    Passwords, Patients, PendingWrite, Pincodes, Serology, Staging, Store, StoreError,
-    Substitutions, Totp, WebCaptchas, WebPincodeChecks, WebSessions,
+    Passwords, Patients, PendingWrite, Pincodes, Serology, SignInStates, Staging, Store,
+    StoreError, Substitutions, Totp, WebCaptchas, WebPincodeChecks, WebSessions,
 };
 
 const BACKEND: &str = "sqlite";
@@ -158,6 +158,10 @@ impl Store for SqliteStore {
     }
 
     fn passwords(&self) -> &dyn Passwords {
+        &self.pool
+    }
+
+    fn sign_in_states(&self) -> &dyn SignInStates {
         &self.pool
     }
 

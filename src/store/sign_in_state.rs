@@ -1,0 +1,100 @@
+//! What a password sign-in must read fresh on every call, in one query: the account's failed
+//! credentials and lock, its password's state, and its profiles. Each is its own table and
+//! concern ([`super::CredentialFailures`], [`super::Passwords`], [`super::Directory`]); read one
+//! by one they were three round trips to the store per call, the largest cost of an operator's
+//! request after the commit (each a hand-off to SQLite's worker thread, or a round trip to
+//! PostgreSQL), for rows a few bytes long.
+
+use chrono::DateTime;
+use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Pool, Type};
+
+use super::backend::Backend;
+use super::columns::StoredRow;
+use super::{FailureCount, PasswordState, StoreError};
+use crate::domain::Profile;
+
+/// An account as a sign-in finds it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SignInState {
+    /// As [`super::CredentialFailures::count`] reads it.
+    pub failures: FailureCount,
+    /// As [`super::Passwords::state`] reads it.
+    pub password: Option<PasswordState>,
+    /// As [`super::Directory::profiles_of`] reads them, sorted.
+    pub profiles: Vec<Profile>,
+}
+
+/// Reached through [`super::Store::sign_in_states`].
+#[async_trait::async_trait]
+pub trait SignInStates: Send + Sync {
+    /// `user_id`'s state; an unknown user has no failures, no password state and no profiles.
+    async fn sign_in_state(&self, user_id: &str) -> Result<SignInState, StoreError>;
+}
+
+/// One row per profile (one row with a NULL profile when there is none), each carrying the
+/// account's failures and password state: a user has a handful of profiles, so repeating four
+/// small columns costs less than a second query.
+const STATE: &str = "SELECT p.profile, \
+     (SELECT failures FROM credential_failures WHERE user_id = $1), \
+     (SELECT locked_until_ms FROM credential_failures WHERE user_id = $1), \
+     (SELECT must_change FROM user_passwords WHERE user_id = $1), \
+     (SELECT changed_at_ms FROM user_passwords WHERE user_id = $1) \
+     FROM (SELECT $1 AS user_id) AS u \
+     LEFT JOIN user_profiles p ON p.user_id = u.user_id \
+     ORDER BY p.profile";
+
+type StateRow = (
+    Option<String>,
+    Option<i64>,
+    Option<i64>,
+    Option<bool>,
+    Option<i64>,
+);
+
+#[async_trait::async_trait]
+impl<DB: Backend> SignInStates for Pool<DB>
+where
+    for<'c> &'c Pool<DB>: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<String>: Decode<'q, DB> + Type<DB>,
+    for<'q> Option<i64>: Decode<'q, DB> + Type<DB>,
+    for<'q> Option<bool>: Decode<'q, DB> + Type<DB>,
+    usize: ColumnIndex<DB::Row>,
+{
+    async fn sign_in_state(&self, user_id: &str) -> Result<SignInState, StoreError> {
+        let rows: Vec<StateRow> = sqlx::query_as(STATE)
+            .bind(user_id)
+            .fetch_all(self)
+            .await
+            .map_err(StoreError::query(
+                "reading an account's sign-in state failed",
+            ))?;
+        let Some((_, failures, locked_until_ms, must_change, changed_at_ms)) = rows.first() else {
+            return Ok(SignInState::default());
+        };
+        let (failures, locked_until_ms) = (*failures, *locked_until_ms);
+        let (must_change, changed_at_ms) = (*must_change, *changed_at_ms);
+        let stored = StoredRow::new("user_profiles", user_id);
+        let profiles = rows
+            .iter()
+            .filter_map(|row| row.0.as_deref())
+            .map(|name| stored.profile("profile", name))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(SignInState {
+            failures: failures
+                .map(|failures| FailureCount {
+                    failures: u32::try_from(failures).unwrap_or(u32::MAX),
+                    locked_until: locked_until_ms.and_then(DateTime::from_timestamp_millis),
+                })
+                .unwrap_or_default(),
+            password: must_change
+                .zip(changed_at_ms)
+                .map(|(must_change, changed_at_ms)| PasswordState {
+                    must_change,
+                    changed_at: DateTime::from_timestamp_millis(changed_at_ms).unwrap_or_default(),
+                }),
+            profiles,
+        })
+    }
+}
