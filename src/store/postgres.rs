@@ -47,6 +47,11 @@ impl PostgresStore {
     pub async fn connect_with(options: PgConnectOptions) -> Result<PostgresStore, StoreError> {
         let pool = PgPoolOptions::new()
             .max_connections(10)
+            // sqlx tests every connection as it returns to the pool; testing it again when it
+            // is taken out cost every query a second round trip to PostgreSQL (and a wake-up of
+            // its server process). A connection that died while idle (PostgreSQL restarted)
+            // now fails the one query that takes it, and is closed on its way back.
+            .test_before_acquire(false)
             .connect_with(options)
             .await
             .map_err(|source| StoreError::Connect {

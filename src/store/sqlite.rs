@@ -73,6 +73,10 @@ impl SqliteStore {
             .pragma("cache_size", "-65536");
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
+            // An SQLite connection is a handle in this process, not a socket that can drop: the
+            // ping sqlx sends before handing one out checks nothing and costs a round trip to
+            // the connection's worker thread (two thread wake-ups) on every query.
+            .test_before_acquire(false)
             .connect_with(options)
             .await
             .map_err(|source| StoreError::Connect {
