@@ -34,6 +34,15 @@ pub trait AccessLog: Send + Sync {
         writes: &[PendingWrite],
     ) -> Result<(), StoreError>;
 
+    /// A connection of its own for the single writer's commits, kept between batches: taken
+    /// from the pool for each commit, a connection costs two more hand-offs to the store (the
+    /// pool tests it on its way back), which at moderate load, with one or two entries a
+    /// commit, is paid by one or two requests. `None`: this store has none to give (the writer
+    /// then commits through [`AccessLog::append_with`]).
+    async fn appender(&self) -> Result<Option<Box<dyn Appender>>, StoreError> {
+        Ok(None)
+    }
+
     /// Seq and hash of the last entry of the chain, `None` for a log never written.
     /// When a purge removed every entry, the head is still known from the anchor
     /// (`anchor.first_seq - 1`, `anchor.prev_hash`), so numbering never restarts.
@@ -61,6 +70,18 @@ pub trait AccessLog: Send + Sync {
     /// verifies. Only a prefix is removed: the chain never gets a hole. Returns how many
     /// entries were deleted.
     async fn purge_before(&self, cutoff: DateTime<Utc>) -> Result<u64, StoreError>;
+}
+
+/// A connection held by the access-log writer: commits exactly what
+/// [`AccessLog::append_with`] does, on the same connection every time. After a failure the
+/// writer drops it (the pool then checks it) and asks for another.
+#[async_trait::async_trait]
+pub trait Appender: Send {
+    async fn append_with(
+        &mut self,
+        batch: &[ChainedEntry],
+        writes: &[PendingWrite],
+    ) -> Result<(), StoreError>;
 }
 
 /// Which entries an auditor asks for; every part given must match (`None`: any).

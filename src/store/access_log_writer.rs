@@ -13,7 +13,9 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use super::access_log::truncate_to_millis;
-use super::{AccessLogEntry, ChainedEntry, PendingWrite, Store, StoreError, TransactionWrite};
+use super::{
+    AccessLogEntry, Appender, ChainedEntry, PendingWrite, Store, StoreError, TransactionWrite,
+};
 
 /// Queue length: past this, `record` waits (back-pressure) instead of piling up memory.
 const QUEUE_CAPACITY: usize = 8192;
@@ -89,6 +91,7 @@ impl AccessLogWriter {
             rx,
             max_batch: max_batch.max(1),
             head: Some(head),
+            appender: None,
             counters: counters.clone(),
         };
         let task = tokio::spawn(task.run());
@@ -157,6 +160,9 @@ struct Task {
     max_batch: usize,
     /// Seq and hash of the last committed entry; `None` after a failure to re-read it.
     head: Option<(i64, [u8; 32])>,
+    /// The store connection this writer keeps for its commits (see [`super::AccessLog::appender`]);
+    /// `None` until taken, after a failure, or when the store has none to give.
+    appender: Option<Box<dyn Appender>>,
     counters: Arc<Counters>,
 }
 
@@ -212,8 +218,26 @@ impl Task {
     /// Chains and commits one batch, then answers each of its callers.
     async fn commit(&mut self, batch: &mut Batch) {
         let entries = std::mem::take(&mut batch.entries);
-        let result =
-            append_at_head(self.store.as_ref(), &mut self.head, entries, &batch.writes).await;
+        if self.appender.is_none() {
+            match self.store.access_log().appender().await {
+                Ok(appender) => self.appender = appender,
+                Err(error) => {
+                    tracing::warn!(%error, "the access-log writer commits through the pool for now");
+                }
+            }
+        }
+        let result = append_at_head_on(
+            self.store.as_ref(),
+            &mut self.appender,
+            &mut self.head,
+            entries,
+            &batch.writes,
+        )
+        .await;
+        if result.is_err() {
+            // Whatever failed, the next batch starts on a connection the pool has checked.
+            self.appender = None;
+        }
         batch.writes.clear();
         let acks = &mut batch.acks;
 
@@ -256,6 +280,18 @@ const CHAIN_ATTEMPTS: u64 = 64;
 pub async fn append_at_head(
     store: &dyn Store,
     head: &mut Option<(i64, [u8; 32])>,
+    entries: Vec<AccessLogEntry>,
+    writes: &[PendingWrite],
+) -> Result<i64, StoreError> {
+    append_at_head_on(store, &mut None, head, entries, writes).await
+}
+
+/// [`append_at_head`], committing on `appender` when there is one (the writer's own
+/// connection), else through the store's pool.
+async fn append_at_head_on(
+    store: &dyn Store,
+    appender: &mut Option<Box<dyn Appender>>,
+    head: &mut Option<(i64, [u8; 32])>,
     mut entries: Vec<AccessLogEntry>,
     writes: &[PendingWrite],
 ) -> Result<i64, StoreError> {
@@ -279,7 +315,11 @@ pub async fn append_at_head(
                 linked
             })
             .collect();
-        match store.access_log().append_with(&chained, writes).await {
+        let appended = match appender.as_deref_mut() {
+            Some(appender) => appender.append_with(&chained, writes).await,
+            None => store.access_log().append_with(&chained, writes).await,
+        };
+        match appended {
             Ok(()) => {
                 if let Some(last) = chained.last() {
                     *head = Some((last.seq, last.hash));

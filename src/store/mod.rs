@@ -63,7 +63,7 @@ pub use access_log::{
     verify_chain, AccessLogAnchor, AccessLogEntry, CallerKind, ChainProblem, ChainReport,
     ChainedEntry,
 };
-pub use access_log_table::{AccessLog, AccessLogFilter};
+pub use access_log_table::{AccessLog, AccessLogFilter, Appender};
 pub use access_log_writer::{
     append_at_head, AccessLogWriter, RecordError, WriterHandle, WriterStats,
 };

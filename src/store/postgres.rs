@@ -7,15 +7,17 @@ use std::str::FromStr;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::pool::PoolConnection;
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 use sqlx::{Postgres, QueryBuilder};
 
 use super::access_log_table::{
     self, push_entries, AccessLogFilter, POSTGRES_LOCK_ANCHOR, POSTGRES_PURGE_ON,
 };
 use super::transaction_writes::push_write;
+use super::TransactionWrite;
 use super::{
-    AccessLog, AccessLogAnchor, Administrators, AslCounts, Certificates, ChainedEntry,
+    AccessLog, AccessLogAnchor, Administrators, Appender, AslCounts, Certificates, ChainedEntry,
     Commissioner, CredentialFailures, DataRetention, Directory, Issuers, MiurLists, MiurStatistics,
     Passwords, Patients, PendingWrite, Pincodes, Serology, SignInStates, Staging, Store,
     StoreError, Substitutions, Totp, WebCaptchas, WebPincodeChecks, WebSessions,
@@ -25,6 +27,42 @@ const BACKEND: &str = "postgres";
 
 /// Rows per INSERT statement: 14 binds a row stays well under PostgreSQL's 65535-bind limit.
 const INSERT_CHUNK: usize = 1000;
+
+/// Bind parameters one statement may carry (the protocol counts them in 16 bits).
+const MAX_BINDS: usize = 65_535;
+
+/// Binds of one access-log row ([`push_entries`]) and at most of one transaction's data
+/// ([`push_write`]).
+const ENTRY_BINDS: usize = 17;
+const WRITE_BINDS: usize = 8;
+
+/// Whether a batch can be committed as ONE statement (data-modifying `WITH` clauses, atomic like
+/// any statement): one round trip to PostgreSQL instead of BEGIN, one per INSERT and COMMIT,
+/// each a wake-up of the server process and of the gateway's task. Not when the binds would
+/// overflow, nor when two cancels name the same send: in one statement the second UPDATE of a
+/// row would silently do nothing, where in a transaction it fails the batch (a test cancelled
+/// twice must fail the commit). Nor when a cancel names a send of the same batch: every part of
+/// one statement sees the table as it was before it, so the UPDATE would miss the new row (the
+/// services never do this, a cancel reads its send committed; the rule keeps the two forms
+/// equivalent anyway).
+fn fits_one_statement(batch: &[ChainedEntry], writes: &[PendingWrite]) -> bool {
+    if batch.len() * ENTRY_BINDS + writes.len() * WRITE_BINDS > MAX_BINDS {
+        return false;
+    }
+    let sent: std::collections::HashSet<&str> = writes
+        .iter()
+        .filter(|pending| matches!(pending.write, TransactionWrite::SerologyTest(_)))
+        .map(|pending| pending.transaction_id.as_str())
+        .collect();
+    let mut cancelled = std::collections::HashSet::new();
+    writes.iter().all(|pending| match &pending.write {
+        TransactionWrite::SerologyCancel(cancel) => {
+            let send = cancel.send_transaction_id.as_str();
+            !sent.contains(send) && cancelled.insert(send)
+        }
+        _ => true,
+    })
+}
 
 /// The PostgreSQL-backed [`Store`].
 #[derive(Debug, Clone)]
@@ -173,6 +211,79 @@ impl Store for PostgresStore {
     }
 }
 
+const APPEND_CONTEXT: &str = "appending to the access log failed";
+
+/// The writer's own connection (see [`AccessLog::appender`]).
+struct PgAppender(PoolConnection<Postgres>);
+
+#[async_trait]
+impl Appender for PgAppender {
+    async fn append_with(
+        &mut self,
+        batch: &[ChainedEntry],
+        writes: &[PendingWrite],
+    ) -> Result<(), StoreError> {
+        if batch.is_empty() && writes.is_empty() {
+            return Ok(());
+        }
+        append_on(&mut self.0, batch, writes).await
+    }
+}
+
+/// Commits `batch` and `writes` on `conn`, all or nothing: one statement when
+/// [`fits_one_statement`], else one transaction.
+async fn append_on(
+    conn: &mut PgConnection,
+    batch: &[ChainedEntry],
+    writes: &[PendingWrite],
+) -> Result<(), StoreError> {
+    let context = APPEND_CONTEXT;
+    if fits_one_statement(batch, writes) {
+        let mut query: QueryBuilder<Postgres> = QueryBuilder::new("WITH ");
+        for (i, chunk) in batch.chunks(INSERT_CHUNK).enumerate() {
+            query.push(format!("entries_{i} AS ("));
+            push_entries(&mut query, chunk);
+            query.push("), ");
+        }
+        for (i, write) in writes.iter().enumerate() {
+            query.push(format!("write_{i} AS ("));
+            push_write(&mut query, write);
+            query.push("), ");
+        }
+        query.push("appended AS (SELECT 1) SELECT 1");
+        return query
+            .build()
+            .execute(&mut *conn)
+            .await
+            .map(drop)
+            .map_err(StoreError::conflict_or_query(context));
+    }
+    let mut tx = sqlx::Connection::begin(&mut *conn)
+        .await
+        .map_err(StoreError::query(context))?;
+    for chunk in batch.chunks(INSERT_CHUNK) {
+        let mut insert: QueryBuilder<Postgres> = QueryBuilder::new("");
+        push_entries(&mut insert, chunk);
+        insert
+            .build()
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::conflict_or_query(context))?;
+    }
+    for write in writes {
+        let mut query: QueryBuilder<Postgres> = QueryBuilder::new("");
+        push_write(&mut query, write);
+        query
+            .build()
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::conflict_or_query(
+                "recording a transaction's data failed",
+            ))?;
+    }
+    tx.commit().await.map_err(StoreError::query(context))
+}
+
 #[async_trait]
 impl AccessLog for PgPool {
     async fn append_with(
@@ -183,29 +294,19 @@ impl AccessLog for PgPool {
         if batch.is_empty() && writes.is_empty() {
             return Ok(());
         }
-        let context = "appending to the access log failed";
-        let mut tx = self.begin().await.map_err(StoreError::query(context))?;
-        for chunk in batch.chunks(INSERT_CHUNK) {
-            let mut insert: QueryBuilder<Postgres> = QueryBuilder::new("");
-            push_entries(&mut insert, chunk);
-            insert
-                .build()
-                .execute(&mut *tx)
-                .await
-                .map_err(StoreError::conflict_or_query(context))?;
-        }
-        for write in writes {
-            let mut query: QueryBuilder<Postgres> = QueryBuilder::new("");
-            push_write(&mut query, write);
-            query
-                .build()
-                .execute(&mut *tx)
-                .await
-                .map_err(StoreError::conflict_or_query(
-                    "recording a transaction's data failed",
-                ))?;
-        }
-        tx.commit().await.map_err(StoreError::query(context))
+        let mut conn = self
+            .acquire()
+            .await
+            .map_err(StoreError::query(APPEND_CONTEXT))?;
+        append_on(&mut conn, batch, writes).await
+    }
+
+    async fn appender(&self) -> Result<Option<Box<dyn Appender>>, StoreError> {
+        let conn = self
+            .acquire()
+            .await
+            .map_err(StoreError::query(APPEND_CONTEXT))?;
+        Ok(Some(Box::new(PgAppender(conn))))
     }
 
     async fn head(&self) -> Result<Option<(i64, [u8; 32])>, StoreError> {

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
@@ -21,7 +22,7 @@ use super::access_log_table::{
 use super::backend;
 use super::transaction_writes::push_write;
 use super::{
-    AccessLog, AccessLogAnchor, Administrators, AslCounts, Certificates, ChainedEntry,
+    AccessLog, AccessLogAnchor, Administrators, Appender, AslCounts, Certificates, ChainedEntry,
     Commissioner, CredentialFailures, DataRetention, Directory, Issuers, MiurLists, MiurStatistics,
     Passwords, Patients, PendingWrite, Pincodes, Serology, SignInStates, Staging, Store,
     StoreError, Substitutions, Totp, WebCaptchas, WebPincodeChecks, WebSessions,
@@ -72,7 +73,8 @@ impl SqliteStore {
             // stay in memory, and a large import does not thrash.
             .pragma("cache_size", "-65536");
         let pool = SqlitePoolOptions::new()
-            .max_connections(4)
+            // Four for the requests' reads, one kept by the access-log writer.
+            .max_connections(5)
             // An SQLite connection is a handle in this process, not a socket that can drop: the
             // ping sqlx sends before handing one out checks nothing and costs a round trip to
             // the connection's worker thread (two thread wake-ups) on every query.
@@ -210,6 +212,57 @@ impl Store for SqliteStore {
     }
 }
 
+const APPEND_CONTEXT: &str = "appending to the access log failed";
+
+/// The writer's own connection (see [`AccessLog::appender`]).
+struct SqliteAppender(PoolConnection<Sqlite>);
+
+#[async_trait]
+impl Appender for SqliteAppender {
+    async fn append_with(
+        &mut self,
+        batch: &[ChainedEntry],
+        writes: &[PendingWrite],
+    ) -> Result<(), StoreError> {
+        if batch.is_empty() && writes.is_empty() {
+            return Ok(());
+        }
+        append_on(&mut self.0, batch, writes).await
+    }
+}
+
+/// Commits `batch` and `writes` in one transaction on `conn`, sent as ONE multi-statement
+/// query, BEGIN to COMMIT: sqlx runs SQLite on a worker thread, and each statement sent
+/// separately was a round trip to it (two thread wake-ups), the largest cost of a recorded
+/// request after the fsync itself.
+async fn append_on(
+    conn: &mut PoolConnection<Sqlite>,
+    batch: &[ChainedEntry],
+    writes: &[PendingWrite],
+) -> Result<(), StoreError> {
+    let mut query: QueryBuilder<Sqlite> = QueryBuilder::new("BEGIN IMMEDIATE; ");
+    for chunk in batch.chunks(INSERT_CHUNK) {
+        push_entries(&mut query, chunk);
+        query.push("; ");
+    }
+    for write in writes {
+        push_write(&mut query, write);
+        query.push("; ");
+    }
+    query.push("COMMIT");
+    let result = query.build().execute(&mut **conn).await;
+    if result.is_err() {
+        // A statement failed after BEGIN: end the transaction before the connection is used
+        // again, or have the pool close it if even that fails.
+        if sqlx::query("ROLLBACK").execute(&mut **conn).await.is_err() {
+            conn.close_on_drop();
+        }
+    }
+    result
+        .map(drop)
+        .map_err(StoreError::conflict_or_query(APPEND_CONTEXT))
+}
+
 #[async_trait]
 impl AccessLog for SqlitePool {
     async fn append_with(
@@ -220,32 +273,19 @@ impl AccessLog for SqlitePool {
         if batch.is_empty() && writes.is_empty() {
             return Ok(());
         }
-        let context = "appending to the access log failed";
-        // One multi-statement query, BEGIN to COMMIT: sqlx runs SQLite on a worker thread,
-        // and each statement sent separately was a round trip to it (two thread wake-ups),
-        // the largest cost of a recorded request after the fsync itself.
-        let mut query: QueryBuilder<Sqlite> = QueryBuilder::new("BEGIN IMMEDIATE; ");
-        for chunk in batch.chunks(INSERT_CHUNK) {
-            push_entries(&mut query, chunk);
-            query.push("; ");
-        }
-        for write in writes {
-            push_write(&mut query, write);
-            query.push("; ");
-        }
-        query.push("COMMIT");
-        let mut conn = self.acquire().await.map_err(StoreError::query(context))?;
-        let result = query.build().execute(&mut *conn).await;
-        if result.is_err() {
-            // A statement failed after BEGIN: end the transaction before the connection goes
-            // back to the pool, or close the connection if even that fails.
-            if sqlx::query("ROLLBACK").execute(&mut *conn).await.is_err() {
-                let _ = conn.close().await;
-            }
-        }
-        result
-            .map(drop)
-            .map_err(StoreError::conflict_or_query(context))
+        let mut conn = self
+            .acquire()
+            .await
+            .map_err(StoreError::query(APPEND_CONTEXT))?;
+        append_on(&mut conn, batch, writes).await
+    }
+
+    async fn appender(&self) -> Result<Option<Box<dyn Appender>>, StoreError> {
+        let conn = self
+            .acquire()
+            .await
+            .map_err(StoreError::query(APPEND_CONTEXT))?;
+        Ok(Some(Box::new(SqliteAppender(conn))))
     }
 
     async fn head(&self) -> Result<Option<(i64, [u8; 32])>, StoreError> {
