@@ -6,13 +6,17 @@
 # the region (client certificate) and by the demo operator (Basic + pincode), the serology
 # operations by the demo MMG and `InvioNumeroTest` by the demo ASL operator (Basic + pincode).
 #
-#   cargo build --release && PATH=/opt/oha/bin:$PATH bash benches/load/operations.sh [requests] [concurrency]
+#   cargo build --release && bash benches/load/operations.sh [requests] [concurrency]
 #
 # Environment:
 #   TSGATE_STORE_URL=postgres://…/DB  measure on PostgreSQL: DB is DROPPED and created afresh
 #                                  (the demo seeds it with this run's credentials); default the
 #                                  demo's own SQLite file
-#   RATE=2000                      a fixed request rate (oha -q) instead of as fast as possible
+#   RATES="- 2000"                 the request rates, each operation run at each of them in every
+#                                  round, side by side: `-` as fast as possible, a number a fixed
+#                                  rate (oha -q); the table gives, per operation at a fixed rate,
+#                                  its CPU per request against its own at `-` (default `-`;
+#                                  RATE=N alone means RATES=N)
 #   ROUNDS=3                       rounds, each operation once per round (interleaved); the table
 #                                  shows each round's figure and their median
 #   PROFILE=callgrind              run the gateway under valgrind's callgrind and report
@@ -24,14 +28,14 @@
 #                                  mutual-TLS connections (oha, 200 requests/s among them) against
 #                                  before them, divided by their number
 #
-# Needs: oha (cargo install oha --locked --root /opt/oha), curl, python3; valgrind for
+# Needs: oha on PATH (cargo install oha --locked), curl, python3; psql for PostgreSQL; valgrind for
 # PROFILE=callgrind.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 N=${1:-5000}
 C=${2:-32}
 ROUNDS=${ROUNDS:-3}
-RATE=${RATE:-}
+RATES=${RATES:-${RATE:--}}
 PROFILE=${PROFILE:-}
 TSGATE=${TSGATE:-target/release/tsgate}
 CALLGRIND_OUT=${CALLGRIND_OUT:-$PWD/callgrind}
@@ -42,7 +46,7 @@ HZ=$(getconf CLK_TCK)
 ENVELOPES=tests/envelopes
 trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
-command -v oha >/dev/null || { echo "oha not found: cargo install oha --locked --root /opt/oha" >&2; exit 1; }
+command -v oha >/dev/null || { echo "oha not found: cargo install oha --locked" >&2; exit 1; }
 [ -x "$TSGATE" ] || { echo "build first: cargo build --release" >&2; exit 1; }
 
 case "${TSGATE_STORE_URL:-}" in
@@ -154,12 +158,12 @@ callgrind_dump() { # dumps the counters since the last dump; prints the dump's i
   awk '/^totals:/ {print $2}' "$file"
 }
 
-oha_run() { # caller service envelope requests → oha's JSON
+oha_run() { # caller service envelope requests rate → oha's JSON
   local user args
   user=$(user_of "$1")
   args=(--no-tui -n "$4" -c "$C" -m POST -T 'text/xml; charset=utf-8' -D "$WORK/$3"
     --cacert "$CERTS/ca.pem" --output-format json)
-  [ -n "$RATE" ] && args+=(-q "$RATE")
+  [ "$5" != - ] && args+=(-q "$5")
   if [ "$user" = region ]; then
     args+=(--cert "$CERTS/region-120.pem" --key "$CERTS/region-120-key.pem")
   else
@@ -172,15 +176,16 @@ RESULTS=$WORK/results.tsv
 : >"$RESULTS"
 for round in $(seq 1 "$ROUNDS"); do
   for op in "${OPERATIONS[@]}"; do
+  for rate in $RATES; do
     IFS='|' read -r name caller service envelope expect <<<"$op"
-    oha_run "$caller" "$service" "$envelope" "$WARMUP" >/dev/null
+    oha_run "$caller" "$service" "$envelope" "$WARMUP" "$rate" >/dev/null
     [ "$PROFILE" = callgrind ] && callgrind_dump >/dev/null
     entries_before=$(metric tsgate_access_log_entries_total)
     commits_before=$(metric tsgate_access_log_commits_total)
     switches_before=$(switches)
     server_before=$(cpu_ticks $(server_pids))
     pg_before=$(cpu_ticks $(postgres_pids))
-    out=$(oha_run "$caller" "$service" "$envelope" "$N")
+    out=$(oha_run "$caller" "$service" "$envelope" "$N" "$rate")
     server_after=$(cpu_ticks $(server_pids))
     pg_after=$(cpu_ticks $(postgres_pids))
     switches_after=$(switches)
@@ -191,12 +196,12 @@ for round in $(seq 1 "$ROUNDS"); do
     python3 - "$round" "$name" "$caller" "$N" "$HZ" "$((server_after - server_before))" \
       "$((pg_after - pg_before))" "$instructions" \
       "${entries_before:-0}" "${entries_after:-0}" "${commits_before:-0}" "${commits_after:-0}" \
-      "$((switches_after - switches_before))" \
+      "$((switches_after - switches_before))" "$rate" \
       >>"$RESULTS" <<PY "$out"
 import json, sys
 (round_, name, caller, n, hz, ticks, pg_ticks, instr,
- e0, e1, c0, c1, switches) = sys.argv[1:14]
-data = json.loads(sys.argv[14])
+ e0, e1, c0, c1, switches, rate) = sys.argv[1:15]
+data = json.loads(sys.argv[15])
 s = data["summary"]
 codes = data.get("statusCodeDistribution", {})
 ok = sum(v for k, v in codes.items() if k.startswith("2"))
@@ -207,47 +212,51 @@ print("\t".join(str(x) for x in [
     f"{data['latencyPercentiles']['p50']*1000:.2f}", f"{data['latencyPercentiles']['p99']*1000:.2f}",
     f"{per(ticks):.0f}", f"{per(pg_ticks):.0f}", f"{int(instr) / max(ok, 1):.0f}",
     f"{(float(e1) - float(e0)) / commits:.1f}" if commits else "-", f"{ok}/{n}",
-    f"{int(switches) / max(ok, 1):.1f}"]))
+    f"{int(switches) / max(ok, 1):.1f}", rate]))
 PY
+  done
   done
 done
 
-python3 - "$RESULTS" "$PROFILE" "${TSGATE_STORE_URL:-sqlite}" "$RATE" <<'PY'
+python3 - "$RESULTS" "$PROFILE" "${TSGATE_STORE_URL:-sqlite}" "$RATES" "$ROUNDS" "$N" "$C" <<'PY'
 import statistics, sys
 rows = [line.rstrip("\n").split("\t") for line in open(sys.argv[1])]
 callgrind = sys.argv[2] == "callgrind"
 postgres = sys.argv[3].startswith("postgres")
 by_op = {}
 for r in rows:
-    by_op.setdefault((r[1], r[2]), []).append(r)
+    by_op.setdefault((r[1], r[2], r[12]), []).append(r)
 def med(values):
     return statistics.median(float(v) for v in values)
-base_key = ("ElencoServizi", "region")
 col = 8 if callgrind else 6
 def cost(rs):
     c = med(r[col] for r in rs)
     if postgres and not callgrind:
         c += med(r[7] for r in rs)
     return c
-base = cost(by_op[base_key])
-print(f"backend: {'postgres' if postgres else 'sqlite'}; rate: {sys.argv[4] or 'unlimited'}; "
-      f"{'instructions per request (callgrind, user space)' if callgrind else 'CPU µs per request (utime+stime)'}")
-head = "| operation | caller | req/s | p50 ms | p99 ms |"
+print(f"backend: {'postgres' if postgres else 'sqlite'}; rates: {sys.argv[4]} (- as fast as "
+      f"possible); {sys.argv[5]} interleaved rounds of {sys.argv[6]} requests, {sys.argv[7]} "
+      f"connections; {'instructions per request (callgrind, user space)' if callgrind else 'CPU µs per request (utime+stime)'}; medians of the rounds")
+head = "| operation | caller | rate | req/s | p50 ms | p99 ms |"
 head += " instructions/req |" if callgrind else " gateway CPU µs/req (rounds) |"
 if postgres and not callgrind:
-    head += " PostgreSQL CPU µs/req |"
-head += " ratio to ElencoServizi (region) | thread sleeps/req | entries per commit | 2xx |"
+    head += " PostgreSQL CPU µs/req (rounds) |"
+head += " ratio to ElencoServizi (region), same rate | ratio to its own at - | thread sleeps/req | entries per commit | 2xx |"
 print(head)
 print("|" + "---|" * (head.count("|") - 1))
-for (name, caller), rs in by_op.items():
-    line = f"| {name} | {caller} | {med(r[3] for r in rs):.0f} | {med(r[4] for r in rs):.2f} | {med(r[5] for r in rs):.2f} |"
+for (name, caller, rate), rs in by_op.items():
+    base = by_op.get(("ElencoServizi", "region", rate))
+    saturated = by_op.get((name, caller, "-"))
+    line = f"| {name} | {caller} | {rate} | {med(r[3] for r in rs):.0f} | {med(r[4] for r in rs):.2f} | {med(r[5] for r in rs):.2f} |"
     if callgrind:
         line += f" {med(r[8] for r in rs):,.0f} |"
     else:
         line += f" {med(r[6] for r in rs):.0f} ({', '.join(r[6] for r in rs)}) |"
     if postgres and not callgrind:
-        line += f" {med(r[7] for r in rs):.0f} |"
-    line += f" {cost(rs) / base:.2f} | {med(r[11] for r in rs):.1f} | {rs[-1][9]} | {rs[-1][10]} |"
+        line += f" {med(r[7] for r in rs):.0f} ({', '.join(r[7] for r in rs)}) |"
+    line += f" {cost(rs) / cost(base):.2f} |" if base else " - |"
+    line += f" {cost(rs) / cost(saturated):.2f} |" if saturated and rate != "-" else " - |"
+    line += f" {med(r[11] for r in rs):.1f} | {rs[-1][9]} | {rs[-1][10]} |"
     print(line)
 PY
 
