@@ -2917,6 +2917,88 @@ async fn concurrent_failures_are_all_counted(db: Arc<TestDb>) {
     assert!(count.locked_at(now));
 }
 
+// --- sign-in state: one query for what a password sign-in reads on every call ------------------
+
+on_both_backends!(the_sign_in_state_is_what_the_three_reads_find);
+
+/// `sign_in_states` reads in one query what `credential_failures().count`,
+/// `passwords().state` and `directory().profiles_of` read one by one, as they change.
+async fn the_sign_in_state_is_what_the_three_reads_find(db: Arc<TestDb>) {
+    let store = &*db.store;
+    let separately = |user_id: &'static str| async move {
+        tsgate::store::SignInState {
+            failures: store
+                .credential_failures()
+                .count(user_id)
+                .await
+                .expect("count"),
+            password: store.passwords().state(user_id).await.expect("state"),
+            profiles: store
+                .directory()
+                .profiles_of(user_id)
+                .await
+                .expect("profiles"),
+        }
+    };
+    let in_one = |user_id: &'static str| async move {
+        store
+            .sign_in_states()
+            .sign_in_state(user_id)
+            .await
+            .expect("sign-in state")
+    };
+    assert_eq!(in_one("nobody").await, Default::default());
+    store
+        .directory()
+        .add_user(&user("alice", "RSSMRA80A01H501U"))
+        .await
+        .expect("add");
+    let added = in_one("alice").await;
+    assert!(
+        added.password.is_some(),
+        "a new user's password has a state"
+    );
+    assert!(added.profiles.is_empty());
+    assert_eq!(added, separately("alice").await);
+
+    for profile in [Profile::SierologiciMmg, Profile::AslNumeroTest] {
+        store
+            .directory()
+            .grant_profile("alice", profile)
+            .await
+            .expect("grant");
+    }
+    let (policy, now) = (lockout(2, 15), base_time());
+    for _ in 0..2 {
+        store
+            .credential_failures()
+            .record_failure("alice", now, policy)
+            .await
+            .expect("failure");
+    }
+    store
+        .passwords()
+        .require_change("alice", now)
+        .await
+        .expect("mark");
+    let changed = in_one("alice").await;
+    assert_eq!(changed.failures.failures, 2);
+    assert!(changed.failures.locked_at(now), "{changed:?}");
+    assert_eq!(changed.password.map(|state| state.must_change), Some(true));
+    assert_eq!(changed.profiles.len(), 2);
+    assert_eq!(changed, separately("alice").await);
+
+    // Another user's rows are not mixed in.
+    store
+        .directory()
+        .add_user(&user("bob", "VRDLGI70B02F205J"))
+        .await
+        .expect("add");
+    assert_eq!(in_one("bob").await, separately("bob").await);
+    assert!(in_one("bob").await.profiles.is_empty());
+    assert_eq!(in_one("bob").await.failures.failures, 0);
+}
+
 // --- password lifecycle (issue #10) --------------------------------------------------------------
 
 on_both_backends!(passwords_change_keep_the_replaced_and_bump_the_directory);
