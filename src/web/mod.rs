@@ -30,6 +30,7 @@ pub mod medico_sostituti;
 pub mod medico_test;
 pub mod otp;
 pub mod page;
+pub mod page_timing;
 pub mod password;
 pub mod pincode;
 pub mod profile_edit;
@@ -168,6 +169,10 @@ impl WebApp {
             )
             .route("/web/pincode", get(pincode::show).post(pincode::submit))
             .route("/web/static/{file}", get(static_files::serve))
+            .route_layer(axum::middleware::from_fn_with_state(
+                pages.clone(),
+                page_timing::timed,
+            ))
             .fallback(|| async { page::not_found() })
             .with_state(pages);
         WebApp { router }

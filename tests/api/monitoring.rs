@@ -134,7 +134,8 @@ async fn every_metric_the_rules_and_the_dashboard_name_is_exported() -> TestResu
     // A family appears in the exposition with its first sample: traffic that gives each one its
     // first. A region over a quota of 1, an InvioOTP upload, an anonymous Fault, an unknown
     // service, a cluster limit whose Redis is not there, bytes that are not TLS, a connection
-    // that sends nothing, and one more unauthenticated connection than an address may hold.
+    // that sends nothing, one more unauthenticated connection than an address may hold, and a
+    // web page.
     let closed = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?;
     let app = spawn_app_with(move |c| {
         c.throttle.default = Quota {
@@ -162,6 +163,8 @@ async fn every_metric_the_rules_and_the_dashboard_name_is_exported() -> TestResu
         .send()
         .await;
     assert_eq!(unknown.status, 404);
+    let login = app.browser(As::Anonymous).get("/web/login").await;
+    assert_eq!(login.status, 200);
     let mut not_tls = tokio::net::TcpStream::connect(app.address).await?;
     not_tls.write_all(b"GET / HTTP/1.1\r\n\r\n").await?;
     let silent = app.connect(As::Anonymous).await?;
@@ -209,5 +212,28 @@ async fn every_metric_the_rules_and_the_dashboard_name_is_exported() -> TestResu
         app.metric("tsgate_immuni_uploads_total{result=\"stored\"}"),
         1.0
     );
+    Ok(())
+}
+
+#[tokio::test]
+async fn web_pages_are_timed_by_route_never_by_path() -> TestResult {
+    let app = spawn_app_with(|_| {}).await;
+    let mut browser = app.browser(As::Anonymous);
+    assert_eq!(browser.get("/web/login").await.status, 200);
+    // Not logged in: sent to the administrators' login, but timed under its route.
+    browser.get("/web/admin/operatori/UTENTE7SEGRETO").await;
+    let scrape = app.admin_get("/metrics").await?;
+    let body = &scrape.body;
+    assert!(
+        body.contains(
+            r#"tsgate_web_page_duration_seconds_count{page="/web/login",method="GET"} 1"#
+        ),
+        "{body}"
+    );
+    assert!(
+        body.contains(r#"page="/web/admin/operatori/{user_id}",method="GET"} 1"#),
+        "{body}"
+    );
+    assert!(!body.contains("UTENTE7SEGRETO"), "a path reached a label");
     Ok(())
 }
