@@ -9,6 +9,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use rustls::server::StoresServerSessions;
 use tokio::net::TcpListener;
+use tokio::sync::watch;
 
 use crate::admin::certificates::{self, CaFiles};
 use crate::clock::Clock;
@@ -41,7 +42,9 @@ pub struct Application {
     server: Arc<Server>,
     listener: TcpListener,
     admin_listener: TcpListener,
-    tls: TlsSetup,
+    /// The TLS set-up in force: the reloads publish on it, connections and the web's
+    /// smart-card sessions read it.
+    tls: watch::Sender<TlsSetup>,
     sessions: Arc<dyn StoresServerSessions>,
     writer: WriterHandle,
     /// Held until `run_until` returns: no second gateway on the same SQLite file.
@@ -95,6 +98,7 @@ impl Application {
         };
         let sessions = tls::session_cache();
         let tls_setup = tls::server_setup(&config.tls, &sessions).context("TLS set-up")?;
+        let (tls_tx, tls_rx) = watch::channel(tls_setup);
         let ca_der = files::certificates(&config.tls.client_ca)?
             .into_iter()
             .next()
@@ -167,7 +171,13 @@ impl Application {
         let server = Server {
             settings: config.server.clone(),
             peer_reader,
-            web: WebApp::new(gateway.clone(), &config.web, &config.auth, captcha_key),
+            web: WebApp::new(
+                gateway.clone(),
+                &config.web,
+                &config.auth,
+                captcha_key,
+                Arc::new(tls_rx),
+            ),
             gateway,
             crl: config
                 .gateway_crl()
@@ -181,7 +191,7 @@ impl Application {
             server: Arc::new(server),
             listener,
             admin_listener,
-            tls: tls_setup,
+            tls: tls_tx,
             sessions,
             writer,
             store_lock,
@@ -217,7 +227,8 @@ impl Application {
     pub async fn run_until(self, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
         let config = &self.config;
         let gateway = self.server.gateway.clone();
-        let (tls_tx, tls_rx) = tokio::sync::watch::channel(self.tls);
+        let tls_rx = self.tls.subscribe();
+        let tls_tx = self.tls;
         let reloader = tokio::spawn(tls_reload::watch_files(
             config.tls.clone(),
             Duration::from_millis(config.tls.reload_interval_ms.max(100)),

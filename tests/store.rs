@@ -4367,6 +4367,7 @@ fn web_session(
         admin_id: None,
         csrf_token: format!("csrf-{id_hash}"),
         must_change_password: user_id.is_some(),
+        card_chain: None,
         created: at,
         last_seen: at,
     }
@@ -4384,9 +4385,15 @@ async fn web_sessions_round_trip_and_end(db: Arc<TestDb>) {
     let anonymous = web_session("a", None, now);
     let alice = web_session("b", Some("alice"), now);
     let alice_again = web_session("c", Some("alice"), now + chrono::Duration::hours(2));
-    for session in [&anonymous, &alice, &alice_again] {
+    let by_card = tsgate::store::WebSessionRecord {
+        card_chain: Some("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n".into()),
+        ..web_session("d", Some("alice"), now)
+    };
+    for session in [&anonymous, &alice, &alice_again, &by_card] {
         sessions.create(session).await.expect("create");
     }
+    assert_eq!(sessions.find("d").await.expect("find"), Some(by_card));
+    assert!(sessions.delete("d").await.expect("delete"));
     assert_eq!(
         sessions.find("a").await.expect("find"),
         Some(anonymous.clone())

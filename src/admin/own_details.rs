@@ -36,11 +36,13 @@ pub enum OwnDetailsError {
     NotRecorded(#[from] AdminActionNotRecorded),
 }
 
-/// `user` (signed in) replaces their work contacts with `contacts`, from `client`.
+/// `user` (signed in, as `kind` says: how their session was opened) replaces their work
+/// contacts with `contacts`, from `client`.
 pub async fn edit_own(
     store: &dyn Store,
     user: &UserRecord,
     contacts: WorkContacts<'_>,
+    kind: CallerKind,
     client: Option<IpAddr>,
 ) -> Result<(), OwnDetailsError> {
     let outcome = async {
@@ -67,7 +69,7 @@ pub async fn edit_own(
         actor: Actor::Operator {
             id: user.user_id.clone(),
             cf: user.cf.to_string(),
-            kind: CallerKind::OperatorPassword,
+            kind,
         },
         operation: AdminOperation::UserEdit,
         target: Some(user.user_id.clone()),

@@ -12,6 +12,20 @@ pub enum OperatorAuth {
     Certificate,
     /// HTTP Basic plus the encrypted pincode, checked against the users table.
     Password,
+    /// A web session opened with a national-card certificate ("Accedi con smart card"); the
+    /// certificate is judged again on each of its requests (`src/web/smart_card.rs`).
+    CardSession,
+}
+
+impl OperatorAuth {
+    /// How the access log names an operator who proved who they are this way.
+    pub fn kind(self) -> CallerKind {
+        match self {
+            OperatorAuth::Certificate => CallerKind::OperatorCertificate,
+            OperatorAuth::Password => CallerKind::OperatorPassword,
+            OperatorAuth::CardSession => CallerKind::OperatorCardSession,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,14 +48,7 @@ impl Caller {
     pub fn kind(&self) -> CallerKind {
         match self {
             Caller::Region { .. } => CallerKind::Region,
-            Caller::Operator {
-                method: OperatorAuth::Certificate,
-                ..
-            } => CallerKind::OperatorCertificate,
-            Caller::Operator {
-                method: OperatorAuth::Password,
-                ..
-            } => CallerKind::OperatorPassword,
+            Caller::Operator { method, .. } => method.kind(),
         }
     }
 

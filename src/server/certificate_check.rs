@@ -15,6 +15,7 @@ use rustls::server::danger::ClientCertVerifier;
 use tokio::sync::watch;
 
 use super::tls::{tls_failure_reason, TlsSetup};
+use crate::web::smart_card::CardTrust;
 
 /// Chains remembered per set-up; past this the memory starts again empty.
 const MAX_REMEMBERED_CHAINS: usize = 10_000;
@@ -82,14 +83,7 @@ impl CertificateCheck {
     /// reload): remembered as verified by it, or verified now.
     pub fn verify_now(&mut self) -> Option<&'static str> {
         let setup = self.trust.borrow_and_update().clone();
-        if setup.verified.contains(&self.chain) {
-            self.refused = None;
-            return None;
-        }
-        self.refused = verify(setup.verifier.as_ref(), &self.chain).err();
-        if self.refused.is_none() {
-            setup.verified.remember(&self.chain);
-        }
+        self.refused = setup.accepts(&self.chain).err();
         self.refused
     }
 
@@ -100,6 +94,30 @@ impl CertificateCheck {
             return self.verify_now();
         }
         self.refused
+    }
+}
+
+impl TlsSetup {
+    /// Whether this set-up accepts `chain` (the handshake's check: chain, validity dates,
+    /// CRLs): remembered as verified by it, or verified now and remembered. `Err` is the label
+    /// of the reason it is refused.
+    pub fn accepts(&self, chain: &[CertificateDer<'static>]) -> Result<(), &'static str> {
+        if self.verified.contains(chain) {
+            return Ok(());
+        }
+        verify(self.verifier.as_ref(), chain)?;
+        self.verified.remember(chain);
+        Ok(())
+    }
+}
+
+/// The TLS files in force now judge the certificates that opened web sessions with a smart
+/// card: the same verifier, reloaded when `crl.pem` (or another TLS file) changes, as the one
+/// that judges the connections.
+impl CardTrust for watch::Receiver<TlsSetup> {
+    fn refusal(&self, chain: &[CertificateDer<'static>]) -> Option<&'static str> {
+        let setup = self.borrow().clone();
+        setup.accepts(chain).err()
     }
 }
 

@@ -16,6 +16,7 @@ use bytes::Bytes;
 use http::{header, HeaderValue, Request, Response, Version};
 use http_body_util::Full;
 use hyper::body::{Body, Frame, Incoming, SizeHint};
+use rustls::pki_types::CertificateDer;
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
@@ -39,6 +40,23 @@ pub fn caller_identified(caller: &Caller) {
     if caller.proved_password() {
         let _ = CURRENT.try_with(|connection| connection.authenticated());
     }
+}
+
+/// The client certificate chain of the connection the request being handled arrived on (a
+/// smart-card login records it in the web session it opens).
+pub fn client_chain() -> Option<Vec<CertificateDer<'static>>> {
+    CURRENT
+        .try_with(|connection| {
+            connection.certificate.as_ref().map(|check| {
+                check
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .chain()
+                    .to_vec()
+            })
+        })
+        .ok()
+        .flatten()
 }
 
 /// How long a connection may stay without a request in flight.
@@ -163,7 +181,17 @@ impl ConnectionState {
             );
             self.close.store(true, Ordering::Release);
             self.changed.notify_one();
-            let response = certificate_refused(&request, reason);
+            let path = request.uri().path();
+            let response = if path == "/web" || path.starts_with("/web/") {
+                // A page: the web session a card opened ends too, and the browser goes to the
+                // login page, which says why.
+                let headers = request.headers().clone();
+                let mut response = server.web.card_refused(&headers, reason).await;
+                close_after(&request, &mut response);
+                response
+            } else {
+                certificate_refused(&request, reason)
+            };
             return Ok(response.map(|body| TrackedBody {
                 body,
                 _in_flight: in_flight,
@@ -205,12 +233,17 @@ fn certificate_refused(request: &Request<Incoming>, reason: &str) -> respond::Ht
     };
     fault.reason = format!("Credenziali invalide: il certificato client non è più valido ({why})");
     let mut response = respond::fault(version, &fault);
+    close_after(request, &mut response);
+    response
+}
+
+/// An HTTP/1.1 answer says the connection closes after it (HTTP/2 has no such header).
+fn close_after<B>(request: &Request<Incoming>, response: &mut Response<B>) {
     if request.version() < Version::HTTP_2 {
         response
             .headers_mut()
             .insert(header::CONNECTION, HeaderValue::from_static("close"));
     }
-    response
 }
 
 /// A request in flight; when dropped (its response body sent, or the request abandoned) the

@@ -182,7 +182,16 @@ async fn web(
         }
         Err(BodyError::Broken) => return plain(StatusCode::BAD_REQUEST, "modulo illeggibile\n"),
     };
-    let visitor = web::Visitor { peer, client };
+    // A smart card's chain, for the session a smart-card login opens (its revocation ends it).
+    let card_chain = match peer.as_ref() {
+        Peer::Card { .. } => connection::client_chain().map(Arc::from),
+        _ => None,
+    };
+    let visitor = web::Visitor {
+        peer,
+        client,
+        card_chain,
+    };
     let request = Request::from_parts(parts, Full::new(body));
     server.web.handle(visitor, request).await
 }

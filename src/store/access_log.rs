@@ -27,6 +27,10 @@ pub enum CallerKind {
     OperatorCertificate,
     /// A person, by user id, password and pincode.
     OperatorPassword,
+    /// A person, in a web session opened with their smart card ("Accedi con smart card"),
+    /// whether or not the request's own connection presents the card. (Added after the others:
+    /// entries written before it read as they were written.)
+    OperatorCardSession,
     /// A security administrator, for an administrative action.
     Administrator,
     /// The command line when no administrator acts; the caller id is the OS user.
@@ -45,6 +49,7 @@ impl CallerKind {
             CallerKind::Region => "region",
             CallerKind::OperatorCertificate => "operator-certificate",
             CallerKind::OperatorPassword => "operator-password",
+            CallerKind::OperatorCardSession => "operator-card-session",
             CallerKind::Administrator => "administrator",
             CallerKind::Cli => "cli",
             CallerKind::Gateway => "gateway",
@@ -58,6 +63,7 @@ impl CallerKind {
             "region" => Some(CallerKind::Region),
             "operator-certificate" => Some(CallerKind::OperatorCertificate),
             "operator-password" => Some(CallerKind::OperatorPassword),
+            "operator-card-session" => Some(CallerKind::OperatorCardSession),
             "administrator" => Some(CallerKind::Administrator),
             "cli" => Some(CallerKind::Cli),
             "gateway" => Some(CallerKind::Gateway),
@@ -513,11 +519,20 @@ mod tests {
             CallerKind::Region,
             CallerKind::OperatorCertificate,
             CallerKind::OperatorPassword,
+            CallerKind::OperatorCardSession,
             CallerKind::Administrator,
             CallerKind::Cli,
+            CallerKind::Gateway,
+            CallerKind::Ministry,
         ] {
             assert_eq!(CallerKind::parse(kind.as_str()), Some(kind));
         }
+        // The spellings already in stored chains do not move.
+        assert_eq!(CallerKind::OperatorPassword.as_str(), "operator-password");
+        assert_eq!(
+            CallerKind::OperatorCertificate.as_str(),
+            "operator-certificate"
+        );
         assert_eq!(CallerKind::parse("Region"), None);
     }
 

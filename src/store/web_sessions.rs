@@ -23,6 +23,9 @@ pub struct WebSessionRecord {
     pub csrf_token: String,
     /// The operator's password must be changed before any other page opens.
     pub must_change_password: bool,
+    /// The chain (PEM) of the smart card that opened the session; `None` when it was opened
+    /// otherwise. The session ends when the TLS layer no longer accepts it.
+    pub card_chain: Option<String>,
     pub created: DateTime<Utc>,
     pub last_seen: DateTime<Utc>,
 }
@@ -72,11 +75,11 @@ pub trait WebSessions: Send + Sync {
 }
 
 const CREATE: &str = "INSERT INTO web_sessions \
-     (id_hash, user_id, admin_id, csrf_token, must_change_password, created_ms, last_seen_ms) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7)";
+     (id_hash, user_id, admin_id, csrf_token, must_change_password, created_ms, last_seen_ms, \
+     card_chain) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
 
 const FIND: &str = "SELECT id_hash, user_id, admin_id, csrf_token, must_change_password, \
-     created_ms, last_seen_ms FROM web_sessions WHERE id_hash = $1";
+     created_ms, last_seen_ms, card_chain FROM web_sessions WHERE id_hash = $1";
 
 const TOUCH: &str = "UPDATE web_sessions SET last_seen_ms = $2 WHERE id_hash = $1";
 
@@ -100,6 +103,7 @@ type Row = (
     i64,
     i64,
     i64,
+    Option<String>,
 );
 
 #[async_trait::async_trait]
@@ -124,6 +128,7 @@ where
             .bind(i64::from(session.must_change_password))
             .bind(session.created.timestamp_millis())
             .bind(session.last_seen.timestamp_millis())
+            .bind(session.card_chain.as_deref())
             .execute(self)
             .await
             .map_err(StoreError::query("creating a web session failed"))?;
@@ -223,7 +228,7 @@ where
 }
 
 fn record(
-    (id_hash, user_id, admin_id, csrf_token, must_change, created_ms, last_seen_ms): Row,
+    (id_hash, user_id, admin_id, csrf_token, must_change, created_ms, last_seen_ms, card_chain): Row,
 ) -> Result<WebSessionRecord, StoreError> {
     let instant = |ms: i64, column: &'static str| {
         DateTime::from_timestamp_millis(ms).ok_or_else(|| StoreError::CorruptRow {
@@ -244,6 +249,7 @@ fn record(
         admin_id,
         csrf_token,
         must_change_password: must_change != 0,
+        card_chain,
         created,
         last_seen,
     })

@@ -28,6 +28,7 @@ mod tests {
             admin_id: None,
             csrf_token: "token-1".into(),
             must_change_password: false,
+            card_chain: None,
         };
         assert!(valid(&session, "token-1"));
         assert!(!valid(&session, "token-2"));

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::{Extension, Form};
 use http::{HeaderMap, StatusCode};
@@ -112,13 +112,23 @@ impl Pages {
     }
 }
 
+/// Why the browser was sent to the login page: `fine` names why a session ended
+/// ([`super::smart_card::ended`]); any other value says nothing.
+#[derive(Deserialize)]
+pub struct LoginQuery {
+    #[serde(default)]
+    fine: String,
+}
+
 /// `GET /web/login`: a logged-in session goes on to its home; otherwise the form, in a session
-/// of no one (which holds the form's CSRF token).
+/// of no one (which holds the form's CSRF token), saying why a session ended if it did.
 pub async fn show(
     State(pages): State<Arc<Pages>>,
     Extension(visitor): Extension<Visitor>,
     headers: HeaderMap,
+    Query(query): Query<LoginQuery>,
 ) -> Response {
+    let ended = super::smart_card::ended_message(&query.fine);
     let current = match pages.session(&headers).await {
         Ok(current) => current,
         Err(response) => return response,
@@ -127,7 +137,7 @@ pub async fn show(
         Some(session) if session.user_id.is_some() => page::redirect("/web/"),
         Some(session) => {
             pages
-                .login_form(StatusCode::OK, &session, &visitor, "", None)
+                .login_form(StatusCode::OK, &session, &visitor, "", ended)
                 .await
         }
         None => {
@@ -135,7 +145,7 @@ pub async fn show(
             match session::create(store, pages.timeouts, None, false, pages.now()).await {
                 Ok(created) => page::with_cookie(
                     pages
-                        .login_form(StatusCode::OK, &created.session, &visitor, "", None)
+                        .login_form(StatusCode::OK, &created.session, &visitor, "", ended)
                         .await,
                     &session::set_cookie(&created.cookie_id),
                 ),
@@ -303,7 +313,11 @@ pub async fn smart_card(
         Ok(Caller::Operator {
             user_id: Some(user_id),
             ..
-        }) => pages.rotate(&session, &user_id, false, "/web/").await,
+        }) => {
+            pages
+                .rotate_to_card(&session, &user_id, &visitor, "/web/")
+                .await
+        }
         Err(Refused::Unavailable) => page::unavailable(),
         _ => refuse(
             StatusCode::UNAUTHORIZED,

@@ -35,6 +35,7 @@ pub mod password;
 pub mod pincode;
 pub mod profile_edit;
 pub mod session;
+pub mod smart_card;
 pub mod static_files;
 pub mod transaction;
 
@@ -59,7 +60,9 @@ use crate::soap::Gateway;
 use crate::store::LockoutPolicy;
 use captcha::Captcha;
 use login_failures::LoginFailures;
-use session::{Session, Timeouts};
+use rustls_pki_types::CertificateDer;
+use session::{Holder, Session, Timeouts};
+use smart_card::CardTrust;
 
 /// The largest form body the web accepts.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
@@ -70,6 +73,8 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024;
 pub struct Visitor {
     pub peer: Arc<Peer>,
     pub client: IpAddr,
+    /// The chain the connection presented when it is a smart card's ([`Peer::Card`]).
+    pub card_chain: Option<Arc<[CertificateDer<'static>]>>,
 }
 
 /// What the pages read: the gateway's store, identity and clock, and the web's settings.
@@ -86,21 +91,25 @@ pub struct Pages {
     pub captcha: Captcha,
     /// Recent failed logins, after which the login asks for the captcha.
     pub login_failures: LoginFailures,
+    /// Judges the certificates that opened smart-card sessions, as the TLS layer does now.
+    pub card_trust: Arc<dyn CardTrust>,
 }
 
 /// The routed web application.
 pub struct WebApp {
     router: Router,
+    pages: Arc<Pages>,
 }
 
 impl WebApp {
     /// `captcha_key` seals the captcha's answers (`auth.secrets_key`, or a key of this
-    /// process).
+    /// process); `card_trust` is the TLS layer's judgement of client certificates now.
     pub fn new(
         gateway: Arc<Gateway>,
         web: &WebConfig,
         auth: &AuthConfig,
         captcha_key: SealingKey,
+        card_trust: Arc<dyn CardTrust>,
     ) -> WebApp {
         let pages = Arc::new(Pages {
             gateway,
@@ -114,6 +123,7 @@ impl WebApp {
             sealing_key: SealingKey::from_setting(auth.secrets_key.as_deref()),
             captcha: Captcha::new(captcha_key),
             login_failures: LoginFailures::new(web.login_captcha_after_failures),
+            card_trust,
         });
         let router = Router::new()
             .route("/web", get(home::show))
@@ -174,8 +184,23 @@ impl WebApp {
                 page_timing::timed,
             ))
             .fallback(|| async { page::not_found() })
-            .with_state(pages);
-        WebApp { router }
+            .with_state(pages.clone());
+        WebApp { router, pages }
+    }
+
+    /// The answer to a page asked on a connection whose client certificate is no longer
+    /// accepted (`reason`, its label): the web session a smart card opened ends (its card is
+    /// judged as the connection's was), and the browser goes to the login page, which says why.
+    pub async fn card_refused(
+        &self,
+        headers: &HeaderMap,
+        reason: &str,
+    ) -> http::Response<Full<Bytes>> {
+        let response = match self.pages.session(headers).await {
+            Err(response) => response,
+            Ok(_) => smart_card::ended(reason, false),
+        };
+        finish(response).await
     }
 
     /// Answers one request under `/web`, its body already read, with the security headers.
@@ -235,15 +260,38 @@ impl Pages {
         self.gateway.clock.now()
     }
 
-    /// The request's live session, if any; a store failure is the "unavailable" page.
+    /// The request's live session, if any; a store failure is the "unavailable" page. A session
+    /// opened with a smart card whose certificate the TLS layer no longer accepts (revoked,
+    /// expired) is ended here, and the browser sent to the login page, which says why.
     async fn session(&self, headers: &HeaderMap) -> Result<Option<Session>, Response> {
         let store = self.gateway.store.as_ref();
-        session::current(store, self.timeouts, headers, self.now())
+        let unavailable = |error: crate::store::StoreError| {
+            tracing::error!(%error, "a web session could not be read");
+            page::unavailable()
+        };
+        let current = session::current(store, self.timeouts, headers, self.now())
             .await
-            .map_err(|error| {
-                tracing::error!(%error, "a web session could not be read");
-                page::unavailable()
-            })
+            .map_err(unavailable)?;
+        let Some(session) = current else {
+            return Ok(None);
+        };
+        let Some(chain) = &session.card_chain else {
+            return Ok(Some(session));
+        };
+        let Some(reason) = smart_card::refusal(self.card_trust.as_ref(), chain) else {
+            return Ok(Some(session));
+        };
+        store
+            .web_sessions()
+            .delete(&session.id_hash)
+            .await
+            .map_err(unavailable)?;
+        tracing::info!(
+            reason,
+            user_id = session.user_id.as_deref().unwrap_or(""),
+            "web session ended: the smart card that opened it is no longer accepted"
+        );
+        Err(smart_card::ended(reason, true))
     }
 
     /// The operator of a page that needs one: no session sends the browser to the login page,
@@ -279,28 +327,62 @@ impl Pages {
         must_change_password: bool,
         to: &'static str,
     ) -> Response {
-        match self.rotated(old, user_id, must_change_password).await {
-            Ok(created) => {
-                page::with_cookie(page::redirect(to), &session::set_cookie(&created.cookie_id))
-            }
-            Err(response) => response,
-        }
+        let rotated = self.rotated(old, user_id, must_change_password).await;
+        with_new_session(rotated, to)
     }
 
-    /// Replaces `old` with a new session of `user_id`, for an answer that sets its cookie.
+    /// Replaces `old` with a new session of the operator `user_id` who signed in with the smart
+    /// card `visitor`'s connection presents (the session ends when the card's certificate is
+    /// no longer accepted); then the browser goes to `to`.
+    async fn rotate_to_card(
+        &self,
+        old: &Session,
+        user_id: &str,
+        visitor: &Visitor,
+        to: &'static str,
+    ) -> Response {
+        let Some(chain) = visitor.card_chain.as_deref() else {
+            tracing::error!("a smart-card login without the connection's certificate chain");
+            return page::unavailable();
+        };
+        let chain = smart_card::to_pem(chain);
+        let rotated = self
+            .rotated_as(old, Holder::CardHolder(user_id, &chain), false)
+            .await;
+        with_new_session(rotated, to)
+    }
+
+    /// Replaces `old` with a new session of `user_id`, for an answer that sets its cookie. A
+    /// smart card's session stays its card's (its operator changing their password).
     async fn rotated(
         &self,
         old: &Session,
         user_id: &str,
         must_change_password: bool,
     ) -> Result<session::Created, Response> {
+        let holder = match &old.card_chain {
+            Some(chain) if old.user_id.as_deref() == Some(user_id) => {
+                Holder::CardHolder(user_id, chain)
+            }
+            _ => Holder::Operator(user_id),
+        };
+        self.rotated_as(old, holder, must_change_password).await
+    }
+
+    /// Replaces `old` with a new session of `holder`, for an answer that sets its cookie.
+    async fn rotated_as(
+        &self,
+        old: &Session,
+        holder: Holder<'_>,
+        must_change_password: bool,
+    ) -> Result<session::Created, Response> {
         let store = self.gateway.store.as_ref();
         let rotated = async {
             store.web_sessions().delete(&old.id_hash).await?;
-            session::create(
+            session::create_of(
                 store,
                 self.timeouts,
-                Some(user_id),
+                holder,
                 must_change_password,
                 self.now(),
             )
@@ -311,5 +393,15 @@ impl Pages {
             tracing::error!(%error, "a web session could not be rotated");
             page::unavailable()
         })
+    }
+}
+
+/// The browser goes to `to` with the cookie of the session `rotated` made.
+fn with_new_session(rotated: Result<session::Created, Response>, to: &'static str) -> Response {
+    match rotated {
+        Ok(created) => {
+            page::with_cookie(page::redirect(to), &session::set_cookie(&created.cookie_id))
+        }
+        Err(response) => response,
     }
 }

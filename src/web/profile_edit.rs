@@ -12,6 +12,7 @@ use http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 
 use super::page::{self, Chrome, Crumb, HOME, SERVIZI_ONLINE};
+use super::transaction::web_auth;
 use super::{Access, Pages, Visitor};
 use crate::admin::operator_details::InvalidDetail;
 use crate::admin::own_details::{edit_own, OwnDetailsError, WorkContacts};
@@ -115,7 +116,8 @@ pub async fn submit(
         email: &form.email,
     };
     let store = pages.gateway.store.as_ref();
-    match edit_own(store, &user, contacts, Some(visitor.client)).await {
+    let kind = web_auth(&visitor, &operator.session, &user).kind();
+    match edit_own(store, &user, contacts, kind, Some(visitor.client)).await {
         Ok(()) => page::redirect("/web/profilo"),
         Err(OwnDetailsError::Invalid(invalid)) => {
             let csrf = session.csrf_token.as_str();

@@ -53,6 +53,8 @@ pub struct Session {
     pub admin_id: Option<String>,
     pub csrf_token: String,
     pub must_change_password: bool,
+    /// The chain (PEM) of the smart card that opened the session, if one did.
+    pub card_chain: Option<String>,
 }
 
 impl From<WebSessionRecord> for Session {
@@ -63,6 +65,7 @@ impl From<WebSessionRecord> for Session {
             admin_id: record.admin_id,
             csrf_token: record.csrf_token,
             must_change_password: record.must_change_password,
+            card_chain: record.card_chain,
         }
     }
 }
@@ -103,6 +106,8 @@ pub async fn create(
 pub enum Holder<'a> {
     Nobody,
     Operator(&'a str),
+    /// An operator signed in with a smart card: their user id and the card's chain (PEM).
+    CardHolder(&'a str, &'a str),
     Administrator(&'a str),
 }
 
@@ -114,10 +119,11 @@ pub async fn create_of(
     must_change_password: bool,
     now: DateTime<Utc>,
 ) -> Result<Created, StoreError> {
-    let (user_id, admin_id) = match holder {
-        Holder::Nobody => (None, None),
-        Holder::Operator(id) => (Some(id), None),
-        Holder::Administrator(id) => (None, Some(id)),
+    let (user_id, admin_id, card_chain) = match holder {
+        Holder::Nobody => (None, None, None),
+        Holder::Operator(id) => (Some(id), None, None),
+        Holder::CardHolder(id, chain) => (Some(id), None, Some(chain)),
+        Holder::Administrator(id) => (None, Some(id), None),
     };
     let (idle_before, created_before) = timeouts.cutoffs(now);
     store
@@ -131,6 +137,7 @@ pub async fn create_of(
         admin_id: admin_id.map(str::to_owned),
         csrf_token: random_token(),
         must_change_password,
+        card_chain: card_chain.map(str::to_owned),
         created: now,
         last_seen: now,
     };
@@ -204,6 +211,7 @@ mod tests {
             admin_id: None,
             csrf_token: "t".into(),
             must_change_password: false,
+            card_chain: None,
             created: DateTime::from_timestamp(created, 0).unwrap(),
             last_seen: DateTime::from_timestamp(last_seen, 0).unwrap(),
         }

@@ -5,7 +5,8 @@
 //! the outcome. Only the envelope is missing: the page's form is the request.
 //!
 //! The caller is the signed-in operator as the register has them now (CF, profiles): a
-//! profile revoked meanwhile is refused on the next page, not at the next login.
+//! profile revoked meanwhile is refused on the next page, not at the next login. Its kind in
+//! the access log says how the session was opened ([`web_auth`]).
 
 use std::net::IpAddr;
 use std::time::Instant;
@@ -15,6 +16,7 @@ use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use chrono_tz::Europe::Rome;
 
 use super::page;
+use super::session::Session;
 use super::{Operator, Pages, Visitor};
 use crate::audit::{self, Draft, Requester};
 use crate::domain::{TransactionId, TransactionIdKind};
@@ -75,17 +77,26 @@ impl Pages {
                 return Err(page::unavailable());
             }
         };
-        let method = match visitor.peer.as_ref() {
-            Peer::Card { cf } if *cf == user.cf => OperatorAuth::Certificate,
-            _ => OperatorAuth::Password,
-        };
         let caller = Caller::Operator {
             cf: user.cf.clone(),
             user_id: Some(user.user_id.clone()),
-            method,
+            method: web_auth(visitor, &operator.session, &user),
             profiles,
         };
         Ok((user, caller))
+    }
+}
+
+/// How the signed-in operator proved who they are, as the access log records it: a session
+/// opened with a smart card is its own kind; otherwise by certificate when the connection
+/// presents the operator's own card, by password when it does not.
+pub(super) fn web_auth(visitor: &Visitor, session: &Session, user: &UserRecord) -> OperatorAuth {
+    if session.card_chain.is_some() {
+        return OperatorAuth::CardSession;
+    }
+    match visitor.peer.as_ref() {
+        Peer::Card { cf } if *cf == user.cf => OperatorAuth::Certificate,
+        _ => OperatorAuth::Password,
     }
 }
 

@@ -49,3 +49,4 @@ mod web_admin;
 mod web_asl;
 mod web_medico;
 mod web_otp;
+mod web_smart_card;

@@ -38,7 +38,11 @@ fn issue_region(app: &TestApp) -> Result<(String, As), Box<dyn std::error::Error
 
 /// `tsgate certs revoke`, as an operator runs it, then waits until the running gateway has
 /// reloaded the CRL (a new full handshake with the certificate fails).
-async fn revoke_and_wait_for_reload(app: &TestApp, serial: &str, who: &As) -> TestResult {
+pub(crate) async fn revoke_and_wait_for_reload(
+    app: &TestApp,
+    serial: &str,
+    who: &As,
+) -> TestResult {
     // Awaited, not waited for: the gateway runs on this thread and may hold the SQLite write
     // lock that the command's register update needs.
     let status = tokio::process::Command::new(env!("CARGO_BIN_EXE_tsgate"))

@@ -20,7 +20,7 @@ use serde::Deserialize;
 use super::{trail, OtpOperator, PATH};
 use crate::audit::{self, Draft, Requester};
 use crate::domain::{Otp, SymptomOnsetDate, TransactionIdKind};
-use crate::identity::{Caller, OperatorAuth};
+use crate::identity::Caller;
 use crate::metrics::RequestLabels;
 use crate::services::otp::{self, InvioOtpRequest, OPERATION, SERVICE};
 use crate::services::{CodEsito, Context, Outcome, TipoErrore};
@@ -28,6 +28,7 @@ use crate::soap::pipeline::THROTTLED_OUTCOME;
 use crate::web::captcha::guard::Answered;
 use crate::web::captcha::CaptchaForm;
 use crate::web::page::{self, Chrome};
+use crate::web::transaction::web_auth;
 use crate::web::{Pages, Visitor};
 
 /// The form. No `Debug`: it holds the OTP and the date. A missing field is empty.
@@ -72,7 +73,7 @@ pub async fn submit(
         Ok(enabled) => enabled,
         Err(response) => return response,
     };
-    match pages.pincode_passed(&enabled.operator).await {
+    match pages.pincode_passed(&enabled.operator.session).await {
         Ok(true) => {}
         Ok(false) => return page::redirect(PATH),
         Err(response) => return response,
@@ -117,7 +118,7 @@ impl Pages {
         let caller = Caller::Operator {
             cf: enabled.user.cf.clone(),
             user_id: Some(enabled.user.user_id.clone()),
-            method: OperatorAuth::Password,
+            method: web_auth(visitor, &enabled.operator.session, &enabled.user),
             profiles: enabled.profiles.clone(),
         };
         let kind = gateway
