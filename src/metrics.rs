@@ -101,10 +101,17 @@ pub type UploadCounts = Family<UploadLabels, Counter>;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct ThrottledLabels {
+    /// The throttled caller's kind as the access log names it, or [`WEB_LOGIN`] for a web
+    /// login (or pincode) page refused by its address's spent failure budget.
     pub caller_kind: String,
     /// `instance` (this instance's own limits) or `cluster` (the limits kept in Redis).
     pub limit: String,
 }
+
+/// `caller_kind` of [`Metrics::throttled`] for the web application's logins: "Troppi
+/// tentativi…" before any check, the client address having spent its failure budget (an
+/// instance's own, so `limit="instance"`).
+pub const WEB_LOGIN: &str = "web-login";
 
 pub struct Metrics {
     registry: Registry,
@@ -178,7 +185,7 @@ impl Metrics {
         );
         registry.register(
             "throttled",
-            "Requests refused by the per-client rate limit, by caller kind and limit (instance or cluster)",
+            "Requests refused by the per-client rate limit, by caller kind and limit (instance or cluster); caller_kind=\"web-login\": web logins refused by their address's spent failure budget",
             throttled.clone(),
         );
         registry.register(
@@ -265,6 +272,17 @@ impl Metrics {
             password_checks,
             credentials_throttled,
         }
+    }
+
+    /// A web login (operator, administrator, or a service's pincode page) refused because its
+    /// address spent its failure budget.
+    pub fn web_login_throttled(&self) {
+        self.throttled
+            .get_or_create(&ThrottledLabels {
+                caller_kind: WEB_LOGIN.to_owned(),
+                limit: "instance".to_owned(),
+            })
+            .inc();
     }
 
     pub fn reject(&self, reason: &str) {

@@ -205,6 +205,7 @@ pub async fn submit_login(
     let admin_id = form.admin_id.trim();
     let budget = pages.gateway.identity.address_failures();
     if let Err(retry_after) = budget.check(visitor.client) {
+        pages.gateway.metrics.web_login_throttled();
         return pages.admin_login_page(
             StatusCode::TOO_MANY_REQUESTS,
             &session.csrf_token,

@@ -225,16 +225,19 @@ pub async fn submit(
                 .rotate(&session, &user_id, true, "/web/cambio-password")
                 .await
         }
-        Err(Refused::Throttled { retry_after }) => pages.login_page(
-            StatusCode::TOO_MANY_REQUESTS,
-            &session.csrf_token,
-            &visitor,
-            user_id,
-            Some(format!(
-                "Troppi tentativi non riusciti da questo indirizzo: riprovare tra {} secondi.",
-                retry_after.as_secs().max(1)
-            )),
-        ),
+        Err(Refused::Throttled { retry_after }) => {
+            pages.gateway.metrics.web_login_throttled();
+            pages.login_page(
+                StatusCode::TOO_MANY_REQUESTS,
+                &session.csrf_token,
+                &visitor,
+                user_id,
+                Some(format!(
+                    "Troppi tentativi non riusciti da questo indirizzo: riprovare tra {} secondi.",
+                    retry_after.as_secs().max(1)
+                )),
+            )
+        }
         Err(Refused::Unavailable) => page::unavailable(),
         Err(Refused::SecondFactorToEnroll { .. }) => pages.login_page(
             StatusCode::FORBIDDEN,

@@ -259,12 +259,16 @@ async fn an_address_that_spent_its_failures_is_throttled() -> TestResult {
     })
     .await;
     let mut browser = app.browser(As::Anonymous);
+    let web_throttled = "tsgate_throttled_total{caller_kind=\"web-login\",limit=\"instance\"}";
     for user in ["NOBODY1", "NOBODY2"] {
         assert_eq!(log_in(&mut browser, user, "x").await.status, 401);
     }
+    assert_eq!(app.metric(web_throttled), 0.0);
     let throttled = log_in(&mut browser, OPERATOR.id, PASSWORD).await;
     assert_eq!(throttled.status, 429, "{}", throttled.body);
     assert!(throttled.body.contains("Troppi tentativi"));
+    // Counted where the alert rules look for throttling (TsgateWebLoginThrottling).
+    assert_eq!(app.metric(web_throttled), 1.0);
     Ok(())
 }
 

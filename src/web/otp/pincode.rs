@@ -80,14 +80,17 @@ pub async fn submit(
                 }
             }
         }
-        Err(Refused::Throttled { retry_after }) => page(
-            StatusCode::TOO_MANY_REQUESTS,
-            &enabled,
-            Some(format!(
-                "Troppi tentativi non riusciti da questo indirizzo: riprovare tra {} secondi.",
-                retry_after.as_secs().max(1)
-            )),
-        ),
+        Err(Refused::Throttled { retry_after }) => {
+            pages.gateway.metrics.web_login_throttled();
+            page(
+                StatusCode::TOO_MANY_REQUESTS,
+                &enabled,
+                Some(format!(
+                    "Troppi tentativi non riusciti da questo indirizzo: riprovare tra {} secondi.",
+                    retry_after.as_secs().max(1)
+                )),
+            )
+        }
         Err(Refused::Unavailable) => page::unavailable(),
         Err(_) => page(
             StatusCode::UNAUTHORIZED,
