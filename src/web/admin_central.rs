@@ -162,7 +162,7 @@ pub async fn add(
     let new = match parsed {
         Ok(new) => new,
         Err(invalid) => {
-            let shown = admin_refusal::invalid_field(invalid.field(), &invalid);
+            let shown = admin_refusal::invalid_administrator(&invalid);
             return page(&pages, &acting, shown.status, Some(shown.message)).await;
         }
     };

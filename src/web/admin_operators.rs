@@ -277,17 +277,18 @@ pub async fn add(
     let new = match parsed {
         Ok(new) => new,
         Err(invalid) => {
-            let shown = admin_refusal::invalid_field(invalid.field(), &invalid);
+            let shown = admin_refusal::invalid_user(&invalid);
             return list_page(&pages, &acting, shown.status, Some(shown.message)).await;
         }
     };
     let key = match &pages.sealing_key {
         Ok(key) => key,
         Err(error) => {
-            let message = format!(
-                "Impossibile creare utenze: la chiave che protegge la seconda parte del pincode \
-                 non è disponibile ({error})."
-            );
+            tracing::error!(%error, "auth.secrets_key cannot seal a new pincode's second half");
+            let message = "Impossibile creare utenze: la chiave che protegge la seconda parte del \
+                           pincode non è disponibile (auth.secrets_key): rivolgersi al gestore del \
+                           sistema."
+                .to_owned();
             return list_page(
                 &pages,
                 &acting,

@@ -105,6 +105,29 @@ async fn operator_action(
 }
 
 /// Administrative entries of `operation` on `target`, oldest first.
+/// The page's Messaggi box holds none of the rules' English words (the command line's).
+fn assert_italian(page: &Reply) {
+    let start = page.body.find("Messaggi").unwrap_or(0);
+    let end = page.body[start..]
+        .find("</section>")
+        .map_or(page.body.len(), |end| start + end);
+    let messages = &page.body[start..end];
+    for english in [
+        " must ",
+        " the ",
+        "invalid",
+        "expected",
+        " of region",
+        "characters",
+    ] {
+        assert!(
+            !messages.contains(english),
+            "{english:?} on the page: {}",
+            page.body
+        );
+    }
+}
+
 async fn audited(app: &TestApp, operation: &str, target: &str) -> Vec<ChainedEntry> {
     app.access_log()
         .await
@@ -447,10 +470,13 @@ async fn an_asl_administrator_creates_an_operator_grants_a_profile_and_prints_th
     let unknown = operator_action(&mut admin, NEW_OPERATOR, "concedi", Some("Tutto")).await;
     assert_eq!(unknown.status, 400, "{}", unknown.body);
     assert!(
-        unknown.body.contains("Profilo: dato non valido"),
+        unknown
+            .body
+            .contains("Profilo: dato non valido (uno dei profili elencati)."),
         "{}",
         unknown.body
     );
+    assert_italian(&unknown);
 
     // A field that does not parse is named, and nothing is registered.
     let csrf = csrf_of(&admin.get("/web/admin/").await);
@@ -470,7 +496,42 @@ async fn an_asl_administrator_creates_an_operator_grants_a_profile_and_prints_th
         "{}",
         bad.body
     );
+    assert_italian(&bad);
     assert!(store.directory().find_user("BAD01").await?.is_none());
+    // The rules' reasons, in Italian: a wrong check character, an e-mail, an empty id.
+    for (fields, expected) in [
+        (
+            [
+                ("user_id", "BAD02"),
+                ("cf", "RSSMRA80A01H501X"),
+                ("email", ""),
+            ],
+            "Codice fiscale: dato non valido (il carattere di controllo è errato, atteso «U»).",
+        ),
+        (
+            [
+                ("user_id", "BAD03"),
+                ("cf", NEW_OPERATOR_CF),
+                ("email", "non-una-email"),
+            ],
+            "E-mail: dato non valido (nome@dominio, senza spazi, al massimo 254 caratteri).",
+        ),
+        (
+            [("user_id", " "), ("cf", NEW_OPERATOR_CF), ("email", "")],
+            "Codice Identificativo: dato non valido (non può essere vuoto).",
+        ),
+    ] {
+        let mut form = vec![("csrf", csrf.as_str())];
+        form.extend(fields);
+        let refused = admin.post("/web/admin/operatori", &form).await;
+        assert_eq!(refused.status, 400, "{}", refused.body);
+        assert!(
+            refused.body.contains(expected),
+            "{expected}: {}",
+            refused.body
+        );
+        assert_italian(&refused);
+    }
     let taken = admin
         .post(
             "/web/admin/operatori",
