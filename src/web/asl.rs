@@ -9,12 +9,13 @@ use std::sync::Arc;
 use askama::Template;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use axum::{Extension, Form};
+use axum::Extension;
 use http::{header, HeaderMap, StatusCode};
 use serde::Deserialize;
 
 use super::form;
 use super::page::{self, Chrome, Crumb, HOME, SERVIZI_ONLINE};
+use super::posted::{csrf_form, Posted, Poster};
 use super::transaction::{OutcomeView, Transaction};
 use super::{advice, Access as PageAccess, Pages, Visitor};
 use crate::domain::{OperatorCf, TransactionIdKind};
@@ -44,10 +45,20 @@ struct AslPage {
 }
 
 /// The signed-in ASL user.
-struct AslUser {
+pub struct AslUser {
     csrf: String,
     user: UserRecord,
     caller: Caller,
+}
+
+impl Poster for AslUser {
+    async fn resolve(
+        pages: &Pages,
+        headers: &HeaderMap,
+        visitor: &Visitor,
+    ) -> Result<AslUser, Response> {
+        pages.asl_user(headers, visitor).await
+    }
 }
 
 impl Pages {
@@ -133,20 +144,17 @@ fn number_of_tests(text: &str) -> Option<i64> {
     digits.parse().ok().filter(|n| (0..=MAX_TESTS).contains(n))
 }
 
+csrf_form!(CountForm);
+
 /// `POST /web/asl/numero-test`.
 pub async fn submit(
     State(pages): State<Arc<Pages>>,
-    Extension(visitor): Extension<Visitor>,
-    headers: HeaderMap,
-    Form(form): Form<CountForm>,
+    Posted {
+        by: asl_user,
+        form,
+        visitor,
+    }: Posted<AslUser, CountForm>,
 ) -> Response {
-    if let Err(response) = pages.posted(&headers, &form.csrf).await {
-        return response;
-    }
-    let asl_user = match pages.asl_user(&headers, &visitor).await {
-        Ok(asl_user) => asl_user,
-        Err(response) => return response,
-    };
     let transaction = match Transaction::begin(
         &pages.gateway,
         &asl_user.caller,

@@ -14,12 +14,14 @@ use std::sync::Arc;
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
-use axum::{Extension, Form};
+use axum::Extension;
 use http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 
 use super::form;
 use super::page::{self, Chrome, Crumb, HOME, SERVIZI_ONLINE};
+use super::pincode_step::{PincodeForm, PincodeStep};
+use super::posted::{csrf_form, Posted, Poster};
 use super::{Access, Operator, Pages, Visitor};
 use crate::domain::{CodiceFiscale, OperatorCf};
 use crate::identity::Caller;
@@ -34,6 +36,29 @@ pub const TEST_SIEROLOGICI: Crumb = Crumb {
     label: "Test sierologici",
     href: Some(PATH),
 };
+
+/// The doctors' pincode step (seed 003 §3.3: "basic authentication (ID utente e password) con
+/// pincode come fattore di autenticazione"), before any of their pages opens to a session
+/// opened with the password.
+pub const PINCODE: PincodeStep = PincodeStep {
+    title: "Test sierologici",
+    service: "per la trasmissione dei test sierologici",
+    action: "/web/medico/pincode",
+    then: PATH,
+    trail: hub_trail,
+};
+
+/// "Ti trovi in" of the doctors' first page (and of their pincode step).
+fn hub_trail() -> Vec<Crumb> {
+    vec![
+        HOME,
+        SERVIZI_ONLINE,
+        Crumb {
+            label: "Test sierologici",
+            href: None,
+        },
+    ]
+}
 
 /// The signed-in doctor, as the register has them, and the titolare this session acts for.
 pub struct Doctor {
@@ -72,9 +97,20 @@ impl Doctor {
 }
 
 impl Pages {
-    /// The doctor of a page: signed in, whatever their profiles (an operation refuses a missing
-    /// profile itself, with `9001` in the access log, as on SOAP).
+    /// The doctor of a page: signed in and past the pincode step, whatever their profiles (an
+    /// operation refuses a missing profile itself, with `9001` in the access log, as on SOAP).
     pub(super) async fn doctor(
+        &self,
+        headers: &HeaderMap,
+        visitor: &Visitor,
+    ) -> Result<Doctor, Response> {
+        let doctor = self.signed_in_doctor(headers, visitor).await?;
+        self.past_the_pincode(&doctor).await?;
+        Ok(doctor)
+    }
+
+    /// The doctor of a session, before the pincode step.
+    async fn signed_in_doctor(
         &self,
         headers: &HeaderMap,
         visitor: &Visitor,
@@ -99,17 +135,30 @@ impl Pages {
         })
     }
 
-    /// The doctor of a page that runs no operation of its own: the profile is checked here.
+    /// The doctor of a page that runs no operation of its own: the profile is checked here,
+    /// before the pincode is asked for.
     pub(super) async fn doctor_with_profile(
         &self,
         headers: &HeaderMap,
         visitor: &Visitor,
     ) -> Result<Doctor, Response> {
-        let doctor = self.doctor(headers, visitor).await?;
+        let doctor = self.signed_in_doctor(headers, visitor).await?;
         if !doctor.caller.holds(PROFILE) {
             return Err(page::forbidden_profile(PROFILE_MMG));
         }
+        self.past_the_pincode(&doctor).await?;
         Ok(doctor)
+    }
+
+    /// Seed 003 §3.3: with the password, the pincode is the second factor, typed once per
+    /// session on [`PINCODE`]'s page (shown in place of the page asked for); a smart card is
+    /// factor enough (and is judged again on every request of its session).
+    async fn past_the_pincode(&self, doctor: &Doctor) -> Result<(), Response> {
+        let session = &doctor.operator.session;
+        if session.card_chain.is_some() || self.pincode_passed(session).await? {
+            return Ok(());
+        }
+        Err(PINCODE.page(StatusCode::OK, session, None))
     }
 
     /// "il medico titolare CF (COGNOME NOME)" or "i propri assistiti", for the pages' header.
@@ -129,6 +178,53 @@ impl Pages {
             Ok(Some(mmg)) => format!("{cf} ({} {})", mmg.surname, mmg.name),
             _ => cf.to_owned(),
         }
+    }
+}
+
+/// `POST /web/medico/pincode`: the doctors' pincode step.
+pub async fn pincode(
+    State(pages): State<Arc<Pages>>,
+    Posted {
+        by: operator,
+        form,
+        visitor,
+    }: Posted<Operator, PincodeForm>,
+) -> Response {
+    pages
+        .check_pincode(
+            &PINCODE,
+            &visitor,
+            &operator.session,
+            &operator.user_id,
+            &form.pincode,
+        )
+        .await
+}
+
+/// The doctor who posts a form that runs an operation (which checks the profile itself).
+impl Poster for Doctor {
+    async fn resolve(
+        pages: &Pages,
+        headers: &HeaderMap,
+        visitor: &Visitor,
+    ) -> Result<Doctor, Response> {
+        pages.doctor(headers, visitor).await
+    }
+}
+
+/// A doctor holding the serology profile: who posts a form that runs no operation of its own.
+pub struct ProfiledDoctor(pub Doctor);
+
+impl Poster for ProfiledDoctor {
+    async fn resolve(
+        pages: &Pages,
+        headers: &HeaderMap,
+        visitor: &Visitor,
+    ) -> Result<ProfiledDoctor, Response> {
+        pages
+            .doctor_with_profile(headers, visitor)
+            .await
+            .map(ProfiledDoctor)
     }
 }
 
@@ -207,17 +303,7 @@ impl Pages {
             }
         }
         let page = HubPage {
-            chrome: Chrome::signed_in(
-                doctor.csrf(),
-                vec![
-                    HOME,
-                    SERVIZI_ONLINE,
-                    Crumb {
-                        label: "Test sierologici",
-                        href: None,
-                    },
-                ],
-            ),
+            chrome: Chrome::signed_in(doctor.csrf(), hub_trail()),
             csrf: doctor.csrf().to_owned(),
             doctor_cf: doctor.user.cf.to_string(),
             acting: self.acting_label(doctor).await,
@@ -239,22 +325,19 @@ pub struct ChoiceForm {
     titolare: String,
 }
 
+csrf_form!(ChoiceForm);
+
 /// `POST /web/medico/titolare`: the titolare this session acts for from now on. Only a
 /// titolare who authorised this doctor (in any period: after it ended, the substitute may still
 /// consult and cancel what they sent) can be chosen.
 pub async fn choose(
     State(pages): State<Arc<Pages>>,
-    Extension(visitor): Extension<Visitor>,
-    headers: HeaderMap,
-    Form(form): Form<ChoiceForm>,
+    Posted {
+        by: ProfiledDoctor(doctor),
+        form,
+        ..
+    }: Posted<ProfiledDoctor, ChoiceForm>,
 ) -> Response {
-    if let Err(response) = pages.posted(&headers, &form.csrf).await {
-        return response;
-    }
-    let doctor = match pages.doctor_with_profile(&headers, &visitor).await {
-        Ok(doctor) => doctor,
-        Err(response) => return response,
-    };
     let wanted = form.titolare.trim().to_ascii_uppercase();
     let own = OperatorCf::from(doctor.user.cf.clone());
     let choice = if wanted.is_empty() || wanted == own.as_str() {

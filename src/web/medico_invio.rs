@@ -8,13 +8,14 @@ use std::sync::Arc;
 use askama::Template;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use axum::{Extension, Form};
+use axum::Extension;
 use http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 
 use super::form;
 use super::medico::{self, Doctor};
 use super::page::{self, Chrome};
+use super::posted::{csrf_form, Posted};
 use super::transaction::{OutcomeView, Transaction};
 use super::{advice, Pages, Visitor};
 use crate::domain::{CodiceFiscale, TransactionIdKind};
@@ -111,20 +112,17 @@ pub async fn show(
     }
 }
 
+csrf_form!(SendForm, CancelForm);
+
 /// `POST /web/medico/invio`.
 pub async fn submit(
     State(pages): State<Arc<Pages>>,
-    Extension(visitor): Extension<Visitor>,
-    headers: HeaderMap,
-    Form(form): Form<SendForm>,
+    Posted {
+        by: doctor,
+        form,
+        visitor,
+    }: Posted<Doctor, SendForm>,
 ) -> Response {
-    if let Err(response) = pages.posted(&headers, &form.csrf).await {
-        return response;
-    }
-    let doctor = match pages.doctor(&headers, &visitor).await {
-        Ok(doctor) => doctor,
-        Err(response) => return response,
-    };
     let transaction = match Transaction::begin(
         &pages.gateway,
         &doctor.caller,
@@ -178,17 +176,12 @@ pub struct CancelForm {
 /// that is not 1 to 20 digits is refused before any transaction (on SOAP, the schema refuses it).
 pub async fn cancel(
     State(pages): State<Arc<Pages>>,
-    Extension(visitor): Extension<Visitor>,
-    headers: HeaderMap,
-    Form(form): Form<CancelForm>,
+    Posted {
+        by: doctor,
+        form,
+        visitor,
+    }: Posted<Doctor, CancelForm>,
 ) -> Response {
-    if let Err(response) = pages.posted(&headers, &form.csrf).await {
-        return response;
-    }
-    let doctor = match pages.doctor(&headers, &visitor).await {
-        Ok(doctor) => doctor,
-        Err(response) => return response,
-    };
     let send_id = form.send_id.trim();
     if send_id.is_empty()
         || send_id.len() > SEND_ID_DIGITS

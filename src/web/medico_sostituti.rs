@@ -10,13 +10,14 @@ use std::sync::Arc;
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
-use axum::{Extension, Form};
+use axum::Extension;
 use http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 
 use super::form;
-use super::medico::{self, Doctor};
+use super::medico::{self, Doctor, ProfiledDoctor};
 use super::page::{self, Chrome};
+use super::posted::{csrf_form, Posted};
 use super::{Pages, Visitor};
 use crate::admin::substitutes::{self, NewSubstitution, SubstituteError};
 use crate::audit::{record_admin_action, Actor, AdminAction, AdminOperation, AdminOutcome};
@@ -212,17 +213,12 @@ fn substitute_cf(text: &str) -> Result<CodiceFiscale, String> {
 /// what was typed and why.
 pub async fn authorise(
     State(pages): State<Arc<Pages>>,
-    Extension(visitor): Extension<Visitor>,
-    headers: HeaderMap,
-    Form(form): Form<AuthoriseForm>,
+    Posted {
+        by: ProfiledDoctor(doctor),
+        form,
+        visitor,
+    }: Posted<ProfiledDoctor, AuthoriseForm>,
 ) -> Response {
-    if let Err(response) = pages.posted(&headers, &form.csrf).await {
-        return response;
-    }
-    let doctor = match pages.doctor_with_profile(&headers, &visitor).await {
-        Ok(doctor) => doctor,
-        Err(response) => return response,
-    };
     let typed = Typed {
         sostituto: &form.sostituto,
         dal: &form.dal,
@@ -296,6 +292,8 @@ pub async fn authorise(
     }
 }
 
+csrf_form!(AuthoriseForm, RevokeForm);
+
 #[derive(Deserialize)]
 pub struct RevokeForm {
     #[serde(default)]
@@ -307,17 +305,12 @@ pub struct RevokeForm {
 /// `POST /web/medico/sostituti/revoca`: withdraws every authorisation of a substitute.
 pub async fn revoke(
     State(pages): State<Arc<Pages>>,
-    Extension(visitor): Extension<Visitor>,
-    headers: HeaderMap,
-    Form(form): Form<RevokeForm>,
+    Posted {
+        by: ProfiledDoctor(doctor),
+        form,
+        visitor,
+    }: Posted<ProfiledDoctor, RevokeForm>,
 ) -> Response {
-    if let Err(response) = pages.posted(&headers, &form.csrf).await {
-        return response;
-    }
-    let doctor = match pages.doctor_with_profile(&headers, &visitor).await {
-        Ok(doctor) => doctor,
-        Err(response) => return response,
-    };
     let substitute = match substitute_cf(&form.sostituto) {
         Ok(substitute) => substitute,
         Err(message) => {

@@ -33,6 +33,8 @@ pub mod page;
 pub mod page_timing;
 pub mod password;
 pub mod pincode;
+pub mod pincode_step;
+pub mod posted;
 pub mod profile_edit;
 pub mod session;
 pub mod smart_card;
@@ -149,6 +151,7 @@ impl WebApp {
             .route("/web/admin/operatori/{user_id}", get(admin_operators::show))
             .route(medico::PATH, get(medico::show))
             .route("/web/medico/titolare", post(medico::choose))
+            .route("/web/medico/pincode", post(medico::pincode))
             .route("/web/medico/assistiti", get(medico_assistiti::show))
             .route("/web/medico/assistiti.csv", get(medico_assistiti::csv))
             .route(

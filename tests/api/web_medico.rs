@@ -6,11 +6,12 @@
 //! dates and CFs.
 
 use chrono::Duration;
-use tsgate::domain::OperatorCf;
+use tsgate::domain::{CodiceFiscale, OperatorCf};
+use tsgate::pki::ca::Subject;
 use tsgate::store::{AccessLogEntry, Substitution};
 
 use crate::helpers::browser::{csrf_of, Browser};
-use crate::helpers::seed::{PASSWORD, PATIENTS};
+use crate::helpers::seed::{PASSWORD, PATIENTS, PINCODE};
 use crate::helpers::{
     spawn_app, As, Reply, TestApp, TestResult, User, ASL_OPERATOR, MMG, SUBSTITUTE,
 };
@@ -24,8 +25,27 @@ const BAD_CHECK_LETTER: &str = "PRVSST76A10G942K";
 /// A doctor the titolare authorises in these tests (the OTP operator's CF: a valid code).
 const NEW_SUBSTITUTE: &str = "RSSMRA80A01H501U";
 
-/// A browser signed in as `user` (password login), on the home page.
+/// A browser signed in as `user` (password login) and past the doctors' pincode step, on the
+/// home page.
 pub async fn signed_in(app: &TestApp, user: User) -> (Browser, Reply) {
+    let (mut browser, home) = password_only(app, user).await;
+    let passed = browser
+        .post(
+            "/web/medico/pincode",
+            &[("csrf", &csrf_of(&home)), ("pincode", PINCODE)],
+        )
+        .await;
+    assert_eq!(
+        (passed.status, passed.header("location")),
+        (303, Some("/web/medico")),
+        "{}",
+        passed.body
+    );
+    (browser, home)
+}
+
+/// A browser signed in as `user` with the password alone, on the home page.
+async fn password_only(app: &TestApp, user: User) -> (Browser, Reply) {
     let mut browser = app.browser(As::Anonymous);
     let page = browser.get("/web/login").await;
     assert_eq!(page.status, 200, "{}", page.body);
@@ -314,6 +334,93 @@ async fn a_refused_send_shows_the_form_again_with_what_was_typed_and_why() -> Te
     assert_contains(&reversed, &["1014", "deve precedere"]);
     let not_a_date = browser.get("/web/medico/test?dal=ieri&al=oggi").await;
     assert_contains(&not_a_date, &["1016", "value=\"ieri\""]);
+    Ok(())
+}
+
+/// Seed 003 §3.3, mode 2: "basic authentication (ID utente e password) con pincode come fattore
+/// di autenticazione". Signed in with the password, a doctor meets the pincode page in place of
+/// any of their pages, and nothing is done or recorded until the pincode is right; with the
+/// smart card, the pages open at once.
+#[tokio::test]
+async fn with_the_password_the_doctors_pages_first_ask_for_the_pincode() -> TestResult {
+    let app = spawn_app().await;
+    let (mut doctor, home) = password_only(&app, MMG).await;
+    let csrf = csrf_of(&home);
+    let before = app.access_log().await.len();
+    for path in [
+        "/web/medico",
+        "/web/medico/assistiti",
+        "/web/medico/assistiti.csv",
+        "/web/medico/test",
+        "/web/medico/invio",
+        "/web/medico/sostituti",
+    ] {
+        let page = doctor.get(path).await;
+        assert_eq!(page.status, 200, "{path}");
+        assert_contains(
+            &page,
+            &[
+                "Inserire il pincode per accedere al servizio per la trasmissione dei test \
+                 sierologici:",
+                "action=\"/web/medico/pincode\"",
+                "Pincode:*",
+            ],
+        );
+        assert!(!page.body.contains(PATIENTS[0]), "{path}");
+    }
+    let sent = send(&mut doctor, &csrf, PATIENTS[0], &app.today().to_string()).await;
+    assert_contains(&sent, &["Inserire il pincode"]);
+    assert_eq!(app.access_log().await.len(), before, "nothing done");
+
+    let wrong = doctor
+        .post(
+            "/web/medico/pincode",
+            &[("csrf", &csrf), ("pincode", "0000000000")],
+        )
+        .await;
+    assert_eq!(wrong.status, 401);
+    assert_contains(&wrong, &["Pincode non valido"]);
+    let without_token = doctor
+        .post("/web/medico/pincode", &[("pincode", PINCODE)])
+        .await;
+    assert_eq!(without_token.status, 403);
+    let right = doctor
+        .post(
+            "/web/medico/pincode",
+            &[("csrf", &csrf), ("pincode", PINCODE)],
+        )
+        .await;
+    assert_eq!(
+        (right.status, right.header("location")),
+        (303, Some("/web/medico"))
+    );
+    let hub = doctor.get("/web/medico").await;
+    assert_eq!(hub.status, 200);
+    assert!(!hub.body.contains("Inserire il pincode"), "{}", hub.body);
+    assert!(doctor
+        .get("/web/medico/assistiti")
+        .await
+        .body
+        .contains(PATIENTS[0]));
+
+    // The doctor's smart card: no pincode.
+    let card = app.issue(
+        &app.card_ca(),
+        &Subject::Operator {
+            cf: CodiceFiscale::parse(MMG.cf)?,
+            name: "MEDICO DI BASE".into(),
+        },
+        30,
+    );
+    let mut with_card = app.browser(card);
+    let page = with_card.get("/web/login").await;
+    let login = with_card
+        .post("/web/login/smart-card", &[("csrf", &csrf_of(&page))])
+        .await;
+    assert_eq!(login.status, 303, "{}", login.body);
+    let hub = with_card.get("/web/medico").await;
+    assert_eq!(hub.status, 200);
+    assert!(!hub.body.contains("Inserire il pincode"), "{}", hub.body);
     Ok(())
 }
 

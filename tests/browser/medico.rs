@@ -1,4 +1,5 @@
-//! The doctors' and the ASL user's pages in a real browser: the patient list, a send from its
+//! The doctors' and the ASL user's pages in a real browser: the pincode step first (signed in
+//! with the password), the patient list, a send from its
 //! row and its cancellation from the list of sent tests, a refused send shown again with what
 //! was typed; the titolare authorising a substitute, who then chooses the titolare and sees
 //! their patients; the ASL user's daily count and the per-MMG file.
@@ -6,12 +7,21 @@
 use serde_json::json;
 
 use crate::harness::Chrome;
-use crate::helpers::seed::{PASSWORD, PATIENTS};
+use crate::helpers::seed::{PASSWORD, PATIENTS, PINCODE};
 use crate::helpers::{spawn_app, TestResult, ASL_OPERATOR, MMG, SUBSTITUTE};
 use crate::session::log_in;
 
 /// A doctor the titolare authorises in the browser (a valid CF of no seeded doctor).
 const NEW_SUBSTITUTE: &str = "BNCLRA85M41H501Z";
+
+/// Opens the doctors' pages and types the seeded pincode on their pincode step.
+async fn pass_pincode(chrome: &Chrome) -> TestResult {
+    chrome.goto("/web/medico").await?;
+    chrome.fill("#pincode", PINCODE).await?;
+    chrome.click_labelled("Conferma").await?;
+    assert_eq!(chrome.path().await?, "/web/medico");
+    Ok(())
+}
 
 /// Sets a date input the way its picker would (`aaaa-mm-gg`): typing into Chromium's date
 /// field depends on the locale's order of day, month and year.
@@ -39,6 +49,20 @@ async fn a_doctor_lists_sends_and_cancels_in_the_browser() -> TestResult {
     let mut chrome = Chrome::open(&app, "medico_list_send_cancel").await?;
     log_in(&chrome, MMG.id, PASSWORD).await?;
     chrome.click_labelled("Test sierologici (medici)").await?;
+    assert_eq!(chrome.path().await?, "/web/medico");
+    // Signed in with the password: the pincode first (seed 003 §3.3), a wrong one refused.
+    let step = chrome.text("main").await?;
+    assert_shows(
+        &step,
+        &["Inserire il pincode per accedere al servizio per la trasmissione dei test sierologici"],
+    );
+    chrome.fill("#pincode", "0000000000").await?;
+    chrome.click_labelled("Conferma").await?;
+    assert_shows(&chrome.text(".messaggi").await?, &["Pincode non valido"]);
+    chrome.screenshot("pincode-refused").await?;
+    chrome.fill("#pincode", PINCODE).await?;
+    chrome.screenshot("pincode").await?;
+    chrome.click_labelled("Conferma").await?;
     assert_eq!(chrome.path().await?, "/web/medico");
     assert_shows(&chrome.text("main").await?, &["i propri assistiti"]);
     chrome.screenshot("hub").await?;
@@ -101,7 +125,7 @@ async fn a_titolare_authorises_a_substitute_who_then_acts_for_them() -> TestResu
     let app = spawn_app().await;
     let mut chrome = Chrome::open(&app, "medico_substitutes").await?;
     log_in(&chrome, MMG.id, PASSWORD).await?;
-    chrome.goto("/web/medico").await?;
+    pass_pincode(&chrome).await?;
     chrome.click_labelled("Sostituti: autorizzazioni").await?;
     chrome.fill("#sostituto", NEW_SUBSTITUTE).await?;
     let today = app.today();
@@ -123,7 +147,7 @@ async fn a_titolare_authorises_a_substitute_who_then_acts_for_them() -> TestResu
 
     // The seeded substitute chooses the titolare; the session remembers.
     log_in(&chrome, SUBSTITUTE.id, PASSWORD).await?;
-    chrome.goto("/web/medico").await?;
+    pass_pincode(&chrome).await?;
     chrome
         .click_in_place(&format!("input[name=titolare][value='{}']", MMG.cf))
         .await?;

@@ -19,7 +19,8 @@ use axum::response::Response;
 use http::{HeaderMap, StatusCode};
 
 use super::page::{self, Crumb, HOME, SERVIZI_ONLINE};
-use super::{Access, Operator, Pages};
+use super::posted::Poster;
+use super::{Access, Operator, Pages, Visitor};
 use crate::domain::Profile;
 use crate::services::otp::InvioOtp;
 use crate::store::UserRecord;
@@ -93,18 +94,16 @@ impl Pages {
             service,
         })
     }
+}
 
-    /// Whether the operator's session passed the pincode page.
-    async fn pincode_passed(&self, operator: &Operator) -> Result<bool, Response> {
-        self.gateway
-            .store
-            .web_pincode_checks()
-            .passed(&operator.session.id_hash)
-            .await
-            .map_err(|error| {
-                tracing::error!(%error, "a pincode check could not be read");
-                page::unavailable()
-            })
+/// The operator who posts an OTP page's form.
+impl Poster for OtpOperator {
+    async fn resolve(
+        pages: &Pages,
+        headers: &HeaderMap,
+        _visitor: &Visitor,
+    ) -> Result<OtpOperator, Response> {
+        pages.otp_operator(headers).await
     }
 }
 
@@ -114,7 +113,7 @@ pub async fn show(State(pages): State<Arc<Pages>>, headers: HeaderMap) -> Respon
         Ok(enabled) => enabled,
         Err(response) => return response,
     };
-    match pages.pincode_passed(&enabled.operator).await {
+    match pages.pincode_passed(&enabled.operator.session).await {
         Ok(true) => pages.entry_page(StatusCode::OK, &enabled, None, None).await,
         Ok(false) => pincode::page(StatusCode::OK, &enabled, None),
         Err(response) => response,
