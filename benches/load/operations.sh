@@ -19,6 +19,13 @@
 #                                  RATE=N alone means RATES=N)
 #   ROUNDS=3                       rounds, each operation once per round (interleaved); the table
 #                                  shows each round's figure and their median
+#   ONLY="ElencoServizi ElencoTest" only these operations (ElencoServizi always includes the
+#                                  region's, the base of the ratios)
+#   SEED_SENDS=25                  before the rounds, the demo MMG sends this many tests (curl,
+#                                  one by one). `ElencoTest` lists every test of the day, so
+#                                  its cost grows with each `InvioTest` the run sends: measure it
+#                                  with ONLY leaving `InvioTest` out, on SEED_SENDS tests (the
+#                                  table's title says how many it listed)
 #   PROFILE=callgrind              run the gateway under valgrind's callgrind and report
 #                                  instructions per request (user space, deterministic) instead
 #                                  of /proc CPU; dumps stay in $CALLGRIND_OUT (default ./callgrind)
@@ -124,12 +131,28 @@ OPERATIONS=(
   "AnnullaTest|mmg|Sierologici|AnnullaTest.xml|<ric:codEsito>"
   "InvioNumeroTest|asl|ASL|InvioNumeroTest.xml|<ric:codEsito>0000<"
 )
+if [ -n "${ONLY:-}" ]; then
+  kept=()
+  for op in "${OPERATIONS[@]}"; do
+    name=${op%%|*}
+    case " $ONLY " in *" $name "*) kept+=("$op");; esac
+  done
+  OPERATIONS=("${kept[@]}")
+fi
+case "${OPERATIONS[0]}" in ElencoServizi\|region\|*) ;; *) echo "ONLY must keep ElencoServizi" >&2; exit 1;; esac
 user_of() { case $1 in region) echo region;; operator) echo DEMOOP01;; mmg) echo DEMOMMG01;; asl) echo DEMOASL01;; esac; }
 
 for op in "${OPERATIONS[@]}"; do
   IFS='|' read -r name caller service envelope expect <<<"$op"
   reply=$(send "$(user_of "$caller")" "$service" "$WORK/$envelope")
   case "$reply" in *"$expect"*) ;; *) echo "$name ($caller) did not answer $expect: $reply" >&2; exit 1;; esac
+done
+
+for _ in $(seq 1 "${SEED_SENDS:-0}"); do
+  case "$(send DEMOMMG01 Sierologici "$WORK/InvioTest.xml")" in
+    *"<ric:codEsito>0000<"*) ;;
+    *) echo "a seeding InvioTest failed" >&2; exit 1;;
+  esac
 done
 
 server_pids() { echo "$SERVER_PID" $(pgrep -P "$SERVER_PID" | tr '\n' ' '); }
@@ -218,7 +241,12 @@ PY
   done
 done
 
-python3 - "$RESULTS" "$PROFILE" "${TSGATE_STORE_URL:-sqlite}" "$RATES" "$ROUNDS" "$N" "$C" <<'PY'
+LISTED=-
+case " ${OPERATIONS[*]} " in
+  *" ElencoTest|"*) LISTED=$(send DEMOMMG01 Sierologici "$WORK/ElencoTest.xml" | grep -o '<ric:Test>' | wc -l || true);;
+esac
+
+python3 - "$RESULTS" "$PROFILE" "${TSGATE_STORE_URL:-sqlite}" "$RATES" "$ROUNDS" "$N" "$C" "$LISTED" <<'PY'
 import statistics, sys
 rows = [line.rstrip("\n").split("\t") for line in open(sys.argv[1])]
 callgrind = sys.argv[2] == "callgrind"
@@ -236,7 +264,7 @@ def cost(rs):
     return c
 print(f"backend: {'postgres' if postgres else 'sqlite'}; rates: {sys.argv[4]} (- as fast as "
       f"possible); {sys.argv[5]} interleaved rounds of {sys.argv[6]} requests, {sys.argv[7]} "
-      f"connections; {'instructions per request (callgrind, user space)' if callgrind else 'CPU µs per request (utime+stime)'}; medians of the rounds")
+      f"connections; ElencoTest listed {sys.argv[8]} tests at the end; {'instructions per request (callgrind, user space)' if callgrind else 'CPU µs per request (utime+stime)'}; medians of the rounds")
 head = "| operation | caller | rate | req/s | p50 ms | p99 ms |"
 head += " instructions/req |" if callgrind else " gateway CPU µs/req (rounds) |"
 if postgres and not callgrind:
