@@ -612,7 +612,7 @@ pub fn banner(demo: &Demo, admin: SocketAddr) -> String {
     let url = &demo.config.server.public_url;
     format!(
         "\ntsgate demo is serving at {url}\n\
-         \n  WSDL:    {url}/ws/Servizi?wsdl\n  XSD:     {url}/xsd/servizi-richiesta.xsd\n  metrics: http://{admin}/metrics (admin listener, plain HTTP)\n  web:     {url}/web/login (the operators' pages; log in as {DEMO_OPERATOR_ID}, or as {DEMO_FIRST_LOGIN_ID} to see the forced password change)\n\
+         \n  WSDL:    {url}/ws/Servizi?wsdl\n  XSD:     {url}/xsd/servizi-richiesta.xsd\n  metrics: http://{admin}/metrics (admin listener, plain HTTP)\n  web:     {url}/web/login (the operators' pages; log in as {DEMO_OPERATOR_ID}, or as {DEMO_FIRST_LOGIN_ID} for a first login, below)\n           {url}/web/admin/accesso (the security administrators' pages)\n\
          \nCall ElencoServizi as region {DEMO_REGION} (mutual TLS):\n\
          \n  curl --cacert {d}/certs/ca.pem --cert {d}/certs/region-{DEMO_REGION}.pem --key {d}/certs/region-{DEMO_REGION}-key.pem \\\n    -H 'Content-Type: text/xml; charset=utf-8' -H 'SOAPAction: \"urn:tsgate:ws:servizi/ElencoServizi\"' \\\n    --data-binary @{d}/samples/ElencoServizi-region.xml {url}/ws/Servizi\n\
          \nCall it as operator {DEMO_OPERATOR_ID} (Basic + encrypted pincode):\n\
@@ -641,6 +641,13 @@ pub fn banner(demo: &Demo, admin: SocketAddr) -> String {
          \nthen reads the second half of its pincode with the new password (\"Stampa pincode\"):\n\
          \n  TSGATE_PASSWORD='<new password>' cargo run --release -- users pincode --user-id {DEMO_FIRST_LOGIN_ID} --dir {d}\n\
          \nIts pincode is the first half followed by the second.\n\
+         \nOr walk the same first login in the web application instead of the two commands (once its password\n\
+         is changed, by either way, the first login is over): open {url}/web/login and log in as\n\
+         {DEMO_FIRST_LOGIN_ID} with the password above ('{password}'). The password change is forced: \"Cambio Password\"\n\
+         is the only page that opens until it chooses its own (at least 12 characters, 3 kinds of character,\n\
+         typed twice). Then the page shows the second half of its pincode, and \"Prosegui\" opens the home\n\
+         (SERVIZI ONLINE). {DEMO_OPERATOR_ID} logs in there with the same password and goes to the home at once;\n\
+         the administrators log in at {url}/web/admin/accesso with the passwords above.\n\
          \nStop with Ctrl-C.\n",
         central_admin_password = demo.admin_passwords.0,
         asl_admin_password = demo.admin_passwords.1,

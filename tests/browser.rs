@@ -19,10 +19,14 @@ mod webdriver;
 
 #[path = "browser/first_login.rs"]
 mod first_login;
+#[path = "browser/manuals.rs"]
+mod manuals;
 #[path = "browser/profile.rs"]
 mod profile;
 #[path = "browser/session.rs"]
 mod session;
+#[path = "browser/totp.rs"]
+mod totp;
 #[path = "browser/web_admin.rs"]
 mod web_admin;
 

@@ -1609,6 +1609,9 @@ impl Store for Instrumented {
     fn web_pincode_checks(&self) -> &dyn tsgate::store::WebPincodeChecks {
         self.inner.web_pincode_checks()
     }
+    fn web_spent_challenges(&self) -> &dyn tsgate::store::WebSpentChallenges {
+        self.inner.web_spent_challenges()
+    }
 }
 
 /// Appends pass through the holds and failures the test asks for.
@@ -4615,4 +4618,24 @@ async fn web_captchas_one_live_per_form_used_once_and_gone_with_the_session(db: 
     assert!(store.web_sessions().delete("s2").await.expect("delete"));
     assert_eq!(captchas.find("s2", "c4").await.expect("find"), None);
     assert!(!checks.passed("s2").await.expect("passed"));
+}
+
+on_both_backends!(web_spent_challenges_serve_once_and_are_forgotten_after_expiry);
+
+async fn web_spent_challenges_serve_once_and_are_forgotten_after_expiry(db: Arc<TestDb>) {
+    let spent = db.store.web_spent_challenges();
+    let now = base_time();
+    let expires = now + chrono::Duration::minutes(5);
+    assert!(spent.spend("d1", expires, now).await.expect("spend"));
+    assert!(
+        !spent.spend("d1", expires, now).await.expect("spend"),
+        "a second time"
+    );
+    assert!(spent.spend("d2", expires, now).await.expect("spend"));
+    // Once expired it is forgotten (the challenge itself is refused by then).
+    let after = expires + chrono::Duration::seconds(1);
+    assert!(spent
+        .spend("d1", after + chrono::Duration::minutes(5), after)
+        .await
+        .expect("spend"));
 }

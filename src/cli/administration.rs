@@ -702,22 +702,15 @@ async fn enroll(
         );
     };
     let now = chrono::Utc::now();
-    match factor.confirm_enrollment(user_id, &code, now).await {
+    match operator_login::confirm_enrollment(store, factor, lockout, user_id, &code, now).await {
         Ok(()) => {
             println!("TOTP of user {user_id} enrolled: codes are asked from now on");
             Ok(())
         }
-        Err(SecondFactorError::WrongCode) => {
-            if let LoginError::Store(error) =
-                operator_login::failed(store, lockout, true, user_id, now).await
-            {
-                tracing::error!(%error, "a wrong TOTP code could not be counted");
-            }
-            bail!(
-                "wrong TOTP code: the second factor is not enrolled (run tsgate users totp \
-                 enroll again for a new secret)"
-            )
-        }
+        Err(LoginError::Credentials) => bail!(
+            "wrong TOTP code: the second factor is not enrolled (run tsgate users totp enroll \
+             again for a new secret)"
+        ),
         Err(error) => Err(error.into()),
     }
 }

@@ -286,7 +286,8 @@ impl Identity {
             .await
             .map_err(unreadable("TOTP enrollments"))?;
         if enrollment == Enrollment::Active && self.second_factor.on_soap() {
-            self.code_on_soap(client, &user.user_id, sent_code).await?;
+            self.code_checked(client, &user.user_id, sent_code, StepReuse::SameStep)
+                .await?;
         }
         self.password_verified(user, state, enrollment).await
     }
@@ -320,16 +321,19 @@ impl Identity {
         })
     }
 
-    /// The web login (seed 000): user id and password only; the pages that need the pincode
-    /// ask for it. The same rules as Basic + pincode: the address's failure budget first, the
-    /// account's lock (a locked account is checked in full and refused like a wrong password),
-    /// failures counted per account and address, and a password that must change told only
-    /// after the full check. A success records the operator's access.
+    /// The web login (seed 000): user id, password and, for an operator enrolled in TOTP, the
+    /// code (`totp`); the pages that need the pincode ask for it. The same rules as Basic +
+    /// pincode: the address's failure budget first, the account's lock (a locked account is
+    /// checked in full and refused like a wrong password), failures counted per account and
+    /// address — a missing or wrong code is one, answered like a wrong password, and a code
+    /// serves once, as for `sign_in` — and a password that must change told only after the
+    /// full check. A success records the operator's access.
     pub async fn identify_password(
         &self,
         client: IpAddr,
         user_id: &str,
         password: &str,
+        totp: Option<&str>,
     ) -> Result<Caller, Refused> {
         self.within_failure_budget(client)?;
         let state = self.sign_in_state(user_id).await?;
@@ -359,9 +363,8 @@ impl Identity {
             .await
             .map_err(unreadable("TOTP enrollments"))?;
         if enrollment == Enrollment::Active {
-            // The web login asks for no TOTP code yet: an enrolled operator cannot sign in on
-            // the web until it does, so the second factor is never bypassed there.
-            return Err(refused_password(user_id));
+            self.code_checked(client, &user.user_id, totp, StepReuse::Never)
+                .await?;
         }
         let caller = self.password_verified(user, state, enrollment).await?;
         self.record_access(user_id).await;
@@ -454,18 +457,21 @@ impl Identity {
         })
     }
 
-    /// Checks an enrolled operator's code on SOAP or the CSV download (`auth.totp_on_soap`):
-    /// software sends bursts of calls, so a code serves again within the step it was accepted
-    /// for; an earlier step's never. Missing or wrong: a failed credential, answered as one.
-    async fn code_on_soap(
+    /// Checks an enrolled operator's `sent_code`. On SOAP or the CSV download
+    /// (`auth.totp_on_soap`) software sends bursts of calls, so a code serves again within the
+    /// step it was accepted for ([`StepReuse::SameStep`]); a person at the web login may use
+    /// each code once ([`StepReuse::Never`]). Missing or wrong: a failed credential, answered
+    /// as one.
+    async fn code_checked(
         &self,
         client: IpAddr,
         user_id: &str,
         sent_code: Option<&str>,
+        reuse: StepReuse,
     ) -> Result<(), Refused> {
         let checked = self
             .second_factor
-            .check_code(user_id, sent_code, StepReuse::SameStep, Utc::now())
+            .check_code(user_id, sent_code, reuse, Utc::now())
             .await;
         match checked {
             Ok(_) => Ok(()),

@@ -1,7 +1,9 @@
 //! An operator proving who they are in person, with their password and, once enrolled, a TOTP
 //! code: the CLI commands an operator runs for themselves (`users passwd`, `users pincode`,
-//! `users totp enroll`) and the coming web login all call [`sign_in`], so they count failures and ask for the code
-//! the same way. The code is asked for (`ask_code`) only after the password proved right and
+//! `users totp enroll`) and the web pages that ask for the password again (Cambio Password,
+//! Stampa pincode) all call [`sign_in`], so they count failures and ask for the code the same
+//! way; the web login itself goes through [`super::Identity::identify_password`], which adds the
+//! address's budget. Both confirm a new enrollment with [`confirm_enrollment`]. The code is asked for (`ask_code`) only after the password proved right and
 //! only if the operator is enrolled, so nothing tells a guesser whether an account has TOTP.
 //! Every failure — unknown user, wrong password, disabled or locked account, wrong or missing
 //! code — is the same [`LoginError::Credentials`] and counts toward the account's lock
@@ -75,6 +77,25 @@ pub async fn sign_in(
     }
     store.credential_failures().clear(user_id).await?;
     Ok(SignedIn { user, enrollment })
+}
+
+/// Confirms `user_id`'s pending TOTP enrollment with the `code` their app shows, as `tsgate
+/// users totp enroll` and the web's enrollment page ask for it: a wrong code is a failed
+/// credential, counted toward the account's lock.
+pub async fn confirm_enrollment(
+    store: &dyn Store,
+    second_factor: &SecondFactor,
+    lockout: LockoutPolicy,
+    user_id: &str,
+    code: &str,
+    now: DateTime<Utc>,
+) -> Result<(), LoginError> {
+    match second_factor.confirm_enrollment(user_id, code, now).await {
+        Ok(()) => Ok(()),
+        Err(SecondFactorError::WrongCode) => Err(failed(store, lockout, true, user_id, now).await),
+        Err(SecondFactorError::Store(error)) => Err(error.into()),
+        Err(other) => Err(LoginError::SecondFactor(other)),
+    }
 }
 
 /// Counts a failure for a `known` user (it may lock the account) and gives the one refusal.

@@ -1,7 +1,8 @@
 //! Operators' second factor: a TOTP code ([`super::totp`]) from an authenticator app, when
 //! `auth.totp` is `optional` or `required`. Every channel asks here — the SOAP `identify` stage
 //! and the CSV download (when `auth.totp_on_soap`), the operator's CLI commands
-//! ([`super::operator_login`]), the coming web login — so the rules are written once:
+//! ([`super::operator_login`]), the web login and the web's enrollment page — so the rules are
+//! written once:
 //!
 //! - the secret is made here, shown once (base32 and `otpauth://` URI) and stored sealed with
 //!   `auth.secrets_key`, bound to the user id; it is never logged nor shown again;

@@ -9,6 +9,7 @@
 use std::path::Path;
 
 use aws_lc_rs::aead::{Aad, Nonce, RandomizedNonceKey, AES_256_GCM, NONCE_LEN};
+use aws_lc_rs::hmac;
 use base64::Engine;
 
 /// The version tag in front of every sealed value, so a later key rotation can tell them apart.
@@ -17,6 +18,8 @@ const KEY_BYTES: usize = 32;
 
 pub struct SealingKey {
     key: RandomizedNonceKey,
+    /// The same bytes as an HMAC key, only to derive keys for other purposes from.
+    derivation: hmac::Key,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -96,7 +99,18 @@ impl SealingKey {
     fn from_bytes(bytes: &[u8]) -> Option<SealingKey> {
         RandomizedNonceKey::new(&AES_256_GCM, bytes)
             .ok()
-            .map(|key| SealingKey { key })
+            .map(|key| SealingKey {
+                key,
+                derivation: hmac::Key::new(hmac::HMAC_SHA256, bytes),
+            })
+    }
+
+    /// An HMAC-SHA256 key for `purpose` (the web's pre-login tokens, the login's captcha),
+    /// derived from this key (the HMAC of `purpose` under it): the same on every instance that
+    /// shares the key file, another for each purpose, and never the key that seals.
+    pub fn derive_mac_key(&self, purpose: &str) -> hmac::Key {
+        let derived = hmac::sign(&self.derivation, purpose.as_bytes());
+        hmac::Key::new(hmac::HMAC_SHA256, derived.as_ref())
     }
 
     /// A new key as its file holds it (64 hexadecimal digits and a newline).

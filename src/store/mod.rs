@@ -10,7 +10,8 @@
 //! failed credentials ([`CredentialFailures`]), the Commissioner's report ([`Commissioner`]),
 //! the retention of the data sets ([`DataRetention`]), the statistics of the MIUR staff
 //! lists ([`MiurStatistics`]), and the web application's sessions ([`WebSessions`]), captcha
-//! challenges ([`WebCaptchas`]) and pincode checks ([`WebPincodeChecks`]).
+//! challenges ([`WebCaptchas`]), the login's challenges already answered
+//! ([`WebSpentChallenges`]) and pincode checks ([`WebPincodeChecks`]).
 //!
 //! Two backends that pass the same tests: SQLite (embedded default, a file under `./data`) and
 //! PostgreSQL (production). Each concern's SQL is plain constants in its file, written once
@@ -54,6 +55,7 @@ pub mod transaction_writes;
 pub mod web_captchas;
 pub mod web_pincode_checks;
 pub mod web_sessions;
+pub mod web_spent_challenges;
 
 use std::sync::Arc;
 
@@ -92,6 +94,7 @@ pub use transaction_writes::{PendingWrite, TransactionWrite};
 pub use web_captchas::{WebCaptchaRecord, WebCaptchas};
 pub use web_pincode_checks::WebPincodeChecks;
 pub use web_sessions::{WebSessionRecord, WebSessions};
+pub use web_spent_challenges::WebSpentChallenges;
 
 /// Everything the gateway keeps between requests. Used as `Arc<dyn Store>`.
 #[async_trait]
@@ -169,6 +172,9 @@ pub trait Store: Send + Sync {
 
     /// The web sessions that passed the OTP service's pincode page.
     fn web_pincode_checks(&self) -> &dyn WebPincodeChecks;
+
+    /// The login captcha's challenges already answered right (each serves once).
+    fn web_spent_challenges(&self) -> &dyn WebSpentChallenges;
 }
 
 /// Why a store operation failed. Messages never contain credentials from the URL.

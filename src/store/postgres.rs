@@ -21,6 +21,7 @@ use super::{
     Commissioner, CredentialFailures, DataRetention, Directory, Issuers, MiurLists, MiurStatistics,
     Passwords, Patients, PendingWrite, Pincodes, Serology, SignInStates, Staging, Store,
     StoreError, Substitutions, Totp, WebCaptchas, WebPincodeChecks, WebSessions,
+    WebSpentChallenges,
 };
 
 const BACKEND: &str = "postgres";
@@ -207,6 +208,10 @@ impl Store for PostgresStore {
     }
 
     fn web_pincode_checks(&self) -> &dyn WebPincodeChecks {
+        &self.pool
+    }
+
+    fn web_spent_challenges(&self) -> &dyn WebSpentChallenges {
         &self.pool
     }
 }

@@ -26,6 +26,7 @@ use super::{
     Commissioner, CredentialFailures, DataRetention, Directory, Issuers, MiurLists, MiurStatistics,
     Passwords, Patients, PendingWrite, Pincodes, Serology, SignInStates, Staging, Store,
     StoreError, Substitutions, Totp, WebCaptchas, WebPincodeChecks, WebSessions,
+    WebSpentChallenges,
 };
 
 const BACKEND: &str = "sqlite";
@@ -208,6 +209,10 @@ impl Store for SqliteStore {
     }
 
     fn web_pincode_checks(&self) -> &dyn WebPincodeChecks {
+        &self.pool
+    }
+
+    fn web_spent_challenges(&self) -> &dyn WebSpentChallenges {
         &self.pool
     }
 }

@@ -14,12 +14,13 @@ use std::sync::Arc;
 
 use askama::Template;
 use axum::extract::State;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::{Extension, Form};
 use http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 
 use super::page::{self, Chrome, Crumb, HOME};
+use super::prelogin::{self, LoginForm};
 use super::session::{self, Holder, Session};
 use super::{admin_central, admin_operators, Pages, Visitor};
 use crate::admin::administrators::{self, Administrator, AdministratorError, Refusal};
@@ -125,57 +126,39 @@ impl Pages {
         })
     }
 
-    /// [`Pages::renew`], then the browser goes to `to`.
-    async fn rotate_to(&self, old: &Session, holder: Holder<'_>, to: &'static str) -> Response {
-        match self.renew(old, holder).await {
-            Ok(created) => {
-                page::with_cookie(page::redirect(to), &session::set_cookie(&created.cookie_id))
-            }
-            Err(response) => response,
-        }
-    }
-
-    fn admin_login_page(
+    /// The administrators' login form for the browser holding the pre-login value `nonce`
+    /// (its cookie set again, for another lifetime). Nothing is stored.
+    fn admin_login_form(
         &self,
         status: StatusCode,
-        csrf: &str,
+        nonce: &str,
         admin_id: &str,
         message: Option<String>,
     ) -> Response {
+        let csrf = self
+            .prelogin
+            .issue(LoginForm::Administrator, nonce, self.now());
         let page = AdminLoginPage {
             chrome: Chrome::public(login_trail()),
-            csrf,
+            csrf: &csrf,
             message,
             admin_id,
         };
-        page::html(status, &page)
+        page::with_cookie(page::html(status, &page), &prelogin::set_cookie(nonce))
     }
 }
 
 /// `GET /web/admin/accesso`: an administrator's session goes on to the administration; anyone
-/// else gets the form, in a session of no one (an operator's is left as it is until the login).
+/// else gets the form, with a stateless pre-login token ([`super::prelogin`]): nothing is
+/// written to the store before a successful login.
 pub async fn show_login(State(pages): State<Arc<Pages>>, headers: HeaderMap) -> Response {
-    let current = match pages.session(&headers).await {
-        Ok(current) => current,
+    match pages.session(&headers).await {
+        Ok(Some(session)) if session.admin_id.is_some() => return page::redirect(ADMIN_HOME),
+        Ok(_) => {}
         Err(response) => return response,
-    };
-    match current {
-        Some(session) if session.admin_id.is_some() => page::redirect(ADMIN_HOME),
-        Some(session) => pages.admin_login_page(StatusCode::OK, &session.csrf_token, "", None),
-        None => {
-            let store = pages.gateway.store.as_ref();
-            match session::create(store, pages.timeouts, None, false, pages.now()).await {
-                Ok(created) => page::with_cookie(
-                    pages.admin_login_page(StatusCode::OK, &created.session.csrf_token, "", None),
-                    &session::set_cookie(&created.cookie_id),
-                ),
-                Err(error) => {
-                    tracing::error!(%error, "a web session could not be created");
-                    page::unavailable()
-                }
-            }
-        }
     }
+    let nonce = prelogin::nonce_of(&headers).unwrap_or_else(prelogin::new_nonce);
+    pages.admin_login_form(StatusCode::OK, &nonce, "", None)
 }
 
 /// The administrators' login form; missing fields are empty (CSRF is checked first).
@@ -191,24 +174,24 @@ pub struct AdminLoginForm {
 
 /// `POST /web/admin/accesso`: [`administrators::authenticate_from`], the command line's check
 /// (same lockout, same audit), after the address's failure budget that the operators' login
-/// spends too. The session is rotated into the administrator's.
+/// spends too. The administrator's session is the first thing the visit writes to the store.
 pub async fn submit_login(
     State(pages): State<Arc<Pages>>,
     Extension(visitor): Extension<Visitor>,
     headers: HeaderMap,
     Form(form): Form<AdminLoginForm>,
 ) -> Response {
-    let session = match pages.posted(&headers, &form.csrf).await {
-        Ok(session) => session,
-        Err(response) => return response,
+    let nonce = match pages.prelogin_checked(&headers, LoginForm::Administrator, &form.csrf) {
+        Ok(nonce) => nonce,
+        Err(refused) => return refused.into_response(),
     };
     let admin_id = form.admin_id.trim();
     let budget = pages.gateway.identity.address_failures();
     if let Err(retry_after) = budget.check(visitor.client) {
         pages.gateway.metrics.web_login_throttled();
-        return pages.admin_login_page(
+        return pages.admin_login_form(
             StatusCode::TOO_MANY_REQUESTS,
-            &session.csrf_token,
+            &nonce,
             admin_id,
             Some(format!(
                 "Troppi tentativi non riusciti da questo indirizzo: riprovare tra {} secondi.",
@@ -228,14 +211,16 @@ pub async fn submit_login(
     .await;
     match authenticated {
         Ok(admin) => {
-            let to = Holder::Administrator(admin.id());
-            pages.rotate_to(&session, to, ADMIN_HOME).await
+            let holder = Holder::Administrator(admin.id());
+            pages
+                .open_session(&headers, holder, false, ADMIN_HOME)
+                .await
         }
         Err(AdministratorError::Refused(Refusal::Credentials)) => {
             budget.failed(visitor.client);
-            pages.admin_login_page(
+            pages.admin_login_form(
                 StatusCode::UNAUTHORIZED,
-                &session.csrf_token,
+                &nonce,
                 admin_id,
                 Some(
                     "Credenziali non valide: controllare il Codice Identificativo e la Parola \

@@ -11,8 +11,9 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Europe::Rome;
 use http::{HeaderMap, StatusCode};
 
-use super::page::{self, Chrome, Crumb, HOME, SERVIZI_ONLINE};
+use super::page::{self, Chrome, Crumb, HOME};
 use super::{otp, Access, Operator, Pages};
+use crate::config::TotpMode;
 use crate::domain::Profile;
 use crate::store::{PasswordState, UserRecord};
 
@@ -51,11 +52,13 @@ struct ProfilePage {
     phone: String,
     fax: String,
     email: String,
+    /// The second factor is on (`auth.totp`): the link to its page.
+    second_factor: bool,
 }
 
 /// The menu of the home, from the operator's profiles: "Caricamento App Immuni" for the OTP
 /// profile (where the gateway offers the service), the doctors' and the ASL entries; every
-/// operator has their profile page.
+/// operator has the guides and their profile page.
 fn menu(profiles: &[Profile], otp_offered: bool) -> Vec<MenuEntry> {
     let mut menu = Vec::new();
     if otp_offered && profiles.contains(&Profile::InvioCodiceOtp) {
@@ -76,6 +79,10 @@ fn menu(profiles: &[Profile], otp_offered: bool) -> Vec<MenuEntry> {
             href: super::asl::PATH,
         });
     }
+    menu.push(MenuEntry {
+        label: "Manuali",
+        href: super::manuals::PATH,
+    });
     menu.push(MenuEntry {
         label: "Profilo Utente",
         href: "/web/profilo",
@@ -195,14 +202,7 @@ pub async fn profile(State(pages): State<Arc<Pages>>, headers: HeaderMap) -> Res
     let page = ProfilePage {
         chrome: Chrome::signed_in(
             &operator.session.csrf_token,
-            vec![
-                HOME,
-                SERVIZI_ONLINE,
-                Crumb {
-                    label: "Profilo Utente",
-                    href: None,
-                },
-            ],
+            page::trail_to("Profilo Utente"),
         ),
         cf: user.cf.to_string(),
         name: full_name(&user),
@@ -213,6 +213,7 @@ pub async fn profile(State(pages): State<Arc<Pages>>, headers: HeaderMap) -> Res
         phone: or_not_present(details.phone.as_ref().map(ToString::to_string)),
         fax: or_not_present(details.fax.as_ref().map(ToString::to_string)),
         email: or_not_present(details.email.as_ref().map(ToString::to_string)),
+        second_factor: pages.gateway.identity.second_factor().mode() != TotpMode::Off,
     };
     page::html(StatusCode::OK, &page)
 }

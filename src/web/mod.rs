@@ -2,9 +2,10 @@
 //! checked when the crate compiles, in `templates/`), no script, one stylesheet. It only renders:
 //! who may log in is [`crate::identity`]'s call, a password change is [`crate::admin`]'s, a
 //! service is its use case's, exactly as for SOAP. Sessions live in the store
-//! ([`session`]); every form carries a CSRF token ([`csrf`]); every answer carries the security
-//! headers ([`headers`]); the OTP form, and the login after failed attempts
-//! ([`login_failures`]), ask for a [`captcha`] of our own.
+//! ([`session`]), created only by a successful login: before it nothing is stored, the login
+//! forms' CSRF token is stateless ([`prelogin`]). Every other form carries its session's CSRF
+//! token ([`csrf`]); every answer carries the security headers ([`headers`]); the OTP form, and
+//! the login after failed attempts ([`login_failures`]), ask for a [`captcha`] of our own.
 //!
 //! Routed with axum, on the gateway's own listener: the server reads the body (size cap and
 //! timeout) and hands the request here with who is connected ([`Visitor`]).
@@ -23,6 +24,7 @@ pub mod headers;
 pub mod home;
 pub mod login;
 pub mod login_failures;
+pub mod manuals;
 pub mod medico;
 pub mod medico_assistiti;
 pub mod medico_invio;
@@ -35,10 +37,12 @@ pub mod password;
 pub mod pincode;
 pub mod pincode_step;
 pub mod posted;
+pub mod prelogin;
 pub mod profile_edit;
 pub mod session;
 pub mod smart_card;
 pub mod static_files;
+pub mod totp_enroll;
 pub mod transaction;
 
 use std::net::IpAddr;
@@ -60,8 +64,10 @@ use crate::identity::{identify::lockout_policy, Peer};
 use crate::pki::sealing::{SealingKey, SealingKeyError};
 use crate::soap::Gateway;
 use crate::store::LockoutPolicy;
+use captcha::stateless::StatelessCaptcha;
 use captcha::Captcha;
 use login_failures::LoginFailures;
+use prelogin::PreLoginKey;
 use rustls_pki_types::CertificateDer;
 use session::{Holder, Session, Timeouts};
 use smart_card::CardTrust;
@@ -89,8 +95,12 @@ pub struct Pages {
     /// `auth.secrets_key`, which seals a new pincode's second half (the administration's new
     /// operators and pincodes); without it those pages say so.
     pub sealing_key: Result<SealingKey, SealingKeyError>,
-    /// Issues and judges the captcha's challenges.
+    /// Issues and judges the captcha's challenges of a session (the OTP form).
     pub captcha: Captcha,
+    /// Issues and judges the login's challenges, which come before any session.
+    pub login_captcha: StatelessCaptcha,
+    /// Signs the login forms' CSRF tokens ([`prelogin`]).
+    pub prelogin: PreLoginKey,
     /// Recent failed logins, after which the login asks for the captcha.
     pub login_failures: LoginFailures,
     /// Judges the certificates that opened smart-card sessions, as the TLS layer does now.
@@ -105,7 +115,8 @@ pub struct WebApp {
 
 impl WebApp {
     /// `captcha_key` seals the captcha's answers (`auth.secrets_key`, or a key of this
-    /// process); `card_trust` is the TLS layer's judgement of client certificates now.
+    /// process), and the keys of the login's stateless tokens and challenges are derived from
+    /// it; `card_trust` is the TLS layer's judgement of client certificates now.
     pub fn new(
         gateway: Arc<Gateway>,
         web: &WebConfig,
@@ -123,6 +134,8 @@ impl WebApp {
             lockout: lockout_policy(auth),
             helpdesk_phone: web.helpdesk_phone.clone(),
             sealing_key: SealingKey::from_setting(auth.secrets_key.as_deref()),
+            login_captcha: StatelessCaptcha::new(&captcha_key),
+            prelogin: PreLoginKey::new(&captcha_key),
             captcha: Captcha::new(captcha_key),
             login_failures: LoginFailures::new(web.login_captcha_after_failures),
             card_trust,
@@ -137,6 +150,12 @@ impl WebApp {
                 "/web/cambio-password",
                 get(password::show).post(password::submit),
             )
+            .route("/web/manuali", get(manuals::show))
+            .route(
+                totp_enroll::PATH,
+                get(totp_enroll::show).post(totp_enroll::start),
+            )
+            .route(totp_enroll::CONFIRM_PATH, post(totp_enroll::confirm))
             .route("/web/profilo", get(home::profile))
             .route("/web/admin", get(admin::home))
             .route("/web/admin/", get(admin::home))
@@ -249,6 +268,9 @@ enum Access {
     SignedIn,
     /// Logged in, even with a password to change first (the "Cambio Password" page).
     PasswordChange,
+    /// Logged in, password in force, even with a second factor still to enroll under
+    /// `auth.totp = "required"` (the enrollment page).
+    SecondFactorEnrollment,
 }
 
 /// A logged-in session and its operator.
@@ -298,7 +320,8 @@ impl Pages {
     }
 
     /// The operator of a page that needs one: no session sends the browser to the login page,
-    /// a password to change to the "Cambio Password" page.
+    /// a password to change to the "Cambio Password" page, a second factor still to enroll
+    /// (`auth.totp = "required"`) to the enrollment page.
     async fn operator(&self, headers: &HeaderMap, access: Access) -> Result<Operator, Response> {
         let Some(session) = self.session(headers).await? else {
             return Err(page::redirect("/web/login"));
@@ -309,7 +332,63 @@ impl Pages {
         if session.must_change_password && access != Access::PasswordChange {
             return Err(page::redirect("/web/cambio-password"));
         }
+        if access == Access::SignedIn && self.second_factor_to_enroll(&user_id).await? {
+            return Err(page::redirect(totp_enroll::PATH));
+        }
         Ok(Operator { session, user_id })
+    }
+
+    /// Whether `user_id` must enroll their second factor before any service page: only under
+    /// `auth.totp = "required"` (no query otherwise).
+    async fn second_factor_to_enroll(&self, user_id: &str) -> Result<bool, Response> {
+        let factor = self.gateway.identity.second_factor();
+        if factor.mode() != crate::config::TotpMode::Required {
+            return Ok(false);
+        }
+        match factor.enrollment(user_id).await {
+            Ok(enrollment) => Ok(factor.must_enroll(enrollment)),
+            Err(error) => {
+                tracing::error!(%error, "a TOTP enrollment could not be read");
+                Err(page::unavailable())
+            }
+        }
+    }
+
+    /// The session a successful login opens for `holder` (the visit's first write to the
+    /// store): a session the browser still had is ended, the new one's cookie set, the
+    /// pre-login cookie cleared, and the browser sent to `to`.
+    async fn open_session(
+        &self,
+        headers: &HeaderMap,
+        holder: Holder<'_>,
+        must_change_password: bool,
+        to: &'static str,
+    ) -> Response {
+        let store = self.gateway.store.as_ref();
+        let opened = async {
+            if let Some(previous) = self.session(headers).await.ok().flatten() {
+                store.web_sessions().delete(&previous.id_hash).await?;
+            }
+            session::create_of(
+                store,
+                self.timeouts,
+                holder,
+                must_change_password,
+                self.now(),
+            )
+            .await
+        }
+        .await;
+        match opened {
+            Ok(created) => page::with_cookie(
+                page::with_cookie(page::redirect(to), &session::set_cookie(&created.cookie_id)),
+                &prelogin::clear_cookie(),
+            ),
+            Err(error) => {
+                tracing::error!(%error, "a web session could not be created");
+                page::unavailable()
+            }
+        }
     }
 
     /// The session of a POST, which must carry its CSRF token: otherwise a 403 page, before
@@ -331,27 +410,6 @@ impl Pages {
         to: &'static str,
     ) -> Response {
         let rotated = self.rotated(old, user_id, must_change_password).await;
-        with_new_session(rotated, to)
-    }
-
-    /// Replaces `old` with a new session of the operator `user_id` who signed in with the smart
-    /// card `visitor`'s connection presents (the session ends when the card's certificate is
-    /// no longer accepted); then the browser goes to `to`.
-    async fn rotate_to_card(
-        &self,
-        old: &Session,
-        user_id: &str,
-        visitor: &Visitor,
-        to: &'static str,
-    ) -> Response {
-        let Some(chain) = visitor.card_chain.as_deref() else {
-            tracing::error!("a smart-card login without the connection's certificate chain");
-            return page::unavailable();
-        };
-        let chain = smart_card::to_pem(chain);
-        let rotated = self
-            .rotated_as(old, Holder::CardHolder(user_id, &chain), false)
-            .await;
         with_new_session(rotated, to)
     }
 

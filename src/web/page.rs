@@ -22,6 +22,11 @@ pub const SERVIZI_ONLINE: Crumb = Crumb {
     href: Some("/web/"),
 };
 
+/// The trail of a page reached from the home: Home - Servizi On Line - `label`.
+pub fn trail_to(label: &'static str) -> Vec<Crumb> {
+    vec![HOME, SERVIZI_ONLINE, Crumb { label, href: None }]
+}
+
 /// The frame of every page.
 pub struct Chrome {
     pub stylesheet: &'static str,

@@ -26,6 +26,8 @@ struct PasswordPage<'a> {
     csrf: &'a str,
     forced: bool,
     message: Option<String>,
+    /// The operator's TOTP is active: the current password comes with a code, as at login.
+    asks_code: bool,
     min_length: usize,
     min_classes: usize,
     history: u32,
@@ -52,6 +54,7 @@ impl Pages {
         status: StatusCode,
         csrf: &str,
         forced: bool,
+        asks_code: bool,
         message: Option<String>,
     ) -> Response {
         let policy = &self.password_policy;
@@ -60,6 +63,7 @@ impl Pages {
             csrf,
             forced,
             message,
+            asks_code,
             min_length: policy.min_length,
             min_classes: policy.min_classes,
             history: policy.history,
@@ -70,15 +74,17 @@ impl Pages {
 
 /// `GET /web/cambio-password`.
 pub async fn show(State(pages): State<Arc<Pages>>, headers: HeaderMap) -> Response {
-    match pages.operator(&headers, Access::PasswordChange).await {
-        Ok(operator) => pages.password_page(
-            StatusCode::OK,
-            &operator.session.csrf_token,
-            operator.session.must_change_password,
-            None,
-        ),
-        Err(response) => response,
-    }
+    let operator = match pages.operator(&headers, Access::PasswordChange).await {
+        Ok(operator) => operator,
+        Err(response) => return response,
+    };
+    pages.password_page(
+        StatusCode::OK,
+        &operator.session.csrf_token,
+        operator.session.must_change_password,
+        pages.asks_code(&operator.user_id).await,
+        None,
+    )
 }
 
 #[derive(Deserialize)]
@@ -87,6 +93,9 @@ pub struct PasswordForm {
     csrf: String,
     #[serde(default)]
     current: String,
+    /// The TOTP code, for an enrolled operator.
+    #[serde(default)]
+    totp: String,
     #[serde(default)]
     new: String,
     #[serde(default)]
@@ -106,11 +115,13 @@ pub async fn submit(
     let Some(user_id) = session.user_id.clone() else {
         return page::redirect("/web/login");
     };
+    let asks_code = pages.asks_code(&user_id).await;
     let refuse = |message: String| {
         pages.password_page(
             StatusCode::UNPROCESSABLE_ENTITY,
             &session.csrf_token,
             session.must_change_password,
+            asks_code,
             Some(message),
         )
     };
@@ -118,8 +129,8 @@ pub async fn submit(
         return refuse("La nuova parola chiave e la sua conferma non coincidono.".into());
     }
     let store = pages.gateway.store.as_ref();
-    // The current password proves it is still them (the web asks no TOTP code yet: an enrolled
-    // operator cannot sign in on the web at all).
+    // The current password (and code, once enrolled) proves it is still them.
+    let code = Some(form.totp.trim().to_owned()).filter(|code| !code.is_empty());
     let signed_in =
         match sign_in(
             store,
@@ -127,15 +138,15 @@ pub async fn submit(
             pages.lockout,
             &user_id,
             &form.current,
-            || None,
+            || code,
             pages.now(),
         )
         .await
         {
             Ok(signed_in) => signed_in,
             Err(LoginError::Credentials) => return refuse(
-                "Parola chiave attuale non valida (dopo troppi tentativi errati l'utenza viene \
-                 bloccata per un periodo)."
+                "Parola chiave attuale (o codice OTP) non valida: dopo troppi tentativi errati \
+                 l'utenza viene bloccata per un periodo."
                     .into(),
             ),
             Err(error) => {

@@ -1,6 +1,7 @@
 //! Server-side sessions: the cookie carries 256 random bits and nothing else; the store keeps
 //! their SHA-256 with the operator, the CSRF token and the times the timeouts count from. A
-//! session is rotated (a new id, the old one deleted) at login and after a password change.
+//! session is created only by a successful login (ending any the browser still had) and is
+//! rotated (a new id, the old one deleted) after a password change.
 
 use std::time::Duration;
 
@@ -88,30 +89,18 @@ pub fn hash_id(cookie_id: &str) -> String {
     hex::encode(digest::digest(&digest::SHA256, cookie_id.as_bytes()))
 }
 
-/// Stores a new session for `user_id` (or none, before login) at `now`. Sessions already over
-/// are purged first, so anonymous ones (one per visit to the login page) do not pile up.
-pub async fn create(
-    store: &dyn Store,
-    timeouts: Timeouts,
-    user_id: Option<&str>,
-    must_change_password: bool,
-    now: DateTime<Utc>,
-) -> Result<Created, StoreError> {
-    let holder = user_id.map_or(Holder::Nobody, Holder::Operator);
-    create_of(store, timeouts, holder, must_change_password, now).await
-}
-
 /// Whose a session is.
 #[derive(Debug, Clone, Copy)]
 pub enum Holder<'a> {
-    Nobody,
     Operator(&'a str),
     /// An operator signed in with a smart card: their user id and the card's chain (PEM).
     CardHolder(&'a str, &'a str),
     Administrator(&'a str),
 }
 
-/// Stores a new session of `holder` at `now`, as [`create`] does.
+/// Stores a new session of `holder` at `now`: only ever after a successful login (before it the
+/// login forms need no session, [`super::prelogin`]) or to replace one. Sessions already over
+/// are purged first.
 pub async fn create_of(
     store: &dyn Store,
     timeouts: Timeouts,
@@ -120,7 +109,6 @@ pub async fn create_of(
     now: DateTime<Utc>,
 ) -> Result<Created, StoreError> {
     let (user_id, admin_id, card_chain) = match holder {
-        Holder::Nobody => (None, None, None),
         Holder::Operator(id) => (Some(id), None, None),
         Holder::CardHolder(id, chain) => (Some(id), None, Some(chain)),
         Holder::Administrator(id) => (None, Some(id), None),
@@ -173,13 +161,19 @@ pub async fn current(
 
 /// The session id in the request's `Cookie` headers, if it has the shape of one.
 fn cookie_value(headers: &HeaderMap) -> Option<String> {
+    cookie_named(headers, COOKIE)
+}
+
+/// The cookie `cookie` of the request, if it has the shape of 256 random bits in URL-safe
+/// base64 (what every cookie of ours holds).
+pub fn cookie_named(headers: &HeaderMap, cookie: &str) -> Option<String> {
     headers
         .get_all(http::header::COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(|value| value.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE)
+        .find(|(name, _)| *name == cookie)
         .map(|(_, value)| value.trim().to_owned())
         .filter(|value| value.len() == 43 && value.bytes().all(is_base64url))
 }

@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 use tsgate::demo::{self, Demo};
 use tsgate::startup::Application;
 
+use crate::helpers::browser::{csrf_of, location, Browser};
 use crate::helpers::{basic, As, Reply, Request, Target, TestResult};
 
 /// A gateway serving the demo directory: its address, and how to stop it.
@@ -235,5 +236,53 @@ async fn the_demo_directory_serves_its_callers_and_is_reused_as_it_is() -> TestR
     );
     let served = serve(&again).await?;
     assert_serves_its_callers(&again, served.address).await;
+    Ok(())
+}
+
+/// The first login the banner prints for the web application, walked as printed:
+/// `DEMONUOVO01` with the operator's password is sent to "Cambio Password" and nowhere else;
+/// once it chose its own, the page shows the second half of its pincode and "Prosegui" opens
+/// the home; `DEMOOP01` goes to the home at once.
+#[tokio::test]
+async fn the_demos_web_first_login_works_as_printed() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let demo = demo::prepare(dir.path(), "127.0.0.1:0".parse()?).await?;
+    let served = serve(&demo).await?;
+    let banner = demo::banner(&demo, served.address);
+    for printed in [
+        "/web/login",
+        "/web/admin/accesso",
+        demo::DEMO_FIRST_LOGIN_ID,
+        "Cambio Password",
+        "Prosegui",
+    ] {
+        assert!(banner.contains(printed), "{printed:?} not in: {banner}");
+    }
+    let browser = || Browser::new(served.address, demo.dir.join("certs"), As::Anonymous);
+    let password = demo.operator_password.as_str();
+
+    let mut first = browser();
+    let login = first.log_in(demo::DEMO_FIRST_LOGIN_ID, password, &[]).await;
+    assert_eq!(location(&login), "/web/cambio-password", "{}", login.body);
+    assert_eq!(location(&first.get("/web/").await), "/web/cambio-password");
+    let page = first.get("/web/cambio-password").await;
+    let new = "Laura-Sceglie-2026";
+    let shown = first
+        .change_password(&csrf_of(&page), password, new, new)
+        .await;
+    assert_eq!(shown.status, 200, "{}", shown.body);
+    assert!(
+        shown.body.contains("id=\"seconda-parte\""),
+        "{}",
+        shown.body
+    );
+    assert!(shown.body.contains("Prosegui"), "{}", shown.body);
+    assert_eq!(first.get("/web/").await.status, 200);
+
+    let mut ready = browser();
+    let login = ready.log_in(demo::DEMO_OPERATOR_ID, password, &[]).await;
+    assert_eq!(location(&login), "/web/", "{}", login.body);
+    let _ = served.stop.send(());
+    served.task.await??;
     Ok(())
 }

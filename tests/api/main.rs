@@ -49,4 +49,6 @@ mod web_admin;
 mod web_asl;
 mod web_medico;
 mod web_otp;
+mod web_prelogin;
 mod web_smart_card;
+mod web_totp;

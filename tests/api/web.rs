@@ -1,38 +1,15 @@
 //! The web application (issue #11) over real TLS with raw HTTP: the login page of seed 000 and
-//! the headers every answer carries; login, home, profile and logout, the session rotated at
+//! the headers every answer carries; login, home, profile and logout, the session created at
 //! login and deleted at logout; CSRF refused; the login throttled per address and locked per
 //! account by the same mechanisms as SOAP; the forced password change; the idle timeout; the
-//! smart-card login; a TOTP-enrolled operator kept out of the login, which asks for no code
-//! yet. The same stories in a real browser: `tests/browser.rs`.
+//! smart-card login. Before login nothing is stored: `web_prelogin.rs`; the second factor at
+//! the login: `web_totp.rs`. The same stories in a real browser: `tests/browser.rs`.
 
 use chrono::{Duration, Utc};
-use tsgate::config::TotpMode;
-use tsgate::store::NewPassword;
 
-use crate::helpers::browser::{csrf_of, Browser};
+use crate::helpers::browser::{csrf_of, location};
 use crate::helpers::seed::PASSWORD;
-use crate::helpers::{spawn_app, spawn_app_with, As, Reply, TestApp, TestResult, OPERATOR};
-
-fn location(reply: &Reply) -> &str {
-    reply.header("location").unwrap_or("")
-}
-
-/// Opens the login page and logs in as `user_id` with `password`; the answer to the POST.
-async fn log_in(browser: &mut Browser, user_id: &str, password: &str) -> Reply {
-    let page = browser.get("/web/login").await;
-    assert_eq!(page.status, 200, "{}", page.body);
-    let csrf = csrf_of(&page);
-    browser
-        .post(
-            "/web/login",
-            &[
-                ("csrf", &csrf),
-                ("user_id", user_id),
-                ("password", password),
-            ],
-        )
-        .await
-}
+use crate::helpers::{spawn_app, spawn_app_with, As, TestResult, OPERATOR};
 
 #[tokio::test]
 async fn the_login_page_is_seed_000s_with_the_security_headers() -> TestResult {
@@ -102,11 +79,10 @@ async fn login_home_profile_and_logout_which_ends_the_session() -> TestResult {
     let home = browser.get("/web/").await;
     assert_eq!((home.status, location(&home)), (303, "/web/login"));
 
-    let before = {
-        browser.get("/web/login").await;
-        browser.cookie.clone().expect("a session before login")
-    };
-    let login = log_in(&mut browser, OPERATOR.id, PASSWORD).await;
+    browser.get("/web/login").await;
+    assert!(browser.cookie.is_none(), "no session before login");
+    assert!(browser.prelogin.is_some(), "the login form's own cookie");
+    let login = browser.log_in(OPERATOR.id, PASSWORD, &[]).await;
     assert_eq!(
         (login.status, location(&login)),
         (303, "/web/"),
@@ -114,7 +90,7 @@ async fn login_home_profile_and_logout_which_ends_the_session() -> TestResult {
         login.body
     );
     let after = browser.cookie.clone().expect("a session after login");
-    assert_ne!(before, after, "the session id is rotated at login");
+    assert!(browser.prelogin.is_none(), "forgotten once logged in");
 
     let home = browser.get("/web/").await;
     assert_eq!(home.status, 200, "{}", home.body);
@@ -144,11 +120,6 @@ async fn login_home_profile_and_logout_which_ends_the_session() -> TestResult {
     // The login page of a logged-in session goes on to the home.
     let again = browser.get("/web/login").await;
     assert_eq!((again.status, location(&again)), (303, "/web/"));
-
-    // The session before login opens nothing.
-    let mut stale = app.browser(As::Anonymous);
-    stale.cookie = Some(before);
-    assert_eq!(location(&stale.get("/web/").await), "/web/login");
 
     let csrf = csrf_of(&home);
     let logout = browser.post("/web/esci", &[("csrf", &csrf)]).await;
@@ -210,7 +181,7 @@ async fn a_post_without_its_csrf_token_is_refused() -> TestResult {
     assert_eq!(stolen.status, 403);
 
     // Logged in, a logout without the token leaves the session alive.
-    let login = log_in(&mut browser, OPERATOR.id, PASSWORD).await;
+    let login = browser.log_in(OPERATOR.id, PASSWORD, &[]).await;
     assert_eq!(login.status, 303);
     assert_eq!(browser.post("/web/esci", &[]).await.status, 403);
     assert_eq!(browser.get("/web/").await.status, 200);
@@ -226,7 +197,7 @@ async fn wrong_passwords_lock_the_account_for_soap_too() -> TestResult {
     .await;
     let mut browser = app.browser(As::Anonymous);
     for _ in 0..2 {
-        let refused = log_in(&mut browser, OPERATOR.id, "wrong-password").await;
+        let refused = browser.log_in(OPERATOR.id, "wrong-password", &[]).await;
         assert_eq!(refused.status, 401);
         assert!(
             refused.body.contains("Credenziali non valide"),
@@ -239,7 +210,7 @@ async fn wrong_passwords_lock_the_account_for_soap_too() -> TestResult {
     let count = app.store().credential_failures().count(OPERATOR.id).await?;
     assert!(count.locked_at(Utc::now()), "{count:?}");
     // Locked: the right password is refused on the web and over SOAP alike.
-    let refused = log_in(&mut browser, OPERATOR.id, PASSWORD).await;
+    let refused = browser.log_in(OPERATOR.id, PASSWORD, &[]).await;
     assert_eq!(refused.status, 401);
     let soap = app.catalogue_with_password(OPERATOR.id, PASSWORD).await;
     assert_eq!(
@@ -261,10 +232,10 @@ async fn an_address_that_spent_its_failures_is_throttled() -> TestResult {
     let mut browser = app.browser(As::Anonymous);
     let web_throttled = "tsgate_throttled_total{caller_kind=\"web-login\",limit=\"instance\"}";
     for user in ["NOBODY1", "NOBODY2"] {
-        assert_eq!(log_in(&mut browser, user, "x").await.status, 401);
+        assert_eq!(browser.log_in(user, "x", &[]).await.status, 401);
     }
     assert_eq!(app.metric(web_throttled), 0.0);
-    let throttled = log_in(&mut browser, OPERATOR.id, PASSWORD).await;
+    let throttled = browser.log_in(OPERATOR.id, PASSWORD, &[]).await;
     assert_eq!(throttled.status, 429, "{}", throttled.body);
     assert!(throttled.body.contains("Troppi tentativi"));
     // Counted where the alert rules look for throttling (TsgateWebLoginThrottling).
@@ -272,42 +243,12 @@ async fn an_address_that_spent_its_failures_is_throttled() -> TestResult {
     Ok(())
 }
 
-/// Gives `user_id` an initial password again, as an administrator's reset does.
-async fn must_change(app: &TestApp, user_id: &str) -> TestResult {
-    let hash = tsgate::identity::password::hash_secret(PASSWORD)?;
-    let new = NewPassword {
-        hash: &hash,
-        must_change: true,
-        at: Utc::now(),
-        keep_replaced: 4,
-    };
-    assert!(app.store().passwords().set_password(user_id, new).await?);
-    Ok(())
-}
-
-/// Posts the "Cambio Password" form.
-async fn change(
-    browser: &mut Browser,
-    csrf: &str,
-    current: &str,
-    new: &str,
-    confirm: &str,
-) -> Reply {
-    let fields = [
-        ("csrf", csrf),
-        ("current", current),
-        ("new", new),
-        ("confirm", confirm),
-    ];
-    browser.post("/web/cambio-password", &fields).await
-}
-
 #[tokio::test]
 async fn an_initial_password_must_be_changed_first() -> TestResult {
     let app = spawn_app().await;
-    must_change(&app, OPERATOR.id).await?;
+    app.force_password_change(OPERATOR.id).await?;
     let mut browser = app.browser(As::Anonymous);
-    let login = log_in(&mut browser, OPERATOR.id, PASSWORD).await;
+    let login = browser.log_in(OPERATOR.id, PASSWORD, &[]).await;
     assert_eq!(location(&login), "/web/cambio-password", "{}", login.body);
     // Nothing else opens meanwhile.
     assert_eq!(
@@ -322,42 +263,41 @@ async fn an_initial_password_must_be_changed_first() -> TestResult {
     assert_eq!(page.status, 200);
     assert!(page.body.contains("iniziale o scaduta"), "{}", page.body);
     let csrf = csrf_of(&page);
-    let mismatch = change(
-        &mut browser,
-        &csrf,
-        PASSWORD,
-        "Nuova-Parola-7",
-        "Nuova-Parola-8",
-    )
-    .await;
+    let mismatch = browser
+        .change_password(&csrf, PASSWORD, "Nuova-Parola-7", "Nuova-Parola-8")
+        .await;
     assert_eq!(mismatch.status, 422);
     assert!(mismatch.body.contains("non coincidono"));
-    let short = change(&mut browser, &csrf, PASSWORD, "Ab1-", "Ab1-").await;
+    let short = browser
+        .change_password(&csrf, PASSWORD, "Ab1-", "Ab1-")
+        .await;
     assert_eq!(short.status, 422);
     assert!(short.body.contains("troppo corta"), "{}", short.body);
-    let reused = change(&mut browser, &csrf, PASSWORD, PASSWORD, PASSWORD).await;
+    let reused = browser
+        .change_password(&csrf, PASSWORD, PASSWORD, PASSWORD)
+        .await;
     assert_eq!(reused.status, 422);
     assert!(reused.body.contains("ultime"), "{}", reused.body);
-    let wrong = change(
-        &mut browser,
-        &csrf,
-        "not-the-password",
-        "Nuova-Parola-7",
-        "Nuova-Parola-7",
-    )
-    .await;
+    let wrong = browser
+        .change_password(
+            &csrf,
+            "not-the-password",
+            "Nuova-Parola-7",
+            "Nuova-Parola-7",
+        )
+        .await;
     assert_eq!(wrong.status, 422);
-    assert!(wrong.body.contains("Parola chiave attuale non valida"));
+    assert!(
+        wrong.body.contains("Parola chiave attuale"),
+        "{}",
+        wrong.body
+    );
+    assert!(wrong.body.contains("non valida"), "{}", wrong.body);
 
     let before = browser.cookie.clone();
-    let done = change(
-        &mut browser,
-        &csrf,
-        PASSWORD,
-        "Nuova-Parola-7",
-        "Nuova-Parola-7",
-    )
-    .await;
+    let done = browser
+        .change_password(&csrf, PASSWORD, "Nuova-Parola-7", "Nuova-Parola-7")
+        .await;
     assert_eq!(
         (done.status, location(&done)),
         (303, "/web/"),
@@ -385,10 +325,7 @@ async fn an_idle_session_is_over() -> TestResult {
     let mut browser = app.browser(As::Anonymous);
     let now = Utc::now();
     app.pin_clock(now);
-    assert_eq!(
-        log_in(&mut browser, OPERATOR.id, PASSWORD).await.status,
-        303
-    );
+    assert_eq!(browser.log_in(OPERATOR.id, PASSWORD, &[]).await.status, 303);
     app.pin_clock(now + Duration::seconds(50));
     assert_eq!(browser.get("/web/").await.status, 200, "activity keeps it");
     app.pin_clock(now + Duration::seconds(100));
@@ -399,7 +336,7 @@ async fn an_idle_session_is_over() -> TestResult {
     // However busy, a session ends at its absolute timeout.
     let mut busy = app.browser(As::Anonymous);
     app.pin_clock(now);
-    assert_eq!(log_in(&mut busy, OPERATOR.id, PASSWORD).await.status, 303);
+    assert_eq!(busy.log_in(OPERATOR.id, PASSWORD, &[]).await.status, 303);
     for minute in 1..=60 {
         app.pin_clock(now + Duration::seconds(minute * 59));
         let page = busy.get("/web/").await;
@@ -437,39 +374,5 @@ async fn a_smart_card_holder_logs_in_with_the_card() -> TestResult {
     );
     let home = card.get("/web/").await;
     assert!(home.body.contains(OPERATOR.cf));
-    Ok(())
-}
-
-/// The login asks for no TOTP code yet: an enrolled operator is refused like a wrong password
-/// (never let past the second factor), and under `required` one not yet enrolled is told to
-/// enroll first.
-#[tokio::test]
-async fn the_web_login_never_lets_an_operator_past_their_second_factor() -> TestResult {
-    let app = spawn_app_with(|config| config.auth.totp = TotpMode::Optional).await;
-    let totp = app.store().totp();
-    assert!(
-        totp.start_enrollment(OPERATOR.id, "sealed", Utc::now())
-            .await?
-    );
-    assert!(totp.confirm(OPERATOR.id, "sealed", 1).await?);
-    let mut browser = app.browser(As::Anonymous);
-    let login = log_in(&mut browser, OPERATOR.id, PASSWORD).await;
-    assert_eq!(login.status, 401, "{}", login.body);
-    assert!(
-        login.body.contains("Credenziali non valide"),
-        "{}",
-        login.body
-    );
-    assert_eq!(browser.get("/web/").await.status, 303, "no session opened");
-
-    let app = spawn_app_with(|config| config.auth.totp = TotpMode::Required).await;
-    let mut browser = app.browser(As::Anonymous);
-    let login = log_in(&mut browser, OPERATOR.id, PASSWORD).await;
-    assert_eq!(login.status, 403, "{}", login.body);
-    assert!(
-        login.body.contains("tsgate users totp enroll"),
-        "{}",
-        login.body
-    );
     Ok(())
 }

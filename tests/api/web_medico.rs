@@ -47,19 +47,7 @@ pub async fn signed_in(app: &TestApp, user: User) -> (Browser, Reply) {
 /// A browser signed in as `user` with the password alone, on the home page.
 async fn password_only(app: &TestApp, user: User) -> (Browser, Reply) {
     let mut browser = app.browser(As::Anonymous);
-    let page = browser.get("/web/login").await;
-    assert_eq!(page.status, 200, "{}", page.body);
-    let csrf = csrf_of(&page);
-    let login = browser
-        .post(
-            "/web/login",
-            &[
-                ("csrf", &csrf),
-                ("user_id", user.id),
-                ("password", PASSWORD),
-            ],
-        )
-        .await;
+    let login = browser.log_in(user.id, PASSWORD, &[]).await;
     assert_eq!(login.status, 303, "{}", login.body);
     let home = browser.get("/web/").await;
     assert_eq!(home.status, 200, "{}", home.body);

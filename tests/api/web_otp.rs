@@ -40,18 +40,7 @@ fn location(reply: &Reply) -> &str {
 /// A browser signed in as `user_id`.
 async fn signed_in(app: &TestApp, user_id: &str) -> Browser {
     let mut browser = app.browser(As::Anonymous);
-    let page = browser.get("/web/login").await;
-    let csrf = csrf_of(&page);
-    let login = browser
-        .post(
-            "/web/login",
-            &[
-                ("csrf", &csrf),
-                ("user_id", user_id),
-                ("password", PASSWORD),
-            ],
-        )
-        .await;
+    let login = browser.log_in(user_id, PASSWORD, &[]).await;
     assert_eq!(location(&login), "/web/", "{}", login.body);
     browser
 }

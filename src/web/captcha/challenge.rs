@@ -25,6 +25,23 @@ pub enum Verdict {
     Missing,
 }
 
+impl Verdict {
+    /// What the form says again when the answer did not pass; `None` when it did.
+    pub fn refusal(self) -> Option<&'static str> {
+        match self {
+            Verdict::Passed => None,
+            Verdict::Wrong { .. } => Some(
+                "Il codice di sicurezza non è corretto: inserire i caratteri della nuova immagine \
+                 (o ascoltare l'audio).",
+            ),
+            Verdict::Expired { .. } => {
+                Some("Il codice di sicurezza è scaduto: inserire i caratteri della nuova immagine.")
+            }
+            Verdict::Missing => Some("Inserire il codice di sicurezza della nuova immagine."),
+        }
+    }
+}
+
 /// Why a challenge could not be issued or judged.
 #[derive(Debug, thiserror::Error)]
 pub enum CaptchaError {

@@ -57,25 +57,18 @@ impl Pages {
             .judge(store, &session.id_hash, form, id, typed, now)
             .await
             .map_err(|e| unavailable(&e))?;
-        let (failures, message) = match verdict {
+        let failures = match verdict {
             Verdict::Passed => return Ok(Answered::Passed),
-            Verdict::Wrong { failures } => (
-                failures,
-                "Il codice di sicurezza non è corretto: inserire i caratteri della nuova immagine \
-                 (o ascoltare l'audio).",
-            ),
-            Verdict::Expired { failures } => (
-                failures,
-                "Il codice di sicurezza è scaduto: inserire i caratteri della nuova immagine.",
-            ),
+            Verdict::Wrong { failures } | Verdict::Expired { failures } => failures,
             Verdict::Missing => {
                 let field = self.challenge(session, form).await?;
                 return Ok(Answered::Retry {
                     field,
-                    message: "Inserire il codice di sicurezza della nuova immagine.",
+                    message: verdict.refusal().unwrap_or_default(),
                 });
             }
         };
+        let message = verdict.refusal().unwrap_or_default();
         if Captcha::exhausted(failures) {
             if let Err(error) = store.web_sessions().delete(&session.id_hash).await {
                 return Err(unavailable(&error));

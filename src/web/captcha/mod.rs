@@ -3,13 +3,18 @@
 //! [`png`] encoder) or read aloud over noise ([`audio`]). Every picture and every sound is
 //! drawn afresh; the answer never reaches the page.
 //!
-//! A challenge ([`challenge`]) belongs to one session and one form, expires after
+//! The OTP form's challenge ([`challenge`]) belongs to one session and that form, expires after
 //! [`LIFETIME`], and is used once: any answer, right or wrong, ends it, and a wrong one brings a
 //! new one. After [`MAX_FAILURES`] wrong answers on a form the session is ended. The answer is
 //! kept in the store sealed with `auth.secrets_key` ([`crate::pki::sealing`], bound to the
 //! session, the form and the challenge), so the store alone does not tell it; the tests, which
 //! hold their gateway's key, read it there — the same way anyone holding the key could, with
 //! no other way in.
+//!
+//! The login's challenge comes before any session, so nothing is stored to issue it
+//! ([`stateless`]): its answer is derived by an HMAC from the challenge and the browser's
+//! pre-login cookie, under a key derived from the same one; only a right answer is recorded,
+//! so that it serves once. The tests derive the answer with their gateway's key the same way.
 
 pub mod audio;
 pub mod challenge;
@@ -18,6 +23,7 @@ pub mod guard;
 pub mod image;
 mod png;
 pub mod serve;
+pub mod stateless;
 mod wav;
 
 use std::time::Duration;
@@ -34,7 +40,7 @@ pub const MAX_FAILURES: u32 = 5;
 /// The forms a captcha guards.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CaptchaForm {
-    /// The login, after failed logins from the address.
+    /// The login, after failed logins from the address or as the user id ([`stateless`]).
     Login,
     /// The OTP service's form, always.
     Otp,

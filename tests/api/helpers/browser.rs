@@ -1,6 +1,7 @@
 //! A minimal browser over raw HTTP/1.1 and real TLS, for the web application's tests that run
-//! everywhere (the real browser's tests are `tests/browser.rs`): one cookie, kept as a browser
-//! keeps it, forms posted urlencoded, and the hidden CSRF token read from the last page.
+//! everywhere (the real browser's tests are `tests/browser.rs`): the session cookie and the
+//! pre-login cookie, kept as a browser keeps them, forms posted urlencoded, and the hidden CSRF
+//! token read from the last page.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -14,6 +15,8 @@ pub struct Browser {
     who: As,
     /// `tsgate_web=<id>`, as the last `Set-Cookie` left it.
     pub cookie: Option<String>,
+    /// `tsgate_prelogin=<value>`, the login form's cookie, as the last `Set-Cookie` left it.
+    pub prelogin: Option<String>,
 }
 
 impl Browser {
@@ -23,6 +26,7 @@ impl Browser {
             certs,
             who,
             cookie: None,
+            prelogin: None,
         }
     }
 
@@ -45,8 +49,12 @@ impl Browser {
             "{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\
              User-Agent: tsgate-tests\r\n"
         );
-        if let Some(cookie) = &self.cookie {
-            request.push_str(&format!("Cookie: {cookie}\r\n"));
+        let cookies: Vec<&str> = [&self.cookie, &self.prelogin]
+            .into_iter()
+            .filter_map(|c| c.as_deref())
+            .collect();
+        if !cookies.is_empty() {
+            request.push_str(&format!("Cookie: {}\r\n", cookies.join("; ")));
         }
         if let Some(body) = &body {
             request.push_str(&format!(
@@ -64,16 +72,71 @@ impl Browser {
         )
         .await
         .expect("the gateway answers");
-        if let Some(set) = reply.header("set-cookie") {
-            let pair = set.split(';').next().unwrap_or("").trim().to_owned();
-            if set.contains("Max-Age=0") {
-                self.cookie = None;
-            } else {
-                self.cookie = Some(pair);
+        for (name, set) in &reply.headers {
+            if !name.eq_ignore_ascii_case("set-cookie") {
+                continue;
             }
+            let pair = set.split(';').next().unwrap_or("").trim().to_owned();
+            let jar = if pair.starts_with("tsgate_prelogin=") {
+                &mut self.prelogin
+            } else {
+                &mut self.cookie
+            };
+            *jar = (!set.contains("Max-Age=0")).then_some(pair);
         }
         reply
     }
+}
+
+impl Browser {
+    /// Opens the login page and posts its form as `user_id` with `password`, and `extra`
+    /// fields (the TOTP code, the captcha); the answer to the POST.
+    pub async fn log_in(&mut self, user_id: &str, password: &str, extra: &[(&str, &str)]) -> Reply {
+        let page = self.get("/web/login").await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        let csrf = csrf_of(&page);
+        let mut fields = vec![
+            ("csrf", csrf.as_str()),
+            ("user_id", user_id),
+            ("password", password),
+        ];
+        fields.extend_from_slice(extra);
+        self.post("/web/login", &fields).await
+    }
+}
+
+impl Browser {
+    /// Posts the "Cambio Password" form with the page's token `csrf`.
+    pub async fn change_password(
+        &mut self,
+        csrf: &str,
+        current: &str,
+        new: &str,
+        confirm: &str,
+    ) -> Reply {
+        let fields = [
+            ("csrf", csrf),
+            ("current", current),
+            ("new", new),
+            ("confirm", confirm),
+        ];
+        self.post("/web/cambio-password", &fields).await
+    }
+}
+
+/// `reply` redirects to the home: a login that let the operator in.
+pub fn assert_sent_home(reply: &Reply) {
+    assert_eq!(
+        (reply.status, location(reply)),
+        (303, "/web/"),
+        "{}",
+        reply.body
+    );
+}
+
+/// Where a redirect sends the browser (empty if it is none).
+pub fn location(reply: &Reply) -> &str {
+    reply.header("location").unwrap_or("")
 }
 
 /// The CSRF token of the first form on `page`.

@@ -436,14 +436,59 @@ impl TestApp {
         )
     }
 
-    /// The answer to the captcha on `page`, which `browser` was shown: read from the store and
-    /// opened with the test gateway's `auth.secrets_key`, as anyone holding that key could —
-    /// there is no other way to it.
+    /// The answer to the captcha on `page`, which `browser` was shown, found with the test
+    /// gateway's `auth.secrets_key` as anyone holding that key could — there is no other way to
+    /// it: the login's derived from the challenge and the browser's pre-login cookie, a
+    /// session's read from the store and opened.
     pub async fn captcha_answer(&self, browser: &browser::Browser, page: &Reply) -> String {
         let id = browser::hidden_field(page, "captcha_id");
+        if tsgate::web::captcha::stateless::is_challenge(&id) {
+            let cookie = browser.prelogin.as_deref().expect("a pre-login cookie");
+            return self.login_captcha_answer(cookie_value(cookie), &id);
+        }
         let cookie = browser.cookie.as_deref().expect("a session cookie");
-        let cookie_id = cookie.split_once('=').map_or("", |(_, id)| id);
-        self.captcha_answer_for(cookie_id, &id).await
+        self.captcha_answer_for(cookie_value(cookie), &id).await
+    }
+
+    /// The answer to the login's challenge `id` for the browser whose pre-login cookie holds
+    /// `nonce`.
+    pub fn login_captcha_answer(&self, nonce: &str, id: &str) -> String {
+        let key =
+            tsgate::pki::sealing::SealingKey::from_setting(self.config.auth.secrets_key.as_deref())
+                .expect("the test gateway's secrets key");
+        tsgate::web::captcha::stateless::StatelessCaptcha::new(&key)
+            .digits(nonce, id, self.gateway.clock.now())
+            .unwrap_or_else(|| panic!("{id} is not a live login challenge"))
+            .into_iter()
+            .map(|digit| char::from(b'0' + digit))
+            .collect()
+    }
+
+    /// Gives `user_id` the seeded password again as an initial one, to be changed at the next
+    /// login (what an administrator's reset does).
+    pub async fn force_password_change(&self, user_id: &str) -> Result<(), BoxError> {
+        let hash = tsgate::identity::password::hash_secret(seed::PASSWORD)?;
+        let new = tsgate::store::NewPassword {
+            hash: &hash,
+            must_change: true,
+            at: Utc::now(),
+            keep_replaced: 4,
+        };
+        assert!(self.store().passwords().set_password(user_id, new).await?);
+        Ok(())
+    }
+
+    /// How many rows the table `table` of the test gateway's SQLite database holds.
+    pub async fn rows_in(&self, table: &str) -> i64 {
+        let pool = sqlx::SqlitePool::connect(&self.config.store.url)
+            .await
+            .expect("the database");
+        let (rows,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(&pool)
+            .await
+            .expect("counted");
+        pool.close().await;
+        rows
     }
 
     /// The answer to challenge `id` of the session whose cookie holds `cookie_id`.
@@ -509,4 +554,9 @@ impl TestApp {
             let _ = tokio::time::timeout(Duration::from_secs(30), server).await;
         }
     }
+}
+
+/// The value of a `name=value` cookie pair.
+fn cookie_value(pair: &str) -> &str {
+    pair.split_once('=').map_or("", |(_, value)| value)
 }
