@@ -15,9 +15,10 @@ use serde::Deserialize;
 
 use super::form;
 use super::page::{self, Chrome, Crumb, HOME, SERVIZI_ONLINE};
+use super::pincode_step::{PincodeForm, PincodeStep};
 use super::posted::{csrf_form, Posted, Poster};
 use super::transaction::{OutcomeView, Transaction};
-use super::{advice, Access as PageAccess, Pages, Visitor};
+use super::{advice, Access as PageAccess, Operator, Pages, Visitor};
 use crate::domain::{OperatorCf, TransactionIdKind};
 use crate::identity::Caller;
 use crate::services::asl::assistiti_per_mmg::{self, assistiti_per_mmg};
@@ -27,6 +28,29 @@ use crate::store::UserRecord;
 
 pub const PATH: &str = "/web/asl";
 pub const SEND: &str = "InvioNumeroTest";
+
+/// The ASL users' pincode step (seed 003 §4.2: "Utente ASL – Applicazione web – basic
+/// authentication (ID utente e password) con pincode"), before their pages open to a session
+/// opened with the password.
+pub const PINCODE: PincodeStep = PincodeStep {
+    title: "Servizi ASL",
+    service: "per la trasmissione del numero dei test sierologici",
+    action: "/web/asl/pincode",
+    then: PATH,
+    trail: asl_trail,
+};
+
+/// "Ti trovi in" of the ASL page (and of its pincode step).
+fn asl_trail() -> Vec<Crumb> {
+    vec![
+        HOME,
+        SERVIZI_ONLINE,
+        Crumb {
+            label: "Servizi ASL",
+            href: None,
+        },
+    ]
+}
 
 /// The largest daily number the form takes (`numeroTest` in the XSD: 0 to 1000000).
 const MAX_TESTS: i64 = 1_000_000;
@@ -65,6 +89,10 @@ impl Pages {
     async fn asl_user(&self, headers: &HeaderMap, visitor: &Visitor) -> Result<AslUser, Response> {
         let operator = self.operator(headers, PageAccess::SignedIn).await?;
         let (user, caller) = self.caller_of(visitor, &operator).await?;
+        // Without the profile the page is refused for that, before any pincode is asked.
+        if caller.holds(PROFILE) {
+            self.past_the_pincode(&PINCODE, &operator.session).await?;
+        }
         Ok(AslUser {
             csrf: operator.session.csrf_token,
             user,
@@ -86,17 +114,7 @@ impl Pages {
             _ => "nessuna".to_owned(),
         };
         let page = AslPage {
-            chrome: Chrome::signed_in(
-                &asl_user.csrf,
-                vec![
-                    HOME,
-                    SERVIZI_ONLINE,
-                    Crumb {
-                        label: "Servizi ASL",
-                        href: None,
-                    },
-                ],
-            ),
+            chrome: Chrome::signed_in(&asl_user.csrf, asl_trail()),
             csrf: asl_user.csrf.clone(),
             operator_cf: user.cf.to_string(),
             asl,
@@ -106,6 +124,26 @@ impl Pages {
         };
         page::html(status, &page)
     }
+}
+
+/// `POST /web/asl/pincode`.
+pub async fn pincode(
+    State(pages): State<Arc<Pages>>,
+    Posted {
+        by: operator,
+        form,
+        visitor,
+    }: Posted<Operator, PincodeForm>,
+) -> Response {
+    pages
+        .check_pincode(
+            &PINCODE,
+            &visitor,
+            &operator.session,
+            &operator.user_id,
+            &form.pincode,
+        )
+        .await
 }
 
 /// `GET /web/asl`.

@@ -105,7 +105,8 @@ impl Pages {
         visitor: &Visitor,
     ) -> Result<Doctor, Response> {
         let doctor = self.signed_in_doctor(headers, visitor).await?;
-        self.past_the_pincode(&doctor).await?;
+        self.past_the_pincode(&PINCODE, &doctor.operator.session)
+            .await?;
         Ok(doctor)
     }
 
@@ -146,19 +147,9 @@ impl Pages {
         if !doctor.caller.holds(PROFILE) {
             return Err(page::forbidden_profile(PROFILE_MMG));
         }
-        self.past_the_pincode(&doctor).await?;
+        self.past_the_pincode(&PINCODE, &doctor.operator.session)
+            .await?;
         Ok(doctor)
-    }
-
-    /// Seed 003 §3.3: with the password, the pincode is the second factor, typed once per
-    /// session on [`PINCODE`]'s page (shown in place of the page asked for); a smart card is
-    /// factor enough (and is judged again on every request of its session).
-    async fn past_the_pincode(&self, doctor: &Doctor) -> Result<(), Response> {
-        let session = &doctor.operator.session;
-        if session.card_chain.is_some() || self.pincode_passed(session).await? {
-            return Ok(());
-        }
-        Err(PINCODE.page(StatusCode::OK, session, None))
     }
 
     /// "il medico titolare CF (COGNOME NOME)" or "i propri assistiti", for the pages' header.

@@ -189,6 +189,7 @@ impl WebApp {
             )
             .route(asl::PATH, get(asl::show))
             .route("/web/asl/numero-test", post(asl::submit))
+            .route("/web/asl/pincode", post(asl::pincode))
             .route("/web/asl/assistiti-per-mmg.csv", get(asl::download))
             .route("/web/immuni", get(otp::show))
             .route("/web/immuni/pincode", post(otp::pincode::submit))

@@ -69,6 +69,20 @@ impl PincodeStep {
 }
 
 impl Pages {
+    /// Seed 003 §3.3: with the password, the pincode is the second factor, typed once per
+    /// session on `step`'s page (shown in place of the page asked for); a smart card is factor
+    /// enough (and is judged again on every request of its session).
+    pub(super) async fn past_the_pincode(
+        &self,
+        step: &PincodeStep,
+        session: &Session,
+    ) -> Result<(), Response> {
+        if session.card_chain.is_some() || self.pincode_passed(session).await? {
+            return Ok(());
+        }
+        Err(step.page(StatusCode::OK, session, None))
+    }
+
     /// Whether `session` passed a pincode step.
     pub(super) async fn pincode_passed(&self, session: &Session) -> Result<bool, Response> {
         self.gateway

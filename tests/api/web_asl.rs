@@ -11,7 +11,7 @@ use tsgate::store::UserRecord;
 use crate::helpers::browser::csrf_of;
 use crate::helpers::seed::{hash, PASSWORD, PINCODE};
 use crate::helpers::{spawn_app, Reply, TestResult, User, ASL_OPERATOR, MMG};
-use crate::web_medico::{entries_of, entry_of, shown_transaction_id, signed_in};
+use crate::web_medico::{entries_of, entry_of, password_only, shown_transaction_id, signed_in};
 
 /// An ASL operator of ASL 202 (Roma 2), registered by the test: no MMG of the seed is theirs.
 const OTHER_ASL_OPERATOR: User = User {
@@ -221,5 +221,57 @@ async fn an_asl_user_downloads_the_file_of_their_own_asl_only() -> TestResult {
         )
         .await;
     assert_contains(&count, &["9001", "Operazione conclusa con esito negativo."]);
+    Ok(())
+}
+
+/// Seed 003 §4.2: "Utente ASL – Applicazione web – basic authentication (ID utente e password)
+/// con pincode". Signed in with the password, the ASL user meets the pincode page in place of
+/// the ASL page and the file, and nothing is sent or recorded until the pincode is right.
+#[tokio::test]
+async fn with_the_password_the_asl_pages_first_ask_for_the_pincode() -> TestResult {
+    let app = spawn_app().await;
+    let (mut browser, home) = password_only(&app, ASL_OPERATOR).await;
+    let csrf = csrf_of(&home);
+    let before = app.access_log().await.len();
+    for path in ["/web/asl", "/web/asl/assistiti-per-mmg.csv"] {
+        let page = browser.get(path).await;
+        assert_eq!(page.status, 200, "{path}");
+        assert_contains(
+            &page,
+            &[
+                "Inserire il pincode per accedere al servizio per la trasmissione del numero \
+                 dei test sierologici:",
+                "action=\"/web/asl/pincode\"",
+            ],
+        );
+    }
+    let today = app.today().to_string();
+    let count = [
+        ("csrf", csrf.as_str()),
+        ("data_test", today.as_str()),
+        ("numero_test", "7"),
+    ];
+    let refused = browser.post("/web/asl/numero-test", &count).await;
+    assert_contains(&refused, &["Inserire il pincode"]);
+    assert_eq!(app.access_log().await.len(), before, "nothing done");
+
+    let wrong = browser
+        .post(
+            "/web/asl/pincode",
+            &[("csrf", &csrf), ("pincode", "0000000000")],
+        )
+        .await;
+    assert_eq!(wrong.status, 401);
+    assert_contains(&wrong, &["Pincode non valido"]);
+    let right = browser
+        .post("/web/asl/pincode", &[("csrf", &csrf), ("pincode", PINCODE)])
+        .await;
+    assert_eq!(
+        (right.status, right.header("location")),
+        (303, Some("/web/asl"))
+    );
+    let sent = browser.post("/web/asl/numero-test", &count).await;
+    assert_contains(&sent, &["Operazione effettuata correttamente."]);
+    assert_eq!(app.access_log().await.len(), before + 1);
     Ok(())
 }

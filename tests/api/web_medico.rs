@@ -45,7 +45,7 @@ pub async fn signed_in(app: &TestApp, user: User) -> (Browser, Reply) {
 }
 
 /// A browser signed in as `user` with the password alone, on the home page.
-async fn password_only(app: &TestApp, user: User) -> (Browser, Reply) {
+pub async fn password_only(app: &TestApp, user: User) -> (Browser, Reply) {
     let mut browser = app.browser(As::Anonymous);
     let login = browser.log_in(user.id, PASSWORD, &[]).await;
     assert_eq!(login.status, 303, "{}", login.body);

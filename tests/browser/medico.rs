@@ -174,6 +174,9 @@ async fn an_asl_user_sends_the_daily_count_and_gets_the_file() -> TestResult {
     chrome
         .click_labelled("Servizi ASL – Test sierologici")
         .await?;
+    // Signed in with the password: the pincode first (seed 003 §4.2).
+    chrome.fill("#pincode", PINCODE).await?;
+    chrome.click_labelled("Conferma").await?;
     assert_eq!(chrome.path().await?, "/web/asl");
     chrome.fill("#numero_test", "12").await?;
     chrome.click_labelled("Invia Dati").await?;
