@@ -15,7 +15,7 @@ use serde::Deserialize;
 
 use super::form;
 use super::page::{self, Chrome, Crumb, HOME, SERVIZI_ONLINE};
-use super::pincode_step::{PincodeForm, PincodeStep};
+use super::pincode_step::{self, PincodeForm, PincodeStep};
 use super::posted::{csrf_form, Posted, Poster};
 use super::transaction::{OutcomeView, Transaction};
 use super::{advice, Access as PageAccess, Operator, Pages, Visitor};
@@ -127,23 +127,8 @@ impl Pages {
 }
 
 /// `POST /web/asl/pincode`.
-pub async fn pincode(
-    State(pages): State<Arc<Pages>>,
-    Posted {
-        by: operator,
-        form,
-        visitor,
-    }: Posted<Operator, PincodeForm>,
-) -> Response {
-    pages
-        .check_pincode(
-            &PINCODE,
-            &visitor,
-            &operator.session,
-            &operator.user_id,
-            &form.pincode,
-        )
-        .await
+pub async fn pincode(pages: State<Arc<Pages>>, posted: Posted<Operator, PincodeForm>) -> Response {
+    pincode_step::submit(&PINCODE, pages, posted).await
 }
 
 /// `GET /web/asl`.

@@ -5,15 +5,18 @@
 //! address's budget. A right one opens the services for the rest of the session (table
 //! `web_pincode_checks`: only that it happened, and when); nothing of it is kept.
 
+use std::sync::Arc;
+
 use askama::Template;
+use axum::extract::State;
 use axum::response::Response;
 use http::StatusCode;
 use serde::Deserialize;
 
 use super::page::{self, Chrome, Crumb};
-use super::posted::csrf_form;
+use super::posted::{csrf_form, Posted};
 use super::session::Session;
-use super::{Pages, Visitor};
+use super::{Operator, Pages, Visitor};
 use crate::identity::Refused;
 
 /// The step's form; a missing field is empty (answered by the page, CSRF first).
@@ -66,6 +69,28 @@ impl PincodeStep {
         };
         page::html(status, &page)
     }
+}
+
+/// The POST of `step` in front of a service whose pages check the profile themselves: any
+/// signed-in operator may pass the pincode (it opens nothing their profiles do not).
+pub async fn submit(
+    step: &PincodeStep,
+    State(pages): State<Arc<Pages>>,
+    Posted {
+        by: operator,
+        form,
+        visitor,
+    }: Posted<Operator, PincodeForm>,
+) -> Response {
+    pages
+        .check_pincode(
+            step,
+            &visitor,
+            &operator.session,
+            &operator.user_id,
+            &form.pincode,
+        )
+        .await
 }
 
 impl Pages {
