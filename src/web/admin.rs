@@ -19,6 +19,8 @@ use axum::{Extension, Form};
 use http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 
+use super::captcha::CaptchaField;
+use super::login::CaptchaAnswer;
 use super::page::{self, Chrome, Crumb, HOME};
 use super::prelogin::{self, LoginForm};
 use super::session::{self, Holder, Session};
@@ -38,6 +40,8 @@ struct AdminLoginPage<'a> {
     csrf: &'a str,
     message: Option<String>,
     admin_id: &'a str,
+    /// After failed logins: the captcha, as on the operators' login.
+    captcha: Option<CaptchaField>,
 }
 
 /// A logged-in administrator and their session.
@@ -132,17 +136,22 @@ impl Pages {
         &self,
         status: StatusCode,
         nonce: &str,
+        visitor: &Visitor,
         admin_id: &str,
         message: Option<String>,
     ) -> Response {
         let csrf = self
             .prelogin
             .issue(LoginForm::Administrator, nonce, self.now());
+        let captcha = self
+            .login_needs_captcha(visitor, admin_id)
+            .then(|| self.login_captcha.issue(self.now()));
         let page = AdminLoginPage {
             chrome: Chrome::public(login_trail()),
             csrf: &csrf,
             message,
             admin_id,
+            captcha,
         };
         page::with_cookie(page::html(status, &page), &prelogin::set_cookie(nonce))
     }
@@ -151,14 +160,18 @@ impl Pages {
 /// `GET /web/admin/accesso`: an administrator's session goes on to the administration; anyone
 /// else gets the form, with a stateless pre-login token ([`super::prelogin`]): nothing is
 /// written to the store before a successful login.
-pub async fn show_login(State(pages): State<Arc<Pages>>, headers: HeaderMap) -> Response {
+pub async fn show_login(
+    State(pages): State<Arc<Pages>>,
+    Extension(visitor): Extension<Visitor>,
+    headers: HeaderMap,
+) -> Response {
     match pages.session(&headers).await {
         Ok(Some(session)) if session.admin_id.is_some() => return page::redirect(ADMIN_HOME),
         Ok(_) => {}
         Err(response) => return response,
     }
     let nonce = prelogin::nonce_of(&headers).unwrap_or_else(prelogin::new_nonce);
-    pages.admin_login_form(StatusCode::OK, &nonce, "", None)
+    pages.admin_login_form(StatusCode::OK, &nonce, &visitor, "", None)
 }
 
 /// The administrators' login form; missing fields are empty (CSRF is checked first).
@@ -170,6 +183,8 @@ pub struct AdminLoginForm {
     admin_id: String,
     #[serde(default)]
     password: String,
+    #[serde(flatten)]
+    captcha: CaptchaAnswer,
 }
 
 /// `POST /web/admin/accesso`: [`administrators::authenticate_from`], the command line's check
@@ -192,12 +207,33 @@ pub async fn submit_login(
         return pages.admin_login_form(
             StatusCode::TOO_MANY_REQUESTS,
             &nonce,
+            &visitor,
             admin_id,
             Some(format!(
                 "Troppi tentativi non riusciti da questo indirizzo: riprovare tra {} secondi.",
                 retry_after.as_secs().max(1)
             )),
         );
+    }
+    // After failed logins from the address or as this id, the captcha first, as on the
+    // operators' login (a wrong answer is a failed login).
+    if pages.login_needs_captcha(&visitor, admin_id) {
+        match pages
+            .login_captcha_refusal(&visitor, &nonce, admin_id, &form.captcha)
+            .await
+        {
+            Ok(None) => {}
+            Ok(Some(message)) => {
+                return pages.admin_login_form(
+                    StatusCode::UNAUTHORIZED,
+                    &nonce,
+                    &visitor,
+                    admin_id,
+                    Some(message.to_owned()),
+                )
+            }
+            Err(response) => return response,
+        }
     }
     let store = pages.gateway.store.as_ref();
     let authenticated = administrators::authenticate_from(
@@ -218,9 +254,11 @@ pub async fn submit_login(
         }
         Err(AdministratorError::Refused(Refusal::Credentials)) => {
             budget.failed(visitor.client);
+            pages.login_failures.failed(visitor.client, admin_id);
             pages.admin_login_form(
                 StatusCode::UNAUTHORIZED,
                 &nonce,
+                &visitor,
                 admin_id,
                 Some(
                     "Credenziali non valide: controllare il Codice Identificativo e la Parola \

@@ -79,7 +79,7 @@ impl Pages {
 
     /// Whether a login from `visitor` as `user_id` (empty: not known yet) must answer the
     /// captcha.
-    fn login_needs_captcha(&self, visitor: &Visitor, user_id: &str) -> bool {
+    pub(super) fn login_needs_captcha(&self, visitor: &Visitor, user_id: &str) -> bool {
         self.login_failures.captcha_for_address(visitor.client)
             || (!user_id.is_empty() && self.login_failures.captcha_for_user(user_id))
     }
@@ -108,17 +108,24 @@ impl Pages {
     /// Judges the login's captcha: `None` when passed, else what the form says again. A wrong
     /// answer is a failed login (it brings the captcha on and spends the address's budget), so
     /// guessing the captcha costs what guessing the password does.
-    async fn login_captcha_refusal(
+    /// The administrators' login asks for it on the same terms.
+    pub(super) async fn login_captcha_refusal(
         &self,
         visitor: &Visitor,
         nonce: &str,
         user_id: &str,
-        form: &LoginFormFields,
+        answer: &CaptchaAnswer,
     ) -> Result<Option<&'static str>, Response> {
         let store = self.gateway.store.as_ref();
         let verdict = self
             .login_captcha
-            .judge(store, nonce, &form.captcha_id, &form.captcha, self.now())
+            .judge(
+                store,
+                nonce,
+                &answer.captcha_id,
+                &answer.captcha,
+                self.now(),
+            )
             .await
             .map_err(|error| {
                 tracing::error!(%error, "a login captcha could not be judged");
@@ -175,6 +182,13 @@ pub struct LoginFormFields {
     /// The code of the authenticator app, for an operator enrolled in TOTP; empty otherwise.
     #[serde(default)]
     totp: String,
+    #[serde(flatten)]
+    captcha: CaptchaAnswer,
+}
+
+/// The captcha's fields of a login form (empty when the form showed none).
+#[derive(Deserialize)]
+pub struct CaptchaAnswer {
     #[serde(default)]
     captcha_id: String,
     #[serde(default)]
@@ -219,7 +233,7 @@ pub async fn submit(
     }
     if pages.login_needs_captcha(&visitor, user_id) {
         match pages
-            .login_captcha_refusal(&visitor, &nonce, user_id, &form)
+            .login_captcha_refusal(&visitor, &nonce, user_id, &form.captcha)
             .await
         {
             Ok(None) => {}

@@ -9,7 +9,7 @@
 use tsgate::domain::Profile;
 use tsgate::store::ChainedEntry;
 
-use crate::helpers::browser::{csrf_of, Browser};
+use crate::helpers::browser::{csrf_of, hidden_field, Browser};
 use crate::helpers::seed::{self, PASSWORD};
 use crate::helpers::{spawn_app, spawn_app_with, As, Reply, TestApp, TestResult, MMG, OPERATOR};
 
@@ -222,7 +222,12 @@ async fn operators_cannot_open_the_administration_nor_administrators_the_operato
 #[tokio::test]
 async fn the_administrators_login_is_the_command_lines_check_lockout_and_audit() -> TestResult {
     const MAX_FAILURES: u32 = 3;
-    let app = spawn_app_with(|config| config.auth.max_failures = MAX_FAILURES).await;
+    // The lockout alone: the captcha, which failed logins bring on too, has its own test below.
+    let app = spawn_app_with(|config| {
+        config.auth.max_failures = MAX_FAILURES;
+        config.web.login_captcha_after_failures = 100;
+    })
+    .await;
     let mut browser = app.browser(As::Anonymous);
     for _ in 0..MAX_FAILURES {
         let refused = admin_log_in(&mut browser, seed::ASL_ADMIN, "sbagliata").await;
@@ -758,5 +763,50 @@ async fn an_asl_administrator_unlocks_an_operator_and_forms_without_their_token_
     );
     assert!(!unlocked.body.contains("bloccata fino alle"));
     operator(&app, OPERATOR.id, PASSWORD).await;
+    Ok(())
+}
+
+/// Seed 004 §3.5d on the administrators' login too: after `web.login_captcha_after_failures`
+/// wrong passwords the form asks for the captcha, judged before the password (the right one is
+/// not even checked without it), and with it the administrator is in.
+#[tokio::test]
+async fn failed_logins_bring_the_captcha_to_the_administrators_login() -> TestResult {
+    let app = spawn_app_with(|config| config.web.login_captcha_after_failures = 2).await;
+    let mut browser = app.browser(As::Anonymous);
+    let first = browser.get("/web/admin/accesso").await;
+    assert!(!first.body.contains("Codice di sicurezza"), "none at first");
+    for _ in 0..2 {
+        let refused = admin_log_in(&mut browser, seed::ASL_ADMIN, "wrong").await;
+        assert_eq!(refused.status, 401, "{}", refused.body);
+    }
+    let page = browser.get("/web/admin/accesso").await;
+    assert!(page.body.contains("Codice di sicurezza"), "{}", page.body);
+    let refused = admin_log_in(&mut browser, seed::ASL_ADMIN, PASSWORD).await;
+    assert_eq!(refused.status, 401);
+    assert!(
+        refused.body.contains("codice di sicurezza"),
+        "{}",
+        refused.body
+    );
+    let answer = app.captcha_answer(&browser, &refused).await;
+    let id = hidden_field(&refused, "captcha_id");
+    let login = browser
+        .post(
+            "/web/admin/accesso",
+            &[
+                ("csrf", &csrf_of(&refused)),
+                ("admin_id", seed::ASL_ADMIN),
+                ("password", PASSWORD),
+                ("captcha_id", &id),
+                ("captcha", &answer),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (login.status, location(&login)),
+        (303, "/web/admin/"),
+        "{}",
+        login.body
+    );
     Ok(())
 }
