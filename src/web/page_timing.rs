@@ -7,6 +7,7 @@ use std::time::Instant;
 use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
+use http::Method;
 
 use super::Pages;
 use crate::metrics::PageLabels;
@@ -20,7 +21,7 @@ pub async fn timed(State(pages): State<Arc<Pages>>, request: Request, next: Next
             .get::<MatchedPath>()
             .map_or("unrouted", MatchedPath::as_str)
             .to_owned(),
-        method: request.method().as_str().to_owned(),
+        method: method_label(request.method()).to_owned(),
     };
     let started = Instant::now();
     let response = next.run(request).await;
@@ -31,4 +32,15 @@ pub async fn timed(State(pages): State<Arc<Pages>>, request: Request, next: Next
         .get_or_create(&labels)
         .observe(started.elapsed().as_secs_f64());
     response
+}
+
+/// The methods a page answers, and `other`: HTTP lets a client name any method, and each name
+/// would otherwise be a new series in the metrics, kept until the process ends.
+fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::HEAD => "HEAD",
+        _ => "other",
+    }
 }

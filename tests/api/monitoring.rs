@@ -222,6 +222,12 @@ async fn web_pages_are_timed_by_route_never_by_path() -> TestResult {
     assert_eq!(browser.get("/web/login").await.status, 200);
     // Not logged in: sent to the administrators' login, but timed under its route.
     browser.get("/web/admin/operatori/UTENTE7SEGRETO").await;
+    // A method of the client's own invention is timed as `other`: no label of its choosing.
+    for method in ["BREWCOFFEE", "TEAPOT"] {
+        let request =
+            format!("{method} /web/login HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+        app.exchange(As::Anonymous, request.as_bytes()).await?;
+    }
     let scrape = app.admin_get("/metrics").await?;
     let body = &scrape.body;
     assert!(
@@ -235,5 +241,15 @@ async fn web_pages_are_timed_by_route_never_by_path() -> TestResult {
         "{body}"
     );
     assert!(!body.contains("UTENTE7SEGRETO"), "a path reached a label");
+    assert!(
+        body.contains(
+            r#"tsgate_web_page_duration_seconds_count{page="/web/login",method="other"} 2"#
+        ),
+        "{body}"
+    );
+    assert!(
+        !body.contains("BREWCOFFEE") && !body.contains("TEAPOT"),
+        "a method reached a label"
+    );
     Ok(())
 }
