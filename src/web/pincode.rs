@@ -10,12 +10,12 @@ use std::sync::Arc;
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
-use axum::Form;
 use http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 
 use super::page::{self, Chrome, Crumb, HOME, SERVIZI_ONLINE};
-use super::{Access, Pages};
+use super::posted::{csrf_form, Posted};
+use super::{Access, Operator, Pages};
 use crate::admin::pincodes::{second_half, SecondHalfError};
 use crate::identity::operator_login::{sign_in, LoginError, SignedIn};
 use crate::identity::second_factor::Enrollment;
@@ -159,21 +159,16 @@ pub struct PincodeForm {
     totp: String,
 }
 
+csrf_form!(PincodeForm);
+
 /// `POST /web/pincode`: the password (and code) checked as by `tsgate users pincode`, a wrong
 /// one counting toward the account's lock.
 pub async fn submit(
     State(pages): State<Arc<Pages>>,
-    headers: HeaderMap,
-    Form(form): Form<PincodeForm>,
+    Posted {
+        by: operator, form, ..
+    }: Posted<Operator, PincodeForm>,
 ) -> Response {
-    let session = match pages.posted(&headers, &form.csrf).await {
-        Ok(session) => session,
-        Err(response) => return response,
-    };
-    let operator = match pages.operator(&headers, Access::SignedIn).await {
-        Ok(operator) => operator,
-        Err(response) => return response,
-    };
     let code = Some(form.totp.trim().to_owned()).filter(|code| !code.is_empty());
     let signed_in = sign_in(
         pages.gateway.store.as_ref(),
@@ -188,11 +183,11 @@ pub async fn submit(
     match signed_in {
         Ok(signed_in) => {
             pages
-                .show_second_half(&session.csrf_token, &signed_in, false)
+                .show_second_half(&operator.session.csrf_token, &signed_in, false)
                 .await
         }
         Err(LoginError::Credentials) => {
-            let csrf = session.csrf_token.as_str();
+            let csrf = operator.session.csrf_token.as_str();
             pages.pincode_page(
                 StatusCode::UNAUTHORIZED,
                 PincodePage {
