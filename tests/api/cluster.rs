@@ -4,8 +4,8 @@
 //! three: transaction ids, the access log's one chain (`tsgate audit verify`), the client's
 //! address, region permissions, a disabled user (the credential cache) and certificate
 //! revocation changed through the command line and in force on every instance within the stated
-//! bound, and a kill -9 under load that loses
-//! nothing a client was told was committed.
+//! bound, a smart-card web session ended on every instance by its card's revocation, and a
+//! kill -9 under load that loses nothing a client was told was committed.
 //!
 //! They need haproxy and PostgreSQL (`TSGATE_TEST_PG_URL`), so a plain `cargo test` lists them
 //! as ignored; `.ci/run` installs haproxy and runs them.
@@ -21,9 +21,16 @@ use std::time::{Duration, Instant};
 use sqlx::postgres::PgPoolOptions;
 use sqlx::Executor;
 use tsgate::config::Config;
+use tsgate::domain::CodiceFiscale;
+use tsgate::pki::files;
+use tsgate::pki::{CertificateAuthority, Subject};
+use tsgate::web::session::hash_id;
 
+use crate::helpers::browser::{csrf_of, location, Browser};
 use crate::helpers::client::plain_get;
-use crate::helpers::{prepare, seed, write_config, As, Reply, Request, Target, TestResult, MMG};
+use crate::helpers::{
+    prepare, seed, write_config, As, Reply, Request, Target, TestResult, MMG, OPERATOR,
+};
 
 type BoxResult<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
@@ -614,5 +621,170 @@ async fn kill_9_of_one_gateway_under_load_loses_nothing_acknowledged() -> TestRe
     store.close().await;
     let verified = cluster.audit_verify().await?;
     assert!(verified.contains("the access log is intact"), "{verified}");
+    Ok(())
+}
+
+/// A browser straight to `instance`, relayed as HAProxy relays `client`, connecting as `who`.
+fn browser_at(cluster: &Cluster, instance: &Instance, who: As, client: SocketAddr) -> Browser {
+    Browser::new(instance.public, cluster.certs(), who).relaying(client)
+}
+
+/// The same session cookie, from a browser on `instance` that presents no card.
+fn carrying(cluster: &Cluster, instance: &Instance, cookie: &Option<String>) -> Browser {
+    let mut browser = browser_at(
+        cluster,
+        instance,
+        As::Anonymous,
+        SocketAddr::from(([192, 0, 2, 41], 4000)),
+    );
+    browser.cookie = cookie.clone();
+    browser
+}
+
+#[tokio::test]
+#[ignore = "needs haproxy and PostgreSQL: set TSGATE_TEST_PG_URL and run with --include-ignored"]
+async fn a_smart_card_web_session_ends_on_every_instance_once_the_card_is_revoked() -> TestResult {
+    let cluster = Cluster::start().await?;
+    let instances = cluster.instances()?;
+    let opener = &instances[0];
+    // The operator's card, from the shared gateway CA, so that `tsgate certs revoke` can
+    // revoke it (the CA the cluster's connections and cards are checked against).
+    let ca = CertificateAuthority::load(
+        &files::read_text(&cluster.certs().join("ca.pem"))?,
+        &files::read_text(&cluster.certs().join("ca-key.pem"))?,
+    )?;
+    let issued = ca.issue(
+        &Subject::Operator {
+            cf: CodiceFiscale::parse(OPERATOR.cf)?,
+            name: "MARIO ROSSI".into(),
+        },
+        30,
+    )?;
+    let card = As::Certificate {
+        cert_pem: issued.cert_pem.clone(),
+        key_pem: issued.key_pem.clone(),
+    };
+
+    // One card session for each instance to judge, all opened on the first with
+    // "Accedi con smart card"; each opens the home on every instance, the row being shared.
+    let mut cookies = Vec::new();
+    for _ in &instances {
+        let client = SocketAddr::from(([192, 0, 2, 40], 4000));
+        let mut browser = browser_at(&cluster, opener, card.clone(), client);
+        let page = browser.get("/web/login").await;
+        let csrf = csrf_of(&page);
+        let login = browser
+            .post("/web/login/smart-card", &[("csrf", &csrf)])
+            .await;
+        assert_eq!(
+            (login.status, location(&login)),
+            (303, "/web/"),
+            "{}",
+            login.body
+        );
+        cookies.push(browser.cookie.clone());
+    }
+    // And a session opened with the password, on another instance.
+    let mut by_password = browser_at(
+        &cluster,
+        &instances[1],
+        As::Anonymous,
+        SocketAddr::from(([192, 0, 2, 42], 4000)),
+    );
+    assert_eq!(
+        location(&by_password.log_in(OPERATOR.id, seed::PASSWORD, &[]).await),
+        "/web/"
+    );
+    for cookie in &cookies {
+        for instance in &instances {
+            let home = carrying(&cluster, instance, cookie).get("/web/").await;
+            assert_eq!(home.status, 200, "{}", home.body);
+        }
+    }
+
+    // Revoked on the shared certs/ folder, as an operator does on one of the hosts.
+    cluster
+        .cli(&["certs", "revoke", "--serial", &issued.serial_hex])
+        .await?;
+    let revoked_at = Instant::now();
+    let bound = Duration::from_millis(TLS_RELOAD_MS);
+
+    // Each instance, once it has re-read crl.pem, ends the session whose cookie reaches it
+    // (from a connection without the card, as after the browser stops offering it) and says
+    // why; until then the session still opens the home. The first instance's session is
+    // judged by the first instance, the others' by instances that did not open them.
+    let mut pending: Vec<usize> = (0..instances.len()).collect();
+    while !pending.is_empty() {
+        let mut still = Vec::new();
+        for &n in &pending {
+            let reply = carrying(&cluster, &instances[n], &cookies[n])
+                .get("/web/")
+                .await;
+            match (reply.status, location(&reply)) {
+                (303, "/web/login?fine=carta-revocata") => {
+                    assert!(reply
+                        .header("set-cookie")
+                        .is_some_and(|c| c.contains("Max-Age=0")));
+                    eprintln!(
+                        "card session ended on instance {} {:?} after the revocation",
+                        n + 1,
+                        revoked_at.elapsed()
+                    );
+                }
+                (200, _) => still.push(n),
+                other => return Err(format!("instance {}: {other:?}", n + 1).into()),
+            }
+        }
+        pending = still;
+        if revoked_at.elapsed() > bound + SLACK {
+            return Err(format!(
+                "instances {pending:?} still open the revoked card's session after {:?}\n{}",
+                revoked_at.elapsed(),
+                cluster.logs()
+            )
+            .into());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    // The rows are gone: no cookie opens anything on any instance, the one that opened them
+    // included, and the page says why.
+    let store = tsgate::store::connect(&cluster.database.url).await?;
+    for cookie in &cookies {
+        let id = cookie
+            .as_deref()
+            .and_then(|c| c.split_once('='))
+            .map(|(_, id)| id)
+            .ok_or("a session cookie")?;
+        assert!(store.web_sessions().find(&hash_id(id)).await?.is_none());
+        for instance in &instances {
+            let home = carrying(&cluster, instance, cookie).get("/web/").await;
+            assert_eq!(
+                (home.status, location(&home)),
+                (303, "/web/login"),
+                "{}",
+                home.body
+            );
+        }
+    }
+    let login = carrying(&cluster, &instances[1], &None)
+        .get("/web/login?fine=carta-revocata")
+        .await;
+    assert!(
+        login.body.contains(
+            "Sessione terminata: il certificato della smart card con cui era stata aperta è \
+             stato revocato."
+        ),
+        "{}",
+        login.body
+    );
+    // The password's session goes on, on every instance.
+    for instance in &instances {
+        let home = carrying(&cluster, instance, &by_password.cookie)
+            .get("/web/")
+            .await;
+        assert_eq!(home.status, 200, "{}", home.body);
+    }
+    store.close().await;
     Ok(())
 }

@@ -6,7 +6,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use super::client::{exchange_at, As};
+use super::client::{exchange_at, exchange_over, As};
 use super::reply::Reply;
 
 pub struct Browser {
@@ -17,6 +17,9 @@ pub struct Browser {
     pub cookie: Option<String>,
     /// `tsgate_prelogin=<value>`, the login form's cookie, as the last `Set-Cookie` left it.
     pub prelogin: Option<String>,
+    /// The client address a load balancer relays (a PROXY protocol v2 header before TLS), for
+    /// a gateway that trusts the protocol from the test's address.
+    relaying: Option<SocketAddr>,
 }
 
 impl Browser {
@@ -27,7 +30,14 @@ impl Browser {
             who,
             cookie: None,
             prelogin: None,
+            relaying: None,
         }
+    }
+
+    /// The same browser reaching the gateway through a load balancer that relays `client`.
+    pub fn relaying(mut self, client: SocketAddr) -> Browser {
+        self.relaying = Some(client);
+        self
     }
 
     pub async fn get(&mut self, path: &str) -> Reply {
@@ -64,13 +74,18 @@ impl Browser {
         }
         request.push_str("\r\n");
         request.push_str(body.as_deref().unwrap_or(""));
-        let reply = exchange_at(
-            self.address,
-            &self.certs,
-            self.who.clone(),
-            request.as_bytes(),
-        )
-        .await
+        let reply = match self.relaying {
+            None => {
+                exchange_at(
+                    self.address,
+                    &self.certs,
+                    self.who.clone(),
+                    request.as_bytes(),
+                )
+                .await
+            }
+            Some(client) => self.exchange_relaying(client, request.as_bytes()).await,
+        }
         .expect("the gateway answers");
         for (name, set) in &reply.headers {
             if !name.eq_ignore_ascii_case("set-cookie") {
@@ -85,6 +100,19 @@ impl Browser {
             *jar = (!set.contains("Max-Age=0")).then_some(pair);
         }
         reply
+    }
+}
+
+impl Browser {
+    async fn exchange_relaying(
+        &self,
+        client: SocketAddr,
+        request: &[u8],
+    ) -> std::io::Result<Reply> {
+        let mut tcp = tokio::net::TcpStream::connect(self.address).await?;
+        let header = tsgate::server::proxy_protocol::v2_header(client, self.address);
+        tokio::io::AsyncWriteExt::write_all(&mut tcp, &header).await?;
+        exchange_over(tcp, &self.certs, self.who.clone(), request).await
     }
 }
 
