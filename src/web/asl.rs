@@ -178,21 +178,13 @@ pub async fn submit(
         visitor,
     }: Posted<AslUser, CountForm>,
 ) -> Response {
-    let transaction = match Transaction::begin(
+    let recorded = match Transaction::run(
         &pages.gateway,
         &asl_user.caller,
         visitor.client,
-        SERVICE,
-        SEND,
-        TransactionIdKind::Numeric,
-    ) {
-        Ok(transaction) => transaction,
-        Err(refused) => return refused.into_response(),
-    };
-    let outcome = match transaction.admitted(Access::OperatorProfile(PROFILE)).await {
-        Err(response) => return response,
-        Ok(Err(refusal)) => refusal,
-        Ok(Ok(())) => {
+        (SERVICE, SEND),
+        Access::OperatorProfile(PROFILE),
+        |context| {
             let request = InvioNumeroTestRequest {
                 operator: Field::Valid(OperatorCf::from(asl_user.user.cf.clone())),
                 declared_auth: None,
@@ -200,10 +192,11 @@ pub async fn submit(
                 test_date: form::date(&form.data_test),
                 tests: number_of_tests(&form.numero_test),
             };
-            asl::invio_numero_test(&transaction.context, &request).await
-        }
-    };
-    let recorded = match transaction.record(outcome).await {
+            Box::pin(async move { asl::invio_numero_test(context, &request).await })
+        },
+    )
+    .await
+    {
         Ok(recorded) => recorded,
         Err(response) => return response,
     };

@@ -17,7 +17,6 @@ use super::medico::{self, Doctor};
 use super::page::{self, Chrome};
 use super::transaction::{OutcomeView, Recorded, Transaction};
 use super::{advice, Pages, Visitor};
-use crate::domain::TransactionIdKind;
 use crate::services::sierologici::{self, ElencoAssistitiRequest, SERVICE};
 use crate::services::Access;
 use crate::store::ListedPatient;
@@ -49,28 +48,20 @@ impl Pages {
         doctor: &Doctor,
         visitor: &Visitor,
     ) -> Result<Recorded<Vec<ListedPatient>>, Response> {
-        let transaction = Transaction::begin(
+        Transaction::run(
             &self.gateway,
             &doctor.caller,
             visitor.client,
-            SERVICE,
-            OPERATION,
-            TransactionIdKind::Numeric,
-        )
-        .map_err(IntoResponse::into_response)?;
-        let outcome = match transaction
-            .admitted(Access::OperatorProfile(sierologici::PROFILE))
-            .await?
-        {
-            Err(refusal) => refusal,
-            Ok(()) => {
+            (SERVICE, OPERATION),
+            Access::OperatorProfile(sierologici::PROFILE),
+            |context| {
                 let request = ElencoAssistitiRequest {
                     acting: doctor.acting(),
                 };
-                sierologici::elenco_assistiti(&transaction.context, &request).await
-            }
-        };
-        transaction.record(outcome).await
+                Box::pin(async move { sierologici::elenco_assistiti(context, &request).await })
+            },
+        )
+        .await
     }
 
     async fn list_page(&self, doctor: &Doctor, recorded: Recorded<Vec<ListedPatient>>) -> Response {

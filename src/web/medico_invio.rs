@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use askama::Template;
 use axum::extract::State;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::Extension;
 use http::{HeaderMap, StatusCode};
 use serde::Deserialize;
@@ -18,7 +18,7 @@ use super::page::{self, Chrome};
 use super::posted::{csrf_form, Posted};
 use super::transaction::{OutcomeView, Transaction};
 use super::{advice, Pages, Visitor};
-use crate::domain::{CodiceFiscale, TransactionIdKind};
+use crate::domain::CodiceFiscale;
 use crate::services::sierologici::{self, AnnullaTestRequest, InvioTestRequest, PROFILE, SERVICE};
 use crate::services::{Access, CodEsito};
 
@@ -123,30 +123,23 @@ pub async fn submit(
         visitor,
     }: Posted<Doctor, SendForm>,
 ) -> Response {
-    let transaction = match Transaction::begin(
+    let recorded = match Transaction::run(
         &pages.gateway,
         &doctor.caller,
         visitor.client,
-        SERVICE,
-        SEND,
-        TransactionIdKind::Numeric,
-    ) {
-        Ok(transaction) => transaction,
-        Err(refused) => return refused.into_response(),
-    };
-    let outcome = match transaction.admitted(Access::OperatorProfile(PROFILE)).await {
-        Err(response) => return response,
-        Ok(Err(refusal)) => refusal,
-        Ok(Ok(())) => {
+        (SERVICE, SEND),
+        Access::OperatorProfile(PROFILE),
+        |context| {
             let request = InvioTestRequest {
                 acting: doctor.acting(),
                 assistito: CodiceFiscale::parse(form.assistito.trim()),
                 test_date: form::date(&form.data_test),
             };
-            sierologici::invio_test(&transaction.context, &request).await
-        }
-    };
-    let recorded = match transaction.record(outcome).await {
+            Box::pin(async move { sierologici::invio_test(context, &request).await })
+        },
+    )
+    .await
+    {
         Ok(recorded) => recorded,
         Err(response) => return response,
     };
@@ -194,35 +187,24 @@ pub async fn cancel(
             ("/web/medico/test", "Torna all'elenco dei test inviati"),
         );
     }
-    let transaction = match Transaction::begin(
+    match Transaction::run(
         &pages.gateway,
         &doctor.caller,
         visitor.client,
-        SERVICE,
-        CANCEL,
-        TransactionIdKind::Numeric,
-    ) {
-        Ok(transaction) => transaction,
-        Err(refused) => return refused.into_response(),
-    };
-    let outcome = match transaction.admitted(Access::OperatorProfile(PROFILE)).await {
-        Err(response) => return response,
-        Ok(Err(refusal)) => refusal,
-        Ok(Ok(())) => {
+        (SERVICE, CANCEL),
+        Access::OperatorProfile(PROFILE),
+        |context| {
             let request = AnnullaTestRequest {
                 acting: doctor.acting(),
                 assistito: CodiceFiscale::parse(form.assistito.trim()),
                 send_id: send_id.to_owned(),
             };
-            sierologici::annulla_test(
-                &transaction.context,
-                pages.gateway.catalogue.send_locks(),
-                &request,
-            )
-            .await
-        }
-    };
-    match transaction.record(outcome).await {
+            let send_locks = pages.gateway.catalogue.send_locks();
+            Box::pin(async move { sierologici::annulla_test(context, send_locks, &request).await })
+        },
+    )
+    .await
+    {
         Ok(recorded) => {
             let esito = OutcomeView::of(&recorded, advice::sierologici);
             pages

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::Extension;
 use chrono::Duration;
 use http::{HeaderMap, StatusCode};
@@ -18,7 +18,6 @@ use super::medico;
 use super::page::{self, Chrome};
 use super::transaction::{OutcomeView, Transaction};
 use super::{advice, Pages, Visitor};
-use crate::domain::TransactionIdKind;
 use crate::services::sierologici::{self, ElencoTestRequest, PROFILE, SERVICE};
 use crate::services::Access;
 
@@ -73,30 +72,23 @@ pub async fn show(
         .dal
         .unwrap_or_else(|| form::iso(today - Duration::days(DEFAULT_DAYS)));
     let al = period.al.unwrap_or_else(|| form::iso(today));
-    let transaction = match Transaction::begin(
+    let recorded = match Transaction::run(
         &pages.gateway,
         &doctor.caller,
         visitor.client,
-        SERVICE,
-        OPERATION,
-        TransactionIdKind::Numeric,
-    ) {
-        Ok(transaction) => transaction,
-        Err(refused) => return refused.into_response(),
-    };
-    let outcome = match transaction.admitted(Access::OperatorProfile(PROFILE)).await {
-        Err(response) => return response,
-        Ok(Err(refusal)) => refusal,
-        Ok(Ok(())) => {
+        (SERVICE, OPERATION),
+        Access::OperatorProfile(PROFILE),
+        |context| {
             let request = ElencoTestRequest {
                 acting: doctor.acting(),
                 from: form::date(&dal),
                 to: form::date(&al),
             };
-            sierologici::elenco_test(&transaction.context, &request).await
-        }
-    };
-    let recorded = match transaction.record(outcome).await {
+            Box::pin(async move { sierologici::elenco_test(context, &request).await })
+        },
+    )
+    .await
+    {
         Ok(recorded) => recorded,
         Err(response) => return response,
     };

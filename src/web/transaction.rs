@@ -8,7 +8,9 @@
 //! profile revoked meanwhile is refused on the next page, not at the next login. Its kind in
 //! the access log says how the session was opened ([`web_auth`]).
 
+use std::future::Future;
 use std::net::IpAddr;
+use std::pin::Pin;
 use std::time::Instant;
 
 use axum::response::{IntoResponse, Response};
@@ -100,7 +102,38 @@ pub(super) fn web_auth(visitor: &Visitor, session: &Session, user: &UserRecord) 
     }
 }
 
+/// A use case as a page runs it, on its transaction's context. Boxed, with `Send` spelled out,
+/// so that the handler calling [`Transaction::run`] stays `Send` whatever the use case borrows.
+pub type UseCase<'c, T> = Pin<Box<dyn Future<Output = Outcome<T>> + Send + 'c>>;
+
 impl<'a> Transaction<'a> {
+    /// One operation from a page, numeric id, start to end: the id issued, the profile and the
+    /// rate limit checked ([`Transaction::admitted`]), `use_case` run only if they let it, and
+    /// the outcome recorded ([`Transaction::record`]). `Err` is the page to show instead.
+    pub async fn run<T>(
+        gateway: &'a Gateway,
+        caller: &'a Caller,
+        client: IpAddr,
+        (service, operation): (&'a str, &'a str),
+        access: Access,
+        use_case: impl for<'c> FnOnce(&'c Context<'a>) -> UseCase<'c, T>,
+    ) -> Result<Recorded<T>, Response> {
+        let transaction = Transaction::begin(
+            gateway,
+            caller,
+            client,
+            service,
+            operation,
+            TransactionIdKind::Numeric,
+        )
+        .map_err(IntoResponse::into_response)?;
+        let outcome = match transaction.admitted(access).await? {
+            Err(refusal) => refusal,
+            Ok(()) => use_case(&transaction.context).await,
+        };
+        transaction.record(outcome).await
+    }
+
     /// Issues the transaction's id.
     pub fn begin(
         gateway: &'a Gateway,
