@@ -1,7 +1,8 @@
 //! The preamble of a service page's POST, once: the form read, its CSRF token checked before
 //! anything else in it is looked at (a 403 page otherwise), then who posts it resolved from the
-//! session: a doctor with the titolare the session acts for, an ASL user ([`Poster`]). A handler
-//! takes [`Posted`] as its last argument and starts with what it is about.
+//! session: a doctor with the titolare the session acts for, an ASL user, an operator enrolling
+//! their second factor ([`Poster`]). A handler takes [`Posted`] as its last argument and starts
+//! with what it is about.
 
 use std::future::Future;
 use std::sync::Arc;

@@ -15,12 +15,12 @@ use std::sync::Arc;
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
-use axum::Form;
 use http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 
 use super::page::{self, Chrome};
-use super::{Access, Operator, Pages};
+use super::posted::{csrf_form, Posted, Poster};
+use super::{Access, Operator, Pages, Visitor};
 use crate::config::TotpMode;
 use crate::identity::operator_login::{confirm_enrollment, LoginError};
 use crate::identity::second_factor::{Enrollment, NewEnrollment, SecondFactorError};
@@ -89,16 +89,23 @@ impl Pages {
     }
 }
 
-impl Pages {
-    /// [`Pages::enrolling`] for a POST, which must carry its session's CSRF token (checked
-    /// first).
-    async fn enrolling_posted(
-        &self,
+/// Who posts the page's forms: the operator, and where their second factor stands.
+pub struct Enrolling {
+    operator: Operator,
+    enrollment: Enrollment,
+}
+
+impl Poster for Enrolling {
+    async fn resolve(
+        pages: &Pages,
         headers: &HeaderMap,
-        csrf: &str,
-    ) -> Result<(Operator, Enrollment), Response> {
-        self.posted(headers, csrf).await?;
-        self.enrolling(headers).await
+        _visitor: &Visitor,
+    ) -> Result<Enrolling, Response> {
+        let (operator, enrollment) = pages.enrolling(headers).await?;
+        Ok(Enrolling {
+            operator,
+            enrollment,
+        })
     }
 }
 
@@ -120,17 +127,18 @@ pub struct EnrollForm {
     code: String,
 }
 
+csrf_form!(EnrollForm);
+
 /// `POST /web/secondo-fattore`: a new secret (in place of one not yet confirmed), shown once,
 /// with the form for the first code.
 pub async fn start(
     State(pages): State<Arc<Pages>>,
-    headers: HeaderMap,
-    Form(form): Form<EnrollForm>,
+    Posted { by, .. }: Posted<Enrolling, EnrollForm>,
 ) -> Response {
-    let (operator, enrollment) = match pages.enrolling_posted(&headers, &form.csrf).await {
-        Ok(enrolling) => enrolling,
-        Err(response) => return response,
-    };
+    let Enrolling {
+        operator,
+        enrollment,
+    } = by;
     let factor = pages.gateway.identity.second_factor();
     match factor
         .start_enrollment(&operator.user_id, pages.now())
@@ -165,13 +173,12 @@ pub async fn start(
 /// factor is active and the operator goes on to the home.
 pub async fn confirm(
     State(pages): State<Arc<Pages>>,
-    headers: HeaderMap,
-    Form(form): Form<EnrollForm>,
+    Posted { by, form, .. }: Posted<Enrolling, EnrollForm>,
 ) -> Response {
-    let (operator, enrollment) = match pages.enrolling_posted(&headers, &form.csrf).await {
-        Ok(enrolling) => enrolling,
-        Err(response) => return response,
-    };
+    let Enrolling {
+        operator,
+        enrollment,
+    } = by;
     let confirmed = confirm_enrollment(
         pages.gateway.store.as_ref(),
         pages.gateway.identity.second_factor(),
