@@ -12,13 +12,19 @@ use aws_lc_rs::aead::{Aad, Nonce, RandomizedNonceKey, AES_256_GCM, NONCE_LEN};
 use aws_lc_rs::hmac;
 use base64::Engine;
 
+use super::hkdf;
+
 /// The version tag in front of every sealed value, so a later key rotation can tell them apart.
 const FORMAT: &str = "v1.";
 const KEY_BYTES: usize = 32;
+/// HKDF's salt for the keys derived from this one: public and fixed, as RFC 5869 allows for
+/// input that is already uniformly random.
+const DERIVATION_SALT: &[u8] = b"tsgate auth.secrets_key derivation";
 
 pub struct SealingKey {
     key: RandomizedNonceKey,
-    /// The same bytes as an HMAC key, only to derive keys for other purposes from.
+    /// HKDF's pseudorandom key extracted from the same bytes, only to derive keys for other
+    /// purposes from.
     derivation: hmac::Key,
 }
 
@@ -101,16 +107,17 @@ impl SealingKey {
             .ok()
             .map(|key| SealingKey {
                 key,
-                derivation: hmac::Key::new(hmac::HMAC_SHA256, bytes),
+                derivation: hkdf::extract(DERIVATION_SALT, bytes),
             })
     }
 
     /// An HMAC-SHA256 key for `purpose` (the web's pre-login tokens, the login's captcha),
-    /// derived from this key (the HMAC of `purpose` under it): the same on every instance that
-    /// shares the key file, another for each purpose, and never the key that seals.
+    /// derived from this key with HKDF-SHA256 (RFC 5869, `purpose` as its info): the same on
+    /// every instance that shares the key file, another for each purpose, and never the key
+    /// that seals.
     pub fn derive_mac_key(&self, purpose: &str) -> hmac::Key {
-        let derived = hmac::sign(&self.derivation, purpose.as_bytes());
-        hmac::Key::new(hmac::HMAC_SHA256, derived.as_ref())
+        let derived = hkdf::expand_block(&self.derivation, purpose.as_bytes());
+        hmac::Key::new(hmac::HMAC_SHA256, &derived)
     }
 
     /// A new key as its file holds it (64 hexadecimal digits and a newline).
@@ -180,6 +187,26 @@ mod tests {
             key.open(&sealed, "pincode-second-half:DEMO02"),
             Err(Unsealable)
         );
+    }
+
+    #[test]
+    fn a_derived_key_is_the_same_from_the_same_file_and_another_for_each_purpose() {
+        let text = SealingKey::generate_file_text().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("secrets.key");
+        std::fs::write(&path, &text).unwrap();
+        let (one, again) = (
+            SealingKey::load(&path).unwrap(),
+            SealingKey::load(&path).unwrap(),
+        );
+        let tag = |key: &SealingKey, purpose: &str| {
+            hmac::sign(&key.derive_mac_key(purpose), b"message")
+                .as_ref()
+                .to_vec()
+        };
+        assert_eq!(tag(&one, "a"), tag(&again, "a"));
+        assert_ne!(tag(&one, "a"), tag(&one, "b"));
+        assert_ne!(tag(&one, "a"), tag(&key(), "a"));
     }
 
     #[test]

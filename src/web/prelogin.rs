@@ -30,7 +30,8 @@ pub const COOKIE: &str = "tsgate_prelogin";
 /// How long a login form may be left open before it must be loaded again.
 pub const LIFETIME: Duration = Duration::from_secs(15 * 60);
 
-/// What the server key is derived for (and nothing else).
+/// What the server key is derived for, and nothing else (HKDF's info:
+/// [`SealingKey::derive_mac_key`]).
 const PURPOSE: &str = "tsgate web pre-login csrf v1";
 
 /// The forms a pre-login token is issued for: a token of one is refused by the other.

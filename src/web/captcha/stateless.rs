@@ -18,7 +18,8 @@ use super::{CaptchaField, CaptchaForm, Verdict, LENGTH, LIFETIME};
 use crate::pki::sealing::SealingKey;
 use crate::store::{Store, StoreError};
 
-/// What the server key is derived for (and nothing else).
+/// What the server key is derived for, and nothing else (HKDF's info:
+/// [`SealingKey::derive_mac_key`]).
 const PURPOSE: &str = "tsgate web login captcha v1";
 
 /// Issues and judges the login's challenges.
