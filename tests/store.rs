@@ -3545,21 +3545,20 @@ async fn retention_purges_old_data_and_the_chain_still_verifies(db: Arc<TestDb>)
             .await
             .unwrap();
     }
-    let staged = |line| tsgate::store::StagedStaff {
-        line,
-        cf: fixture::person(0),
+    let staged = |n| tsgate::store::StagedStaff {
+        cf: fixture::person(n),
         paritaria: false,
     };
     let interrupted = tsgate::store::StagedImport::begin(now - chrono::Duration::days(2));
     let running = tsgate::store::StagedImport::begin(now);
     store
         .miur_lists()
-        .stage(&interrupted, &[staged(2), staged(3)])
+        .stage(&interrupted, &[staged(0), staged(1)])
         .await
         .unwrap();
     store
         .miur_lists()
-        .stage(&running, &[staged(2)])
+        .stage(&running, &[staged(0)])
         .await
         .unwrap();
     let entries_before = read_all(store.as_ref()).await.len();

@@ -163,7 +163,6 @@ async fn world() -> World {
         .stage(
             &import,
             &[tsgate::store::StagedStaff {
-                line: 2,
                 cf: CodiceFiscale::parse(IN_ELENCO).expect("a patient's CF"),
                 paritaria: false,
             }],

@@ -48,8 +48,9 @@ pub const REPORTED_PROBLEMS: usize = 1000;
 /// rejected, so a hostile file cannot grow memory or the statistic without bound.
 const MAX_UNPLACED: usize = 1000;
 
-/// CFs staged per transaction.
-const BATCH: usize = 20_000;
+/// CFs staged per transaction, sorted by CF before they are written: the larger the batch, the
+/// fewer the sorted runs the staging's B-tree receives (memory stays a few MB whatever the file).
+const BATCH: usize = 100_000;
 
 /// Progress is reported every this many rows.
 const PROGRESS_EVERY: u64 = 10_000;
@@ -302,11 +303,7 @@ impl Intake<'_> {
             let Some(cf) = parse_cf(&mut tally, line, row.fields[0]) else {
                 continue;
             };
-            batch.push(StagedStaff {
-                line,
-                cf,
-                paritaria,
-            });
+            batch.push(StagedStaff { cf, paritaria });
             if batch.len() == BATCH {
                 staged += BATCH as u64;
                 lists

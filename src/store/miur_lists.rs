@@ -16,10 +16,9 @@ use super::staging::StagedImport;
 use super::StoreError;
 use crate::domain::{AslCode, CodiceFiscale, RegionCode};
 
-/// A CF of a staff file waiting in the import's staging, with its line in the file.
+/// A CF of a staff file waiting in the import's staging.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StagedStaff {
-    pub line: u64,
     pub cf: CodiceFiscale,
     /// A paritaria row of the Trento/Bolzano file (§2.4.3): counted, never listed.
     pub paritaria: bool,
@@ -60,7 +59,9 @@ pub trait MiurLists: Send + Sync {
     /// Removes what staff imports that began before `before` left staged; returns how many rows.
     async fn purge_abandoned(&self, before: DateTime<Utc>) -> Result<u64, StoreError>;
 
-    /// Appends CFs of a file to this import's staging (one transaction per call).
+    /// Adds CFs of a file to this import's staging (one transaction per call): a CF staged
+    /// again, in this call or an earlier one, stays one row, statale if any of its lines is and
+    /// paritaria if any is.
     async fn stage(&self, import: &StagedImport, rows: &[StagedStaff]) -> Result<(), StoreError>;
 
     /// Counts this import's distinct CFs against the registry: validated CFs, and per ASL of
@@ -92,39 +93,44 @@ pub trait MiurLists: Send + Sync {
 
 const PURGE_ABANDONED: &str = "DELETE FROM miur_staff_import WHERE staged_at_ms < $1";
 
+/// Rows of one call are merged by CF before they are sent (PostgreSQL refuses to update a row
+/// twice in one statement).
 const STAGE: Insert = Insert {
-    into: "INSERT INTO miur_staff_import (import_id, line, staged_at_ms, cf, paritaria)",
+    into: "INSERT INTO miur_staff_import (import_id, cf, staged_at_ms, statale, paritaria)",
     columns: 5,
-    suffix: "",
+    suffix: " ON CONFLICT (import_id, cf) DO UPDATE SET \
+     statale = miur_staff_import.statale OR excluded.statale, \
+     paritaria = miur_staff_import.paritaria OR excluded.paritaria",
 };
 
-const VALIDATED: &str = "SELECT COUNT(DISTINCT s.cf) FROM miur_staff_import s \
-     JOIN assistiti a ON a.cf = s.cf WHERE s.import_id = $1";
-
-/// "With an MMG" is alive and registered with one; every other CF found is "without".
-const FIGURES: &str = "SELECT a.region_code, a.asl_code, \
-     SUM(CASE WHEN s.paritaria THEN 0 WHEN a.status = 'vivo' AND a.mmg_cf IS NOT NULL THEN 1 ELSE 0 END), \
-     SUM(CASE WHEN s.paritaria THEN 0 WHEN a.status = 'vivo' AND a.mmg_cf IS NOT NULL THEN 0 ELSE 1 END), \
+/// One pass over the staging in CF order, each CF found once in the registry (a staged CF is
+/// one row): the CFs found ("validated"), and of them the state-school staff alive with an MMG
+/// ("with"), the other state-school staff ("without") and the paritaria ones.
+const FIGURES: &str = "SELECT a.region_code, a.asl_code, COUNT(*), \
+     SUM(CASE WHEN s.statale AND a.status = 'vivo' AND a.mmg_cf IS NOT NULL THEN 1 ELSE 0 END), \
+     SUM(CASE WHEN s.statale AND NOT (a.status = 'vivo' AND a.mmg_cf IS NOT NULL) THEN 1 ELSE 0 END), \
      SUM(CASE WHEN s.paritaria THEN 1 ELSE 0 END) \
-     FROM (SELECT DISTINCT cf, paritaria FROM miur_staff_import WHERE import_id = $1) s \
-     JOIN assistiti a ON a.cf = s.cf \
+     FROM miur_staff_import s JOIN assistiti a ON a.cf = s.cf WHERE s.import_id = $1 \
      GROUP BY a.region_code, a.asl_code ORDER BY a.region_code, a.asl_code";
 
 /// This kind's members who are not, in this import, state-school staff alive with an MMG.
 const REMOVE_UNLISTED: &str = "DELETE FROM school_staff WHERE kind = $2 AND NOT EXISTS \
      (SELECT 1 FROM miur_staff_import s JOIN assistiti a ON a.cf = s.cf \
-      WHERE s.import_id = $1 AND s.cf = school_staff.cf AND NOT s.paritaria \
+      WHERE s.import_id = $1 AND s.cf = school_staff.cf AND s.statale \
       AND a.status = 'vivo' AND a.mmg_cf IS NOT NULL)";
 
-/// The date moves only when the member is new or their MMG changed.
+/// The date moves only when the member is new or their MMG changed; a member whose MMG and
+/// kind are unchanged is not written at all (a file sent again rewrites nothing, where every
+/// rewrite touched the list's three indexes).
 const LIST_MATCHED: &str = "INSERT INTO school_staff (cf, updated_on, mmg_cf, kind) \
-     SELECT DISTINCT s.cf, $3, a.mmg_cf, $2 FROM miur_staff_import s \
+     SELECT s.cf, $3, a.mmg_cf, $2 FROM miur_staff_import s \
      JOIN assistiti a ON a.cf = s.cf \
-     WHERE s.import_id = $1 AND NOT s.paritaria AND a.status = 'vivo' AND a.mmg_cf IS NOT NULL \
+     WHERE s.import_id = $1 AND s.statale AND a.status = 'vivo' AND a.mmg_cf IS NOT NULL \
      ON CONFLICT (cf) DO UPDATE SET \
      updated_on = CASE WHEN school_staff.mmg_cf = excluded.mmg_cf \
      THEN school_staff.updated_on ELSE excluded.updated_on END, \
-     mmg_cf = excluded.mmg_cf, kind = excluded.kind";
+     mmg_cf = excluded.mmg_cf, kind = excluded.kind \
+     WHERE school_staff.mmg_cf IS DISTINCT FROM excluded.mmg_cf OR school_staff.kind <> excluded.kind";
 
 const COUNT_LISTED: &str = "SELECT COUNT(*) FROM school_staff WHERE kind = $1";
 
@@ -135,6 +141,35 @@ const REGIONS: &str = "SELECT code, name FROM regions ORDER BY code";
 const PROVINCE_ASLS: &str = "SELECT province, region_code, asl_code, COUNT(DISTINCT code) \
      FROM municipalities GROUP BY province, region_code, asl_code \
      ORDER BY province, region_code, asl_code";
+
+/// A staged CF with its lines' kinds merged.
+struct MergedStaff<'a> {
+    cf: &'a str,
+    statale: bool,
+    paritaria: bool,
+}
+
+/// `rows` in CF order, one a CF: the staging's B-tree is then written in order, and a
+/// statement never names one CF twice.
+fn merged_by_cf(rows: &[StagedStaff]) -> Vec<MergedStaff<'_>> {
+    let mut sorted: Vec<&StagedStaff> = rows.iter().collect();
+    sorted.sort_unstable_by(|a, b| a.cf.as_str().cmp(b.cf.as_str()));
+    let mut merged: Vec<MergedStaff<'_>> = Vec::with_capacity(sorted.len());
+    for row in sorted {
+        match merged.last_mut() {
+            Some(last) if last.cf == row.cf.as_str() => {
+                last.statale |= !row.paritaria;
+                last.paritaria |= row.paritaria;
+            }
+            _ => merged.push(MergedStaff {
+                cf: row.cf.as_str(),
+                statale: !row.paritaria,
+                paritaria: row.paritaria,
+            }),
+        }
+    }
+    merged
+}
 
 fn count(stored: &StoredRow<'_>, column: &'static str, value: i64) -> Result<u64, StoreError> {
     u64::try_from(value).map_err(|_| stored.corrupt(column, &value.to_string(), "a count"))
@@ -163,12 +198,13 @@ where
 
     async fn stage(&self, import: &StagedImport, rows: &[StagedStaff]) -> Result<(), StoreError> {
         let started = import.started.timestamp_millis();
-        insert_chunked(self, "staging staff failed", rows, STAGE, |query, r| {
+        let merged = merged_by_cf(rows);
+        insert_chunked(self, "staging staff failed", &merged, STAGE, |query, r| {
             query
                 .bind(import.id)
-                .bind(i64::try_from(r.line).unwrap_or(i64::MAX))
+                .bind(r.cf)
                 .bind(started)
-                .bind(r.cf.as_str())
+                .bind(r.statale)
                 .bind(r.paritaria)
         })
         .await
@@ -176,20 +212,17 @@ where
 
     async fn figures(&self, import: &StagedImport) -> Result<StaffFigures, StoreError> {
         let context = "counting the staged staff failed";
-        let validated: i64 = sqlx::query_scalar(VALIDATED)
-            .bind(import.id)
-            .fetch_one(self)
-            .await
-            .map_err(StoreError::query(context))?;
-        let rows: Vec<(String, String, i64, i64, i64)> = sqlx::query_as(FIGURES)
+        let rows: Vec<(String, String, i64, i64, i64, i64)> = sqlx::query_as(FIGURES)
             .bind(import.id)
             .fetch_all(self)
             .await
             .map_err(StoreError::query(context))?;
         let mut per_asl = Vec::with_capacity(rows.len());
-        for (region, asl, with_mmg, without_mmg, paritarie) in rows {
+        let mut validated_cfs = 0;
+        for (region, asl, found, with_mmg, without_mmg, paritarie) in rows {
             let key = format!("{region}/{asl}");
             let stored = StoredRow::new("assistiti", &key);
+            validated_cfs += count(&stored, "found", found)?;
             per_asl.push(AslFigures {
                 region_code: stored.region("region_code", &region)?,
                 asl_code: stored.asl("asl_code", &asl)?,
@@ -201,7 +234,7 @@ where
             });
         }
         Ok(StaffFigures {
-            validated_cfs: u64::try_from(validated).unwrap_or(0),
+            validated_cfs,
             per_asl,
         })
     }

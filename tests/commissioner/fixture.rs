@@ -110,7 +110,6 @@ pub async fn registry(store: &dyn Store, staff_updated_on: NaiveDate) {
     // The state-school list as a MIUR file makes it, its positions dated `staff_updated_on`.
     let staff: Vec<StagedStaff> = (0..5)
         .map(|n| StagedStaff {
-            line: u64::from(n) + 2,
             cf: person(n),
             paritaria: false,
         })

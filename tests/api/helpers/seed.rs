@@ -238,9 +238,7 @@ pub async fn seed(store: &dyn Store, today: NaiveDate) -> Result<(), tsgate::sto
     let staff: Vec<StagedStaff> = PATIENTS
         .iter()
         .chain(&[deceased_staff, "VRDMRC60M01H501F", "NREANN82A41H501V"])
-        .zip(2u64..)
-        .map(|(text, line)| StagedStaff {
-            line,
+        .map(|text| StagedStaff {
             cf: cf(text),
             paritaria: false,
         })
