@@ -319,3 +319,38 @@ where
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn staff(cf: &str, paritaria: bool) -> StagedStaff {
+        StagedStaff {
+            cf: CodiceFiscale::parse(cf).expect("a valid CF"),
+            paritaria,
+        }
+    }
+
+    #[test]
+    fn staged_rows_are_sorted_one_a_cf_with_their_kinds_merged() {
+        let rows = [
+            staff("MNTMTN58C54F257A", false),
+            staff("XUXRRT52H50L378O", true),
+            staff("MNTMTN58C54F257A", true),
+            staff("XUXRRT52H50L378O", true),
+            staff("OUXDVD79T15D643Z", false),
+        ];
+        let merged: Vec<(&str, bool, bool)> = merged_by_cf(&rows)
+            .iter()
+            .map(|m| (m.cf, m.statale, m.paritaria))
+            .collect();
+        assert_eq!(
+            merged,
+            [
+                ("MNTMTN58C54F257A", true, true),
+                ("OUXDVD79T15D643Z", true, false),
+                ("XUXRRT52H50L378O", false, true),
+            ]
+        );
+    }
+}
