@@ -30,6 +30,10 @@
 #                                  instructions per request (user space, deterministic) instead
 #                                  of /proc CPU; dumps stay in $CALLGRIND_OUT (default ./callgrind)
 #   TSGATE=path                    the binary (default target/release/tsgate)
+#   TSGATE_STORE_ACCESS_LOG_BATCH=1 one access-log entry a commit (default 512): with it, the
+#                                  table's access-log commits/s (group commits of the run ÷
+#                                  its duration) is what the store commits a second when no
+#                                  batching helps
 #   CONNECTIONS=1000               afterwards, the memory a connection costs: the gateway's
 #                                  resident memory (VmRSS) with that many open keep-alive
 #                                  mutual-TLS connections (oha, 200 requests/s among them) against
@@ -236,7 +240,7 @@ print("\t".join(str(x) for x in [
     f"{data['latencyPercentiles']['p50']*1000:.2f}", f"{data['latencyPercentiles']['p99']*1000:.2f}",
     f"{per(ticks):.0f}", f"{per(pg_ticks):.0f}", f"{int(instr) / max(ok, 1):.0f}",
     f"{(float(e1) - float(e0)) / commits:.1f}" if commits else "-", f"{ok}/{n}",
-    f"{int(switches) / max(ok, 1):.1f}", rate]))
+    f"{int(switches) / max(ok, 1):.1f}", rate, f"{commits / s['total']:.0f}"]))
 PY
   done
   done
@@ -270,7 +274,7 @@ head = "| operation | caller | rate | req/s | p50 ms | p99 ms |"
 head += " instructions/req |" if callgrind else " gateway CPU µs/req (rounds) |"
 if postgres and not callgrind:
     head += " PostgreSQL CPU µs/req (rounds) |"
-head += " ratio to ElencoServizi (region), same rate | ratio to its own at - | thread sleeps/req | entries per commit | 2xx |"
+head += " ratio to ElencoServizi (region), same rate | ratio to its own at - | thread sleeps/req | entries per commit | access-log commits/s | 2xx |"
 print(head)
 print("|" + "---|" * (head.count("|") - 1))
 for (name, caller, rate), rs in by_op.items():
@@ -285,7 +289,7 @@ for (name, caller, rate), rs in by_op.items():
         line += f" {med(r[7] for r in rs):.0f} ({', '.join(r[7] for r in rs)}) |"
     line += f" {cost(rs) / cost(base):.2f} |" if base else " - |"
     line += f" {cost(rs) / cost(saturated):.2f} |" if saturated and rate != "-" else " - |"
-    line += f" {med(r[11] for r in rs):.1f} | {rs[-1][9]} | {rs[-1][10]} |"
+    line += f" {med(r[11] for r in rs):.1f} | {rs[-1][9]} | {med(r[13] for r in rs):.0f} | {rs[-1][10]} |"
     print(line)
 PY
 
