@@ -13,8 +13,10 @@ allocate once (caches, the store's connections, the runtime's threads).
     cargo build --release && python3 benches/load/connection_memory.py [N ...]
 
 N defaults to 1000 4000 (cumulative: the 4,000 include the first 1,000). The server's
-`idle_timeout_ms` is raised to 10 minutes for the run (TSGATE_SERVER_IDLE_TIMEOUT_MS), so that
-connections opened first are still open when the last ones are; memory is not affected by it.
+`idle_timeout_ms` and `header_timeout_ms` are raised to 10 minutes for the run
+(TSGATE_SERVER_IDLE_TIMEOUT_MS, TSGATE_SERVER_HEADER_TIMEOUT_MS: on HTTP/1.1 the shorter closes
+an idle connection, 10 s by default), so that connections opened first are still open when the
+last ones are; memory is not affected by them.
 TSGATE_BIN names another binary. Standard library only.
 """
 
@@ -69,7 +71,8 @@ def serve(work, demo_dir):
     env = dict(os.environ, TSGATE_LOG_LEVEL="warn",
                TSGATE_SERVER_LISTEN=f"127.0.0.1:{PORT}",
                TSGATE_SERVER_ADMIN_LISTEN=f"127.0.0.1:{ADMIN_PORT}",
-               TSGATE_SERVER_IDLE_TIMEOUT_MS="600000", **QUOTA)
+               TSGATE_SERVER_IDLE_TIMEOUT_MS="600000",
+               TSGATE_SERVER_HEADER_TIMEOUT_MS="600000", **QUOTA)
     log = open(work / "serve.log", "w")
     server = subprocess.Popen([BIN, "serve", "--config", str(demo_dir / "tsgate.toml")],
                               stdout=log, stderr=subprocess.STDOUT, env=env)
