@@ -23,6 +23,7 @@ TSGATE_BIN names another binary. Standard library only.
 import asyncio
 import os
 import re
+import shutil
 import signal
 import ssl
 import subprocess
@@ -170,13 +171,16 @@ def main():
     if not os.access(BIN, os.X_OK):
         raise SystemExit(f"{BIN} not found: cargo build --release")
     work = Path(tempfile.mkdtemp(prefix="tsgate-memory-bench-"))
-    demo_dir = prepare(work)
-    server = serve(work, demo_dir)
     try:
-        asyncio.run(run(demo_dir, server.pid, steps))
+        demo_dir = prepare(work)
+        server = serve(work, demo_dir)
+        try:
+            asyncio.run(run(demo_dir, server.pid, steps))
+        finally:
+            server.send_signal(signal.SIGINT)
+            server.wait(timeout=60)
     finally:
-        server.send_signal(signal.SIGINT)
-        server.wait(timeout=60)
+        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
