@@ -63,7 +63,7 @@ use crate::identity::password_policy::PasswordPolicy;
 use crate::identity::{identify::lockout_policy, Peer};
 use crate::pki::sealing::{SealingKey, SealingKeyError};
 use crate::soap::Gateway;
-use crate::store::LockoutPolicy;
+use crate::store::{LockoutPolicy, StoreError};
 use captcha::stateless::StatelessCaptcha;
 use captcha::Captcha;
 use login_failures::LoginFailures;
@@ -365,21 +365,10 @@ impl Pages {
         must_change_password: bool,
         to: &'static str,
     ) -> Response {
-        let store = self.gateway.store.as_ref();
-        let opened = async {
-            if let Some(previous) = self.session(headers).await.ok().flatten() {
-                store.web_sessions().delete(&previous.id_hash).await?;
-            }
-            session::create_of(
-                store,
-                self.timeouts,
-                holder,
-                must_change_password,
-                self.now(),
-            )
-            .await
-        }
-        .await;
+        let previous = self.session(headers).await.ok().flatten();
+        let opened = self
+            .replace_session(previous.as_ref(), holder, must_change_password)
+            .await;
         match opened {
             Ok(created) => page::with_cookie(
                 page::with_cookie(page::redirect(to), &session::set_cookie(&created.cookie_id)),
@@ -438,23 +427,34 @@ impl Pages {
         holder: Holder<'_>,
         must_change_password: bool,
     ) -> Result<session::Created, Response> {
-        let store = self.gateway.store.as_ref();
-        let rotated = async {
-            store.web_sessions().delete(&old.id_hash).await?;
-            session::create_of(
-                store,
-                self.timeouts,
-                holder,
-                must_change_password,
-                self.now(),
-            )
+        self.replace_session(Some(old), holder, must_change_password)
             .await
+            .map_err(|error| {
+                tracing::error!(%error, "a web session could not be rotated");
+                page::unavailable()
+            })
+    }
+
+    /// Ends `old`, if there is one, and opens a session of `holder` with a new id in its place:
+    /// a login and a rotation alike leave no session under the id the browser had before.
+    async fn replace_session(
+        &self,
+        old: Option<&Session>,
+        holder: Holder<'_>,
+        must_change_password: bool,
+    ) -> Result<session::Created, StoreError> {
+        let store = self.gateway.store.as_ref();
+        if let Some(old) = old {
+            store.web_sessions().delete(&old.id_hash).await?;
         }
-        .await;
-        rotated.map_err(|error| {
-            tracing::error!(%error, "a web session could not be rotated");
-            page::unavailable()
-        })
+        session::create_of(
+            store,
+            self.timeouts,
+            holder,
+            must_change_password,
+            self.now(),
+        )
+        .await
     }
 }
 
