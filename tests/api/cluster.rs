@@ -26,7 +26,7 @@ use tsgate::pki::files;
 use tsgate::pki::{CertificateAuthority, Subject};
 use tsgate::web::session::hash_id;
 
-use crate::helpers::browser::{csrf_of, location, Browser};
+use crate::helpers::browser::{assert_sent_home, location, Browser};
 use crate::helpers::client::plain_get;
 use crate::helpers::{
     prepare, seed, write_config, As, Reply, Request, Target, TestResult, MMG, OPERATOR,
@@ -671,17 +671,7 @@ async fn a_smart_card_web_session_ends_on_every_instance_once_the_card_is_revoke
     for _ in &instances {
         let client = SocketAddr::from(([192, 0, 2, 40], 4000));
         let mut browser = browser_at(&cluster, opener, card.clone(), client);
-        let page = browser.get("/web/login").await;
-        let csrf = csrf_of(&page);
-        let login = browser
-            .post("/web/login/smart-card", &[("csrf", &csrf)])
-            .await;
-        assert_eq!(
-            (login.status, location(&login)),
-            (303, "/web/"),
-            "{}",
-            login.body
-        );
+        assert_sent_home(&browser.log_in_with_card().await);
         cookies.push(browser.cookie.clone());
     }
     // And a session opened with the password, on another instance.

@@ -7,7 +7,7 @@
 
 use chrono::{Duration, Utc};
 
-use crate::helpers::browser::{csrf_of, location};
+use crate::helpers::browser::{assert_sent_home, csrf_of, location};
 use crate::helpers::seed::PASSWORD;
 use crate::helpers::{spawn_app, spawn_app_with, As, TestResult, OPERATOR};
 
@@ -82,13 +82,7 @@ async fn login_home_profile_and_logout_which_ends_the_session() -> TestResult {
     browser.get("/web/login").await;
     assert!(browser.cookie.is_none(), "no session before login");
     assert!(browser.prelogin.is_some(), "the login form's own cookie");
-    let login = browser.log_in(OPERATOR.id, PASSWORD, &[]).await;
-    assert_eq!(
-        (login.status, location(&login)),
-        (303, "/web/"),
-        "{}",
-        login.body
-    );
+    assert_sent_home(&browser.log_in(OPERATOR.id, PASSWORD, &[]).await);
     let after = browser.cookie.clone().expect("a session after login");
     assert!(browser.prelogin.is_none(), "forgotten once logged in");
 
@@ -364,14 +358,7 @@ async fn a_smart_card_holder_logs_in_with_the_card() -> TestResult {
     let mut card = app.browser(As::Card);
     let page = card.get("/web/login").await;
     assert!(page.body.contains("action=\"/web/login/smart-card\""));
-    let csrf = csrf_of(&page);
-    let login = card.post("/web/login/smart-card", &[("csrf", &csrf)]).await;
-    assert_eq!(
-        (login.status, location(&login)),
-        (303, "/web/"),
-        "{}",
-        login.body
-    );
+    assert_sent_home(&card.log_in_with_card().await);
     let home = card.get("/web/").await;
     assert!(home.body.contains(OPERATOR.cf));
     Ok(())

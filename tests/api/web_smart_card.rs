@@ -12,7 +12,7 @@ use tsgate::pki::ca::Subject;
 use tsgate::store::CallerKind;
 use tsgate::web::session::hash_id;
 
-use crate::helpers::browser::{csrf_of, Browser};
+use crate::helpers::browser::{assert_sent_home, csrf_of, Browser};
 use crate::helpers::client::parse_reply;
 use crate::helpers::seed::PASSWORD;
 use crate::helpers::{spawn_app_with, As, Reply, TestApp, TestResult, OPERATOR};
@@ -35,17 +35,7 @@ async fn row_of(app: &TestApp, browser: &Browser) -> Option<tsgate::store::WebSe
 
 /// Logs in with the card the browser's connections present; the session's cookie is kept.
 async fn log_in_with_card(browser: &mut Browser) {
-    let page = browser.get("/web/login").await;
-    let csrf = csrf_of(&page);
-    let login = browser
-        .post("/web/login/smart-card", &[("csrf", &csrf)])
-        .await;
-    assert_eq!(
-        (login.status, location(&login)),
-        (303, "/web/"),
-        "{}",
-        login.body
-    );
+    assert_sent_home(&browser.log_in_with_card().await);
     assert_eq!(browser.get("/web/").await.status, 200);
 }
 

@@ -131,6 +131,15 @@ impl Browser {
         fields.extend_from_slice(extra);
         self.post("/web/login", &fields).await
     }
+
+    /// Opens the login page and presses "Accedi con smart card": the card is the certificate
+    /// the browser's connections present. The answer to the POST.
+    pub async fn log_in_with_card(&mut self) -> Reply {
+        let page = self.get("/web/login").await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        let csrf = csrf_of(&page);
+        self.post("/web/login/smart-card", &[("csrf", &csrf)]).await
+    }
 }
 
 impl Browser {
