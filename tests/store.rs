@@ -3545,22 +3545,6 @@ async fn retention_purges_old_data_and_the_chain_still_verifies(db: Arc<TestDb>)
             .await
             .unwrap();
     }
-    let staged = |n| tsgate::store::StagedStaff {
-        cf: fixture::person(n),
-        paritaria: false,
-    };
-    let interrupted = tsgate::store::StagedImport::begin(now - chrono::Duration::days(2));
-    let running = tsgate::store::StagedImport::begin(now);
-    store
-        .miur_lists()
-        .stage(&interrupted, &[staged(0), staged(1)])
-        .await
-        .unwrap();
-    store
-        .miur_lists()
-        .stage(&running, &[staged(0)])
-        .await
-        .unwrap();
     let entries_before = read_all(store.as_ref()).await.len();
 
     let policy = RetentionPolicy {
@@ -3583,12 +3567,11 @@ async fn retention_purges_old_data_and_the_chain_still_verifies(db: Arc<TestDb>)
             purged.data.staff_list,
             purged.data.miur_statistics,
             purged.data.report_sends,
-            purged.data.abandoned_staging
         ),
-        (5, 4, 5, 1, 1, 2),
+        (5, 4, 5, 1, 1),
         "{purged}"
     );
-    // The recent statistic is kept whole; the running import's staging is untouched.
+    // The recent statistic is kept whole.
     assert_eq!(
         store
             .miur_statistics()
@@ -3597,9 +3580,6 @@ async fn retention_purges_old_data_and_the_chain_still_verifies(db: Arc<TestDb>)
             .unwrap(),
         [recent_statistic]
     );
-    let figures = store.miur_lists().figures(&running).await.unwrap();
-    assert_eq!(figures.validated_cfs, 1);
-    store.miur_lists().clear(&running).await.unwrap();
     // The old sends' entries went with them (10 of them, 400 days old).
     assert_eq!(purged.access_log.map(|(n, _)| n), Some(10));
     // What is left: the recent tests; the staff list is gone, so are the kits.
@@ -3622,7 +3602,7 @@ async fn retention_purges_old_data_and_the_chain_still_verifies(db: Arc<TestDb>)
     assert!(
         last.detail.as_deref().unwrap().contains(
             "5 serology tests, 4 ASL counts, 5 staff-list positions, 1 MIUR statistics, \
-                 1 report sends, 2 staged staff rows of interrupted imports"
+                 1 report sends"
         ),
         "{last:?}"
     );
@@ -3873,7 +3853,6 @@ async fn miur_statistics_round_trip_latest_first_and_purge(db: Arc<TestDb>) {
             asl_counts: never,
             staff_list: never,
             statistics: at(6),
-            abandoned_staging: never,
         })
         .await
         .expect("purge");
@@ -3894,6 +3873,7 @@ async fn miur_statistics_round_trip_latest_first_and_purge(db: Arc<TestDb>) {
 on_both_backends!(
     miur_files_are_counted_before_the_deletions_and_replace_their_lists,
     a_miur_file_of_another_kind_or_without_valid_rows_changes_nothing,
+    a_staff_staging_is_its_import_s_own_and_ends_with_it,
 );
 
 // A small registry whose figures are checked by hand: Lazio (120) with ASLs 201, 202, 203,
@@ -4249,9 +4229,13 @@ async fn miur_files_are_counted_before_the_deletions_and_replace_their_lists(db:
     assert_eq!(
         store
             .miur_lists()
-            .purge_abandoned(Utc::now() + chrono::Duration::days(365))
+            .open_staging()
             .await
-            .expect("purge"),
+            .expect("staging")
+            .figures()
+            .await
+            .expect("figures")
+            .validated_cfs,
         0,
         "the staged CFs went with their imports"
     );
@@ -4261,6 +4245,78 @@ async fn miur_files_are_counted_before_the_deletions_and_replace_their_lists(db:
             .any(|line| line == "trento-bolzano;2026-09-03 10:00:00;asl;042;101;;1;1;2;;;"),
         "{csv}"
     );
+}
+
+/// Two imports staging at once each count only their own CFs (a CF on two lines, or in two
+/// calls, once, with its kinds merged; one not in the registry not at all; one staged after a
+/// count, at the next count), and what one staged is gone once its staging is dropped.
+async fn a_staff_staging_is_its_import_s_own_and_ends_with_it(db: Arc<TestDb>) {
+    use tsgate::store::StagedStaff;
+    let store = &*db.store;
+    miur_registry(store).await;
+    let staff = |text: &str, paritaria| StagedStaff {
+        cf: cf(text),
+        paritaria,
+    };
+    let lists = store.miur_lists();
+    let mut first = lists.open_staging().await.expect("first staging");
+    let mut second = lists.open_staging().await.expect("second staging");
+    first
+        .stage(&[
+            staff(MIUR_T1, false),
+            staff(MIUR_T2, true),
+            staff(MIUR_T1, true),
+            staff(MIUR_UNKNOWN, false),
+        ])
+        .await
+        .expect("stage");
+    first
+        .stage(&[staff(MIUR_T2, false), staff(MIUR_A3, false)])
+        .await
+        .expect("stage again");
+    second
+        .stage(&[staff(MIUR_A1, false)])
+        .await
+        .expect("stage the second");
+    let counted = first.figures().await.expect("figures");
+    assert_eq!(counted.validated_cfs, 3);
+    assert_eq!(
+        counted.per_asl,
+        [
+            figures("042", "101", 1, 1, 2),
+            figures("120", "202", 0, 1, 0)
+        ]
+    );
+    let counted = second.figures().await.expect("figures");
+    assert_eq!(
+        (counted.validated_cfs, counted.per_asl),
+        (1, vec![figures("120", "201", 1, 0, 0)])
+    );
+    // Staged after a count: the next count matches it too.
+    first
+        .stage(&[staff(MIUR_A6, false), staff(MIUR_T1, false)])
+        .await
+        .expect("stage after the count");
+    let counted = first.figures().await.expect("figures again");
+    assert_eq!(counted.validated_cfs, 4);
+    assert_eq!(
+        counted.per_asl,
+        [
+            figures("042", "101", 1, 1, 2),
+            figures("120", "201", 1, 0, 0),
+            figures("120", "202", 0, 1, 0)
+        ]
+    );
+    drop(first);
+    drop(second);
+    for _ in 0..3 {
+        let mut next = lists.open_staging().await.expect("next staging");
+        assert_eq!(
+            next.figures().await.expect("figures"),
+            tsgate::store::StaffFigures::default(),
+            "nothing staged is left"
+        );
+    }
 }
 
 /// A file whose header is another kind's is refused whole, as is one with no valid row: the

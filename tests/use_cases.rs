@@ -157,21 +157,16 @@ async fn world() -> World {
         .upsert_assistiti(&[patient(IN_ELENCO, "NERI"), patient(FUORI_ELENCO, "GALLI")])
         .await
         .expect("patients");
-    let import = tsgate::store::StagedImport::begin(chrono::Utc::now());
-    store
-        .miur_lists()
-        .stage(
-            &import,
-            &[tsgate::store::StagedStaff {
-                cf: CodiceFiscale::parse(IN_ELENCO).expect("a patient's CF"),
-                paritaria: false,
-            }],
-        )
+    let mut staging = store.miur_lists().open_staging().await.expect("staging");
+    staging
+        .stage(&[tsgate::store::StagedStaff {
+            cf: CodiceFiscale::parse(IN_ELENCO).expect("a patient's CF"),
+            paritaria: false,
+        }])
         .await
         .expect("staff");
-    store
-        .miur_lists()
-        .replace_list(&import, tsgate::store::MiurKind::Statali, today)
+    staging
+        .replace_list(tsgate::store::MiurKind::Statali, today)
         .await
         .expect("staff listed");
     store

@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 
 use super::csv_rows::{header_text, CsvRows, Next, ReadFailed};
 use super::paritarie::{is_province_sigla, Placement};
@@ -28,7 +28,7 @@ use crate::audit::admin::{
 };
 use crate::domain::{AslCode, CodiceFiscale, RegionCode};
 use crate::store::{
-    AslFigures, Figures, ListReplaced, MiurKind, MiurStatistic, StagedImport, StagedStaff, Store,
+    AslFigures, Figures, ListReplaced, MiurKind, MiurStatistic, StaffStaging, StagedStaff, Store,
     StoreError, Unplaced,
 };
 
@@ -54,10 +54,6 @@ const BATCH: usize = 100_000;
 
 /// Progress is reported every this many rows.
 const PROGRESS_EVERY: u64 = 10_000;
-
-/// A staff import that began this long ago and left rows staged was interrupted (the next
-/// import, and the retention purge, remove them).
-pub const ABANDONED_AFTER: TimeDelta = TimeDelta::hours(24);
 
 /// A row not taken, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -236,15 +232,10 @@ impl Intake<'_> {
         match kind {
             MiurKind::Paritarie => self.paritarie(rows, now).await,
             MiurKind::Statali | MiurKind::TrentoBolzano => {
-                let import = StagedImport::begin(now);
-                let lists = self.store.miur_lists();
-                lists.purge_abandoned(now - ABANDONED_AFTER).await?;
-                let imported = self.staff(kind, rows, &import, now).await;
-                // The staged CFs live only while their import runs, whatever happened.
-                let cleared = lists.clear(&import).await;
-                let report = imported?;
-                cleared?;
-                Ok(report)
+                // The staged CFs live only while their import runs: dropping the staging, on
+                // any way out of `staff`, ends them.
+                let mut staging = self.store.miur_lists().open_staging().await?;
+                self.staff(kind, rows, staging.as_mut(), now).await
             }
         }
     }
@@ -254,10 +245,9 @@ impl Intake<'_> {
         &self,
         kind: MiurKind,
         mut rows: CsvRows<R>,
-        import: &StagedImport,
+        staging: &mut dyn StaffStaging,
         now: DateTime<Utc>,
     ) -> Result<MiurImportReport, MiurImportError> {
-        let lists = self.store.miur_lists();
         let fields = if kind == MiurKind::Statali { 1 } else { 2 };
         let mut tally = Tally::default();
         let mut staged = 0u64;
@@ -306,11 +296,8 @@ impl Intake<'_> {
             batch.push(StagedStaff { cf, paritaria });
             if batch.len() == BATCH {
                 staged += BATCH as u64;
-                lists
-                    .stage(
-                        import,
-                        &std::mem::replace(&mut batch, Vec::with_capacity(BATCH)),
-                    )
+                staging
+                    .stage(&std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))
                     .await?;
             }
             if tally.rows.is_multiple_of(PROGRESS_EVERY) {
@@ -318,7 +305,7 @@ impl Intake<'_> {
             }
         }
         staged += batch.len() as u64;
-        lists.stage(import, &batch).await?;
+        staging.stage(&batch).await?;
         self.progress.advance(rows.bytes_read(), tally.rows);
         if staged == 0 {
             return Err(MiurImportError::NoValidRow {
@@ -328,7 +315,7 @@ impl Intake<'_> {
             });
         }
         // §2.5: counted first, then recorded, and only then is anything deleted.
-        let figures = lists.figures(import).await?;
+        let figures = staging.figures().await?;
         let statistic = MiurStatistic {
             kind,
             computed_at: now,
@@ -339,8 +326,8 @@ impl Intake<'_> {
             unplaced: Vec::new(),
         };
         self.record(&statistic).await?;
-        let list = lists
-            .replace_list(import, kind, crate::clock::rome_day(now))
+        let list = staging
+            .replace_list(kind, crate::clock::rome_day(now))
             .await?;
         Ok(MiurImportReport {
             statistic,

@@ -51,7 +51,6 @@ impl RetentionPolicy {
             asl_counts: back(self.asl_counts_months),
             staff_list: back(self.staff_list_months),
             statistics: back(self.statistics_months),
-            abandoned_staging: now - super::miur::ABANDONED_AFTER,
         }
     }
 }

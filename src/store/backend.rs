@@ -30,12 +30,18 @@ pub trait Backend: Database {
     /// How many rows a statement changed (sqlx has no backend-neutral accessor).
     fn rows_affected(result: &Self::QueryResult) -> u64;
 
+    /// What follows the columns of a table keyed by its primary key: SQLite's `WITHOUT
+    /// ROWID` makes the key's B-tree the table itself, instead of an index beside a rowid
+    /// table that every row is written to twice.
+    const KEYED_TABLE: &'static str;
+
     /// Appends the `n`th (from 1) parameter of a generated statement.
     fn push_parameter(sql: &mut String, n: usize);
 }
 
 impl Backend for Sqlite {
     const BEGIN_WRITE: &'static str = "BEGIN IMMEDIATE";
+    const KEYED_TABLE: &'static str = " WITHOUT ROWID";
 
     fn rows_affected(result: &SqliteQueryResult) -> u64 {
         result.rows_affected()
@@ -52,6 +58,7 @@ impl Backend for Sqlite {
 
 impl Backend for Postgres {
     const BEGIN_WRITE: &'static str = "BEGIN";
+    const KEYED_TABLE: &'static str = "";
 
     fn rows_affected(result: &PgQueryResult) -> u64 {
         result.rows_affected()
@@ -90,9 +97,6 @@ pub(crate) struct Insert {
 
 /// Inserts `rows` with `insert` in one transaction, [`CHUNK`] rows a statement; `bind` binds
 /// one row's values.
-///
-/// The statement text is built here rather than with sqlx's `QueryBuilder`, whose arguments
-/// cannot outlive the builder in code generic over the backend.
 pub(crate) async fn insert_chunked<DB, T>(
     pool: &Pool<DB>,
     context: &'static str,
@@ -107,6 +111,28 @@ where
     for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
 {
     let mut tx = begin(pool, context).await?;
+    insert_rows(&mut tx, context, rows, insert, bind).await?;
+    tx.commit().await.map_err(StoreError::query(context))
+}
+
+/// Inserts `rows` with `insert` on `conn`, [`CHUNK`] rows a statement; `bind` binds one row's
+/// values.
+///
+/// The statement text is built here rather than with sqlx's `QueryBuilder`, whose arguments
+/// cannot outlive the builder in code generic over the backend.
+pub(crate) async fn insert_rows<DB, T>(
+    conn: &mut DB::Connection,
+    context: &'static str,
+    rows: &[T],
+    insert: Insert,
+    bind: impl for<'q> Fn(Statement<'q, DB>, &'q T) -> Statement<'q, DB>,
+) -> Result<(), StoreError>
+where
+    DB: Backend,
+    T: Sync,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+{
     for chunk in rows.chunks(CHUNK) {
         let sql = values_statement::<DB>(insert, chunk.len());
         let mut query = sqlx::query(&sql);
@@ -114,11 +140,11 @@ where
             query = bind(query, row);
         }
         query
-            .execute(&mut *tx)
+            .execute(&mut *conn)
             .await
             .map_err(StoreError::query(context))?;
     }
-    tx.commit().await.map_err(StoreError::query(context))
+    Ok(())
 }
 
 /// `into VALUES ($1, $2), ($3, $4) suffix` for `rows` rows (`(?, ?), (?, ?)` on SQLite).

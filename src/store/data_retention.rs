@@ -1,7 +1,6 @@
 //! Retention of the data sets other than the access log (seed 003 §2.5, §3.5, §4.5: kept only
 //! as long as needed, and never beyond 12 months): serology tests, the ASLs' daily counts, the
-//! school-staff lists, the MIUR statistics, the Commissioner's send records, and the staff CFs an
-//! interrupted MIUR import left staged. One transaction removes what each data set holds from
+//! school-staff lists, the MIUR statistics and the Commissioner's send records. One transaction removes what each data set holds from
 //! before its cutoff, so a purge is whole or not at all.
 
 use chrono::{DateTime, Utc};
@@ -23,9 +22,6 @@ pub struct DataCutoffs {
     /// The MIUR statistics (by their "Data statistica") and the record of the reports sent
     /// (by their day).
     pub statistics: DateTime<Utc>,
-    /// Staff CFs staged by a MIUR import that began before this and never finished (a live
-    /// import removes its own; these were left by one that was interrupted).
-    pub abandoned_staging: DateTime<Utc>,
 }
 
 /// How many rows of each data set a purge removed.
@@ -38,8 +34,6 @@ pub struct PurgedData {
     pub miur_statistics: u64,
     /// Days' records of the Commissioner's report sent.
     pub report_sends: u64,
-    /// Staged staff rows of interrupted MIUR imports.
-    pub abandoned_staging: u64,
 }
 
 impl PurgedData {
@@ -49,7 +43,6 @@ impl PurgedData {
             + self.staff_list
             + self.miur_statistics
             + self.report_sends
-            + self.abandoned_staging
     }
 }
 
@@ -58,13 +51,12 @@ impl std::fmt::Display for PurgedData {
         write!(
             f,
             "{} serology tests, {} ASL counts, {} staff-list positions, {} MIUR statistics, \
-             {} report sends, {} staged staff rows of interrupted imports",
+             {} report sends",
             self.serology_tests,
             self.asl_counts,
             self.staff_list,
             self.miur_statistics,
-            self.report_sends,
-            self.abandoned_staging
+            self.report_sends
         )
     }
 }
@@ -89,7 +81,6 @@ const PURGE_MIUR_STATISTIC_ROWS: [&str; 2] = [
      (SELECT id FROM miur_statistics WHERE computed_at_ms < $1)",
 ];
 const PURGE_MIUR_STATISTICS: &str = "DELETE FROM miur_statistics WHERE computed_at_ms < $1";
-const PURGE_MIUR_STAGING: &str = "DELETE FROM miur_staff_import WHERE staged_at_ms < $1";
 
 #[async_trait::async_trait]
 impl<DB: Backend> DataRetention for Pool<DB>
@@ -133,10 +124,6 @@ where
             .execute(&mut *tx)
             .await
             .map_err(StoreError::query(context))?;
-        let staging = by_instant(PURGE_MIUR_STAGING, cutoffs.abandoned_staging)
-            .execute(&mut *tx)
-            .await
-            .map_err(StoreError::query(context))?;
         tx.commit().await.map_err(StoreError::query(context))?;
         Ok(PurgedData {
             serology_tests: DB::rows_affected(&serology),
@@ -144,7 +131,6 @@ where
             staff_list: DB::rows_affected(&staff),
             miur_statistics: DB::rows_affected(&statistics),
             report_sends: DB::rows_affected(&sends),
-            abandoned_staging: DB::rows_affected(&staging),
         })
     }
 }

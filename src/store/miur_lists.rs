@@ -1,18 +1,20 @@
 //! The MIUR files of school staff as the store sees them (seed 003 §2.4–§2.5, docs/miur.md):
-//! a file's CFs staged under the import's own id, the figures counted from them against the
-//! registry, then the state-school staff matched to an MMG put on the doctors' lists
-//! (`school_staff`, §3.4.1 and §4.4.1) in place of that kind's previous list, and the staged
-//! rows removed. What the paritarie statistic needs of the registry (regions, and the
+//! a file's CFs staged in a temporary table of the import's own connection and matched to the
+//! registry in one pass; the figures counted from them; then the state-school staff matched to
+//! an MMG put on the doctors' lists (`school_staff`, §3.4.1 and §4.4.1) in place of that kind's
+//! previous list. What the paritarie statistic needs of the registry (regions, and the
 //! municipalities each ASL has in a province) is read here too.
 
-use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Pool, Type};
+use chrono::NaiveDate;
+use sqlx::pool::PoolConnection;
+use sqlx::{
+    ColumnIndex, Connection, Database, Decode, Encode, Executor, IntoArguments, Pool, Sqlite, Type,
+};
 
-use super::backend::{begin, insert_chunked, Backend, Insert};
+use super::backend::{insert_rows, Backend, Insert};
 use super::columns::{day, StoredRow};
 use super::miur_statistics::{AslFigures, Figures, MiurKind};
 use super::patients::Region;
-use super::staging::StagedImport;
 use super::StoreError;
 use crate::domain::{AslCode, CodiceFiscale, RegionCode};
 
@@ -56,33 +58,11 @@ pub struct ProvinceAsl {
 /// Reached through [`super::Store::miur_lists`].
 #[async_trait::async_trait]
 pub trait MiurLists: Send + Sync {
-    /// Removes what staff imports that began before `before` left staged; returns how many rows.
-    async fn purge_abandoned(&self, before: DateTime<Utc>) -> Result<u64, StoreError>;
-
-    /// Adds CFs of a file to this import's staging (one transaction per call): a CF staged
-    /// again, in this call or an earlier one, stays one row, statale if any of its lines is and
-    /// paritaria if any is.
-    async fn stage(&self, import: &StagedImport, rows: &[StagedStaff]) -> Result<(), StoreError>;
-
-    /// Counts this import's distinct CFs against the registry: validated CFs, and per ASL of
-    /// the assistito the state-school staff alive with an MMG, the others found, and the
-    /// paritaria ones found.
-    async fn figures(&self, import: &StagedImport) -> Result<StaffFigures, StoreError>;
-
-    /// In one transaction: `kind`'s list becomes this import's state-school staff who are
-    /// alive with an MMG (the others of its previous list are deleted, §2.5), a member's
-    /// "Data ultimo aggiornamento" becoming `today` when they join a list or change MMG; and
-    /// this import's staged rows are removed. `kind` is [`MiurKind::Statali`] or
-    /// [`MiurKind::TrentoBolzano`] (the paritarie have no list).
-    async fn replace_list(
-        &self,
-        import: &StagedImport,
-        kind: MiurKind,
-        today: NaiveDate,
-    ) -> Result<ListReplaced, StoreError>;
-
-    /// Removes this import's staged rows (after a failure; replacing removes them too).
-    async fn clear(&self, import: &StagedImport) -> Result<(), StoreError>;
+    /// Opens the staging of one staff file: a temporary table on a connection of the import's
+    /// own, so no other import sees it, and nothing of it reaches the database's file or its
+    /// log. Dropping the staging closes that connection, and the table goes with it, whether
+    /// the import finished, failed or was cancelled: no staged CF outlives its import.
+    async fn open_staging(&self) -> Result<Box<dyn StaffStaging>, StoreError>;
 
     /// The registry's regions, by code.
     async fn regions(&self) -> Result<Vec<Region>, StoreError>;
@@ -91,41 +71,101 @@ pub trait MiurLists: Send + Sync {
     async fn province_asls(&self) -> Result<Vec<ProvinceAsl>, StoreError>;
 }
 
-const PURGE_ABANDONED: &str = "DELETE FROM miur_staff_import WHERE staged_at_ms < $1";
+/// One staff file's CFs (see [`MiurLists::open_staging`]): staged, then matched to the registry
+/// once, in CF order, by the first count or list replacement.
+#[async_trait::async_trait]
+pub trait StaffStaging: Send {
+    /// Stages `rows`: a CF staged again, in this call or an earlier one, stays one row,
+    /// statale if any of its lines is and paritaria if any is.
+    async fn stage(&mut self, rows: &[StagedStaff]) -> Result<(), StoreError>;
 
-/// Rows of one call are merged by CF before they are sent (PostgreSQL refuses to update a row
-/// twice in one statement).
+    /// Counts the staged CFs found in the registry: validated CFs, and per ASL of the
+    /// assistito the state-school staff alive with an MMG, the other state-school staff and
+    /// the paritaria ones.
+    async fn figures(&mut self) -> Result<StaffFigures, StoreError>;
+
+    /// In one transaction: `kind`'s list becomes the staged state-school staff who are alive
+    /// with an MMG (the others of its previous list are deleted, §2.5), a member's "Data ultimo
+    /// aggiornamento" becoming `today` when they join a list or change MMG. `kind` is
+    /// [`MiurKind::Statali`] or [`MiurKind::TrentoBolzano`] (the paritarie have no list).
+    async fn replace_list(
+        &mut self,
+        kind: MiurKind,
+        today: NaiveDate,
+    ) -> Result<ListReplaced, StoreError>;
+}
+
+/// The tables a staging left on a connection that went back to the pool anyway (it never
+/// does: the connection is closed when the staging is dropped) are dropped before new ones are
+/// made.
+const DROP_STAGING: [&str; 2] = [
+    "DROP TABLE IF EXISTS miur_staff_staged",
+    "DROP TABLE IF EXISTS miur_staff_matched",
+];
+
+/// The file's CFs as they come, keyed by CF: a CF on several lines is one row.
+const CREATE_STAGED: &str = "CREATE TEMPORARY TABLE miur_staff_staged (\
+     cf TEXT PRIMARY KEY, statale BOOLEAN NOT NULL, paritaria BOOLEAN NOT NULL)";
+
+/// The staged CFs found in the registry, with what the figures and the list need of it:
+/// `mmg_cf` is the MMG of a living assistito (NULL for the deceased and emigrated, whom §2.5
+/// never lists).
+const CREATE_MATCHED: &str = "CREATE TEMPORARY TABLE miur_staff_matched (\
+     cf TEXT PRIMARY KEY, statale BOOLEAN NOT NULL, paritaria BOOLEAN NOT NULL, \
+     region_code TEXT NOT NULL, asl_code TEXT NOT NULL, mmg_cf TEXT)";
+
+/// The rows of one call are merged by CF before they are sent (PostgreSQL refuses to update a
+/// row twice in one statement).
 const STAGE: Insert = Insert {
-    into: "INSERT INTO miur_staff_import (import_id, cf, staged_at_ms, statale, paritaria)",
-    columns: 5,
-    suffix: " ON CONFLICT (import_id, cf) DO UPDATE SET \
-     statale = miur_staff_import.statale OR excluded.statale, \
-     paritaria = miur_staff_import.paritaria OR excluded.paritaria",
+    into: "INSERT INTO miur_staff_staged (cf, statale, paritaria)",
+    columns: 3,
+    suffix: " ON CONFLICT (cf) DO UPDATE SET \
+     statale = miur_staff_staged.statale OR excluded.statale, \
+     paritaria = miur_staff_staged.paritaria OR excluded.paritaria",
 };
 
-/// One pass over the staging in CF order, each CF found once in the registry (a staged CF is
-/// one row): the CFs found ("validated"), and of them the state-school staff alive with an MMG
-/// ("with"), the other state-school staff ("without") and the paritaria ones.
-const FIGURES: &str = "SELECT a.region_code, a.asl_code, COUNT(*), \
-     SUM(CASE WHEN s.statale AND a.status = 'vivo' AND a.mmg_cf IS NOT NULL THEN 1 ELSE 0 END), \
-     SUM(CASE WHEN s.statale AND NOT (a.status = 'vivo' AND a.mmg_cf IS NOT NULL) THEN 1 ELSE 0 END), \
-     SUM(CASE WHEN s.paritaria THEN 1 ELSE 0 END) \
-     FROM miur_staff_import s JOIN assistiti a ON a.cf = s.cf WHERE s.import_id = $1 \
-     GROUP BY a.region_code, a.asl_code ORDER BY a.region_code, a.asl_code";
+/// One pass over the whole file's CFs in CF order: each registry page is read once (looked up
+/// batch by batch, a million CFs read the registry once a batch), and the matched rows are
+/// appended in key order.
+const MATCH: &str = "INSERT INTO miur_staff_matched \
+     (cf, statale, paritaria, region_code, asl_code, mmg_cf) \
+     SELECT s.cf, s.statale, s.paritaria, a.region_code, a.asl_code, \
+     CASE WHEN a.status = 'vivo' THEN a.mmg_cf END \
+     FROM miur_staff_staged s JOIN assistiti a ON a.cf = s.cf ORDER BY s.cf";
 
-/// This kind's members who are not, in this import, state-school staff alive with an MMG.
-const REMOVE_UNLISTED: &str = "DELETE FROM school_staff WHERE kind = $2 AND NOT EXISTS \
-     (SELECT 1 FROM miur_staff_import s JOIN assistiti a ON a.cf = s.cf \
-      WHERE s.import_id = $1 AND s.cf = school_staff.cf AND s.statale \
-      AND a.status = 'vivo' AND a.mmg_cf IS NOT NULL)";
+/// Every matched CF is a validated one. PostgreSQL sums the groups in a hash table.
+const FIGURES: &str = "SELECT region_code, asl_code, COUNT(*), \
+     SUM(CASE WHEN statale AND mmg_cf IS NOT NULL THEN 1 ELSE 0 END), \
+     SUM(CASE WHEN statale AND mmg_cf IS NULL THEN 1 ELSE 0 END), \
+     SUM(CASE WHEN paritaria THEN 1 ELSE 0 END) \
+     FROM miur_staff_matched GROUP BY region_code, asl_code ORDER BY region_code, asl_code";
+
+/// SQLite would sort a million rows for that `GROUP BY` (1.1 s); adding each row into a table
+/// of one row an ASL costs half as much.
+const SQLITE_FIGURES: [&str; 3] = [
+    "CREATE TEMPORARY TABLE miur_staff_figures (region_code TEXT NOT NULL, \
+     asl_code TEXT NOT NULL, found INTEGER NOT NULL, with_mmg INTEGER NOT NULL, \
+     without_mmg INTEGER NOT NULL, paritarie INTEGER NOT NULL, \
+     PRIMARY KEY (region_code, asl_code)) WITHOUT ROWID",
+    "INSERT INTO miur_staff_figures SELECT region_code, asl_code, 1, \
+     statale AND mmg_cf IS NOT NULL, statale AND mmg_cf IS NULL, paritaria \
+     FROM miur_staff_matched WHERE true ON CONFLICT DO UPDATE SET found = found + 1, \
+     with_mmg = with_mmg + excluded.with_mmg, without_mmg = without_mmg + excluded.without_mmg, \
+     paritarie = paritarie + excluded.paritarie",
+    "SELECT region_code, asl_code, found, with_mmg, without_mmg, paritarie \
+     FROM miur_staff_figures ORDER BY region_code, asl_code",
+];
+
+/// This kind's members who are not, in this file, state-school staff alive with an MMG.
+const REMOVE_UNLISTED: &str = "DELETE FROM school_staff WHERE kind = $1 AND NOT EXISTS \
+     (SELECT 1 FROM miur_staff_matched s \
+      WHERE s.cf = school_staff.cf AND s.statale AND s.mmg_cf IS NOT NULL)";
 
 /// The date moves only when the member is new or their MMG changed; a member whose MMG and
 /// kind are unchanged is not written at all (a file sent again rewrites nothing, where every
-/// rewrite touched the list's three indexes).
+/// rewrite touched the list's indexes).
 const LIST_MATCHED: &str = "INSERT INTO school_staff (cf, updated_on, mmg_cf, kind) \
-     SELECT s.cf, $3, a.mmg_cf, $2 FROM miur_staff_import s \
-     JOIN assistiti a ON a.cf = s.cf \
-     WHERE s.import_id = $1 AND s.statale AND a.status = 'vivo' AND a.mmg_cf IS NOT NULL \
+     SELECT cf, $2, mmg_cf, $1 FROM miur_staff_matched WHERE statale AND mmg_cf IS NOT NULL \
      ON CONFLICT (cf) DO UPDATE SET \
      updated_on = CASE WHEN school_staff.mmg_cf = excluded.mmg_cf \
      THEN school_staff.updated_on ELSE excluded.updated_on END, \
@@ -133,8 +173,6 @@ const LIST_MATCHED: &str = "INSERT INTO school_staff (cf, updated_on, mmg_cf, ki
      WHERE school_staff.mmg_cf IS DISTINCT FROM excluded.mmg_cf OR school_staff.kind <> excluded.kind";
 
 const COUNT_LISTED: &str = "SELECT COUNT(*) FROM school_staff WHERE kind = $1";
-
-const CLEAR: &str = "DELETE FROM miur_staff_import WHERE import_id = $1";
 
 const REGIONS: &str = "SELECT code, name FROM regions ORDER BY code";
 
@@ -187,103 +225,25 @@ where
     for<'q> bool: Encode<'q, DB> + Type<DB>,
     usize: ColumnIndex<DB::Row>,
 {
-    async fn purge_abandoned(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
-        let purged = sqlx::query(PURGE_ABANDONED)
-            .bind(before.timestamp_millis())
-            .execute(self)
-            .await
-            .map_err(StoreError::query("removing abandoned staged staff failed"))?;
-        Ok(DB::rows_affected(&purged))
-    }
-
-    async fn stage(&self, import: &StagedImport, rows: &[StagedStaff]) -> Result<(), StoreError> {
-        let started = import.started.timestamp_millis();
-        let merged = merged_by_cf(rows);
-        insert_chunked(self, "staging staff failed", &merged, STAGE, |query, r| {
-            query
-                .bind(import.id)
-                .bind(r.cf)
-                .bind(started)
-                .bind(r.statale)
-                .bind(r.paritaria)
-        })
-        .await
-    }
-
-    async fn figures(&self, import: &StagedImport) -> Result<StaffFigures, StoreError> {
-        let context = "counting the staged staff failed";
-        let rows: Vec<(String, String, i64, i64, i64, i64)> = sqlx::query_as(FIGURES)
-            .bind(import.id)
-            .fetch_all(self)
-            .await
-            .map_err(StoreError::query(context))?;
-        let mut per_asl = Vec::with_capacity(rows.len());
-        let mut validated_cfs = 0;
-        for (region, asl, found, with_mmg, without_mmg, paritarie) in rows {
-            let key = format!("{region}/{asl}");
-            let stored = StoredRow::new("assistiti", &key);
-            validated_cfs += count(&stored, "found", found)?;
-            per_asl.push(AslFigures {
-                region_code: stored.region("region_code", &region)?,
-                asl_code: stored.asl("asl_code", &asl)?,
-                figures: Figures {
-                    with_mmg: count(&stored, "with_mmg", with_mmg)?,
-                    without_mmg: count(&stored, "without_mmg", without_mmg)?,
-                    paritarie: count(&stored, "paritarie", paritarie)?,
-                },
-            });
+    async fn open_staging(&self) -> Result<Box<dyn StaffStaging>, StoreError> {
+        let context = "opening a staff file's staging failed";
+        let mut conn = self.acquire().await.map_err(StoreError::query(context))?;
+        conn.close_on_drop();
+        let create = [CREATE_STAGED, CREATE_MATCHED].map(|sql| format!("{sql}{}", DB::KEYED_TABLE));
+        for sql in DROP_STAGING
+            .iter()
+            .copied()
+            .chain(create.iter().map(String::as_str))
+        {
+            sqlx::query(sql)
+                .execute(&mut *conn)
+                .await
+                .map_err(StoreError::query(context))?;
         }
-        Ok(StaffFigures {
-            validated_cfs,
-            per_asl,
-        })
-    }
-
-    async fn replace_list(
-        &self,
-        import: &StagedImport,
-        kind: MiurKind,
-        today: NaiveDate,
-    ) -> Result<ListReplaced, StoreError> {
-        let context = "replacing a school-staff list failed";
-        let mut tx = begin(self, context).await?;
-        let removed = sqlx::query(REMOVE_UNLISTED)
-            .bind(import.id)
-            .bind(kind.as_str())
-            .execute(&mut *tx)
-            .await
-            .map_err(StoreError::query(context))?;
-        sqlx::query(LIST_MATCHED)
-            .bind(import.id)
-            .bind(kind.as_str())
-            .bind(day(today))
-            .execute(&mut *tx)
-            .await
-            .map_err(StoreError::query(context))?;
-        let listed: i64 = sqlx::query_scalar(COUNT_LISTED)
-            .bind(kind.as_str())
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(StoreError::query(context))?;
-        sqlx::query(CLEAR)
-            .bind(import.id)
-            .execute(&mut *tx)
-            .await
-            .map_err(StoreError::query(context))?;
-        tx.commit().await.map_err(StoreError::query(context))?;
-        Ok(ListReplaced {
-            listed: u64::try_from(listed).unwrap_or(0),
-            removed: DB::rows_affected(&removed),
-        })
-    }
-
-    async fn clear(&self, import: &StagedImport) -> Result<(), StoreError> {
-        sqlx::query(CLEAR)
-            .bind(import.id)
-            .execute(self)
-            .await
-            .map_err(StoreError::query("removing staged staff failed"))?;
-        Ok(())
+        Ok(Box::new(TemporaryStaging {
+            conn,
+            matched: false,
+        }))
     }
 
     async fn regions(&self) -> Result<Vec<Region>, StoreError> {
@@ -317,6 +277,149 @@ where
                 })
             })
             .collect()
+    }
+}
+
+/// A staff file's staging: its temporary table lives on `conn`, which is closed, not returned
+/// to the pool, when this is dropped.
+struct TemporaryStaging<DB: Database> {
+    conn: PoolConnection<DB>,
+    /// Whether the staged CFs were matched to the registry (once all are staged).
+    matched: bool,
+}
+
+impl<DB: Backend> TemporaryStaging<DB>
+where
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+{
+    /// Matches the staged CFs to the registry, the first time it is asked.
+    async fn match_registry(&mut self) -> Result<(), StoreError> {
+        if !self.matched {
+            sqlx::query(MATCH)
+                .execute(&mut *self.conn)
+                .await
+                .map_err(StoreError::query("matching the staged staff failed"))?;
+            self.matched = true;
+        }
+        Ok(())
+    }
+
+    /// Per ASL: the CFs found, with an MMG, without, paritaria.
+    async fn figures_per_asl(
+        &mut self,
+    ) -> Result<Vec<(String, String, i64, i64, i64, i64)>, sqlx::Error>
+    where
+        for<'q> String: Decode<'q, DB> + Type<DB>,
+        for<'q> i64: Decode<'q, DB> + Type<DB>,
+        usize: ColumnIndex<DB::Row>,
+    {
+        if DB::NAME != Sqlite::NAME {
+            return sqlx::query_as(FIGURES).fetch_all(&mut *self.conn).await;
+        }
+        let [create, sum, read] = SQLITE_FIGURES;
+        for sql in ["DROP TABLE IF EXISTS miur_staff_figures", create, sum] {
+            sqlx::query(sql).execute(&mut *self.conn).await?;
+        }
+        sqlx::query_as(read).fetch_all(&mut *self.conn).await
+    }
+}
+
+#[async_trait::async_trait]
+impl<DB: Backend> StaffStaging for TemporaryStaging<DB>
+where
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'q> String: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> bool: Encode<'q, DB> + Type<DB>,
+    usize: ColumnIndex<DB::Row>,
+{
+    async fn stage(&mut self, rows: &[StagedStaff]) -> Result<(), StoreError> {
+        let context = "staging staff failed";
+        if self.matched {
+            // Staged after a count: the next one matches the whole staging again.
+            sqlx::query("DELETE FROM miur_staff_matched")
+                .execute(&mut *self.conn)
+                .await
+                .map_err(StoreError::query(context))?;
+            self.matched = false;
+        }
+        let merged = merged_by_cf(rows);
+        let mut tx = self
+            .conn
+            .begin()
+            .await
+            .map_err(StoreError::query(context))?;
+        insert_rows(&mut tx, context, &merged, STAGE, |query, r| {
+            query.bind(r.cf).bind(r.statale).bind(r.paritaria)
+        })
+        .await?;
+        tx.commit().await.map_err(StoreError::query(context))
+    }
+
+    async fn figures(&mut self) -> Result<StaffFigures, StoreError> {
+        self.match_registry().await?;
+        let rows = self
+            .figures_per_asl()
+            .await
+            .map_err(StoreError::query("counting the staged staff failed"))?;
+        let mut per_asl = Vec::with_capacity(rows.len());
+        let mut validated_cfs = 0;
+        for (region, asl, found, with_mmg, without_mmg, paritarie) in rows {
+            let key = format!("{region}/{asl}");
+            let stored = StoredRow::new("assistiti", &key);
+            validated_cfs += count(&stored, "found", found)?;
+            per_asl.push(AslFigures {
+                region_code: stored.region("region_code", &region)?,
+                asl_code: stored.asl("asl_code", &asl)?,
+                figures: Figures {
+                    with_mmg: count(&stored, "with_mmg", with_mmg)?,
+                    without_mmg: count(&stored, "without_mmg", without_mmg)?,
+                    paritarie: count(&stored, "paritarie", paritarie)?,
+                },
+            });
+        }
+        Ok(StaffFigures {
+            validated_cfs,
+            per_asl,
+        })
+    }
+
+    async fn replace_list(
+        &mut self,
+        kind: MiurKind,
+        today: NaiveDate,
+    ) -> Result<ListReplaced, StoreError> {
+        let context = "replacing a school-staff list failed";
+        self.match_registry().await?;
+        let mut tx = self
+            .conn
+            .begin_with(DB::BEGIN_WRITE)
+            .await
+            .map_err(StoreError::query(context))?;
+        let removed = sqlx::query(REMOVE_UNLISTED)
+            .bind(kind.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::query(context))?;
+        sqlx::query(LIST_MATCHED)
+            .bind(kind.as_str())
+            .bind(day(today))
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::query(context))?;
+        let listed: i64 = sqlx::query_scalar(COUNT_LISTED)
+            .bind(kind.as_str())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(StoreError::query(context))?;
+        tx.commit().await.map_err(StoreError::query(context))?;
+        Ok(ListReplaced {
+            listed: u64::try_from(listed).unwrap_or(0),
+            removed: DB::rows_affected(&removed),
+        })
     }
 }
 

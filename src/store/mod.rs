@@ -77,7 +77,9 @@ pub use credential_failures::{CredentialFailures, FailureCount, FailureRecorded,
 pub use data_retention::{DataCutoffs, DataRetention, PurgedData};
 pub use directory::{Directory, OperatorDetails, UserRecord};
 pub use issuers::{Issuers, Lease};
-pub use miur_lists::{ListReplaced, MiurLists, ProvinceAsl, StaffFigures, StagedStaff};
+pub use miur_lists::{
+    ListReplaced, MiurLists, ProvinceAsl, StaffFigures, StaffStaging, StagedStaff,
+};
 pub use miur_statistics::{AslFigures, Figures, MiurKind, MiurStatistic, MiurStatistics, Unplaced};
 pub use passwords::{NewPassword, PasswordState, Passwords};
 pub use patients::{

@@ -9,8 +9,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use tsgate::domain::{AslCode, CodiceFiscale, OperatorCf, RegionCode};
 use tsgate::store::{
     AccessLogEntry, AccessLogWriter, Asl, Assistito, AssistitoStatus, CallerKind, MiurKind, Mmg,
-    NewAslTestCount, NewSerologyTest, Region, SerologyCancel, StagedImport, StagedStaff, Store,
-    TransactionWrite,
+    NewAslTestCount, NewSerologyTest, Region, SerologyCancel, StagedStaff, Store, TransactionWrite,
 };
 
 pub const MMG_A: &str = "BNCGNN65C12H501E"; // 120 / 201
@@ -114,11 +113,10 @@ pub async fn registry(store: &dyn Store, staff_updated_on: NaiveDate) {
             paritaria: false,
         })
         .collect();
-    let import = StagedImport::begin(Utc::now());
-    store.miur_lists().stage(&import, &staff).await.unwrap();
-    let listed = store
-        .miur_lists()
-        .replace_list(&import, MiurKind::Statali, staff_updated_on)
+    let mut staging = store.miur_lists().open_staging().await.unwrap();
+    staging.stage(&staff).await.unwrap();
+    let listed = staging
+        .replace_list(MiurKind::Statali, staff_updated_on)
         .await
         .unwrap();
     assert_eq!((listed.listed, listed.removed), (5, 0));

@@ -10,7 +10,7 @@ use chrono::{NaiveDate, TimeDelta};
 use tsgate::domain::{AslCode, CodiceFiscale, OperatorCf, Profile, RegionCode};
 use tsgate::store::{
     AdministratorRecord, AdministratorScope, Asl, Assistito, AssistitoStatus, MiurKind, Mmg,
-    Region, StagedImport, StagedStaff, Store, Substitution, UserRecord,
+    Region, StagedStaff, Store, Substitution, UserRecord,
 };
 
 /// The region of the region certificate (`As::Region`) and of every seeded user.
@@ -243,12 +243,9 @@ pub async fn seed(store: &dyn Store, today: NaiveDate) -> Result<(), tsgate::sto
             paritaria: false,
         })
         .collect();
-    let import = StagedImport::begin(chrono::Utc::now());
-    store.miur_lists().stage(&import, &staff).await?;
-    store
-        .miur_lists()
-        .replace_list(&import, MiurKind::Statali, today)
-        .await?;
+    let mut staging = store.miur_lists().open_staging().await?;
+    staging.stage(&staff).await?;
+    staging.replace_list(MiurKind::Statali, today).await?;
     store
         .substitutions()
         .add(&Substitution {
