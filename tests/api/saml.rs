@@ -15,9 +15,13 @@ const WSSE: &str =
     "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd";
 
 /// A gateway where region 120 signs with `signer`'s key (`certs/saml-120.pem`), in `mode`.
+/// The clock is pinned at noon UTC, so the OTP sent is dated a day Immuni has begun whatever the
+/// hour the test runs (see `pin_clock_at_utc_noon`); the assertions are issued on that clock.
 async fn app_with(signer: &Signer, mode: SamlMode) -> TestApp {
     let cert_pem = signer.cert_pem.clone();
-    spawn_app_with(move |config| configure(config, &cert_pem, mode)).await
+    let app = spawn_app_with(move |config| configure(config, &cert_pem, mode)).await;
+    app.pin_clock_at_utc_noon();
+    app
 }
 
 fn configure(config: &mut tsgate::config::Config, cert_pem: &str, mode: SamlMode) {
@@ -38,6 +42,11 @@ fn configure(config: &mut tsgate::config::Config, cert_pem: &str, mode: SamlMode
 /// The audience the gateway expects (its `server.public_url`, the default).
 fn audience(app: &TestApp) -> String {
     app.config().server.public_url.clone()
+}
+
+/// A valid assertion for `app`, issued on its clock.
+fn claims(app: &TestApp) -> Claims {
+    Claims::valid_at(&audience(app), app.now())
 }
 
 /// InvioOTP from region 120 with `assertion` as the `wsse:Security` header's content.
@@ -68,7 +77,7 @@ async fn assert_refused(app: &TestApp, reply: &Reply, why: &str) {
 async fn a_valid_assertion_names_the_end_user_and_the_log_keeps_them() -> TestResult {
     let signer = Signer::new();
     let app = app_with(&signer, SamlMode::Assertion).await;
-    let assertion = signer.sign_claims(&Claims::valid(&audience(&app)));
+    let assertion = signer.sign_claims(&claims(&app));
     let reply = send_otp(&app, &assertion).await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(reply.cod_esito(), Some("0000"), "{}", reply.body);
@@ -78,7 +87,7 @@ async fn a_valid_assertion_names_the_end_user_and_the_log_keeps_them() -> TestRe
     assert_eq!(logged.region.as_deref(), Some("120"));
 
     // The authentication class is mapped: a smart card is CNS.
-    let mut claims = Claims::valid(&audience(&app));
+    let mut claims = claims(&app);
     claims.authn_class = "urn:oasis:names:tc:SAML:2.0:ac:classes:SmartcardPKI".into();
     let reply = send_otp(&app, &signer.sign_claims(&claims)).await;
     assert_eq!(reply.cod_esito(), Some("0000"), "{}", reply.body);
@@ -93,7 +102,7 @@ async fn a_valid_assertion_names_the_end_user_and_the_log_keeps_them() -> TestRe
 async fn an_ecdsa_p256_region_signs_with_ecdsa_sha256_only() -> TestResult {
     let signer = Signer::ecdsa();
     let app = app_with(&signer, SamlMode::Assertion).await;
-    let signed = signer.sign_claims(&Claims::valid(&audience(&app)));
+    let signed = signer.sign_claims(&claims(&app));
     let reply = send_otp(&app, &signed).await;
     assert_eq!(reply.cod_esito(), Some("0000"), "{}", reply.body);
     // The method must be the key's: an RSA method with an EC key is not verified.
@@ -121,8 +130,9 @@ async fn a_renewed_certificate_is_in_force_without_a_restart() -> TestResult {
         config.tls.reload_interval_ms = 100;
     })
     .await;
+    app.pin_clock_at_utc_noon();
     let path = app.dir.path().join("certs/saml-120.pem");
-    let claims = Claims::valid(&audience(&app));
+    let claims = claims(&app);
     let renewed = Signer::new();
     std::fs::write(&path, &renewed.cert_pem)?;
     let mut reply = send_otp(&app, &renewed.sign_claims(&claims)).await;
@@ -149,7 +159,7 @@ async fn invio_numero_test_takes_the_assertion_and_cf_operatore_must_agree() -> 
     let signer = Signer::new();
     let app = app_with(&signer, SamlMode::Either).await;
     app.enable_region("ASL").await;
-    let mut claims = Claims::valid(&audience(&app));
+    let mut claims = claims(&app);
     claims.name_id = "NREPLA82T50H501W".into();
     let reply = app
         .request("asl/region-saml.template")
@@ -180,7 +190,7 @@ async fn sierologici_take_the_assertion_for_cf_medico() -> TestResult {
     let signer = Signer::new();
     let app = app_with(&signer, SamlMode::Assertion).await;
     app.enable_region("Sierologici").await;
-    let mut claims = Claims::valid(&audience(&app));
+    let mut claims = claims(&app);
     claims.name_id = MMG.cf.into();
     claims.authn_class = "urn:tsgate:ac:classes:CIE".into();
     let header = format!(
@@ -206,7 +216,7 @@ async fn sierologici_take_the_assertion_for_cf_medico() -> TestResult {
 async fn an_operator_may_not_send_an_assertion() -> TestResult {
     let signer = Signer::new();
     let app = app_with(&signer, SamlMode::Either).await;
-    let assertion = signer.sign_claims(&Claims::valid(&audience(&app)));
+    let assertion = signer.sign_claims(&claims(&app));
     let reply = app
         .request("otp/region-saml.template")
         .set("{ASSERTION}", &assertion)
@@ -221,7 +231,7 @@ async fn an_operator_may_not_send_an_assertion() -> TestResult {
 async fn every_broken_assertion_is_refused_with_its_reason() -> TestResult {
     let signer = Signer::new();
     let app = app_with(&signer, SamlMode::Assertion).await;
-    let valid = Claims::valid(&audience(&app));
+    let valid = claims(&app);
     let signed = signer.sign_claims(&valid);
 
     // Tampered after signing: the NameID names someone else.
@@ -240,12 +250,12 @@ async fn every_broken_assertion_is_refused_with_its_reason() -> TestResult {
 
     // Expired (beyond the 60 s of skew), and not yet valid.
     let mut expired = valid.clone();
-    expired.not_before = Utc::now() - TimeDelta::minutes(20);
-    expired.not_on_or_after = Utc::now() - TimeDelta::minutes(2);
+    expired.not_before = app.now() - TimeDelta::minutes(20);
+    expired.not_on_or_after = app.now() - TimeDelta::minutes(2);
     let reply = send_otp(&app, &signer.sign_claims(&expired)).await;
     assert_refused(&app, &reply, "scaduta").await;
     let mut early = valid.clone();
-    early.not_before = Utc::now() + TimeDelta::minutes(3);
+    early.not_before = app.now() + TimeDelta::minutes(3);
     let reply = send_otp(&app, &signer.sign_claims(&early)).await;
     assert_refused(&app, &reply, "non ancora valida").await;
 
@@ -335,7 +345,7 @@ async fn every_broken_assertion_is_refused_with_its_reason() -> TestResult {
 async fn a_malformed_name_id_gets_the_code_of_a_malformed_cf_operatore() -> TestResult {
     let signer = Signer::new();
     let app = app_with(&signer, SamlMode::Either).await;
-    let mut claims = Claims::valid(&audience(&app));
+    let mut claims = claims(&app);
     claims.name_id = "ABCDEFGHIJKLMNOP".into();
     let reply = send_otp(&app, &signer.sign_claims(&claims)).await;
     let bare = app
@@ -357,7 +367,7 @@ async fn a_malformed_name_id_gets_the_code_of_a_malformed_cf_operatore() -> Test
 async fn hostile_assertions_get_an_answer_and_the_server_keeps_serving() -> TestResult {
     let signer = Signer::new();
     let app = app_with(&signer, SamlMode::Either).await;
-    let valid = Claims::valid(&audience(&app));
+    let valid = claims(&app);
     let signed = signer.sign_claims(&valid);
     let cases: Vec<(String, &str)> = vec![
         // A comment splitting the NameID (canonical XML would drop it).
@@ -452,7 +462,7 @@ async fn a_region_in_declared_mode_is_unchanged_and_other_must_understand_header
     assert_eq!(logged.operator_cf.as_deref(), Some("RSSMRA80A01H501U"));
     assert_eq!(logged.declared_auth.as_deref(), Some("SPID"));
 
-    let assertion = signer.sign_claims(&Claims::valid(&audience(&app)));
+    let assertion = signer.sign_claims(&claims(&app));
     let reply = send_otp(&app, &assertion).await;
     assert_refused(&app, &reply, "non è configurata").await;
 
@@ -478,7 +488,7 @@ async fn rust_signer_agrees_with_xmlsec1() -> TestResult {
     let app = app_with(&signer, SamlMode::Assertion).await;
     let dir = tempfile::tempdir()?;
     let (cert, key) = signer.write(dir.path());
-    let claims = Claims::valid(&audience(&app));
+    let claims = claims(&app);
     let template = dir.path().join("template.xml");
     std::fs::write(&template, claims.unsigned())?;
 

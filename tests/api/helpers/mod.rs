@@ -219,6 +219,11 @@ impl TestApp {
         self.pin_clock(noon);
     }
 
+    /// The gateway's clock, pinned or not.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.gateway.clock.now()
+    }
+
     /// The gateway's today (Europe/Rome): the `{TODAY}` of the samples.
     pub fn today(&self) -> NaiveDate {
         rome_day(self.gateway.clock.now())

@@ -37,7 +37,12 @@ pub struct Claims {
 impl Claims {
     /// A valid assertion for `audience`, issued now, valid for five minutes.
     pub fn valid(audience: &str) -> Claims {
-        let now = Utc::now();
+        Claims::valid_at(audience, Utc::now())
+    }
+
+    /// A valid assertion for `audience`, issued at `now` (a test gateway's pinned clock),
+    /// valid for five minutes.
+    pub fn valid_at(audience: &str, now: DateTime<Utc>) -> Claims {
         Claims {
             id: format!("_{}", uuid::Uuid::new_v4().simple()),
             issuer: ISSUER.to_owned(),
