@@ -1,5 +1,5 @@
--- A MIUR file's CFs are staged in a temporary table of the import's own connection since
--- 0044 (docs/miur.md): written to no database file or log, and gone with the connection
--- however the import ends, so an interrupted import leaves nothing to purge. The table that
--- staged them in the database goes (what it held belonged to imports that ended).
+-- Since 0044 a MIUR file's CFs are staged in temporary tables of the import's own connection
+-- (README, "MIUR staff lists"): written to no database file or log, and gone with the
+-- connection however the import ends, so an interrupted import leaves nothing to purge. The
+-- table that staged them in the database goes (what it held belonged to imports that ended).
 DROP TABLE miur_staff_import;

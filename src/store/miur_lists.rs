@@ -1,9 +1,9 @@
-//! The MIUR files of school staff as the store sees them (seed 003 §2.4–§2.5, docs/miur.md):
-//! a file's CFs staged in a temporary table of the import's own connection and matched to the
-//! registry in one pass; the figures counted from them; then the state-school staff matched to
-//! an MMG put on the doctors' lists (`school_staff`, §3.4.1 and §4.4.1) in place of that kind's
-//! previous list. What the paritarie statistic needs of the registry (regions, and the
-//! municipalities each ASL has in a province) is read here too.
+//! The MIUR files of school staff as the store sees them (seed 003 §2.4–§2.5; README, "MIUR
+//! staff lists"): a file's CFs staged in temporary tables of the import's own connection and
+//! matched to the registry in one pass; the figures counted from them; then the state-school
+//! staff matched to an MMG put on the doctors' lists (`school_staff`, §3.4.1 and §4.4.1) in
+//! place of that kind's previous list. What the paritarie statistic needs of the registry
+//! (regions, and the municipalities each ASL has in a province) is read here too.
 
 use chrono::NaiveDate;
 use sqlx::pool::PoolConnection;
