@@ -8,7 +8,7 @@
 use chrono::NaiveDate;
 use sqlx::pool::PoolConnection;
 use sqlx::{
-    ColumnIndex, Connection, Database, Decode, Encode, Executor, IntoArguments, Pool, Sqlite, Type,
+    ColumnIndex, Connection, Database, Decode, Encode, Executor, IntoArguments, Pool, Type,
 };
 
 use super::backend::{insert_rows, Backend, Insert};
@@ -229,12 +229,10 @@ where
         let context = "opening a staff file's staging failed";
         let mut conn = self.acquire().await.map_err(StoreError::query(context))?;
         conn.close_on_drop();
-        let create = [CREATE_STAGED, CREATE_MATCHED].map(|sql| format!("{sql}{}", DB::KEYED_TABLE));
-        for sql in DROP_STAGING
-            .iter()
-            .copied()
-            .chain(create.iter().map(String::as_str))
-        {
+        let keyed = |sql: &str| format!("{sql}{}", DB::KEYED_TABLE);
+        let create = [keyed(CREATE_STAGED), keyed(CREATE_MATCHED)];
+        let setup = DB::BULK_CONNECTION.iter().chain(&DROP_STAGING).copied();
+        for sql in setup.chain(create.iter().map(String::as_str)) {
             sqlx::query(sql)
                 .execute(&mut *conn)
                 .await
@@ -314,7 +312,7 @@ where
         for<'q> i64: Decode<'q, DB> + Type<DB>,
         usize: ColumnIndex<DB::Row>,
     {
-        if DB::NAME != Sqlite::NAME {
+        if !DB::GROUP_BY_SORTS {
             return sqlx::query_as(FIGURES).fetch_all(&mut *self.conn).await;
         }
         let [create, sum, read] = SQLITE_FIGURES;

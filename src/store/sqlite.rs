@@ -72,10 +72,7 @@ impl SqliteStore {
             .foreign_keys(true)
             // 64 MiB of page cache a connection (the default is 2 MiB): the registry's indexes
             // stay in memory, and a large import does not thrash.
-            .pragma("cache_size", "-65536")
-            // As much for the temporary tables (a MIUR file's staging, a million rows of which
-            // would otherwise spill from the default 2 MiB to a temporary file).
-            .pragma("temp.cache_size", "-65536");
+            .pragma("cache_size", "-65536");
         let pool = SqlitePoolOptions::new()
             // Four for the requests' reads, one kept by the access-log writer.
             .max_connections(5)
