@@ -38,7 +38,7 @@ def main():
     work, runs = Path(sys.argv[1]), int(sys.argv[2])
     print(f"{'what':<40} {'median s':>9} {'runs s':>24} {'median peak RSS MB':>19}")
     medians = {}
-    for name in ["tsgate", "duckdb-csv", "duckdb-table", "tsgate-small"]:
+    for name in ["tsgate", "duckdb-csv", "duckdb-table", "tsgate-small", "tsgate-large"]:
         files = [work / f"{name}-{i}.time" for i in range(1, runs + 1)]
         files = [f for f in files if f.exists()]
         if not files:
