@@ -24,8 +24,8 @@ use tsgate::store::postgres::PostgresStore;
 use tsgate::store::{
     self, verify_chain, AccessLog, AccessLogAnchor, AccessLogEntry, AccessLogFilter,
     AccessLogWriter, CallerKind, CertificateKind, CertificateRecord, CertificateStatus,
-    ChainProblem, ChainReport, ChainedEntry, RecordError, SentTestQuery, Store, StoreError,
-    UserRecord,
+    ChainProblem, ChainReport, ChainedEntry, OfTitolare, RecordError, SentTestQuery, Store,
+    StoreError, UserRecord,
 };
 
 const PG_ENV: &str = "TSGATE_TEST_PG_URL";
@@ -1772,6 +1772,48 @@ async fn registry_import_matches_staff_and_serves_the_lists(db: Arc<TestDb>) {
         .is_on_list(&operator("RSSMRA80A01H501U"), &list[0].cf)
         .await
         .expect("on list"));
+    // The same reads with the titolare's MMG record, in one query each; none for a CF that is
+    // no MMG's.
+    let patients = store.patients();
+    let of_pinned = patients
+        .patient_list_of_titolare(&operator(PINNED_MMG))
+        .await
+        .expect("list");
+    assert_eq!(
+        of_pinned,
+        Some(OfTitolare {
+            region_code: region("120"),
+            read: list.clone()
+        })
+    );
+    let not_mmg = operator("RSSMRA80A01H501U");
+    assert_eq!(
+        patients
+            .patient_list_of_titolare(&not_mmg)
+            .await
+            .expect("list"),
+        None
+    );
+    for (titolare, assistito, expected) in [
+        (PINNED_MMG, Some(&list[0].cf), Some(true)),
+        (PINNED_MMG, Some(&list[6].cf), Some(true)),
+        (PINNED_MMG, Some(&cf("RSSMRA80A01H501U")), Some(false)),
+        (PINNED_MMG, None, Some(false)),
+        ("RSSMRA80A01H501U", Some(&list[0].cf), None),
+    ] {
+        let read = patients
+            .is_on_list_of_titolare(&operator(titolare), assistito)
+            .await
+            .expect("on list");
+        assert_eq!(
+            read,
+            expected.map(|on_list| OfTitolare {
+                region_code: region("120"),
+                read: on_list
+            }),
+            "{titolare} {assistito:?}"
+        );
+    }
     let mmg = store
         .patients()
         .find_mmg(&operator(PINNED_MMG))
@@ -1818,6 +1860,15 @@ async fn registry_import_matches_staff_and_serves_the_lists(db: Arc<TestDb>) {
             .expect("list")
             .len(),
         6
+    );
+    assert_eq!(
+        store
+            .patients()
+            .patient_list_of_titolare(&operator(PINNED_MMG))
+            .await
+            .expect("list")
+            .map(|of| of.read.len()),
+        Some(6)
     );
     let rematched = store
         .staging()
@@ -2160,6 +2211,93 @@ async fn serology_tests_commit_with_their_entry_and_cancel_by_rule(db: Arc<TestD
         .await
         .expect("list")
         .is_empty());
+    // With the titolare's MMG record, in one query: none while the titolare is no MMG, then
+    // the same lists; without dates, no test.
+    let serology = store.serology();
+    let of_titolare = |sent_by: Option<&'static str>, dates| {
+        let store = store.clone();
+        async move {
+            store
+                .serology()
+                .sent_tests_of_titolare(
+                    &operator(PINNED_MMG),
+                    sent_by.map(operator).as_ref(),
+                    dates,
+                )
+                .await
+                .expect("list")
+        }
+    };
+    assert_eq!(of_titolare(None, Some((day, day))).await, None);
+    store
+        .patients()
+        .upsert_mmgs(&[tsgate::store::Mmg {
+            cf: operator(PINNED_MMG),
+            surname: "BIANCHI".into(),
+            name: "GIOVANNI".into(),
+            region_code: region("120"),
+            asl_code: asl("201"),
+        }])
+        .await
+        .expect("MMG");
+    let listed = |read: Option<OfTitolare<Vec<tsgate::store::SentTest>>>| {
+        let read = read.expect("an MMG");
+        assert_eq!(read.region_code, region("120"));
+        read.read
+    };
+    assert_eq!(listed(of_titolare(None, Some((day, day))).await), all);
+    assert_eq!(
+        listed(of_titolare(Some(substitute), Some((day, day))).await),
+        own
+    );
+    assert!(listed(of_titolare(None, None).await).is_empty());
+    assert!(listed(of_titolare(None, Some((earlier.from, earlier.to))).await).is_empty());
+    // An MMG whose list is empty has a record, and no patient.
+    assert_eq!(
+        store
+            .patients()
+            .patient_list_of_titolare(&operator(PINNED_MMG))
+            .await
+            .expect("list"),
+        Some(OfTitolare {
+            region_code: region("120"),
+            read: Vec::new()
+        })
+    );
+    for (send_id, assistito, expected) in [
+        (
+            "TX00000002",
+            Some(patient),
+            Some(Some(operator(substitute))),
+        ),
+        ("TX00000099", Some(patient), Some(None)),
+        ("TX00000002", None, Some(None)),
+        ("TX00000002", Some("BNCGNN65C12H501E"), Some(None)),
+    ] {
+        let read = serology
+            .find_send_of_titolare(send_id, &operator(PINNED_MMG), assistito.map(cf).as_ref())
+            .await
+            .expect("find");
+        assert_eq!(
+            read,
+            expected.map(|doctor| OfTitolare {
+                region_code: region("120"),
+                read: doctor.map(|doctor_cf| tsgate::store::SendState {
+                    doctor_cf,
+                    cancelled: false
+                })
+            }),
+            "{send_id} {assistito:?}"
+        );
+    }
+    assert_eq!(
+        serology
+            .find_send_of_titolare("TX00000002", &operator(substitute), Some(&cf(patient)))
+            .await
+            .expect("find"),
+        None,
+        "the substitute is no MMG"
+    );
 
     let find = |id: &'static str| {
         let store = store.clone();

@@ -83,7 +83,7 @@ pub use miur_lists::{
 pub use miur_statistics::{AslFigures, Figures, MiurKind, MiurStatistic, MiurStatistics, Unplaced};
 pub use passwords::{NewPassword, PasswordState, Passwords};
 pub use patients::{
-    Asl, Assistito, AssistitoStatus, ListedPatient, Mmg, Municipality, Patients, Region,
+    Asl, Assistito, AssistitoStatus, ListedPatient, Mmg, Municipality, OfTitolare, Patients, Region,
 };
 pub use pincodes::Pincodes;
 pub use process_lock::StoreLock;

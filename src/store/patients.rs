@@ -96,6 +96,21 @@ pub struct ListedPatient {
     pub updated_on: chrono::NaiveDate,
 }
 
+/// What a serology operation reads in the same query as its titolare's MMG record: the rules
+/// every operation applies first need the titolare to be a registered MMG, and for a region's
+/// call, of which region ([`crate::services::sierologici::acting`]). One query instead of two
+/// spares a round trip to the store on every call (on SQLite each is a hand-off to sqlx's
+/// worker thread and back, then another for the ping sqlx sends as the connection returns to
+/// the pool). `None` from such a read: the titolare is no registered MMG, and the operation's
+/// own data was not read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OfTitolare<T> {
+    /// The region of the titolare's MMG record.
+    pub region_code: RegionCode,
+    /// What the operation read for that titolare.
+    pub read: T,
+}
+
 /// The registry's reads and writes. Reached through [`super::Store::patients`].
 #[async_trait::async_trait]
 pub trait Patients: Send + Sync {
@@ -123,6 +138,20 @@ pub trait Patients: Send + Sync {
         titolare: &OperatorCf,
         assistito: &CodiceFiscale,
     ) -> Result<bool, StoreError>;
+
+    /// [`Patients::patient_list`] with the titolare's MMG record, in one query.
+    async fn patient_list_of_titolare(
+        &self,
+        titolare: &OperatorCf,
+    ) -> Result<Option<OfTitolare<Vec<ListedPatient>>>, StoreError>;
+
+    /// [`Patients::is_on_list`] with the titolare's MMG record, in one query; no assistito (a
+    /// malformed CF, refused after the titolare's checks) is on no list.
+    async fn is_on_list_of_titolare(
+        &self,
+        titolare: &OperatorCf,
+        assistito: Option<&CodiceFiscale>,
+    ) -> Result<Option<OfTitolare<bool>>, StoreError>;
 
     /// (CF medico, number of matched state-school staff) for every MMG of one ASL (§4.4.1).
     async fn staff_per_mmg(
@@ -182,6 +211,21 @@ const PATIENT_LIST: &str = "SELECT s.cf, a.name, a.surname, s.updated_on FROM sc
 
 const IS_ON_LIST: &str = "SELECT COUNT(*) FROM school_staff WHERE cf = $1 AND mmg_cf = $2";
 
+/// The titolare's MMG row (its region, the rest NULL) and [`PATIENT_LIST`]'s rows (a NULL
+/// region) in one result. Not a join of the two: SQLite plans `mmg LEFT JOIN (school_staff
+/// JOIN assistiti)` as a scan of every assistito. The MMG row sorts first on SQLite and last on
+/// PostgreSQL (NULLs), so it is told apart by its region, not by its place.
+const PATIENT_LIST_OF_TITOLARE: &str = "SELECT region_code, NULL, NULL, NULL, NULL \
+     FROM mmg WHERE cf = $1 \
+     UNION ALL SELECT NULL, s.cf, a.name, a.surname, s.updated_on FROM school_staff s \
+     JOIN assistiti a ON a.cf = s.cf \
+     WHERE s.mmg_cf = $1 AND a.status = 'vivo' \
+     ORDER BY 4, 3, 2";
+
+const IS_ON_LIST_OF_TITOLARE: &str = "SELECT m.region_code, \
+     EXISTS (SELECT 1 FROM school_staff s WHERE s.cf = $2 AND s.mmg_cf = m.cf) \
+     FROM mmg m WHERE m.cf = $1";
+
 const STAFF_PER_MMG: &str = "SELECT m.cf, COUNT(s.cf) FROM mmg m \
      LEFT JOIN school_staff s ON s.mmg_cf = m.cf \
      WHERE m.region_code = $1 AND m.asl_code = $2 GROUP BY m.cf ORDER BY m.cf";
@@ -197,6 +241,7 @@ where
     for<'q> String: Decode<'q, DB> + Type<DB>,
     for<'q> Option<String>: Decode<'q, DB>,
     for<'q> i64: Decode<'q, DB> + Type<DB>,
+    for<'q> bool: Decode<'q, DB> + Type<DB>,
     usize: ColumnIndex<DB::Row>,
 {
     async fn upsert_regions(&self, rows: &[Region]) -> Result<(), StoreError> {
@@ -355,6 +400,76 @@ where
             .await
             .map_err(StoreError::query("checking an MMG's list failed"))?;
         Ok(found > 0)
+    }
+
+    async fn patient_list_of_titolare(
+        &self,
+        titolare: &OperatorCf,
+    ) -> Result<Option<OfTitolare<Vec<ListedPatient>>>, StoreError> {
+        type ListRow = (
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+        );
+        let rows: Vec<ListRow> = sqlx::query_as(PATIENT_LIST_OF_TITOLARE)
+            .bind(titolare.as_str())
+            .fetch_all(self)
+            .await
+            .map_err(StoreError::query("reading an MMG's patient list failed"))?;
+        let mut region_code = None;
+        let mut read = Vec::with_capacity(rows.len());
+        for row in rows {
+            let (cf, name, surname, updated_on) = match row {
+                (Some(region), ..) => {
+                    region_code = Some(
+                        StoredRow::new("mmg", titolare.as_str()).region("region_code", &region)?,
+                    );
+                    continue;
+                }
+                (None, Some(cf), Some(name), Some(surname), Some(updated_on)) => {
+                    (cf, name, surname, updated_on)
+                }
+                (None, cf, ..) => {
+                    let key = cf.unwrap_or_default();
+                    return Err(StoredRow::new("school_staff", &key).corrupt(
+                        "cf, name, surname, updated_on",
+                        "NULL",
+                        "a value",
+                    ));
+                }
+            };
+            let stored = StoredRow::new("school_staff", &cf);
+            read.push(ListedPatient {
+                cf: stored.cf("cf", &cf)?,
+                updated_on: stored.day("updated_on", &updated_on)?,
+                name,
+                surname,
+            });
+        }
+        Ok(region_code.map(|region_code| OfTitolare { region_code, read }))
+    }
+
+    async fn is_on_list_of_titolare(
+        &self,
+        titolare: &OperatorCf,
+        assistito: Option<&CodiceFiscale>,
+    ) -> Result<Option<OfTitolare<bool>>, StoreError> {
+        let row: Option<(String, bool)> = sqlx::query_as(IS_ON_LIST_OF_TITOLARE)
+            .bind(titolare.as_str())
+            .bind(assistito.map(CodiceFiscale::as_str))
+            .fetch_optional(self)
+            .await
+            .map_err(StoreError::query("checking an MMG's list failed"))?;
+        let Some((region_code, on_list)) = row else {
+            return Ok(None);
+        };
+        Ok(Some(OfTitolare {
+            region_code: StoredRow::new("mmg", titolare.as_str())
+                .region("region_code", &region_code)?,
+            read: on_list,
+        }))
     }
 
     async fn staff_per_mmg(

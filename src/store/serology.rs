@@ -7,7 +7,7 @@ use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Pool, Row, Type
 
 use super::backend::Backend;
 use super::columns::{day, StoredRow};
-use super::StoreError;
+use super::{OfTitolare, StoreError};
 use crate::domain::{CodiceFiscale, OperatorCf};
 
 /// A serology test as the doctor sends it (§3.4.2); id and time come from the transaction.
@@ -80,6 +80,25 @@ pub trait Serology: Send + Sync {
 
     /// Tests sent for a titolare in a date range, not cancelled, in the order they were sent.
     async fn sent_tests(&self, query: &SentTestQuery) -> Result<Vec<SentTest>, StoreError>;
+
+    /// [`Serology::find_send`] with the titolare's MMG record, in one query (see
+    /// [`OfTitolare`]); no assistito (a malformed CF, refused after the titolare's checks)
+    /// finds no send.
+    async fn find_send_of_titolare(
+        &self,
+        transaction_id: &str,
+        titolare: &OperatorCf,
+        assistito: Option<&CodiceFiscale>,
+    ) -> Result<Option<OfTitolare<Option<SendState>>>, StoreError>;
+
+    /// [`Serology::sent_tests`] with the titolare's MMG record, in one query; without dates
+    /// (`from` and `to` not both valid, refused after the titolare's checks) no test is read.
+    async fn sent_tests_of_titolare(
+        &self,
+        titolare: &OperatorCf,
+        sent_by: Option<&OperatorCf>,
+        dates: Option<(NaiveDate, NaiveDate)>,
+    ) -> Result<Option<OfTitolare<Vec<SentTest>>>, StoreError>;
 }
 
 const FIND_SEND: &str = "SELECT doctor_cf, cancelled_at_ms FROM serology_tests \
@@ -91,6 +110,59 @@ const SENT_TESTS: &str = "SELECT t.transaction_id, t.assistito_cf, a.name, a.sur
      WHERE t.titolare_cf = $1 AND t.sent_on >= $2 AND t.sent_on <= $3 \
      AND t.cancelled_at_ms IS NULL AND ($4 IS NULL OR t.doctor_cf = $4) \
      ORDER BY t.sent_at_ms, t.transaction_id";
+
+/// [`FIND_SEND`] joined to the titolare's MMG row; `doctor_cf` (NOT NULL in the table) is NULL
+/// when there is no such send.
+const FIND_SEND_OF_TITOLARE: &str = "SELECT m.region_code, t.doctor_cf, t.cancelled_at_ms \
+     FROM mmg m LEFT JOIN serology_tests t \
+     ON t.transaction_id = $2 AND t.titolare_cf = m.cf AND t.assistito_cf = $3 \
+     WHERE m.cf = $1";
+
+/// [`SENT_TESTS`] joined to the titolare's MMG row: its columns first, then the region (one
+/// row with NULL test columns when no test is listed, none when the titolare is no MMG).
+const SENT_TESTS_OF_TITOLARE: &str = "SELECT t.transaction_id, t.assistito_cf, a.name, \
+     a.surname, t.test_date, t.sent_on, t.doctor_cf, t.on_list, m.region_code FROM mmg m \
+     LEFT JOIN serology_tests t ON t.titolare_cf = m.cf \
+     AND t.sent_on >= $2 AND t.sent_on <= $3 \
+     AND t.cancelled_at_ms IS NULL AND ($4 IS NULL OR t.doctor_cf = $4) \
+     LEFT JOIN assistiti a ON a.cf = t.assistito_cf \
+     WHERE m.cf = $1 \
+     ORDER BY t.sent_at_ms, t.transaction_id";
+
+const SENT_TESTS_CONTEXT: &str = "listing sent serology tests failed";
+
+/// One test of [`SENT_TESTS`] (or of [`SENT_TESTS_OF_TITOLARE`], whose first columns are the
+/// same). The text columns are read borrowed from the row, each copied once, into what keeps it.
+fn sent_test<DB: Backend>(row: &DB::Row) -> Result<SentTest, StoreError>
+where
+    for<'r> &'r str: Decode<'r, DB> + Type<DB>,
+    for<'r> Option<&'r str>: Decode<'r, DB>,
+    for<'q> bool: Decode<'q, DB> + Type<DB>,
+    usize: ColumnIndex<DB::Row>,
+{
+    let text = |i: usize| -> Result<&str, StoreError> {
+        row.try_get(i)
+            .map_err(StoreError::query(SENT_TESTS_CONTEXT))
+    };
+    let optional = |i: usize| -> Result<Option<&str>, StoreError> {
+        row.try_get(i)
+            .map_err(StoreError::query(SENT_TESTS_CONTEXT))
+    };
+    let transaction_id = text(0)?;
+    let stored = StoredRow::new("serology_tests", transaction_id);
+    Ok(SentTest {
+        assistito_cf: stored.cf("assistito_cf", text(1)?)?,
+        name: optional(2)?.map(str::to_owned),
+        surname: optional(3)?.map(str::to_owned),
+        test_date: stored.day("test_date", text(4)?)?,
+        sent_on: stored.day("sent_on", text(5)?)?,
+        doctor_cf: stored.operator_cf("doctor_cf", text(6)?)?,
+        on_list: row
+            .try_get(7)
+            .map_err(StoreError::query(SENT_TESTS_CONTEXT))?,
+        transaction_id: transaction_id.to_owned(),
+    })
+}
 
 #[async_trait::async_trait]
 impl<DB: Backend> Serology for Pool<DB>
@@ -105,6 +177,8 @@ where
     for<'q> String: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
     for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
     for<'q> bool: Decode<'q, DB> + Type<DB>,
+    for<'r> &'r str: Decode<'r, DB>,
+    for<'r> Option<&'r str>: Decode<'r, DB>,
     usize: ColumnIndex<DB::Row>,
 {
     async fn find_send(
@@ -131,7 +205,6 @@ where
     }
 
     async fn sent_tests(&self, query: &SentTestQuery) -> Result<Vec<SentTest>, StoreError> {
-        let context = "listing sent serology tests failed";
         let rows = sqlx::query(SENT_TESTS)
             .bind(query.titolare_cf.as_str())
             .bind(day(query.from))
@@ -139,25 +212,76 @@ where
             .bind(query.sent_by.as_ref().map(OperatorCf::as_str))
             .fetch_all(self)
             .await
-            .map_err(StoreError::query(context))?;
-        rows.into_iter()
-            .map(|row| {
-                let text = |i: usize| -> Result<String, StoreError> {
-                    row.try_get(i).map_err(StoreError::query(context))
-                };
-                let transaction_id = text(0)?;
-                let stored = StoredRow::new("serology_tests", &transaction_id);
-                Ok(SentTest {
-                    assistito_cf: stored.cf("assistito_cf", &text(1)?)?,
-                    name: row.try_get(2).map_err(StoreError::query(context))?,
-                    surname: row.try_get(3).map_err(StoreError::query(context))?,
-                    test_date: stored.day("test_date", &text(4)?)?,
-                    sent_on: stored.day("sent_on", &text(5)?)?,
-                    doctor_cf: stored.operator_cf("doctor_cf", &text(6)?)?,
-                    on_list: row.try_get(7).map_err(StoreError::query(context))?,
-                    transaction_id,
-                })
-            })
-            .collect()
+            .map_err(StoreError::query(SENT_TESTS_CONTEXT))?;
+        rows.iter().map(sent_test::<DB>).collect()
+    }
+
+    async fn find_send_of_titolare(
+        &self,
+        transaction_id: &str,
+        titolare: &OperatorCf,
+        assistito: Option<&CodiceFiscale>,
+    ) -> Result<Option<OfTitolare<Option<SendState>>>, StoreError> {
+        let found: Option<(String, Option<String>, Option<i64>)> =
+            sqlx::query_as(FIND_SEND_OF_TITOLARE)
+                .bind(titolare.as_str())
+                .bind(transaction_id)
+                .bind(assistito.map(CodiceFiscale::as_str))
+                .fetch_optional(self)
+                .await
+                .map_err(StoreError::query("looking up a serology send failed"))?;
+        let Some((region_code, doctor_cf, cancelled_at)) = found else {
+            return Ok(None);
+        };
+        let send = match doctor_cf {
+            None => None,
+            Some(doctor_cf) => Some(SendState {
+                doctor_cf: StoredRow::new("serology_tests", transaction_id)
+                    .operator_cf("doctor_cf", &doctor_cf)?,
+                cancelled: cancelled_at.is_some(),
+            }),
+        };
+        Ok(Some(OfTitolare {
+            region_code: StoredRow::new("mmg", titolare.as_str())
+                .region("region_code", &region_code)?,
+            read: send,
+        }))
+    }
+
+    async fn sent_tests_of_titolare(
+        &self,
+        titolare: &OperatorCf,
+        sent_by: Option<&OperatorCf>,
+        dates: Option<(NaiveDate, NaiveDate)>,
+    ) -> Result<Option<OfTitolare<Vec<SentTest>>>, StoreError> {
+        let (from, to): (Option<String>, Option<String>) =
+            dates.map(|(from, to)| (day(from), day(to))).unzip();
+        let rows = sqlx::query(SENT_TESTS_OF_TITOLARE)
+            .bind(titolare.as_str())
+            .bind(from.as_deref())
+            .bind(to.as_deref())
+            .bind(sent_by.map(OperatorCf::as_str))
+            .fetch_all(self)
+            .await
+            .map_err(StoreError::query(SENT_TESTS_CONTEXT))?;
+        let Some(first) = rows.first() else {
+            return Ok(None);
+        };
+        let region_code: &str = first
+            .try_get(8)
+            .map_err(StoreError::query(SENT_TESTS_CONTEXT))?;
+        let region_code =
+            StoredRow::new("mmg", titolare.as_str()).region("region_code", region_code)?;
+        let mut read = Vec::with_capacity(rows.len());
+        for row in &rows {
+            // The one row of an empty list: transaction_id is NOT NULL in the table.
+            let listed: Option<&str> = row
+                .try_get(0)
+                .map_err(StoreError::query(SENT_TESTS_CONTEXT))?;
+            if listed.is_some() {
+                read.push(sent_test::<DB>(row)?);
+            }
+        }
+        Ok(Some(OfTitolare { region_code, read }))
     }
 }

@@ -13,13 +13,19 @@
 //!   substitute the titolare authorised ([`Need`] says for which days).
 //!
 //! Each refusal has its own message code ([`Codice`]; the README's table lists them).
+//!
+//! An operation applies them in two steps around one read: [`claim`] checks what the request
+//! alone decides, the operation reads its own data together with the titolare's MMG record
+//! (one query instead of two), and [`settle`] checks the rest on that record. A refused
+//! request's data is read and dropped unseen; the refusals come in the same order as when the
+//! record was read first.
 
 use super::Codice;
 use crate::domain::{CfError, CodiceFiscale, OperatorCf, OperatorCfError};
 use crate::identity::Caller;
 use crate::services::declared_auth::SentDeclaredAuth;
 use crate::services::{Audit, Context, Field, Outcome};
-use crate::store::{StoreError, Substitution};
+use crate::store::{OfTitolare, StoreError, Substitution};
 
 /// Who the request says acts, and for whom: the fields every serology request starts with.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,13 +106,35 @@ pub fn answer<T>(
         .with_audit(request.audit(ctx.caller))
 }
 
-/// Applies the common rules, in their order; the `Err` is the refusal.
-pub async fn acting(
-    ctx: &Context<'_>,
-    request: &ActingRequest,
-    need: Need,
-) -> Result<Acting, Codice> {
-    let today = ctx.today();
+/// Who the request says acts and for whom, checked as far as the request and the caller alone
+/// allow ([`claim`]); [`settle`] applies the rest once the titolare's MMG record is read.
+#[derive(Debug, Clone)]
+pub struct Claimed {
+    doctor: OperatorCf,
+    titolare: OperatorCf,
+    /// A region caller's code.
+    region: Option<String>,
+    warnings: Vec<Codice>,
+}
+
+impl Claimed {
+    /// The titolare named, whose MMG record the operation reads with its own data (one query,
+    /// [`crate::store::OfTitolare`]).
+    pub fn titolare(&self) -> &OperatorCf {
+        &self.titolare
+    }
+
+    pub fn doctor(&self) -> &OperatorCf {
+        &self.doctor
+    }
+
+    pub fn as_substitute(&self) -> bool {
+        self.doctor.as_str() != self.titolare.as_str()
+    }
+}
+
+/// The common rules the request alone decides, in their order; the `Err` is the refusal.
+pub fn claim(ctx: &Context<'_>, request: &ActingRequest) -> Result<Claimed, Codice> {
     let doctor = match &request.doctor {
         Field::Valid(doctor) => doctor.clone(),
         Field::Malformed { error, .. } => return Err(Codice::CfMedicoMalformato(*error)),
@@ -133,18 +161,41 @@ pub async fn acting(
             Some(code.to_string())
         }
     };
-    let store = ctx.store;
     let titolare = match &request.titolare {
         Field::Malformed { text, .. } if text == doctor.as_str() => doctor.clone(),
         Field::Valid(titolare) if titolare.as_str() == doctor.as_str() => doctor.clone(),
         Field::Valid(titolare) => OperatorCf::from(titolare.clone()),
         Field::Malformed { .. } => return Err(Codice::CfTitolareMalformato),
     };
-    let Some(titolare_mmg) = store
-        .patients()
-        .find_mmg(&titolare)
-        .await
-        .map_err(unavailable)?
+    Ok(Claimed {
+        doctor,
+        titolare,
+        region,
+        warnings,
+    })
+}
+
+/// The rest of the common rules, in their order, on what the operation read with the
+/// titolare's MMG record (`None`: the titolare is no registered MMG); the `Err` is the
+/// refusal. On success, the operation's own read.
+pub async fn settle<T>(
+    ctx: &Context<'_>,
+    claimed: Claimed,
+    read: Option<OfTitolare<T>>,
+    need: Need,
+) -> Result<(Acting, T), Codice> {
+    let today = ctx.today();
+    let Claimed {
+        doctor,
+        titolare,
+        region,
+        warnings,
+    } = claimed;
+    let store = ctx.store;
+    let Some(OfTitolare {
+        region_code: titolare_region,
+        read,
+    }) = read
     else {
         return Err(Codice::TitolareNonMmg {
             titolare: titolare.to_string(),
@@ -153,7 +204,7 @@ pub async fn acting(
     let same = doctor.as_str() == titolare.as_str();
     if let Some(region) = &region {
         let doctor_region = if same {
-            Some(titolare_mmg.region_code.to_string())
+            Some(titolare_region.to_string())
         } else {
             store
                 .patients()
@@ -168,7 +219,7 @@ pub async fn acting(
                 region: region.clone(),
             });
         }
-        if titolare_mmg.region_code.as_str() != region {
+        if titolare_region.as_str() != region {
             return Err(Codice::TitolareNonDellaRegione {
                 titolare: titolare.to_string(),
                 region: region.clone(),
@@ -208,12 +259,13 @@ pub async fn acting(
         }
         authorised
     };
-    Ok(Acting {
+    let acting = Acting {
         doctor,
         titolare,
         substitutions,
         warnings,
-    })
+    };
+    Ok((acting, read))
 }
 
 /// The patient's CF, strictly.

@@ -45,16 +45,17 @@ async fn handle(
     locks: &SendLocks,
     request: &AnnullaTestRequest,
 ) -> Result<Outcome, Codice> {
-    let acting = acting::acting(ctx, &request.acting, Need::Begun).await?;
-    let assistito = acting::assistito(&request.assistito)?;
+    let claimed = acting::claim(ctx, &request.acting)?;
     let send_id = request.send_id.as_str();
     ctx.held.hold(locks.lock(send_id).await);
-    let send = ctx
+    let read = ctx
         .store
         .serology()
-        .find_send(send_id, &acting.titolare, &assistito)
+        .find_send_of_titolare(send_id, claimed.titolare(), request.assistito.as_ref().ok())
         .await
         .map_err(acting::unavailable)?;
+    let (acting, send) = acting::settle(ctx, claimed, read, Need::Begun).await?;
+    let assistito = acting::assistito(&request.assistito)?;
     let Some(send) = send else {
         return Err(Codice::AnnullaTransazioneSconosciuta {
             send_id: send_id.to_owned(),

@@ -22,12 +22,13 @@ async fn handle(
     ctx: &Context<'_>,
     request: &ElencoAssistitiRequest,
 ) -> Result<Outcome<Vec<ListedPatient>>, Codice> {
-    let acting = acting::acting(ctx, &request.acting, Need::InForce).await?;
-    let patients = ctx
+    let claimed = acting::claim(ctx, &request.acting)?;
+    let read = ctx
         .store
         .patients()
-        .patient_list(&acting.titolare)
+        .patient_list_of_titolare(claimed.titolare())
         .await
         .map_err(acting::unavailable)?;
+    let (acting, patients) = acting::settle(ctx, claimed, read, Need::InForce).await?;
     Ok(acting.finish(Outcome::ok(patients)))
 }

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use super::acting::{self, ActingRequest, Need};
 use super::Codice;
 use crate::services::{Context, Outcome};
-use crate::store::{SentTest, SentTestQuery};
+use crate::store::SentTest;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ElencoTestRequest {
@@ -27,7 +27,20 @@ async fn handle(
     ctx: &Context<'_>,
     request: &ElencoTestRequest,
 ) -> Result<Outcome<Vec<SentTest>>, Codice> {
-    let acting = acting::acting(ctx, &request.acting, Need::Begun).await?;
+    let claimed = acting::claim(ctx, &request.acting)?;
+    // Read with the titolare's record; dates that will be refused read no test.
+    let dates = match (request.from, request.to) {
+        (Some(from), Some(to)) if from <= to => Some((from, to)),
+        _ => None,
+    };
+    let sent_by = claimed.as_substitute().then(|| claimed.doctor().clone());
+    let read = ctx
+        .store
+        .serology()
+        .sent_tests_of_titolare(claimed.titolare(), sent_by.as_ref(), dates)
+        .await
+        .map_err(acting::unavailable)?;
+    let (acting, tests) = acting::settle(ctx, claimed, read, Need::Begun).await?;
     let from = request.from.ok_or(Codice::DataNonValida {
         field: "dataInizio",
     })?;
@@ -37,16 +50,5 @@ async fn handle(
     if from > to {
         return Err(Codice::IntervalloDateInvertito { from, to });
     }
-    let tests = ctx
-        .store
-        .serology()
-        .sent_tests(&SentTestQuery {
-            titolare_cf: acting.titolare.clone(),
-            sent_by: acting.as_substitute().then(|| acting.doctor.clone()),
-            from,
-            to,
-        })
-        .await
-        .map_err(acting::unavailable)?;
     Ok(acting.finish(Outcome::ok(tests)))
 }

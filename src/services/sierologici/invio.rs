@@ -26,7 +26,14 @@ pub async fn invio_test(ctx: &Context<'_>, request: &InvioTestRequest) -> Outcom
 
 async fn handle(ctx: &Context<'_>, request: &InvioTestRequest) -> Result<Outcome, Codice> {
     let today = ctx.today();
-    let acting = acting::acting(ctx, &request.acting, Need::InForce).await?;
+    let claimed = acting::claim(ctx, &request.acting)?;
+    let read = ctx
+        .store
+        .patients()
+        .is_on_list_of_titolare(claimed.titolare(), request.assistito.as_ref().ok())
+        .await
+        .map_err(acting::unavailable)?;
+    let (acting, on_list) = acting::settle(ctx, claimed, read, Need::InForce).await?;
     let assistito = acting::assistito(&request.assistito)?;
     let test_date = request
         .test_date
@@ -40,12 +47,6 @@ async fn handle(ctx: &Context<'_>, request: &InvioTestRequest) -> Result<Outcome
             periods: acting::periods(&acting.substitutions),
         });
     }
-    let on_list = ctx
-        .store
-        .patients()
-        .is_on_list(&acting.titolare, &assistito)
-        .await
-        .map_err(acting::unavailable)?;
     let mut outcome = acting.finish(Outcome::ok(()));
     if !on_list {
         let warning = Codice::AssistitoFuoriElenco {
