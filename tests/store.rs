@@ -3063,11 +3063,15 @@ async fn concurrent_failures_are_all_counted(db: Arc<TestDb>) {
 on_both_backends!(the_sign_in_state_is_what_the_three_reads_find);
 
 /// `sign_in_states` reads in one query what `credential_failures().count`,
-/// `passwords().state` and `directory().profiles_of` read one by one, as they change.
+/// `passwords().state`, `directory().profiles_of` and the user's region and ASL of
+/// `directory().find_user` read one by one, as they change.
 async fn the_sign_in_state_is_what_the_three_reads_find(db: Arc<TestDb>) {
     let store = &*db.store;
     let separately = |user_id: &'static str| async move {
+        let user = store.directory().find_user(user_id).await.expect("user");
         tsgate::store::SignInState {
+            region: user.as_ref().and_then(|user| user.region),
+            asl: user.as_ref().and_then(|user| user.asl),
             failures: store
                 .credential_failures()
                 .count(user_id)
@@ -3100,6 +3104,7 @@ async fn the_sign_in_state_is_what_the_three_reads_find(db: Arc<TestDb>) {
         "a new user's password has a state"
     );
     assert!(added.profiles.is_empty());
+    assert_eq!((added.region, added.asl), (None, Some(asl("201"))));
     assert_eq!(added, separately("alice").await);
 
     for profile in [Profile::SierologiciMmg, Profile::AslNumeroTest] {
@@ -3132,10 +3137,24 @@ async fn the_sign_in_state_is_what_the_three_reads_find(db: Arc<TestDb>) {
     // Another user's rows are not mixed in.
     store
         .directory()
-        .add_user(&user("bob", "VRDLGI70B02F205J"))
+        .add_user(&UserRecord {
+            asl: None,
+            region: Some(region("080")),
+            ..user("bob", "VRDLGI70B02F205J")
+        })
         .await
         .expect("add");
     assert_eq!(in_one("bob").await, separately("bob").await);
+    assert_eq!(
+        (in_one("bob").await.region, in_one("bob").await.asl),
+        (Some(region("080")), None)
+    );
+    store
+        .directory()
+        .assign_asl("bob", region("080"), asl("101"))
+        .await
+        .expect("assign");
+    assert_eq!(in_one("bob").await.asl, Some(asl("101")), "read fresh");
     assert!(in_one("bob").await.profiles.is_empty());
     assert_eq!(in_one("bob").await.failures.failures, 0);
 }

@@ -12,7 +12,7 @@ use tsgate::clock::rome_day;
 use tsgate::domain::{
     AslCode, CodiceFiscale, OperatorCf, Otp, Profile, RegionCode, SymptomOnsetDate, TransactionId,
 };
-use tsgate::identity::{Caller, OperatorAuth};
+use tsgate::identity::{Caller, OperatorAsl, OperatorAuth};
 use tsgate::services::asl::{self, InvioNumeroTestRequest};
 use tsgate::services::otp::{InvioOtp, InvioOtpRequest};
 use tsgate::services::servizi::{self, OfferedOperation, OfferedService};
@@ -213,6 +213,26 @@ fn operator(cf: &str, profile: Profile) -> Caller {
         user_id: None,
         method: OperatorAuth::Certificate,
         profiles: vec![profile],
+        asl: None,
+    }
+}
+
+/// A registered operator as identification finds them, with their ASL from the users table.
+async fn registered(world: &World, cf: &str, profile: Profile) -> Caller {
+    let cf = CodiceFiscale::parse(cf).expect("an operator's CF");
+    let user = world
+        .store
+        .directory()
+        .find_user_by_cf(&cf)
+        .await
+        .expect("users table")
+        .expect("a registered operator");
+    Caller::Operator {
+        cf,
+        user_id: Some(user.user_id),
+        method: OperatorAuth::Certificate,
+        profiles: vec![profile],
+        asl: OperatorAsl::of(user.region, user.asl),
     }
 }
 
@@ -504,7 +524,7 @@ fn numero(world: &World, operator: &str, tests: Option<i64>) -> InvioNumeroTestR
 #[tokio::test]
 async fn an_asl_operator_sends_the_day_s_count_for_their_own_asl() {
     let world = world().await;
-    let caller = operator(OPERATORE_ASL, Profile::AslNumeroTest);
+    let caller = registered(&world, OPERATORE_ASL, Profile::AslNumeroTest).await;
     let outcome = asl::invio_numero_test(
         &world.context(&caller, 1),
         &numero(&world, OPERATORE_ASL, Some(42)),
@@ -530,8 +550,8 @@ async fn an_asl_operator_sends_the_day_s_count_for_their_own_asl() {
 #[tokio::test]
 async fn invio_numero_test_refusals() {
     let world = world().await;
-    let asl_operator = operator(OPERATORE_ASL, Profile::AslNumeroTest);
-    let without_asl = operator(OPERATORE_SENZA_ASL, Profile::AslNumeroTest);
+    let asl_operator = registered(&world, OPERATORE_ASL, Profile::AslNumeroTest).await;
+    let without_asl = registered(&world, OPERATORE_SENZA_ASL, Profile::AslNumeroTest).await;
     let future = InvioNumeroTestRequest {
         test_date: Some(world.days_from_today(1)),
         ..numero(&world, OPERATORE_ASL, Some(1))

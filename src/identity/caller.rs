@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use crate::domain::{CodiceFiscale, Profile, RegionCode};
+use crate::domain::{AslCode, CodiceFiscale, Profile, RegionCode};
 use crate::store::CallerKind;
 
 /// How an operator proved who they are.
@@ -28,6 +28,22 @@ impl OperatorAuth {
     }
 }
 
+/// The ASL a registered operator belongs to, as the users table held it when they were
+/// identified (read in the same query as the rest of what identification reads fresh).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OperatorAsl {
+    /// `None` for a user registered before regions were recorded.
+    pub region: Option<RegionCode>,
+    pub asl: AslCode,
+}
+
+impl OperatorAsl {
+    /// From a user's stored region and ASL: none without an ASL.
+    pub fn of(region: Option<RegionCode>, asl: Option<AslCode>) -> Option<OperatorAsl> {
+        asl.map(|asl| OperatorAsl { region, asl })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Caller {
     Region {
@@ -41,6 +57,8 @@ pub enum Caller {
         user_id: Option<String>,
         method: OperatorAuth,
         profiles: Vec<Profile>,
+        /// The registered operator's ASL; `None` for one who has none or is not registered.
+        asl: Option<OperatorAsl>,
     },
 }
 

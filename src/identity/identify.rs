@@ -25,7 +25,7 @@ use super::password::{verify_password, verify_secrets};
 use super::password_policy::PasswordPolicy;
 use super::region_permissions::RegionPermissions;
 use super::second_factor::{Enrollment, SecondFactor, SecondFactorError};
-use super::{Caller, OperatorAuth, Peer};
+use super::{Caller, OperatorAsl, OperatorAuth, Peer};
 use crate::config::AuthConfig;
 use crate::domain::{CodiceFiscale, Profile};
 use crate::metrics::Metrics;
@@ -212,7 +212,7 @@ impl Identity {
             .find_user_by_cf(cf)
             .await
             .map_err(unreadable("users table"))?;
-        let (user_id, profiles) = match user {
+        let (user_id, profiles, asl) = match user {
             Some(user) if !user.enabled => {
                 return Err(Refused::Credentials {
                     kind: CallerKind::OperatorCertificate,
@@ -221,15 +221,17 @@ impl Identity {
             }
             Some(user) => {
                 let profiles = self.profiles_of(&user.user_id).await?;
-                (Some(user.user_id), profiles)
+                let asl = OperatorAsl::of(user.region, user.asl);
+                (Some(user.user_id), profiles, asl)
             }
-            None => (None, Vec::new()),
+            None => (None, Vec::new(), None),
         };
         Ok(Caller::Operator {
             cf: cf.clone(),
             user_id,
             method: OperatorAuth::Certificate,
             profiles,
+            asl,
         })
     }
 
@@ -318,6 +320,7 @@ impl Identity {
             user_id: Some(user.user_id),
             method: OperatorAuth::Password,
             profiles: state.profiles,
+            asl: OperatorAsl::of(state.region, state.asl),
         })
     }
 
@@ -631,8 +634,8 @@ mod tests {
                 display_name: String::new(),
                 password_hash: hash_secret("password").expect("hash"),
                 pincode_hash: hash_secret("1234567890").expect("hash"),
-                asl: None,
-                region: None,
+                asl: Some(crate::domain::AslCode::parse("201").expect("ASL")),
+                region: Some(RegionCode::parse("120").expect("region")),
                 enabled: true,
                 details: Default::default(),
                 last_access: None,
@@ -686,6 +689,10 @@ mod tests {
                 method: OperatorAuth::Password,
                 // A name that is no profile opens nothing.
                 profiles: vec![Profile::AslNumeroTest],
+                asl: Some(OperatorAsl {
+                    region: Some(RegionCode::parse("120").expect("region")),
+                    asl: crate::domain::AslCode::parse("201").expect("ASL"),
+                }),
             }
         );
         assert!(caller.proved_password());
@@ -722,6 +729,10 @@ mod tests {
             .expect("card holder");
         assert_eq!(caller.kind(), CallerKind::OperatorCertificate);
         assert!(caller.holds(Profile::AslNumeroTest) && !caller.proved_password());
+        assert!(
+            matches!(&caller, Caller::Operator { asl: Some(asl), .. } if asl.asl.as_str() == "201"),
+            "the card holder's ASL, from the users table: {caller:?}"
+        );
 
         let code = RegionCode::parse("120").expect("code");
         f.store

@@ -23,7 +23,7 @@ pub mod region_permissions;
 pub mod second_factor;
 pub mod totp;
 
-pub use caller::{Caller, OperatorAuth};
+pub use caller::{Caller, OperatorAsl, OperatorAuth};
 pub use credentials::{Basic, Credentials};
 pub use identify::{Identity, Refused};
 pub use peer::Peer;

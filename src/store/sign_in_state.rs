@@ -1,5 +1,6 @@
 //! What a password sign-in must read fresh on every call, in one query: the account's failed
-//! credentials and lock, its password's state, and its profiles. Each is its own table and
+//! credentials and lock, its password's state, its profiles, and its ASL (which
+//! `InvioNumeroTest` needs, and read on its own was a second round trip per call). Each is its own table and
 //! concern ([`super::CredentialFailures`], [`super::Passwords`], [`super::Directory`]); read one
 //! by one they were three round trips to the store per call, the largest cost of an operator's
 //! request after the commit (each a hand-off to SQLite's worker thread, or a round trip to
@@ -11,7 +12,7 @@ use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Pool, Type};
 use super::backend::Backend;
 use super::columns::StoredRow;
 use super::{FailureCount, PasswordState, StoreError};
-use crate::domain::Profile;
+use crate::domain::{AslCode, Profile, RegionCode};
 
 /// An account as a sign-in finds it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -22,6 +23,9 @@ pub struct SignInState {
     pub password: Option<PasswordState>,
     /// As [`super::Directory::profiles_of`] reads them, sorted.
     pub profiles: Vec<Profile>,
+    /// The user's region and ASL, as [`super::Directory::find_user`] reads them.
+    pub region: Option<RegionCode>,
+    pub asl: Option<AslCode>,
 }
 
 /// Reached through [`super::Store::sign_in_states`].
@@ -32,13 +36,15 @@ pub trait SignInStates: Send + Sync {
 }
 
 /// One row per profile (one row with a NULL profile when there is none), each carrying the
-/// account's failures and password state: a user has a handful of profiles, so repeating four
-/// small columns costs less than a second query.
+/// account's failures, password state and ASL: a user has a handful of profiles, so repeating
+/// six small columns costs less than a second query.
 const STATE: &str = "SELECT p.profile, \
      (SELECT failures FROM credential_failures WHERE user_id = $1), \
      (SELECT locked_until_ms FROM credential_failures WHERE user_id = $1), \
      (SELECT must_change FROM user_passwords WHERE user_id = $1), \
-     (SELECT changed_at_ms FROM user_passwords WHERE user_id = $1) \
+     (SELECT changed_at_ms FROM user_passwords WHERE user_id = $1), \
+     (SELECT region FROM users WHERE user_id = $1), \
+     (SELECT asl FROM users WHERE user_id = $1) \
      FROM (SELECT $1 AS user_id) AS u \
      LEFT JOIN user_profiles p ON p.user_id = u.user_id \
      ORDER BY p.profile";
@@ -49,6 +55,8 @@ type StateRow = (
     Option<i64>,
     Option<bool>,
     Option<i64>,
+    Option<String>,
+    Option<String>,
 );
 
 #[async_trait::async_trait]
@@ -70,11 +78,16 @@ where
             .map_err(StoreError::query(
                 "reading an account's sign-in state failed",
             ))?;
-        let Some((_, failures, locked_until_ms, must_change, changed_at_ms)) = rows.first() else {
+        let Some((_, failures, locked_until_ms, must_change, changed_at_ms, region, asl)) =
+            rows.first()
+        else {
             return Ok(SignInState::default());
         };
         let (failures, locked_until_ms) = (*failures, *locked_until_ms);
         let (must_change, changed_at_ms) = (*must_change, *changed_at_ms);
+        let user = StoredRow::new("users", user_id);
+        let region = user.optional("region", region.as_deref(), StoredRow::region)?;
+        let asl = user.optional("asl", asl.as_deref(), StoredRow::asl)?;
         let stored = StoredRow::new("user_profiles", user_id);
         let profiles = rows
             .iter()
@@ -95,6 +108,8 @@ where
                     changed_at: DateTime::from_timestamp_millis(changed_at_ms).unwrap_or_default(),
                 }),
             profiles,
+            region,
+            asl,
         })
     }
 }

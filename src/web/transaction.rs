@@ -22,7 +22,7 @@ use super::session::Session;
 use super::{Operator, Pages, Visitor};
 use crate::audit::{self, Draft, Requester};
 use crate::domain::{TransactionId, TransactionIdKind};
-use crate::identity::{Caller, OperatorAuth, Peer};
+use crate::identity::{Caller, OperatorAsl, OperatorAuth, Peer};
 use crate::metrics::RequestLabels;
 use crate::services::{Access, CodEsito, Context, Outcome, TipoErrore};
 use crate::soap::pipeline::THROTTLED_OUTCOME;
@@ -84,6 +84,7 @@ impl Pages {
             user_id: Some(user.user_id.clone()),
             method: web_auth(visitor, &operator.session, &user),
             profiles,
+            asl: OperatorAsl::of(user.region, user.asl),
         };
         Ok((user, caller))
     }

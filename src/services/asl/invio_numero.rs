@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 
 use super::Codice;
 use crate::domain::{AslCode, AslCodeError, OperatorCf, OperatorCfError};
-use crate::identity::Caller;
+use crate::identity::{Caller, OperatorAsl};
 use crate::services::declared_auth::SentDeclaredAuth;
 use crate::services::{Audit, Context, Field, Outcome};
 use crate::store::{NewAslTestCount, StoreError, TransactionWrite};
@@ -53,21 +53,16 @@ async fn handle(ctx: &Context<'_>, request: &InvioNumeroTestRequest) -> Result<O
         Field::Malformed { error, .. } => return Err(Codice::CfOperatoreMalformato(*error)),
     };
     let (region, asl) = match ctx.caller {
-        Caller::Operator { cf, .. } => {
+        Caller::Operator { cf, asl, .. } => {
             if !operator.is(cf) {
                 return Err(Codice::CfOperatoreDiverso);
             }
             if request.declared_auth.is_some() {
                 return Err(Codice::TipoAutenticazioneNonAmmesso);
             }
-            let user = ctx
-                .store
-                .directory()
-                .find_user_by_cf(cf)
-                .await
-                .map_err(unavailable)?;
-            match user.and_then(|u| Some((u.region, u.asl?))) {
-                Some((region, asl)) => (region, asl),
+            // Read from the users table with the rest of the caller's identity.
+            match asl {
+                Some(OperatorAsl { region, asl }) => (*region, *asl),
                 None => return Err(Codice::OperatoreSenzaAsl),
             }
         }

@@ -20,7 +20,7 @@ use serde::Deserialize;
 use super::{trail, OtpOperator, PATH};
 use crate::audit::{self, Draft, Requester};
 use crate::domain::{Otp, SymptomOnsetDate, TransactionIdKind};
-use crate::identity::Caller;
+use crate::identity::{Caller, OperatorAsl};
 use crate::metrics::RequestLabels;
 use crate::services::otp::{self, InvioOtpRequest, OPERATION, SERVICE};
 use crate::services::{CodEsito, Context, Outcome, TipoErrore};
@@ -120,6 +120,7 @@ impl Pages {
             user_id: Some(enabled.user.user_id.clone()),
             method: web_auth(visitor, &enabled.operator.session, &enabled.user),
             profiles: enabled.profiles.clone(),
+            asl: OperatorAsl::of(enabled.user.region, enabled.user.asl),
         };
         let kind = gateway
             .catalogue
