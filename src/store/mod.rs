@@ -37,6 +37,7 @@ pub mod credential_failures;
 pub mod data_retention;
 pub mod directory;
 pub mod issuers;
+pub mod kept_connections;
 pub mod miur_lists;
 pub mod miur_statistics;
 pub mod passwords;

@@ -5,10 +5,11 @@
 //! Imports are upserts, one transaction per call; the large assistiti file goes through
 //! [`super::Staging`] instead.
 
-use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Pool, Row, Type};
+use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Row, Type};
 
 use super::backend::{insert_chunked, Backend, Insert};
 use super::columns::StoredRow;
+use super::kept_connections::KeptConnections;
 use super::StoreError;
 use crate::domain::{AslCode, CodiceFiscale, OperatorCf, RegionCode};
 
@@ -231,10 +232,10 @@ const STAFF_PER_MMG: &str = "SELECT m.cf, COUNT(s.cf) FROM mmg m \
      WHERE m.region_code = $1 AND m.asl_code = $2 GROUP BY m.cf ORDER BY m.cf";
 
 #[async_trait::async_trait]
-impl<DB: Backend> Patients for Pool<DB>
+impl<DB: Backend> Patients for KeptConnections<DB>
 where
     for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    for<'c> &'c Pool<DB>: Executor<'c, Database = DB>,
+    for<'c> &'c KeptConnections<DB>: Executor<'c, Database = DB>,
     for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
     for<'q> &'q str: Encode<'q, DB> + Type<DB>,
     for<'q> Option<&'q str>: Encode<'q, DB>,
@@ -246,7 +247,7 @@ where
 {
     async fn upsert_regions(&self, rows: &[Region]) -> Result<(), StoreError> {
         let context = "importing regions failed";
-        insert_chunked(self, context, rows, UPSERT_REGIONS, |query, r| {
+        insert_chunked(self.pool(), context, rows, UPSERT_REGIONS, |query, r| {
             query.bind(r.code.as_str()).bind(r.name.as_str())
         })
         .await
@@ -254,7 +255,7 @@ where
 
     async fn upsert_asls(&self, rows: &[Asl]) -> Result<(), StoreError> {
         let context = "importing ASLs failed";
-        insert_chunked(self, context, rows, UPSERT_ASLS, |query, r| {
+        insert_chunked(self.pool(), context, rows, UPSERT_ASLS, |query, r| {
             query
                 .bind(r.region_code.as_str())
                 .bind(r.code.as_str())
@@ -265,20 +266,26 @@ where
 
     async fn upsert_municipalities(&self, rows: &[Municipality]) -> Result<(), StoreError> {
         let context = "importing municipalities failed";
-        insert_chunked(self, context, rows, UPSERT_MUNICIPALITIES, |query, r| {
-            query
-                .bind(r.code.as_str())
-                .bind(r.name.as_str())
-                .bind(r.province.as_str())
-                .bind(r.region_code.as_str())
-                .bind(r.asl_code.as_str())
-        })
+        insert_chunked(
+            self.pool(),
+            context,
+            rows,
+            UPSERT_MUNICIPALITIES,
+            |query, r| {
+                query
+                    .bind(r.code.as_str())
+                    .bind(r.name.as_str())
+                    .bind(r.province.as_str())
+                    .bind(r.region_code.as_str())
+                    .bind(r.asl_code.as_str())
+            },
+        )
         .await
     }
 
     async fn upsert_mmgs(&self, rows: &[Mmg]) -> Result<(), StoreError> {
         let context = "importing MMGs failed";
-        insert_chunked(self, context, rows, UPSERT_MMGS, |query, r| {
+        insert_chunked(self.pool(), context, rows, UPSERT_MMGS, |query, r| {
             query
                 .bind(r.cf.as_str())
                 .bind(r.surname.as_str())
@@ -291,7 +298,7 @@ where
 
     async fn upsert_assistiti(&self, rows: &[Assistito]) -> Result<(), StoreError> {
         let context = "importing assistiti failed";
-        insert_chunked(self, context, rows, UPSERT_ASSISTITI, |query, r| {
+        insert_chunked(self.pool(), context, rows, UPSERT_ASSISTITI, |query, r| {
             query
                 .bind(r.cf.as_str())
                 .bind(r.name.as_str())

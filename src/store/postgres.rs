@@ -14,6 +14,7 @@ use sqlx::{Postgres, QueryBuilder};
 use super::access_log_table::{
     self, push_entries, AccessLogFilter, POSTGRES_LOCK_ANCHOR, POSTGRES_PURGE_ON,
 };
+use super::kept_connections::KeptConnections;
 use super::transaction_writes::push_write;
 use super::TransactionWrite;
 use super::{
@@ -69,7 +70,16 @@ fn fits_one_statement(batch: &[ChainedEntry], writes: &[PendingWrite]) -> bool {
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
     pool: PgPool,
+    /// The request path's reads (sign-in state, registry, serology), on connections kept out
+    /// of the pool: sqlx pings a connection on its way back to the pool, a second round trip
+    /// to PostgreSQL per query.
+    kept: KeptConnections<Postgres>,
 }
+
+/// Connections kept for the request path's reads, of the pool's [`MAX_CONNECTIONS`]; the
+/// access-log writer keeps one, and the rest serve everything else.
+const KEPT_FOR_READS: usize = 6;
+const MAX_CONNECTIONS: u32 = 10;
 
 impl PostgresStore {
     /// Connects to `postgres://…` or `postgresql://…` and runs the migrations.
@@ -85,7 +95,7 @@ impl PostgresStore {
     /// runs the migrations.
     pub async fn connect_with(options: PgConnectOptions) -> Result<PostgresStore, StoreError> {
         let pool = PgPoolOptions::new()
-            .max_connections(10)
+            .max_connections(MAX_CONNECTIONS)
             // sqlx tests every connection as it returns to the pool; testing it again when it
             // is taken out cost every query a second round trip to PostgreSQL (and a wake-up of
             // its server process). A connection that died while idle (PostgreSQL restarted)
@@ -104,7 +114,8 @@ impl PostgresStore {
                 backend: BACKEND,
                 source,
             })?;
-        Ok(PostgresStore { pool })
+        let kept = KeptConnections::new(pool.clone(), KEPT_FOR_READS);
+        Ok(PostgresStore { pool, kept })
     }
 
     /// The underlying pool, for callers that need SQL the trait does not offer.
@@ -120,6 +131,7 @@ impl Store for PostgresStore {
     }
 
     async fn close(&self) {
+        self.kept.close();
         self.pool.close().await;
     }
 
@@ -136,7 +148,7 @@ impl Store for PostgresStore {
     }
 
     fn patients(&self) -> &dyn Patients {
-        &self.pool
+        &self.kept
     }
 
     fn staging(&self) -> &dyn Staging {
@@ -148,7 +160,7 @@ impl Store for PostgresStore {
     }
 
     fn serology(&self) -> &dyn Serology {
-        &self.pool
+        &self.kept
     }
 
     fn asl_counts(&self) -> &dyn AslCounts {
@@ -168,7 +180,7 @@ impl Store for PostgresStore {
     }
 
     fn sign_in_states(&self) -> &dyn SignInStates {
-        &self.pool
+        &self.kept
     }
 
     fn pincodes(&self) -> &dyn Pincodes {

@@ -3,10 +3,11 @@
 //! written with their access-log entry ([`super::TransactionWrite`]).
 
 use chrono::NaiveDate;
-use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Pool, Row, Type};
+use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Row, Type};
 
 use super::backend::Backend;
 use super::columns::{day, StoredRow};
+use super::kept_connections::KeptConnections;
 use super::{OfTitolare, StoreError};
 use crate::domain::{CodiceFiscale, OperatorCf};
 
@@ -165,10 +166,10 @@ where
 }
 
 #[async_trait::async_trait]
-impl<DB: Backend> Serology for Pool<DB>
+impl<DB: Backend> Serology for KeptConnections<DB>
 where
     for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    for<'c> &'c Pool<DB>: Executor<'c, Database = DB>,
+    for<'c> &'c KeptConnections<DB>: Executor<'c, Database = DB>,
     for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
     for<'q> &'q str: Encode<'q, DB> + Type<DB>,
     for<'q> Option<&'q str>: Encode<'q, DB>,

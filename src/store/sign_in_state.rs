@@ -7,10 +7,11 @@
 //! PostgreSQL), for rows a few bytes long.
 
 use chrono::DateTime;
-use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Pool, Type};
+use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Type};
 
 use super::backend::Backend;
 use super::columns::StoredRow;
+use super::kept_connections::KeptConnections;
 use super::{FailureCount, PasswordState, StoreError};
 use crate::domain::{AslCode, Profile, RegionCode};
 
@@ -60,9 +61,9 @@ type StateRow = (
 );
 
 #[async_trait::async_trait]
-impl<DB: Backend> SignInStates for Pool<DB>
+impl<DB: Backend> SignInStates for KeptConnections<DB>
 where
-    for<'c> &'c Pool<DB>: Executor<'c, Database = DB>,
+    for<'c> &'c KeptConnections<DB>: Executor<'c, Database = DB>,
     for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
     for<'q> &'q str: Encode<'q, DB> + Type<DB>,
     for<'q> Option<String>: Decode<'q, DB> + Type<DB>,

@@ -20,6 +20,7 @@ use super::access_log_table::{
     self, push_entries, AccessLogFilter, SQLITE_PURGE_MARKER, SQLITE_PURGE_MARKER_REMOVED,
 };
 use super::backend;
+use super::kept_connections::KeptConnections;
 use super::transaction_writes::push_write;
 use super::{
     AccessLog, AccessLogAnchor, Administrators, Appender, AslCounts, Certificates, ChainedEntry,
@@ -41,7 +42,16 @@ const INSERT_CHUNK: usize = 500;
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// The request path's reads (sign-in state, registry, serology), on connections kept out
+    /// of the pool: sqlx pings a connection on its way back to the pool, a second hand-off to
+    /// its worker thread and back per query.
+    kept: KeptConnections<Sqlite>,
 }
+
+/// Connections kept for the request path's reads, of the pool's [`MAX_CONNECTIONS`]; the
+/// access-log writer keeps one, and the rest serve everything else.
+const KEPT_FOR_READS: usize = 4;
+const MAX_CONNECTIONS: u32 = 6;
 
 impl SqliteStore {
     /// Opens `sqlite://path?mode=rwc` or `sqlite:path`, creating the file (unless the URL sets
@@ -74,8 +84,7 @@ impl SqliteStore {
             // stay in memory, and a large import does not thrash.
             .pragma("cache_size", "-65536");
         let pool = SqlitePoolOptions::new()
-            // Four for the requests' reads, one kept by the access-log writer.
-            .max_connections(5)
+            .max_connections(MAX_CONNECTIONS)
             // An SQLite connection is a handle in this process, not a socket that can drop: the
             // ping sqlx sends before handing one out checks nothing and costs a round trip to
             // the connection's worker thread (two thread wake-ups) on every query.
@@ -93,7 +102,8 @@ impl SqliteStore {
                 backend: BACKEND,
                 source,
             })?;
-        Ok(SqliteStore { pool })
+        let kept = KeptConnections::new(pool.clone(), KEPT_FOR_READS);
+        Ok(SqliteStore { pool, kept })
     }
 
     /// The underlying pool, for callers that need SQL the trait does not offer.
@@ -121,6 +131,7 @@ impl Store for SqliteStore {
     }
 
     async fn close(&self) {
+        self.kept.close();
         self.pool.close().await;
     }
 
@@ -137,7 +148,7 @@ impl Store for SqliteStore {
     }
 
     fn patients(&self) -> &dyn Patients {
-        &self.pool
+        &self.kept
     }
 
     fn staging(&self) -> &dyn Staging {
@@ -149,7 +160,7 @@ impl Store for SqliteStore {
     }
 
     fn serology(&self) -> &dyn Serology {
-        &self.pool
+        &self.kept
     }
 
     fn asl_counts(&self) -> &dyn AslCounts {
@@ -169,7 +180,7 @@ impl Store for SqliteStore {
     }
 
     fn sign_in_states(&self) -> &dyn SignInStates {
-        &self.pool
+        &self.kept
     }
 
     fn pincodes(&self) -> &dyn Pincodes {
