@@ -47,8 +47,8 @@ cpu_ticks() { # sum of utime+stime (clock ticks) of the given pids
   echo $total
 }
 
-echo "| gateways | req/s | mean ms | p99 ms | gateways' CPU µs/req | HAProxy µs/req | PostgreSQL µs/req | 2xx |"
-echo "|---|---|---|---|---|---|---|---|"
+echo "| gateways | req/s | mean ms | p99 ms | gateways' CPU µs/req | HAProxy µs/req | PostgreSQL µs/req | 2xx | the others |"
+echo "|---|---|---|---|---|---|---|---|---|"
 for n in 1 2 3; do
   bash scripts/cluster.sh start --config "$WORK/demo/tsgate.toml" --run "$WORK/run" \
     --listen "$LISTEN" --instances "$n" --bin "$TSGATE" >/dev/null
@@ -69,10 +69,15 @@ import json, sys
 n, total, g, h, p, hz = (int(x) for x in sys.argv[1:7])
 data = json.loads(sys.argv[7])
 s = data["summary"]
-ok = sum(v for k, v in data.get("statusCodeDistribution", {}).items() if k.startswith("2"))
+codes = data.get("statusCodeDistribution", {})
+ok = sum(v for k, v in codes.items() if k.startswith("2"))
+# What the requests without a 2xx got: an HTTP status, or oha's error (no answer at all).
+others = [f"{v}× HTTP {k}" for k, v in sorted(codes.items()) if not k.startswith("2")]
+others += [f"{v}× {k}" for k, v in sorted(data.get("errorDistribution", {}).items())]
 per = lambda ticks: ticks / hz / max(ok, 1) * 1e6
 print(f"| {n} | {s['requestsPerSec']:.0f} | {s['average']*1000:.2f} | "
-      f"{data['latencyPercentiles']['p99']*1000:.2f} | {per(g):.0f} | {per(h):.0f} | {per(p):.0f} | {ok}/{total} |")
+      f"{data['latencyPercentiles']['p99']*1000:.2f} | {per(g):.0f} | {per(h):.0f} | {per(p):.0f} | "
+      f"{ok}/{total} | {'; '.join(others) or '–'} |")
 PY
   bash scripts/cluster.sh stop --run "$WORK/run"
 done
