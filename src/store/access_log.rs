@@ -150,6 +150,23 @@ impl ChainedEntry {
         }
     }
 
+    /// `entries`, in order, chained onto the entry `head` names (seq and hash).
+    pub fn chain_onto(
+        head: (i64, [u8; 32]),
+        entries: impl IntoIterator<Item = AccessLogEntry>,
+    ) -> Vec<ChainedEntry> {
+        let (last_seq, mut prev) = head;
+        entries
+            .into_iter()
+            .zip(last_seq + 1..)
+            .map(|(entry, seq)| {
+                let linked = ChainedEntry::link(seq, prev, entry);
+                prev = linked.hash;
+                linked
+            })
+            .collect()
+    }
+
     /// The hash this entry should have, from its seq, prev_hash and content.
     pub fn recomputed_hash(&self) -> [u8; 32] {
         entry_hash(self.seq, &self.prev_hash, &self.entry)

@@ -82,6 +82,17 @@ pub trait Appender: Send {
         batch: &[ChainedEntry],
         writes: &[PendingWrite],
     ) -> Result<(), StoreError>;
+
+    /// Chains `entries` onto the head read in the same transaction, under a lock every append
+    /// to this database takes, and appends them with `writes`: unlike [`Self::append_with`],
+    /// which chains onto the head its writer knows and loses when another writer appended
+    /// first, this cannot lose the race, so a writer that lost once is never starved by
+    /// another that keeps winning. Returns the first entry's seq and the new head.
+    async fn append_serialized(
+        &mut self,
+        entries: &[AccessLogEntry],
+        writes: &[PendingWrite],
+    ) -> Result<(i64, (i64, [u8; 32])), StoreError>;
 }
 
 /// Which entries an auditor asks for; every part given must match (`None`: any).
@@ -154,6 +165,18 @@ where
     i64: Encode<'q, DB> + Type<DB>,
 {
     query.push(INSERT_ENTRIES);
+    push_entry_rows(query, entries);
+}
+
+/// `VALUES (…), (…)`: the rows of [`INSERT_ENTRIES`] for `entries`.
+pub(crate) fn push_entry_rows<'q, DB>(query: &mut QueryBuilder<'q, DB>, entries: &'q [ChainedEntry])
+where
+    DB: Backend,
+    &'q str: Encode<'q, DB> + Type<DB>,
+    Option<&'q str>: Encode<'q, DB> + Type<DB>,
+    String: Encode<'q, DB> + Type<DB>,
+    i64: Encode<'q, DB> + Type<DB>,
+{
     query.push_values(entries, |mut row, e| {
         row.push_bind(e.seq)
             .push_bind(e.entry.transaction_id.as_str())
@@ -339,14 +362,33 @@ where
 pub(crate) async fn head<DB>(pool: &Pool<DB>) -> Result<Option<(i64, [u8; 32])>, StoreError>
 where
     DB: Backend,
-    for<'c> &'c Pool<DB>: Executor<'c, Database = DB>,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'q> String: Decode<'q, DB> + Type<DB>,
+    for<'q> i64: Decode<'q, DB> + Type<DB>,
+    usize: ColumnIndex<DB::Row>,
+{
+    let mut conn = pool
+        .acquire()
+        .await
+        .map_err(StoreError::query("reading the access-log head failed"))?;
+    head_on(&mut conn).await
+}
+
+/// [`AccessLog::head`] on `conn`: inside a transaction, the head that transaction sees.
+pub(crate) async fn head_on<DB>(
+    conn: &mut DB::Connection,
+) -> Result<Option<(i64, [u8; 32])>, StoreError>
+where
+    DB: Backend,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
     for<'q> String: Decode<'q, DB> + Type<DB>,
     for<'q> i64: Decode<'q, DB> + Type<DB>,
     usize: ColumnIndex<DB::Row>,
 {
     let last: Option<(i64, String)> = sqlx::query_as(LAST_ENTRY)
-        .fetch_optional(pool)
+        .fetch_optional(&mut *conn)
         .await
         .map_err(StoreError::query("reading the access-log head failed"))?;
     match last {
@@ -357,7 +399,7 @@ where
             })?;
             Ok(Some((seq, hash)))
         }
-        None => Ok(anchor(pool).await?.head()),
+        None => Ok(anchor_on(conn).await?.head()),
     }
 }
 
@@ -365,14 +407,31 @@ where
 pub(crate) async fn anchor<DB>(pool: &Pool<DB>) -> Result<AccessLogAnchor, StoreError>
 where
     DB: Backend,
-    for<'c> &'c Pool<DB>: Executor<'c, Database = DB>,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'q> String: Decode<'q, DB> + Type<DB>,
+    for<'q> i64: Decode<'q, DB> + Type<DB>,
+    usize: ColumnIndex<DB::Row>,
+{
+    let mut conn = pool
+        .acquire()
+        .await
+        .map_err(StoreError::query("reading the access-log anchor failed"))?;
+    anchor_on(&mut conn).await
+}
+
+/// [`AccessLog::anchor`] on `conn`.
+async fn anchor_on<DB>(conn: &mut DB::Connection) -> Result<AccessLogAnchor, StoreError>
+where
+    DB: Backend,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
     for<'q> String: Decode<'q, DB> + Type<DB>,
     for<'q> i64: Decode<'q, DB> + Type<DB>,
     usize: ColumnIndex<DB::Row>,
 {
     let (first_seq, prev_hash): (i64, String) = sqlx::query_as(ANCHOR)
-        .fetch_one(pool)
+        .fetch_one(&mut *conn)
         .await
         .map_err(StoreError::query("reading the access-log anchor failed"))?;
     AccessLogAnchor::from_stored(first_seq, &prev_hash)

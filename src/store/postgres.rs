@@ -12,16 +12,17 @@ use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 use sqlx::{Postgres, QueryBuilder};
 
 use super::access_log_table::{
-    self, push_entries, AccessLogFilter, POSTGRES_LOCK_ANCHOR, POSTGRES_PURGE_ON,
+    self, push_entries, push_entry_rows, AccessLogFilter, INSERT_ENTRIES, POSTGRES_LOCK_ANCHOR,
+    POSTGRES_PURGE_ON,
 };
 use super::kept_connections::KeptConnections;
 use super::transaction_writes::push_write;
 use super::TransactionWrite;
 use super::{
-    AccessLog, AccessLogAnchor, Administrators, Appender, AslCounts, Certificates, ChainedEntry,
-    Commissioner, CredentialFailures, DataRetention, Directory, Issuers, MiurLists, MiurStatistics,
-    Passwords, Patients, PendingWrite, Pincodes, Serology, SignInStates, Staging, Store,
-    StoreError, Substitutions, Totp, WebCaptchas, WebPincodeChecks, WebSessions,
+    AccessLog, AccessLogAnchor, AccessLogEntry, Administrators, Appender, AslCounts, Certificates,
+    ChainedEntry, Commissioner, CredentialFailures, DataRetention, Directory, Issuers, MiurLists,
+    MiurStatistics, Passwords, Patients, PendingWrite, Pincodes, Serology, SignInStates, Staging,
+    Store, StoreError, Substitutions, Totp, WebCaptchas, WebPincodeChecks, WebSessions,
     WebSpentChallenges,
 };
 
@@ -245,10 +246,25 @@ impl Appender for PgAppender {
         }
         append_on(&mut self.0, batch, writes).await
     }
+
+    async fn append_serialized(
+        &mut self,
+        entries: &[AccessLogEntry],
+        writes: &[PendingWrite],
+    ) -> Result<(i64, (i64, [u8; 32])), StoreError> {
+        append_serialized_on(&mut self.0, entries, writes).await
+    }
 }
 
+/// The advisory lock every append to the access log takes, in its transaction: shared by an
+/// append chained onto the head its writer knows ([`append_on`]), exclusive by one that reads
+/// the head under it ([`append_serialized_on`]), which then cannot lose the race for the next
+/// seq. Any key would do; this one spells "tsgatelg".
+const CHAIN_LOCK: i64 = 0x7473_6761_7465_6c67;
+
 /// Commits `batch` and `writes` on `conn`, all or nothing: one statement when
-/// [`fits_one_statement`], else one transaction.
+/// [`fits_one_statement`], else one transaction. The entries are inserted once the chain's
+/// lock is held, shared.
 async fn append_on(
     conn: &mut PgConnection,
     batch: &[ChainedEntry],
@@ -256,11 +272,14 @@ async fn append_on(
 ) -> Result<(), StoreError> {
     let context = APPEND_CONTEXT;
     if fits_one_statement(batch, writes) {
-        let mut query: QueryBuilder<Postgres> = QueryBuilder::new("WITH ");
+        let mut query: QueryBuilder<Postgres> = QueryBuilder::new(format!(
+            "WITH gate AS MATERIALIZED (SELECT pg_advisory_xact_lock_shared({CHAIN_LOCK})), "
+        ));
         for (i, chunk) in batch.chunks(INSERT_CHUNK).enumerate() {
-            query.push(format!("entries_{i} AS ("));
-            push_entries(&mut query, chunk);
-            query.push("), ");
+            // Each entry waits for the lock: the rows come from a query that reads the gate.
+            query.push(format!("entries_{i} AS ({INSERT_ENTRIES}SELECT * FROM ("));
+            push_entry_rows(&mut query, chunk);
+            query.push(") AS entry WHERE EXISTS (SELECT FROM gate)), ");
         }
         for (i, write) in writes.iter().enumerate() {
             query.push(format!("write_{i} AS ("));
@@ -278,6 +297,48 @@ async fn append_on(
     let mut tx = sqlx::Connection::begin(&mut *conn)
         .await
         .map_err(StoreError::query(context))?;
+    sqlx::query("SELECT pg_advisory_xact_lock_shared($1)")
+        .bind(CHAIN_LOCK)
+        .execute(&mut *tx)
+        .await
+        .map_err(StoreError::query(context))?;
+    insert_batch(&mut tx, batch, writes).await?;
+    tx.commit().await.map_err(StoreError::query(context))
+}
+
+/// Reads the head under the chain's lock, held exclusive, chains `entries` onto it and commits
+/// them with `writes`: see [`Appender::append_serialized`].
+async fn append_serialized_on(
+    conn: &mut PgConnection,
+    entries: &[AccessLogEntry],
+    writes: &[PendingWrite],
+) -> Result<(i64, (i64, [u8; 32])), StoreError> {
+    let context = APPEND_CONTEXT;
+    let mut tx = sqlx::Connection::begin(&mut *conn)
+        .await
+        .map_err(StoreError::query(context))?;
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(CHAIN_LOCK)
+        .execute(&mut *tx)
+        .await
+        .map_err(StoreError::query(context))?;
+    let head = access_log_table::head_on::<Postgres>(&mut tx)
+        .await?
+        .unwrap_or((0, [0; 32]));
+    let chained = ChainedEntry::chain_onto(head, entries.iter().cloned());
+    insert_batch(&mut tx, &chained, writes).await?;
+    tx.commit().await.map_err(StoreError::query(context))?;
+    let last = chained.last().map_or(head, |last| (last.seq, last.hash));
+    Ok((head.0 + 1, last))
+}
+
+/// The INSERTs of a batch, one statement a chunk of entries and one a transaction's data.
+async fn insert_batch(
+    tx: &mut PgConnection,
+    batch: &[ChainedEntry],
+    writes: &[PendingWrite],
+) -> Result<(), StoreError> {
+    let context = APPEND_CONTEXT;
     for chunk in batch.chunks(INSERT_CHUNK) {
         let mut insert: QueryBuilder<Postgres> = QueryBuilder::new("");
         push_entries(&mut insert, chunk);
@@ -298,7 +359,7 @@ async fn append_on(
                 "recording a transaction's data failed",
             ))?;
     }
-    tx.commit().await.map_err(StoreError::query(context))
+    Ok(())
 }
 
 #[async_trait]

@@ -23,10 +23,10 @@ use super::backend;
 use super::kept_connections::KeptConnections;
 use super::transaction_writes::push_write;
 use super::{
-    AccessLog, AccessLogAnchor, Administrators, Appender, AslCounts, Certificates, ChainedEntry,
-    Commissioner, CredentialFailures, DataRetention, Directory, Issuers, MiurLists, MiurStatistics,
-    Passwords, Patients, PendingWrite, Pincodes, Serology, SignInStates, Staging, Store,
-    StoreError, Substitutions, Totp, WebCaptchas, WebPincodeChecks, WebSessions,
+    AccessLog, AccessLogAnchor, AccessLogEntry, Administrators, Appender, AslCounts, Certificates,
+    ChainedEntry, Commissioner, CredentialFailures, DataRetention, Directory, Issuers, MiurLists,
+    MiurStatistics, Passwords, Patients, PendingWrite, Pincodes, Serology, SignInStates, Staging,
+    Store, StoreError, Substitutions, Totp, WebCaptchas, WebPincodeChecks, WebSessions,
     WebSpentChallenges,
 };
 
@@ -245,6 +245,31 @@ impl Appender for SqliteAppender {
         }
         append_on(&mut self.0, batch, writes).await
     }
+
+    /// `BEGIN IMMEDIATE` takes the database's write lock: the head read after it is the one
+    /// the batch follows.
+    async fn append_serialized(
+        &mut self,
+        entries: &[AccessLogEntry],
+        writes: &[PendingWrite],
+    ) -> Result<(i64, (i64, [u8; 32])), StoreError> {
+        let conn = &mut self.0;
+        sqlx::query("BEGIN IMMEDIATE")
+            .execute(&mut **conn)
+            .await
+            .map_err(StoreError::query(APPEND_CONTEXT))?;
+        let head = match access_log_table::head_on::<Sqlite>(conn).await {
+            Ok(head) => head.unwrap_or((0, [0; 32])),
+            Err(error) => {
+                end_transaction(conn).await;
+                return Err(error);
+            }
+        };
+        let chained = ChainedEntry::chain_onto(head, entries.iter().cloned());
+        commit_batch(conn, "", &chained, writes).await?;
+        let last = chained.last().map_or(head, |last| (last.seq, last.hash));
+        Ok((head.0 + 1, last))
+    }
 }
 
 /// Commits `batch` and `writes` in one transaction on `conn`, sent as ONE multi-statement
@@ -256,7 +281,17 @@ async fn append_on(
     batch: &[ChainedEntry],
     writes: &[PendingWrite],
 ) -> Result<(), StoreError> {
-    let mut query: QueryBuilder<Sqlite> = QueryBuilder::new("BEGIN IMMEDIATE; ");
+    commit_batch(conn, "BEGIN IMMEDIATE; ", batch, writes).await
+}
+
+/// Sends `begin`, the INSERTs of `batch` and `writes`, and COMMIT as one query.
+async fn commit_batch(
+    conn: &mut PoolConnection<Sqlite>,
+    begin: &'static str,
+    batch: &[ChainedEntry],
+    writes: &[PendingWrite],
+) -> Result<(), StoreError> {
+    let mut query: QueryBuilder<Sqlite> = QueryBuilder::new(begin);
     for chunk in batch.chunks(INSERT_CHUNK) {
         push_entries(&mut query, chunk);
         query.push("; ");
@@ -268,15 +303,19 @@ async fn append_on(
     query.push("COMMIT");
     let result = query.build().execute(&mut **conn).await;
     if result.is_err() {
-        // A statement failed after BEGIN: end the transaction before the connection is used
-        // again, or have the pool close it if even that fails.
-        if sqlx::query("ROLLBACK").execute(&mut **conn).await.is_err() {
-            conn.close_on_drop();
-        }
+        end_transaction(conn).await;
     }
     result
         .map(drop)
         .map_err(StoreError::conflict_or_query(APPEND_CONTEXT))
+}
+
+/// A statement failed after BEGIN: ends the transaction before the connection is used again,
+/// or has the pool close it if even that fails.
+async fn end_transaction(conn: &mut PoolConnection<Sqlite>) {
+    if sqlx::query("ROLLBACK").execute(&mut **conn).await.is_err() {
+        conn.close_on_drop();
+    }
 }
 
 #[async_trait]
