@@ -278,7 +278,7 @@ where
     }
 }
 
-/// A staff file's staging: its temporary table lives on `conn`, which is closed, not returned
+/// A staff file's staging: its temporary tables live on `conn`, which is closed, not returned
 /// to the pool, when this is dropped.
 struct TemporaryStaging<DB: Database> {
     conn: PoolConnection<DB>,
