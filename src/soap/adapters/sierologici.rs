@@ -7,7 +7,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use super::super::catalogue::{Call, Operation, OperationSpec, ServiceSpec};
-use super::super::xml::leaf;
+use super::super::xml::{date_leaf, leaf};
 use super::super::Element;
 use crate::config::ExtensionsConfig;
 use crate::domain::{CodiceFiscale, OperatorCf, TransactionIdKind};
@@ -149,12 +149,7 @@ fn patients_xml(patients: &[ListedPatient]) -> String {
         leaf(&mut body, "ric", "cfAssistito", p.cf.as_str());
         leaf(&mut body, "ric", "nome", &p.name);
         leaf(&mut body, "ric", "cognome", &p.surname);
-        leaf(
-            &mut body,
-            "ric",
-            "dataAggiornamento",
-            &p.updated_on.to_string(),
-        );
+        date_leaf(&mut body, "ric", "dataAggiornamento", p.updated_on);
         body.push_str("</ric:Assistito>");
     }
     body.push_str("</ric:ElencoAssistiti>");
@@ -171,9 +166,9 @@ fn tests_xml(tests: &[SentTest]) -> String {
             leaf(&mut body, "ric", "nome", name);
             leaf(&mut body, "ric", "cognome", surname);
         }
-        leaf(&mut body, "ric", "dataTest", &t.test_date.to_string());
+        date_leaf(&mut body, "ric", "dataTest", t.test_date);
         leaf(&mut body, "ric", "idTransazioneInvio", &t.transaction_id);
-        leaf(&mut body, "ric", "dataInserimento", &t.sent_on.to_string());
+        date_leaf(&mut body, "ric", "dataInserimento", t.sent_on);
         leaf(&mut body, "ric", "cfMedico", t.doctor_cf.as_str());
         leaf(
             &mut body,
