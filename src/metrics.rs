@@ -374,6 +374,12 @@ impl Collector for AccessLogCollector {
                 "Group commits that failed (their requests were answered with an error)",
                 stats.failed_batches,
             ),
+            (
+                "access_log_lost_races",
+                "Group commits that lost the chain's head to another writer and were appended \
+                 again under the chain's lock",
+                stats.lost_races,
+            ),
         ];
         for (name, help, value) in counters {
             let counter = ConstCounter::new(value);

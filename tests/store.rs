@@ -3476,12 +3476,14 @@ async fn two_gateways_writers_racing_for_the_head_all_commit(db: Arc<TestDb>) {
     const PER_GATEWAY: i64 = 3000;
     let other = db.open_again().await;
     let mut handles = Vec::new();
+    let mut writers = Vec::new();
     let mut tasks = Vec::new();
     for (gateway, store) in [db.store.clone(), other.clone()].into_iter().enumerate() {
         let (writer, handle) = AccessLogWriter::start(store, 1)
             .await
             .expect("start writer");
         handles.push(handle);
+        writers.push(writer.clone());
         let first = 1 + gateway as i64 * PER_GATEWAY;
         for n in first..first + PER_GATEWAY {
             let writer = writer.clone();
@@ -3496,11 +3498,13 @@ async fn two_gateways_writers_racing_for_the_head_all_commit(db: Arc<TestDb>) {
             refused += 1;
         }
     }
+    let lost: u64 = writers.iter().map(|w| w.stats().lost_races).sum();
     for handle in handles {
         handle.shutdown().await;
     }
     other.close().await;
     assert_eq!(refused, 0, "entries refused");
+    assert!(lost > 0, "the two writers raced for the head");
     let all = 2 * PER_GATEWAY as u64;
     assert_eq!(verify(&*db.store).await, intact(all, 1, all as i64));
 }

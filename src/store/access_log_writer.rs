@@ -8,6 +8,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
@@ -41,6 +42,9 @@ pub struct WriterStats {
     pub entries: u64,
     /// Batches whose commit failed (their entries were refused).
     pub failed_batches: u64,
+    /// Batches that lost the race for the head to another writer (another gateway on the same
+    /// database, or the command line) and were appended again under the chain's lock.
+    pub lost_races: u64,
 }
 
 #[derive(Debug, Default)]
@@ -48,6 +52,7 @@ struct Counters {
     batches: AtomicU64,
     entries: AtomicU64,
     failed_batches: AtomicU64,
+    lost_races: AtomicU64,
 }
 
 // Entries travel by value: boxing them would cost an allocation per request to shrink a
@@ -92,6 +97,7 @@ impl AccessLogWriter {
             max_batch: max_batch.max(1),
             head: Some(head),
             appender: None,
+            contended_until: None,
             counters: counters.clone(),
         };
         let task = tokio::spawn(task.run());
@@ -137,6 +143,7 @@ impl AccessLogWriter {
             batches: self.counters.batches.load(Ordering::Relaxed),
             entries: self.counters.entries.load(Ordering::Relaxed),
             failed_batches: self.counters.failed_batches.load(Ordering::Relaxed),
+            lost_races: self.counters.lost_races.load(Ordering::Relaxed),
         }
     }
 }
@@ -163,8 +170,16 @@ struct Task {
     /// The store connection this writer keeps for its commits (see [`super::AccessLog::appender`]);
     /// `None` until taken, after a failure, or when the store has none to give.
     appender: Option<Box<dyn Appender>>,
+    /// Until when this writer appends under the chain's lock straight away: another writer
+    /// took the head from it lately (see [`CONTENDED_FOR`]).
+    contended_until: Option<Instant>,
     counters: Arc<Counters>,
 }
+
+/// How long after losing the race for the head a writer appends under the chain's lock without
+/// trying the head it knows first: while several gateways append at once, the head it knows is
+/// usually stale, and each try lost is a statement that fails.
+const CONTENDED_FOR: Duration = Duration::from_secs(1);
 
 type Ack = oneshot::Sender<Result<i64, RecordError>>;
 
@@ -226,14 +241,34 @@ impl Task {
                 }
             }
         }
-        let result = append_at_head_on(
-            self.store.as_ref(),
-            &mut self.appender,
-            &mut self.head,
-            entries,
-            &batch.writes,
-        )
-        .await;
+        let contended = self
+            .contended_until
+            .is_some_and(|until| Instant::now() < until);
+        let result = match self.appender.as_deref_mut() {
+            Some(appender) if contended => appender
+                .append_serialized(&entries, &batch.writes)
+                .await
+                .map(|(first_seq, head)| {
+                    self.head = Some(head);
+                    first_seq
+                }),
+            _ => {
+                let lost_before = self.counters.lost_races.load(Ordering::Relaxed);
+                let appended = append_at_head_on(
+                    self.store.as_ref(),
+                    &mut self.appender,
+                    &mut self.head,
+                    entries,
+                    &batch.writes,
+                    &self.counters.lost_races,
+                )
+                .await;
+                if self.counters.lost_races.load(Ordering::Relaxed) != lost_before {
+                    self.contended_until = Some(Instant::now() + CONTENDED_FOR);
+                }
+                appended
+            }
+        };
         if result.is_err() {
             // Whatever failed, the next batch starts on a connection the pool has checked.
             self.appender = None;
@@ -287,7 +322,7 @@ pub async fn append_at_head(
     entries: Vec<AccessLogEntry>,
     writes: &[PendingWrite],
 ) -> Result<i64, StoreError> {
-    append_at_head_on(store, &mut None, head, entries, writes).await
+    append_at_head_on(store, &mut None, head, entries, writes, &AtomicU64::new(0)).await
 }
 
 /// [`append_at_head`], committing on `appender` when there is one (the writer's own
@@ -298,6 +333,7 @@ async fn append_at_head_on(
     head: &mut Option<(i64, [u8; 32])>,
     mut entries: Vec<AccessLogEntry>,
     writes: &[PendingWrite],
+    lost_races: &AtomicU64,
 ) -> Result<i64, StoreError> {
     let mut attempt = 1;
     loop {
@@ -333,6 +369,7 @@ async fn append_at_head_on(
                     Ok(Some(moved)) if moved.0 != known.0 => {}
                     _ => return Err(error),
                 }
+                lost_races.fetch_add(1, Ordering::Relaxed);
                 tracing::debug!(
                     attempt,
                     "another writer appended to the access log first; appending under the chain's lock"

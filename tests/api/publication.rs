@@ -60,6 +60,7 @@ async fn health_and_metrics() -> TestResult {
         "tsgate_access_log_commits_total 1",
         "tsgate_access_log_entries_total 1",
         "tsgate_access_log_failed_commits_total 0",
+        "tsgate_access_log_lost_races_total 0",
         "tsgate_access_log_queued 0",
     ] {
         assert!(
