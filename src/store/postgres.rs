@@ -77,10 +77,13 @@ pub struct PostgresStore {
     kept: KeptConnections<Postgres>,
 }
 
-/// Connections kept for the request path's reads, of the pool's [`MAX_CONNECTIONS`]; the
-/// access-log writer keeps one, and the rest serve everything else.
-const KEPT_FOR_READS: usize = 6;
-const MAX_CONNECTIONS: u32 = 10;
+/// Connections kept for the request path's reads, idle or not, out of the pool's
+/// [`MAX_CONNECTIONS`].
+const KEPT_FOR_READS: u32 = 6;
+/// The kept ones on top of the ten the pool had before them (one kept by the access-log
+/// writer, the rest for everything else), so that connections kept idle never leave the rest
+/// waiting. The pool opens a connection only when one is asked for.
+const MAX_CONNECTIONS: u32 = KEPT_FOR_READS + 10;
 
 impl PostgresStore {
     /// Connects to `postgres://…` or `postgresql://…` and runs the migrations.
@@ -115,7 +118,7 @@ impl PostgresStore {
                 backend: BACKEND,
                 source,
             })?;
-        let kept = KeptConnections::new(pool.clone(), KEPT_FOR_READS);
+        let kept = KeptConnections::new(pool.clone(), KEPT_FOR_READS as usize);
         Ok(PostgresStore { pool, kept })
     }
 

@@ -48,10 +48,13 @@ pub struct SqliteStore {
     kept: KeptConnections<Sqlite>,
 }
 
-/// Connections kept for the request path's reads, of the pool's [`MAX_CONNECTIONS`]; the
-/// access-log writer keeps one, and the rest serve everything else.
-const KEPT_FOR_READS: usize = 4;
-const MAX_CONNECTIONS: u32 = 6;
+/// Connections kept for the request path's reads, idle or not, out of the pool's
+/// [`MAX_CONNECTIONS`].
+const KEPT_FOR_READS: u32 = 4;
+/// The kept ones on top of what the pool had before them (one kept by the access-log writer,
+/// four for everything else: a MIUR import's staging, the web pages, the directory's polling),
+/// so that connections kept idle never leave the rest waiting.
+const MAX_CONNECTIONS: u32 = KEPT_FOR_READS + 5;
 
 impl SqliteStore {
     /// Opens `sqlite://path?mode=rwc` or `sqlite:path`, creating the file (unless the URL sets
@@ -102,7 +105,7 @@ impl SqliteStore {
                 backend: BACKEND,
                 source,
             })?;
-        let kept = KeptConnections::new(pool.clone(), KEPT_FOR_READS);
+        let kept = KeptConnections::new(pool.clone(), KEPT_FOR_READS as usize);
         Ok(SqliteStore { pool, kept })
     }
 
