@@ -10,7 +10,11 @@ step opened; the table gives, per step, (VmRSS_N - VmRSS_0) / N. Before VmRSS_0,
 each send one request and close, so the first figure already holds what the first requests
 allocate once (caches, the store's connections, the runtime's threads).
 
-    cargo build --release && python3 benches/load/connection_memory.py [N ...]
+    cargo build --release && python3 benches/load/connection_memory.py [--http2] [N ...]
+
+With --http2 each connection is negotiated as HTTP/2 (ALPN `h2`) and its request is stream 1
+(the frames written by hand here: a preface, SETTINGS, HEADERS in literal HPACK, DATA), then the
+connection stays open and idle the same way.
 
 N defaults to 1000 4000 (cumulative: the 4,000 include the first 1,000). The server's
 `idle_timeout_ms` and `header_timeout_ms` are raised to 10 minutes for the run
@@ -104,8 +108,73 @@ def established():
     return sum(1 for line in out.splitlines() if line.strip())
 
 
+def h2_frame(kind, flags, stream, payload=b""):
+    return (len(payload).to_bytes(3, "big") + bytes([kind, flags])
+            + stream.to_bytes(4, "big") + payload)
+
+
+def hpack_int(value, prefix_bits, flags=0):
+    top = (1 << prefix_bits) - 1
+    if value < top:
+        return bytes([flags | value])
+    out, value = [flags | top], value - top
+    while value >= 128:
+        out.append(value % 128 + 128)
+        value //= 128
+    return bytes(out + [value])
+
+
+def hpack_literal(name, value):
+    """A header field as a literal without indexing, new name, no Huffman coding."""
+    text = lambda s: hpack_int(len(s.encode()), 7) + s.encode()
+    return b"\x00" + text(name) + text(value)
+
+
+H2_DATA, H2_HEADERS, H2_SETTINGS, H2_PING, H2_GOAWAY = 0, 1, 4, 6, 7
+END_STREAM, END_HEADERS, ACK = 0x1, 0x4, 0x1
+
+
+async def one_h2_request(context, body):
+    """[`one_request`] over HTTP/2: ElencoServizi as stream 1, the reply read to its end."""
+    reader, writer = await asyncio.open_connection(
+        "127.0.0.1", PORT, ssl=context, server_hostname="localhost")
+    alpn = writer.get_extra_info("ssl_object").selected_alpn_protocol()
+    if alpn != "h2":
+        raise SystemExit(f"the gateway did not negotiate h2 (ALPN {alpn!r})")
+    headers = b"".join(hpack_literal(n, v) for n, v in [
+        (":method", "POST"), (":scheme", "https"), (":path", "/ws/Servizi"),
+        (":authority", f"localhost:{PORT}"), ("content-type", "text/xml; charset=utf-8"),
+        ("content-length", str(len(body)))])
+    writer.write(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + h2_frame(H2_SETTINGS, 0, 0)
+                 + h2_frame(H2_HEADERS, END_HEADERS, 1, headers)
+                 + h2_frame(H2_DATA, END_STREAM, 1, body))
+    await writer.drain()
+    reply = b""
+    while True:
+        head = await reader.readexactly(9)
+        length, kind, flags = int.from_bytes(head[:3], "big"), head[3], head[4]
+        stream = int.from_bytes(head[5:9], "big") & 0x7FFFFFFF
+        payload = await reader.readexactly(length)
+        if kind == H2_SETTINGS and not flags & ACK:
+            writer.write(h2_frame(H2_SETTINGS, ACK, 0))
+        elif kind == H2_PING and not flags & ACK:
+            writer.write(h2_frame(H2_PING, ACK, 0, payload))
+        elif kind == H2_GOAWAY:
+            raise SystemExit(f"the gateway sent GOAWAY: {payload!r}")
+        elif kind == H2_DATA and stream == 1:
+            reply += payload
+        if stream == 1 and kind in (H2_HEADERS, H2_DATA) and flags & END_STREAM:
+            break
+    await writer.drain()
+    if b"<ric:codEsito>0000<" not in reply:
+        raise SystemExit(f"ElencoServizi did not answer 0000 over h2: {reply[:300]!r}")
+    return reader, writer
+
+
 async def one_request(context, request):
     """Opens a connection, sends one request and reads its reply; returns the open streams."""
+    if HTTP2:
+        return await one_h2_request(context, request)
     reader, writer = await asyncio.open_connection(
         "127.0.0.1", PORT, ssl=context, server_hostname="localhost")
     writer.write(request)
@@ -138,9 +207,13 @@ async def run(demo_dir, pid, steps):
     context = ssl.create_default_context(cafile=str(certs / "ca.pem"))
     context.load_cert_chain(str(certs / "region-120.pem"), str(certs / "region-120-key.pem"))
     body = (demo_dir / "samples/ElencoServizi-region.xml").read_bytes()
-    request = (f"POST /ws/Servizi HTTP/1.1\r\nHost: localhost:{PORT}\r\n"
-               "Content-Type: text/xml; charset=utf-8\r\n"
-               f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+    if HTTP2:
+        context.set_alpn_protocols(["h2"])
+        request = body
+    else:
+        request = (f"POST /ws/Servizi HTTP/1.1\r\nHost: localhost:{PORT}\r\n"
+                   "Content-Type: text/xml; charset=utf-8\r\n"
+                   f"Content-Length: {len(body)}\r\n\r\n").encode() + body
 
     warm = []
     await open_many(context, request, OPENING_AT_ONCE, warm)
@@ -148,7 +221,7 @@ async def run(demo_dir, pid, steps):
         writer.close()
     await asyncio.sleep(3)
     base = rss_kib(pid)
-    print(f"binary: {BIN}")
+    print(f"binary: {BIN}, {'HTTP/2' if HTTP2 else 'HTTP/1.1'}")
     print("| idle mTLS connections open | VmRSS KiB | (VmRSS_N - VmRSS_0) / N |")
     print("|---|---|---|")
     print(f"| 0 | {base} | - |")
@@ -166,8 +239,11 @@ async def run(demo_dir, pid, steps):
     print(f"\nafter closing them all: VmRSS {rss_kib(pid)} KiB, {established()} open")
 
 
+HTTP2 = "--http2" in sys.argv[1:]
+
+
 def main():
-    steps = sorted(int(n) for n in sys.argv[1:]) or [1000, 4000]
+    steps = sorted(int(n) for n in sys.argv[1:] if n != "--http2") or [1000, 4000]
     if not os.access(BIN, os.X_OK):
         raise SystemExit(f"{BIN} not found: cargo build --release")
     work = Path(tempfile.mkdtemp(prefix="tsgate-memory-bench-"))
