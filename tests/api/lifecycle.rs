@@ -89,7 +89,7 @@ async fn the_binary_exits_cleanly_on_sigterm() -> TestResult {
     // A port free when probed can be taken by another test before the demo binds it: then the
     // demo says so and exits, and it is started again on another.
     let mut attempts = 0;
-    let (mut child, port, banner) = loop {
+    let (mut child, port, banner, _stdout) = loop {
         attempts += 1;
         let port = {
             let probe = std::net::TcpListener::bind("127.0.0.1:0")?;
@@ -120,7 +120,8 @@ async fn the_binary_exits_cleanly_on_sigterm() -> TestResult {
             banner.extend_from_slice(&buf[..n]);
         }
         if !ended {
-            break (child, port, banner);
+            // The demo's standard output stays open: it may print more.
+            break (child, port, banner, stdout);
         }
         assert!(
             attempts < 5 && stderr().contains("Address already in use"),
