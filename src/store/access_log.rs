@@ -167,6 +167,11 @@ impl ChainedEntry {
             .collect()
     }
 
+    /// The head after `chained` was appended onto `before` (`before` itself when it is empty).
+    pub fn head_after(before: (i64, [u8; 32]), chained: &[ChainedEntry]) -> (i64, [u8; 32]) {
+        chained.last().map_or(before, |last| (last.seq, last.hash))
+    }
+
     /// The hash this entry should have, from its seq, prev_hash and content.
     pub fn recomputed_hash(&self) -> [u8; 32] {
         entry_hash(self.seq, &self.prev_hash, &self.entry)

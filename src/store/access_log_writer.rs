@@ -241,34 +241,16 @@ impl Task {
                 }
             }
         }
-        let contended = self
-            .contended_until
-            .is_some_and(|until| Instant::now() < until);
-        let result = match self.appender.as_deref_mut() {
-            Some(appender) if contended => appender
-                .append_serialized(&entries, &batch.writes)
-                .await
-                .map(|(first_seq, head)| {
-                    self.head = Some(head);
-                    first_seq
-                }),
-            _ => {
-                let lost_before = self.counters.lost_races.load(Ordering::Relaxed);
-                let appended = append_at_head_on(
-                    self.store.as_ref(),
-                    &mut self.appender,
-                    &mut self.head,
-                    entries,
-                    &batch.writes,
-                    &self.counters.lost_races,
-                )
-                .await;
-                if self.counters.lost_races.load(Ordering::Relaxed) != lost_before {
-                    self.contended_until = Some(Instant::now() + CONTENDED_FOR);
-                }
-                appended
-            }
-        };
+        let result = append_at_head_on(
+            self.store.as_ref(),
+            &mut self.appender,
+            &mut self.head,
+            entries,
+            &batch.writes,
+            &mut self.contended_until,
+            &self.counters.lost_races,
+        )
+        .await;
         if result.is_err() {
             // Whatever failed, the next batch starts on a connection the pool has checked.
             self.appender = None;
@@ -322,19 +304,36 @@ pub async fn append_at_head(
     entries: Vec<AccessLogEntry>,
     writes: &[PendingWrite],
 ) -> Result<i64, StoreError> {
-    append_at_head_on(store, &mut None, head, entries, writes, &AtomicU64::new(0)).await
+    let lost_races = AtomicU64::new(0);
+    append_at_head_on(
+        store,
+        &mut None,
+        head,
+        entries,
+        writes,
+        &mut None,
+        &lost_races,
+    )
+    .await
 }
 
 /// [`append_at_head`], committing on `appender` when there is one (the writer's own
-/// connection), else through the store's pool.
+/// connection), else through the store's pool; until `contended_until`, straight away under the
+/// chain's lock. A race lost is counted in `lost_races` and moves `contended_until`.
 async fn append_at_head_on(
     store: &dyn Store,
     appender: &mut Option<Box<dyn Appender>>,
     head: &mut Option<(i64, [u8; 32])>,
     mut entries: Vec<AccessLogEntry>,
     writes: &[PendingWrite],
+    contended_until: &mut Option<Instant>,
     lost_races: &AtomicU64,
 ) -> Result<i64, StoreError> {
+    if contended_until.is_some_and(|until| Instant::now() < until) {
+        if let Some(first) = append_under_lock(store, appender, head, &entries, writes).await? {
+            return Ok(first);
+        }
+    }
     let mut attempt = 1;
     loop {
         let known = match *head {
@@ -352,9 +351,7 @@ async fn append_at_head_on(
         };
         match appended {
             Ok(()) => {
-                if let Some(last) = chained.last() {
-                    *head = Some((last.seq, last.hash));
-                }
+                *head = Some(ChainedEntry::head_after(known, &chained));
                 return Ok(known.0 + 1);
             }
             Err(error) => {
@@ -370,20 +367,14 @@ async fn append_at_head_on(
                     _ => return Err(error),
                 }
                 lost_races.fetch_add(1, Ordering::Relaxed);
+                *contended_until = Some(Instant::now() + CONTENDED_FOR);
                 tracing::debug!(
                     attempt,
                     "another writer appended to the access log first; appending under the chain's lock"
                 );
-                let serialized = match appender.as_deref_mut() {
-                    Some(appender) => Some(appender.append_serialized(&entries, writes).await),
-                    None => match store.access_log().appender().await? {
-                        Some(mut own) => Some(own.append_serialized(&entries, writes).await),
-                        None => None,
-                    },
-                };
-                if let Some(appended) = serialized {
-                    let (first, last) = appended?;
-                    *head = Some(last);
+                if let Some(first) =
+                    append_under_lock(store, appender, head, &entries, writes).await?
+                {
                     return Ok(first);
                 }
                 if attempt > 2 {
@@ -395,4 +386,26 @@ async fn append_at_head_on(
             }
         }
     }
+}
+
+/// Appends `entries` with the head read under the chain's lock
+/// ([`Appender::append_serialized`]), on `appender` or on a connection taken for it; `None`
+/// when the store offers no such append.
+async fn append_under_lock(
+    store: &dyn Store,
+    appender: &mut Option<Box<dyn Appender>>,
+    head: &mut Option<(i64, [u8; 32])>,
+    entries: &[AccessLogEntry],
+    writes: &[PendingWrite],
+) -> Result<Option<i64>, StoreError> {
+    let appended = match appender.as_deref_mut() {
+        Some(appender) => appender.append_serialized(entries, writes).await,
+        None => match store.access_log().appender().await? {
+            Some(mut own) => own.append_serialized(entries, writes).await,
+            None => return Ok(None),
+        },
+    };
+    let (first, last) = appended?;
+    *head = Some(last);
+    Ok(Some(first))
 }

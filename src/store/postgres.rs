@@ -331,7 +331,7 @@ async fn append_serialized_on(
     let chained = ChainedEntry::chain_onto(head, entries.iter().cloned());
     insert_batch(&mut tx, &chained, writes).await?;
     tx.commit().await.map_err(StoreError::query(context))?;
-    let last = chained.last().map_or(head, |last| (last.seq, last.hash));
+    let last = ChainedEntry::head_after(head, &chained);
     Ok((head.0 + 1, last))
 }
 

@@ -270,7 +270,7 @@ impl Appender for SqliteAppender {
         };
         let chained = ChainedEntry::chain_onto(head, entries.iter().cloned());
         commit_batch(conn, "", &chained, writes).await?;
-        let last = chained.last().map_or(head, |last| (last.seq, last.hash));
+        let last = ChainedEntry::head_after(head, &chained);
         Ok((head.0 + 1, last))
     }
 }
