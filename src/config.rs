@@ -410,6 +410,11 @@ pub struct StoreConfig {
     /// Largest number of access-log entries committed in one transaction.
     #[serde(default = "defaults::access_log_batch")]
     pub access_log_batch: usize,
+    /// How long (µs) the access-log writer may hold a small batch open for more entries while
+    /// entries are arriving, so that at a moderate rate a commit is shared (0: never; at most
+    /// [`MAX_ACCESS_LOG_BATCH_DELAY_US`]). See `store::BatchDelay`.
+    #[serde(default = "defaults::access_log_batch_delay_us")]
+    pub access_log_batch_delay_us: u64,
     /// Access-log entries older than this many months are purged (0: never, automatically).
     #[serde(default = "defaults::access_log_retention_months")]
     pub access_log_retention_months: u32,
@@ -646,6 +651,9 @@ impl Default for LogConfig {
     }
 }
 
+/// The longest `store.access_log_batch_delay_us` accepted: every reply may wait this long.
+pub const MAX_ACCESS_LOG_BATCH_DELAY_US: u64 = 100_000;
+
 /// The envelope reader's shape limits when `[server]` sets none (see `soap::xml_limits`).
 pub const MAX_XML_DEPTH: usize = 32;
 pub const MAX_XML_ATTRIBUTES: usize = 32;
@@ -735,6 +743,9 @@ mod defaults {
     }
     pub fn access_log_batch() -> usize {
         512
+    }
+    pub fn access_log_batch_delay_us() -> u64 {
+        2000
     }
     pub fn access_log_retention_months() -> u32 {
         12
@@ -881,6 +892,7 @@ impl Config {
             store: StoreConfig {
                 url: format!("sqlite://{}", dir.join("tsgate.db").display()),
                 access_log_batch: defaults::access_log_batch(),
+                access_log_batch_delay_us: defaults::access_log_batch_delay_us(),
                 access_log_retention_months: defaults::access_log_retention_months(),
                 directory_refresh_ms: defaults::directory_refresh_ms(),
                 serology_retention_months: defaults::data_retention_months(),
@@ -1044,6 +1056,13 @@ impl Config {
             }
         }
         let store = &self.store;
+        if store.access_log_batch_delay_us > MAX_ACCESS_LOG_BATCH_DELAY_US {
+            return Err(ConfigError(format!(
+                "store.access_log_batch_delay_us must be at most {MAX_ACCESS_LOG_BATCH_DELAY_US} \
+                 (it delays replies), not {}",
+                store.access_log_batch_delay_us
+            )));
+        }
         for (key, months) in [
             ("serology_retention_months", store.serology_retention_months),
             (
@@ -1188,6 +1207,11 @@ mod tests {
             std::fs::write(&file, example).expect("write");
             let config = Config::load(&file).expect("the README's example loads");
             assert_eq!(config.store.access_log_retention_months, 12);
+            assert_eq!(
+                config.store.access_log_batch_delay_us,
+                defaults::access_log_batch_delay_us(),
+                "the example shows the default"
+            );
             assert!(config.immuni.is_some());
             assert!(config.server.admin_listen.ip().is_loopback());
         });
@@ -1207,6 +1231,32 @@ mod tests {
             config.pki.crl_valid_secs = 0;
             let error = Config::with_env_overrides(&config).unwrap_err();
             assert!(error.to_string().contains("pki.crl_valid_secs"), "{error}");
+        });
+    }
+
+    #[test]
+    fn the_access_log_batch_delay_is_bounded_and_can_be_turned_off() {
+        in_clean_environment(|| {
+            let mut config = Config::in_directory(Path::new("d"), "127.0.0.1:1".parse().unwrap());
+            assert_eq!(
+                config.store.access_log_batch_delay_us,
+                defaults::access_log_batch_delay_us()
+            );
+            config.store.access_log_batch_delay_us = 0;
+            assert!(
+                Config::with_env_overrides(&config).is_ok(),
+                "0: never waits"
+            );
+            config.store.access_log_batch_delay_us = MAX_ACCESS_LOG_BATCH_DELAY_US;
+            assert!(Config::with_env_overrides(&config).is_ok());
+            config.store.access_log_batch_delay_us = MAX_ACCESS_LOG_BATCH_DELAY_US + 1;
+            let error = Config::with_env_overrides(&config).unwrap_err();
+            assert!(
+                error
+                    .to_string()
+                    .contains("store.access_log_batch_delay_us"),
+                "{error}"
+            );
         });
     }
 

@@ -32,7 +32,9 @@ use crate::soap::publication::Publication;
 use crate::soap::throttle::Throttle;
 use crate::soap::xml_limits::XmlLimits;
 use crate::soap::{Catalogue, Gateway, SCHEMA_FILES};
-use crate::store::{self, AccessLogWriter, CertificateKind, Lease, StoreLock, WriterHandle};
+use crate::store::{
+    self, AccessLogWriter, BatchDelay, CertificateKind, Lease, StoreLock, WriterHandle,
+};
 use crate::web::WebApp;
 use crate::xsd::SchemaSet;
 
@@ -118,10 +120,15 @@ impl Application {
         let (transaction_ids, issuer_lease) = issuer_lease::start(store.as_ref())
             .await
             .context("numeric transaction ids")?;
-        let (access_log, writer) =
-            AccessLogWriter::start(store.clone(), config.store.access_log_batch)
-                .await
-                .context("access-log writer")?;
+        let (access_log, writer) = AccessLogWriter::start_with(
+            store.clone(),
+            config.store.access_log_batch,
+            BatchDelay::up_to(Duration::from_micros(
+                config.store.access_log_batch_delay_us,
+            )),
+        )
+        .await
+        .context("access-log writer")?;
         metrics.watch_access_log(access_log.clone());
         let metrics = Arc::new(metrics);
         let directory_version = store

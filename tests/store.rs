@@ -23,7 +23,7 @@ use tsgate::store::access_log::verify_chain_paged;
 use tsgate::store::postgres::PostgresStore;
 use tsgate::store::{
     self, verify_chain, AccessLog, AccessLogAnchor, AccessLogEntry, AccessLogFilter,
-    AccessLogWriter, CallerKind, CertificateKind, CertificateRecord, CertificateStatus,
+    AccessLogWriter, BatchDelay, CallerKind, CertificateKind, CertificateRecord, CertificateStatus,
     ChainProblem, ChainReport, ChainedEntry, OfTitolare, RecordError, SentTestQuery, Store,
     StoreError, UserRecord,
 };
@@ -300,6 +300,10 @@ on_both_backends!(
     purge_of_everything_keeps_the_head,
     reopened_store_continues_the_chain,
     shutdown_commits_what_was_queued,
+    entries_arriving_within_the_batch_delay_share_a_commit,
+    no_entry_waits_for_others_beyond_the_batch_delay,
+    an_idle_writer_commits_at_once_despite_the_batch_delay,
+    shutdown_ends_the_batch_delay_and_commits,
     failed_commit_fails_the_batch_and_the_chain_recovers,
     users_round_trip_and_duplicates_are_refused,
     profiles_and_region_services,
@@ -930,6 +934,141 @@ async fn shutdown_commits_what_was_queued(db: Arc<TestDb>) {
         Err(RecordError::Stopped)
     ));
     assert_eq!(verify(&*db.store).await, intact(50, 1, 50));
+}
+
+/// Records `entry(i)` on its own task and says how long it took to be acknowledged.
+fn timed_record(
+    writer: &AccessLogWriter,
+    i: i64,
+) -> tokio::task::JoinHandle<(Result<i64, RecordError>, Duration)> {
+    let writer = writer.clone();
+    tokio::spawn(async move {
+        let started = std::time::Instant::now();
+        let recorded = writer.record(entry(i, base_time())).await;
+        (recorded, started.elapsed())
+    })
+}
+
+async fn entries_arriving_within_the_batch_delay_share_a_commit(db: Arc<TestDb>) {
+    // A bound far beyond the gaps below, and a batch of three committed at once.
+    let delay = BatchDelay {
+        bound: Duration::from_secs(20),
+        enough: 3,
+    };
+    let (writer, handle) = AccessLogWriter::start_with(db.store.clone(), 64, delay)
+        .await
+        .expect("start writer");
+    // The first entry: nothing arrived before it, so it is committed at once, alone.
+    assert_eq!(
+        writer.record(entry(1, base_time())).await.expect("record"),
+        1
+    );
+    assert_eq!(writer.stats().batches, 1);
+    // Three more, 30 ms apart: entries are arriving, so the batch of the first waits for the
+    // other two, and is committed once it holds three (long before the bound).
+    let started = std::time::Instant::now();
+    let mut records = Vec::new();
+    for i in 2..=4 {
+        records.push(timed_record(&writer, i));
+        tokio::time::sleep(Duration::from_millis(30)).await;
+    }
+    let mut seqs = Vec::new();
+    for record in records {
+        let (recorded, _) = record.await.expect("task");
+        seqs.push(recorded.expect("committed"));
+    }
+    seqs.sort_unstable();
+    assert_eq!(seqs, vec![2, 3, 4]);
+    let stats = writer.stats();
+    assert_eq!(
+        (stats.batches, stats.entries),
+        (2, 4),
+        "the three shared one commit"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "a full batch does not wait for the bound"
+    );
+    handle.shutdown().await;
+    assert_eq!(verify(&*db.store).await, intact(4, 1, 4));
+}
+
+async fn no_entry_waits_for_others_beyond_the_batch_delay(db: Arc<TestDb>) {
+    let bound = Duration::from_secs(1);
+    let (writer, handle) =
+        AccessLogWriter::start_with(db.store.clone(), 64, BatchDelay::up_to(bound))
+            .await
+            .expect("start writer");
+    writer.record(entry(1, base_time())).await.expect("record");
+    // Right after another, so the writer waits for a companion that never comes: it commits
+    // the entry alone once the bound has passed.
+    let (recorded, waited) = timed_record(&writer, 2).await.expect("task");
+    assert_eq!(recorded.expect("committed"), 2);
+    assert!(waited >= bound, "it waited for others first: {waited:?}");
+    assert!(
+        waited < bound + Duration::from_secs(5),
+        "but not much beyond the bound: {waited:?}"
+    );
+    // That wait gathered nothing, so the next entries are committed without one.
+    let (recorded, waited) = timed_record(&writer, 3).await.expect("task");
+    assert_eq!(recorded.expect("committed"), 3);
+    assert!(
+        waited < bound,
+        "after a fruitless wait the writer does not wait: {waited:?}"
+    );
+    let stats = writer.stats();
+    assert_eq!((stats.batches, stats.entries), (3, 3));
+    handle.shutdown().await;
+    assert_eq!(verify(&*db.store).await, intact(3, 1, 3));
+}
+
+async fn an_idle_writer_commits_at_once_despite_the_batch_delay(db: Arc<TestDb>) {
+    let bound = Duration::from_secs(2);
+    let (writer, handle) =
+        AccessLogWriter::start_with(db.store.clone(), 64, BatchDelay::up_to(bound))
+            .await
+            .expect("start writer");
+    // The first entry ever, then one after a pause longer than the bound: neither finds
+    // entries arriving, so neither waits for a companion.
+    let (recorded, waited) = timed_record(&writer, 1).await.expect("task");
+    assert_eq!(recorded.expect("committed"), 1);
+    assert!(waited < bound / 2, "{waited:?}");
+    tokio::time::sleep(bound + bound / 4).await;
+    let (recorded, waited) = timed_record(&writer, 2).await.expect("task");
+    assert_eq!(recorded.expect("committed"), 2);
+    assert!(waited < bound / 2, "{waited:?}");
+    let stats = writer.stats();
+    assert_eq!((stats.batches, stats.entries), (2, 2));
+    handle.shutdown().await;
+    assert_eq!(verify(&*db.store).await, intact(2, 1, 2));
+}
+
+async fn shutdown_ends_the_batch_delay_and_commits(db: Arc<TestDb>) {
+    let bound = Duration::from_secs(30);
+    let (writer, handle) =
+        AccessLogWriter::start_with(db.store.clone(), 64, BatchDelay::up_to(bound))
+            .await
+            .expect("start writer");
+    writer.record(entry(1, base_time())).await.expect("record");
+    // The writer holds this one's batch open for more...
+    let waiting = timed_record(&writer, 2);
+    while writer.queued() > 0 {
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert!(!waiting.is_finished(), "held open for more entries");
+    // ...until shutdown, which commits it at once rather than after the bound.
+    let started = std::time::Instant::now();
+    handle.shutdown().await;
+    assert!(started.elapsed() < bound / 2, "{:?}", started.elapsed());
+    let (recorded, waited) = waiting.await.expect("task");
+    assert_eq!(recorded.expect("committed at shutdown"), 2);
+    assert!(waited < bound / 2, "{waited:?}");
+    assert!(matches!(
+        writer.record(entry(3, base_time())).await,
+        Err(RecordError::Stopped)
+    ));
+    assert_eq!(verify(&*db.store).await, intact(2, 1, 2));
 }
 
 async fn failed_commit_fails_the_batch_and_the_chain_recovers(db: Arc<TestDb>) {

@@ -5,6 +5,12 @@
 //! writer task takes everything queued at once, chains it, commits it in one transaction, and
 //! only then acknowledges each request, which sends its reply after that. Under load many
 //! requests share one commit; idle, an entry is committed as soon as it arrives.
+//!
+//! Between the two, at a moderate rate, a commit finishes before the next entry arrives, so
+//! each commit (its fsync and the thread wake-ups around it) would be paid by one or two
+//! requests. With a [`BatchDelay`] the writer waits a bounded time for more entries before
+//! committing a small batch while entries are arriving; never when the batch is already
+//! large, never beyond the bound, and nothing is acknowledged before its commit.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -20,6 +26,48 @@ use super::{
 
 /// Queue length: past this, `record` waits (back-pressure) instead of piling up memory.
 const QUEUE_CAPACITY: usize = 8192;
+
+/// How long the writer may hold a small batch open for more entries, and when it does not.
+///
+/// The writer waits only when the batch it took is smaller than [`BatchDelay::enough`] and the
+/// previous entry arrived no longer than `bound` before the batch's first (entries are
+/// arriving: idle, an entry is committed at once). It then waits until `bound` after it took
+/// the batch's first entry, until the batch holds `enough` entries, or until shutdown, whichever
+/// comes first. A wait that gathered nothing (a caller that sends its next request only after
+/// this reply, say) turns waiting off for the next [`SKIPPED_AFTER_FRUITLESS`] batches, so such
+/// a caller pays it once in that many requests, not on every one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BatchDelay {
+    /// The longest a batch is held open, from when its first entry was taken. Zero: never.
+    /// tokio's timer counts whole milliseconds: a wait ends within one more millisecond.
+    pub bound: Duration,
+    /// A batch of this many entries is committed at once: the queue is already large.
+    pub enough: usize,
+}
+
+impl BatchDelay {
+    /// No waiting: every batch is committed as soon as it is taken.
+    pub const NONE: BatchDelay = BatchDelay {
+        bound: Duration::ZERO,
+        enough: 1,
+    };
+
+    /// Waits up to `bound` for small batches, committing at once from [`DEFAULT_ENOUGH`]
+    /// entries.
+    pub fn up_to(bound: Duration) -> BatchDelay {
+        BatchDelay {
+            bound,
+            enough: DEFAULT_ENOUGH,
+        }
+    }
+}
+
+/// Entries from which a batch is committed without waiting: at this size the fixed cost of a
+/// commit is already shared thin, and waiting would only add latency.
+pub const DEFAULT_ENOUGH: usize = 16;
+
+/// Batches committed without waiting after a wait that gathered nothing.
+pub const SKIPPED_AFTER_FRUITLESS: u32 = 16;
 
 /// Why an entry was not recorded. The request that produced it must not be answered as if it
 /// had been: the gateway replies with an error instead.
@@ -83,10 +131,20 @@ pub struct WriterHandle {
 
 impl AccessLogWriter {
     /// Starts the single writer task. Reads the chain head from the store at start, so the
-    /// chain continues across restarts. `max_batch` caps the entries of one transaction.
+    /// chain continues across restarts. `max_batch` caps the entries of one transaction. Every
+    /// batch is committed as soon as it is taken ([`BatchDelay::NONE`]).
     pub async fn start(
         store: Arc<dyn Store>,
         max_batch: usize,
+    ) -> Result<(AccessLogWriter, WriterHandle), StoreError> {
+        AccessLogWriter::start_with(store, max_batch, BatchDelay::NONE).await
+    }
+
+    /// [`AccessLogWriter::start`], holding small batches open as `delay` says.
+    pub async fn start_with(
+        store: Arc<dyn Store>,
+        max_batch: usize,
+        delay: BatchDelay,
     ) -> Result<(AccessLogWriter, WriterHandle), StoreError> {
         let head = store.access_log().head().await?.unwrap_or((0, [0; 32]));
         let (tx, rx) = mpsc::channel(QUEUE_CAPACITY);
@@ -95,6 +153,9 @@ impl AccessLogWriter {
             store,
             rx,
             max_batch: max_batch.max(1),
+            delay,
+            last_arrival: None,
+            skip_delays: 0,
             head: Some(head),
             appender: None,
             contended_until: None,
@@ -165,6 +226,11 @@ struct Task {
     store: Arc<dyn Store>,
     rx: mpsc::Receiver<Message>,
     max_batch: usize,
+    delay: BatchDelay,
+    /// When the last entry was taken from the queue: entries are arriving if it was lately.
+    last_arrival: Option<Instant>,
+    /// Batches still to commit without waiting, after a wait that gathered nothing.
+    skip_delays: u32,
     /// Seq and hash of the last committed entry; `None` after a failure to re-read it.
     head: Option<(i64, [u8; 32])>,
     /// The store connection this writer keeps for its commits (see [`super::AccessLog::appender`]);
@@ -199,22 +265,66 @@ impl Task {
         };
         // Ends once the channel is closed (shutdown) and drained, or every sender is gone.
         while let Some(first) = self.rx.recv().await {
+            let taken_at = Instant::now();
+            let arriving = self
+                .last_arrival
+                .is_some_and(|last| taken_at.duration_since(last) <= self.delay.bound);
             self.take(first, &mut batch);
-            while batch.entries.len() < self.max_batch {
-                match self.rx.try_recv() {
-                    Ok(message) => self.take(message, &mut batch),
-                    Err(_) => break,
+            self.take_queued(&mut batch);
+            if batch.entries.is_empty() {
+                continue;
+            }
+            if self.skip_delays > 0 {
+                self.skip_delays -= 1;
+            } else if arriving && self.is_small(&batch) && !self.rx.is_closed() {
+                let taken = batch.entries.len();
+                self.wait_for_more(&mut batch, taken_at + self.delay.bound)
+                    .await;
+                if batch.entries.len() == taken {
+                    self.skip_delays = SKIPPED_AFTER_FRUITLESS;
                 }
             }
-            if !batch.entries.is_empty() {
-                self.commit(&mut batch).await;
+            self.commit(&mut batch).await;
+        }
+    }
+
+    /// Takes whatever is queued, up to the batch's bound, without waiting.
+    fn take_queued(&mut self, batch: &mut Batch) {
+        while batch.entries.len() < self.max_batch {
+            match self.rx.try_recv() {
+                Ok(message) => self.take(message, batch),
+                Err(_) => break,
             }
         }
+    }
+
+    /// Whether `batch` is small enough to hold open for more entries.
+    fn is_small(&self, batch: &Batch) -> bool {
+        !self.delay.bound.is_zero() && batch.entries.len() < self.delay.enough.min(self.max_batch)
+    }
+
+    /// Takes entries as they arrive until `deadline`, until the batch is no longer small, or
+    /// until shutdown (the queue closed: what is in it is taken, and nothing more comes).
+    async fn wait_for_more(&mut self, batch: &mut Batch, deadline: Instant) {
+        let deadline = tokio::time::Instant::from_std(deadline);
+        while self.is_small(batch) && !self.rx.is_closed() {
+            match tokio::time::timeout_at(deadline, self.rx.recv()).await {
+                Ok(Some(message)) => {
+                    self.take(message, batch);
+                    self.take_queued(batch);
+                }
+                // Every sender is gone, or the bound is reached.
+                Ok(None) | Err(_) => break,
+            }
+        }
+        // A shutdown during the wait: what was queued before it joins this batch.
+        self.take_queued(batch);
     }
 
     fn take(&mut self, message: Message, batch: &mut Batch) {
         match message {
             Message::Record { entry, write, ack } => {
+                self.last_arrival = Some(Instant::now());
                 if let Some(write) = write {
                     batch.writes.push(PendingWrite {
                         transaction_id: entry.transaction_id.clone(),

@@ -68,7 +68,7 @@ pub use access_log::{
 };
 pub use access_log_table::{AccessLog, AccessLogFilter, Appender};
 pub use access_log_writer::{
-    append_at_head, AccessLogWriter, RecordError, WriterHandle, WriterStats,
+    append_at_head, AccessLogWriter, BatchDelay, RecordError, WriterHandle, WriterStats,
 };
 pub use administrators::{AdministratorRecord, AdministratorScope, Administrators};
 pub use asl_counts::{AslCounts, NewAslTestCount};
