@@ -2,6 +2,8 @@
 FROM rust:1-bookworm AS build
 WORKDIR /src
 COPY Cargo.toml Cargo.lock build.rs ./
+# How the bundled SQLite is built: each connection's page cache its own (see the file).
+COPY .cargo ./.cargo
 COPY src ./src
 COPY xsd ./xsd
 COPY wsdl ./wsdl

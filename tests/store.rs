@@ -1822,6 +1822,28 @@ async fn sqlite_is_durable_before_acknowledging() {
     store.close().await;
 }
 
+/// A connection's `cache_size` bounds its memory only if its page cache is its own. The SQLite
+/// that libsqlite3-sys bundles is built with `SQLITE_ENABLE_MEMORY_MANAGEMENT`, which pools the
+/// caches of every connection up to the sum of their sizes: a MIUR import's list replace then
+/// grew with the positions it wrote (199 MB for 2.7 million). `.cargo/config.toml` builds it
+/// without; a build that loses that setting fails here.
+#[tokio::test]
+async fn sqlite_page_caches_are_each_connections_own() {
+    let store = tsgate::store::sqlite::SqliteStore::connect("sqlite::memory:")
+        .await
+        .expect("open");
+    let pooled: i64 =
+        sqlx::query_scalar("SELECT sqlite_compileoption_used('ENABLE_MEMORY_MANAGEMENT')")
+            .fetch_one(store.pool())
+            .await
+            .expect("compile options");
+    assert_eq!(
+        pooled, 0,
+        "SQLite built with SQLITE_ENABLE_MEMORY_MANAGEMENT"
+    );
+    store.close().await;
+}
+
 #[tokio::test]
 async fn sqlite_in_memory_works_for_throwaway_runs() {
     let store = store::connect("sqlite::memory:").await.expect("open");

@@ -42,7 +42,10 @@ pub trait Backend: Database {
     /// What a connection taken for a bulk job (a MIUR file's staging) runs first. SQLite: small
     /// page caches, as the job reads each page once in key order (the connection's usual 64 MiB
     /// would fill with pages never read again, and grow the job's memory with its file); its
-    /// temporary tables' pages beyond 8 MiB go to a temporary file the OS caches.
+    /// temporary tables' pages beyond 8 MiB go to a temporary file the OS caches. These bound
+    /// the job's memory only because each connection's page cache is its own: SQLite is built
+    /// without `SQLITE_ENABLE_MEMORY_MANAGEMENT` (`.cargo/config.toml`), which would pool every
+    /// connection's cache up to the sum of their sizes.
     const BULK_CONNECTION: &'static [&'static str];
 
     /// Appends the `n`th (from 1) parameter of a generated statement.
