@@ -1844,6 +1844,55 @@ async fn sqlite_page_caches_are_each_connections_own() {
     store.close().await;
 }
 
+/// The request path's reads of a SQLite file run in place, on connections of their own, not
+/// on sqlx's pool: with every pool connection taken (by a MIUR import, say) a sign-in, a
+/// serology read and a patient list are still answered at once; after `close` they fail.
+#[tokio::test]
+async fn sqlite_request_reads_need_no_pool_connection() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite:{}", dir.path().join("db.sqlite").display());
+    let store = tsgate::store::sqlite::SqliteStore::connect(&url)
+        .await
+        .expect("open");
+    let pool = store.pool();
+    let mut taken = Vec::new();
+    while let Ok(Ok(connection)) =
+        tokio::time::timeout(Duration::from_millis(200), pool.acquire()).await
+    {
+        taken.push(connection);
+    }
+    assert!(taken.len() >= 5, "the pool handed out {}", taken.len());
+    let reads = async {
+        let state = store.sign_in_states().sign_in_state("NOBODY").await?;
+        let send = store
+            .serology()
+            .find_send_of_titolare("TX1", &operator(PINNED_MMG), None)
+            .await?;
+        let list = store
+            .patients()
+            .patient_list_of_titolare(&operator(PINNED_MMG))
+            .await?;
+        Ok::<_, StoreError>((state, send, list))
+    };
+    let (state, send, list) = tokio::time::timeout(Duration::from_secs(5), reads)
+        .await
+        .expect("the reads waited for the pool")
+        .expect("the reads");
+    assert_eq!(state, tsgate::store::SignInState::default());
+    assert_eq!(
+        (send, list),
+        (None, None),
+        "no such MMG in an empty registry"
+    );
+    drop(taken);
+    store.close().await;
+    let closed = store.sign_in_states().sign_in_state("NOBODY").await;
+    assert!(
+        matches!(closed, Err(StoreError::Closed { .. })),
+        "{closed:?}"
+    );
+}
+
 #[tokio::test]
 async fn sqlite_in_memory_works_for_throwaway_runs() {
     let store = store::connect("sqlite::memory:").await.expect("open");

@@ -49,6 +49,7 @@ pub mod retention;
 pub mod serology;
 pub mod sign_in_state;
 pub mod sqlite;
+pub mod sqlite_reads;
 pub mod staging;
 pub mod substitutions;
 pub mod totp;
@@ -244,6 +245,19 @@ pub enum StoreError {
         source: sqlx::Error,
     },
 
+    /// A read in place on SQLite failed ([`sqlite_reads`]); `context` says what the store was
+    /// doing.
+    #[error("{context}")]
+    Read {
+        context: &'static str,
+        #[source]
+        source: rusqlite::Error,
+    },
+
+    /// The store was closed before this call.
+    #[error("{context}: the store is closed")]
+    Closed { context: &'static str },
+
     /// A unique key is already taken (user id, CF, access-log seq).
     #[error("{what} {key:?} already exists")]
     Duplicate { what: &'static str, key: String },
@@ -290,6 +304,11 @@ impl StoreError {
     /// Wraps a sqlx error with what the store was doing.
     pub(crate) fn query(context: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
         move |source| StoreError::Query { context, source }
+    }
+
+    /// Wraps a rusqlite error with what the store was doing.
+    pub(crate) fn read(context: &'static str) -> impl Fn(rusqlite::Error) -> StoreError {
+        move |source| StoreError::Read { context, source }
     }
 
     /// Like [`StoreError::query`], but a unique violation becomes [`StoreError::Conflict`],

@@ -112,6 +112,28 @@ pub struct OfTitolare<T> {
     pub read: T,
 }
 
+impl<T> OfTitolare<T> {
+    /// `read`, for the titolare whose MMG record has `region_code` (as stored).
+    pub(super) fn of(
+        titolare: &OperatorCf,
+        region_code: &str,
+        read: T,
+    ) -> Result<OfTitolare<T>, StoreError> {
+        Ok(OfTitolare {
+            region_code: titolare_region(titolare, region_code)?,
+            read,
+        })
+    }
+}
+
+/// The region of the titolare's MMG record, as stored.
+pub(super) fn titolare_region(
+    titolare: &OperatorCf,
+    region_code: &str,
+) -> Result<RegionCode, StoreError> {
+    StoredRow::new("mmg", titolare.as_str()).region("region_code", region_code)
+}
+
 /// The registry's reads and writes. Reached through [`super::Store::patients`].
 #[async_trait::async_trait]
 pub trait Patients: Send + Sync {
@@ -216,16 +238,67 @@ const IS_ON_LIST: &str = "SELECT COUNT(*) FROM school_staff WHERE cf = $1 AND mm
 /// region) in one result. Not a join of the two: SQLite plans `mmg LEFT JOIN (school_staff
 /// JOIN assistiti)` as a scan of every assistito. The MMG row sorts first on SQLite and last on
 /// PostgreSQL (NULLs), so it is told apart by its region, not by its place.
-const PATIENT_LIST_OF_TITOLARE: &str = "SELECT region_code, NULL, NULL, NULL, NULL \
+pub(super) const PATIENT_LIST_OF_TITOLARE: &str = "SELECT region_code, NULL, NULL, NULL, NULL \
      FROM mmg WHERE cf = $1 \
      UNION ALL SELECT NULL, s.cf, a.name, a.surname, s.updated_on FROM school_staff s \
      JOIN assistiti a ON a.cf = s.cf \
      WHERE s.mmg_cf = $1 AND a.status = 'vivo' \
      ORDER BY 4, 3, 2";
 
-const IS_ON_LIST_OF_TITOLARE: &str = "SELECT m.region_code, \
+pub(super) const IS_ON_LIST_OF_TITOLARE: &str = "SELECT m.region_code, \
      EXISTS (SELECT 1 FROM school_staff s WHERE s.cf = $2 AND s.mmg_cf = m.cf) \
      FROM mmg m WHERE m.cf = $1";
+
+pub(super) const PATIENT_LIST_CONTEXT: &str = "reading an MMG's patient list failed";
+
+pub(super) const IS_ON_LIST_CONTEXT: &str = "checking an MMG's list failed";
+
+/// One row of [`PATIENT_LIST_OF_TITOLARE`]: the MMG's region, or a listed patient's CF, name,
+/// surname and the day their position was last updated.
+pub(super) type ListRow = (
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+/// The titolare and list [`PATIENT_LIST_OF_TITOLARE`]'s rows describe; `None` without the MMG
+/// row.
+pub(super) fn patient_list_of(
+    titolare: &OperatorCf,
+    rows: Vec<ListRow>,
+) -> Result<Option<OfTitolare<Vec<ListedPatient>>>, StoreError> {
+    let mut region_code = None;
+    let mut read = Vec::with_capacity(rows.len());
+    for row in rows {
+        let (cf, name, surname, updated_on) = match row {
+            (Some(region), ..) => {
+                region_code = Some(titolare_region(titolare, &region)?);
+                continue;
+            }
+            (None, Some(cf), Some(name), Some(surname), Some(updated_on)) => {
+                (cf, name, surname, updated_on)
+            }
+            (None, cf, ..) => {
+                let key = cf.unwrap_or_default();
+                return Err(StoredRow::new("school_staff", &key).corrupt(
+                    "cf, name, surname, updated_on",
+                    "NULL",
+                    "a value",
+                ));
+            }
+        };
+        let stored = StoredRow::new("school_staff", &cf);
+        read.push(ListedPatient {
+            cf: stored.cf("cf", &cf)?,
+            updated_on: stored.day("updated_on", &updated_on)?,
+            name,
+            surname,
+        });
+    }
+    Ok(region_code.map(|region_code| OfTitolare { region_code, read }))
+}
 
 const STAFF_PER_MMG: &str = "SELECT m.cf, COUNT(s.cf) FROM mmg m \
      LEFT JOIN school_staff s ON s.mmg_cf = m.cf \
@@ -381,7 +454,7 @@ where
             .bind(titolare.as_str())
             .fetch_all(self)
             .await
-            .map_err(StoreError::query("reading an MMG's patient list failed"))?;
+            .map_err(StoreError::query(PATIENT_LIST_CONTEXT))?;
         rows.into_iter()
             .map(|(cf, name, surname, updated_on)| {
                 let stored = StoredRow::new("school_staff", &cf);
@@ -405,7 +478,7 @@ where
             .bind(titolare.as_str())
             .fetch_one(self)
             .await
-            .map_err(StoreError::query("checking an MMG's list failed"))?;
+            .map_err(StoreError::query(IS_ON_LIST_CONTEXT))?;
         Ok(found > 0)
     }
 
@@ -413,49 +486,12 @@ where
         &self,
         titolare: &OperatorCf,
     ) -> Result<Option<OfTitolare<Vec<ListedPatient>>>, StoreError> {
-        type ListRow = (
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-        );
         let rows: Vec<ListRow> = sqlx::query_as(PATIENT_LIST_OF_TITOLARE)
             .bind(titolare.as_str())
             .fetch_all(self)
             .await
-            .map_err(StoreError::query("reading an MMG's patient list failed"))?;
-        let mut region_code = None;
-        let mut read = Vec::with_capacity(rows.len());
-        for row in rows {
-            let (cf, name, surname, updated_on) = match row {
-                (Some(region), ..) => {
-                    region_code = Some(
-                        StoredRow::new("mmg", titolare.as_str()).region("region_code", &region)?,
-                    );
-                    continue;
-                }
-                (None, Some(cf), Some(name), Some(surname), Some(updated_on)) => {
-                    (cf, name, surname, updated_on)
-                }
-                (None, cf, ..) => {
-                    let key = cf.unwrap_or_default();
-                    return Err(StoredRow::new("school_staff", &key).corrupt(
-                        "cf, name, surname, updated_on",
-                        "NULL",
-                        "a value",
-                    ));
-                }
-            };
-            let stored = StoredRow::new("school_staff", &cf);
-            read.push(ListedPatient {
-                cf: stored.cf("cf", &cf)?,
-                updated_on: stored.day("updated_on", &updated_on)?,
-                name,
-                surname,
-            });
-        }
-        Ok(region_code.map(|region_code| OfTitolare { region_code, read }))
+            .map_err(StoreError::query(PATIENT_LIST_CONTEXT))?;
+        patient_list_of(titolare, rows)
     }
 
     async fn is_on_list_of_titolare(
@@ -468,15 +504,9 @@ where
             .bind(assistito.map(CodiceFiscale::as_str))
             .fetch_optional(self)
             .await
-            .map_err(StoreError::query("checking an MMG's list failed"))?;
-        let Some((region_code, on_list)) = row else {
-            return Ok(None);
-        };
-        Ok(Some(OfTitolare {
-            region_code: StoredRow::new("mmg", titolare.as_str())
-                .region("region_code", &region_code)?,
-            read: on_list,
-        }))
+            .map_err(StoreError::query(IS_ON_LIST_CONTEXT))?;
+        row.map(|(region_code, on_list)| OfTitolare::of(titolare, &region_code, on_list))
+            .transpose()
     }
 
     async fn staff_per_mmg(

@@ -8,6 +8,7 @@ use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Row, Type};
 use super::backend::Backend;
 use super::columns::{day, StoredRow};
 use super::kept_connections::KeptConnections;
+use super::patients::titolare_region;
 use super::{OfTitolare, StoreError};
 use crate::domain::{CodiceFiscale, OperatorCf};
 
@@ -114,14 +115,15 @@ const SENT_TESTS: &str = "SELECT t.transaction_id, t.assistito_cf, a.name, a.sur
 
 /// [`FIND_SEND`] joined to the titolare's MMG row; `doctor_cf` (NOT NULL in the table) is NULL
 /// when there is no such send.
-const FIND_SEND_OF_TITOLARE: &str = "SELECT m.region_code, t.doctor_cf, t.cancelled_at_ms \
+pub(super) const FIND_SEND_OF_TITOLARE: &str =
+    "SELECT m.region_code, t.doctor_cf, t.cancelled_at_ms \
      FROM mmg m LEFT JOIN serology_tests t \
      ON t.transaction_id = $2 AND t.titolare_cf = m.cf AND t.assistito_cf = $3 \
      WHERE m.cf = $1";
 
 /// [`SENT_TESTS`] joined to the titolare's MMG row: its columns first, then the region (one
 /// row with NULL test columns when no test is listed, none when the titolare is no MMG).
-const SENT_TESTS_OF_TITOLARE: &str = "SELECT t.transaction_id, t.assistito_cf, a.name, \
+pub(super) const SENT_TESTS_OF_TITOLARE: &str = "SELECT t.transaction_id, t.assistito_cf, a.name, \
      a.surname, t.test_date, t.sent_on, t.doctor_cf, t.on_list, m.region_code FROM mmg m \
      LEFT JOIN serology_tests t ON t.titolare_cf = m.cf \
      AND t.sent_on >= $2 AND t.sent_on <= $3 \
@@ -130,10 +132,42 @@ const SENT_TESTS_OF_TITOLARE: &str = "SELECT t.transaction_id, t.assistito_cf, a
      WHERE m.cf = $1 \
      ORDER BY t.sent_at_ms, t.transaction_id";
 
-const SENT_TESTS_CONTEXT: &str = "listing sent serology tests failed";
+pub(super) const SENT_TESTS_CONTEXT: &str = "listing sent serology tests failed";
+
+pub(super) const FIND_SEND_CONTEXT: &str = "looking up a serology send failed";
+
+/// A listed test's columns as the driver hands them over, borrowed from its row: each text
+/// is copied once, into what keeps it. Both drivers fill it: sqlx for PostgreSQL (and SQLite's
+/// other reads), rusqlite for SQLite's request path ([`super::sqlite_reads`]).
+pub(super) struct SentTestColumns<'r> {
+    pub transaction_id: &'r str,
+    pub assistito_cf: &'r str,
+    pub name: Option<&'r str>,
+    pub surname: Option<&'r str>,
+    pub test_date: &'r str,
+    pub sent_on: &'r str,
+    pub doctor_cf: &'r str,
+    pub on_list: bool,
+}
+
+impl SentTestColumns<'_> {
+    pub(super) fn parse(self) -> Result<SentTest, StoreError> {
+        let stored = StoredRow::new("serology_tests", self.transaction_id);
+        Ok(SentTest {
+            assistito_cf: stored.cf("assistito_cf", self.assistito_cf)?,
+            name: self.name.map(str::to_owned),
+            surname: self.surname.map(str::to_owned),
+            test_date: stored.day("test_date", self.test_date)?,
+            sent_on: stored.day("sent_on", self.sent_on)?,
+            doctor_cf: stored.operator_cf("doctor_cf", self.doctor_cf)?,
+            on_list: self.on_list,
+            transaction_id: self.transaction_id.to_owned(),
+        })
+    }
+}
 
 /// One test of [`SENT_TESTS`] (or of [`SENT_TESTS_OF_TITOLARE`], whose first columns are the
-/// same). The text columns are read borrowed from the row, each copied once, into what keeps it.
+/// same).
 fn sent_test<DB: Backend>(row: &DB::Row) -> Result<SentTest, StoreError>
 where
     for<'r> &'r str: Decode<'r, DB> + Type<DB>,
@@ -149,20 +183,40 @@ where
         row.try_get(i)
             .map_err(StoreError::query(SENT_TESTS_CONTEXT))
     };
-    let transaction_id = text(0)?;
-    let stored = StoredRow::new("serology_tests", transaction_id);
-    Ok(SentTest {
-        assistito_cf: stored.cf("assistito_cf", text(1)?)?,
-        name: optional(2)?.map(str::to_owned),
-        surname: optional(3)?.map(str::to_owned),
-        test_date: stored.day("test_date", text(4)?)?,
-        sent_on: stored.day("sent_on", text(5)?)?,
-        doctor_cf: stored.operator_cf("doctor_cf", text(6)?)?,
+    SentTestColumns {
+        transaction_id: text(0)?,
+        assistito_cf: text(1)?,
+        name: optional(2)?,
+        surname: optional(3)?,
+        test_date: text(4)?,
+        sent_on: text(5)?,
+        doctor_cf: text(6)?,
         on_list: row
             .try_get(7)
             .map_err(StoreError::query(SENT_TESTS_CONTEXT))?,
-        transaction_id: transaction_id.to_owned(),
-    })
+    }
+    .parse()
+}
+
+/// What [`FIND_SEND_OF_TITOLARE`] found: the titolare's region, and the send's doctor and
+/// cancellation (the doctor NULL when there is no such send).
+pub(super) type SendOfTitolareRow = (String, Option<String>, Option<i64>);
+
+/// The send and titolare [`FIND_SEND_OF_TITOLARE`]'s row describes.
+pub(super) fn send_of_titolare(
+    titolare: &OperatorCf,
+    transaction_id: &str,
+    (region_code, doctor_cf, cancelled_at): SendOfTitolareRow,
+) -> Result<OfTitolare<Option<SendState>>, StoreError> {
+    let send = match doctor_cf {
+        None => None,
+        Some(doctor_cf) => Some(SendState {
+            doctor_cf: StoredRow::new("serology_tests", transaction_id)
+                .operator_cf("doctor_cf", &doctor_cf)?,
+            cancelled: cancelled_at.is_some(),
+        }),
+    };
+    OfTitolare::of(titolare, &region_code, send)
 }
 
 #[async_trait::async_trait]
@@ -194,7 +248,7 @@ where
             .bind(assistito.as_str())
             .fetch_optional(self)
             .await
-            .map_err(StoreError::query("looking up a serology send failed"))?;
+            .map_err(StoreError::query(FIND_SEND_CONTEXT))?;
         let Some((doctor_cf, cancelled_at)) = found else {
             return Ok(None);
         };
@@ -223,30 +277,16 @@ where
         titolare: &OperatorCf,
         assistito: Option<&CodiceFiscale>,
     ) -> Result<Option<OfTitolare<Option<SendState>>>, StoreError> {
-        let found: Option<(String, Option<String>, Option<i64>)> =
-            sqlx::query_as(FIND_SEND_OF_TITOLARE)
-                .bind(titolare.as_str())
-                .bind(transaction_id)
-                .bind(assistito.map(CodiceFiscale::as_str))
-                .fetch_optional(self)
-                .await
-                .map_err(StoreError::query("looking up a serology send failed"))?;
-        let Some((region_code, doctor_cf, cancelled_at)) = found else {
-            return Ok(None);
-        };
-        let send = match doctor_cf {
-            None => None,
-            Some(doctor_cf) => Some(SendState {
-                doctor_cf: StoredRow::new("serology_tests", transaction_id)
-                    .operator_cf("doctor_cf", &doctor_cf)?,
-                cancelled: cancelled_at.is_some(),
-            }),
-        };
-        Ok(Some(OfTitolare {
-            region_code: StoredRow::new("mmg", titolare.as_str())
-                .region("region_code", &region_code)?,
-            read: send,
-        }))
+        let found: Option<SendOfTitolareRow> = sqlx::query_as(FIND_SEND_OF_TITOLARE)
+            .bind(titolare.as_str())
+            .bind(transaction_id)
+            .bind(assistito.map(CodiceFiscale::as_str))
+            .fetch_optional(self)
+            .await
+            .map_err(StoreError::query(FIND_SEND_CONTEXT))?;
+        found
+            .map(|row| send_of_titolare(titolare, transaction_id, row))
+            .transpose()
     }
 
     async fn sent_tests_of_titolare(
@@ -271,8 +311,7 @@ where
         let region_code: &str = first
             .try_get(8)
             .map_err(StoreError::query(SENT_TESTS_CONTEXT))?;
-        let region_code =
-            StoredRow::new("mmg", titolare.as_str()).region("region_code", region_code)?;
+        let region_code = titolare_region(titolare, region_code)?;
         let mut read = Vec::with_capacity(rows.len());
         for row in &rows {
             // The one row of an empty list: transaction_id is NOT NULL in the table.

@@ -39,7 +39,7 @@ pub trait SignInStates: Send + Sync {
 /// One row per profile (one row with a NULL profile when there is none), each carrying the
 /// account's failures, password state and ASL: a user has a handful of profiles, so repeating
 /// six small columns costs less than a second query.
-const STATE: &str = "SELECT p.profile, \
+pub(super) const STATE: &str = "SELECT p.profile, \
      (SELECT failures FROM credential_failures WHERE user_id = $1), \
      (SELECT locked_until_ms FROM credential_failures WHERE user_id = $1), \
      (SELECT must_change FROM user_passwords WHERE user_id = $1), \
@@ -50,7 +50,10 @@ const STATE: &str = "SELECT p.profile, \
      LEFT JOIN user_profiles p ON p.user_id = u.user_id \
      ORDER BY p.profile";
 
-type StateRow = (
+pub(super) const STATE_CONTEXT: &str = "reading an account's sign-in state failed";
+
+/// One row of [`STATE`].
+pub(super) type StateRow = (
     Option<String>,
     Option<i64>,
     Option<i64>,
@@ -76,41 +79,47 @@ where
             .bind(user_id)
             .fetch_all(self)
             .await
-            .map_err(StoreError::query(
-                "reading an account's sign-in state failed",
-            ))?;
-        let Some((_, failures, locked_until_ms, must_change, changed_at_ms, region, asl)) =
-            rows.first()
-        else {
-            return Ok(SignInState::default());
-        };
-        let (failures, locked_until_ms) = (*failures, *locked_until_ms);
-        let (must_change, changed_at_ms) = (*must_change, *changed_at_ms);
-        let user = StoredRow::new("users", user_id);
-        let region = user.optional("region", region.as_deref(), StoredRow::region)?;
-        let asl = user.optional("asl", asl.as_deref(), StoredRow::asl)?;
-        let stored = StoredRow::new("user_profiles", user_id);
-        let profiles = rows
-            .iter()
-            .filter_map(|row| row.0.as_deref())
-            .map(|name| stored.profile("profile", name))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(SignInState {
-            failures: failures
-                .map(|failures| FailureCount {
-                    failures: u32::try_from(failures).unwrap_or(u32::MAX),
-                    locked_until: locked_until_ms.and_then(DateTime::from_timestamp_millis),
-                })
-                .unwrap_or_default(),
-            password: must_change
-                .zip(changed_at_ms)
-                .map(|(must_change, changed_at_ms)| PasswordState {
-                    must_change,
-                    changed_at: DateTime::from_timestamp_millis(changed_at_ms).unwrap_or_default(),
-                }),
-            profiles,
-            region,
-            asl,
-        })
+            .map_err(StoreError::query(STATE_CONTEXT))?;
+        sign_in_state_of(user_id, &rows)
     }
+}
+
+/// The state [`STATE`]'s rows describe.
+pub(super) fn sign_in_state_of(
+    user_id: &str,
+    rows: &[StateRow],
+) -> Result<SignInState, StoreError> {
+    let Some((_, failures, locked_until_ms, must_change, changed_at_ms, region, asl)) =
+        rows.first()
+    else {
+        return Ok(SignInState::default());
+    };
+    let (failures, locked_until_ms) = (*failures, *locked_until_ms);
+    let (must_change, changed_at_ms) = (*must_change, *changed_at_ms);
+    let user = StoredRow::new("users", user_id);
+    let region = user.optional("region", region.as_deref(), StoredRow::region)?;
+    let asl = user.optional("asl", asl.as_deref(), StoredRow::asl)?;
+    let stored = StoredRow::new("user_profiles", user_id);
+    let profiles = rows
+        .iter()
+        .filter_map(|row| row.0.as_deref())
+        .map(|name| stored.profile("profile", name))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(SignInState {
+        failures: failures
+            .map(|failures| FailureCount {
+                failures: u32::try_from(failures).unwrap_or(u32::MAX),
+                locked_until: locked_until_ms.and_then(DateTime::from_timestamp_millis),
+            })
+            .unwrap_or_default(),
+        password: must_change
+            .zip(changed_at_ms)
+            .map(|(must_change, changed_at_ms)| PasswordState {
+                must_change,
+                changed_at: DateTime::from_timestamp_millis(changed_at_ms).unwrap_or_default(),
+            }),
+        profiles,
+        region,
+        asl,
+    })
 }

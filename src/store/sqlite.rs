@@ -21,6 +21,7 @@ use super::access_log_table::{
 };
 use super::backend;
 use super::kept_connections::KeptConnections;
+use super::sqlite_reads::SqliteReads;
 use super::transaction_writes::push_write;
 use super::{
     AccessLog, AccessLogAnchor, AccessLogEntry, Administrators, Appender, AslCounts, Certificates,
@@ -33,7 +34,11 @@ use super::{
 const BACKEND: &str = "sqlite";
 
 /// How long a connection waits for another's write lock before giving up.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+pub(super) const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// 64 MiB of page cache a connection (the default is 2 MiB): the registry's indexes stay in
+/// memory, and a large import does not thrash.
+pub(super) const CACHE_SIZE_KIB: i64 = -65536;
 
 /// Rows per INSERT statement: 17 binds a row stays well under SQLite's 32766-variable limit.
 const INSERT_CHUNK: usize = 500;
@@ -46,6 +51,9 @@ pub struct SqliteStore {
     /// of the pool: sqlx pings a connection on its way back to the pool, a second hand-off to
     /// its worker thread and back per query.
     kept: KeptConnections<Sqlite>,
+    /// The request path's reads of a database file, in place on the request's thread, without
+    /// sqlx's worker thread; `None` for an in-memory database, whose reads stay on `kept`.
+    reads: Option<SqliteReads>,
 }
 
 /// Connections kept for the request path's reads, idle or not, out of the pool's
@@ -72,20 +80,22 @@ impl SqliteStore {
         if !in_memory {
             create_parent_dir(options.get_filename())?;
         }
-        SqliteStore::connect_with(options).await
+        SqliteStore::open(options, in_memory).await
     }
 
     /// Opens the database described by `options` (with the store's pragmas applied) and runs
     /// the migrations.
-    pub async fn connect_with(options: SqliteConnectOptions) -> Result<SqliteStore, StoreError> {
+    async fn open(
+        options: SqliteConnectOptions,
+        in_memory: bool,
+    ) -> Result<SqliteStore, StoreError> {
+        let filename = options.get_filename().to_path_buf();
         let options = options
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(BUSY_TIMEOUT)
             .foreign_keys(true)
-            // 64 MiB of page cache a connection (the default is 2 MiB): the registry's indexes
-            // stay in memory, and a large import does not thrash.
-            .pragma("cache_size", "-65536");
+            .pragma("cache_size", CACHE_SIZE_KIB.to_string());
         let pool = SqlitePoolOptions::new()
             .max_connections(MAX_CONNECTIONS)
             // An SQLite connection is a handle in this process, not a socket that can drop: the
@@ -106,7 +116,10 @@ impl SqliteStore {
                 source,
             })?;
         let kept = KeptConnections::new(pool.clone(), KEPT_FOR_READS as usize);
-        Ok(SqliteStore { pool, kept })
+        // The reads in place open the file the pool opened, whatever the working directory.
+        let database = std::fs::canonicalize(&filename).unwrap_or(filename);
+        let reads = (!in_memory).then(|| SqliteReads::new(&database, kept.clone()));
+        Ok(SqliteStore { pool, kept, reads })
     }
 
     /// The underlying pool, for callers that need SQL the trait does not offer.
@@ -134,6 +147,9 @@ impl Store for SqliteStore {
     }
 
     async fn close(&self) {
+        if let Some(reads) = &self.reads {
+            reads.close();
+        }
         self.kept.close();
         self.pool.close().await;
     }
@@ -151,7 +167,10 @@ impl Store for SqliteStore {
     }
 
     fn patients(&self) -> &dyn Patients {
-        &self.kept
+        match &self.reads {
+            Some(reads) => reads,
+            None => &self.kept,
+        }
     }
 
     fn staging(&self) -> &dyn Staging {
@@ -163,7 +182,10 @@ impl Store for SqliteStore {
     }
 
     fn serology(&self) -> &dyn Serology {
-        &self.kept
+        match &self.reads {
+            Some(reads) => reads,
+            None => &self.kept,
+        }
     }
 
     fn asl_counts(&self) -> &dyn AslCounts {
@@ -183,7 +205,10 @@ impl Store for SqliteStore {
     }
 
     fn sign_in_states(&self) -> &dyn SignInStates {
-        &self.kept
+        match &self.reads {
+            Some(reads) => reads,
+            None => &self.kept,
+        }
     }
 
     fn pincodes(&self) -> &dyn Pincodes {
