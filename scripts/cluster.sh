@@ -75,11 +75,11 @@ free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# Waits until `curl` gets 200 from URL, or the process PID has died.
+# Waits until `curl` gets 200 from URL (status 0), or the process PID has died (status 1).
 wait_healthy() {
   local url=$1 pid=$2 name=$3
   for _ in $(seq 600); do
-    kill -0 "$pid" 2>/dev/null || die "$name exited at start-up; see its log in $run"
+    kill -0 "$pid" 2>/dev/null || return 1
     if curl -fs -o /dev/null --max-time 1 "$url"; then
       return 0
     fi
@@ -88,8 +88,9 @@ wait_healthy() {
   die "$name did not become healthy; see its log in $run"
 }
 
-servers=""
-for i in $(seq "$instances"); do
+# Starts gateway I on two free loopback ports (gateway-I.ports: "public admin").
+start_gateway() {
+  local i=$1 public admin
   public=$(free_port)
   admin=$(free_port)
   echo "$public $admin" > "$run/gateway-$i.ports"
@@ -102,15 +103,38 @@ for i in $(seq "$instances"); do
     exec "$bin" serve --config "$config"
   ) >"$run/gateway-$i.log" 2>&1 &
   echo $! > "$run/gateway-$i.pid"
-  # The first applies the migrations; the others start once it serves.
-  if [ "$i" = 1 ]; then
-    wait_healthy "http://127.0.0.1:$admin/health" "$(cat "$run/gateway-1.pid")" "gateway 1"
-  fi
-  servers+="    server gw$i 127.0.0.1:$public check port $admin"$'\n'
-done
+}
+
+# Waits until gateway I serves. A port is free when probed but may be taken before the gateway
+# binds it (by any other process of the machine): a gateway that exits for that alone is
+# started again on other ports, up to five times; any other exit is a failure.
+await_gateway() {
+  local i=$1 attempt admin
+  for attempt in 1 2 3 4 5; do
+    read -r _ admin < "$run/gateway-$i.ports"
+    if wait_healthy "http://127.0.0.1:$admin/health" "$(cat "$run/gateway-$i.pid")" "gateway $i"; then
+      return 0
+    fi
+    grep -q "Address already in use" "$run/gateway-$i.log" ||
+      die "gateway $i exited at start-up; see its log in $run"
+    echo "cluster: gateway $i lost a probed port to another process; starting it again" >&2
+    start_gateway "$i"
+  done
+  die "gateway $i kept losing its ports; see its log in $run"
+}
+
+# The first applies the migrations; the others start once it serves.
 for i in $(seq "$instances"); do
-  read -r _ admin < "$run/gateway-$i.ports"
-  wait_healthy "http://127.0.0.1:$admin/health" "$(cat "$run/gateway-$i.pid")" "gateway $i"
+  start_gateway "$i"
+  if [ "$i" = 1 ]; then
+    await_gateway 1
+  fi
+done
+servers=""
+for i in $(seq "$instances"); do
+  await_gateway "$i"
+  read -r public admin < "$run/gateway-$i.ports"
+  servers+="    server gw$i 127.0.0.1:$public check port $admin"$'\n'
 done
 
 # TCP mode: mutual TLS ends at the gateways. A connection refused by a dead gateway is retried on
