@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use chrono::NaiveDate;
-use rusqlite::{named_params, Connection, OpenFlags, Row};
+use rusqlite::{named_params, Connection, OpenFlags, Params, Row};
 use sqlx::Sqlite;
 
 use super::columns::day;
@@ -139,6 +139,39 @@ impl SqliteReads {
         connection.pragma_update(None, "cache_size", CACHE_SIZE_KIB)?;
         Ok(connection)
     }
+
+    /// Every row `sql` finds with `params`, each as `map` reads it.
+    fn all_rows<T>(
+        &self,
+        context: &'static str,
+        sql: &str,
+        params: impl Params,
+        map: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>, StoreError> {
+        self.read(context, |connection| {
+            let failed = StoreError::read(context);
+            let mut statement = connection.prepare_cached(sql).map_err(&failed)?;
+            let rows = statement.query_map(params, map).map_err(&failed)?;
+            rows.collect::<rusqlite::Result<Vec<T>>>().map_err(failed)
+        })
+    }
+
+    /// The first row `sql` finds with `params`, if any, as `map` reads it.
+    fn first_row<T>(
+        &self,
+        context: &'static str,
+        sql: &str,
+        params: impl Params,
+        map: impl FnOnce(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Option<T>, StoreError> {
+        self.read(context, |connection| {
+            let failed = StoreError::read(context);
+            let mut statement = connection.prepare_cached(sql).map_err(&failed)?;
+            let mut rows = statement.query(params).map_err(&failed)?;
+            let first = rows.next().map_err(&failed)?;
+            first.map(map).transpose().map_err(failed)
+        })
+    }
 }
 
 /// A text column, borrowed from its row.
@@ -162,25 +195,22 @@ fn optional_text<'r>(
 #[async_trait::async_trait]
 impl SignInStates for SqliteReads {
     async fn sign_in_state(&self, user_id: &str) -> Result<SignInState, StoreError> {
-        let rows = self.read(STATE_CONTEXT, |connection| {
-            let failed = StoreError::read(STATE_CONTEXT);
-            let mut statement = connection.prepare_cached(STATE).map_err(&failed)?;
-            let rows = statement
-                .query_map(named_params! { "$1": user_id }, |row| {
-                    Ok((
-                        row.get(0)?,
-                        row.get(1)?,
-                        row.get(2)?,
-                        row.get(3)?,
-                        row.get(4)?,
-                        row.get(5)?,
-                        row.get(6)?,
-                    ))
-                })
-                .map_err(&failed)?;
-            rows.collect::<rusqlite::Result<Vec<StateRow>>>()
-                .map_err(failed)
-        })?;
+        let rows: Vec<StateRow> = self.all_rows(
+            STATE_CONTEXT,
+            STATE,
+            named_params! { "$1": user_id },
+            |row| {
+                Ok((
+                    row.get(0)?,
+                    row.get(1)?,
+                    row.get(2)?,
+                    row.get(3)?,
+                    row.get(4)?,
+                    row.get(5)?,
+                    row.get(6)?,
+                ))
+            },
+        )?;
         sign_in_state_of(user_id, &rows)
     }
 }
@@ -208,28 +238,15 @@ impl Serology for SqliteReads {
         titolare: &OperatorCf,
         assistito: Option<&CodiceFiscale>,
     ) -> Result<Option<OfTitolare<Option<SendState>>>, StoreError> {
-        let found = self.read(FIND_SEND_CONTEXT, |connection| {
-            let failed = StoreError::read(FIND_SEND_CONTEXT);
-            let mut statement = connection
-                .prepare_cached(FIND_SEND_OF_TITOLARE)
-                .map_err(&failed)?;
-            let mut rows = statement
-                .query(named_params! {
-                    "$1": titolare.as_str(),
-                    "$2": transaction_id,
-                    "$3": assistito.map(CodiceFiscale::as_str),
-                })
-                .map_err(&failed)?;
-            let Some(row) = rows.next().map_err(&failed)? else {
-                return Ok(None);
-            };
-            let found: SendOfTitolareRow = (
-                row.get(0).map_err(&failed)?,
-                row.get(1).map_err(&failed)?,
-                row.get(2).map_err(&failed)?,
-            );
-            Ok(Some(found))
-        })?;
+        let params = named_params! {
+            "$1": titolare.as_str(),
+            "$2": transaction_id,
+            "$3": assistito.map(CodiceFiscale::as_str),
+        };
+        let found: Option<SendOfTitolareRow> =
+            self.first_row(FIND_SEND_CONTEXT, FIND_SEND_OF_TITOLARE, params, |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+            })?;
         found
             .map(|row| send_of_titolare(titolare, transaction_id, row))
             .transpose()
@@ -341,25 +358,21 @@ impl Patients for SqliteReads {
         &self,
         titolare: &OperatorCf,
     ) -> Result<Option<OfTitolare<Vec<ListedPatient>>>, StoreError> {
-        let rows = self.read(PATIENT_LIST_CONTEXT, |connection| {
-            let failed = StoreError::read(PATIENT_LIST_CONTEXT);
-            let mut statement = connection
-                .prepare_cached(PATIENT_LIST_OF_TITOLARE)
-                .map_err(&failed)?;
-            let rows = statement
-                .query_map(named_params! { "$1": titolare.as_str() }, |row| {
-                    Ok((
-                        row.get(0)?,
-                        row.get(1)?,
-                        row.get(2)?,
-                        row.get(3)?,
-                        row.get(4)?,
-                    ))
-                })
-                .map_err(&failed)?;
-            rows.collect::<rusqlite::Result<Vec<ListRow>>>()
-                .map_err(failed)
-        })?;
+        let params = named_params! { "$1": titolare.as_str() };
+        let rows: Vec<ListRow> = self.all_rows(
+            PATIENT_LIST_CONTEXT,
+            PATIENT_LIST_OF_TITOLARE,
+            params,
+            |row| {
+                Ok((
+                    row.get(0)?,
+                    row.get(1)?,
+                    row.get(2)?,
+                    row.get(3)?,
+                    row.get(4)?,
+                ))
+            },
+        )?;
         patient_list_of(titolare, rows)
     }
 
@@ -368,24 +381,14 @@ impl Patients for SqliteReads {
         titolare: &OperatorCf,
         assistito: Option<&CodiceFiscale>,
     ) -> Result<Option<OfTitolare<bool>>, StoreError> {
-        let row = self.read(IS_ON_LIST_CONTEXT, |connection| {
-            let failed = StoreError::read(IS_ON_LIST_CONTEXT);
-            let mut statement = connection
-                .prepare_cached(IS_ON_LIST_OF_TITOLARE)
-                .map_err(&failed)?;
-            let mut rows = statement
-                .query(named_params! {
-                    "$1": titolare.as_str(),
-                    "$2": assistito.map(CodiceFiscale::as_str),
-                })
-                .map_err(&failed)?;
-            let Some(row) = rows.next().map_err(&failed)? else {
-                return Ok(None);
-            };
-            let found: (String, bool) =
-                (row.get(0).map_err(&failed)?, row.get(1).map_err(&failed)?);
-            Ok(Some(found))
-        })?;
+        let params = named_params! {
+            "$1": titolare.as_str(),
+            "$2": assistito.map(CodiceFiscale::as_str),
+        };
+        let row: Option<(String, bool)> =
+            self.first_row(IS_ON_LIST_CONTEXT, IS_ON_LIST_OF_TITOLARE, params, |row| {
+                Ok((row.get(0)?, row.get(1)?))
+            })?;
         row.map(|(region_code, on_list)| OfTitolare::of(titolare, &region_code, on_list))
             .transpose()
     }
