@@ -47,9 +47,9 @@ const INSERT_CHUNK: usize = 500;
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
-    /// The request path's reads (sign-in state, registry, serology), on connections kept out
-    /// of the pool: sqlx pings a connection on its way back to the pool, a second hand-off to
-    /// its worker thread and back per query.
+    /// The registry's and serology's other reads (and, for an in-memory database, the
+    /// request path's too), on connections kept out of the pool: sqlx pings a connection on
+    /// its way back to the pool, a second hand-off to its worker thread and back per query.
     kept: KeptConnections<Sqlite>,
     /// The request path's reads of a database file, in place on the request's thread, without
     /// sqlx's worker thread; `None` for an in-memory database, whose reads stay on `kept`.
