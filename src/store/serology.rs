@@ -136,66 +136,76 @@ pub(super) const SENT_TESTS_CONTEXT: &str = "listing sent serology tests failed"
 
 pub(super) const FIND_SEND_CONTEXT: &str = "looking up a serology send failed";
 
-/// A listed test's columns as the driver hands them over, borrowed from its row: each text
-/// is copied once, into what keeps it. Both drivers fill it: sqlx for PostgreSQL (and SQLite's
-/// other reads), rusqlite for SQLite's request path ([`super::sqlite_reads`]).
-pub(super) struct SentTestColumns<'r> {
-    pub transaction_id: &'r str,
-    pub assistito_cf: &'r str,
-    pub name: Option<&'r str>,
-    pub surname: Option<&'r str>,
-    pub test_date: &'r str,
-    pub sent_on: &'r str,
-    pub doctor_cf: &'r str,
-    pub on_list: bool,
+/// A row of [`SENT_TESTS`] or [`SENT_TESTS_OF_TITOLARE`] as a driver hands it over: sqlx's
+/// rows (PostgreSQL, and SQLite's other reads) and rusqlite's (SQLite's request path,
+/// [`super::sqlite_reads`]), so that one piece of code reads the list from either. Texts are
+/// borrowed from the row and copied once, into what keeps them.
+pub(super) trait SentTestRow {
+    fn text(&self, i: usize) -> Result<&str, StoreError>;
+    fn optional_text(&self, i: usize) -> Result<Option<&str>, StoreError>;
+    fn flag(&self, i: usize) -> Result<bool, StoreError>;
 }
 
-impl SentTestColumns<'_> {
-    pub(super) fn parse(self) -> Result<SentTest, StoreError> {
-        let stored = StoredRow::new("serology_tests", self.transaction_id);
-        Ok(SentTest {
-            assistito_cf: stored.cf("assistito_cf", self.assistito_cf)?,
-            name: self.name.map(str::to_owned),
-            surname: self.surname.map(str::to_owned),
-            test_date: stored.day("test_date", self.test_date)?,
-            sent_on: stored.day("sent_on", self.sent_on)?,
-            doctor_cf: stored.operator_cf("doctor_cf", self.doctor_cf)?,
-            on_list: self.on_list,
-            transaction_id: self.transaction_id.to_owned(),
-        })
+impl<R: Row> SentTestRow for R
+where
+    for<'r> &'r str: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> Option<&'r str>: Decode<'r, R::Database>,
+    for<'r> bool: Decode<'r, R::Database> + Type<R::Database>,
+    usize: ColumnIndex<R>,
+{
+    fn text(&self, i: usize) -> Result<&str, StoreError> {
+        self.try_get(i)
+            .map_err(StoreError::query(SENT_TESTS_CONTEXT))
+    }
+
+    fn optional_text(&self, i: usize) -> Result<Option<&str>, StoreError> {
+        self.try_get(i)
+            .map_err(StoreError::query(SENT_TESTS_CONTEXT))
+    }
+
+    fn flag(&self, i: usize) -> Result<bool, StoreError> {
+        self.try_get(i)
+            .map_err(StoreError::query(SENT_TESTS_CONTEXT))
     }
 }
 
 /// One test of [`SENT_TESTS`] (or of [`SENT_TESTS_OF_TITOLARE`], whose first columns are the
 /// same).
-fn sent_test<DB: Backend>(row: &DB::Row) -> Result<SentTest, StoreError>
-where
-    for<'r> &'r str: Decode<'r, DB> + Type<DB>,
-    for<'r> Option<&'r str>: Decode<'r, DB>,
-    for<'q> bool: Decode<'q, DB> + Type<DB>,
-    usize: ColumnIndex<DB::Row>,
-{
-    let text = |i: usize| -> Result<&str, StoreError> {
-        row.try_get(i)
-            .map_err(StoreError::query(SENT_TESTS_CONTEXT))
+fn sent_test(row: &impl SentTestRow) -> Result<SentTest, StoreError> {
+    let transaction_id = row.text(0)?;
+    let stored = StoredRow::new("serology_tests", transaction_id);
+    Ok(SentTest {
+        assistito_cf: stored.cf("assistito_cf", row.text(1)?)?,
+        name: row.optional_text(2)?.map(str::to_owned),
+        surname: row.optional_text(3)?.map(str::to_owned),
+        test_date: stored.day("test_date", row.text(4)?)?,
+        sent_on: stored.day("sent_on", row.text(5)?)?,
+        doctor_cf: stored.operator_cf("doctor_cf", row.text(6)?)?,
+        on_list: row.flag(7)?,
+        transaction_id: transaction_id.to_owned(),
+    })
+}
+
+/// Adds one row of [`SENT_TESTS_OF_TITOLARE`] to what was read of the list so far: the first
+/// row gives the titolare's region (no row at all: the titolare is no MMG), and the one row
+/// of an empty list holds no test.
+pub(super) fn add_sent_test_row(
+    titolare: &OperatorCf,
+    listed: &mut Option<OfTitolare<Vec<SentTest>>>,
+    row: &impl SentTestRow,
+) -> Result<(), StoreError> {
+    let of_titolare = match listed {
+        Some(of_titolare) => of_titolare,
+        None => listed.insert(OfTitolare {
+            region_code: titolare_region(titolare, row.text(8)?)?,
+            read: Vec::new(),
+        }),
     };
-    let optional = |i: usize| -> Result<Option<&str>, StoreError> {
-        row.try_get(i)
-            .map_err(StoreError::query(SENT_TESTS_CONTEXT))
-    };
-    SentTestColumns {
-        transaction_id: text(0)?,
-        assistito_cf: text(1)?,
-        name: optional(2)?,
-        surname: optional(3)?,
-        test_date: text(4)?,
-        sent_on: text(5)?,
-        doctor_cf: text(6)?,
-        on_list: row
-            .try_get(7)
-            .map_err(StoreError::query(SENT_TESTS_CONTEXT))?,
+    // transaction_id is NOT NULL in the table: NULL is the empty list's row.
+    if row.optional_text(0)?.is_some() {
+        of_titolare.read.push(sent_test(row)?);
     }
-    .parse()
+    Ok(())
 }
 
 /// What [`FIND_SEND_OF_TITOLARE`] found: the titolare's region, and the send's doctor and
@@ -268,7 +278,7 @@ where
             .fetch_all(self)
             .await
             .map_err(StoreError::query(SENT_TESTS_CONTEXT))?;
-        rows.iter().map(sent_test::<DB>).collect()
+        rows.iter().map(sent_test).collect()
     }
 
     async fn find_send_of_titolare(
@@ -305,23 +315,10 @@ where
             .fetch_all(self)
             .await
             .map_err(StoreError::query(SENT_TESTS_CONTEXT))?;
-        let Some(first) = rows.first() else {
-            return Ok(None);
-        };
-        let region_code: &str = first
-            .try_get(8)
-            .map_err(StoreError::query(SENT_TESTS_CONTEXT))?;
-        let region_code = titolare_region(titolare, region_code)?;
-        let mut read = Vec::with_capacity(rows.len());
+        let mut listed = None;
         for row in &rows {
-            // The one row of an empty list: transaction_id is NOT NULL in the table.
-            let listed: Option<&str> = row
-                .try_get(0)
-                .map_err(StoreError::query(SENT_TESTS_CONTEXT))?;
-            if listed.is_some() {
-                read.push(sent_test::<DB>(row)?);
-            }
+            add_sent_test_row(titolare, &mut listed, row)?;
         }
-        Ok(Some(OfTitolare { region_code, read }))
+        Ok(listed)
     }
 }

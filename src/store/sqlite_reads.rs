@@ -34,15 +34,14 @@ use super::patients::{
     PATIENT_LIST_OF_TITOLARE,
 };
 use super::serology::{
-    send_of_titolare, SendOfTitolareRow, SentTestColumns, FIND_SEND_CONTEXT, FIND_SEND_OF_TITOLARE,
-    SENT_TESTS_CONTEXT, SENT_TESTS_OF_TITOLARE,
+    add_sent_test_row, send_of_titolare, SendOfTitolareRow, SentTestRow, FIND_SEND_CONTEXT,
+    FIND_SEND_OF_TITOLARE, SENT_TESTS_CONTEXT, SENT_TESTS_OF_TITOLARE,
 };
 use super::sign_in_state::{sign_in_state_of, StateRow, STATE, STATE_CONTEXT};
 use super::sqlite::{BUSY_TIMEOUT, CACHE_SIZE_KIB};
 use super::{
-    patients::titolare_region, Asl, Assistito, ListedPatient, Mmg, Municipality, OfTitolare,
-    Patients, Region, SendState, SentTest, SentTestQuery, Serology, SignInState, SignInStates,
-    StoreError,
+    Asl, Assistito, ListedPatient, Mmg, Municipality, OfTitolare, Patients, Region, SendState,
+    SentTest, SentTestQuery, Serology, SignInState, SignInStates, StoreError,
 };
 use crate::domain::{AslCode, CodiceFiscale, OperatorCf, RegionCode};
 
@@ -174,22 +173,30 @@ impl SqliteReads {
     }
 }
 
-/// A text column, borrowed from its row.
-fn text<'r>(row: &'r Row<'_>, i: usize, context: &'static str) -> Result<&'r str, StoreError> {
-    row.get_ref(i)
-        .and_then(|value| value.as_str().map_err(rusqlite::Error::from))
-        .map_err(StoreError::read(context))
+/// A rusqlite row, read as the list of sent tests reads a row.
+struct InPlaceRow<'s, 'r> {
+    row: &'r Row<'s>,
+    context: &'static str,
 }
 
-/// A text column that may be NULL, borrowed from its row.
-fn optional_text<'r>(
-    row: &'r Row<'_>,
-    i: usize,
-    context: &'static str,
-) -> Result<Option<&'r str>, StoreError> {
-    row.get_ref(i)
-        .and_then(|value| value.as_str_or_null().map_err(rusqlite::Error::from))
-        .map_err(StoreError::read(context))
+impl SentTestRow for InPlaceRow<'_, '_> {
+    fn text(&self, i: usize) -> Result<&str, StoreError> {
+        self.row
+            .get_ref(i)
+            .and_then(|value| value.as_str().map_err(rusqlite::Error::from))
+            .map_err(StoreError::read(self.context))
+    }
+
+    fn optional_text(&self, i: usize) -> Result<Option<&str>, StoreError> {
+        self.row
+            .get_ref(i)
+            .and_then(|value| value.as_str_or_null().map_err(rusqlite::Error::from))
+            .map_err(StoreError::read(self.context))
+    }
+
+    fn flag(&self, i: usize) -> Result<bool, StoreError> {
+        self.row.get(i).map_err(StoreError::read(self.context))
+    }
 }
 
 #[async_trait::async_trait]
@@ -274,30 +281,9 @@ impl Serology for SqliteReads {
                     "$4": sent_by.map(OperatorCf::as_str),
                 })
                 .map_err(&failed)?;
-            let mut listed: Option<OfTitolare<Vec<SentTest>>> = None;
+            let mut listed = None;
             while let Some(row) = rows.next().map_err(&failed)? {
-                let of_titolare = match listed.as_mut() {
-                    Some(of_titolare) => of_titolare,
-                    None => listed.insert(OfTitolare {
-                        region_code: titolare_region(titolare, text(row, 8, context)?)?,
-                        read: Vec::new(),
-                    }),
-                };
-                // The one row of an empty list: transaction_id is NOT NULL in the table.
-                let Some(transaction_id) = optional_text(row, 0, context)? else {
-                    continue;
-                };
-                let test = SentTestColumns {
-                    transaction_id,
-                    assistito_cf: text(row, 1, context)?,
-                    name: optional_text(row, 2, context)?,
-                    surname: optional_text(row, 3, context)?,
-                    test_date: text(row, 4, context)?,
-                    sent_on: text(row, 5, context)?,
-                    doctor_cf: text(row, 6, context)?,
-                    on_list: row.get(7).map_err(&failed)?,
-                };
-                of_titolare.read.push(test.parse()?);
+                add_sent_test_row(titolare, &mut listed, &InPlaceRow { row, context })?;
             }
             Ok(listed)
         })
