@@ -45,9 +45,18 @@ use super::{
 };
 use crate::domain::{AslCode, CodiceFiscale, OperatorCf, RegionCode};
 
-/// Idle read connections kept open: one a runtime thread is enough, since a read never waits
-/// while it holds one; more are opened when needed and closed after their read.
-const KEEP_IDLE: usize = 4;
+/// Idle read connections kept open, at the least: one a runtime thread is enough, since a read
+/// never yields while it holds one; more are opened when needed and closed after their read.
+const KEEP_IDLE_AT_LEAST: usize = 4;
+
+/// Idle read connections kept open: one for each of tokio's runtime threads (as many as the
+/// machine's cores, tokio's default) and the thread that blocks on the runtime, and never fewer
+/// than [`KEEP_IDLE_AT_LEAST`], so that on a larger machine reads do not open and close a
+/// connection each.
+fn keep_idle() -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    (cores + 1).max(KEEP_IDLE_AT_LEAST)
+}
 
 /// The request path's reads of a SQLite store, in place; the rest through sqlx.
 #[derive(Clone)]
@@ -67,6 +76,8 @@ impl std::fmt::Debug for SqliteReads {
 /// Read-only connections to the database file.
 struct ReadConnections {
     database: PathBuf,
+    /// At most this many are kept idle ([`keep_idle`]).
+    keep_idle: usize,
     /// Idle connections; `None` once the store is closed (reads then fail, as sqlx's do on a
     /// closed pool).
     idle: Mutex<Option<Vec<Connection>>>,
@@ -79,7 +90,8 @@ impl SqliteReads {
         SqliteReads {
             connections: Arc::new(ReadConnections {
                 database: database.to_path_buf(),
-                idle: Mutex::new(Some(Vec::with_capacity(KEEP_IDLE))),
+                keep_idle: keep_idle(),
+                idle: Mutex::new(Some(Vec::new())),
             }),
             other,
         }
@@ -105,7 +117,8 @@ impl SqliteReads {
         let connection = self.lease(context)?;
         let value = read(&connection)?;
         if let Ok(mut idle) = self.connections.idle.lock() {
-            if let Some(idle) = idle.as_mut().filter(|idle| idle.len() < KEEP_IDLE) {
+            let keep = self.connections.keep_idle;
+            if let Some(idle) = idle.as_mut().filter(|idle| idle.len() < keep) {
                 idle.push(connection);
             }
         }
